@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AppError,
+  addDays,
+  allRegions,
+  beijingDate,
+  beijingDayStart,
+  checkPhone,
+  countryName,
+  countryOfPlmn,
+  errorMessage,
+  formatBeijing,
+  langFromHeader,
+  maskPhone,
+  parseInstant,
+  regionByCode,
+} from './index.ts';
+
+describe('regions', () => {
+  it('lists municipalities under their province code and prefecture cities with 6 digits', () => {
+    expect(regionByCode('110000')).toMatchObject({ province: '北京市', city: '北京市' });
+    expect(regionByCode('360100')).toMatchObject({ province: '江西省', city: '南昌市' });
+    expect(regionByCode('429004')?.city).toBe('仙桃市');
+    expect(regionByCode('110100')).toBeUndefined();
+    expect(allRegions().size).toBeGreaterThan(330);
+  });
+});
+
+describe('countries', () => {
+  it('maps visited networks to countries and the regions HK, MO, TW', () => {
+    expect(countryOfPlmn('45400')).toBe('HK');
+    expect(countryOfPlmn('45501')).toBe('MO');
+    expect(countryOfPlmn('46692')).toBe('TW');
+    expect(countryOfPlmn('44010')).toBe('JP');
+    expect(countryOfPlmn('310260')).toBe('US');
+    expect(countryOfPlmn('46000')).toBe('CN');
+    expect(countryOfPlmn('99999')).toBeUndefined();
+    expect(countryOfPlmn('4401')).toBeUndefined();
+  });
+  it('names countries in Chinese and regions as parts of China', () => {
+    expect(countryName('JP')).toBe('日本');
+    expect(countryName('HK')).toBe('中国香港');
+    expect(countryName('TW', 'en')).toBe('Taiwan, China');
+  });
+});
+
+describe('phone numbers', () => {
+  it('accepts mainland mobiles in the forms people type them', () => {
+    expect(checkPhone('13800000001')).toEqual({ ok: true, msisdn: '13800000001' });
+    expect(checkPhone('+86 138-0000-0001')).toEqual({ ok: true, msisdn: '13800000001' });
+    expect(checkPhone('１３８００００００01')).toEqual({ ok: true, msisdn: '13800000001' });
+  });
+  it('tells overseas numbers from malformed ones', () => {
+    expect(checkPhone('+85291234567')).toEqual({ ok: false, reason: 'overseas' });
+    expect(checkPhone('91234567')).toEqual({ ok: false, reason: 'overseas' });
+    expect(checkPhone('12345')).toEqual({ ok: false, reason: 'invalid' });
+    expect(checkPhone('1380000000a')).toEqual({ ok: false, reason: 'invalid' });
+    expect(checkPhone(null)).toEqual({ ok: false, reason: 'invalid' });
+  });
+  it('masks the middle four digits', () => {
+    expect(maskPhone('13800000001')).toBe('138****0001');
+  });
+});
+
+describe('Beijing time', () => {
+  it('computes day starts and dates in UTC+8', () => {
+    expect(formatBeijing(beijingDayStart('2022-09-08'))).toBe('2022-09-08T00:00:00+08:00');
+    expect(beijingDate(Date.parse('2022-09-07T16:00:00Z'))).toBe('2022-09-08');
+    expect(beijingDate(Date.parse('2022-09-07T15:59:59Z'))).toBe('2022-09-07');
+    expect(addDays('2022-09-08', -7)).toBe('2022-09-01');
+    expect(addDays('2022-03-01', -1)).toBe('2022-02-28');
+  });
+  it('parses ISO-8601 with offset and epoch milliseconds, and nothing else', () => {
+    expect(parseInstant('2022-09-01T08:30:00+08:00')).toBe(Date.parse('2022-09-01T00:30:00Z'));
+    expect(parseInstant('1661992200000')).toBe(1661992200000);
+    expect(parseInstant('2022-09-01T08:30:00')).toBeNaN();
+    expect(parseInstant('yesterday')).toBeNaN();
+    expect(() => beijingDayStart('2022-02-30')).toThrow();
+  });
+});
+
+describe('errors', () => {
+  it('carry a stable code, status and both languages', () => {
+    const e = new AppError('NEW_SUBSCRIBER');
+    expect(e.status).toBe(403);
+    expect(errorMessage('NEW_SUBSCRIBER', 'zh')).toMatch(/^经核验，您所使用的手机号码开户时间未满7天/);
+    expect(errorMessage('ILLEGAL_ACCESS', 'zh')).toMatch(/^非法访问/);
+    expect(langFromHeader('en-US,en;q=0.9')).toBe('en');
+    expect(langFromHeader(undefined)).toBe('zh');
+  });
+});

@@ -1,0 +1,80 @@
+// Every error a user, partner or operator can see: stable code, HTTP status,
+// and the message in Chinese (the seed's wording where it gives one) and English.
+export interface ErrorRow {
+  status: number;
+  zh: string;
+  en: string;
+}
+
+export const ERROR_TABLE = {
+  // Login and SMS codes (API.md)
+  INVALID_PHONE: { status: 400, zh: '请输入正确的手机号码', en: 'Please enter a valid mainland China mobile number.' },
+  UNSUPPORTED_NUMBER: {
+    status: 400,
+    zh: '暂不支持海外运营商手机号查询',
+    en: 'Numbers of overseas operators are not supported.',
+  },
+  TOO_MANY_REQUESTS: {
+    status: 429,
+    zh: '请求过于频繁，请稍后再试',
+    en: 'Too many requests. Please try again later.',
+  },
+  SMS_SEND_FAILED: {
+    status: 503,
+    zh: '发送短信失败。高峰时段可能会因短时间内请求量过大造成短信拥堵，建议等待一段时间后重新尝试；如仍收不到验证码，请联系所属运营商的客服（电信10000/移动10086/联通10010）。',
+    en: 'Failed to send the SMS. At peak hours the SMS network can be congested: please wait a while and try again. If the code still does not arrive, call your operator (Telecom 10000 / Mobile 10086 / Unicom 10010).',
+  },
+  CODE_INVALID: { status: 401, zh: '验证码错误，请重新输入', en: 'The verification code is wrong. Please try again.' },
+  CODE_EXPIRED: {
+    status: 401,
+    zh: '验证码已失效，请重新获取',
+    en: 'The verification code has expired. Please request a new one.',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    zh: '验证码错误次数过多，请稍后重新获取',
+    en: 'Too many wrong codes. Please request a new code later.',
+  },
+  UNAUTHENTICATED: { status: 401, zh: '登录已失效，请重新登录', en: 'Your session has expired. Please log in again.' },
+  // Itinerary answers (API.md, seed FAQ 8-10 and 7)
+  ILLEGAL_ACCESS: {
+    status: 403,
+    zh: '非法访问。一般是手机系统时间和北京时间不一致造成的，建议在设置中将手机系统时间和北京时间调成一致再查询。如果仍有问题，请立即联系所属运营商的客服（电信10000/移动10086/联通10010）。',
+    en: "Illegal access. This usually means your phone's clock differs from Beijing time: set it to Beijing time and query again. If the problem persists, call your operator (Telecom 10000 / Mobile 10086 / Unicom 10010).",
+  },
+  NEW_SUBSCRIBER: {
+    status: 403,
+    zh: '经核验，您所使用的手机号码开户时间未满7天，暂不提供行程查询服务。建议您与相关防疫部门沟通，根据个人旅行车票、住宿单据、社区证明等来确定自己的行程。',
+    en: 'Verified: your number was opened less than 7 days ago, so no itinerary can be given yet. Please talk to the local epidemic-prevention office and use your tickets, accommodation receipts or a community certificate to establish your itinerary.',
+  },
+  NO_DATA: {
+    status: 404,
+    zh: '未查询到您的行程数据。行程卡分析的是手机信令数据和话单数据，所以有行程数据的前提是您在使用手机的过程中产生了这些信令和话单数据。您可以尝试多打几通电话，或者关闭Wi-Fi连接使用一下数据流量，通常第二天就能查到数据了。此外，如果您是“携号转网”的用户，用户信息同步及行程计算有一定时间差，行程信息的计算会有1-2天的延迟。',
+    en: 'No itinerary data was found. The card is computed from the signaling and call records your phone produces: make a few calls, or turn off Wi-Fi and use mobile data for a while; the data usually appears the next day. If you ported your number to another operator, the itinerary is delayed by 1-2 days.',
+  },
+  QUERY_FAILED: {
+    status: 503,
+    zh: '数据查询异常。行程卡查询需要在网络通畅的情况下进行，请稍后重试；如果条件允许，您可以试试更换其它手机查询同一号码的行程。',
+    en: 'Data query error. The query needs a working network: please try again later, or query the same number from another phone.',
+  },
+  // Generic
+  BAD_REQUEST: { status: 400, zh: '请求参数有误', en: 'The request is malformed.' },
+  NOT_FOUND: { status: 404, zh: '您访问的内容不存在', en: 'Not found.' },
+  FORBIDDEN: { status: 403, zh: '无权访问', en: 'Access denied.' },
+  CONSENT_REQUIRED: {
+    status: 403,
+    zh: '未获得本人授权，不能查询行程',
+    en: "The owner's consent is required to read this itinerary.",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, zh: '请求内容过大', en: 'The request is too large.' },
+  INTERNAL: { status: 500, zh: '系统繁忙，请稍后再试', en: 'Internal error. Please try again later.' },
+  // Pipeline and configuration
+  INPUT_UNUSABLE: {
+    status: 400,
+    zh: '输入目录不可用',
+    en: 'The input directory is unusable.',
+  },
+  CONFIG_INVALID: { status: 500, zh: '配置有误', en: 'Invalid configuration.' },
+} as const satisfies Record<string, ErrorRow>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;

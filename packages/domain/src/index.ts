@@ -1,0 +1,8 @@
+// The domain package's only door. Pure rules and reference data; no I/O of ours.
+export * from './app-error.ts';
+export * from './countries.ts';
+export * from './error-table.ts';
+export * from './itinerary.ts';
+export * from './phone.ts';
+export * from './regions.ts';
+export * from './time.ts';
