@@ -1,0 +1,29 @@
+// Multi-page build of every browser page. Each group (card, health, ops) is a
+// folder of src/ with its own HTML entries; all of them build into dist/ with
+// shared hashed assets under dist/assets/, served by the apps at /assets/.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+const root = resolve(import.meta.dirname, 'src');
+
+function htmlEntries(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) Object.assign(out, htmlEntries(p));
+    else if (name.endsWith('.html')) out[relative(root, p).replace(/\.html$/, '')] = p;
+  }
+  return out;
+}
+
+export default defineConfig({
+  root,
+  base: '/',
+  build: {
+    outDir: resolve(import.meta.dirname, 'dist'),
+    emptyOutDir: true,
+    target: 'es2019',
+    rollupOptions: { input: htmlEntries(root) },
+  },
+});
