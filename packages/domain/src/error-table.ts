@@ -75,6 +75,43 @@ export const ERROR_TABLE = {
     en: 'The input directory is unusable.',
   },
   CONFIG_INVALID: { status: 500, zh: '配置有误', en: 'Invalid configuration.' },
+  // Health-code system (apps/health-code)
+  ID_NUMBER_INVALID: {
+    status: 400,
+    zh: '请输入正确的18位居民身份证号码',
+    en: 'Please enter a valid 18-character resident ID card number.',
+  },
+  NAME_INVALID: { status: 400, zh: '请输入正确的姓名', en: 'Please enter a valid name.' },
+  NOT_REGISTERED: {
+    status: 404,
+    zh: '您还未申领昌通码，请先申领',
+    en: 'You have not applied for a health code yet. Please apply first.',
+  },
+  ALREADY_REGISTERED: {
+    status: 409,
+    zh: '您已申领过昌通码，无需重复申领，如需变更请修改信息',
+    en: 'You already have a health code. To change your details, edit them instead.',
+  },
+  ITINERARY_CHECK_EXPIRED: {
+    status: 400,
+    zh: '行程查询结果已失效，请重新勾选授权查询',
+    en: 'The itinerary query result has expired. Please authorise the query again.',
+  },
+  HEALTH_CODE_FORGED: {
+    status: 400,
+    zh: '无效的二维码：签名校验失败，可能是伪造或被篡改的码',
+    en: 'Invalid code: the signature does not verify; the code is forged or altered.',
+  },
+  HEALTH_CODE_EXPIRED: {
+    status: 400,
+    zh: '二维码已过期，请出示实时刷新的昌通码',
+    en: 'The code has expired. Please show the live, refreshing code.',
+  },
+  VENUE_CODE_INVALID: {
+    status: 400,
+    zh: '无效的场所码，请扫描张贴的昌通码场所码或核验码',
+    en: 'Invalid venue code. Please scan a posted venue or checkpoint code.',
+  },
 } as const satisfies Record<string, ErrorRow>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
