@@ -1,0 +1,14 @@
+// The store package's only door: SQL and key-value seams, migrations, and
+// helpers that start real PostgreSQL and Redis servers for tests.
+export {
+  type KeyValue,
+  MemoryKeyValue,
+  type OpenKeyValueOptions,
+  openKeyValue,
+  openRedisKeyValue,
+} from './key-value.ts';
+export { type Migration, migrate, migrationsFromDir } from './migrate.ts';
+export { type OpenSqlOptions, openPgliteSql, openPostgresSql, openSql, type Sql } from './sql.ts';
+export { freePort } from './testing/free-port.ts';
+export { killAndWait, startPostgres, type TestServer } from './testing/start-postgres.ts';
+export { startRedis } from './testing/start-redis.ts';

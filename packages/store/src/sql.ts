@@ -1,0 +1,116 @@
+// The SQL seam: one small interface over PGlite (embedded, in memory or in a
+// data directory) and a `pg` Pool (production), so every app runs the same SQL.
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import type { Pool, PoolClient } from 'pg';
+
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs one or more statements without parameters (migrations, DDL). */
+  exec(text: string): Promise<void>;
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenSqlOptions {
+  /** postgres://… : use a PostgreSQL server through a `pg` Pool. */
+  url?: string;
+  /** PGlite data directory; in memory when absent. Ignored when `url` is given. */
+  dataDir?: string;
+  /** Pool size for PostgreSQL (default 10). */
+  poolSize?: number;
+}
+
+/** Opens PostgreSQL when a URL is given, otherwise embedded PGlite. */
+export async function openSql(options: OpenSqlOptions = {}): Promise<Sql> {
+  if (options.url) return openPostgresSql(options.url, options.poolSize ?? 10);
+  return openPgliteSql(options.dataDir);
+}
+
+export async function openPgliteSql(dataDir?: string): Promise<Sql> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  return new PgliteSql(db);
+}
+
+class PgliteSql implements Sql {
+  constructor(private readonly db: PGlite) {}
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    const r = await this.db.query<T>(text, params);
+    return r.rows;
+  }
+  async exec(text: string): Promise<void> {
+    await this.db.exec(text);
+  }
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new PgliteTxSql(tx)));
+  }
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+class PgliteTxSql implements Sql {
+  constructor(private readonly tx: Transaction) {}
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return (await this.tx.query<T>(text, params)).rows;
+  }
+  async exec(text: string): Promise<void> {
+    await this.tx.exec(text);
+  }
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    // Already inside a transaction: nested calls join it.
+    return fn(this);
+  }
+  async close(): Promise<void> {}
+}
+
+export async function openPostgresSql(url: string, poolSize = 10): Promise<Sql> {
+  const pg = await import('pg');
+  const pool = new pg.default.Pool({ connectionString: url, max: poolSize });
+  // Fail fast on a wrong URL rather than on the first request.
+  const client = await pool.connect();
+  client.release();
+  return new PgPoolSql(pool);
+}
+
+class PgPoolSql implements Sql {
+  constructor(private readonly pool: Pool) {}
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    const r = await this.pool.query(text, params as unknown[]);
+    return r.rows as T[];
+  }
+  async exec(text: string): Promise<void> {
+    await this.pool.query(text);
+  }
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(new PgClientSql(client));
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+class PgClientSql implements Sql {
+  constructor(private readonly client: PoolClient) {}
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return (await this.client.query(text, params as unknown[])).rows as T[];
+  }
+  async exec(text: string): Promise<void> {
+    await this.client.query(text);
+  }
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,123 @@
+// Starts a throw-away PostgreSQL server for tests: initdb into a temp dir and
+// postgres on a free 127.0.0.1 port. initdb refuses to run as root, so as root
+// the server runs as the `postgres` system user (Debian's postgresql package
+// creates it), falling back to `nobody`.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+
+export interface TestServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** initdb/postgres from /usr/lib/postgresql/<newest>/bin, else from PATH. */
+function pgBin(name: string): string {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => existsSync(join(root, v, 'bin', name)))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(root, versions[0], 'bin', name);
+  }
+  return name;
+}
+
+function unprivilegedUser(): { uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n');
+  for (const name of ['postgres', 'nobody']) {
+    const row = passwd.find((l) => l.startsWith(`${name}:`));
+    if (row) {
+      const f = row.split(':');
+      return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  }
+  throw new Error('running as root and neither a postgres nor a nobody user exists to run PostgreSQL');
+}
+
+function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) chownTree(p, uid, gid);
+    else chownSync(p, uid, gid);
+  }
+}
+
+export async function startPostgres(): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'itc-pg-'));
+  const data = join(dir, 'data');
+  const user = unprivilegedUser();
+  if (user) {
+    chmodSync(dir, 0o755);
+    chownTree(dir, user.uid, user.gid);
+  }
+  const asUser = user ? { uid: user.uid, gid: user.gid } : {};
+  try {
+    execFileSync(pgBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '-N'], {
+      stdio: 'pipe',
+      cwd: dir,
+      ...asUser,
+    });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    const err = e as { stderr?: Buffer };
+    throw new Error(`initdb failed: ${err.stderr?.toString() ?? String(e)}`);
+  }
+  const port = await freePort();
+  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
+  for (const s of ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=50']) {
+    args.push('-c', s);
+  }
+  const child = spawn(pgBin('postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...asUser });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const stop = async () => {
+    await killAndWait(child, 'SIGINT');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPostgres(url, child, () => stderr);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, stop };
+}
+
+async function waitForPostgres(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const pg = (await import('pg')).default;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`postgres exited: ${log()}`);
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => {});
+      if (Date.now() > deadline) throw new Error(`postgres did not start: ${log()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}

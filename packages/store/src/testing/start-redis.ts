@@ -1,0 +1,50 @@
+// Starts a throw-away redis-server for tests on a free 127.0.0.1 port, without
+// persistence.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+import { killAndWait, type TestServer } from './start-postgres.ts';
+
+export async function startRedis(): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'itc-redis-'));
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 15_000);
+    const onData = (d: Buffer) => {
+      out = (out + d.toString()).slice(-4000);
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run redis-server: ${e.message}`));
+    });
+    child.once('exit', (c) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${c}: ${out}`));
+    });
+  });
+  const stop = async () => {
+    await killAndWait(child, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await ready;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop };
+}

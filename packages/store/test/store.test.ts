@@ -1,0 +1,94 @@
+// The same contract checks on the embedded and the production implementations,
+// against real PostgreSQL and Redis servers started here.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type KeyValue,
+  migrate,
+  openKeyValue,
+  openSql,
+  type Sql,
+  startPostgres,
+  startRedis,
+  type TestServer,
+} from '../src/index.ts';
+
+let pg: TestServer;
+let redis: TestServer;
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+});
+afterAll(async () => {
+  await Promise.all([pg?.stop(), redis?.stop()]);
+});
+
+const migrations = [
+  { name: '001_init', sql: 'CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL);' },
+  { name: '002_more', sql: 'ALTER TABLE t ADD COLUMN n int NOT NULL DEFAULT 0; CREATE INDEX t_v ON t (v);' },
+];
+
+async function sqlContract(sql: Sql): Promise<void> {
+  expect(await migrate(sql, 'test', migrations)).toEqual(['001_init', '002_more']);
+  expect(await migrate(sql, 'test', migrations)).toEqual([]);
+  await sql.query('INSERT INTO t (v, n) VALUES ($1, $2)', ['a', 1]);
+  await expect(
+    sql.transaction(async (tx) => {
+      await tx.query('INSERT INTO t (v) VALUES ($1)', ['rolled back']);
+      throw new Error('boom');
+    }),
+  ).rejects.toThrow('boom');
+  await sql.transaction(async (tx) => {
+    await tx.query('INSERT INTO t (v) VALUES ($1)', ['b']);
+  });
+  const rows = await sql.query<{ v: string; n: number }>('SELECT v, n FROM t ORDER BY id');
+  expect(rows).toEqual([
+    { v: 'a', n: 1 },
+    { v: 'b', n: 0 },
+  ]);
+}
+
+async function kvContract(kv: KeyValue): Promise<void> {
+  await kv.set('k', 'v', 60_000);
+  expect(await kv.get('k')).toBe('v');
+  const ttl = await kv.ttl('k');
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(60_000);
+  expect(await kv.setNx('k', 'w', 1000)).toBe(false);
+  expect(await kv.setNx('k2', 'w', 1000)).toBe(true);
+  expect(await kv.take('k')).toBe('v');
+  expect(await kv.take('k')).toBeNull();
+  expect(await kv.incr('c', 60_000)).toBe(1);
+  expect(await kv.incr('c', 60_000)).toBe(2);
+  expect(await kv.ttl('c')).toBeGreaterThan(0);
+  expect(await kv.ttl('missing')).toBe(-2);
+  await kv.set('forever', '1');
+  expect(await kv.ttl('forever')).toBe(-1);
+  await kv.del('forever');
+  expect(await kv.get('forever')).toBeNull();
+}
+
+describe('Sql', () => {
+  it('PGlite in memory', async () => {
+    const sql = await openSql();
+    await sqlContract(sql);
+    await sql.close();
+  });
+  it('PostgreSQL server', async () => {
+    const sql = await openSql({ url: pg.url });
+    await sqlContract(sql);
+    await sql.close();
+  });
+});
+
+describe('KeyValue', () => {
+  it('memory', async () => {
+    const kv = await openKeyValue();
+    await kvContract(kv);
+    await kv.close();
+  });
+  it('Redis server', async () => {
+    const kv = await openKeyValue({ url: redis.url, prefix: 'test:' });
+    await kvContract(kv);
+    await kv.close();
+  });
+});
