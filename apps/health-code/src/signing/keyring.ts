@@ -1,0 +1,117 @@
+// The city's Ed25519 signing keys with rotation and overlap. Each key has a
+// not-before (it is published before it signs, so cached verifiers know it) and a
+// sign-until (set when its successor takes over); codes signed while a key was
+// current keep verifying: personal codes until they expire, venue posters until
+// the key is revoked.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { type CodePayload, payloadToArray, splitToken, TOKEN_PREFIX } from './code-token.ts';
+
+export interface KeyRecord {
+  kid: string;
+  /** Raw 32-byte Ed25519 public key. */
+  publicKey: Buffer;
+  /** Absent when this process only verifies. */
+  privateKey?: KeyObject;
+  nbf: number;
+  signUntil: number | null;
+}
+
+export interface PublicKeyJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  kid: string;
+  x: string;
+  use: 'sig';
+  /** Epoch seconds: the key signs codes issued from nbf until signUntil (absent: still current). */
+  nbf: number;
+  signUntil?: number;
+}
+
+export type VerifyResult =
+  | { ok: true; payload: CodePayload }
+  | { ok: false; reason: 'malformed' | 'unknown_key' | 'signature' | 'expired' | 'not_yet_valid' };
+
+/** Clock difference tolerated between the signer and a verifier (seconds). */
+export const SKEW_S = 30;
+
+export function generateKeyRecord(nbf: number): KeyRecord {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  return {
+    kid: randomBytes(6).toString('base64url'),
+    publicKey: Buffer.from(jwk.x!, 'base64url'),
+    privateKey,
+    nbf,
+    signUntil: null,
+  };
+}
+
+function publicKeyObject(raw: Buffer): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+}
+
+export class Keyring {
+  private readonly byKid = new Map<string, { rec: KeyRecord; pub: KeyObject }>();
+
+  constructor(records: readonly KeyRecord[]) {
+    for (const rec of records) this.byKid.set(rec.kid, { rec, pub: publicKeyObject(rec.publicKey) });
+  }
+
+  records(): KeyRecord[] {
+    return [...this.byKid.values()].map((k) => k.rec);
+  }
+
+  /** The key that signs at `now`: in force, with a private key, the newest such. */
+  signingKey(now: number): KeyRecord | undefined {
+    let best: KeyRecord | undefined;
+    for (const { rec } of this.byKid.values()) {
+      if (!rec.privateKey || rec.nbf > now || (rec.signUntil !== null && rec.signUntil <= now)) continue;
+      if (!best || rec.nbf > best.nbf) best = rec;
+    }
+    return best;
+  }
+
+  /** Signs a payload (its kid and iat are set here). */
+  sign(payload: Omit<CodePayload, 'kid' | 'iat'>, now: number): string {
+    const key = this.signingKey(now);
+    if (!key?.privateKey) throw new Error('no signing key in force');
+    const full = { ...payload, kid: key.kid, iat: Math.floor(now / 1000) } as CodePayload;
+    const body = `${TOKEN_PREFIX}.${Buffer.from(JSON.stringify(payloadToArray(full))).toString('base64url')}`;
+    return `${body}.${sign(null, Buffer.from(body), key.privateKey).toString('base64url')}`;
+  }
+
+  verify(token: string, now: number): VerifyResult {
+    const parts = splitToken(token);
+    if (!parts) return { ok: false, reason: 'malformed' };
+    const k = this.byKid.get(parts.payload.kid);
+    if (!k) return { ok: false, reason: 'unknown_key' };
+    if (!verify(null, Buffer.from(parts.signed), k.pub, parts.sig)) return { ok: false, reason: 'signature' };
+    const p = parts.payload;
+    const nowS = now / 1000;
+    // A key vouches only for codes issued while it was the signing key.
+    const nbfS = Math.floor(k.rec.nbf / 1000);
+    if (p.iat < nbfS || (k.rec.signUntil !== null && p.iat > Math.ceil(k.rec.signUntil / 1000))) {
+      return { ok: false, reason: 'signature' };
+    }
+    if (p.iat > nowS + SKEW_S) return { ok: false, reason: 'not_yet_valid' };
+    if (p.t === 'P' && nowS > p.exp) return { ok: false, reason: 'expired' };
+    return { ok: true, payload: p };
+  }
+
+  /** The published key set (JWKS-like). */
+  jwks(): { keys: PublicKeyJwk[] } {
+    const keys = this.records()
+      .sort((a, b) => a.nbf - b.nbf)
+      .map((r) => {
+        const j: PublicKeyJwk = { kty: 'OKP', crv: 'Ed25519', kid: r.kid, x: r.publicKey.toString('base64url'), use: 'sig', nbf: Math.floor(r.nbf / 1000) };
+        if (r.signUntil !== null) j.signUntil = Math.ceil(r.signUntil / 1000);
+        return j;
+      });
+    return { keys };
+  }
+}
+
+/** Rebuilds a private key from its PKCS#8 DER (as stored). */
+export function privateKeyFromDer(der: Buffer): KeyObject {
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
