@@ -4,7 +4,13 @@
 // the facts, already evaluated at the current time.
 export type Colour = 'green' | 'yellow' | 'red';
 export type Condition = 'epidemicSojourn' | 'officeRed' | 'officeYellow' | 'symptoms' | 'closeContact';
-export const CONDITIONS: readonly Condition[] = ['epidemicSojourn', 'officeRed', 'officeYellow', 'symptoms', 'closeContact'];
+export const CONDITIONS: readonly Condition[] = [
+  'epidemicSojourn',
+  'officeRed',
+  'officeYellow',
+  'symptoms',
+  'closeContact',
+];
 
 export interface ColourRule {
   when: Condition;
@@ -79,17 +85,33 @@ function reasonOf(c: Condition, f: Facts): Reason {
     case 'epidemicSojourn': {
       if (f.itineraryHits.length > 0) {
         const places = [...new Set(f.itineraryHits.map((h) => h.place))].join('、');
-        return { condition: c, zh: `行程查询显示14天内到访疫区：${places}`, en: `The itinerary shows a stay in an epidemic area within 14 days: ${places}` };
+        return {
+          condition: c,
+          zh: `行程查询显示14天内到访疫区：${places}`,
+          en: `The itinerary shows a stay in an epidemic area within 14 days: ${places}`,
+        };
       }
-      return { condition: c, zh: '本人申报14天内有疫区旅居史', en: 'Declared a stay in an epidemic area within 14 days' };
+      return {
+        condition: c,
+        zh: '本人申报14天内有疫区旅居史',
+        en: 'Declared a stay in an epidemic area within 14 days',
+      };
     }
     case 'officeRed':
     case 'officeYellow':
-      return { condition: c, zh: `防疫指挥部判定：${f.office?.reason ?? ''}`, en: `Decision of the epidemic-prevention office: ${f.office?.reason ?? ''}` };
+      return {
+        condition: c,
+        zh: `防疫指挥部判定：${f.office?.reason ?? ''}`,
+        en: `Decision of the epidemic-prevention office: ${f.office?.reason ?? ''}`,
+      };
     case 'symptoms':
       return { condition: c, zh: '申报有发热、咳嗽等症状', en: 'Declared fever, cough or similar symptoms' };
     case 'closeContact':
-      return { condition: c, zh: '申报与确诊或疑似病例有接触史', en: 'Declared contact with a confirmed or suspected case' };
+      return {
+        condition: c,
+        zh: '申报与确诊或疑似病例有接触史',
+        en: 'Declared contact with a confirmed or suspected case',
+      };
   }
 }
 

@@ -58,7 +58,8 @@ export function matchItinerary(it: ItinerarySummary, areas: readonly EpidemicAre
     }
     for (const c of it.cities) {
       const inside = a.scope === 'city' ? c.code === a.code : c.code.slice(0, 2) === a.code.slice(0, 2);
-      if (inside) hits.push({ areaId: a.id, areaName: a.name, place: c.province === c.city ? c.city : c.province + c.city });
+      if (inside)
+        hits.push({ areaId: a.id, areaName: a.name, place: c.province === c.city ? c.city : c.province + c.city });
     }
   }
   return hits;

@@ -5,7 +5,11 @@ import { checkIdNumber, checkName, idCheckChar, maskIdNumber, maskName } from '.
 describe('GB 11643 ID numbers', () => {
   it('accepts a number with the right check character (the standard example)', () => {
     // GB 11643-1999 appendix example: 11010519491231002X
-    expect(checkIdNumber('11010519491231002X', '2022-09-08')).toEqual({ ok: true, id: '11010519491231002X', birthDate: '1949-12-31' });
+    expect(checkIdNumber('11010519491231002X', '2022-09-08')).toEqual({
+      ok: true,
+      id: '11010519491231002X',
+      birthDate: '1949-12-31',
+    });
     expect(checkIdNumber('11010519491231002x', '2022-09-08').ok).toBe(true);
   });
   it('rejects a wrong check character, bad dates, unknown regions and bad formats', () => {

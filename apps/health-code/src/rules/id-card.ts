@@ -13,7 +13,9 @@ export function idCheckChar(first17: string): string {
   return CHECK_CHARS[sum % 11]!;
 }
 
-export type IdCheck = { ok: true; id: string; birthDate: string } | { ok: false; reason: 'format' | 'region' | 'birth' | 'check' };
+export type IdCheck =
+  | { ok: true; id: string; birthDate: string }
+  | { ok: false; reason: 'format' | 'region' | 'birth' | 'check' };
 
 /** Validates an 18-character ID number; `today` (YYYY-MM-DD) bounds the birth date. */
 export function checkIdNumber(input: unknown, today: string): IdCheck {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_COLOUR_RULES, evaluateColour, type Facts, parseColourRules } from './colour-rules.ts';
-import { type EpidemicArea, type ItinerarySummary, defaultAreaName, matchItinerary } from './epidemic-areas.ts';
+import { defaultAreaName, type EpidemicArea, type ItinerarySummary, matchItinerary } from './epidemic-areas.ts';
 
 const itinerary: ItinerarySummary = {
   windowStart: '2022-08-25T00:00:00+08:00',
@@ -12,7 +12,14 @@ const itinerary: ItinerarySummary = {
   ],
   countries: [{ code: 'JP', name: '日本' }],
 };
-const hubei: EpidemicArea = { id: 'a1', scope: 'province', code: '420000', name: '湖北省', from: '2022-09-01', to: null };
+const hubei: EpidemicArea = {
+  id: 'a1',
+  scope: 'province',
+  code: '420000',
+  name: '湖北省',
+  from: '2022-09-01',
+  to: null,
+};
 const abroad: EpidemicArea = { id: 'a2', scope: 'abroad', code: '', name: '境外', from: '2022-01-01', to: null };
 
 describe('epidemic-area matching', () => {
@@ -20,7 +27,9 @@ describe('epidemic-area matching', () => {
     expect(matchItinerary(itinerary, [hubei, abroad]).map((h) => h.place)).toEqual(['湖北省武汉市', '日本']);
     const city: EpidemicArea = { ...hubei, id: 'a3', scope: 'city', code: '420100', name: '武汉市' };
     expect(matchItinerary(itinerary, [city])).toHaveLength(1);
-    expect(matchItinerary({ ...itinerary, cities: itinerary.cities.slice(0, 1), countries: [] }, [hubei, abroad])).toEqual([]);
+    expect(
+      matchItinerary({ ...itinerary, cities: itinerary.cities.slice(0, 1), countries: [] }, [hubei, abroad]),
+    ).toEqual([]);
   });
   it('ignores listings not in force during the window', () => {
     expect(matchItinerary(itinerary, [{ ...hubei, from: '2022-09-08' }])).toEqual([]);
@@ -42,11 +51,17 @@ describe('colour rules', () => {
   it('is green with nothing, red for sojourn (declared or from the itinerary), yellow for symptoms', () => {
     expect(evaluateColour(none, DEFAULT_COLOUR_RULES).colour).toBe('green');
     expect(evaluateColour({ ...none, declaredSojourn: true }, DEFAULT_COLOUR_RULES).colour).toBe('red');
-    const v = evaluateColour({ ...none, itineraryHits: [{ areaName: '湖北省', place: '湖北省武汉市' }] }, DEFAULT_COLOUR_RULES);
+    const v = evaluateColour(
+      { ...none, itineraryHits: [{ areaName: '湖北省', place: '湖北省武汉市' }] },
+      DEFAULT_COLOUR_RULES,
+    );
     expect(v.colour).toBe('red');
     expect(v.reasons[0]!.zh).toContain('湖北省武汉市');
     expect(evaluateColour({ ...none, symptoms: true }, DEFAULT_COLOUR_RULES).colour).toBe('yellow');
-    expect(evaluateColour({ ...none, symptoms: true, office: { colour: 'red', reason: '密接' } }, DEFAULT_COLOUR_RULES).reasons).toHaveLength(2);
+    expect(
+      evaluateColour({ ...none, symptoms: true, office: { colour: 'red', reason: '密接' } }, DEFAULT_COLOUR_RULES)
+        .reasons,
+    ).toHaveLength(2);
   });
   it('follows the city configuration and keeps the fixed red rules', () => {
     const rules = parseColourRules([{ when: 'closeContact', colour: 'red' }]);

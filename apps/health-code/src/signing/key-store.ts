@@ -76,7 +76,9 @@ export class KeyStore {
   async rotate(now: number, publishAheadMs: number): Promise<Keyring> {
     const start = now + publishAheadMs;
     await this.sql.transaction(async (tx) => {
-      await tx.query('UPDATE hc_signing_keys SET sign_until = $1 WHERE sign_until IS NULL AND revoked_at IS NULL', [new Date(start)]);
+      await tx.query('UPDATE hc_signing_keys SET sign_until = $1 WHERE sign_until IS NULL AND revoked_at IS NULL', [
+        new Date(start),
+      ]);
       const store = new KeyStore(tx, this.secret);
       await store.insert(generateKeyRecord(start), now);
     });

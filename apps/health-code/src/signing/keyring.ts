@@ -3,7 +3,15 @@
 // sign-until (set when its successor takes over); codes signed while a key was
 // current keep verifying: personal codes until they expire, venue posters until
 // the key is revoked.
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import { type CodePayload, payloadToArray, splitToken, TOKEN_PREFIX } from './code-token.ts';
 
 export interface KeyRecord {
@@ -103,7 +111,14 @@ export class Keyring {
     const keys = this.records()
       .sort((a, b) => a.nbf - b.nbf)
       .map((r) => {
-        const j: PublicKeyJwk = { kty: 'OKP', crv: 'Ed25519', kid: r.kid, x: r.publicKey.toString('base64url'), use: 'sig', nbf: Math.floor(r.nbf / 1000) };
+        const j: PublicKeyJwk = {
+          kty: 'OKP',
+          crv: 'Ed25519',
+          kid: r.kid,
+          x: r.publicKey.toString('base64url'),
+          use: 'sig',
+          nbf: Math.floor(r.nbf / 1000),
+        };
         if (r.signUntil !== null) j.signUntil = Math.ceil(r.signUntil / 1000);
         return j;
       });
