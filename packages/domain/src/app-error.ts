@@ -17,7 +17,6 @@ export class AppError extends Error {
     this.status = ERROR_TABLE[code].status;
     this.details = details;
   }
-
 }
 
 export function errorMessage(code: ErrorCode, lang: Lang): string {

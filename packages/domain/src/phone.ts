@@ -16,7 +16,32 @@ export function isOperator(s: string): s is Operator {
 // Number segments (号段) of the three operators; 170/171/162/165/167 are MVNO
 // segments carried on a host network.
 const SEGMENTS: Record<Operator, string[]> = {
-  cmcc: ['134', '135', '136', '137', '138', '139', '147', '148', '150', '151', '152', '157', '158', '159', '172', '178', '182', '183', '184', '187', '188', '195', '197', '198'],
+  cmcc: [
+    '134',
+    '135',
+    '136',
+    '137',
+    '138',
+    '139',
+    '147',
+    '148',
+    '150',
+    '151',
+    '152',
+    '157',
+    '158',
+    '159',
+    '172',
+    '178',
+    '182',
+    '183',
+    '184',
+    '187',
+    '188',
+    '195',
+    '197',
+    '198',
+  ],
   cucc: ['130', '131', '132', '145', '146', '155', '156', '166', '175', '176', '185', '186', '196'],
   ctcc: ['133', '149', '153', '173', '174', '177', '180', '181', '189', '190', '191', '193', '199'],
 };
@@ -40,9 +65,7 @@ export function isMvnoSegment(msisdn: string): boolean {
 
 export const MSISDN_RE = /^1[3-9]\d{9}$/;
 
-export type PhoneCheck =
-  | { ok: true; msisdn: string }
-  | { ok: false; reason: 'invalid' | 'overseas' };
+export type PhoneCheck = { ok: true; msisdn: string } | { ok: false; reason: 'invalid' | 'overseas' };
 
 /**
  * Normalises what a person typed (spaces, dashes, +86/0086 prefix, full-width

@@ -1,9 +1,10 @@
 // Every sub-command of the CLI; each file exports a function adding itself to the program.
 import type { Command } from 'commander';
+import { registerCompute } from './compute.ts';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [];
+const registrations: Register[] = [registerCompute];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

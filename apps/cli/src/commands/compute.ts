@@ -1,0 +1,70 @@
+// `itinerary-card compute`: DATA.md's batch computation of every number's itinerary.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AppError, isIsoDate } from '@itinerary-card/domain';
+import { compute, writeLines } from '@itinerary-card/pipeline';
+import { type Command, InvalidArgumentError } from 'commander';
+import { progressReporter } from '../progress.ts';
+
+function parseDate(v: string): string {
+  if (!isIsoDate(v)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  return v;
+}
+
+function parseDays(v: string): 7 | 14 {
+  if (v !== '7' && v !== '14') throw new InvalidArgumentError('expected 7 or 14');
+  return Number(v) as 7 | 14;
+}
+
+export function registerCompute(program: Command): void {
+  program
+    .command('compute')
+    .description('compute the 7- or 14-day itinerary of every number in subscribers.csv (DATA.md)')
+    .requiredOption('--input <dir>', 'input directory: cells.csv, subscribers.csv, signaling/')
+    .requiredOption('--date <YYYY-MM-DD>', 'query day D: the window is [D-N 00:00, D 00:00) Beijing time', parseDate)
+    .option('--days <7|14>', 'window length in days', parseDays, 7)
+    .requiredOption('--out <file>', 'output file (JSON Lines, one line per number)')
+    .option('--quarantine <file>', 'where to write samples of rejected records (default: <out>.quarantine.jsonl)')
+    .action(async (o: { input: string; date: string; days: 7 | 14; out: string; quarantine?: string }) => {
+      const progress = progressReporter('compute');
+      try {
+        const res = await compute({
+          input: resolve(o.input),
+          date: o.date,
+          days: o.days,
+          now: Date.now(),
+          onProgress: progress.update,
+        });
+        progress.done();
+        mkdirSync(dirname(resolve(o.out)), { recursive: true });
+        await writeLines(o.out, res.lines);
+        const qPath = o.quarantine ?? `${o.out}.quarantine.jsonl`;
+        const { Quarantine } = await import('@itinerary-card/pipeline');
+        const q = new Quarantine(Number.POSITIVE_INFINITY);
+        for (const s of res.samples) q.add(s.reason, s, 0);
+        await q.write(qPath);
+        const s = res.summary;
+        const rejected = Object.entries(s.rejected);
+        const lines = [
+          `compute ${s.date} (${s.days} days): ${s.subscribers} numbers → ${o.out}`,
+          `  records read      ${s.recordsRead}`,
+          `  records used      ${s.recordsUsed}`,
+          `  outside the days  ${s.recordsOutsideWindow}`,
+          `  rejected          ${rejected.reduce((a, [, n]) => a + n, 0)}${rejected.length ? ` (${rejected.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+          `  statuses          ok ${s.statuses.ok}, no_data ${s.statuses.no_data}, new_subscriber ${s.statuses.new_subscriber}`,
+          `  samples of rejects ${qPath}`,
+          `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      } catch (e) {
+        progress.done();
+        if (e instanceof AppError && e.code === 'INPUT_UNUSABLE') {
+          process.stderr.write(`itinerary-card compute: input unusable: ${e.details.file}: ${e.details.reason}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        throw e;
+      }
+    });
+}

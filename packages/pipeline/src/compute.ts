@@ -1,0 +1,160 @@
+// `itinerary-card compute`: the 7- or 14-day itinerary of every number in the
+// subscriber registry for query day D (DATA.md), from the signaling files.
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import {
+  addDays,
+  beijingDayStart,
+  DAY_MS,
+  type ItineraryLine,
+  type ItineraryStatus,
+  NEW_SUBSCRIBER_DAYS,
+  type WindowDays,
+} from '@itinerary-card/domain';
+import type { EngineParams } from '@itinerary-card/stay-engine';
+import { type DayRunOptions, runDays } from './day-run.ts';
+import type { Subscriber } from './registry.ts';
+
+export interface ComputeOptions {
+  input: string;
+  date: string;
+  days: WindowDays;
+  now: number;
+  /** Days read before the window so stays begun earlier are measured from their start. */
+  lookbackDays?: number;
+  shardRecords?: number;
+  params?: EngineParams;
+  onProgress?: DayRunOptions['onProgress'];
+}
+
+export interface ComputeSummary {
+  date: string;
+  days: WindowDays;
+  recordsRead: number;
+  recordsUsed: number;
+  recordsOutsideWindow: number;
+  rejected: Record<string, number>;
+  subscribers: number;
+  statuses: Record<ItineraryStatus, number>;
+  shards: number;
+  durationMs: number;
+}
+
+export interface ComputeResult {
+  lines: ItineraryLine[];
+  summary: ComputeSummary;
+  samples: import('./quarantine.ts').RejectSample[];
+}
+
+/** A number opened less than 7 days before D gets no itinerary. */
+export function isNewSubscriber(s: Subscriber, date: string): boolean {
+  return (beijingDayStart(date) - beijingDayStart(s.activatedAt)) / DAY_MS < NEW_SUBSCRIBER_DAYS;
+}
+
+export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
+  const t0 = performance.now();
+  const lookback = opts.lookbackDays ?? 2;
+  const firstDay = addDays(opts.date, -opts.days - lookback);
+  const dayCount = opts.days + lookback;
+  const windowFrom = lookback; // index of the window's first day among the days run
+  // Per subscriber: bit sets of cities and countries in the window, and whether it had records.
+  const cities: Array<Set<number> | undefined> = [];
+  const countries: Array<Set<number> | undefined> = [];
+  const seen: boolean[] = [];
+  const run = await runDays(
+    {
+      input: opts.input,
+      firstDay,
+      dayCount,
+      now: opts.now,
+      shardRecords: opts.shardRecords,
+      params: opts.params,
+      onProgress: opts.onProgress,
+    },
+    (sub, days) => {
+      let c: Set<number> | undefined;
+      let k: Set<number> | undefined;
+      let had = false;
+      for (let d = windowFrom; d < dayCount; d++) {
+        const o = days[d]!;
+        if (o.hadRecord) had = true;
+        for (const x of o.cities) (c ??= new Set()).add(x);
+        for (const x of o.countries) (k ??= new Set()).add(x);
+      }
+      cities[sub] = c;
+      countries[sub] = k;
+      seen[sub] = had;
+    },
+  );
+  const { registries, countries: countryTable } = run;
+  const subs = registries.subscribers;
+  const statuses: Record<ItineraryStatus, number> = { ok: 0, no_data: 0, new_subscriber: 0 };
+  const lineOf = (i: number): ItineraryLine => {
+    const s = subs[i]!;
+    const line: ItineraryLine = {
+      msisdn: s.msisdn,
+      date: opts.date,
+      days: opts.days,
+      status: 'ok',
+      cities: [],
+      countries: [],
+    };
+    if (isNewSubscriber(s, opts.date)) {
+      line.status = 'new_subscriber';
+      return line;
+    }
+    let src = i;
+    if (s.kind === 'secondary') {
+      const p = registries.indexOf.get(s.primaryMsisdn!);
+      if (p === undefined) {
+        line.status = 'no_data';
+        return line;
+      }
+      src = p;
+    }
+    if (!seen[src]) {
+      line.status = 'no_data';
+      return line;
+    }
+    line.cities = [...(cities[src] ?? [])].map((c) => registries.cityCodes[c]!).sort();
+    line.countries = [...(countries[src] ?? [])].map((c) => countryTable.codes[c]!).sort();
+    return line;
+  };
+  const lines: ItineraryLine[] = new Array(subs.length);
+  for (let i = 0; i < subs.length; i++) {
+    lines[i] = lineOf(i);
+    statuses[lines[i]!.status]++;
+  }
+  return {
+    lines,
+    samples: run.quarantine.samples,
+    summary: {
+      date: opts.date,
+      days: opts.days,
+      recordsRead: run.recordsRead,
+      recordsUsed: run.recordsUsed,
+      recordsOutsideWindow: run.outside,
+      rejected: run.quarantine.toJSON(),
+      subscribers: subs.length,
+      statuses,
+      shards: run.shards,
+      durationMs: Math.round(performance.now() - t0),
+    },
+  };
+}
+
+/** Writes lines as JSON Lines (DATA.md `compute` output). */
+export async function writeLines(path: string, lines: Iterable<ItineraryLine>): Promise<void> {
+  const out = createWriteStream(path);
+  let batch = '';
+  for (const l of lines) {
+    batch += `${JSON.stringify(l)}\n`;
+    if (batch.length > 1 << 16) {
+      if (!out.write(batch)) await once(out, 'drain');
+      batch = '';
+    }
+  }
+  out.end(batch);
+  await once(out, 'finish');
+}

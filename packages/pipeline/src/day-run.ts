@@ -1,0 +1,132 @@
+// The common core of `compute` and the operator node's daily run: scan the
+// signaling of a span of days shard by shard and hand each subscriber's day
+// results to a sink, with rejects counted in one Quarantine.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
+import type { Carry, EngineParams } from '@itinerary-card/stay-engine';
+import { CountryTable, EventBuffer } from './event-buffer.ts';
+import { type InputDir, inspectInput } from './input-dir.ts';
+import { Quarantine } from './quarantine.ts';
+import { loadRegistries, type Registries } from './registry.ts';
+import { processShard, type SubscriberSink } from './shard-processor.ts';
+import { scanSignaling, usableFiles } from './signaling-scan.ts';
+
+export interface DayRunOptions {
+  input: string;
+  /** First day (YYYY-MM-DD) whose records are used. */
+  firstDay: string;
+  dayCount: number;
+  /** Current time, for telling impossible (future) timestamps. */
+  now: number;
+  /** Records per shard; more records than this are processed in several passes. */
+  shardRecords?: number;
+  threads?: number;
+  params?: EngineParams;
+  carries?: (sub: number) => Carry | null;
+  onProgress?: (p: { phase: string; rows: number; estimatedRows: number; shard: number; shards: number }) => void;
+}
+
+export interface DayRunStats {
+  recordsRead: number;
+  recordsUsed: number;
+  outside: number;
+  duplicates: number;
+  subscribersWithRecords: number;
+  shards: number;
+}
+
+export interface DayRunContext {
+  input: InputDir;
+  registries: Registries;
+  countries: CountryTable;
+  quarantine: Quarantine;
+}
+
+/** Rough records per byte of input, for progress and shard sizing. */
+function estimateRows(input: InputDir): number {
+  let rows = 0;
+  for (const f of input.signaling) {
+    const perByte = f.format === 'parquet' ? 1 / 6 : f.path.endsWith('.gz') ? 1 / 14 : 1 / 58;
+    rows += f.bytes * perByte;
+  }
+  return Math.round(rows);
+}
+
+export async function runDays(
+  opts: DayRunOptions,
+  sink: SubscriberSink,
+  ctxOut?: (ctx: DayRunContext) => void,
+): Promise<DayRunStats & DayRunContext> {
+  const input = await inspectInput(opts.input);
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(opts.threads ?? 2),
+  });
+  const conn = await instance.connect();
+  try {
+    const quarantine = new Quarantine();
+    const registries = await loadRegistries(conn, input, quarantine);
+    const countries = new CountryTable();
+    const files = await usableFiles(conn, input, quarantine);
+    const ctx: DayRunContext = { input, registries, countries, quarantine };
+    ctxOut?.(ctx);
+    const estimatedRows = estimateRows(input);
+    const shardRecords = opts.shardRecords ?? 40_000_000;
+    const shards = Math.max(1, Math.ceil(estimatedRows / shardRecords));
+    const lo = beijingDayStart(opts.firstDay);
+    const range = {
+      lo,
+      hi: lo + opts.dayCount * DAY_MS,
+      plausibleLo: Date.UTC(2009, 0, 1),
+      plausibleHi: Math.max(opts.now, lo + opts.dayCount * DAY_MS) + DAY_MS,
+    };
+    const stats: DayRunStats = {
+      recordsRead: 0,
+      recordsUsed: 0,
+      outside: 0,
+      duplicates: 0,
+      subscribersWithRecords: 0,
+      shards,
+    };
+    for (let shard = 0; shard < shards; shard++) {
+      const buf = new EventBuffer(Math.min(1 << 22, Math.max(1 << 16, Math.ceil(estimatedRows / shards))));
+      let rows = 0;
+      const counts = await scanSignaling(
+        conn,
+        files,
+        range,
+        {
+          shard,
+          shards,
+          onRows: (r) => {
+            rows += r;
+            opts.onProgress?.({ phase: 'read', rows: stats.recordsRead + rows, estimatedRows, shard, shards });
+          },
+        },
+        buf,
+        countries,
+        quarantine,
+      );
+      stats.recordsRead += counts.rows;
+      stats.recordsUsed += counts.used;
+      stats.outside += counts.outside;
+      const res = processShard(
+        buf,
+        registries.subscribers.length,
+        registries.model,
+        { firstDayStart: lo, dayCount: opts.dayCount },
+        sink,
+        opts.params,
+        opts.carries,
+      );
+      stats.duplicates += res.duplicates;
+      stats.subscribersWithRecords += res.subscribersWithRecords;
+      opts.onProgress?.({ phase: 'stays', rows: stats.recordsRead, estimatedRows, shard: shard + 1, shards });
+    }
+    if (stats.duplicates) quarantine.add('duplicate', undefined, stats.duplicates);
+    stats.recordsRead += quarantine.counts.get('malformed_line') ?? 0;
+    return { ...stats, ...ctx };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}

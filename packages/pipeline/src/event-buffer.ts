@@ -1,0 +1,57 @@
+// Growable columns of valid records (subscriber, time, place, event): typed
+// arrays, no object per record.
+export class EventBuffer {
+  sub: Int32Array;
+  t: Float64Array;
+  place: Int32Array;
+  ev: Int32Array;
+  length = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.sub = new Int32Array(capacity);
+    this.t = new Float64Array(capacity);
+    this.place = new Int32Array(capacity);
+    this.ev = new Int32Array(capacity);
+  }
+
+  private grow(): void {
+    const cap = this.sub.length * 2;
+    const sub = new Int32Array(cap);
+    sub.set(this.sub);
+    const t = new Float64Array(cap);
+    t.set(this.t);
+    const place = new Int32Array(cap);
+    place.set(this.place);
+    const ev = new Int32Array(cap);
+    ev.set(this.ev);
+    this.sub = sub;
+    this.t = t;
+    this.place = place;
+    this.ev = ev;
+  }
+
+  push(sub: number, t: number, place: number, ev: number): void {
+    if (this.length === this.sub.length) this.grow();
+    const i = this.length++;
+    this.sub[i] = sub;
+    this.t[i] = t;
+    this.place[i] = place;
+    this.ev[i] = ev;
+  }
+}
+
+/** Country index table for roaming records: place = -(index + 1). */
+export class CountryTable {
+  readonly codes: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  idx(code: string): number {
+    let i = this.index.get(code);
+    if (i === undefined) {
+      i = this.codes.length;
+      this.codes.push(code);
+      this.index.set(code, i);
+    }
+    return i;
+  }
+}

@@ -1,0 +1,138 @@
+// Loads and validates the cell and subscriber registries, and registers them in
+// DuckDB as lookup tables (cell id → cell index, number → subscriber index).
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  isCityCode,
+  isIsoDate,
+  isOperator,
+  MSISDN_RE,
+  type Operator,
+  type SubscriberKind,
+} from '@itinerary-card/domain';
+import { buildCellModel, type CellModel, type CellSite } from '@itinerary-card/stay-engine';
+import type { InputDir } from './input-dir.ts';
+import type { Quarantine } from './quarantine.ts';
+
+export interface Subscriber {
+  msisdn: string;
+  operator: Operator;
+  activatedAt: string;
+  portedAt?: string;
+  kind: SubscriberKind;
+  primaryMsisdn?: string;
+}
+
+export interface Registries {
+  /** City codes by city index. */
+  cityCodes: string[];
+  cellCount: number;
+  model: CellModel;
+  /** Subscribers by subscriber index, in registry order. */
+  subscribers: Subscriber[];
+  indexOf: Map<string, number>;
+}
+
+function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+async function readCsvRows(conn: DuckDBConnection, path: string, columns: string[]): Promise<string[][]> {
+  const cols = columns.map((c) => `COALESCE(CAST(${c} AS VARCHAR), '')`).join(', ');
+  const reader = await conn.runAndReadAll(
+    `SELECT ${cols} FROM read_csv(${sqlString(path)}, header = true, all_varchar = true, delim = ',', quote = '"', ignore_errors = true, null_padding = true)`,
+  );
+  return reader.getRows() as string[][];
+}
+
+export async function loadRegistries(conn: DuckDBConnection, input: InputDir, q: Quarantine): Promise<Registries> {
+  // Cells
+  const cellRows = await readCsvRows(conn, input.cellsPath, ['cell_id', 'operator', 'lat', 'lon', 'region_code']);
+  const cityIndex = new Map<string, number>();
+  const cityCodes: string[] = [];
+  const sites: CellSite[] = [];
+  const cellIds: string[] = [];
+  const seenCells = new Set<string>();
+  for (const [id, op, lat, lon, region] of cellRows) {
+    const la = Number(lat);
+    const lo = Number(lon);
+    let problem = '';
+    if (!id) problem = 'empty cell_id';
+    else if (seenCells.has(id!)) problem = 'duplicate cell_id';
+    else if (!isOperator(op!)) problem = 'unknown operator';
+    else if (!(lat !== '' && Number.isFinite(la) && la >= -90 && la <= 90)) problem = 'bad lat';
+    else if (!(lon !== '' && Number.isFinite(lo) && lo >= -180 && lo <= 180)) problem = 'bad lon';
+    else if (!isCityCode(region!)) problem = 'region_code is not a GB/T 2260 city';
+    if (problem) {
+      q.add('bad_cell_row', { file: input.cellsPath, text: `${problem}: ${[id, op, lat, lon, region].join(',')}` });
+      continue;
+    }
+    seenCells.add(id!);
+    let city = cityIndex.get(region!);
+    if (city === undefined) {
+      city = cityCodes.length;
+      cityIndex.set(region!, city);
+      cityCodes.push(region!);
+    }
+    sites.push({ city, lat: la, lon: lo });
+    cellIds.push(id!);
+  }
+  const model = buildCellModel(sites, cityCodes.length);
+
+  // Subscribers
+  const subRows = await readCsvRows(conn, input.subscribersPath, [
+    'msisdn',
+    'operator',
+    'activated_at',
+    'ported_at',
+    'kind',
+    'primary_msisdn',
+  ]);
+  const subscribers: Subscriber[] = [];
+  const indexOf = new Map<string, number>();
+  for (const [msisdn, op, activated, ported, kind, primary] of subRows) {
+    let problem = '';
+    if (!MSISDN_RE.test(msisdn!)) problem = 'bad msisdn';
+    else if (indexOf.has(msisdn!)) problem = 'duplicate msisdn';
+    else if (!isOperator(op!)) problem = 'unknown operator';
+    else if (!isIsoDate(activated!)) problem = 'bad activated_at';
+    else if (ported && !isIsoDate(ported)) problem = 'bad ported_at';
+    else if (kind !== 'normal' && kind !== 'mvno' && kind !== 'secondary') problem = 'unknown kind';
+    else if (kind === 'secondary' && (!MSISDN_RE.test(primary!) || primary === msisdn)) problem = 'bad primary_msisdn';
+    if (problem) {
+      q.add('bad_subscriber_row', {
+        file: input.subscribersPath,
+        text: `${problem}: ${[msisdn, op, activated, ported, kind, primary].join(',')}`,
+      });
+      continue;
+    }
+    const s: Subscriber = {
+      msisdn: msisdn!,
+      operator: op as Operator,
+      activatedAt: activated!,
+      kind: kind as SubscriberKind,
+    };
+    if (ported) s.portedAt = ported;
+    if (kind === 'secondary') s.primaryMsisdn = primary!;
+    indexOf.set(s.msisdn, subscribers.length);
+    subscribers.push(s);
+  }
+
+  // Lookup tables for the signaling scan.
+  await conn.run('CREATE OR REPLACE TABLE cells_idx (cell_id VARCHAR, idx INTEGER)');
+  const ca = await conn.createAppender('cells_idx');
+  for (let i = 0; i < cellIds.length; i++) {
+    ca.appendVarchar(cellIds[i]!);
+    ca.appendInteger(i);
+    ca.endRow();
+  }
+  ca.closeSync();
+  await conn.run('CREATE OR REPLACE TABLE subs_idx (msisdn VARCHAR, idx INTEGER)');
+  const sa = await conn.createAppender('subs_idx');
+  for (let i = 0; i < subscribers.length; i++) {
+    sa.appendVarchar(subscribers[i]!.msisdn);
+    sa.appendInteger(i);
+    sa.endRow();
+  }
+  sa.closeSync();
+  return { cityCodes, cellCount: cellIds.length, model, subscribers, indexOf };
+}

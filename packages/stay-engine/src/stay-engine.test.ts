@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildCellModel, MAX_COVER } from './cell-model.ts';
+import { type Carry, type DayOutput, StayEngine } from './stay-engine.ts';
+
+// Three cities on a line: A (0) and B (1) share a border, C (2) is further on.
+// Cells: 0 A interior, 1 A at the border, 2 B at the border, 3 B interior, 4 C interior.
+const model = buildCellModel(
+  [
+    { city: 0, lat: 30, lon: 115.0 },
+    { city: 0, lat: 30, lon: 115.48 },
+    { city: 1, lat: 30, lon: 115.52 },
+    { city: 1, lat: 30, lon: 116.0 },
+    { city: 2, lat: 30, lon: 117.0 },
+  ],
+  3,
+);
+const H = 3_600_000;
+const M = 60_000;
+const DAY0 = Date.parse('2022-09-01T00:00:00+08:00');
+const JP = 7; // a country index
+const ROAM = -JP - 1;
+
+type Rec = [hours: number, place: number];
+
+function run(recs: Rec[], days = 1, carry: Carry | null = null) {
+  const sorted = [...recs].sort((a, b) => a[0] - b[0]);
+  const t = Float64Array.from(sorted.map((r) => DAY0 + r[0] * H));
+  const place = Int32Array.from(sorted.map((r) => r[1]));
+  const out: DayOutput[] = Array.from({ length: days }, () => ({ cities: [], countries: [], hadRecord: false }));
+  const engine = new StayEngine(model);
+  const next = engine.runDays(t, place, 0, t.length, DAY0, days, carry, out);
+  return { out, carry: next, union: [...new Set(out.flatMap((o) => o.cities))].sort() };
+}
+
+/** Records every `step` hours from `from` to `to` inclusive at one cell. */
+function at(cell: number, from: number, to: number, step = 0.5): Rec[] {
+  const out: Rec[] = [];
+  for (let h = from; h <= to + 1e-9; h += step) out.push([h, cell]);
+  return out;
+}
+
+describe('cell model', () => {
+  it('finds cross-coverage only between border cells of neighbouring cities', () => {
+    const cover = (cell: number) => Array.from(model.coverCities.slice(cell * MAX_COVER, cell * MAX_COVER + MAX_COVER));
+    expect(cover(1)).toEqual([1, -1, -1]);
+    expect(cover(2)).toEqual([0, -1, -1]);
+    expect(cover(0)).toEqual([-1, -1, -1]);
+    expect(cover(4)).toEqual([-1, -1, -1]);
+  });
+});
+
+describe('the 4-hour rule', () => {
+  it('lists a city stayed in for 4 hours and not one of 3 h 50', () => {
+    expect(run([...at(0, 8, 12, 1 / 6), ...at(3, 12 + 1 / 6, 20)]).union).toEqual([0, 1]);
+    expect(run([...at(0, 8, 11 + 50 / 60, 1 / 6), ...at(3, 12, 20)]).union).toEqual([1]);
+  });
+
+  it('does not list cities passed through on a train', () => {
+    const train = [...at(4, 10, 13, 5 / 60)];
+    expect(run([...at(0, 0, 9.9, 0.5), ...train, ...at(3, 13.1, 23.9, 0.5)]).union).toEqual([0, 1]);
+  });
+
+  it('keeps a stay through a silent night', () => {
+    // A from 18:00 to 22:00 (4 h, but phone off after 21:00), silent until 07:00, A again until 09:00.
+    const r = run([...at(0, 18, 21, 1), ...at(0, 31, 33, 1)], 2);
+    expect(r.out[0]!.cities).toEqual([]); // 3 h 30 seen by midnight: not yet a stay on day 1
+    expect(r.out[1]!.cities).toEqual([0]); // carried: 18:00 → 09:00 next day
+  });
+});
+
+describe('midnight carry-over', () => {
+  it('carries a stay open at midnight into the next day', () => {
+    const recs = [...at(0, 22, 27, 0.5), ...at(4, 27.5, 40, 0.5)];
+    const whole = run(recs, 2);
+    expect(whole.out[0]!.cities).toEqual([]);
+    expect(whole.out[1]!.cities).toEqual([0, 2]);
+    // The same days run one at a time with the carry give the same answers.
+    const day1 = run(
+      recs.filter((r) => r[0] < 24),
+      1,
+    );
+    const engine = new StayEngine(model);
+    const rest = recs.filter((r) => r[0] >= 24);
+    const out: DayOutput[] = [{ cities: [], countries: [], hadRecord: false }];
+    engine.runDays(
+      Float64Array.from(rest.map((r) => DAY0 + r[0] * H)),
+      Int32Array.from(rest.map((r) => r[1])),
+      0,
+      rest.length,
+      DAY0 + 24 * H,
+      1,
+      day1.carry,
+      out,
+    );
+    expect(out[0]!.cities).toEqual([0, 2]);
+  });
+});
+
+describe('border ping-pong', () => {
+  it('neither invents the neighbour nor breaks the stay at home', () => {
+    // At home in A next to the border: 40% of records on B's border cell, alternating every few minutes.
+    const recs: Rec[] = [];
+    let h = 0;
+    let k = 0;
+    while (h < 24) {
+      recs.push([h, k % 5 < 3 ? 1 : 2]);
+      h += (7 + ((k * 13) % 20)) / 60;
+      k++;
+    }
+    expect(run(recs).union).toEqual([0]);
+  });
+
+  it('gives the neighbour a sustained presence there', () => {
+    // Home in A at the border, then 6 h in B at the border (mostly B cells), then home.
+    const recs: Rec[] = [...at(1, 0, 9, 0.25)];
+    for (let h = 9.25, k = 0; h < 15; h += 0.25, k++) recs.push([h, k % 4 === 0 ? 1 : 2]);
+    recs.push(...at(1, 15, 23.75, 0.25));
+    expect(run(recs).union).toEqual([0, 1]);
+  });
+
+  it('lists a commuter working across the border', () => {
+    const recs: Rec[] = [...at(0, 0, 7.5, 0.5), ...at(3, 8.5, 17.5, 0.5), ...at(0, 18.5, 23.5, 0.5)];
+    expect(run(recs).union).toEqual([0, 1]);
+  });
+});
+
+describe('roaming', () => {
+  it('lists the country of any roaming record, with no 4-hour rule abroad', () => {
+    const r = run([...at(0, 0, 10, 1), [14, ROAM], ...at(0, 20, 23, 1)]);
+    expect(r.out[0]!.countries).toEqual([JP]);
+    expect(r.union).toEqual([0]);
+  });
+  it('ends a domestic stay when the phone roams abroad', () => {
+    const r = run([...at(3, 0, 2, 0.5), ...at(4, 2.5, 5.5, 0.5), [6, ROAM], [9, ROAM]]);
+    expect(r.union).toEqual([]);
+  });
+});
+
+describe('properties', () => {
+  it('splitting the days gives the same answers as one run', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 72 * 12 - 1 }), fc.constantFrom(0, 1, 2, 3, 4, ROAM)), {
+          maxLength: 300,
+        }),
+        (raw) => {
+          const recs: Rec[] = [...new Map(raw.map(([s, p]) => [s, [s / 12, p] as Rec])).values()];
+          const whole = run(recs, 3);
+          let carry: Carry | null = null;
+          const perDay: number[][] = [];
+          for (let d = 0; d < 3; d++) {
+            const engine = new StayEngine(model);
+            const day = recs.filter((r) => r[0] >= d * 24 && r[0] < (d + 1) * 24).sort((a, b) => a[0] - b[0]);
+            const out: DayOutput[] = [{ cities: [], countries: [], hadRecord: false }];
+            carry = engine.runDays(
+              Float64Array.from(day.map((r) => DAY0 + r[0] * H)),
+              Int32Array.from(day.map((r) => r[1])),
+              0,
+              day.length,
+              DAY0 + d * 24 * H,
+              1,
+              carry,
+              out,
+            );
+            perDay.push(out[0]!.cities);
+          }
+          expect(perDay).toEqual(whole.out.map((o) => o.cities));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+void M;

@@ -1,0 +1,243 @@
+// The stay engine: one subscriber's time-ordered records → the cities stayed in
+// (>= 4 h) and countries visited, per Beijing day, with the open stay carried
+// from one day to the next.
+//
+// Border cross-coverage makes a phone that does not move alternate between the
+// cells of two neighbouring cities ("ping-pong"). Following HMM map-matching of
+// cellular trajectories (Newson & Krumm 2009; Jiang et al. on oscillation in
+// CDR trajectories), the true city is a hidden state: a record of a cell is
+// strong evidence for the cell's own city and weak evidence for a neighbouring
+// city the cell is known to cross-cover; changing city costs a transition
+// penalty. Viterbi decoding keeps a stay unbroken through ping-pong and gives a
+// neighbour city only to a sustained presence there.
+import { type CellModel, MAX_COVER } from './cell-model.ts';
+
+/** State of a roaming record: abroad (the country comes from the record itself). */
+export const ABROAD = -1;
+/** No state (no carried stay). */
+const NONE = -2;
+
+export interface EngineParams {
+  /** A stay counts from this length (4 h). */
+  minStayMs: number;
+  /** Log-likelihood of a record of a neighbour's cell that cross-covers the true city. */
+  crossCoverLog: number;
+  /** Log-probability of changing city between two consecutive records. */
+  switchLog: number;
+  /** A stay's edge is put halfway to the next record of another place, but at most this far. */
+  edgeCapMs: number;
+  /** Records of the open stay carried into the next day, at most. */
+  carryMaxEvents: number;
+}
+
+export const DEFAULT_PARAMS: EngineParams = {
+  minStayMs: 4 * 3_600_000,
+  crossCoverLog: Math.log(0.3),
+  switchLog: -6,
+  edgeCapMs: 30 * 60_000,
+  carryMaxEvents: 256,
+};
+
+/** The stay open at the end of a day, carried into the next day's run. */
+export interface Carry {
+  t: Float64Array;
+  place: Int32Array;
+  /** State (city index or ABROAD) of the open stay. */
+  state: number;
+  /** Estimated start of the open stay (may lie days back). */
+  runStart: number;
+}
+
+export interface DayOutput {
+  /** City indices with a qualifying stay on this day. */
+  cities: number[];
+  /** Country indices with a roaming record on this day. */
+  countries: number[];
+  hadRecord: boolean;
+}
+
+const K = 1 + MAX_COVER;
+
+export class StayEngine {
+  private cap = 0;
+  private et = new Float64Array(0);
+  private ep = new Int32Array(0);
+  private cand = new Int32Array(0);
+  private candN = new Uint8Array(0);
+  private score = new Float64Array(0);
+  private back = new Int8Array(0);
+  private state = new Int32Array(0);
+
+  constructor(
+    private readonly model: CellModel,
+    private readonly params: EngineParams = DEFAULT_PARAMS,
+  ) {}
+
+  private ensure(n: number): void {
+    if (n <= this.cap) return;
+    const cap = Math.max(n, this.cap * 2, 256);
+    this.et = new Float64Array(cap);
+    this.ep = new Int32Array(cap);
+    this.cand = new Int32Array(cap * K);
+    this.candN = new Uint8Array(cap);
+    this.score = new Float64Array(cap * K);
+    this.back = new Int8Array(cap * K);
+    this.state = new Int32Array(cap);
+    this.cap = cap;
+  }
+
+  /**
+   * Runs consecutive days for one subscriber. `t`/`place` hold its records in
+   * [from, to), sorted by time, duplicates removed; place >= 0 is a cell index,
+   * place < 0 a roaming record in country -place-1. Fills `out[d]` for each of
+   * `dayCount` days starting at `firstDayStart`, and returns the stay still open
+   * at the end of the last day (or null).
+   */
+  runDays(
+    t: Float64Array,
+    place: Int32Array,
+    from: number,
+    to: number,
+    firstDayStart: number,
+    dayCount: number,
+    carryIn: Carry | null,
+    out: DayOutput[],
+  ): Carry | null {
+    let carry = carryIn;
+    let i = from;
+    for (let d = 0; d < dayCount; d++) {
+      const dayStart = firstDayStart + d * 86_400_000;
+      const dayEnd = dayStart + 86_400_000;
+      while (i < to && t[i]! < dayStart) i++; // records before the first day are not this run's
+      let j = i;
+      while (j < to && t[j]! < dayEnd) j++;
+      carry = this.runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]!);
+      i = j;
+    }
+    return carry;
+  }
+
+  /** One day: decode carried + today's records, list qualifying stays, carry the open one. */
+  runDay(
+    t: Float64Array,
+    place: Int32Array,
+    from: number,
+    to: number,
+    dayStart: number,
+    dayEnd: number,
+    carry: Carry | null,
+    out: DayOutput,
+  ): Carry | null {
+    out.cities.length = 0;
+    out.countries.length = 0;
+    out.hadRecord = to > from;
+    const k = carry ? carry.t.length : 0;
+    const n = k + (to - from);
+    if (n === 0) return carry;
+    this.ensure(n);
+    const { et, ep } = this;
+    if (carry) {
+      et.set(carry.t, 0);
+      ep.set(carry.place, 0);
+    }
+    for (let i = from; i < to; i++) {
+      et[k + i - from] = t[i]!;
+      const p = place[i]!;
+      ep[k + i - from] = p;
+      if (p < 0) {
+        const c = -p - 1;
+        if (!out.countries.includes(c)) out.countries.push(c);
+      }
+    }
+    this.decode(n, carry ? carry.state : NONE);
+    return this.collectStays(n, dayStart, dayEnd, carry, out);
+  }
+
+  /** Viterbi over the candidate states of each record; result in this.state[0..n). */
+  private decode(n: number, priorState: number): void {
+    const { ep, cand, candN, score, back, state, model, params } = this;
+    const { cellCity, coverCities } = model;
+    const sw = params.switchLog;
+    const cc = params.crossCoverLog;
+    for (let i = 0; i < n; i++) {
+      const p = ep[i]!;
+      const base = i * K;
+      if (p < 0) {
+        cand[base] = ABROAD;
+        candN[i] = 1;
+      } else {
+        cand[base] = cellCity[p]!;
+        let m = 1;
+        const cb = p * MAX_COVER;
+        for (let c = 0; c < MAX_COVER; c++) {
+          const city = coverCities[cb + c]!;
+          if (city < 0) break;
+          cand[base + m++] = city;
+        }
+        candN[i] = m;
+      }
+      const m = candN[i]!;
+      for (let j = 0; j < m; j++) {
+        const s = cand[base + j]!;
+        const emit = j === 0 ? 0 : cc;
+        if (i === 0) {
+          score[base + j] = emit + (priorState === NONE || s === priorState ? 0 : sw);
+          back[base + j] = -1;
+          continue;
+        }
+        const pb = base - K;
+        const pm = candN[i - 1]!;
+        let best = Number.NEGATIVE_INFINITY;
+        let arg = 0;
+        for (let q = 0; q < pm; q++) {
+          const v = score[pb + q]! + (cand[pb + q] === s ? 0 : sw);
+          if (v > best) {
+            best = v;
+            arg = q;
+          }
+        }
+        score[base + j] = best + emit;
+        back[base + j] = arg;
+      }
+    }
+    // Backtrack from the best final state; ties go to the earlier candidate (the record's own city).
+    const lb = (n - 1) * K;
+    let arg = 0;
+    for (let j = 1; j < candN[n - 1]!; j++) if (score[lb + j]! > score[lb + arg]!) arg = j;
+    for (let i = n - 1; i >= 0; i--) {
+      state[i] = cand[i * K + arg]!;
+      arg = back[i * K + arg]!;
+    }
+  }
+
+  private collectStays(n: number, dayStart: number, dayEnd: number, carry: Carry | null, out: DayOutput): Carry | null {
+    const { et, ep, state, params } = this;
+    const cap = params.edgeCapMs;
+    let a = 0;
+    let lastStart = 0;
+    let lastA = 0;
+    while (a < n) {
+      const s = state[a]!;
+      let b = a;
+      while (b + 1 < n && state[b + 1] === s) b++;
+      let start: number;
+      if (a === 0) start = carry && carry.state === s ? carry.runStart : et[0]!;
+      else start = et[a]! - Math.min((et[a]! - et[a - 1]!) / 2, cap);
+      const next = b + 1 < n ? et[b + 1]! : dayEnd;
+      const end = et[b]! + Math.min(Math.max(0, next - et[b]!) / 2, cap);
+      if (s >= 0 && end > dayStart && start < dayEnd && Math.min(end, dayEnd) - start >= params.minStayMs) {
+        if (!out.cities.includes(s)) out.cities.push(s);
+      }
+      lastStart = start;
+      lastA = a;
+      a = b + 1;
+    }
+    const from = Math.max(lastA, n - params.carryMaxEvents);
+    return {
+      t: et.slice(from, n),
+      place: ep.slice(from, n),
+      state: state[n - 1]!,
+      runStart: lastStart,
+    };
+  }
+}
