@@ -24,6 +24,11 @@ export default defineConfig({
     outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,
     target: 'es2019',
-    rollupOptions: { input: htmlEntries(root) },
+    rollupOptions: {
+      input: htmlEntries(root),
+      // The domain package is pure apart from registering its reference data:
+      // a page gets a domain module (and its data) only if it uses an export of it.
+      treeshake: { moduleSideEffects: (id) => !/[\\/]packages[\\/]domain[\\/]src[\\/]/.test(id) },
+    },
   },
 });

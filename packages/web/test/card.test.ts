@@ -1,0 +1,191 @@
+// End-to-end: a 360 px phone in Chromium goes from its number to the card, and
+// meets every error of API.md in a dialog with what to do next.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webDistDir } from '../src/index.ts';
+import { launchBrowser, newPhone, screenshot } from './helpers/browser.ts';
+import { type CardHarness, NUMBERS, startHarness } from './helpers/harness.ts';
+
+let browser: Browser;
+let harness: CardHarness;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(webDistDir, 'card', 'index.html'))) {
+    throw new Error('packages/web/dist is missing: run `npm run build -w @itinerary-card/web` first');
+  }
+  [browser, harness] = await Promise.all([launchBrowser(), startHarness()]);
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await harness?.close();
+});
+
+async function phone(): Promise<Page> {
+  const ctx = await newPhone(browser, harness.url);
+  contexts.push(ctx);
+  return ctx.newPage();
+}
+
+/** Types the number, gets a code from the SMS outbox, ticks the consent box and queries. */
+async function loginWithCode(page: Page, msisdn: string, shot?: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('手机号码').fill(msisdn);
+  await page.getByRole('button', { name: '获取验证码' }).click();
+  await expect.poll(() => page.locator('#get-code').textContent()).toMatch(/秒后重新获取/);
+  const code = await harness.latestCode(msisdn);
+  await page.getByLabel('验证码', { exact: true }).fill(code);
+  await page.getByLabel('同意并授权运营商查询本人在疫情期间7天内到访地信息').check();
+  if (shot) await screenshot(page, shot);
+  await page.getByRole('button', { name: '查询', exact: true }).click();
+}
+
+async function dialogText(page: Page): Promise<string> {
+  const dlg = page.locator('dialog[open]');
+  await dlg.waitFor();
+  return (await dlg.textContent()) ?? '';
+}
+
+describe('itinerary card page', () => {
+  it('normal traveller: number → code → green card; the clock ticks; a returning device skips the code', async () => {
+    const page = await phone();
+    await loginWithCode(page, NUMBERS.normal, 'card-01-login-filled');
+    const card = page.locator('#card');
+    await card.waitFor();
+    await expect.poll(() => card.getAttribute('data-colour')).toBe('green');
+    expect(await page.locator('#card-headline').textContent()).toBe('请收下绿色行程卡');
+    expect(await page.locator('#card-phone').textContent()).toBe(
+      `${NUMBERS.normal.slice(0, 3)}****${NUMBERS.normal.slice(-4)}的动态行程卡`,
+    );
+    expect(await page.locator('#card-updated').textContent()).toMatch(/^更新于：\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$/);
+    const text = (await card.textContent()) ?? '';
+    expect(text).toContain('您于前7天内到达或途经：');
+    expect(await page.locator('#places').textContent()).toBe(harness.expectedPlaces.normal);
+    expect(text).toContain('结果包含您在前7天内到访的国家（地区）与停留4小时以上的国内城市');
+    expect(await page.locator('#footer').textContent()).toContain('电信10000/移动10086/联通10010');
+    // The live clock: HH:MM:SS that changes from one second to the next.
+    const t1 = await page.locator('#clock-time').textContent();
+    expect(t1).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+    await expect.poll(() => page.locator('#clock-time').textContent(), { timeout: 3000 }).not.toBe(t1);
+    await screenshot(page, 'card-02-normal-green');
+
+    // Returning device: a new tab (no session) goes straight to the card.
+    const again = await page.context().newPage();
+    await again.goto('/');
+    await again.locator('#card').waitFor();
+    expect(await again.locator('#login-form').count()).toBe(0);
+
+    // English switch: persists and asks the platform in English.
+    await again.getByRole('button', { name: 'Switch to English' }).click();
+    await expect.poll(() => again.locator('#card-headline').textContent()).toBe('Here is your green itinerary card');
+    await again.reload();
+    await expect.poll(() => again.locator('#card-headline').textContent()).toBe('Here is your green itinerary card');
+    expect(await again.evaluate(() => document.documentElement.lang)).toBe('en');
+    await screenshot(again, 'card-03-normal-english');
+  });
+
+  it('border resident: the card lists the home city only, with the border note', async () => {
+    const page = await phone();
+    await loginWithCode(page, NUMBERS.border);
+    await page.locator('#card').waitFor();
+    expect(await page.locator('#places').textContent()).toBe(harness.expectedPlaces.border);
+    await screenshot(page, 'card-04-border-resident');
+  });
+
+  it('back from abroad: a yellow card with the country', async () => {
+    const page = await phone();
+    await loginWithCode(page, NUMBERS.abroad);
+    await page.locator('#card').waitFor();
+    expect(await page.locator('#card').getAttribute('data-colour')).toBe('yellow');
+    expect(await page.locator('#card-headline').textContent()).toBe('请收下黄色行程卡');
+    expect(await page.locator('#places').textContent()).toBe(harness.expectedPlaces.abroad);
+    await screenshot(page, 'card-05-abroad-yellow');
+  });
+
+  it('new number: NEW_SUBSCRIBER in a dialog with the seed wording and what to do', async () => {
+    const page = await phone();
+    await loginWithCode(page, NUMBERS.newNumber);
+    const text = await dialogText(page);
+    expect(text).toContain('经核验，您所使用的手机号码开户时间未满7天');
+    expect(text).toContain('车票、住宿单据、社区证明');
+    await screenshot(page, 'card-06-new-number-dialog');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' }).catch(() => {});
+    expect(await page.locator('dialog[open]').count()).toBe(0);
+    expect(await page.locator('#query-error').getAttribute('data-code')).toBe('NEW_SUBSCRIBER');
+  });
+
+  it('wrong clock: ILLEGAL_ACCESS, then the card once the clock is right', async () => {
+    const page = await phone();
+    await page.clock.install({ time: Date.now() - 3 * 3_600_000 });
+    await loginWithCode(page, NUMBERS.normal);
+    const text = await dialogText(page);
+    expect(text).toContain('非法访问');
+    expect(text).toContain('北京时间');
+    await screenshot(page, 'card-07-wrong-clock-dialog');
+    await page.clock.setSystemTime(Date.now());
+    await page.locator('dialog[open]').getByRole('button', { name: '重新查询' }).click();
+    await page.locator('#card').waitFor();
+  });
+
+  it('wrong code three times: CODE_INVALID, then TOO_MANY_ATTEMPTS', async () => {
+    const page = await phone();
+    await page.goto('/');
+    await page.getByLabel('手机号码').fill(NUMBERS.wrongCode);
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    const code = await harness.latestCode(NUMBERS.wrongCode);
+    const wrong = code === '000000' ? '111111' : '000000';
+    await page.getByLabel('同意并授权运营商查询本人在疫情期间7天内到访地信息').check();
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.getByLabel('验证码', { exact: true }).fill(wrong);
+      await page.getByRole('button', { name: '查询', exact: true }).click();
+      seen.push(await dialogText(page));
+      if (i === 2) await screenshot(page, 'card-08-wrong-code-third');
+      await page.getByRole('button', { name: '知道了' }).click();
+      await page.locator('dialog[open]').waitFor({ state: 'detached' });
+    }
+    expect(seen[0]).toContain('验证码错误');
+    expect(seen[2]).toContain(harness.thirdWrongCodeMessage);
+    expect(await page.locator('#login-form').count()).toBe(1);
+  });
+
+  it('operator outage: QUERY_FAILED ("数据查询异常") with a retry', async () => {
+    const page = await phone();
+    await harness.operatorDown(true);
+    try {
+      await loginWithCode(page, NUMBERS.outage);
+      const text = await dialogText(page);
+      expect(text).toContain('数据查询异常');
+      expect(await page.getByRole('button', { name: '重试' }).count()).toBe(1);
+      await screenshot(page, 'card-09-operator-outage');
+    } finally {
+      await harness.operatorDown(false);
+    }
+    await page.getByRole('button', { name: '重试' }).click();
+    await page.locator('#card').waitFor();
+  });
+
+  it('validates the form before calling the platform, and the help page has the FAQ', async () => {
+    const page = await phone();
+    await page.goto('/');
+    await page.getByLabel('手机号码').fill('12345');
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    expect(await page.locator('#phone-error').textContent()).toBe('请输入正确的手机号码');
+    expect(await page.getByLabel('手机号码').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('手机号码').fill(NUMBERS.normal);
+    await page.getByLabel('验证码', { exact: true }).fill('123456');
+    await page.getByRole('button', { name: '查询', exact: true }).click();
+    expect(await page.locator('#consent-error').isVisible()).toBe(true);
+    await screenshot(page, 'card-10-validation');
+    await page.goto('/help');
+    expect(await page.locator('.faq > li').count()).toBe(15);
+    await page.locator('#q10 summary').click();
+    expect(await page.locator('#q10').textContent()).toContain('手机系统时间和北京时间不一致');
+    await screenshot(page, 'card-11-help');
+  });
+});
