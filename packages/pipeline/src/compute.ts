@@ -79,8 +79,14 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       for (let d = windowFrom; d < dayCount; d++) {
         const o = days[d]!;
         if (o.hadRecord) had = true;
-        for (const x of o.cities) (c ??= new Set()).add(x);
-        for (const x of o.countries) (k ??= new Set()).add(x);
+        if (o.cities.length) {
+          c ??= new Set();
+          for (const x of o.cities) c.add(x);
+        }
+        if (o.countries.length) {
+          k ??= new Set();
+          for (const x of o.countries) k.add(x);
+        }
       }
       cities[sub] = c;
       countries[sub] = k;
