@@ -1,0 +1,197 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { AppError } from '@itinerary-card/domain';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compute } from '../src/compute.ts';
+import { runNaiveRule } from '../src/naive-rule.ts';
+import { bj, every, JIUJIANG, makeInput, NANCHANG, type Row, WUHAN } from './fixture-input.ts';
+
+const NOW = Date.parse('2022-09-08T09:00:00+08:00');
+const A = '13800000001'; // Nanchang, a day in Jiujiang, roams to Japan
+const B = '13900000002'; // border resident of Nanchang (ping-pong with Jiujiang)
+const C = '13500000003'; // passes through Wuhan on a train, < 4 h
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function world(): Row[] {
+  const rows: Row[] = [];
+  for (let d = 0; d < 7; d++) rows.push(...every(A, d, 0, 23.5, d === 3 ? 'jj-1' : 'nc-1', 0.5));
+  rows.push([A, bj(5, 12.25), '', '44010', 'data']);
+  for (let d = 0; d < 7; d++) {
+    for (let k = 0; k < 96; k++) rows.push([B, bj(d, k / 4), k % 5 < 3 ? 'nc-b' : 'jj-b', '', 'tau']);
+  }
+  rows.push(
+    ...every(C, 2, 0, 9, 'nc-1', 0.5),
+    ...every(C, 2, 9.25, 12, 'wh-1', 0.25),
+    ...every(C, 2, 12.5, 23.5, 'jj-1', 0.5),
+  );
+  return rows.sort((a, b) => Date.parse(a[1]) - Date.parse(b[1]));
+}
+
+const SUBS = [
+  { msisdn: A },
+  { msisdn: B },
+  { msisdn: C },
+  { msisdn: '13700000004', activatedAt: '2022-09-02' }, // 6 days before D: new
+  { msisdn: '13700000005', activatedAt: '2022-09-01' }, // exactly 7 days: served
+  { msisdn: '13700000006', kind: 'secondary' as const, primary: A },
+];
+
+async function run(files: Record<string, Row[] | string>) {
+  const dir = makeInput(SUBS, files);
+  dirs.push(dir);
+  return compute({ input: dir, date: '2022-09-08', days: 7, now: NOW });
+}
+
+const byNumber = (lines: Array<{ msisdn: string }>) => Object.fromEntries(lines.map((l) => [l.msisdn, l]));
+
+describe('compute on a small world', () => {
+  it('answers every number by the rules of DATA.md', async () => {
+    const { lines, summary } = await run({ 'all.csv': world() });
+    const r = byNumber(lines);
+    expect(r[A]).toMatchObject({ status: 'ok', cities: [NANCHANG, JIUJIANG], countries: ['JP'] });
+    expect(r[B]).toMatchObject({ status: 'ok', cities: [NANCHANG], countries: [] });
+    expect(r[C]).toMatchObject({ status: 'ok', cities: [NANCHANG, JIUJIANG] });
+    expect(r['13700000004']).toMatchObject({ status: 'new_subscriber', cities: [] });
+    expect(r['13700000005']).toMatchObject({ status: 'no_data' });
+    expect(r['13700000006']).toMatchObject({ status: 'ok', cities: [NANCHANG, JIUJIANG], countries: ['JP'] });
+    expect(lines.map((l) => l.msisdn)).toEqual(SUBS.map((s) => s.msisdn));
+    expect(summary.statuses).toEqual({ ok: 4, no_data: 1, new_subscriber: 1 });
+    expect(summary.rejected).toEqual({});
+  });
+
+  it('where the naive rule invents the neighbour city and loses the home city', async () => {
+    const dir = makeInput(SUBS, { 'all.csv': world() });
+    dirs.push(dir);
+    const naive = byNumber(await runNaiveRule({ input: dir, date: '2022-09-08', days: 7 }));
+    expect(naive[B]!.cities).not.toEqual([NANCHANG]);
+    expect(naive[C]!.cities).toEqual([NANCHANG, JIUJIANG]);
+  });
+
+  it('counts dirty lines by reason, keeps samples, and gives the clean answer', async () => {
+    const rows = world();
+    const clean = await run({ 'all.csv': rows });
+    const dirty: Row[] = [
+      ...rows,
+      rows[10]!, // exact duplicate
+      rows[500]!,
+      ['1380000000', bj(1, 1), 'nc-1', '', 'tau'], // bad msisdn
+      [A, 'not-a-time', 'nc-1', '', 'tau'],
+      [A, '2022-09-02T10:00:00', 'nc-1', '', 'tau'], // no offset
+      [A, '2099-01-01T00:00:00+08:00', 'nc-1', '', 'tau'], // impossible
+      [A, bj(2, 3), 'no-such-cell', '', 'tau'],
+      ['13811112222', bj(2, 3), 'nc-1', '', 'tau'], // not a subscriber
+      [A, bj(2, 3), '', '', 'tau'], // no location
+      [A, bj(2, 3), '', '99999', 'data'], // unknown network
+    ];
+    const text = `msisdn,ts,cell_id,plmn,event\n${dirty.map((r) => r.join(',')).join('\n')}\nthis line is broken\n"${A},x\n`;
+    const res = await run({ 'dirty.csv': text });
+    expect(res.lines).toEqual(clean.lines);
+    expect(res.summary.rejected).toEqual({
+      bad_msisdn: 1,
+      bad_timestamp: 2,
+      duplicate: 2,
+      impossible_timestamp: 1,
+      malformed_line: 2,
+      no_location: 1,
+      unknown_cell: 1,
+      unknown_plmn: 1,
+      unknown_subscriber: 1,
+    });
+    expect(res.samples.find((s) => s.reason === 'unknown_cell')?.text).toContain('no-such-cell');
+    expect(res.samples.find((s) => s.reason === 'malformed_line')?.line).toBeGreaterThan(0);
+  });
+
+  it('uses late records for their own day and reads epoch milliseconds', async () => {
+    const rows = world();
+    const clean = await run({ 'all.csv': rows });
+    const cut = rows.findIndex((r) => r[1] >= bj(4, 0));
+    const late = rows.slice(0, cut).filter((_, i) => i % 7 === 0);
+    const day = rows.slice(0, cut).filter((_, i) => i % 7 !== 0);
+    const later = [...rows.slice(cut), ...late].map((r, i) =>
+      i % 3 ? r : ([r[0], String(Date.parse(r[1])), r[2], r[3], r[4]] as Row),
+    );
+    const res = await run({ 'day-1.csv': day, 'day-2.csv.gz': later });
+    expect(res.lines).toEqual(clean.lines);
+  });
+
+  it('reads Parquet and gives the same answer as CSV', async () => {
+    const rows = world();
+    const clean = await run({ 'all.csv': rows });
+    const dir = makeInput(SUBS, { 'part.csv': rows.slice(0, 400) });
+    dirs.push(dir);
+    const csvRest = join(dir, 'rest.tmp');
+    const { writeFileSync, unlinkSync } = await import('node:fs');
+    writeFileSync(
+      csvRest,
+      `msisdn,ts,cell_id,plmn,event\n${rows
+        .slice(400)
+        .map((r) => r.join(','))
+        .join('\n')}\n`,
+    );
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    await conn.run(
+      `COPY (SELECT * FROM read_csv('${csvRest}', all_varchar = true)) TO '${join(dir, 'signaling', 'rest.parquet')}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
+    inst.closeSync();
+    unlinkSync(csvRest);
+    const res = await compute({ input: dir, date: '2022-09-08', days: 7, now: NOW });
+    expect(res.lines).toEqual(clean.lines);
+  });
+
+  it('gives the same answer whatever the order, duplication and split of the files', async () => {
+    const rows = world();
+    const clean = (await run({ 'all.csv': rows })).lines;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        async (parts, duplicate, seed) => {
+          let x = seed || 1;
+          const rnd = () => {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            return (x >>> 0) / 2 ** 32;
+          };
+          const all = duplicate ? [...rows, ...rows.filter(() => rnd() < 0.2)] : [...rows];
+          for (let i = all.length - 1; i > 0; i--) {
+            const j = Math.floor(rnd() * (i + 1));
+            [all[i], all[j]] = [all[j]!, all[i]!];
+          }
+          const files: Record<string, Row[]> = {};
+          all.forEach((r, i) => {
+            const name = `f${i % parts}.csv${i % parts === 1 ? '.gz' : ''}`;
+            (files[name] ??= []).push(r);
+          });
+          const res = await run(files);
+          expect(res.lines).toEqual(clean);
+        },
+      ),
+      { numRuns: 6 },
+    );
+  });
+
+  it('stops with the file and the reason when the input directory is unusable', async () => {
+    const dir = makeInput(SUBS, {});
+    dirs.push(dir);
+    const err = await compute({ input: dir, date: '2022-09-08', days: 7, now: NOW }).catch((e) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err.code).toBe('INPUT_UNUSABLE');
+    expect(err.details.file).toContain('signaling');
+    const { unlinkSync } = await import('node:fs');
+    const dir2 = makeInput(SUBS, { 'a.csv': world() });
+    dirs.push(dir2);
+    unlinkSync(join(dir2, 'cells.csv'));
+    const err2 = await compute({ input: dir2, date: '2022-09-08', days: 7, now: NOW }).catch((e) => e);
+    expect(err2.details).toMatchObject({ file: join(dir2, 'cells.csv') });
+  });
+});
+void WUHAN;
