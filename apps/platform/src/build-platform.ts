@@ -1,0 +1,143 @@
+// Assembles the query platform (API.md) from its deps without listening:
+// storage and transports come in, routes, services and the one error handler
+// are wired here.
+import { fileURLToPath } from 'node:url';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Clock, Operator } from '@itinerary-card/domain';
+import { systemClock } from '@itinerary-card/domain';
+import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
+import type { PlatformServices } from './platform-services.ts';
+import { AuditLog } from './repositories/audit-log.ts';
+import { Partners } from './repositories/partners.ts';
+import { PortingRegistry } from './repositories/porting-registry.ts';
+import { RiskAreas } from './repositories/risk-areas.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { devRoutes } from './routes/dev-routes.ts';
+import { installErrorHandler } from './routes/error-handler.ts';
+import { itineraryRoutes } from './routes/itinerary-routes.ts';
+import { partnerRoutes } from './routes/partner-routes.ts';
+import { webRoutes } from './routes/web-routes.ts';
+import { ItineraryService } from './services/itinerary-service.ts';
+import { LoginService } from './services/login-service.ts';
+import { NodeClient } from './services/node-client.ts';
+import { PartnerService } from './services/partner-service.ts';
+import { Secrets } from './services/secrets.ts';
+import type { OutboxReader, SmsSender } from './services/sms-sender.ts';
+
+export interface PlatformDeps {
+  /** PostgreSQL or PGlite; the platform's migrations are applied here. Not closed by the app. */
+  sql: Sql;
+  /** Memory or Redis: codes, limits, sessions, device and partner tokens. Not closed by the app. */
+  kv: KeyValue;
+  /** SMS transport for codes and the SMS channel (packages/sms `SmsTransport` fits). */
+  sms: SmsSender;
+  /** The development outbox: when given, `GET /dev/outbox` is served. */
+  outbox?: OutboxReader;
+  /** Operator node per operator. */
+  nodes: Partial<Record<Operator, NodeEndpoint>>;
+  /** Secrets are required; everything else has DEFAULT_OPTIONS. */
+  options: Partial<PlatformOptions> & Pick<PlatformOptions, 'secretKey' | 'serviceSecret'>;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** Serve OpenAPI and Swagger UI at /docs (default true). */
+  docs?: boolean;
+  trustProxy?: boolean;
+}
+
+const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../packages/web/dist', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance> {
+  const options: PlatformOptions = { adminToken: '', ...DEFAULT_OPTIONS, ...deps.options };
+  const clock = deps.clock ?? systemClock;
+  const now = () => clock.now();
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    trustProxy: deps.trustProxy ?? false,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allowUnionTypes: true } },
+  }) as unknown as FastifyInstance;
+
+  await migrate(deps.sql, 'platform', await migrationsFromDir(MIGRATIONS_DIR));
+
+  const secrets = new Secrets(options.secretKey);
+  const audit = new AuditLog(deps.sql, clock, app.log);
+  const registry = new PortingRegistry(deps.sql, now, options.cacheTtlMs);
+  const riskAreas = new RiskAreas(deps.sql, now, options.cacheTtlMs);
+  const partners = new Partners(deps.sql);
+  const nodes: Partial<Record<Operator, NodeClient>> = {};
+  for (const [op, endpoint] of Object.entries(deps.nodes) as Array<[Operator, NodeEndpoint]>) {
+    nodes[op] = new NodeClient(endpoint, {
+      serviceSecret: options.serviceSecret,
+      timeoutMs: options.nodeTimeoutMs,
+      breakerFailures: options.breakerFailures,
+      breakerOpenMs: options.breakerOpenMs,
+      now,
+    });
+  }
+  const itinerary = new ItineraryService({ clock, options, registry, riskAreas, audit, nodes, log: app.log });
+  const login = new LoginService({ kv: deps.kv, clock, secrets, sms: deps.sms, options, log: app.log });
+  const partner = new PartnerService({
+    sql: deps.sql,
+    kv: deps.kv,
+    clock,
+    secrets,
+    partners,
+    audit,
+    itinerary,
+    options,
+  });
+  const services: PlatformServices = {
+    options,
+    clock,
+    sql: deps.sql,
+    kv: deps.kv,
+    sms: deps.sms,
+    login,
+    itinerary,
+    partner,
+    registry,
+    riskAreas,
+    partners,
+    audit,
+    nodes,
+  };
+  app.decorate('platform', services);
+  app.addHook('onClose', async () => {
+    await audit.flush();
+    for (const n of Object.values(nodes)) n?.close();
+  });
+
+  installErrorHandler(app);
+  if (deps.docs !== false) {
+    await app.register(fastifySwagger, {
+      openapi: {
+        info: {
+          title: 'Itinerary Card query platform',
+          version: '1.0.0',
+          description:
+            'API of the telecom big-data itinerary card (通信大数据行程卡). Errors: {"error":{"code","message"}}, Chinese by default, English with Accept-Language: en. Returning devices: log in once with rememberDevice:true, then POST /api/v1/login {phone, deviceToken} skips the SMS code ("二次登录无需验证").',
+        },
+      },
+    });
+    await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  }
+  await app.register(async (scope) => authRoutes(scope, services));
+  await app.register(async (scope) => itineraryRoutes(scope, services));
+  await app.register(async (scope) => partnerRoutes(scope, services));
+  if (options.adminToken) await app.register(async (scope) => adminRoutes(scope, services));
+  if (deps.outbox) {
+    const outbox = deps.outbox;
+    await app.register(async (scope) => devRoutes(scope, outbox));
+  }
+  await app.register(async (scope) => webRoutes(scope, options.webDist ?? DEFAULT_WEB_DIST));
+  app.get('/healthz', { schema: { hide: true } }, async () => ({
+    ok: true,
+    nodes: Object.fromEntries(Object.entries(nodes).map(([op, n]) => [op, n!.breaker.current()])),
+  }));
+  return app;
+}

@@ -1,0 +1,158 @@
+// Platform configuration: defaults, read once from the environment, validated;
+// a bad value stops start-up with a message naming the variable.
+import { AppError, OPERATORS, type Operator } from '@itinerary-card/domain';
+
+export interface NodeEndpoint {
+  /** Base URL of the operator node (http:// or https://). */
+  url: string;
+  /** The node id: audience of the service tokens sent to it. */
+  nodeId: string;
+  /** Client certificate, key and CA for mTLS to the node. */
+  tls?: { cert?: string; key?: string; ca?: string };
+}
+
+export interface PlatformOptions {
+  /** Allowed difference between the phone's clock and Beijing time (ms). */
+  clockSkewMs: number;
+  /** Daily update time, ms after 00:00 Beijing time (08:00 by default). */
+  updateTimeMs: number;
+  /** Countries/regions that do not turn the card yellow (mainland is never listed). */
+  greenCountries: string[];
+  /** A number ported within this many days before the query day gets the 1-2 day delay note. */
+  portingNoteDays: number;
+  codeTtlMs: number;
+  codeResendMs: number;
+  codeMaxTries: number;
+  codesPerHour: number;
+  codesPerDay: number;
+  failedChecksPerDay: number;
+  smsPerIpPerMinute: number;
+  smsPerIpPerHour: number;
+  loginPerIpPerMinute: number;
+  sessionTtlMs: number;
+  deviceTtlMs: number;
+  partnerTokenTtlMs: number;
+  consentTtlMs: number;
+  /** Per-call timeout to an operator node. */
+  nodeTimeoutMs: number;
+  /** Whole-query deadline: the user hears QUERY_FAILED within this. */
+  queryDeadlineMs: number;
+  breakerFailures: number;
+  breakerOpenMs: number;
+  /** HMAC key for SMS codes, sessions and device tokens at rest. */
+  secretKey: string;
+  /** Shared secret of service tokens to operator nodes. */
+  serviceSecret: string;
+  /** Bearer token of the admin API; the admin API is off when empty. */
+  adminToken: string;
+  /** Built web pages (packages/web/dist). */
+  webDist?: string;
+  /** Cache lifetime of porting-registry rows and risk areas read from SQL. */
+  cacheTtlMs: number;
+}
+
+export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret' | 'adminToken'> = {
+  clockSkewMs: 5 * 60_000,
+  updateTimeMs: 8 * 3_600_000,
+  greenCountries: ['HK', 'MO', 'TW'],
+  portingNoteDays: 2,
+  codeTtlMs: 5 * 60_000,
+  codeResendMs: 60_000,
+  codeMaxTries: 5,
+  codesPerHour: 5,
+  codesPerDay: 10,
+  failedChecksPerDay: 10,
+  smsPerIpPerMinute: 30,
+  smsPerIpPerHour: 300,
+  loginPerIpPerMinute: 60,
+  sessionTtlMs: 30 * 60_000,
+  deviceTtlMs: 30 * 86_400_000,
+  partnerTokenTtlMs: 3_600_000,
+  consentTtlMs: 86_400_000,
+  nodeTimeoutMs: 1_200,
+  queryDeadlineMs: 2_500,
+  breakerFailures: 5,
+  breakerOpenMs: 10_000,
+  cacheTtlMs: 30_000,
+};
+
+export interface PlatformConfig {
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  dataDir?: string;
+  redisUrl?: string;
+  nodes: Partial<Record<Operator, NodeEndpoint>>;
+  /** `outbox` enables /dev/outbox; `smpp` uses the SMPP transport (SMPP_* variables). */
+  sms: 'outbox' | 'smpp';
+  options: PlatformOptions;
+}
+
+function fail(variable: string, why: string): never {
+  throw new AppError('CONFIG_INVALID', { variable }, { cause: new Error(`${variable}: ${why}`) });
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) fail(name, `must be an integer >= ${min}`);
+  return n;
+}
+
+/** `08:00` → ms after midnight. */
+export function parseUpdateTime(s: string, variable = 'PLATFORM_UPDATE_TIME'): number {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(s);
+  if (!m) fail(variable, 'must be HH:MM');
+  return (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+}
+
+export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const secretKey = env.PLATFORM_SECRET_KEY ?? '';
+  if (secretKey.length < 16) fail('PLATFORM_SECRET_KEY', 'must be at least 16 characters');
+  const serviceSecret = env.PLATFORM_SERVICE_SECRET ?? '';
+  if (serviceSecret.length < 16) fail('PLATFORM_SERVICE_SECRET', 'must be at least 16 characters');
+  const nodes: Partial<Record<Operator, NodeEndpoint>> = {};
+  for (const op of OPERATORS) {
+    const name = `PLATFORM_NODE_${op.toUpperCase()}`;
+    const url = env[name];
+    if (!url) continue;
+    if (!/^https?:\/\/[^/]+/.test(url)) fail(name, 'must be an http(s) URL');
+    nodes[op] = { url: url.replace(/\/$/, ''), nodeId: env[`${name}_ID`] || op };
+  }
+  if (Object.keys(nodes).length === 0)
+    fail('PLATFORM_NODE_CMCC', 'at least one PLATFORM_NODE_<OPERATOR> URL is needed');
+  const sms = env.PLATFORM_SMS ?? 'outbox';
+  if (sms !== 'outbox' && sms !== 'smpp') fail('PLATFORM_SMS', 'must be outbox or smpp');
+  const green = (env.PLATFORM_GREEN_COUNTRIES ?? 'HK,MO,TW').split(',').map((s) => s.trim().toUpperCase());
+  if (green.some((c) => c !== '' && !/^[A-Z]{2}$/.test(c)))
+    fail('PLATFORM_GREEN_COUNTRIES', 'ISO codes, comma-separated');
+  const d = DEFAULT_OPTIONS;
+  const options: PlatformOptions = {
+    ...d,
+    clockSkewMs: int(env, 'PLATFORM_CLOCK_SKEW_MS', d.clockSkewMs),
+    updateTimeMs: env.PLATFORM_UPDATE_TIME ? parseUpdateTime(env.PLATFORM_UPDATE_TIME) : d.updateTimeMs,
+    greenCountries: green.filter((c) => c !== ''),
+    nodeTimeoutMs: int(env, 'PLATFORM_NODE_TIMEOUT_MS', d.nodeTimeoutMs, 50),
+    smsPerIpPerMinute: int(env, 'PLATFORM_SMS_PER_IP_PER_MINUTE', d.smsPerIpPerMinute, 1),
+    smsPerIpPerHour: int(env, 'PLATFORM_SMS_PER_IP_PER_HOUR', d.smsPerIpPerHour, 1),
+    loginPerIpPerMinute: int(env, 'PLATFORM_LOGIN_PER_IP_PER_MINUTE', d.loginPerIpPerMinute, 1),
+    secretKey,
+    serviceSecret,
+    adminToken: env.PLATFORM_ADMIN_TOKEN ?? '',
+    webDist: env.PLATFORM_WEB_DIST || undefined,
+  };
+  if (options.adminToken !== '' && options.adminToken.length < 16) {
+    fail('PLATFORM_ADMIN_TOKEN', 'must be at least 16 characters');
+  }
+  return {
+    host: env.PLATFORM_HOST || '127.0.0.1',
+    port: int(env, 'PLATFORM_PORT', 3000),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.PLATFORM_DATA_DIR || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    nodes,
+    sms,
+    options,
+  };
+}

@@ -1,0 +1,132 @@
+// The audit log: every itinerary read (owner, partner, SMS) and every admin
+// change. Reads are buffered and written in batches so the query path never
+// waits on the database; admin changes are written before the change returns.
+import type { Clock } from '@itinerary-card/domain';
+import type { Sql } from '@itinerary-card/store';
+
+export type ActorType = 'owner' | 'partner' | 'sms' | 'admin' | 'system';
+
+export interface AuditEntry {
+  actorType: ActorType;
+  /** Masked number, partner client id, or `admin`. */
+  actor: string;
+  action: string;
+  /** The number whose data was read or changed. */
+  msisdn?: string;
+  /** `ok` or the error code. */
+  outcome: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number;
+  at: string;
+}
+
+interface Pending extends AuditEntry {
+  at: number;
+}
+
+export class AuditLog {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly clock: Clock,
+    private readonly log: { error(obj: unknown, msg: string): void },
+    private readonly batchSize = 500,
+    private readonly flushMs = 200,
+  ) {}
+
+  /** Buffers a read; it reaches the table within `flushMs`. */
+  record(entry: AuditEntry): void {
+    this.pending.push({ ...entry, at: this.clock.now() });
+    if (this.pending.length >= this.batchSize) void this.flush();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes one entry now (admin changes), inside the caller's transaction when given. */
+  async write(entry: AuditEntry, tx: Sql = this.sql): Promise<void> {
+    await insert(tx, [{ ...entry, at: this.clock.now() }]);
+  }
+
+  /** Writes everything buffered so far. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        await insert(this.sql, batch);
+      } catch (err) {
+        this.log.error({ err, lost: batch.length }, 'audit batch write failed');
+      }
+    });
+    return this.flushing;
+  }
+
+  async list(filter: { msisdn?: string; actor?: string; limit?: number } = {}): Promise<AuditRow[]> {
+    await this.flush();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.msisdn) {
+      params.push(filter.msisdn);
+      where.push(`msisdn = $${params.length}`);
+    }
+    if (filter.actor) {
+      params.push(filter.actor);
+      where.push(`actor = $${params.length}`);
+    }
+    params.push(Math.min(filter.limit ?? 100, 1000));
+    const rows = await this.sql.query<{
+      id: string | number;
+      at: Date;
+      actor_type: ActorType;
+      actor: string;
+      action: string;
+      msisdn: string | null;
+      outcome: string;
+      detail: Record<string, unknown> | string;
+    }>(
+      `SELECT id, at, actor_type, actor, action, msisdn, outcome, detail FROM audit_log
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: new Date(r.at).toISOString(),
+      actorType: r.actor_type,
+      actor: r.actor,
+      action: r.action,
+      ...(r.msisdn ? { msisdn: r.msisdn } : {}),
+      outcome: r.outcome,
+      detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail,
+    }));
+  }
+}
+
+async function insert(sql: Sql, rows: Pending[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const params: unknown[] = [];
+    const values = chunk.map((r) => {
+      params.push(new Date(r.at).toISOString(), r.actorType, r.actor, r.action, r.msisdn ?? null, r.outcome);
+      params.push(JSON.stringify(r.detail ?? {}));
+      const b = params.length - 7;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb)`;
+    });
+    await sql.query(
+      `INSERT INTO audit_log (at, actor_type, actor, action, msisdn, outcome, detail) VALUES ${values.join(', ')}`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,159 @@
+// Medium- and high-risk areas with effective dates, maintained through the
+// admin API. The query path asks which cities contain one now; the whole list
+// is small, so it is cached and re-read after a change or every `ttlMs`.
+import { AppError, isCityCode, parseInstant } from '@itinerary-card/domain';
+import type { Sql } from '@itinerary-card/store';
+
+export type RiskLevel = 'medium' | 'high';
+
+export interface RiskArea {
+  id: number;
+  cityCode: string;
+  area: string;
+  level: RiskLevel;
+  /** ISO-8601 instants. */
+  effectiveFrom: string;
+  effectiveTo?: string;
+}
+
+interface Row {
+  id: string | number;
+  city_code: string;
+  area: string;
+  level: RiskLevel;
+  effective_from: Date | string;
+  effective_to: Date | string | null;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+function toArea(r: Row): RiskArea {
+  const a: RiskArea = {
+    id: Number(r.id),
+    cityCode: r.city_code,
+    area: r.area,
+    level: r.level,
+    effectiveFrom: iso(r.effective_from),
+  };
+  if (r.effective_to) a.effectiveTo = iso(r.effective_to);
+  return a;
+}
+
+export interface RiskAreaInput {
+  cityCode: string;
+  area: string;
+  level: RiskLevel;
+  effectiveFrom: string;
+  effectiveTo?: string | null;
+}
+
+/** Checks the admin's input: a known city, a level, and a sane effective period. */
+export function validateRiskArea(input: RiskAreaInput): { from: number; to: number | null } {
+  if (!isCityCode(input.cityCode)) throw new AppError('BAD_REQUEST', { field: 'cityCode' });
+  if (input.area.trim() === '') throw new AppError('BAD_REQUEST', { field: 'area' });
+  const from = parseInstant(input.effectiveFrom);
+  if (Number.isNaN(from)) throw new AppError('BAD_REQUEST', { field: 'effectiveFrom' });
+  let to: number | null = null;
+  if (input.effectiveTo) {
+    to = parseInstant(input.effectiveTo);
+    if (Number.isNaN(to) || to <= from) throw new AppError('BAD_REQUEST', { field: 'effectiveTo' });
+  }
+  return { from, to };
+}
+
+export class RiskAreas {
+  private cached: { areas: RiskArea[]; spans: Array<[string, number, number]>; until: number } | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly now: () => number,
+    private readonly ttlMs: number,
+  ) {}
+
+  async list(): Promise<RiskArea[]> {
+    const rows = await this.sql.query<Row>(
+      'SELECT id, city_code, area, level, effective_from, effective_to FROM risk_areas ORDER BY id',
+    );
+    return rows.map(toArea);
+  }
+
+  async get(id: number, tx: Sql = this.sql): Promise<RiskArea | undefined> {
+    const rows = await tx.query<Row>(
+      'SELECT id, city_code, area, level, effective_from, effective_to FROM risk_areas WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? toArea(rows[0]) : undefined;
+  }
+
+  async create(input: RiskAreaInput, tx: Sql): Promise<RiskArea> {
+    const { from, to } = validateRiskArea(input);
+    const rows = await tx.query<Row>(
+      `INSERT INTO risk_areas (city_code, area, level, effective_from, effective_to)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id, city_code, area, level, effective_from, effective_to`,
+      [
+        input.cityCode,
+        input.area.trim(),
+        input.level,
+        new Date(from).toISOString(),
+        to === null ? null : new Date(to).toISOString(),
+      ],
+    );
+    this.cached = undefined;
+    return toArea(rows[0]!);
+  }
+
+  async update(id: number, input: RiskAreaInput, tx: Sql): Promise<RiskArea | undefined> {
+    const { from, to } = validateRiskArea(input);
+    const rows = await tx.query<Row>(
+      `UPDATE risk_areas SET city_code = $2, area = $3, level = $4, effective_from = $5, effective_to = $6,
+         updated_at = now() WHERE id = $1 RETURNING id, city_code, area, level, effective_from, effective_to`,
+      [
+        id,
+        input.cityCode,
+        input.area.trim(),
+        input.level,
+        new Date(from).toISOString(),
+        to === null ? null : new Date(to).toISOString(),
+      ],
+    );
+    this.cached = undefined;
+    return rows[0] ? toArea(rows[0]) : undefined;
+  }
+
+  async remove(id: number, tx: Sql): Promise<boolean> {
+    const rows = await tx.query<{ id: string }>('DELETE FROM risk_areas WHERE id = $1 RETURNING id', [id]);
+    this.cached = undefined;
+    return rows.length > 0;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private async refresh(): Promise<void> {
+    const areas = await this.list();
+    this.cached = {
+      areas,
+      spans: areas.map((a) => [
+        a.cityCode,
+        Date.parse(a.effectiveFrom),
+        a.effectiveTo ? Date.parse(a.effectiveTo) : Number.POSITIVE_INFINITY,
+      ]),
+      until: this.now() + this.ttlMs,
+    };
+  }
+
+  /** Cities that contain at least one medium- or high-risk area in effect at `at`. */
+  async riskyCities(at: number): Promise<ReadonlySet<string>> {
+    if (!this.cached || this.cached.until <= this.now()) {
+      this.loading ??= this.refresh().finally(() => {
+        this.loading = undefined;
+      });
+      await this.loading;
+    }
+    const out = new Set<string>();
+    for (const [city, from, to] of this.cached!.spans) if (from <= at && at < to) out.add(city);
+    return out;
+  }
+}

@@ -1,0 +1,41 @@
+// The owner's itinerary (API.md GET /api/v1/itinerary).
+import { AppError, langFromHeader, parseInstant } from '@itinerary-card/domain';
+import type { FastifyInstance } from 'fastify';
+import type { PlatformServices } from '../platform-services.ts';
+import { errorResponses } from './error-handler.ts';
+import { itineraryAnswerSchema } from './itinerary-schema.ts';
+import { bearerToken } from './phone-input.ts';
+
+export async function itineraryRoutes(app: FastifyInstance, s: PlatformServices): Promise<void> {
+  app.get(
+    '/api/v1/itinerary',
+    {
+      schema: {
+        tags: ['itinerary'],
+        summary: "The logged-in owner's 7-day itinerary card",
+        description:
+          'Needs `Authorization: Bearer <token>` and `X-Client-Time` (the phone clock, ISO-8601 or epoch ms); a clock more than the allowed skew (5 min by default) away from Beijing time, or a missing one, gets ILLEGAL_ACCESS. An operator node that is down or slow gives QUERY_FAILED (503) within 3 s, never a 500.',
+        headers: {
+          type: 'object',
+          properties: { 'x-client-time': { type: 'string' }, authorization: { type: 'string' } },
+        },
+        response: {
+          200: itineraryAnswerSchema,
+          ...errorResponses('UNAUTHENTICATED', 'ILLEGAL_ACCESS', 'NO_DATA', 'QUERY_FAILED'),
+        },
+      },
+    },
+    async (req) => {
+      const msisdn = await s.login.sessionNumber(bearerToken(req.headers.authorization));
+      const raw = req.headers['x-client-time'];
+      const clientTime = typeof raw === 'string' ? parseInstant(raw) : Number.NaN;
+      if (Number.isNaN(clientTime)) throw new AppError('ILLEGAL_ACCESS');
+      return s.itinerary.query(msisdn, {
+        days: 7,
+        channel: 'web',
+        clientTime,
+        lang: langFromHeader(req.headers['accept-language']),
+      });
+    },
+  );
+}

@@ -1,0 +1,215 @@
+// The itinerary answer: routes a number to its operator node (porting registry,
+// segments, MVNO hosts, secondary → primary), applies the user-facing rules
+// (clock skew, new subscriber, no data, risk marks, card colour, notes) and
+// audits the read. The web API, the SMS channel and the partner API call it.
+import {
+  AppError,
+  addDays,
+  type Clock,
+  countryName,
+  isMvnoSegment,
+  type Lang,
+  maskPhone,
+  type NodeItinerary,
+  OPERATORS,
+  type Operator,
+  regionByCode,
+  segmentOperator,
+  type WindowDays,
+} from '@itinerary-card/domain';
+import type { PlatformOptions } from '../config.ts';
+import type { ActorType, AuditLog } from '../repositories/audit-log.ts';
+import type { PortingRegistry, RegistryEntry } from '../repositories/porting-registry.ts';
+import type { RiskAreas } from '../repositories/risk-areas.ts';
+import { note } from './answer-notes.ts';
+import { type NodeClient, NodeUnavailableError } from './node-client.ts';
+import { servingDay } from './serving-day.ts';
+
+export type Channel = 'web' | 'app' | 'sms' | 'partner';
+
+export interface QueryOptions {
+  days: WindowDays;
+  channel: Channel;
+  /** The phone's own clock (epoch ms), checked against Beijing time. */
+  clientTime?: number;
+  /** Who reads: a partner's client id; the owner otherwise. */
+  actor?: string;
+  consentId?: string;
+  lang?: Lang;
+}
+
+export interface ItineraryCity {
+  code: string;
+  province: string;
+  city: string;
+  /** The city currently contains a medium- or high-risk area. */
+  risk: boolean;
+}
+
+/** API.md's answer body plus extensions (cardColor, date, riskFootnote, disclaimer). */
+export interface ItineraryAnswer {
+  phone: string;
+  updatedAt: string;
+  windowDays: WindowDays;
+  windowStart: string;
+  windowEnd: string;
+  cities: ItineraryCity[];
+  countries: Array<{ code: string; name: string }>;
+  notes: string[];
+  cardColor: 'green' | 'yellow';
+  /** The query day D whose window [D-N, D) this is. */
+  date: string;
+  riskFootnote?: string;
+  disclaimer: string;
+}
+
+export interface ItineraryServiceDeps {
+  clock: Clock;
+  options: Pick<
+    PlatformOptions,
+    'clockSkewMs' | 'updateTimeMs' | 'greenCountries' | 'portingNoteDays' | 'queryDeadlineMs'
+  >;
+  registry: PortingRegistry;
+  riskAreas: RiskAreas;
+  audit: AuditLog;
+  nodes: Partial<Record<Operator, NodeClient>>;
+  log: { warn(obj: unknown, msg: string): void };
+}
+
+export class ItineraryService {
+  constructor(private readonly deps: ItineraryServiceDeps) {}
+
+  /** The answer for `msisdn` (already validated), or an AppError. */
+  async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
+    const actorType: ActorType = opts.channel === 'partner' ? 'partner' : opts.channel === 'sms' ? 'sms' : 'owner';
+    const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
+      this.deps.audit.record({
+        actorType,
+        actor: opts.actor ?? maskPhone(msisdn),
+        action: `itinerary.read.${opts.days}`,
+        msisdn,
+        outcome,
+        detail: { channel: opts.channel, ...(opts.consentId ? { consentId: opts.consentId } : {}), ...extra },
+      });
+    try {
+      const answer = await this.answer(msisdn, opts);
+      audit('ok', { date: answer.date });
+      return answer;
+    } catch (e) {
+      audit(e instanceof AppError ? e.code : 'INTERNAL');
+      throw e;
+    }
+  }
+
+  /** Rejects a phone clock that differs from Beijing time by more than the allowed skew, either way. */
+  checkClientClock(clientTime: number | undefined): void {
+    if (clientTime === undefined || !Number.isFinite(clientTime)) throw new AppError('ILLEGAL_ACCESS');
+    if (Math.abs(clientTime - this.deps.clock.now()) > this.deps.options.clockSkewMs) {
+      throw new AppError('ILLEGAL_ACCESS');
+    }
+  }
+
+  private async answer(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
+    const { clock, options } = this.deps;
+    const lang = opts.lang ?? 'zh';
+    if (opts.clientTime !== undefined) this.checkClientClock(opts.clientTime);
+    const now = clock.now();
+    const day = servingDay(now, options.updateTimeMs);
+    const entry = await this.deps.registry.get(msisdn);
+    const found = await this.withDeadline(this.lookup(msisdn, entry, opts.days, day));
+    const recentlyPorted = isRecentPort(entry?.portedAt ?? found?.portedAt, day, options.portingNoteDays);
+    if (!found) throw new AppError('NO_DATA', recentlyPorted ? { notes: [note('porting', lang)] } : {});
+    const mvno = entry?.kind === 'mvno' || found.kind === 'mvno' || isMvnoSegment(msisdn);
+    const notes: string[] = [];
+    if (mvno) notes.push(note('mvno', lang));
+    if (recentlyPorted) notes.push(note('porting', lang));
+    if (found.status === 'new_subscriber') throw new AppError('NEW_SUBSCRIBER', notes.length ? { notes } : {});
+    if (found.status === 'no_data') throw new AppError('NO_DATA', notes.length ? { notes } : {});
+
+    const risky = await this.deps.riskAreas.riskyCities(now);
+    const cities = found.cities.map((code) => {
+      const r = regionByCode(code);
+      return { code, province: r?.province ?? '', city: r?.city ?? code, risk: risky.has(code) };
+    });
+    const countries = found.countries.map((code) => ({ code, name: countryName(code, lang) }));
+    const green = new Set(options.greenCountries);
+    const yellow = found.countries.some((c) => c !== 'CN' && !green.has(c));
+    const answer: ItineraryAnswer = {
+      phone: maskPhone(msisdn),
+      updatedAt: found.updatedAt,
+      windowDays: opts.days,
+      windowStart: found.windowStart,
+      windowEnd: found.windowEnd,
+      cities,
+      countries,
+      notes,
+      cardColor: yellow ? 'yellow' : 'green',
+      date: found.date,
+      disclaimer: note('crossover', lang),
+    };
+    if (cities.some((c) => c.risk)) {
+      answer.riskFootnote = note('risk', lang);
+      notes.unshift(answer.riskFootnote);
+    }
+    return answer;
+  }
+
+  /** The node answer for the number (or its primary), null when no node knows it. */
+  private async lookup(
+    msisdn: string,
+    entry: RegistryEntry | null,
+    days: WindowDays,
+    day: string,
+  ): Promise<NodeItinerary | null> {
+    const own = await this.ask(this.operatorsFor(msisdn, entry), msisdn, days, day);
+    if (own || entry?.kind !== 'secondary' || !entry.primaryMsisdn) return own;
+    // A secondary number's signaling is recorded under its primary number.
+    const primary = entry.primaryMsisdn;
+    const primaryEntry = await this.deps.registry.get(primary);
+    const viaPrimary = await this.ask(this.operatorsFor(primary, primaryEntry), primary, days, day);
+    return viaPrimary ? { ...viaPrimary, msisdn, kind: 'secondary', primaryMsisdn: primary } : null;
+  }
+
+  private operatorsFor(msisdn: string, entry: RegistryEntry | null): Operator[] {
+    if (entry) return [entry.operator];
+    const seg = segmentOperator(msisdn);
+    if (seg) return [seg];
+    // An MVNO number missing from the registry: its host is unknown, ask every node.
+    return OPERATORS.filter((op) => this.deps.nodes[op]);
+  }
+
+  private async ask(ops: Operator[], msisdn: string, days: WindowDays, day: string): Promise<NodeItinerary | null> {
+    if (ops.length === 0) throw new AppError('QUERY_FAILED');
+    const results = await Promise.allSettled(
+      ops.map((op) => {
+        const node = this.deps.nodes[op];
+        if (!node) return Promise.reject(new NodeUnavailableError(op, 'no node configured'));
+        return node.itinerary(msisdn, days, day);
+      }),
+    );
+    let failed = false;
+    for (const r of results) {
+      if (r.status === 'fulfilled' && r.value) return r.value;
+      if (r.status === 'rejected') {
+        failed = true;
+        const e = r.reason as Error;
+        this.deps.log.warn({ node: (e as NodeUnavailableError).nodeId, reason: e.message }, 'operator node failed');
+      }
+    }
+    if (failed) throw new AppError('QUERY_FAILED');
+    return null;
+  }
+
+  private withDeadline<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError('QUERY_FAILED')), this.deps.options.queryDeadlineMs);
+    });
+    return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+  }
+}
+
+function isRecentPort(portedAt: string | undefined, day: string, noteDays: number): boolean {
+  if (!portedAt) return false;
+  return portedAt >= addDays(day, -noteDays) && portedAt <= day;
+}

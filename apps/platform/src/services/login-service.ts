@@ -1,0 +1,170 @@
+// Login by SMS code: 6 digits from a CSPRNG, valid 5 minutes, single use, bound
+// to the number, stored only as an HMAC and compared in constant time; limits
+// per code, per number (hour, day, failed checks) and per IP. Sessions and
+// revocable device tokens ("二次登录无需验证") live in the same key-value store.
+import { randomInt } from 'node:crypto';
+import { AppError, beijingDate, type Clock, formatBeijing } from '@itinerary-card/domain';
+import type { KeyValue } from '@itinerary-card/store';
+import type { PlatformOptions } from '../config.ts';
+import { Secrets } from './secrets.ts';
+import type { SmsSender } from './sms-sender.ts';
+
+type LoginOptions = Pick<
+  PlatformOptions,
+  | 'codeTtlMs'
+  | 'codeResendMs'
+  | 'codeMaxTries'
+  | 'codesPerHour'
+  | 'codesPerDay'
+  | 'failedChecksPerDay'
+  | 'smsPerIpPerMinute'
+  | 'smsPerIpPerHour'
+  | 'loginPerIpPerMinute'
+  | 'sessionTtlMs'
+  | 'deviceTtlMs'
+>;
+
+export interface LoginServiceDeps {
+  kv: KeyValue;
+  clock: Clock;
+  secrets: Secrets;
+  sms: SmsSender;
+  options: LoginOptions;
+  log: { warn(obj: unknown, msg: string): void };
+}
+
+export interface Session {
+  token: string;
+  expiresAt: string;
+  deviceToken?: string;
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+export function codeSmsText(code: string, minutes: number): string {
+  return `【通信行程卡】您的验证码为${code}，${minutes}分钟内有效，请勿泄露给他人。`;
+}
+
+export class LoginService {
+  constructor(private readonly d: LoginServiceDeps) {}
+
+  private tooMany(ttlMs: number): AppError {
+    return new AppError('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) });
+  }
+
+  private async limit(key: string, max: number, windowMs: number): Promise<void> {
+    const n = await this.d.kv.incr(key, windowMs);
+    if (n > max) throw this.tooMany(await this.d.kv.ttl(key));
+  }
+
+  /**
+   * Sends a code. The answer is the same whether or not the number is anyone's
+   * subscriber: nothing here looks the number up.
+   */
+  async requestCode(msisdn: string, ip: string): Promise<{ resendAfterSeconds: number }> {
+    const { kv, options: o, secrets } = this.d;
+    await this.limit(`ip:sms:m:${ip}`, o.smsPerIpPerMinute, 60_000);
+    await this.limit(`ip:sms:h:${ip}`, o.smsPerIpPerHour, HOUR);
+    const id = secrets.numberId(msisdn);
+    if (!(await kv.setNx(`code:cool:${id}`, '1', o.codeResendMs))) throw this.tooMany(await kv.ttl(`code:cool:${id}`));
+    const dayKey = `code:d:${id}:${beijingDate(this.d.clock.now())}`;
+    const perHour = await kv.incr(`code:h:${id}`, HOUR);
+    const perDay = await kv.incr(dayKey, DAY + HOUR);
+    if (perHour > o.codesPerHour) throw this.tooMany(await kv.ttl(`code:h:${id}`));
+    if (perDay > o.codesPerDay) throw this.tooMany(await kv.ttl(dayKey));
+
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const codeId = Secrets.token(12);
+    await kv.set(`code:${id}`, `${codeId}.${secrets.mac('code', `${msisdn}:${code}`)}`, o.codeTtlMs);
+    try {
+      await this.d.sms.send({ to: msisdn, text: codeSmsText(code, Math.round(o.codeTtlMs / 60_000)) });
+    } catch (err) {
+      // The code never reached the user: forget it and let them retry at once.
+      await kv.del(`code:${id}`);
+      await kv.del(`code:cool:${id}`);
+      this.d.log.warn({ err: (err as Error).message }, 'sms send failed');
+      throw new AppError('SMS_SEND_FAILED', {}, { cause: err });
+    }
+    return { resendAfterSeconds: Math.ceil(o.codeResendMs / 1000) };
+  }
+
+  /** Checks a code; on success it is used up and a session is opened. */
+  async loginWithCode(msisdn: string, code: string, ip: string, rememberDevice = false): Promise<Session> {
+    const { kv, options: o, secrets } = this.d;
+    await this.limit(`ip:login:m:${ip}`, o.loginPerIpPerMinute, 60_000);
+    const id = secrets.numberId(msisdn);
+    const failKey = `login:fail:${id}:${beijingDate(this.d.clock.now())}`;
+    if (Number((await kv.get(failKey)) ?? 0) >= o.failedChecksPerDay) throw new AppError('TOO_MANY_ATTEMPTS');
+    const stored = await kv.get(`code:${id}`);
+    if (!stored) throw new AppError('CODE_EXPIRED');
+    const dot = stored.indexOf('.');
+    const codeId = stored.slice(0, dot);
+    const triesKey = `code:tries:${codeId}`;
+    if (Number((await kv.get(triesKey)) ?? 0) >= o.codeMaxTries) {
+      await kv.del(`code:${id}`);
+      throw new AppError('TOO_MANY_ATTEMPTS');
+    }
+    const given = secrets.mac('code', `${msisdn}:${code}`);
+    if (!secrets.equal(given, stored.slice(dot + 1))) {
+      const tries = await kv.incr(triesKey, o.codeTtlMs);
+      const fails = await kv.incr(failKey, DAY + HOUR);
+      if (tries >= o.codeMaxTries) {
+        await kv.del(`code:${id}`);
+        throw new AppError('TOO_MANY_ATTEMPTS');
+      }
+      if (fails >= o.failedChecksPerDay) throw new AppError('TOO_MANY_ATTEMPTS');
+      throw new AppError('CODE_INVALID');
+    }
+    // Single use: only the caller that removes this very code gets the session.
+    if ((await kv.take(`code:${id}`)) !== stored) throw new AppError('CODE_EXPIRED');
+    await kv.del(triesKey);
+    return this.openSession(msisdn, rememberDevice);
+  }
+
+  /** A returning device skips the code while its token is valid and not revoked. */
+  async loginWithDevice(msisdn: string, deviceToken: string, ip: string): Promise<Session> {
+    const { kv, secrets, options: o } = this.d;
+    await this.limit(`ip:login:m:${ip}`, o.loginPerIpPerMinute, 60_000);
+    const rec = await kv.get(`dev:${secrets.mac('device', deviceToken)}`);
+    const gen = (await kv.get(`dev:gen:${secrets.numberId(msisdn)}`)) ?? '0';
+    if (!rec || !secrets.equal(rec, `${msisdn}:${gen}`)) throw new AppError('UNAUTHENTICATED');
+    return this.openSession(msisdn, false);
+  }
+
+  private async openSession(msisdn: string, rememberDevice: boolean): Promise<Session> {
+    const { kv, secrets, options: o, clock } = this.d;
+    const token = Secrets.token();
+    await kv.set(`sess:${secrets.mac('session', token)}`, msisdn, o.sessionTtlMs);
+    const s: Session = { token, expiresAt: formatBeijing(clock.now() + o.sessionTtlMs) };
+    if (rememberDevice) {
+      const deviceToken = Secrets.token();
+      const gen = (await kv.get(`dev:gen:${secrets.numberId(msisdn)}`)) ?? '0';
+      await kv.set(`dev:${secrets.mac('device', deviceToken)}`, `${msisdn}:${gen}`, o.deviceTtlMs);
+      s.deviceToken = deviceToken;
+    }
+    return s;
+  }
+
+  /** The number a session token belongs to. */
+  async sessionNumber(token: string | undefined): Promise<string> {
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const msisdn = await this.d.kv.get(`sess:${this.d.secrets.mac('session', token)}`);
+    if (!msisdn) throw new AppError('UNAUTHENTICATED');
+    return msisdn;
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.d.kv.del(`sess:${this.d.secrets.mac('session', token)}`);
+  }
+
+  /** Forgets one device token. */
+  async revokeDevice(deviceToken: string): Promise<void> {
+    await this.d.kv.del(`dev:${this.d.secrets.mac('device', deviceToken)}`);
+  }
+
+  /** Invalidates every device token of the number at once. */
+  async revokeAllDevices(msisdn: string): Promise<void> {
+    await this.d.kv.incr(`dev:gen:${this.d.secrets.numberId(msisdn)}`);
+  }
+}

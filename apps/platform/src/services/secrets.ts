@@ -1,0 +1,26 @@
+// Keyed hashes for what the platform keeps at rest: codes, session and device
+// tokens, and the numbers used inside key names (no full number in Redis keys).
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export class Secrets {
+  constructor(private readonly key: string) {}
+
+  mac(purpose: string, value: string): string {
+    return createHmac('sha256', this.key).update(purpose).update('\0').update(value).digest('base64url');
+  }
+
+  /** A short, stable, keyed id of a number for key names. */
+  numberId(msisdn: string): string {
+    return this.mac('msisdn', msisdn).slice(0, 22);
+  }
+
+  equal(a: string, b: string): boolean {
+    const x = Buffer.from(a);
+    const y = Buffer.from(b);
+    return x.length === y.length && timingSafeEqual(x, y);
+  }
+
+  static token(bytes = 32): string {
+    return randomBytes(bytes).toString('base64url');
+  }
+}
