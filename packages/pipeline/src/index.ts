@@ -1,7 +1,9 @@
 // The pipeline package's only door: compute, daily runs, snapshots, the naive rule.
 export * from './compute.ts';
+export * from './daily-run.ts';
 export * from './input-dir.ts';
 export * from './naive-rule.ts';
 export * from './pseudonym.ts';
 export * from './quarantine.ts';
 export * from './snapshot.ts';
+export * from './snapshot-store.ts';

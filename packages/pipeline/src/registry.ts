@@ -26,6 +26,9 @@ export interface Registries {
   /** City codes by city index. */
   cityCodes: string[];
   cellCount: number;
+  /** Cell ids by cell index. */
+  cellIds: string[];
+  cellIndex: Map<string, number>;
   model: CellModel;
   /** Subscribers by subscriber index, in registry order. */
   subscribers: Subscriber[];
@@ -134,5 +137,6 @@ export async function loadRegistries(conn: DuckDBConnection, input: InputDir, q:
     sa.endRow();
   }
   sa.closeSync();
-  return { cityCodes, cellCount: cellIds.length, model, subscribers, indexOf };
+  const cellIndex = new Map(cellIds.map((id, i) => [id, i]));
+  return { cityCodes, cellCount: cellIds.length, cellIds, cellIndex, model, subscribers, indexOf };
 }

@@ -47,7 +47,8 @@ async function run(files: Record<string, Row[] | string>) {
   return compute({ input: dir, date: '2022-09-08', days: 7, now: NOW });
 }
 
-const byNumber = (lines: Array<{ msisdn: string }>) => Object.fromEntries(lines.map((l) => [l.msisdn, l]));
+const byNumber = <T extends { msisdn: string }>(lines: T[]): Record<string, T> =>
+  Object.fromEntries(lines.map((l) => [l.msisdn, l]));
 
 describe('compute on a small world', () => {
   it('answers every number by the rules of DATA.md', async () => {

@@ -1,0 +1,299 @@
+// The operator node's daily operation: each day's run reads that day's
+// signaling plus the stays carried over from the day before, writes the day's
+// per-subscriber summary (pseudonymised), and builds the snapshot for the next
+// query day as the union of the last 7 and 14 daily summaries. Publishing it is
+// a separate atomic step taken at the daily update time.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  addDays,
+  DAY_MS,
+  type ItineraryStatus,
+  isIsoDate,
+  type Operator,
+  type SubscriberKind,
+} from '@itinerary-card/domain';
+import { ABROAD, type Carry, type EngineParams } from '@itinerary-card/stay-engine';
+import { replaceDirAtomic, sweepLeftovers, writeFileAtomic } from './atomic-files.ts';
+import { isNewSubscriber } from './compute.ts';
+import { type DayRunContext, type DayRunOptions, runDays } from './day-run.ts';
+import { pseudonymizer } from './pseudonym.ts';
+
+export interface DailyRunOptions {
+  input: string;
+  data: string;
+  /** The day whose signaling is processed (YYYY-MM-DD); the snapshot built serves day+1. */
+  day: string;
+  operator: Operator;
+  pseudonymKey: string;
+  now: number;
+  params?: EngineParams;
+  shardRecords?: number;
+  onProgress?: DayRunOptions['onProgress'];
+}
+
+export interface DailyRunReport {
+  day: string;
+  snapshotDate: string;
+  recordsRead: number;
+  recordsUsed: number;
+  rejected: Record<string, number>;
+  subscribers: number;
+  subscribersWithRecords: number;
+  carried: number;
+  durationMs: number;
+}
+
+interface DaySummary {
+  c: string[];
+  k: string[];
+}
+
+interface StoredCarry {
+  /** City code or '@' for abroad. */
+  s: string;
+  rs: number;
+  t: number[];
+  /** Cell ids, or '@CC' for a roaming record in country CC. */
+  pl: string[];
+}
+
+const daysDir = (data: string) => join(data, 'days');
+const snapshotsDir = (data: string) => join(data, 'snapshots');
+
+function readJsonLines<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const out: T[] = [];
+  for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as T);
+  return out;
+}
+
+function readSummary(data: string, day: string): Map<string, DaySummary> | undefined {
+  const path = join(daysDir(data), day, 'summary.jsonl');
+  if (!existsSync(path)) return undefined;
+  return new Map(readJsonLines<{ p: string } & DaySummary>(path).map((r) => [r.p, { c: r.c, k: r.k }]));
+}
+
+export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport> {
+  const t0 = performance.now();
+  if (!isIsoDate(opts.day)) throw new RangeError(`not a day: ${opts.day}`);
+  sweepLeftovers(daysDir(opts.data));
+  sweepLeftovers(snapshotsDir(opts.data));
+  const keyOf = pseudonymizer(opts.pseudonymKey);
+  const carryIn = new Map(
+    readJsonLines<StoredCarry & { p: string }>(join(daysDir(opts.data), addDays(opts.day, -1), 'carry.jsonl')).map(
+      (r) => [r.p, r],
+    ),
+  );
+  let ctx!: DayRunContext;
+  const pseudo: string[] = [];
+  const pseudoOf = (sub: number) => {
+    let p = pseudo[sub];
+    if (p === undefined) {
+      p = keyOf(ctx.registries.subscribers[sub]!.msisdn);
+      pseudo[sub] = p;
+    }
+    return p;
+  };
+  let cityIndex: Map<string, number>;
+  const toCarry = (c: StoredCarry): Carry | null => {
+    cityIndex ??= new Map(ctx.registries.cityCodes.map((code, i) => [code, i]));
+    const state = c.s === '@' ? ABROAD : cityIndex.get(c.s);
+    if (state === undefined) return null; // the city has no cells any more
+    const t: number[] = [];
+    const place: number[] = [];
+    for (let i = 0; i < c.t.length; i++) {
+      const p = c.pl[i]!;
+      const idx = p.startsWith('@') ? -ctx.countries.idx(p.slice(1)) - 1 : ctx.registries.cellIndex.get(p);
+      if (idx === undefined) continue;
+      t.push(c.t[i]!);
+      place.push(idx);
+    }
+    return { t: Float64Array.from(t), place: Int32Array.from(place), state, runStart: c.rs };
+  };
+  const fromCarry = (c: Carry): StoredCarry => ({
+    s: c.state === ABROAD ? '@' : ctx.registries.cityCodes[c.state]!,
+    rs: c.runStart,
+    t: Array.from(c.t),
+    pl: Array.from(c.place, (x) => (x < 0 ? `@${ctx.countries.codes[-x - 1]}` : ctx.registries.cellIds[x]!)),
+  });
+  const summaries: string[] = [];
+  const carries: string[] = [];
+  const run = await runDays(
+    {
+      input: opts.input,
+      firstDay: opts.day,
+      dayCount: 1,
+      now: opts.now,
+      params: opts.params,
+      shardRecords: opts.shardRecords,
+      onProgress: opts.onProgress,
+      carries: (sub) => {
+        const stored = carryIn.get(pseudoOf(sub));
+        return stored ? toCarry(stored) : null;
+      },
+    },
+    (sub, days, carry) => {
+      const d = days[0]!;
+      const p = pseudoOf(sub);
+      if (d.hadRecord) {
+        const c = d.cities.map((x) => ctx.registries.cityCodes[x]!).sort();
+        const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
+        summaries.push(JSON.stringify({ p, c, k }));
+      }
+      if (carry && carry.t.length) carries.push(JSON.stringify({ p, ...fromCarry(carry) }));
+    },
+    (c) => {
+      ctx = c;
+    },
+  );
+  summaries.sort();
+  carries.sort();
+  replaceDirAtomic(join(daysDir(opts.data), opts.day), (tmp) => {
+    writeFileSync(join(tmp, 'summary.jsonl'), summaries.length ? `${summaries.join('\n')}\n` : '');
+    writeFileSync(join(tmp, 'carry.jsonl'), carries.length ? `${carries.join('\n')}\n` : '');
+    writeFileSync(join(tmp, 'quarantine.jsonl'), run.quarantine.samples.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    writeFileSync(
+      join(tmp, 'run.json'),
+      `${JSON.stringify({ day: opts.day, operator: opts.operator, recordsRead: run.recordsRead, recordsUsed: run.recordsUsed, rejected: run.quarantine.toJSON() }, null, 2)}\n`,
+    );
+  });
+  const snapshotDate = addDays(opts.day, 1);
+  const subscribers = buildSnapshotFiles(opts.data, snapshotDate, opts.operator, ctx, keyOf);
+  const report: DailyRunReport = {
+    day: opts.day,
+    snapshotDate,
+    recordsRead: run.recordsRead,
+    recordsUsed: run.recordsUsed,
+    rejected: run.quarantine.toJSON(),
+    subscribers,
+    subscribersWithRecords: run.subscribersWithRecords,
+    carried: carries.length,
+    durationMs: Math.round(performance.now() - t0),
+  };
+  writeFileAtomic(join(daysDir(opts.data), opts.day, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/** Snapshot for query day D: the union of the daily summaries of D-7..D-1 and D-14..D-1. */
+function buildSnapshotFiles(
+  data: string,
+  date: string,
+  operator: Operator,
+  ctx: DayRunContext,
+  keyOf: (m: string) => string,
+): number {
+  const window = (days: number) => {
+    const cities = new Map<string, Set<string>>();
+    const countries = new Map<string, Set<string>>();
+    for (let i = 1; i <= days; i++) {
+      const s = readSummary(data, addDays(date, -i));
+      if (!s) continue;
+      for (const [p, d] of s) {
+        let c = cities.get(p);
+        if (!c) {
+          c = new Set();
+          cities.set(p, c);
+          countries.set(p, new Set());
+        }
+        for (const x of d.c) c.add(x);
+        for (const x of d.k) countries.get(p)!.add(x);
+      }
+    }
+    return { cities, countries };
+  };
+  const w7 = window(7);
+  const w14 = window(14);
+  const lines: string[] = [];
+  for (const s of ctx.registries.subscribers) {
+    const p = keyOf(s.msisdn);
+    const src = s.kind === 'secondary' ? keyOf(s.primaryMsisdn!) : p;
+    const answer = (w: typeof w7): [ItineraryStatus, string[], string[]] => {
+      if (isNewSubscriber(s, date)) return ['new_subscriber', [], []];
+      const c = w.cities.get(src);
+      if (!c) return ['no_data', [], []];
+      return ['ok', [...c].sort(), [...w.countries.get(src)!].sort()];
+    };
+    const [s7, c7, n7] = answer(w7);
+    const [s14, c14, n14] = answer(w14);
+    const entry: Record<string, unknown> = { p, k: s.kind as SubscriberKind, s7, c7, n7, s14, c14, n14 };
+    if (s.portedAt) entry.pa = s.portedAt;
+    lines.push(JSON.stringify(entry));
+  }
+  lines.sort();
+  replaceDirAtomic(join(snapshotsDir(data), date), (tmp) => {
+    writeFileSync(join(tmp, 'snapshot.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
+    writeFileSync(
+      join(tmp, 'meta.json'),
+      `${JSON.stringify({ operator, date, subscribers: lines.length }, null, 2)}\n`,
+    );
+  });
+  return lines.length;
+}
+
+/** Makes the snapshot of `date` the one served, in one atomic rename. */
+export function publishSnapshot(data: string, date: string, publishedAt: number): void {
+  if (!existsSync(join(snapshotsDir(data), date, 'snapshot.jsonl')))
+    throw new RangeError(`no snapshot built for ${date}`);
+  writeFileAtomic(join(data, 'published.json'), `${JSON.stringify({ date, publishedAt })}\n`);
+}
+
+export function readPublished(data: string): { date: string; publishedAt: number } | undefined {
+  const path = join(data, 'published.json');
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as { date: string; publishedAt: number };
+}
+
+/**
+ * Deletes derived data (daily summaries, snapshots) and raw signaling files
+ * older than the retention period; the published snapshot is always kept.
+ */
+export function enforceRetention(opts: {
+  data: string;
+  input?: string;
+  today: string;
+  retentionDays: number;
+  now: number;
+}): string[] {
+  const cutoff = addDays(opts.today, -opts.retentionDays);
+  const published = readPublished(opts.data)?.date;
+  const removed: string[] = [];
+  for (const dir of [daysDir(opts.data), snapshotsDir(opts.data)]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const keep = dir === snapshotsDir(opts.data) && name === published;
+      if (isIsoDate(name) && name < cutoff && !keep) {
+        rmSync(join(dir, name), { recursive: true, force: true });
+        removed.push(join(dir, name));
+      }
+    }
+  }
+  if (opts.input) {
+    const sig = join(opts.input, 'signaling');
+    const limit = opts.now - opts.retentionDays * DAY_MS;
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        const st = statSync(p);
+        if (st.isDirectory()) walk(p);
+        else if (st.mtimeMs < limit) {
+          rmSync(p, { force: true });
+          removed.push(p);
+        }
+      }
+    };
+    if (existsSync(sig)) walk(sig);
+  }
+  return removed;
+}
+
+export function snapshotDir(data: string, date: string): string {
+  return join(snapshotsDir(data), date);
+}
+
+/** Days that have a stored summary, oldest first. */
+export function summarizedDays(data: string): string[] {
+  if (!existsSync(daysDir(data))) return [];
+  return readdirSync(daysDir(data)).filter(isIsoDate).sort();
+}

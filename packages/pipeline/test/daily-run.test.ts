@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addDays } from '@itinerary-card/domain';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compute } from '../src/compute.ts';
+import { enforceRetention, publishSnapshot, readPublished, runDailyDay, snapshotDir } from '../src/daily-run.ts';
+import { openSnapshotStore } from '../src/snapshot-store.ts';
+import { bj, every, makeInput, type Row } from './fixture-input.ts';
+
+const KEY = 'test-pseudonym-key-0123456789';
+const A = '13800000001';
+const B = '13900000002';
+const S = '13700000006';
+const NOW = Date.parse('2022-09-10T09:00:00+08:00');
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
+
+function rows(): Row[] {
+  const r: Row[] = [];
+  for (let d = 0; d < 8; d++) r.push(...every(A, d, 0, 23.5, d === 3 ? 'jj-1' : 'nc-1', 0.5));
+  // A stay from 22:00 on day 4 to 03:00 on day 5 in Wuhan: only the carry-over can see it.
+  r.push(
+    ...every(B, 4, 12, 21.5, 'nc-1', 0.5),
+    ...every(B, 4, 22, 23.5, 'wh-1', 0.5),
+    ...every(B, 5, 0, 3, 'wh-1', 0.5),
+  );
+  r.push(...every(B, 5, 3.5, 10, 'jj-1', 0.5), [B, bj(6, 9), '', '45400', 'data']);
+  return r.sort((a, b) => a[1].localeCompare(b[1]));
+}
+
+const SUBS = [{ msisdn: A }, { msisdn: B }, { msisdn: S, kind: 'secondary' as const, primary: A }];
+
+function setup() {
+  const input = makeInput(SUBS, { 'all.csv': rows() });
+  const data = mkdtempSync(join(tmpdir(), 'ic-node-'));
+  cleanup.push(input, data);
+  return { input, data };
+}
+
+async function runRange(input: string, data: string, from: string, to: string) {
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    await runDailyDay({ input, data, day: d, operator: 'cmcc', pseudonymKey: KEY, now: NOW });
+  }
+}
+
+describe('daily incremental runs', () => {
+  it('give the same itineraries as one compute over the window', async () => {
+    const { input, data } = setup();
+    await runRange(input, data, '2022-09-01', '2022-09-08');
+    publishSnapshot(data, '2022-09-09', Date.parse('2022-09-09T08:00:00+08:00'));
+    const snap = openSnapshotStore(data, { pseudonymKey: KEY }).loadPublished()!;
+    expect(snap.date).toBe('2022-09-09');
+    for (const days of [7, 14] as const) {
+      const { lines } = await compute({ input, date: '2022-09-09', days, now: NOW, lookbackDays: 8 });
+      for (const l of lines) {
+        const a = snap.lookup(l.msisdn, days)!;
+        expect({ status: a.status, cities: a.cities, countries: a.countries }).toEqual({
+          status: l.status,
+          cities: l.cities,
+          countries: l.countries,
+        });
+      }
+    }
+    expect(snap.lookup(B, 7)!.cities).toContain('420100'); // carried over midnight
+    expect(snap.lookup(B, 7)!.countries).toEqual(['HK']);
+    expect(snap.lookup(S, 7)!.kind).toBe('secondary');
+    expect(snap.lookup('13111111111', 7)).toBeUndefined();
+  });
+
+  it('store no number in clear, and re-running a day gives an identical snapshot', async () => {
+    const { input, data } = setup();
+    await runRange(input, data, '2022-09-01', '2022-09-05');
+    const file = join(snapshotDir(data, '2022-09-06'), 'snapshot.jsonl');
+    const first = readFileSync(file, 'utf8');
+    for (const f of ['summary.jsonl', 'carry.jsonl']) {
+      expect(readFileSync(join(data, 'days', '2022-09-05', f), 'utf8')).not.toMatch(/"1[3-9]\d{9}"/);
+    }
+    expect(first).not.toMatch(/"1[3-9]\d{9}"/);
+    await runRange(input, data, '2022-09-05', '2022-09-05');
+    expect(readFileSync(file, 'utf8')).toBe(first);
+  });
+
+  it('leave the published snapshot served when a run dies halfway, and the next run completes', async () => {
+    const { input, data } = setup();
+    await runRange(input, data, '2022-09-01', '2022-09-04');
+    publishSnapshot(data, '2022-09-05', 1);
+    const before = readFileSync(join(snapshotDir(data, '2022-09-05'), 'snapshot.jsonl'), 'utf8');
+    const crash = runDailyDay({
+      input,
+      data,
+      day: '2022-09-05',
+      operator: 'cmcc',
+      pseudonymKey: KEY,
+      now: NOW,
+      onProgress: (p) => {
+        if (p.phase === 'stays') throw new Error('killed');
+      },
+    });
+    await expect(crash).rejects.toThrow('killed');
+    expect(readPublished(data)).toEqual({ date: '2022-09-05', publishedAt: 1 });
+    expect(existsSync(join(data, 'days', '2022-09-05'))).toBe(false);
+    expect(openSnapshotStore(data, { pseudonymKey: KEY }).loadPublished()!.date).toBe('2022-09-05');
+    await runRange(input, data, '2022-09-05', '2022-09-05');
+    expect(readFileSync(join(snapshotDir(data, '2022-09-05'), 'snapshot.jsonl'), 'utf8')).toBe(before);
+    expect(existsSync(join(snapshotDir(data, '2022-09-06'), 'snapshot.jsonl'))).toBe(true);
+  });
+
+  it('delete derived data past the retention period but keep the published snapshot', async () => {
+    const { input, data } = setup();
+    await runRange(input, data, '2022-09-01', '2022-09-04');
+    publishSnapshot(data, '2022-09-02', 1);
+    const removed = enforceRetention({ data, today: '2022-09-05', retentionDays: 2, now: NOW });
+    expect(removed.length).toBeGreaterThan(0);
+    expect(readdirSync(join(data, 'days')).sort()).toEqual(['2022-09-03', '2022-09-04']);
+    expect(readdirSync(join(data, 'snapshots')).sort()).toEqual([
+      '2022-09-02',
+      '2022-09-03',
+      '2022-09-04',
+      '2022-09-05',
+    ]);
+  });
+});
