@@ -61,7 +61,9 @@ describe('itinerary card page', () => {
     expect(await page.locator('#card-phone').textContent()).toBe(
       `${NUMBERS.normal.slice(0, 3)}****${NUMBERS.normal.slice(-4)}的动态行程卡`,
     );
-    expect(await page.locator('#card-updated').textContent()).toMatch(/^更新于：\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$/);
+    expect(await page.locator('#card-updated').textContent()).toMatch(
+      /^更新于：\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$/,
+    );
     const text = (await card.textContent()) ?? '';
     expect(text).toContain('您于前7天内到达或途经：');
     expect(await page.locator('#places').textContent()).toBe(harness.expectedPlaces.normal);
@@ -114,7 +116,10 @@ describe('itinerary card page', () => {
     expect(text).toContain('车票、住宿单据、社区证明');
     await screenshot(page, 'card-06-new-number-dialog');
     await page.keyboard.press('Escape');
-    await page.locator('dialog[open]').waitFor({ state: 'detached' }).catch(() => {});
+    await page
+      .locator('dialog[open]')
+      .waitFor({ state: 'detached' })
+      .catch(() => {});
     expect(await page.locator('dialog[open]').count()).toBe(0);
     expect(await page.locator('#query-error').getAttribute('data-code')).toBe('NEW_SUBSCRIBER');
   });
@@ -188,4 +193,86 @@ describe('itinerary card page', () => {
     expect(await page.locator('#q10').textContent()).toContain('手机系统时间和北京时间不一致');
     await screenshot(page, 'card-11-help');
   });
+
+  it('accessibility: labelled fields, keyboard order, dialog focus trap and Escape, AA contrast', async () => {
+    const page = await phone();
+    await page.goto('/');
+    for (const id of ['phone', 'code', 'consent', 'remember']) {
+      const name = await page.locator(`#${id}`).evaluate((el) => (el as HTMLInputElement).labels?.[0]?.textContent);
+      expect(name, id).toBeTruthy();
+    }
+    // Keyboard: the order of the form follows the visual order.
+    await page.locator('#phone').focus();
+    const order: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.id ?? ''));
+    }
+    expect(order).toEqual(['code', 'get-code', 'consent', 'remember', 'query']);
+
+    // A dialog from the keyboard: focus moves in, Tab stays in, Escape closes and focus returns.
+    await page.locator('#phone').fill('+852 91234567');
+    await page.locator('#phone').press('Enter');
+    expect(await page.locator('#phone-error').textContent()).toBe('暂不支持海外运营商手机号查询');
+    await page.locator('#phone').fill('13800000001');
+    await page.route('**/api/v1/sms-code', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'SMS_SEND_FAILED', message: '发送短信失败' } }),
+      }),
+    );
+    await page.locator('#get-code').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor();
+    const inDialog = () => page.evaluate(() => !!document.activeElement?.closest('dialog[open]'));
+    expect(await inDialog()).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      expect(await inDialog()).toBe(true);
+    }
+    expect(await page.locator('dialog[open]').textContent()).toContain('CXMYD');
+    await screenshot(page, 'card-12-sms-failed-dialog');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('dialog[open]').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('get-code');
+
+    // Contrast of every visible text against its background (WCAG AA: 4.5, 3 for large text).
+    const low = await page.evaluate(contrastFailures);
+    expect(low).toEqual([]);
+  });
 });
+
+/** Runs in the page: texts whose contrast with their nearest opaque background is below WCAG AA. */
+function contrastFailures(): string[] {
+  const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+  const lum = ([r, g, b]: number[]) => {
+    const f = (v: number) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+  };
+  const background = (el: Element | null): number[] => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out: string[] = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || !n.textContent?.trim() || el.closest('[hidden], noscript, dialog:not([open])')) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.display === 'none') continue;
+    const a = lum(rgb(st.color).slice(0, 3));
+    const b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = Number.parseFloat(st.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push(`${n.textContent.trim().slice(0, 20)}: ${ratio.toFixed(2)}`);
+  }
+  return out;
+}

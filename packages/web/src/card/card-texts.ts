@@ -91,7 +91,7 @@ export const TEXTS: Texts<{
     riskFootnote: '注：* 表示当前该城市存在中风险或高风险地区，并不表示用户实际到访过这些中高风险地区。',
     scope: (d) => `结果包含您在前${d}天内到访的国家（地区）与停留4小时以上的国内城市`,
     colourNote:
-      '行程卡颜色说明：绿色表示前7天内未到访境外国家（地区）；黄色表示前7天内到访过境外国家（地区）。行程卡数据仅供参考，请结合车票、住宿单据等其他证明综合判断。',
+      '行程卡颜色说明：绿色表示前7天内未到访境外国家；黄色表示前7天内到访过境外国家。行程卡数据仅供参考，请结合车票、住宿单据等其他证明综合判断。',
     window: (a, b) => `统计时段：${a} 0时至 ${b} 24时`,
     refresh: '刷新',
     logout: '切换号码',
@@ -145,7 +145,7 @@ export const TEXTS: Texts<{
     scope: (d) =>
       `The result lists the countries (regions) you visited and the domestic cities where you stayed 4 hours or more in the past ${d} days.`,
     colourNote:
-      'Card colours: green, no country or region outside the mainland visited in the past 7 days; yellow, a country or region outside the mainland visited. The card is for reference: weigh it with tickets, hotel receipts and other proof.',
+      'Card colours: green, no foreign country visited in the past 7 days; yellow, a foreign country visited. The card is for reference: weigh it with tickets, hotel receipts and other proof.',
     window: (a, b) => `Period: ${a} 00:00 to ${b} 24:00`,
     refresh: 'Refresh',
     logout: 'Change number',

@@ -84,6 +84,22 @@ const ADVICE: Record<string, Advice> = {
 
 const FALLBACK: Advice = { zh: '请稍后再试。' + HOTLINE_ZH, en: 'Please try again later. ' + HOTLINE_EN, action: 'ok' };
 
+/** The seed's FAQ answer about each error (help page anchor #qN). */
+const FAQ_OF: Record<string, number> = {
+  SMS_SEND_FAILED: 11,
+  NEW_SUBSCRIBER: 8,
+  NO_DATA: 7,
+  QUERY_FAILED: 9,
+  NETWORK_ERROR: 9,
+  ILLEGAL_ACCESS: 10,
+  UNSUPPORTED_NUMBER: 14,
+};
+
+export function helpLink(code: string): string {
+  const n = FAQ_OF[code];
+  return n ? `/help#q${n}` : '/help';
+}
+
 export function adviceFor(code: string, lang: Lang, retryAfterSeconds?: number): { next: string; action: NextAction } {
   const a = ADVICE[code] ?? FALLBACK;
   let next = a[lang];

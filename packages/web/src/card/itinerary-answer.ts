@@ -25,6 +25,8 @@ export interface ItineraryAnswer {
   notes?: unknown[];
   cardColor?: string;
   riskFootnote?: string;
+  /** The platform's caveat about cell coverage at administrative borders. */
+  disclaimer?: string;
 }
 
 /** The card colour: the platform's when it gives one, else yellow after any stay abroad. */
@@ -39,10 +41,11 @@ export function placeName(c: AnswerCity): string {
   return c.risk ? `${name}*` : name;
 }
 
-/** Notes are strings, or objects with a text/message field. */
+/** Notes are strings, or objects with a text/message field; the risk footnote is shown on its own. */
 export function noteTexts(a: ItineraryAnswer): string[] {
   const out: string[] = [];
   for (const n of a.notes ?? []) {
+    if (n === a.riskFootnote) continue;
     if (typeof n === 'string') out.push(n);
     else if (n && typeof n === 'object') {
       const o = n as Record<string, unknown>;

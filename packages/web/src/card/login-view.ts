@@ -24,7 +24,13 @@ export interface LoginHandlers {
 
 const CODE_RE = /^\d{4,8}$/;
 
-export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): HTMLElement {
+export interface RenderedLogin {
+  el: HTMLElement;
+  /** Re-reads busy, status and the countdown from the state without rebuilding (focus stays put). */
+  refresh(): void;
+}
+
+export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): RenderedLogin {
   const t = TEXTS[lang];
   const phoneError = h('p', { id: 'phone-error', class: 'field-error', hidden: true });
   const codeError = h('p', { id: 'code-error', class: 'field-error', hidden: true });
@@ -153,13 +159,18 @@ export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): H
     on.login(msisdn, c);
   });
 
-  if (state.busy) {
-    submit.disabled = true;
-    submit.textContent = t.querying;
-  }
-  startCountdown();
+  const refresh = () => {
+    submit.disabled = state.busy;
+    submit.textContent = state.busy ? t.querying : t.query;
+    form.setAttribute('aria-busy', state.busy ? 'true' : 'false');
+    status.textContent = state.status;
+    if (phone.value !== state.phone) phone.value = state.phone;
+    if (code.value !== state.code) code.value = state.code;
+    startCountdown();
+  };
+  refresh();
 
-  return h(
+  const el = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'login-title' },
     h('h2', { id: 'login-title', class: 'panel-title' }, t.title),
@@ -167,4 +178,5 @@ export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): H
     h('p', { class: 'intro' }, t.intro),
     form,
   );
+  return { el, refresh };
 }

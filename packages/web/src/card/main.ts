@@ -8,7 +8,7 @@ import { showDialog } from '../shared/dialog.ts';
 import { h, replaceChildren } from '../shared/h.ts';
 import { applyLang, currentLang, type Lang, setLang } from '../shared/lang.ts';
 import { HOTLINE, TEXTS } from './card-texts.ts';
-import { adviceFor } from './error-advice.ts';
+import { adviceFor, helpLink } from './error-advice.ts';
 import type { ItineraryAnswer } from './itinerary-answer.ts';
 import { type LoginState, renderLogin } from './login-view.ts';
 import { renderResult } from './result-view.ts';
@@ -30,6 +30,7 @@ interface LoginAnswer {
 const login: LoginState = { phone: '', code: '', consent: false, remember: true, resendAt: 0, busy: false, status: '' };
 let view: View = { kind: 'loading' };
 let stopView: (() => void) | undefined;
+let refreshLogin: (() => void) | undefined;
 
 const main = document.getElementById('app')!;
 const langButton = document.getElementById('lang-switch') as HTMLButtonElement;
@@ -55,10 +56,13 @@ function render(): void {
   );
   stopView?.();
   stopView = undefined;
+  refreshLogin = undefined;
   if (view.kind === 'loading') {
     replaceChildren(main, h('p', { class: 'loading', role: 'status', 'aria-busy': 'true' }, t.loading));
   } else if (view.kind === 'login') {
-    replaceChildren(main, renderLogin(login, l, { requestCode, login: doLogin }));
+    const r = renderLogin(login, l, { requestCode, login: doLogin });
+    replaceChildren(main, r.el);
+    refreshLogin = r.refresh;
   } else if (view.kind === 'error') {
     replaceChildren(main, renderError(view.err, l));
   } else {
@@ -77,6 +81,7 @@ function renderError(err: ApiError, l: Lang): HTMLElement {
     h('h2', { id: 'error-title', class: 'panel-title' }, t.dialogTitle),
     h('p', { class: 'error-message' }, err.message),
     h('p', { class: 'error-next' }, next),
+    h('p', {}, h('a', { href: helpLink(err.code) }, t.seeHelp)),
     h(
       'div',
       { class: 'actions' },
@@ -104,15 +109,40 @@ async function explain(err: unknown, retry?: () => void): Promise<void> {
   if (action === 'newCode') {
     actions.push({ label: t.getNewCode, primary: true, run: () => document.getElementById('get-code')?.focus() });
   }
-  if (action === 'help') actions.push({ label: t.seeHelp, href: '/help' });
+  if (action === 'help') actions.push({ label: t.seeHelp, href: helpLink(e.code) });
   actions.push({ label: t.ok, primary: actions.length === 0 });
-  await showDialog({ title: t.dialogTitle, message: e.message, next, code: e.code, actions });
+  // The platform can add notes to an error (a recently ported number's delay, an MVNO caveat).
+  const notes = Array.isArray(e.details.notes) ? e.details.notes.filter((n) => typeof n === 'string') : [];
+  const message = [e.message, ...notes].join('\n');
+  await showDialog({
+    title: t.dialogTitle,
+    message,
+    next,
+    code: e.code,
+    actions,
+    fallbackFocus: () => focusAfter(e.code),
+  });
+}
+
+/** The field to go back to after an error, when the control that caused it was replaced or disabled. */
+function focusAfter(code: string): HTMLElement | null {
+  const id =
+    code === 'INVALID_PHONE' || code === 'UNSUPPORTED_NUMBER'
+      ? 'phone'
+      : code.startsWith('CODE_')
+        ? 'code'
+        : code === 'SMS_SEND_FAILED' || code === 'TOO_MANY_REQUESTS' || code === 'TOO_MANY_ATTEMPTS'
+          ? 'get-code'
+          : undefined;
+  const el = id ? document.getElementById(id) : null;
+  if (el && !el.matches(':disabled')) return el;
+  return document.querySelector<HTMLElement>('#requery, #refresh, #query');
 }
 
 function setBusy(busy: boolean, status?: string): void {
   login.busy = busy;
   if (status !== undefined) login.status = status;
-  if (view.kind === 'login') render();
+  refreshLogin?.();
 }
 
 async function requestCode(msisdn: string): Promise<void> {
@@ -222,7 +252,21 @@ function fetchItinerary(s: Session): Promise<ItineraryAnswer> {
   });
 }
 
+/** Ends the session and forgets this device, on the platform too (best effort: the local state goes anyway). */
 function logout(): void {
+  const session = loadSession();
+  const device = loadDevice();
+  if (session) {
+    if (device) {
+      void apiRequest('/api/v1/devices/current', {
+        method: 'DELETE',
+        token: session.token,
+        headers: { 'X-Device-Token': device.deviceToken },
+      })
+        .catch(() => {})
+        .finally(() => apiRequest('/api/v1/logout', { method: 'POST', token: session.token }).catch(() => {}));
+    } else void apiRequest('/api/v1/logout', { method: 'POST', token: session.token }).catch(() => {});
+  }
   saveSession(undefined);
   saveDevice(undefined);
   login.code = '';

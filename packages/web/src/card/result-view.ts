@@ -5,7 +5,7 @@ import { beijingParts, startTicking } from '../shared/beijing-clock.ts';
 import { h } from '../shared/h.ts';
 import type { Lang } from '../shared/lang.ts';
 import { TEXTS } from './card-texts.ts';
-import { cardColour, type ItineraryAnswer, noteTexts, placeName } from './itinerary-answer.ts';
+import { type CardColour, cardColour, type ItineraryAnswer, noteTexts, placeName } from './itinerary-answer.ts';
 
 export interface ResultHandlers {
   refresh(): void;
@@ -17,8 +17,9 @@ export interface RenderedResult {
   stop(): void;
 }
 
-function badge(): SVGSVGElement {
-  // A check in a circle with a rotating dashed ring: the animated element.
+function badge(colour: CardColour): SVGSVGElement {
+  // A check (green) or an exclamation mark in a circle with a rotating dashed
+  // ring: the animated element.
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', '0 0 120 120');
@@ -30,7 +31,7 @@ function badge(): SVGSVGElement {
   const disc = document.createElementNS(ns, 'circle');
   for (const [k, v] of Object.entries({ cx: '60', cy: '60', r: '46', class: 'badge-disc' })) disc.setAttribute(k, v);
   const mark = document.createElementNS(ns, 'path');
-  mark.setAttribute('d', 'M38 62 L53 77 L84 44');
+  mark.setAttribute('d', colour === 'green' ? 'M38 62 L53 77 L84 44' : 'M60 34 L60 68 M60 86 L60 87');
   mark.setAttribute('class', 'badge-mark');
   svg.append(ring, disc, mark);
   return svg;
@@ -64,7 +65,7 @@ export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers)
       t.updatedAt,
       Number.isFinite(updated) ? formatBeijingDisplay(updated) : a.updatedAt,
     ),
-    h('div', { class: 'badge' }, badge()),
+    h('div', { class: 'badge' }, badge(colour)),
     h('h2', { class: 'card-headline', id: 'card-headline' }, t.headline[colour]),
     h('p', { class: 'clock', role: 'timer' }, h('span', { class: 'clock-label' }, t.clockLabel), clockDate, clockTime),
     h(
@@ -76,6 +77,7 @@ export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers)
     anyRisk ? h('p', { class: 'footnote', id: 'risk-footnote' }, a.riskFootnote || t.riskFootnote) : null,
     ...noteTexts(a).map((n) => h('p', { class: 'footnote card-note' }, n)),
     h('p', { class: 'footnote' }, t.scope(days)),
+    a.disclaimer ? h('p', { class: 'footnote', id: 'disclaimer' }, a.disclaimer) : null,
     h('p', { class: 'footnote', id: 'colour-note' }, t.colourNote),
     (() => {
       const w = windowText(a, lang);

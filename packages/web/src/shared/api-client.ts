@@ -22,7 +22,7 @@ export class ApiError extends Error {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   body?: unknown;
   token?: string;
   headers?: Record<string, string>;
@@ -62,7 +62,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   } catch {
     payload = undefined;
   }
-  if (res.ok && payload !== undefined) return payload as T;
+  if (res.ok && (payload !== undefined || res.status === 204)) return payload as T;
   throw fromResponse(res, payload, lang);
 }
 

@@ -21,6 +21,8 @@ export interface DialogOptions {
   /** A stable code shown small, so support can be told what happened. */
   code?: string;
   actions: DialogAction[];
+  /** Where focus goes on close when the element that had it is gone or disabled. */
+  fallbackFocus?: () => HTMLElement | null | undefined;
 }
 
 let dialog: HTMLDialogElement | undefined;
@@ -88,7 +90,9 @@ export function showDialog(opts: DialogOptions): Promise<void> {
     el.addEventListener(
       'close',
       () => {
-        if (opener?.isConnected) opener.focus();
+        const back =
+          opener?.isConnected && opener !== document.body && !opener.matches(':disabled') ? opener : undefined;
+        (back ?? opts.fallbackFocus?.())?.focus();
         resolve();
         chosen?.run?.();
       },

@@ -113,7 +113,7 @@ export async function startFakePlatform(answers: Record<string, FakeAnswer>): Pr
     const path =
       url.pathname === '/' ? 'card/index.html' : url.pathname === '/help' ? 'card/help.html' : url.pathname.slice(1);
     const file = normalize(join(webDistDir, path));
-    if (!file.startsWith(webDistDir) || !path.startsWith('assets/') && !path.startsWith('card/')) {
+    if (!file.startsWith(webDistDir) || (!path.startsWith('assets/') && !path.startsWith('card/'))) {
       return fail(req, res, 'NOT_FOUND');
     }
     try {
