@@ -170,7 +170,10 @@ function main(): void {
       const see = (x: number, y: number) => {
         const key = `${Math.floor(x / GRID)},${Math.floor(y / GRID)}`;
         let cell = grid.get(key);
-        if (!cell) grid.set(key, (cell = new Map()));
+        if (!cell) {
+          cell = new Map();
+          grid.set(key, cell);
+        }
         const e = cell.get(idx);
         if (e) {
           e.sx += x;

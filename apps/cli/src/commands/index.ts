@@ -1,10 +1,12 @@
 // Every sub-command of the CLI; each file exports a function adding itself to the program.
 import type { Command } from 'commander';
 import { registerCompute } from './compute.ts';
+import { registerEval } from './eval.ts';
+import { registerSimulate } from './simulate.ts';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerCompute];
+const registrations: Register[] = [registerCompute, registerSimulate, registerEval];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

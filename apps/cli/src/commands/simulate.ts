@@ -1,0 +1,77 @@
+// `itinerary-card simulate`: a world in the DATA.md input format plus its ground truth.
+import { resolve } from 'node:path';
+import { isIsoDate } from '@itinerary-card/domain';
+import { type SignalingFormat, simulate } from '@itinerary-card/simulator';
+import { type Command, InvalidArgumentError } from 'commander';
+
+function positiveInt(max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`expected an integer from 1 to ${max}`);
+    return n;
+  };
+}
+
+function parseDate(v: string): string {
+  if (!isIsoDate(v)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  return v;
+}
+
+function parseFormat(v: string): SignalingFormat {
+  if (v !== 'csv' && v !== 'csv.gz' && v !== 'parquet')
+    throw new InvalidArgumentError('expected csv, csv.gz or parquet');
+  return v;
+}
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description('generate a world: DIR/input (DATA.md format), DIR/truth.jsonl (ground truth), DIR/world.json')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--subscribers <n>', 'number of subscribers', positiveInt(20_000_000), 1000)
+    .option('--days <n>', 'number of simulated days', positiveInt(31), 8)
+    .option(
+      '--end-date <YYYY-MM-DD>',
+      'last simulated day (the natural query day is the day after)',
+      parseDate,
+      '2022-09-07',
+    )
+    .option('--seed <s>', 'seed: same seed, same bytes', '1')
+    .option('--format <csv|csv.gz|parquet>', 'signaling file format', parseFormat, 'csv.gz' as SignalingFormat)
+    .action(
+      async (o: {
+        out: string;
+        subscribers: number;
+        days: number;
+        endDate: string;
+        seed: string;
+        format: SignalingFormat;
+      }) => {
+        const tty = process.stderr.isTTY;
+        const t0 = performance.now();
+        const res = await simulate({
+          out: resolve(o.out),
+          subscribers: o.subscribers,
+          days: o.days,
+          endDate: o.endDate,
+          seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+          format: o.format,
+          onProgress: (done, total) => {
+            if (tty) process.stderr.write(`\rsimulate: ${done}/${total} subscribers`);
+          },
+        });
+        if (tty) process.stderr.write('\n');
+        const s = res.stats;
+        const secs = (performance.now() - t0) / 1000;
+        const lines = [
+          `simulate: ${s.subscribers} subscribers x ${s.days} days (seed ${o.seed}) → ${resolve(o.out)}`,
+          `  input          ${res.inputDir} (${s.cells} cells, ${o.format})`,
+          `  truth          ${res.truthFile}`,
+          `  records        ${s.records} generated, ${s.lines} lines written, ${(s.bytes / 1e6).toFixed(1)} MB of signaling`,
+          `  dirty lines    ${s.invalidLines} invalid (malformed ${['bad_msisdn', 'bad_ts', 'missing_columns', 'garbage'].map((k) => `${k} ${s[`dirt.malformed.${k}`] ?? 0}`).join(', ')}; unknown cell ${s['dirt.unknownCell'] ?? 0}), duplicates ${s['dirt.duplicates'] ?? 0}, out of order ${s['dirt.outOfOrder'] ?? 0}, late to next day ${s['dirt.lateNextDay'] ?? 0}`,
+          `  speed          ${secs.toFixed(1)} s: ${Math.round(s.records / secs)} records/s, ${Math.round(s.subscribers / secs)} subscribers/s`,
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+    );
+}
