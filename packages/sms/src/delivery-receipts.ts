@@ -1,0 +1,67 @@
+// Delivery receipts: parsing the de-facto SMPP receipt text ("id:… stat:DELIVRD
+// err:000 …") and a bounded in-memory log that also forwards to a callback.
+import type { DeliveryReceipt, ReceiptHandler } from './sms-transport.ts';
+
+const MESSAGE_STATE: Record<number, string> = {
+  1: 'ENROUTE',
+  2: 'DELIVRD',
+  3: 'EXPIRED',
+  4: 'DELETED',
+  5: 'UNDELIV',
+  6: 'ACCEPTD',
+  7: 'UNKNOWN',
+  8: 'REJECTD',
+};
+
+export interface ReceiptFields {
+  text: string;
+  /** receipted_message_id TLV (0x001E), when the SMSC sent it. */
+  receiptedMessageId?: string;
+  /** message_state TLV (0x0427). */
+  messageState?: number;
+  to: string;
+}
+
+/** Reads a receipt; undefined when neither the TLVs nor the text name a message id. */
+export function parseReceipt(f: ReceiptFields, receivedAt: number): DeliveryReceipt | undefined {
+  const id = /(?:^|\s)id:(\S+)/i.exec(f.text)?.[1];
+  const stat = /(?:^|\s)stat:(\S+)/i.exec(f.text)?.[1];
+  const err = /(?:^|\s)err:(\S+)/i.exec(f.text)?.[1];
+  const messageId = f.receiptedMessageId?.replace(/\0+$/, '') || id;
+  if (!messageId) return undefined;
+  const status =
+    (f.messageState !== undefined ? MESSAGE_STATE[f.messageState] : undefined) ?? stat?.toUpperCase() ?? 'UNKNOWN';
+  return { messageId, status, to: f.to, error: err ?? '000', receivedAt };
+}
+
+/** Keeps the most recent receipts (bounded) and hands each to an optional callback the platform can persist from. */
+export class ReceiptLog {
+  private readonly byId = new Map<string, DeliveryReceipt>();
+
+  constructor(
+    private readonly limit = 10_000,
+    private readonly onReceipt?: ReceiptHandler,
+  ) {}
+
+  record(r: DeliveryReceipt): void {
+    this.byId.delete(r.messageId);
+    this.byId.set(r.messageId, r);
+    if (this.byId.size > this.limit) {
+      const oldest = this.byId.keys().next().value;
+      if (oldest !== undefined) this.byId.delete(oldest);
+    }
+    this.onReceipt?.(r);
+  }
+
+  get(messageId: string): DeliveryReceipt | undefined {
+    return this.byId.get(messageId);
+  }
+
+  list(): DeliveryReceipt[] {
+    return [...this.byId.values()];
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}

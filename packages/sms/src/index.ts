@@ -1,0 +1,9 @@
+// The sms package's only door: the SmsTransport seam, the development outbox,
+// the SMPP 3.4 transport, SMS encoding, and the in-repo SMSC simulator.
+export * from './concat-reassembler.ts';
+export * from './delivery-receipts.ts';
+export * from './outbox-transport.ts';
+export * from './smpp-transport.ts';
+export * from './sms-encoding.ts';
+export * from './sms-transport.ts';
+export * from './smsc-simulator.ts';

@@ -1,0 +1,486 @@
+// SMPP 3.4 client (ESME) over node-smpp: one bind_transceiver session with
+// enquire_link keep-alive, a window of unacknowledged submit_sm, back-off on
+// throttling, reconnect with back-off, inbound deliver_sm and delivery receipts.
+import { AppError, type Clock, maskPhone, systemClock } from '@itinerary-card/domain';
+import smpp, { type PDU, type Session } from 'smpp';
+import { ConcatReassembler } from './concat-reassembler.ts';
+import { parseReceipt, ReceiptLog } from './delivery-receipts.ts';
+import { encodeSms } from './sms-encoding.ts';
+import type { InboundHandler, OutboundSms, ReceiptHandler, SendResult, SmsTransport } from './sms-transport.ts';
+import { concatFromUdh, messageText, messageUdh } from './udh.ts';
+
+export const ESME_ROK = 0x00;
+export const ESME_RMSGQFUL = 0x14;
+export const ESME_RTHROTTLED = 0x58;
+
+/** A pino-compatible logger subset; the transport never logs a full number or a message text. */
+export interface SmsLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const silentLogger: SmsLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export interface SmppTransportOptions {
+  host: string;
+  port: number;
+  systemId: string;
+  password: string;
+  systemType?: string;
+  /** source_addr when a message names no sender. */
+  defaultFrom?: string;
+  /** Most submit_sm sent and not yet acknowledged (default 10). */
+  window?: number;
+  /** enquire_link period (default 30 s). */
+  enquireLinkMs?: number;
+  /** How long to wait for any response PDU before treating it as lost (default 10 s). */
+  responseTimeoutMs?: number;
+  /** Reconnect back-off: first delay and cap (default 500 ms, 30 s), doubling. */
+  reconnectInitialMs?: number;
+  reconnectMaxMs?: number;
+  /** Throttling back-off (ESME_RTHROTTLED / ESME_RMSGQFUL): first delay and cap (default 100 ms, 5 s). */
+  throttleInitialMs?: number;
+  throttleMaxMs?: number;
+  /** How often one part may be re-submitted after throttling or a lost response (default 8). */
+  maxAttempts?: number;
+  /** send() gives up with SMS_SEND_FAILED after this long (default 30 s). */
+  sendTimeoutMs?: number;
+  /** Longest message accepted, in parts (default 8). */
+  maxParts?: number;
+  /** Ask the SMSC for delivery receipts (default true). */
+  registeredDelivery?: boolean;
+  onReceipt?: ReceiptHandler;
+  receiptLimit?: number;
+  clock?: Clock;
+  logger?: SmsLogger;
+}
+
+export interface SmppStats {
+  bound: boolean;
+  submitted: number;
+  acknowledged: number;
+  failed: number;
+  throttled: number;
+  retried: number;
+  reconnects: number;
+  inbound: number;
+  receipts: number;
+  queued: number;
+  inFlight: number;
+  /** The most submit_sm ever unacknowledged at once (never above the window). */
+  maxInFlight: number;
+}
+
+interface MessageJob {
+  to: string;
+  ids: (string | undefined)[];
+  remaining: number;
+  settled: boolean;
+  timer: NodeJS.Timeout;
+  resolve(r: SendResult): void;
+  reject(e: Error): void;
+}
+
+interface PartJob {
+  msg: MessageJob;
+  index: number;
+  params: Record<string, unknown>;
+  attempts: number;
+  /** Changes on every submission so a late response to an abandoned attempt is ignored. */
+  attempt: number;
+}
+
+const DEFAULTS = {
+  window: 10,
+  enquireLinkMs: 30_000,
+  responseTimeoutMs: 10_000,
+  reconnectInitialMs: 500,
+  reconnectMaxMs: 30_000,
+  throttleInitialMs: 100,
+  throttleMaxMs: 5_000,
+  maxAttempts: 8,
+  sendTimeoutMs: 30_000,
+  maxParts: 8,
+};
+
+export class SmppTransport implements SmsTransport {
+  private readonly o: SmppTransportOptions & typeof DEFAULTS;
+  private readonly clock: Clock;
+  private readonly log: SmsLogger;
+  private readonly handlers: InboundHandler[] = [];
+  private readonly reassembler: ConcatReassembler;
+  readonly receipts: ReceiptLog;
+
+  private session: Session | null = null;
+  private bound = false;
+  private started = false;
+  private closing = false;
+  private queue: PartJob[] = [];
+  private readonly inFlight = new Map<PartJob, NodeJS.Timeout>();
+  private ref = Math.floor(Math.random() * 256);
+  private attemptSeq = 0;
+  private reconnectDelay: number;
+  private throttleDelay: number;
+  private throttledUntil = 0;
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private enquireTimer: NodeJS.Timeout | null = null;
+  private boundWaiters: { resolve(): void; reject(e: Error): void }[] = [];
+  private readonly counters = {
+    submitted: 0,
+    acknowledged: 0,
+    failed: 0,
+    throttled: 0,
+    retried: 0,
+    reconnects: 0,
+    inbound: 0,
+    receipts: 0,
+    maxInFlight: 0,
+  };
+
+  constructor(opts: SmppTransportOptions) {
+    this.o = { ...DEFAULTS, ...stripUndefined(opts) } as SmppTransportOptions & typeof DEFAULTS;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? silentLogger;
+    this.reassembler = new ConcatReassembler(this.clock);
+    this.receipts = new ReceiptLog(opts.receiptLimit ?? 10_000, opts.onReceipt);
+    this.reconnectDelay = this.o.reconnectInitialMs;
+    this.throttleDelay = this.o.throttleInitialMs;
+  }
+
+  /** Connects and binds; resolves at the first successful bind (it keeps reconnecting until then). */
+  start(): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      this.connect();
+    }
+    return this.whenBound();
+  }
+
+  whenBound(): Promise<void> {
+    if (this.bound) return Promise.resolve();
+    if (this.closing) return Promise.reject(new AppError('SMS_SEND_FAILED', { reason: 'transport closed' }));
+    return new Promise((resolve, reject) => this.boundWaiters.push({ resolve, reject }));
+  }
+
+  get isBound(): boolean {
+    return this.bound;
+  }
+
+  stats(): SmppStats {
+    return { ...this.counters, bound: this.bound, queued: this.queue.length, inFlight: this.inFlight.size };
+  }
+
+  onInbound(handler: InboundHandler): void {
+    this.handlers.push(handler);
+  }
+
+  send(msg: OutboundSms): Promise<SendResult> {
+    if (this.closing) return Promise.reject(new AppError('SMS_SEND_FAILED', { reason: 'transport closed' }));
+    if (!this.started) void this.start().catch(() => {});
+    this.ref = (this.ref + 1) & 0xff;
+    const enc = encodeSms(msg.text, this.ref, this.o.maxParts);
+    return new Promise<SendResult>((resolve, reject) => {
+      const job: MessageJob = {
+        to: msg.to,
+        ids: new Array(enc.parts.length),
+        remaining: enc.parts.length,
+        settled: false,
+        resolve,
+        reject,
+        timer: setTimeout(() => this.failMessage(job, 'send timeout'), this.o.sendTimeoutMs),
+      };
+      enc.parts.forEach((part, index) => {
+        this.queue.push({
+          msg: job,
+          index,
+          attempts: 0,
+          attempt: 0,
+          params: {
+            service_type: '',
+            source_addr_ton: 0,
+            source_addr_npi: 1,
+            source_addr: msg.from ?? this.o.defaultFrom ?? '',
+            dest_addr_ton: 0,
+            dest_addr_npi: 1,
+            destination_addr: msg.to,
+            esm_class: enc.esmClass,
+            registered_delivery: this.o.registeredDelivery === false ? 0 : 1,
+            data_coding: enc.dataCoding,
+            short_message: part,
+          },
+        });
+      });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const t of [this.pumpTimer, this.reconnectTimer, this.enquireTimer]) if (t) clearTimeout(t);
+    for (const w of this.boundWaiters.splice(0))
+      w.reject(new AppError('SMS_SEND_FAILED', { reason: 'transport closed' }));
+    const pending = new Set<MessageJob>([
+      ...this.queue.map((p) => p.msg),
+      ...[...this.inFlight.keys()].map((p) => p.msg),
+    ]);
+    for (const m of pending) this.failMessage(m, 'transport closed');
+    const s = this.session;
+    if (!s) return;
+    if (this.bound) {
+      // A polite unbind; the socket is destroyed whether or not the SMSC answers.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        const ok = (s.unbind as (o: object, cb: () => void) => boolean)({}, () => {
+          clearTimeout(t);
+          resolve();
+        });
+        if (!ok) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    }
+    this.bound = false;
+    await new Promise<void>((resolve) => {
+      if (s.socket.destroyed) resolve();
+      else s.destroy(() => resolve());
+    });
+  }
+
+  // ---- connection ------------------------------------------------------
+
+  private connect(): void {
+    if (this.closing) return;
+    const s = smpp.connect({ host: this.o.host, port: this.o.port });
+    this.session = s;
+    s.on('error', (e: Error) => this.log.warn({ err: e.message }, 'smpp connection error'));
+    s.on('close', () => this.onClose(s));
+    s.on('connect', () => {
+      (s.bind_transceiver as (o: object, cb: (p: PDU) => void) => boolean)(
+        {
+          system_id: this.o.systemId,
+          password: this.o.password,
+          system_type: this.o.systemType ?? '',
+          interface_version: 0x34,
+        },
+        (resp) => {
+          if (resp.command_status !== ESME_ROK) {
+            this.log.error({ status: resp.command_status }, 'smpp bind_transceiver refused');
+            s.destroy();
+            return;
+          }
+          this.bound = true;
+          this.reconnectDelay = this.o.reconnectInitialMs;
+          this.log.info({ host: this.o.host, port: this.o.port }, 'smpp bound');
+          this.scheduleEnquire(s);
+          for (const w of this.boundWaiters.splice(0)) w.resolve();
+          this.pump();
+        },
+      );
+    });
+    s.on('enquire_link', (pdu: PDU) => s.send(pdu.response()));
+    s.on('unbind', (pdu: PDU) => {
+      s.send(pdu.response());
+      s.destroy();
+    });
+    s.on('deliver_sm', (pdu: PDU) => this.onDeliver(s, pdu));
+    s.on('unknown', (pdu: PDU) => s.send(pdu.response()));
+  }
+
+  private onClose(s: Session): void {
+    if (this.session !== s) return;
+    this.session = null;
+    const wasBound = this.bound;
+    this.bound = false;
+    if (this.enquireTimer) clearTimeout(this.enquireTimer);
+    this.enquireTimer = null;
+    // Parts sent but not acknowledged go out again on the next session (at-least-once).
+    const lost = [...this.inFlight.keys()].sort((a, b) => a.attempt - b.attempt);
+    for (const [, t] of this.inFlight) clearTimeout(t);
+    this.inFlight.clear();
+    this.queue = [...lost.filter((p) => !p.msg.settled), ...this.queue];
+    if (this.closing) return;
+    if (wasBound) this.log.warn({ requeued: lost.length }, 'smpp connection lost');
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.o.reconnectMaxMs);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.counters.reconnects += 1;
+      this.connect();
+    }, delay);
+  }
+
+  private scheduleEnquire(s: Session): void {
+    this.enquireTimer = setTimeout(() => {
+      if (this.session !== s || !this.bound) return;
+      const timeout = setTimeout(() => {
+        this.log.warn({}, 'smpp enquire_link unanswered, reconnecting');
+        s.destroy();
+      }, this.o.responseTimeoutMs);
+      (s.enquire_link as (o: object, cb: () => void) => boolean)({}, () => {
+        clearTimeout(timeout);
+        if (this.session === s) this.scheduleEnquire(s);
+      });
+    }, this.o.enquireLinkMs);
+  }
+
+  // ---- sending ---------------------------------------------------------
+
+  private pump(): void {
+    const s = this.session;
+    if (!s || !this.bound || this.pumpTimer) return;
+    const wait = this.throttledUntil - Date.now();
+    if (wait > 0) {
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = null;
+        this.pump();
+      }, wait);
+      return;
+    }
+    while (this.inFlight.size < this.o.window && this.queue.length > 0) {
+      const part = this.queue.shift()!;
+      if (part.msg.settled) continue;
+      // A socket that is no longer writable is about to close; the reconnect resumes the queue.
+      if (!this.submit(s, part)) return;
+    }
+  }
+
+  private submit(s: Session, part: PartJob): boolean {
+    part.attempts += 1;
+    const attempt = ++this.attemptSeq;
+    part.attempt = attempt;
+    const timer = setTimeout(() => {
+      // No response: put it back (the session may be dead; enquire_link will tell).
+      if (part.attempt !== attempt || !this.inFlight.has(part)) return;
+      this.inFlight.delete(part);
+      this.retryOrFail(part, 'response timeout', false);
+      this.pump();
+    }, this.o.responseTimeoutMs);
+    this.inFlight.set(part, timer);
+    if (this.inFlight.size > this.counters.maxInFlight) this.counters.maxInFlight = this.inFlight.size;
+    this.counters.submitted += 1;
+    const pdu = new smpp.PDU('submit_sm', { ...part.params });
+    const written = s.send(pdu, (resp) => this.onSubmitResp(part, attempt, resp));
+    if (!written) {
+      clearTimeout(timer);
+      this.inFlight.delete(part);
+      this.queue.unshift(part);
+      part.attempts -= 1;
+      this.counters.submitted -= 1;
+      return false;
+    }
+    return true;
+  }
+
+  private onSubmitResp(part: PartJob, attempt: number, resp: PDU): void {
+    if (part.attempt !== attempt) return;
+    const timer = this.inFlight.get(part);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.inFlight.delete(part);
+    const status = resp.command_status;
+    if (status === ESME_ROK) {
+      this.counters.acknowledged += 1;
+      this.throttleDelay = this.o.throttleInitialMs;
+      this.partDone(part, String(resp.message_id ?? ''));
+    } else if (status === ESME_RTHROTTLED || status === ESME_RMSGQFUL) {
+      this.counters.throttled += 1;
+      const now = Date.now();
+      // Answers to PDUs already in the window when the pause began do not lengthen it;
+      // a throttle after the pause ended does (doubling up to the cap).
+      if (now >= this.throttledUntil) {
+        this.throttledUntil = now + this.throttleDelay;
+        this.log.warn({ status, backoffMs: this.throttleDelay }, 'smpp throttled, backing off');
+        this.throttleDelay = Math.min(this.throttleDelay * 2, this.o.throttleMaxMs);
+      }
+      this.retryOrFail(part, `throttled (0x${status.toString(16)})`, true);
+    } else {
+      this.log.warn({ status, to: maskPhone(part.msg.to) }, 'smpp submit_sm rejected');
+      this.failMessage(part.msg, `submit_sm status 0x${status.toString(16)}`);
+    }
+    this.pump();
+  }
+
+  private retryOrFail(part: PartJob, reason: string, front: boolean): void {
+    if (part.msg.settled) return;
+    if (part.attempts >= this.o.maxAttempts) {
+      this.failMessage(part.msg, reason);
+      return;
+    }
+    this.counters.retried += 1;
+    if (front) this.queue.unshift(part);
+    else this.queue.push(part);
+  }
+
+  private partDone(part: PartJob, id: string): void {
+    const m = part.msg;
+    if (m.settled) return;
+    if (m.ids[part.index] === undefined) {
+      m.ids[part.index] = id;
+      m.remaining -= 1;
+    }
+    if (m.remaining > 0) return;
+    m.settled = true;
+    clearTimeout(m.timer);
+    const ids = m.ids as string[];
+    m.resolve(ids.length > 1 ? { id: ids[0]!, partIds: ids } : { id: ids[0]! });
+  }
+
+  private failMessage(m: MessageJob, reason: string): void {
+    if (m.settled) return;
+    m.settled = true;
+    clearTimeout(m.timer);
+    this.counters.failed += 1;
+    this.queue = this.queue.filter((p) => p.msg !== m);
+    this.log.warn({ to: maskPhone(m.to), reason }, 'sms send failed');
+    m.reject(new AppError('SMS_SEND_FAILED', { reason }));
+  }
+
+  // ---- receiving -------------------------------------------------------
+
+  private onDeliver(s: Session, pdu: PDU): void {
+    s.send(pdu.response({ message_id: '' }));
+    const esm = Number(pdu.esm_class ?? 0);
+    const from = String(pdu.source_addr ?? '');
+    const to = String(pdu.destination_addr ?? '');
+    const field = pdu.message_payload ?? pdu.short_message;
+    if ((esm & 0x3c) === 0x04 || (esm & 0x3c) === 0x08) {
+      const r = parseReceipt(
+        {
+          text: messageText(field),
+          receiptedMessageId: typeof pdu.receipted_message_id === 'string' ? pdu.receipted_message_id : undefined,
+          messageState: typeof pdu.message_state === 'number' ? pdu.message_state : undefined,
+          // A receipt comes from the handset the message went to.
+          to: from,
+        },
+        this.clock.now(),
+      );
+      if (r) {
+        this.counters.receipts += 1;
+        this.receipts.record(r);
+      }
+      return;
+    }
+    const part = messageText(field);
+    const concat = concatFromUdh(messageUdh(field));
+    const text = concat ? this.reassembler.add(from, to, concat, part) : part;
+    if (text === undefined) return;
+    this.counters.inbound += 1;
+    for (const h of this.handlers) {
+      h({ from, to, text }).catch((e: unknown) =>
+        this.log.error(
+          { from: maskPhone(from), err: e instanceof Error ? e.message : String(e) },
+          'inbound handler failed',
+        ),
+      );
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,266 @@
+// An in-repo SMSC (the MC side of SMPP 3.4, on node-smpp's server) for fast
+// tests and the benchmark: binds, acknowledges submit_sm, reassembles long
+// messages, sends delivery receipts and inbound deliver_sm, throttles and drops on command.
+import { EventEmitter } from 'node:events';
+import smpp, { type PDU, type Server, type Session } from 'smpp';
+import { ESME_ROK, ESME_RTHROTTLED } from './smpp-transport.ts';
+import { encodeSms } from './sms-encoding.ts';
+import { concatFromUdh, messageText, messageUdh } from './udh.ts';
+
+const ESME_RBINDFAIL = 0x0d;
+const ESME_RINVBNDSTS = 0x04;
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  /** Credentials the simulator accepts; any when absent. */
+  systemId?: string;
+  password?: string;
+  /** Send a delivery receipt when submit_sm asks for one (default true). */
+  receipts?: boolean;
+  /** Messages kept for inspection (default 10 000; counters keep going). */
+  keep?: number;
+  /** Answer this many submit_sm per second at most, ESME_RTHROTTLED beyond (default unlimited). */
+  maxPerSecond?: number;
+  /** Answer submit_sm after this delay (default at once): shows the client's window at work. */
+  ackDelayMs?: number;
+}
+
+/** One message as the SMSC saw it, its parts reassembled. */
+export interface SubmittedMessage {
+  from: string;
+  to: string;
+  text: string;
+  parts: number;
+  dataCoding: number;
+  ids: string[];
+}
+
+interface PendingConcat {
+  parts: string[];
+  ids: string[];
+  received: number;
+}
+
+export class SmscSimulator extends EventEmitter {
+  readonly messages: SubmittedMessage[] = [];
+  readonly counters = { binds: 0, submitSm: 0, throttled: 0, receiptsSent: 0, enquireLinks: 0, delivered: 0 };
+  private readonly server: Server;
+  private readonly bound = new Set<Session>();
+  private readonly pendingConcat = new Map<string, PendingConcat>();
+  private throttleNextCount = 0;
+  private nextId = 1;
+  private nextRef = 0;
+  private windowStart = 0;
+  private windowCount = 0;
+  private _port = 0;
+
+  private constructor(private readonly o: SimulatorOptions) {
+    super();
+    this.server = smpp.createServer((session) => this.onSession(session));
+    this.server.on('error', (e) => this.emit('error', e));
+  }
+
+  static async start(o: SimulatorOptions = {}): Promise<SmscSimulator> {
+    const sim = new SmscSimulator(o);
+    await new Promise<void>((resolve, reject) => {
+      sim.server.once('error', reject);
+      sim.server.listen(o.port ?? 0, o.host ?? '127.0.0.1', () => resolve());
+    });
+    const addr = sim.server.address();
+    sim._port = typeof addr === 'object' && addr ? addr.port : 0;
+    return sim;
+  }
+
+  get port(): number {
+    return this._port;
+  }
+
+  get boundSessions(): number {
+    return this.bound.size;
+  }
+
+  /** The next `n` submit_sm are answered ESME_RTHROTTLED. */
+  throttleNext(n: number): void {
+    this.throttleNextCount = n;
+  }
+
+  setMaxPerSecond(n: number | undefined): void {
+    this.o.maxPerSecond = n;
+  }
+
+  /** Cuts every client connection without an unbind (a dropped link). */
+  dropConnections(): void {
+    for (const s of this.server.sessions) s.destroy();
+    this.bound.clear();
+  }
+
+  /** Sends a mobile-originated SMS to a bound client as deliver_sm (split and UCS-2 like any handset). */
+  async deliver(from: string, to: string, text: string): Promise<void> {
+    const session = [...this.bound][0];
+    if (!session) throw new Error('no bound ESME to deliver to');
+    this.nextRef = (this.nextRef + 1) & 0xff;
+    const enc = encodeSms(text, this.nextRef, 16);
+    await Promise.all(
+      enc.parts.map(
+        (part) =>
+          new Promise<void>((resolve, reject) => {
+            const pdu = new smpp.PDU('deliver_sm', {
+              source_addr_ton: 1,
+              source_addr_npi: 1,
+              source_addr: from,
+              dest_addr_ton: 0,
+              dest_addr_npi: 1,
+              destination_addr: to,
+              esm_class: enc.esmClass,
+              data_coding: enc.dataCoding,
+              short_message: part,
+            });
+            const ok = session.send(pdu, (resp) =>
+              resp.command_status === ESME_ROK
+                ? resolve()
+                : reject(new Error(`deliver_sm status ${resp.command_status}`)),
+            );
+            if (!ok) reject(new Error('session not writable'));
+          }),
+      ),
+    );
+    this.counters.delivered += 1;
+  }
+
+  /** Resolves with the first message (already seen or future) that matches. */
+  waitForMessage(match: (m: SubmittedMessage) => boolean, timeoutMs = 5000): Promise<SubmittedMessage> {
+    const seen = this.messages.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: SubmittedMessage) => {
+        if (!match(m)) return;
+        clearTimeout(t);
+        this.off('message', onMessage);
+        resolve(m);
+      };
+      const t = setTimeout(() => {
+        this.off('message', onMessage);
+        reject(new Error('timed out waiting for a message at the SMSC'));
+      }, timeoutMs);
+      this.on('message', onMessage);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onSession(s: Session): void {
+    s.on('error', () => {});
+    s.on('close', () => this.bound.delete(s));
+    const bind = (pdu: PDU) => {
+      const ok =
+        (this.o.systemId === undefined || pdu.system_id === this.o.systemId) &&
+        (this.o.password === undefined || pdu.password === this.o.password);
+      if (!ok) {
+        s.send(pdu.response({ command_status: ESME_RBINDFAIL }));
+        s.close();
+        return;
+      }
+      this.counters.binds += 1;
+      this.bound.add(s);
+      s.send(pdu.response({ system_id: 'itinerary-smsc-sim' }));
+    };
+    s.on('bind_transceiver', bind);
+    s.on('bind_transmitter', bind);
+    s.on('enquire_link', (pdu: PDU) => {
+      this.counters.enquireLinks += 1;
+      s.send(pdu.response());
+    });
+    s.on('unbind', (pdu: PDU) => {
+      this.bound.delete(s);
+      s.send(pdu.response(), () => s.close());
+    });
+    s.on('submit_sm', (pdu: PDU) => this.onSubmit(s, pdu));
+    s.on('deliver_sm_resp', () => {});
+  }
+
+  private onSubmit(s: Session, pdu: PDU): void {
+    if (!this.bound.has(s)) {
+      s.send(pdu.response({ command_status: ESME_RINVBNDSTS }));
+      return;
+    }
+    if (this.throttleNextCount > 0 || this.overRate()) {
+      if (this.throttleNextCount > 0) this.throttleNextCount -= 1;
+      this.counters.throttled += 1;
+      s.send(pdu.response({ command_status: ESME_RTHROTTLED }));
+      return;
+    }
+    this.counters.submitSm += 1;
+    const id = (this.nextId++).toString(16).padStart(8, '0');
+    if (this.o.ackDelayMs) setTimeout(() => s.send(pdu.response({ message_id: id })), this.o.ackDelayMs);
+    else s.send(pdu.response({ message_id: id }));
+    const from = String(pdu.source_addr ?? '');
+    const to = String(pdu.destination_addr ?? '');
+    const field = pdu.short_message;
+    const part = messageText(field);
+    const concat = concatFromUdh(messageUdh(field));
+    const dataCoding = Number(pdu.data_coding ?? 0);
+    if (!concat || concat.total <= 1) {
+      this.record({ from, to, text: part, parts: 1, dataCoding, ids: [id] });
+    } else {
+      const key = `${from}|${to}|${concat.ref}|${concat.total}`;
+      let p = this.pendingConcat.get(key);
+      if (!p) {
+        p = { parts: new Array(concat.total).fill(''), ids: new Array(concat.total).fill(''), received: 0 };
+        this.pendingConcat.set(key, p);
+      }
+      if (!p.ids[concat.seq - 1]) p.received += 1;
+      p.parts[concat.seq - 1] = part;
+      p.ids[concat.seq - 1] = id;
+      if (p.received === concat.total) {
+        this.pendingConcat.delete(key);
+        this.record({ from, to, text: p.parts.join(''), parts: concat.total, dataCoding, ids: p.ids });
+      }
+    }
+    if (this.o.receipts !== false && Number(pdu.registered_delivery ?? 0) & 1) this.sendReceipt(s, id, from, to);
+  }
+
+  private overRate(): boolean {
+    const max = this.o.maxPerSecond;
+    if (!max) return false;
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowCount = 0;
+    }
+    this.windowCount += 1;
+    return this.windowCount > max;
+  }
+
+  private record(m: SubmittedMessage): void {
+    this.messages.push(m);
+    const keep = this.o.keep ?? 10_000;
+    if (this.messages.length > keep) this.messages.splice(0, this.messages.length - keep);
+    this.emit('message', m);
+  }
+
+  private sendReceipt(s: Session, id: string, from: string, to: string): void {
+    const stamp = smppDate(new Date());
+    const pdu = new smpp.PDU('deliver_sm', {
+      source_addr: to,
+      destination_addr: from,
+      esm_class: 0x04,
+      data_coding: 0,
+      short_message: Buffer.from(
+        `id:${id} sub:001 dlvrd:001 submit date:${stamp} done date:${stamp} stat:DELIVRD err:000 text:`,
+        'latin1',
+      ),
+      receipted_message_id: id,
+      message_state: 2,
+    });
+    if (s.send(pdu)) this.counters.receiptsSent += 1;
+  }
+}
+
+function smppDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}`;
+}

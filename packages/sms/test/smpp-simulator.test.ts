@@ -1,0 +1,114 @@
+// The SMPP transport against the in-repo SMSC simulator: the fast checks of
+// the window, keep-alive, throttling, dropped links and give-up paths.
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InboundSms, SmppTransport, type SmppTransportOptions, SmscSimulator } from '../src/index.ts';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await x.close();
+});
+
+async function setup(sim: ConstructorParameters<typeof Object>[0] = {}, opts: Partial<SmppTransportOptions> = {}) {
+  const smsc = await SmscSimulator.start({ systemId: 'esme', password: 'pw', ...(sim as object) });
+  open.push(smsc);
+  const t = new SmppTransport({
+    host: '127.0.0.1',
+    port: smsc.port,
+    systemId: 'esme',
+    password: 'pw',
+    defaultFrom: '10086',
+    reconnectInitialMs: 20,
+    throttleInitialMs: 10,
+    ...opts,
+  });
+  open.push(t);
+  await t.start();
+  return { smsc, t };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('SmppTransport with the SMSC simulator', () => {
+  it('sends short and long messages and the SMSC reassembles them', async () => {
+    const { smsc, t } = await setup();
+    await t.send({ to: '13800000001', text: '【通信行程卡】您的验证码为123456，5分钟内有效。' });
+    const long = '您于前7天内到达或途经：'.repeat(15);
+    const r = await t.send({ to: '13800000002', text: long });
+    const m = await smsc.waitForMessage((x) => x.to === '13800000002');
+    expect(m).toMatchObject({ from: '10086', text: long, dataCoding: 8, parts: 3, ids: r.partIds });
+    await expect.poll(() => t.receipts.size).toBe(4);
+  });
+
+  it('keeps no more than `window` submit_sm unacknowledged', async () => {
+    const { smsc, t } = await setup({ ackDelayMs: 20 }, { window: 3 });
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => t.send({ to: `1380000${String(i).padStart(4, '0')}`, text: 'x' })),
+    );
+    expect(smsc.counters.submitSm).toBe(12);
+    expect(t.stats().maxInFlight).toBe(3);
+  });
+
+  it('delivers inbound messages, long ones reassembled', async () => {
+    const { smsc, t } = await setup();
+    const got: InboundSms[] = [];
+    t.onInbound(async (m) => {
+      got.push(m);
+    });
+    await smsc.deliver('13800000003', '10010', 'cxmyd ');
+    await smsc.deliver('13800000003', '10010', '行'.repeat(100));
+    await expect.poll(() => got.length).toBe(2);
+    expect(got[0]).toEqual({ from: '13800000003', to: '10010', text: 'cxmyd ' });
+    expect(got[1]!.text).toBe('行'.repeat(100));
+  });
+
+  it('sends enquire_link to keep the session alive', async () => {
+    const { smsc } = await setup({}, { enquireLinkMs: 30 });
+    await expect.poll(() => smsc.counters.enquireLinks).toBeGreaterThanOrEqual(2);
+  });
+
+  it('backs off under a rate-limiting SMSC and still delivers everything', async () => {
+    const { smsc, t } = await setup({ maxPerSecond: 20 }, { window: 10 });
+    await Promise.all(Array.from({ length: 30 }, () => t.send({ to: '13800000004', text: 'burst' })));
+    expect(smsc.counters.submitSm).toBe(30);
+    expect(t.stats().throttled).toBeGreaterThan(0);
+  });
+
+  it('gives up with SMS_SEND_FAILED when throttling never ends', async () => {
+    const { smsc, t } = await setup({}, { maxAttempts: 3 });
+    smsc.throttleNext(100);
+    await expect(t.send({ to: '13800000005', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    expect(smsc.counters.throttled).toBe(3);
+  });
+
+  it('re-sends what was in flight when the link drops, after reconnecting', async () => {
+    const { smsc, t } = await setup({ ackDelayMs: 50 });
+    const sending = Promise.all([1, 2, 3].map((i) => t.send({ to: `1380000000${i}`, text: `m${i}` })));
+    await expect.poll(() => t.stats().inFlight).toBeGreaterThan(0);
+    smsc.dropConnections();
+    await sending;
+    expect(t.stats().reconnects).toBeGreaterThanOrEqual(1);
+    for (const i of [1, 2, 3]) await smsc.waitForMessage((m) => m.to === `1380000000${i}`);
+  });
+
+  it('fails sends with SMS_SEND_FAILED when no SMSC answers, and after close', async () => {
+    const t = new SmppTransport({
+      host: '127.0.0.1',
+      port: await freePort(),
+      systemId: 'x',
+      password: 'y',
+      reconnectInitialMs: 20,
+      sendTimeoutMs: 200,
+    });
+    open.push(t);
+    await expect(t.send({ to: '13800000006', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    await t.close();
+    await expect(t.send({ to: '13800000006', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+  });
+});
