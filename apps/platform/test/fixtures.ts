@@ -87,7 +87,13 @@ export interface TestPlatform {
 }
 
 export async function startTestPlatform(
-  over: { sql?: Sql; kv?: KeyValue; options?: Partial<PlatformDeps['options']> } = {},
+  over: {
+    sql?: Sql;
+    kv?: KeyValue;
+    options?: Partial<PlatformDeps['options']>;
+    /** Replace an operator's node URL (e.g. a server that never answers). */
+    nodeUrls?: Partial<Record<Operator, string>>;
+  } = {},
 ): Promise<TestPlatform> {
   const clock = new ManualClock(at('2022-09-08', 9));
   const nodes = [await startNode('cmcc', clock, cmccSnapshots()), await startNode('ctcc', clock, [ctccSnapshot()])];
@@ -101,7 +107,9 @@ export async function startTestPlatform(
     outbox,
     clock,
     docs: true,
-    nodes: Object.fromEntries(nodes.map((n) => [n.operator, { url: n.url, nodeId: `${n.operator}-1` }])),
+    nodes: Object.fromEntries(
+      nodes.map((n) => [n.operator, { url: over.nodeUrls?.[n.operator] ?? n.url, nodeId: `${n.operator}-1` }]),
+    ),
     options: {
       secretKey: 'test-secret-key-0123456789',
       serviceSecret: SERVICE_SECRET,
@@ -128,6 +136,7 @@ export async function startTestPlatform(
 
 /** Requests a code and logs in with it; returns the session token. */
 export async function login(p: TestPlatform, phone: string, ip = '10.0.0.1'): Promise<string> {
+  p.clock.advance(61_000); // past the resend interval of an earlier login
   const r1 = await p.app.inject({ method: 'POST', url: '/api/v1/sms-code', payload: { phone }, remoteAddress: ip });
   if (r1.statusCode !== 200) throw new Error(`sms-code ${r1.statusCode} ${r1.body}`);
   const r2 = await p.app.inject({

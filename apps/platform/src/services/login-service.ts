@@ -68,11 +68,13 @@ export class LoginService {
     await this.limit(`ip:sms:h:${ip}`, o.smsPerIpPerHour, HOUR);
     const id = secrets.numberId(msisdn);
     if (!(await kv.setNx(`code:cool:${id}`, '1', o.codeResendMs))) throw this.tooMany(await kv.ttl(`code:cool:${id}`));
+    // Only codes actually sent count; the cooldown above serialises requests per number.
+    const hourKey = `code:h:${id}`;
     const dayKey = `code:d:${id}:${beijingDate(this.d.clock.now())}`;
-    const perHour = await kv.incr(`code:h:${id}`, HOUR);
-    const perDay = await kv.incr(dayKey, DAY + HOUR);
-    if (perHour > o.codesPerHour) throw this.tooMany(await kv.ttl(`code:h:${id}`));
-    if (perDay > o.codesPerDay) throw this.tooMany(await kv.ttl(dayKey));
+    if (Number((await kv.get(hourKey)) ?? 0) >= o.codesPerHour) throw this.tooMany(await kv.ttl(hourKey));
+    if (Number((await kv.get(dayKey)) ?? 0) >= o.codesPerDay) throw this.tooMany(await kv.ttl(dayKey));
+    await kv.incr(hourKey, HOUR);
+    await kv.incr(dayKey, DAY + HOUR);
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const codeId = Secrets.token(12);

@@ -1,0 +1,185 @@
+import { AppError, beijingDayStart, HOUR_MS, ManualClock } from '@itinerary-card/domain';
+import { MemoryKeyValue } from '@itinerary-card/store';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS } from '../config.ts';
+import { LoginService } from './login-service.ts';
+import { Secrets } from './secrets.ts';
+
+const A = '13800000001';
+const B = '13800000002';
+const IP = '10.1.1.1';
+
+class Sms {
+  sent: Array<{ to: string; text: string }> = [];
+  fail = false;
+  async send(m: { to: string; text: string }) {
+    if (this.fail) throw new Error('smsc down');
+    this.sent.push(m);
+    return { id: String(this.sent.length) };
+  }
+  code(to: string): string {
+    const m = this.sent.filter((s) => s.to === to).at(-1);
+    return /(\d{6})/.exec(m?.text ?? '')![1]!;
+  }
+}
+
+let clock: ManualClock;
+let kv: MemoryKeyValue;
+let sms: Sms;
+let svc: LoginService;
+
+function make(over: Partial<typeof DEFAULT_OPTIONS> = {}) {
+  svc = new LoginService({
+    kv,
+    clock,
+    sms,
+    secrets: new Secrets('unit-test-secret-key-123'),
+    options: { ...DEFAULT_OPTIONS, ...over },
+    log: { warn() {} },
+  });
+}
+
+beforeEach(() => {
+  clock = new ManualClock(beijingDayStart('2022-09-08') + 9 * HOUR_MS);
+  kv = new MemoryKeyValue(() => clock.now());
+  sms = new Sms();
+  make();
+});
+
+async function code(phone: string, ip = IP): Promise<string> {
+  await svc.requestCode(phone, ip);
+  return sms.code(phone);
+}
+
+async function errCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AppError) return e.code;
+    throw e;
+  }
+  return 'OK';
+}
+
+describe('SMS codes', () => {
+  it('sends 6 digits and keeps only a keyed hash of them', async () => {
+    const c = await code(A);
+    expect(c).toMatch(/^\d{6}$/);
+    expect(sms.sent[0]!.text).toContain('5分钟');
+    const dump = JSON.stringify([...(kv as unknown as { map: Map<string, unknown> }).map]);
+    expect(dump).not.toContain(c);
+    expect(dump).not.toContain(A);
+  });
+
+  it('is single use, bound to the number, and expires after 5 minutes', async () => {
+    const c = await code(A);
+    expect(await errCode(svc.loginWithCode(B, c, IP))).toBe('CODE_EXPIRED');
+    const s = await svc.loginWithCode(A, c, IP);
+    expect(await svc.sessionNumber(s.token)).toBe(A);
+    expect(await errCode(svc.loginWithCode(A, c, IP))).toBe('CODE_EXPIRED');
+    clock.advance(60_000);
+    const c2 = await code(A);
+    clock.advance(5 * 60_000);
+    expect(await errCode(svc.loginWithCode(A, c2, IP))).toBe('CODE_EXPIRED');
+  });
+
+  it('burns a code after 5 wrong tries, even if the 6th is right', async () => {
+    const c = await code(A);
+    const wrong = c === '000000' ? '000001' : '000000';
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) outcomes.push(await errCode(svc.loginWithCode(A, wrong, IP)));
+    expect(outcomes).toEqual(['CODE_INVALID', 'CODE_INVALID', 'CODE_INVALID', 'CODE_INVALID', 'TOO_MANY_ATTEMPTS']);
+    expect(await errCode(svc.loginWithCode(A, c, IP))).not.toBe('OK');
+  });
+
+  it('stops a brute-force run at 10 failed checks per number per day, across codes', async () => {
+    let successes = 0;
+    let checked = 0;
+    for (let round = 0; round < 8; round++) {
+      clock.advance(61_000);
+      const r = await errCode(svc.requestCode(A, `10.2.0.${round}`));
+      if (r !== 'OK') continue;
+      for (let guess = 0; guess < 20; guess++) {
+        const out = await errCode(svc.loginWithCode(A, String(100000 + round * 100 + guess), `10.3.0.${round}`));
+        if (out === 'OK') successes++;
+        if (out === 'CODE_INVALID') checked++;
+        if (out !== 'CODE_INVALID') break;
+      }
+    }
+    // At most 10 wrong codes were ever compared today, whatever the number of codes requested.
+    expect(checked).toBeLessThan(10);
+    expect(successes).toBeLessThanOrEqual(1);
+    clock.advance(61_000);
+    const c = await errCode(svc.requestCode(A, '10.4.0.1'));
+    if (c === 'OK') expect(await errCode(svc.loginWithCode(A, sms.code(A), '10.4.0.1'))).toBe('TOO_MANY_ATTEMPTS');
+    // The next Beijing day the number may log in again.
+    clock.set(beijingDayStart('2022-09-09') + 9 * HOUR_MS);
+    const fresh = await code(A, '10.5.0.1');
+    expect(await errCode(svc.loginWithCode(A, fresh, '10.5.0.1'))).toBe('OK');
+  });
+
+  it('resends only after 60 s, at most 5 per hour and 10 per day', async () => {
+    await svc.requestCode(A, IP);
+    const e = await svc.requestCode(A, IP).catch((x: AppError) => x);
+    expect(e).toBeInstanceOf(AppError);
+    expect((e as AppError).code).toBe('TOO_MANY_REQUESTS');
+    expect((e as AppError).details.retryAfterSeconds).toBe(60);
+    const hour: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock.advance(60_000);
+      hour.push(await errCode(svc.requestCode(A, IP)));
+    }
+    expect(hour).toEqual(['OK', 'OK', 'OK', 'OK', 'TOO_MANY_REQUESTS']);
+    clock.advance(HOUR_MS);
+    const day: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      day.push(await errCode(svc.requestCode(A, IP)));
+      clock.advance(61_000);
+    }
+    // 5 in the first hour, 5 more in the second, then the day is used up.
+    expect(day).toEqual(['OK', 'OK', 'OK', 'OK', 'OK', 'TOO_MANY_REQUESTS']);
+  });
+
+  it('limits requests per IP', async () => {
+    make({ smsPerIpPerMinute: 3 });
+    const out: string[] = [];
+    for (const p of ['13800000011', '13800000012', '13800000013', '13800000014'])
+      out.push(await errCode(svc.requestCode(p, IP)));
+    expect(out).toEqual(['OK', 'OK', 'OK', 'TOO_MANY_REQUESTS']);
+    expect(await errCode(svc.requestCode('13800000015', '10.9.9.9'))).toBe('OK');
+  });
+
+  it('reports SMS_SEND_FAILED and lets the user retry at once', async () => {
+    sms.fail = true;
+    expect(await errCode(svc.requestCode(A, IP))).toBe('SMS_SEND_FAILED');
+    sms.fail = false;
+    expect(await errCode(svc.requestCode(A, IP))).toBe('OK');
+  });
+});
+
+describe('returning devices', () => {
+  it('skip the code with a device token until it is revoked', async () => {
+    const s = await svc.loginWithCode(A, await code(A), IP, true);
+    expect(s.deviceToken).toBeTruthy();
+    const again = await svc.loginWithDevice(A, s.deviceToken!, IP);
+    expect(await svc.sessionNumber(again.token)).toBe(A);
+    expect(await errCode(svc.loginWithDevice(B, s.deviceToken!, IP))).toBe('UNAUTHENTICATED');
+    await svc.revokeDevice(s.deviceToken!);
+    expect(await errCode(svc.loginWithDevice(A, s.deviceToken!, IP))).toBe('UNAUTHENTICATED');
+  });
+
+  it('can all be revoked at once', async () => {
+    const d1 = (await svc.loginWithCode(A, await code(A), IP, true)).deviceToken!;
+    clock.advance(60_000);
+    const d2 = (await svc.loginWithCode(A, await code(A), IP, true)).deviceToken!;
+    await svc.revokeAllDevices(A);
+    expect(await errCode(svc.loginWithDevice(A, d1, IP))).toBe('UNAUTHENTICATED');
+    expect(await errCode(svc.loginWithDevice(A, d2, IP))).toBe('UNAUTHENTICATED');
+  });
+
+  it('sessions expire', async () => {
+    const s = await svc.loginWithCode(A, await code(A), IP);
+    clock.advance(DEFAULT_OPTIONS.sessionTtlMs);
+    expect(await errCode(svc.sessionNumber(s.token))).toBe('UNAUTHENTICATED');
+  });
+});
