@@ -129,7 +129,7 @@ export async function renderPosterPdf(p: PosterInput): Promise<Uint8Array> {
     for (const t of layout(p)) {
       if (!t.latin) continue;
       const size = Math.min(t.size, 32);
-      const w = font.widthOfTextAtHeight(t.latin, size);
+      const w = font.widthOfTextAtSize(t.latin, size);
       page.drawText(t.latin, { x: (W - w) / 2, y: H - t.y, size, font, color: c(t.colour) });
     }
   }

@@ -12,7 +12,16 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { type CodePayload, payloadToArray, splitToken, TOKEN_PREFIX } from './code-token.ts';
+import {
+  type CodePayload,
+  type PersonPayload,
+  payloadToArray,
+  splitToken,
+  TOKEN_PREFIX,
+  type VenuePayload,
+} from './code-token.ts';
+
+export type UnsignedPayload = Omit<PersonPayload, 'kid' | 'iat'> | Omit<VenuePayload, 'kid' | 'iat'>;
 
 export interface KeyRecord {
   kid: string;
@@ -80,7 +89,7 @@ export class Keyring {
   }
 
   /** Signs a payload (its kid and iat are set here). */
-  sign(payload: Omit<CodePayload, 'kid' | 'iat'>, now: number): string {
+  sign(payload: UnsignedPayload, now: number): string {
     const key = this.signingKey(now);
     if (!key?.privateKey) throw new Error('no signing key in force');
     const full = { ...payload, kid: key.kid, iat: Math.floor(now / 1000) } as CodePayload;

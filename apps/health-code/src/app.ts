@@ -1,0 +1,238 @@
+// buildHealthCode: the city health-code system as a Fastify app (not listening),
+// built from its dependencies so the demo, the tests and production wire it alike.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { AppError, type Clock, formatBeijing, maskPhone } from '@itinerary-card/domain';
+import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { HealthCodeConfig } from './config.ts';
+import type { PartnerClient } from './partner/partner-client.ts';
+import { AreaRepo } from './repositories/area-repo.ts';
+import { AuditLog, ConsentRepo } from './repositories/audit-log.ts';
+import { CheckinWriter } from './repositories/checkin-writer.ts';
+import { PeopleRepo } from './repositories/people-repo.ts';
+import { VenueRepo } from './repositories/venue-repo.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { citizenRoutes } from './routes/citizen-routes.ts';
+import { installErrorHandler } from './routes/error-handler.ts';
+import { maskName } from './rules/id-card.ts';
+import { AreaList } from './services/area-list.ts';
+import { AuthService, type Session, type SmsSender } from './services/auth-service.ts';
+import { CheckinService } from './services/checkin-service.ts';
+import { ItineraryCheckService } from './services/itinerary-check.ts';
+import { PersonService } from './services/person-service.ts';
+import { runRetention } from './services/retention.ts';
+import { VenueService } from './services/venue-service.ts';
+import { extractToken } from './signing/code-token.ts';
+import { KeyStore } from './signing/key-store.ts';
+import type { Keyring } from './signing/keyring.ts';
+
+export interface HealthCodeDeps {
+  sql: Sql;
+  kv: KeyValue;
+  clock: Clock;
+  /** Sends the system's own login codes (packages/sms SmsTransport fits). */
+  sms: SmsSender & { list?(phone?: string): Array<{ to: string; text: string; sentAt: string }> };
+  partner: PartnerClient;
+  config: HealthCodeConfig;
+  logger?: FastifyServerOptions['logger'];
+  /** Run the retention job and key reload on timers (default true; tests drive them by hand). */
+  timers?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    healthCode: {
+      keyring(): Keyring;
+      checkinWriter: CheckinWriter;
+      retention(): Promise<{ checkinsDeleted: number }>;
+      rotateKeys(): Promise<{ kid: string; nbf: number }>;
+      reloadKeys(): Promise<void>;
+    };
+  }
+}
+
+const PHONE_IN_URL = /1[3-9]\d{9}/g;
+
+export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInstance> {
+  const { sql, kv, clock, config } = deps;
+  await migrate(sql, 'health-code', await migrationsFromDir(join(import.meta.dirname, 'migrations')));
+
+  const keyStore = new KeyStore(sql, config.keySecret);
+  let ring = await keyStore.ensure(clock.now());
+  const keyring = () => ring;
+
+  const audit = new AuditLog(sql);
+  const peopleRepo = new PeopleRepo(sql);
+  const areas = new AreaList(new AreaRepo(sql), clock);
+  const checks = new ItineraryCheckService(
+    deps.partner,
+    kv,
+    new ConsentRepo(sql),
+    audit,
+    areas,
+    clock,
+    config.itineraryCardUrl,
+  );
+  const people = new PersonService(
+    peopleRepo,
+    areas,
+    checks,
+    audit,
+    keyring,
+    config.colourRules,
+    clock,
+    config.codeTtlSeconds,
+  );
+  const venues = new VenueService(
+    new VenueRepo(sql),
+    keyring,
+    clock,
+    config.publicUrl,
+    config.cityName,
+    config.codeName,
+  );
+  const writer = new CheckinWriter(sql);
+  const checkins = new CheckinService(venues, writer, clock);
+  const auth = new AuthService(kv, deps.sms, clock, config.codeName);
+  const personOf = async (phone: string): Promise<Session> => {
+    const p = await peopleRepo.byPhone(phone);
+    return p ? { phone, personId: p.id, maskedName: maskName(p.name) } : { phone };
+  };
+  const retention = () => runRetention(sql, audit, clock, config.checkinRetentionDays);
+  const reloadKeys = async () => {
+    ring = await keyStore.load();
+  };
+  const rotateKeys = async () => {
+    ring = await keyStore.rotate(clock.now(), config.keyPublishAheadSeconds * 1000);
+    const newest = ring.records().sort((a, b) => b.nbf - a.nbf)[0]!;
+    await audit.record({
+      at: clock.now(),
+      actor: 'office',
+      action: 'keys.rotate',
+      subject: newest.kid,
+      detail: { nbf: formatBeijing(newest.nbf) },
+    });
+    return { kid: newest.kid, nbf: newest.nbf };
+  };
+
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { allowUnionTypes: true } },
+    // Logs never carry a full number: any in a URL (e.g. /dev/outbox?phone=) is masked.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      {
+        method: req.method,
+        url: req.url.replace(PHONE_IN_URL, (m) => maskPhone(m)),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  installErrorHandler(app);
+  app.decorate('healthCode', { keyring, checkinWriter: writer, retention, rotateKeys, reloadKeys });
+
+  app.get('/.well-known/health-code-keys.json', async (_req, reply) => {
+    void reply.header('cache-control', `public, max-age=${config.jwksMaxAgeSeconds}`);
+    return { issuer: `${config.cityName}${config.codeName}`, ...ring.jwks() };
+  });
+
+  app.get('/api/hc/v1/config', async () => ({
+    cityName: config.cityName,
+    codeName: config.codeName,
+    itineraryCardUrl: config.itineraryCardUrl,
+    codeTtlSeconds: config.codeTtlSeconds,
+    jwksUrl: '/.well-known/health-code-keys.json',
+    colourRules: config.colourRules,
+    serverTime: clock.now(),
+  }));
+
+  // Server-side verification for devices that cannot verify Ed25519 themselves; shows only what the code carries.
+  app.post(
+    '/api/hc/v1/verify',
+    {
+      schema: {
+        body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 2000 } } },
+      },
+    },
+    async (req) => {
+      const text = (req.body as { code: string }).code;
+      const token = extractToken(text);
+      const r = token ? ring.verify(token, clock.now()) : ({ ok: false, reason: 'malformed' } as const);
+      if (!r.ok) {
+        throw new AppError(r.reason === 'expired' ? 'HEALTH_CODE_EXPIRED' : 'HEALTH_CODE_FORGED', { reason: r.reason });
+      }
+      const p = r.payload;
+      if (p.t === 'V') return { valid: true, type: 'venue', venueKind: p.kind, name: p.name, venueId: p.id };
+      const colour = p.colour === 'g' ? 'green' : p.colour === 'y' ? 'yellow' : 'red';
+      return {
+        valid: true,
+        type: 'person',
+        colour,
+        maskedName: p.name,
+        issuedAt: p.iat * 1000,
+        expiresAt: p.exp * 1000,
+      };
+    },
+  );
+
+  await app.register(async (scope) => citizenRoutes(scope, { auth, people, checks, venues, checkins, personOf }));
+  await app.register(async (scope) =>
+    adminRoutes(scope, {
+      adminToken: config.adminToken,
+      now: () => clock.now(),
+      areas,
+      people,
+      audit,
+      rotateKeys,
+      revokeKey: async (kid) => {
+        await keyStore.revoke(kid, clock.now());
+        await reloadKeys();
+        venues.clearCache();
+        await audit.record({ at: clock.now(), actor: 'office', action: 'keys.revoke', subject: kid });
+      },
+      retention,
+    }),
+  );
+
+  const outbox = deps.sms.list?.bind(deps.sms);
+  if (config.devOutbox && outbox) {
+    app.get('/dev/outbox', async (req) => outbox((req.query as { phone?: string }).phone));
+  }
+
+  if (config.webDist && existsSync(join(config.webDist, 'health'))) {
+    await app.register(fastifyStatic, { root: join(config.webDist, 'health'), prefix: '/health/' });
+    if (existsSync(join(config.webDist, 'assets'))) {
+      await app.register(fastifyStatic, {
+        root: join(config.webDist, 'assets'),
+        prefix: '/assets/',
+        decorateReply: false,
+        immutable: true,
+        maxAge: '1y',
+      });
+    }
+    app.get('/', async (_req, reply) => reply.redirect('/health/'));
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  if (deps.timers !== false) {
+    timers.push(
+      setInterval(() => void retention().catch((e) => app.log.error({ err: e }, 'retention failed')), 3_600_000),
+    );
+    timers.push(
+      setInterval(() => void reloadKeys().catch((e) => app.log.error({ err: e }, 'key reload failed')), 60_000),
+    );
+    for (const t of timers) t.unref();
+  }
+  app.addHook('onClose', async () => {
+    for (const t of timers) clearInterval(t);
+    await writer.drain();
+  });
+  return app;
+}

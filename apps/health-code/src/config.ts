@@ -1,0 +1,119 @@
+// Configuration of the health-code system, read once from the environment,
+// validated and typed; a bad value stops start-up naming the variable.
+import { AppError } from '@itinerary-card/domain';
+import { type ColourRule, DEFAULT_COLOUR_RULES, parseColourRules } from './rules/colour-rules.ts';
+
+export interface HealthCodeConfig {
+  /** The city that runs the system (shown on pages and posters). */
+  cityName: string;
+  /** The code's name (昌通码 in Nanchang). */
+  codeName: string;
+  /** Public base URL of this system, used in venue QR codes (no trailing slash). */
+  publicUrl: string;
+  /** The itinerary card page of the platform (`/` of the platform), the fallback link. */
+  itineraryCardUrl: string;
+  /** Seals the private signing keys stored in SQL. */
+  keySecret: string;
+  /** Bearer token of the epidemic-prevention office's admin API. */
+  adminToken: string;
+  /** Lifetime of a personal code in seconds (short: a screenshot goes stale). */
+  codeTtlSeconds: number;
+  /** How long a new signing key is published before it signs (verifiers' cache must see it). */
+  keyPublishAheadSeconds: number;
+  /** Max-age of the published key set. */
+  jwksMaxAgeSeconds: number;
+  checkinRetentionDays: number;
+  colourRules: ColourRule[];
+  /** Folder with the built pages (packages/web/dist): serves /health/* and /assets/*; null: no pages. */
+  webDist: string | null;
+  /** Expose /dev/outbox (development SMS outbox). */
+  devOutbox: boolean;
+  partner: { baseUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
+}
+
+export const DEFAULT_CONFIG: Omit<
+  HealthCodeConfig,
+  'keySecret' | 'adminToken' | 'partner' | 'publicUrl' | 'itineraryCardUrl'
+> = {
+  cityName: '南昌市',
+  codeName: '昌通码',
+  codeTtlSeconds: 60,
+  keyPublishAheadSeconds: 600,
+  jwksMaxAgeSeconds: 300,
+  checkinRetentionDays: 21,
+  colourRules: [...DEFAULT_COLOUR_RULES],
+  webDist: null,
+  devOutbox: false,
+};
+
+function bad(name: string, why: string): never {
+  throw new AppError('CONFIG_INVALID', { variable: name, reason: why }, { cause: new Error(`${name}: ${why}`) });
+}
+
+function str(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
+  const v = env[name] ?? fallback;
+  if (v === undefined || v === '') bad(name, 'is required');
+  return v;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) bad(name, `must be an integer between ${min} and ${max}`);
+  return n;
+}
+
+function url(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
+  const v = str(env, name, fallback);
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') bad(name, 'must be an http(s) URL');
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    bad(name, 'must be an http(s) URL');
+  }
+  return v.replace(/\/+$/, '');
+}
+
+/** Reads HC_* variables. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConfig {
+  let colourRules = [...DEFAULT_COLOUR_RULES];
+  if (env.HC_COLOUR_RULES) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.HC_COLOUR_RULES);
+    } catch {
+      bad('HC_COLOUR_RULES', 'is not JSON');
+    }
+    const r = parseColourRules(parsed);
+    if (typeof r === 'string') bad('HC_COLOUR_RULES', r);
+    colourRules = r;
+  }
+  const keySecret = str(env, 'HC_KEY_SECRET');
+  if (keySecret.length < 16) bad('HC_KEY_SECRET', 'must be at least 16 characters');
+  const adminToken = str(env, 'HC_ADMIN_TOKEN');
+  if (adminToken.length < 16) bad('HC_ADMIN_TOKEN', 'must be at least 16 characters');
+  return {
+    ...DEFAULT_CONFIG,
+    cityName: str(env, 'HC_CITY_NAME', DEFAULT_CONFIG.cityName),
+    codeName: str(env, 'HC_CODE_NAME', DEFAULT_CONFIG.codeName),
+    publicUrl: url(env, 'HC_PUBLIC_URL'),
+    itineraryCardUrl: url(env, 'HC_ITINERARY_CARD_URL'),
+    keySecret,
+    adminToken,
+    codeTtlSeconds: int(env, 'HC_CODE_TTL_SECONDS', DEFAULT_CONFIG.codeTtlSeconds, 15, 600),
+    keyPublishAheadSeconds: int(env, 'HC_KEY_PUBLISH_AHEAD_SECONDS', DEFAULT_CONFIG.keyPublishAheadSeconds, 0, 86_400),
+    jwksMaxAgeSeconds: int(env, 'HC_JWKS_MAX_AGE_SECONDS', DEFAULT_CONFIG.jwksMaxAgeSeconds, 0, 86_400),
+    checkinRetentionDays: int(env, 'HC_CHECKIN_RETENTION_DAYS', DEFAULT_CONFIG.checkinRetentionDays, 1, 365),
+    colourRules,
+    webDist: env.HC_WEB_DIST ?? null,
+    devOutbox: env.HC_DEV_OUTBOX === '1',
+    partner: {
+      baseUrl: url(env, 'HC_PARTNER_URL'),
+      clientId: str(env, 'HC_PARTNER_CLIENT_ID'),
+      clientSecret: str(env, 'HC_PARTNER_CLIENT_SECRET'),
+      timeoutMs: int(env, 'HC_PARTNER_TIMEOUT_MS', 5000, 100, 60_000),
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// People who hold a health code: what they declared, the last authorised
+// itinerary, and the office's decision.
+import type { Sql } from '@itinerary-card/store';
+import type { Colour } from '../rules/colour-rules.ts';
+import type { ItinerarySummary } from '../rules/epidemic-areas.ts';
+
+export interface Person {
+  id: string;
+  phone: string;
+  name: string;
+  idNumber: string;
+  address: string;
+  declaredSojourn: boolean;
+  symptoms: boolean;
+  closeContact: boolean;
+  itinerary: ItinerarySummary | null;
+  itineraryConsentId: string | null;
+  office: { colour: 'red' | 'yellow'; reason: string } | null;
+  colour: Colour;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface Row {
+  id: string;
+  phone: string;
+  name: string;
+  id_number: string;
+  address: string;
+  declared_sojourn: boolean;
+  symptoms: boolean;
+  close_contact: boolean;
+  itinerary: ItinerarySummary | string | null;
+  itinerary_consent_id: string | null;
+  office_colour: 'red' | 'yellow' | null;
+  office_reason: string | null;
+  colour: Colour;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLS =
+  'id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact, itinerary, itinerary_consent_id, office_colour, office_reason, colour, created_at, updated_at';
+
+function toPerson(r: Row): Person {
+  return {
+    id: r.id,
+    phone: r.phone,
+    name: r.name,
+    idNumber: r.id_number,
+    address: r.address,
+    declaredSojourn: r.declared_sojourn,
+    symptoms: r.symptoms,
+    closeContact: r.close_contact,
+    itinerary: typeof r.itinerary === 'string' ? (JSON.parse(r.itinerary) as ItinerarySummary) : r.itinerary,
+    itineraryConsentId: r.itinerary_consent_id,
+    office: r.office_colour ? { colour: r.office_colour, reason: r.office_reason ?? '' } : null,
+    colour: r.colour,
+    createdAt: new Date(r.created_at).getTime(),
+    updatedAt: new Date(r.updated_at).getTime(),
+  };
+}
+
+export class PeopleRepo {
+  constructor(private readonly sql: Sql) {}
+
+  async byPhone(phone: string): Promise<Person | undefined> {
+    const rows = await this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = $1`, [phone]);
+    return rows[0] ? toPerson(rows[0]) : undefined;
+  }
+
+  async byIdNumber(idNumber: string): Promise<Person | undefined> {
+    const rows = await this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE id_number = $1`, [idNumber]);
+    return rows[0] ? toPerson(rows[0]) : undefined;
+  }
+
+  async insert(p: Person): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO hc_people (${COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`,
+      [
+        p.id,
+        p.phone,
+        p.name,
+        p.idNumber,
+        p.address,
+        p.declaredSojourn,
+        p.symptoms,
+        p.closeContact,
+        p.itinerary ? JSON.stringify(p.itinerary) : null,
+        p.itineraryConsentId,
+        p.office?.colour ?? null,
+        p.office?.reason ?? null,
+        p.colour,
+        new Date(p.createdAt),
+        new Date(p.updatedAt),
+      ],
+    );
+  }
+
+  async update(p: Person): Promise<void> {
+    await this.sql.query(
+      `UPDATE hc_people SET name=$2, id_number=$3, address=$4, declared_sojourn=$5, symptoms=$6, close_contact=$7,
+         itinerary=$8, itinerary_consent_id=$9, office_colour=$10, office_reason=$11, colour=$12, updated_at=$13 WHERE id=$1`,
+      [
+        p.id,
+        p.name,
+        p.idNumber,
+        p.address,
+        p.declaredSojourn,
+        p.symptoms,
+        p.closeContact,
+        p.itinerary ? JSON.stringify(p.itinerary) : null,
+        p.itineraryConsentId,
+        p.office?.colour ?? null,
+        p.office?.reason ?? null,
+        p.colour,
+        new Date(p.updatedAt),
+      ],
+    );
+  }
+
+  /** Pages through everyone (for re-evaluation after the area list changes). */
+  async page(afterId: string, limit: number): Promise<Person[]> {
+    const rows = await this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE id > $1 ORDER BY id LIMIT $2`, [
+      afterId,
+      limit,
+    ]);
+    return rows.map(toPerson);
+  }
+
+  async setColours(changes: Array<{ id: string; colour: Colour }>): Promise<void> {
+    if (changes.length === 0) return;
+    await this.sql.query(
+      'UPDATE hc_people p SET colour = c.colour FROM unnest($1::text[], $2::text[]) AS c(id, colour) WHERE p.id = c.id',
+      [changes.map((c) => c.id), changes.map((c) => c.colour)],
+    );
+  }
+}

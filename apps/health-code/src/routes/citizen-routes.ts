@@ -1,0 +1,185 @@
+// Routes of the holder: login, registration and edits with the embedded itinerary
+// module, the personal code, venues and their posters, scan and punch.
+import { AppError, maskPhone } from '@itinerary-card/domain';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { maskName } from '../rules/id-card.ts';
+import type { AuthService, Session } from '../services/auth-service.ts';
+import type { CheckinService } from '../services/checkin-service.ts';
+import type { CheckPurpose, ItineraryCheckService } from '../services/itinerary-check.ts';
+import type { PersonInput, PersonService } from '../services/person-service.ts';
+import type { VenueService } from '../services/venue-service.ts';
+
+export interface CitizenDeps {
+  auth: AuthService;
+  people: PersonService;
+  checks: ItineraryCheckService;
+  venues: VenueService;
+  checkins: CheckinService;
+  personOf(phone: string): Promise<Session>;
+}
+
+const phoneBody = {
+  type: 'object',
+  required: ['phone'],
+  properties: { phone: { type: ['string', 'number'] } },
+} as const;
+const personBody = {
+  type: 'object',
+  required: ['name', 'idNumber', 'address', 'epidemicSojourn', 'symptoms', 'closeContact'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', maxLength: 60 },
+    idNumber: { type: 'string', maxLength: 30 },
+    address: { type: 'string', maxLength: 400 },
+    epidemicSojourn: { type: 'boolean' },
+    symptoms: { type: 'boolean' },
+    closeContact: { type: 'boolean' },
+    itineraryCheckId: { type: 'string', maxLength: 64 },
+  },
+} as const;
+
+export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promise<void> {
+  const sessionOf = (req: FastifyRequest) => d.auth.session(req.headers.authorization);
+
+  app.post('/api/hc/v1/sms-code', { schema: { body: phoneBody } }, async (req) =>
+    d.auth.sendCode((req.body as { phone: string }).phone),
+  );
+
+  app.post(
+    '/api/hc/v1/login',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['phone', 'code'],
+          properties: { phone: { type: ['string', 'number'] }, code: { type: 'string', maxLength: 12 } },
+        },
+      },
+    },
+    async (req) => {
+      const b = req.body as { phone: string; code: string };
+      const r = await d.auth.login(b.phone, b.code, d.personOf);
+      req.log.info({ phone: maskPhone(r.session.phone) }, 'login');
+      return {
+        token: r.token,
+        expiresAt: new Date(r.expiresAt).toISOString(),
+        phone: maskPhone(r.session.phone),
+        registered: Boolean(r.session.personId),
+      };
+    },
+  );
+
+  app.get('/api/hc/v1/me', async (req) => d.people.profile((await sessionOf(req)).session.phone));
+
+  app.post(
+    '/api/hc/v1/itinerary-checks',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['authorised', 'purpose'],
+          properties: {
+            authorised: { type: 'boolean' },
+            purpose: { type: 'string', enum: ['register', 'edit', 'checkin'] },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { session } = await sessionOf(req);
+      const b = req.body as { authorised: boolean; purpose: CheckPurpose };
+      const c = await d.checks.check(session.phone, b.purpose, b.authorised);
+      return {
+        checkId: c.checkId,
+        phone: maskPhone(c.phone),
+        windowDays: 14,
+        ...c.itinerary,
+        epidemicSojourn: c.epidemicSojourn,
+        hits: c.hits.map((h) => ({ areaName: h.areaName, place: h.place })),
+      };
+    },
+  );
+
+  app.post('/api/hc/v1/registrations', { schema: { body: personBody } }, async (req, reply) => {
+    const { token, session } = await sessionOf(req);
+    const p = await d.people.register(session.phone, req.body as PersonInput);
+    await d.auth.updateSession(token, { phone: session.phone, personId: p.id, maskedName: maskName(p.name) });
+    void reply.status(201);
+    return d.people.profile(session.phone);
+  });
+
+  app.put('/api/hc/v1/me', { schema: { body: personBody } }, async (req) => {
+    const { token, session } = await sessionOf(req);
+    const p = await d.people.edit(session.phone, req.body as PersonInput);
+    await d.auth.updateSession(token, { phone: session.phone, personId: p.id, maskedName: maskName(p.name) });
+    return d.people.profile(session.phone);
+  });
+
+  app.get('/api/hc/v1/me/code', async (req, reply) => {
+    void reply.header('cache-control', 'no-store');
+    return d.people.code((await sessionOf(req)).session.phone);
+  });
+
+  app.post(
+    '/api/hc/v1/checkins',
+    {
+      schema: {
+        body: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 2000 } } },
+      },
+    },
+    async (req, reply) => {
+      const { token, session } = await sessionOf(req);
+      let s = session;
+      if (!s.personId) {
+        s = await d.personOf(session.phone);
+        if (!s.personId) throw new AppError('NOT_REGISTERED');
+        await d.auth.updateSession(token, s);
+      }
+      const r = await d.checkins.punch(s.personId!, (req.body as { code: string }).code);
+      void reply.status(201);
+      return { ...r, maskedName: s.maskedName, phone: maskPhone(s.phone) };
+    },
+  );
+
+  app.post(
+    '/api/hc/v1/venues',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['kind', 'name', 'address'],
+          properties: {
+            kind: { type: 'string' },
+            name: { type: 'string', maxLength: 80 },
+            address: { type: 'string', maxLength: 400 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { session } = await sessionOf(req);
+      void reply.status(201);
+      return d.venues.register(session.phone, req.body as { kind: string; name: string; address: string });
+    },
+  );
+
+  app.get('/api/hc/v1/venues', async (req) => ({ venues: await d.venues.mine((await sessionOf(req)).session.phone) }));
+
+  app.get('/api/hc/v1/venues/:id/poster.png', async (req, reply) => {
+    const { session } = await sessionOf(req);
+    const png = await d.venues.posterPng((req.params as { id: string }).id, session.phone);
+    void reply
+      .type('image/png')
+      .header('content-disposition', `attachment; filename="venue-${(req.params as { id: string }).id}.png"`);
+    return png;
+  });
+
+  app.get('/api/hc/v1/venues/:id/poster.pdf', async (req, reply) => {
+    const { session } = await sessionOf(req);
+    const pdf = await d.venues.posterPdf((req.params as { id: string }).id, session.phone);
+    void reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="venue-${(req.params as { id: string }).id}.pdf"`);
+    return Buffer.from(pdf);
+  });
+}

@@ -1,0 +1,231 @@
+// First application and changes of a person's health code, the colour verdict
+// (evaluated live against the current area list and rules), the signed personal
+// code, and the office's decisions.
+import { randomBytes } from 'node:crypto';
+import { AppError, beijingDate, type Clock, DAY_MS, maskPhone } from '@itinerary-card/domain';
+import type { AuditLog } from '../repositories/audit-log.ts';
+import type { PeopleRepo, Person } from '../repositories/people-repo.ts';
+import { type ColourRule, evaluateColour, type Verdict } from '../rules/colour-rules.ts';
+import { type EpidemicArea, matchItinerary } from '../rules/epidemic-areas.ts';
+import { checkIdNumber, checkName, maskIdNumber, maskName } from '../rules/id-card.ts';
+import type { ColourLetter } from '../signing/code-token.ts';
+import type { Keyring } from '../signing/keyring.ts';
+import type { AreaList } from './area-list.ts';
+import type { ItineraryCheck, ItineraryCheckService } from './itinerary-check.ts';
+
+export interface PersonInput {
+  name: unknown;
+  idNumber: unknown;
+  address: unknown;
+  epidemicSojourn: boolean;
+  symptoms: boolean;
+  closeContact: boolean;
+  itineraryCheckId?: string;
+}
+
+/** An itinerary is evidence for 14 days after its window closed; after that the stays are older than 14 days. */
+export const ITINERARY_EVIDENCE_MS = 14 * DAY_MS;
+
+export function verdictOf(
+  p: Person,
+  areas: readonly EpidemicArea[],
+  rules: readonly ColourRule[],
+  now: number,
+): Verdict {
+  const fresh = p.itinerary !== null && now < Date.parse(p.itinerary.windowEnd) + ITINERARY_EVIDENCE_MS;
+  return evaluateColour(
+    {
+      declaredSojourn: p.declaredSojourn,
+      itineraryHits: fresh && p.itinerary ? matchItinerary(p.itinerary, areas) : [],
+      symptoms: p.symptoms,
+      closeContact: p.closeContact,
+      office: p.office,
+    },
+    rules,
+  );
+}
+
+const LETTER: Record<string, ColourLetter> = { green: 'g', yellow: 'y', red: 'r' };
+
+export class PersonService {
+  constructor(
+    private readonly people: PeopleRepo,
+    private readonly areas: AreaList,
+    private readonly checks: ItineraryCheckService,
+    private readonly audit: AuditLog,
+    private readonly keyring: () => Keyring,
+    private readonly rules: readonly ColourRule[],
+    private readonly clock: Clock,
+    private readonly codeTtlSeconds: number,
+  ) {}
+
+  private validate(input: PersonInput, now: number): { name: string; idNumber: string; address: string } {
+    const name = checkName(input.name);
+    if (!name) throw new AppError('NAME_INVALID');
+    const id = checkIdNumber(input.idNumber, beijingDate(now));
+    if (!id.ok) throw new AppError('ID_NUMBER_INVALID', { reason: id.reason });
+    const address = typeof input.address === 'string' ? input.address.trim() : '';
+    if (address.length < 2 || address.length > 200) throw new AppError('BAD_REQUEST', { field: 'address' });
+    return { name, idNumber: id.id, address };
+  }
+
+  private async apply(p: Person, input: PersonInput, check: ItineraryCheck | undefined): Promise<Person> {
+    if (check) {
+      p.itinerary = check.itinerary;
+      p.itineraryConsentId = check.consentId;
+    }
+    // The itinerary's answer locks the declaration to Yes; a person may still declare Yes by hand.
+    p.declaredSojourn = input.epidemicSojourn || (check?.epidemicSojourn ?? false);
+    p.symptoms = input.symptoms;
+    p.closeContact = input.closeContact;
+    p.colour = verdictOf(p, await this.areas.list(), this.rules, this.clock.now()).colour;
+    return p;
+  }
+
+  async register(phone: string, input: PersonInput): Promise<Person> {
+    const now = this.clock.now();
+    const v = this.validate(input, now);
+    if (await this.people.byPhone(phone)) throw new AppError('ALREADY_REGISTERED');
+    if (await this.people.byIdNumber(v.idNumber)) throw new AppError('ALREADY_REGISTERED');
+    const check = input.itineraryCheckId ? await this.checks.take(input.itineraryCheckId, phone) : undefined;
+    const p: Person = {
+      id: `P${randomBytes(8).toString('hex')}`,
+      phone,
+      ...v,
+      declaredSojourn: false,
+      symptoms: false,
+      closeContact: false,
+      itinerary: null,
+      itineraryConsentId: null,
+      office: null,
+      colour: 'green',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.apply(p, input, check);
+    await this.people.insert(p);
+    await this.audit.record({
+      at: now,
+      actor: 'holder',
+      action: 'person.register',
+      subject: maskPhone(phone),
+      detail: { person: p.id, colour: p.colour },
+    });
+    return p;
+  }
+
+  async edit(phone: string, input: PersonInput): Promise<Person> {
+    const now = this.clock.now();
+    const v = this.validate(input, now);
+    const p = await this.mine(phone);
+    if (v.idNumber !== p.idNumber) {
+      const other = await this.people.byIdNumber(v.idNumber);
+      if (other && other.id !== p.id) throw new AppError('ALREADY_REGISTERED');
+    }
+    const check = input.itineraryCheckId ? await this.checks.take(input.itineraryCheckId, phone) : undefined;
+    Object.assign(p, v, { updatedAt: now });
+    await this.apply(p, input, check);
+    await this.people.update(p);
+    await this.audit.record({
+      at: now,
+      actor: 'holder',
+      action: 'person.edit',
+      subject: maskPhone(phone),
+      detail: { person: p.id, colour: p.colour },
+    });
+    return p;
+  }
+
+  async mine(phone: string): Promise<Person> {
+    const p = await this.people.byPhone(phone);
+    if (!p) throw new AppError('NOT_REGISTERED');
+    return p;
+  }
+
+  async verdict(p: Person): Promise<Verdict> {
+    return verdictOf(p, await this.areas.list(), this.rules, this.clock.now());
+  }
+
+  /** What the holder sees about themselves (masked identity numbers). */
+  async profile(phone: string) {
+    const p = await this.mine(phone);
+    const v = await this.verdict(p);
+    return {
+      personId: p.id,
+      phone: maskPhone(p.phone),
+      name: p.name,
+      maskedName: maskName(p.name),
+      idNumber: maskIdNumber(p.idNumber),
+      address: p.address,
+      epidemicSojourn: p.declaredSojourn,
+      symptoms: p.symptoms,
+      closeContact: p.closeContact,
+      itinerary: p.itinerary,
+      colour: v.colour,
+      reasons: v.reasons,
+      updatedAt: p.updatedAt,
+    };
+  }
+
+  /** A freshly signed personal code. */
+  async code(phone: string) {
+    const p = await this.mine(phone);
+    const v = await this.verdict(p);
+    const now = this.clock.now();
+    const exp = Math.floor(now / 1000) + this.codeTtlSeconds;
+    const maskedName = maskName(p.name);
+    const token = this.keyring().sign({ t: 'P', exp, colour: LETTER[v.colour]!, name: maskedName, ref: p.id }, now);
+    return {
+      token,
+      colour: v.colour,
+      reasons: v.reasons,
+      maskedName,
+      phone: maskPhone(p.phone),
+      issuedAt: now,
+      expiresAt: exp * 1000,
+      refreshAfterSeconds: Math.max(5, Math.floor(this.codeTtlSeconds / 3)),
+      serverTime: now,
+    };
+  }
+
+  /** The office's decision (red, yellow, or none) about one holder. */
+  async decide(phone: string, colour: 'red' | 'yellow' | null, reason: string, actor: string) {
+    const p = await this.mine(phone);
+    p.office = colour ? { colour, reason } : null;
+    const now = this.clock.now();
+    p.updatedAt = now;
+    p.colour = verdictOf(p, await this.areas.list(), this.rules, now).colour;
+    await this.people.update(p);
+    await this.audit.record({
+      at: now,
+      actor,
+      action: 'office.decision',
+      subject: maskPhone(phone),
+      detail: { person: p.id, decision: colour, colour: p.colour },
+    });
+    return { colour: p.colour };
+  }
+
+  /** Re-evaluates every stored colour (after the area list changed). */
+  async reevaluateAll(): Promise<{ people: number; changed: number }> {
+    const areas = await this.areas.list();
+    const now = this.clock.now();
+    let after = '';
+    let people = 0;
+    let changed = 0;
+    for (;;) {
+      const page = await this.people.page(after, 500);
+      if (page.length === 0) break;
+      const changes = [];
+      for (const p of page) {
+        const c = verdictOf(p, areas, this.rules, now).colour;
+        if (c !== p.colour) changes.push({ id: p.id, colour: c });
+      }
+      await this.people.setColours(changes);
+      people += page.length;
+      changed += changes.length;
+      after = page[page.length - 1]!.id;
+    }
+    return { people, changed };
+  }
+}

@@ -1,0 +1,43 @@
+// Runs the health-code system on its own: configuration from the environment,
+// PostgreSQL or PGlite, Redis or memory, the platform's partner API over HTTP.
+import { systemClock } from '@itinerary-card/domain';
+import { openKeyValue, openSql } from '@itinerary-card/store';
+import type { FastifyInstance } from 'fastify';
+import { buildHealthCode, type HealthCodeDeps } from './app.ts';
+import { type HealthCodeConfig, readConfig } from './config.ts';
+import { createHttpPartnerClient } from './partner/partner-client.ts';
+
+export interface StartOptions {
+  config?: HealthCodeConfig;
+  databaseUrl?: string;
+  dataDir?: string;
+  redisUrl?: string;
+  sms: HealthCodeDeps['sms'];
+  host?: string;
+  port?: number;
+}
+
+export async function startHealthCode(o: StartOptions): Promise<FastifyInstance> {
+  const config = o.config ?? readConfig();
+  const sql = await openSql({
+    url: o.databaseUrl ?? process.env.HC_DATABASE_URL,
+    dataDir: o.dataDir ?? process.env.HC_DATA_DIR,
+  });
+  const kv = await openKeyValue({ url: o.redisUrl ?? process.env.HC_REDIS_URL, prefix: 'hc:' });
+  const partner = createHttpPartnerClient({ ...config.partner, now: () => systemClock.now() });
+  const app = await buildHealthCode({
+    sql,
+    kv,
+    clock: systemClock,
+    sms: o.sms,
+    partner,
+    config,
+    logger: { level: 'info' },
+  });
+  app.addHook('onClose', async () => {
+    await kv.close();
+    await sql.close();
+  });
+  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? Number(process.env.HC_PORT ?? 3001) });
+  return app;
+}
