@@ -23,13 +23,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     void reply.status(e.status).send({ error: { code: e.code, message: errorMessage(e.code, lang), ...e.details } });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send({
-        error: {
-          code: 'NOT_FOUND',
-          message: errorMessage('NOT_FOUND', langFromHeader(req.headers['accept-language'])),
-        },
-      });
+    void reply.status(404).send({
+      error: {
+        code: 'NOT_FOUND',
+        message: errorMessage('NOT_FOUND', langFromHeader(req.headers['accept-language'])),
+      },
+    });
   });
 }
