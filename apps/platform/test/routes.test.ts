@@ -221,7 +221,7 @@ describe('risk areas', () => {
       method: 'PUT',
       url: `/api/v1/admin/risk-areas/${id}`,
       headers: admin,
-      payload: { ...create.json(), effectiveTo: '2022-09-08T08:30:00+08:00' },
+      payload: { ...(create.json() as Record<string, unknown>), effectiveTo: '2022-09-08T08:30:00+08:00' },
     });
     expect(lift.statusCode).toBe(200);
     expect((await query(token)).json().cities[0].risk).toBe(false);
