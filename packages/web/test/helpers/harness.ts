@@ -1,6 +1,8 @@
-// The system the browser tests talk to: the query platform serving the built
-// pages, its SMS outbox, and an operator node that can be taken down.
-import { startFakePlatform } from './fake-platform.ts';
+// The system the browser tests talk to: the real query platform serving the
+// built pages (with the development SMS outbox) and operator nodes over
+// in-memory snapshots, one scenario number each.
+import { regionByCode } from '@itinerary-card/domain';
+import { startPlatformHarness } from './platform-harness.ts';
 
 export const NUMBERS = {
   normal: '13800000001',
@@ -8,49 +10,58 @@ export const NUMBERS = {
   abroad: '13700000003',
   newNumber: '15000000004',
   wrongCode: '13600000005',
-  outage: '18800000006',
+  skewedClock: '13500000007',
+  /** On the Unicom node, which the outage scenario takes down. */
+  outage: '18600000006',
 } as const;
 
 export interface CardHarness {
   url: string;
-  /** The newest verification code sent to this number. */
+  /** The newest verification code sent to this number, read from GET /dev/outbox. */
   latestCode(msisdn: string): Promise<string>;
-  /** Takes the operator node down (true) or brings it back (false). */
+  /** Takes the operator node of the outage number down (true) or brings it back (false). */
   operatorDown(down: boolean): Promise<void>;
   /** The places line the card should show for the scenario numbers. */
   expectedPlaces: { normal: string; border: string; abroad: string };
-  /** What the third wrong code answers. */
-  thirdWrongCodeMessage: string;
   close(): Promise<void>;
 }
 
+const place = (code: string) => {
+  const r = regionByCode(code)!;
+  return r.province === r.city ? r.city : `${r.province}${r.city}`;
+};
+
 export async function startHarness(): Promise<CardHarness> {
-  let down = false;
-  const nanchang = { code: '360100', province: '江西省', city: '南昌市', risk: false };
-  const answers = {
-    [NUMBERS.normal]: { cities: [nanchang, { code: '440300', province: '广东省', city: '深圳市', risk: true }] },
-    [NUMBERS.border]: { cities: [nanchang] },
-    [NUMBERS.abroad]: { cities: [nanchang], countries: [{ code: 'JP', name: '日本' }] },
-    [NUMBERS.newNumber]: { error: 'NEW_SUBSCRIBER' as const },
-    [NUMBERS.wrongCode]: { cities: [nanchang] },
-    get [NUMBERS.outage]() {
-      return down ? { error: 'QUERY_FAILED' as const } : { cities: [nanchang] };
-    },
-  };
-  const fake = await startFakePlatform(answers);
+  const home = '360100'; // 南昌市
+  const risky = '440300'; // 深圳市, with a medium-risk area today
+  const h = await startPlatformHarness(
+    [
+      { msisdn: NUMBERS.normal, operator: 'cmcc', cities: [home, risky] },
+      // Lives at the 南昌/抚州 border: the pipeline's smoothing leaves the home city only.
+      { msisdn: NUMBERS.border, operator: 'cmcc', cities: [home] },
+      { msisdn: NUMBERS.abroad, operator: 'cmcc', cities: [home], countries: ['JP'] },
+      { msisdn: NUMBERS.newNumber, operator: 'cmcc', status: 'new_subscriber' },
+      { msisdn: NUMBERS.wrongCode, operator: 'cmcc', cities: [home] },
+      { msisdn: NUMBERS.skewedClock, operator: 'cmcc', cities: [home] },
+      { msisdn: NUMBERS.outage, operator: 'cucc', cities: [home] },
+    ],
+    [risky],
+  );
   return {
-    url: fake.url,
+    url: h.url,
     async latestCode(msisdn) {
-      const text = fake.outbox(msisdn).at(-1)?.text ?? '';
-      const m = /\d{6}/.exec(text);
+      const res = await fetch(`${h.url}/dev/outbox?phone=${msisdn}`);
+      const list = (await res.json()) as Array<{ text: string }>;
+      const m = /验证码为?(\d{4,8})/.exec(list.at(-1)?.text ?? '');
       if (!m) throw new Error(`no code in the outbox for ${msisdn.slice(0, 3)}****`);
-      return m[0];
+      return m[1]!;
     },
-    async operatorDown(d) {
-      down = d;
+    operatorDown: (down) => h.nodeDown('cucc', down),
+    expectedPlaces: {
+      normal: `${place(home)}，${place(risky)}*`,
+      border: place(home),
+      abroad: `${place(home)}，日本`,
     },
-    expectedPlaces: { normal: '江西省南昌市，广东省深圳市*', border: '江西省南昌市', abroad: '江西省南昌市，日本' },
-    thirdWrongCodeMessage: '验证码错误次数过多',
-    close: () => fake.close(),
+    close: () => h.close(),
   };
 }
