@@ -21,6 +21,11 @@ const FALLBACK: Record<string, [number, number]> = {
   '659012': [84.92, 46.67], // 白杨市
 };
 
+/** Cities whose boundary centroid is misleading: 三沙市 spans the South China Sea, its seat is on Yongxing Island. */
+const OVERRIDE: Record<string, [number, number, number]> = {
+  '460300': [112.338, 16.834, 5], // lon, lat, radius km
+};
+
 const GRID = 0.02; // degrees (~2 km): boundary vertices of two cities in one grid cell = shared border
 const STEP = 0.005; // densify long simplified segments so every crossed grid cell is seen
 
@@ -228,13 +233,14 @@ function main(): void {
     const cities = shapes.map((s, idx) => {
       const c = centres[idx];
       const fb = FALLBACK[s.code];
-      const [lon, lat] = c ? [c.lon, c.lat] : fb!;
+      const ov = OVERRIDE[s.code];
+      const [lon, lat] = ov ? [ov[0], ov[1]] : c ? [c.lon, c.lat] : fb!;
       return {
         code: s.code,
         name: s.name,
         lat: round(lat),
         lon: round(lon),
-        radiusKm: Math.round((c?.radiusKm ?? 15) * 10) / 10,
+        radiusKm: Math.round((ov?.[2] ?? c?.radiusKm ?? 15) * 10) / 10,
         ...(c ? {} : { fallback: true }),
         neighbours: neighbours[idx]!.sort((a, b) => a.code.localeCompare(b.code)),
       };
