@@ -1,0 +1,142 @@
+// The CXMYD channel: an SMS to an operator's short code (SMPP deliver_sm or
+// POST /api/v1/sms/inbound) becomes an itinerary query whose answer goes back
+// by SMS from the short code that was texted; limited per number.
+import { AppError, type Clock, checkPhone, isAppError, maskPhone, OPERATOR_INFO } from '@itinerary-card/domain';
+import type { InboundSms } from '@itinerary-card/sms';
+import { parseCommand } from './keyword.ts';
+import { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.ts';
+import { errorReply, helpReply, itineraryReply, rateLimitedReply, type SmsItineraryAnswer } from './reply-text.ts';
+
+/** The seam to the platform's ItineraryService (services/itinerary-service.ts). */
+export interface ItineraryQuery {
+  query(msisdn: string, opts: { days: 7; channel: 'sms' }): Promise<SmsItineraryAnswer>;
+}
+
+/** What the channel needs of an SMS transport to reply (packages/sms `SmsTransport` fits). */
+export interface ReplySender {
+  send(msg: { to: string; text: string; from?: string }): Promise<{ id: string }>;
+}
+
+export interface ChannelLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SmsChannelDeps {
+  itinerary: ItineraryQuery;
+  sender: ReplySender;
+  clock: Clock;
+  log: ChannelLogger;
+  /** CXMYD queries per number (default 5 per 10 minutes, in memory). */
+  queryLimiter?: RateLimiter;
+  /** Every inbound message per number, replies to unknown keywords included (default 10 per 10 minutes). */
+  inboundLimiter?: RateLimiter;
+  /** Longest reply in concatenated parts (default 4). */
+  maxParts?: number;
+  /** Addresses the channel answers on; an extension after one of them is accepted (default 10086, 10010, 10000). */
+  shortCodes?: readonly string[];
+}
+
+/**
+ * replied: an itinerary or error answer was sent; help: an unknown keyword got the help text;
+ * rate_limited: over the limit (told once per window); ignored: not for this channel.
+ */
+export type InboundOutcome = 'replied' | 'help' | 'rate_limited' | 'ignored';
+
+export const DEFAULT_QUERY_LIMIT = { limit: 5, windowMs: 10 * 60_000 };
+export const DEFAULT_INBOUND_LIMIT = { limit: 10, windowMs: 10 * 60_000 };
+export const DEFAULT_SHORT_CODES = Object.values(OPERATOR_INFO).map((o) => o.shortCode);
+
+export class SmsChannel {
+  private readonly queryLimiter: RateLimiter;
+  private readonly inboundLimiter: RateLimiter;
+  private readonly maxParts: number;
+  private readonly shortCodes: readonly string[];
+
+  constructor(private readonly deps: SmsChannelDeps) {
+    this.queryLimiter = deps.queryLimiter ?? new MemoryRateLimiter(DEFAULT_QUERY_LIMIT, deps.clock);
+    this.inboundLimiter = deps.inboundLimiter ?? new MemoryRateLimiter(DEFAULT_INBOUND_LIMIT, deps.clock);
+    this.maxParts = deps.maxParts ?? 4;
+    this.shortCodes = deps.shortCodes ?? DEFAULT_SHORT_CODES;
+  }
+
+  /** Whether `to` is one of the channel's short codes (optionally with an extension). */
+  isShortCode(to: string): boolean {
+    return /^\d+$/.test(to) && this.shortCodes.some((c) => to.startsWith(c));
+  }
+
+  /**
+   * Checks the addresses (INVALID_PHONE / UNSUPPORTED_NUMBER for the sender,
+   * BAD_REQUEST for an address that is not a short code) and answers.
+   * Throws SMS_SEND_FAILED when the reply could not be sent.
+   */
+  async handle(m: InboundSms): Promise<InboundOutcome> {
+    const sender = checkPhone(m.from);
+    if (!sender.ok) throw new AppError(sender.reason === 'overseas' ? 'UNSUPPORTED_NUMBER' : 'INVALID_PHONE');
+    const to = m.to.trim();
+    if (!this.isShortCode(to)) throw new AppError('BAD_REQUEST', { detail: 'to is not a short code of this service' });
+    const msisdn = sender.msisdn;
+
+    const inbound = await this.inboundLimiter.hit(msisdn);
+    if (!inbound.allowed) return this.limited(msisdn, to, inbound, 'inbound');
+    if (parseCommand(m.text) === 'help') {
+      await this.reply(msisdn, to, helpReply(to));
+      return 'help';
+    }
+    const q = await this.queryLimiter.hit(msisdn);
+    if (!q.allowed) return this.limited(msisdn, to, q, 'query');
+    await this.reply(msisdn, to, await this.answer(msisdn));
+    return 'replied';
+  }
+
+  /** For transports: like handle, but never throws (a handset cannot be told about a 400). */
+  async handleQuietly(m: InboundSms): Promise<InboundOutcome> {
+    try {
+      return await this.handle(m);
+    } catch (e) {
+      const code = isAppError(e) ? e.code : 'INTERNAL';
+      this.deps.log.warn({ from: maskPhone(m.from), to: m.to, code }, 'sms channel: inbound message not answered');
+      return 'ignored';
+    }
+  }
+
+  private async answer(msisdn: string): Promise<string> {
+    const phone = maskPhone(msisdn);
+    try {
+      const a = await this.deps.itinerary.query(msisdn, { days: 7, channel: 'sms' });
+      return itineraryReply(a, this.maxParts);
+    } catch (e) {
+      if (isAppError(e)) {
+        const notes = Array.isArray(e.details.notes) ? e.details.notes.filter((n) => typeof n === 'string') : [];
+        // A limit or failure inside the query is still an answer the user should get, never silence.
+        return errorReply(e.code === 'INTERNAL' ? 'QUERY_FAILED' : e.code, phone, notes, this.maxParts);
+      }
+      this.deps.log.error(
+        { from: phone, err: e instanceof Error ? e.message : String(e) },
+        'sms channel: query failed',
+      );
+      return errorReply('QUERY_FAILED', phone, [], this.maxParts);
+    }
+  }
+
+  private async limited(msisdn: string, to: string, d: RateDecision, which: string): Promise<InboundOutcome> {
+    this.deps.log.info({ from: maskPhone(msisdn), which }, 'sms channel: rate limited');
+    // Told once, at the first message over the limit: a reply to every excess message would
+    // let anyone turn the channel into an SMS flood (and loop with auto-responders).
+    if (d.count === d.limit + 1) await this.reply(msisdn, to, rateLimitedReply(d.retryAfterMs));
+    return 'rate_limited';
+  }
+
+  private async reply(msisdn: string, from: string, text: string): Promise<void> {
+    try {
+      await this.deps.sender.send({ to: msisdn, from, text });
+    } catch (e) {
+      this.deps.log.warn(
+        { to: maskPhone(msisdn), code: isAppError(e) ? e.code : undefined },
+        'sms channel: reply not sent',
+      );
+      throw isAppError(e) && e.code === 'SMS_SEND_FAILED' ? e : new AppError('SMS_SEND_FAILED', {}, { cause: e });
+    }
+  }
+}
