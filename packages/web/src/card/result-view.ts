@@ -44,12 +44,24 @@ function windowText(a: ItineraryAnswer, lang: Lang): string | undefined {
   return TEXTS[lang].window(beijingParts(start).date, beijingParts(end - 1).date);
 }
 
+function placeNodes(places: Array<[string, boolean]>, sep: string, none: string): Array<Node | string> {
+  if (places.length === 0) return [none];
+  return places.flatMap(([name, chinese], i) => [
+    ...(i > 0 ? [sep] : []),
+    chinese && document.documentElement.lang !== 'zh-CN' ? h('span', { lang: 'zh-CN' }, name) : name,
+  ]);
+}
+
 export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers): RenderedResult {
   const t = TEXTS[lang];
   const colour = cardColour(a);
   const days = a.windowDays || 7;
   const updated = Date.parse(a.updatedAt);
-  const places = [...a.cities.map(placeName), ...a.countries.map((c) => c.name || c.code)];
+  // City names are Chinese in both languages: marked so a screen reader reads them as Chinese.
+  const places: Array<[string, boolean]> = [
+    ...a.cities.map((c): [string, boolean] => [placeName(c), true]),
+    ...a.countries.map((c): [string, boolean] => [c.name || c.code, false]),
+  ];
   const anyRisk = a.cities.some((c) => c.risk);
   const clockDate = h('span', { class: 'clock-date' });
   const clockTime = h('span', { class: 'clock-time', id: 'clock-time' });
@@ -72,7 +84,7 @@ export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers)
       'div',
       { class: 'places' },
       h('p', { class: 'places-label' }, t.visited(days)),
-      h('p', { class: 'places-list', id: 'places' }, places.length > 0 ? places.join(sep) : t.none),
+      h('p', { class: 'places-list', id: 'places' }, ...placeNodes(places, sep, t.none)),
     ),
     anyRisk ? h('p', { class: 'footnote', id: 'risk-footnote' }, a.riskFootnote || t.riskFootnote) : null,
     ...noteTexts(a).map((n) => h('p', { class: 'footnote card-note' }, n)),
