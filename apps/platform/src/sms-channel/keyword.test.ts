@@ -4,7 +4,16 @@ import { normaliseKeyword, parseCommand } from './keyword.ts';
 
 describe('keywords', () => {
   it('accepts CXMYD in full-width letters, any case, with spaces and punctuation around', () => {
-    for (const t of ['CXMYD', 'ＣＸＭＹＤ', 'cxmyd ', ' CxMyD\n', 'C X M Y D', 'ｃｘｍｙｄ。', 'CXMYD\u3000', '\u200bCXMYD!']) {
+    for (const t of [
+      'CXMYD',
+      'ＣＸＭＹＤ',
+      'cxmyd ',
+      ' CxMyD\n',
+      'C X M Y D',
+      'ｃｘｍｙｄ。',
+      'CXMYD\u3000',
+      '\u200bCXMYD!',
+    ]) {
       expect(parseCommand(t)).toBe('itinerary');
     }
   });

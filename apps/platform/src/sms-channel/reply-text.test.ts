@@ -36,7 +36,11 @@ describe('itinerary reply', () => {
   });
 
   it('fits any answer into the parts allowed', () => {
-    const city = fc.record({ province: fc.string({ maxLength: 8 }), city: fc.string({ maxLength: 10 }), risk: fc.boolean() });
+    const city = fc.record({
+      province: fc.string({ maxLength: 8 }),
+      city: fc.string({ maxLength: 10 }),
+      risk: fc.boolean(),
+    });
     fc.assert(
       fc.property(
         fc.array(city, { maxLength: 80 }),
