@@ -90,6 +90,26 @@ describe('itinerary card page', () => {
     await expect.poll(() => again.locator('#card-headline').textContent()).toBe('Here is your green itinerary card');
     expect(await again.evaluate(() => document.documentElement.lang)).toBe('en');
     await screenshot(again, 'card-03-normal-english');
+
+    // "Change number" logs out and makes the platform forget this device.
+    const device = await again.evaluate(() => localStorage.getItem('itinerary-card.device'));
+    expect(device).toBeTruthy();
+    await again.getByRole('button', { name: 'Change number' }).click();
+    await again.locator('#login-form').waitFor();
+    const { phone: p, deviceToken } = JSON.parse(device!) as { phone: string; deviceToken: string };
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${harness.url}/api/v1/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ phone: p, deviceToken }),
+        });
+        return res.status;
+      })
+      .toBe(401);
+    const third = await page.context().newPage();
+    await third.goto('/');
+    await third.locator('#login-form').waitFor();
   });
 
   it('border resident: the card lists the home city only, with the border note', async () => {
