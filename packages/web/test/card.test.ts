@@ -202,7 +202,7 @@ describe('itinerary card page', () => {
     await page.locator('#card').waitFor();
   });
 
-  it('validates the form before calling the platform, and the help page has the FAQ', async () => {
+  it('validates the form before calling the platform, refuses a second code within 60 s, and the help page has the FAQ', async () => {
     const page = await phone();
     await page.goto('/');
     await page.getByLabel('手机号码').fill('12345');
@@ -214,6 +214,22 @@ describe('itinerary card page', () => {
     await page.getByRole('button', { name: '查询', exact: true }).click();
     expect(await page.locator('#consent-error').isVisible()).toBe(true);
     await screenshot(page, 'card-10-validation');
+
+    // Asking again for a code within 60 s (here from a second phone): TOO_MANY_REQUESTS, with the wait.
+    await page.getByLabel('手机号码').fill(NUMBERS.resend);
+    await page.getByRole('button', { name: '获取验证码' }).click();
+    await expect.poll(() => page.locator('#get-code').textContent()).toMatch(/秒后重新获取/);
+    const other = await phone();
+    await other.goto('/');
+    await other.getByLabel('手机号码').fill(NUMBERS.resend);
+    await other.getByRole('button', { name: '获取验证码' }).click();
+    const text = await dialogText(other);
+    expect(text).toContain('请求过于频繁');
+    expect(text).toMatch(/请在\d+秒后再试/);
+    await other.keyboard.press('Escape');
+    await expect.poll(() => other.locator('#get-code').textContent()).toMatch(/\d+秒后重新获取/);
+    expect(await other.locator('#get-code').isDisabled()).toBe(true);
+
     await page.goto('/help');
     expect(await page.locator('.faq > li').count()).toBe(15);
     await page.locator('#q10 summary').click();

@@ -11,6 +11,8 @@ export const NUMBERS = {
   newNumber: '15000000004',
   wrongCode: '13600000005',
   skewedClock: '13500000007',
+  /** Only asks for codes (TOO_MANY_REQUESTS on a second request within 60 s). */
+  resend: '13300000008',
   /** On the Unicom node, which the outage scenario takes down. */
   outage: '18600000006',
 } as const;
