@@ -27,6 +27,7 @@ import { NodeClient } from './services/node-client.ts';
 import { PartnerService } from './services/partner-service.ts';
 import { Secrets } from './services/secrets.ts';
 import type { OutboxReader, SmsSender } from './services/sms-sender.ts';
+import { smsChannelRoutes } from './sms-channel/sms-channel-plugin.ts';
 
 export interface PlatformDeps {
   /** PostgreSQL or PGlite; the platform's migrations are applied here. Not closed by the app. */
@@ -129,6 +130,8 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   await app.register(async (scope) => authRoutes(scope, services));
   await app.register(async (scope) => itineraryRoutes(scope, services));
   await app.register(async (scope) => partnerRoutes(scope, services));
+  // The CXMYD channel: POST /api/v1/sms/inbound, and deliver_sm when the transport receives (SMPP).
+  await app.register(async (scope) => smsChannelRoutes(scope, services, deps.sms));
   if (options.adminToken) await app.register(async (scope) => adminRoutes(scope, services));
   if (deps.outbox) {
     const outbox = deps.outbox;
