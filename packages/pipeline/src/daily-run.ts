@@ -53,6 +53,10 @@ interface StoredCarry {
   /** City code or '@' for abroad. */
   s: string;
   rs: number;
+  /** Open stationary episode: where it resumes in t, its anchor cell id, and earlier records counted by city code. */
+  es: number;
+  ea: string | null;
+  ec: Record<string, number>;
   t: number[];
   /** Cell ids, or '@CC' for a roaming record in country CC. */
   pl: string[];
@@ -110,11 +114,32 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       t.push(c.t[i]!);
       place.push(idx);
     }
-    return { t: Float64Array.from(t), place: Int32Array.from(place), state, runStart: c.rs };
+    const epC: number[] = [];
+    const epW: number[] = [];
+    for (const [code, w] of Object.entries(c.ec)) {
+      const city = cityIndex.get(code);
+      if (city === undefined) continue;
+      epC.push(city);
+      epW.push(w);
+    }
+    const anchor = c.ea === null ? -1 : (ctx.registries.cellIndex.get(c.ea) ?? -1);
+    return {
+      t: Float64Array.from(t),
+      place: Int32Array.from(place),
+      state,
+      runStart: c.rs,
+      epStart: anchor >= 0 && t.length === c.t.length ? c.es : -1,
+      epAnchor: anchor,
+      epCities: Int32Array.from(epC),
+      epCounts: Float64Array.from(epW),
+    };
   };
   const fromCarry = (c: Carry): StoredCarry => ({
     s: c.state === ABROAD ? '@' : ctx.registries.cityCodes[c.state]!,
     rs: c.runStart,
+    es: c.epStart,
+    ea: c.epAnchor >= 0 ? ctx.registries.cellIds[c.epAnchor]! : null,
+    ec: Object.fromEntries(Array.from(c.epCities, (city, i) => [ctx.registries.cityCodes[city]!, c.epCounts[i]!])),
     t: Array.from(c.t),
     pl: Array.from(c.place, (x) => (x < 0 ? `@${ctx.countries.codes[-x - 1]}` : ctx.registries.cellIds[x]!)),
   });

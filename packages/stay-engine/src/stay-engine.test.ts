@@ -111,12 +111,21 @@ describe('border ping-pong', () => {
     expect(run(recs).union).toEqual([0]);
   });
 
-  it('gives the neighbour a sustained presence there', () => {
-    // Home in A at the border, then 6 h in B at the border (mostly B cells), then home.
-    const recs: Rec[] = [...at(1, 0, 9, 0.25)];
-    for (let h = 9.25, k = 0; h < 15; h += 0.25, k++) recs.push([h, k % 4 === 0 ? 1 : 2]);
-    recs.push(...at(1, 15, 23.75, 0.25));
+  it('gives the neighbour city to a border resident who goes into it', () => {
+    // Home at the border in A (ping-pong with B's border cell), then 6 h inside B, then home.
+    const recs: Rec[] = [];
+    for (let h = 0, k = 0; h < 9; h += 0.25, k++) recs.push([h, k % 3 === 0 ? 2 : 1]);
+    recs.push(...at(3, 9.5, 15, 0.25));
+    for (let h = 15.5, k = 0; h < 24; h += 0.25, k++) recs.push([h, k % 3 === 0 ? 2 : 1]);
     expect(run(recs).union).toEqual([0, 1]);
+  });
+
+  it("keeps the resident's city on a day the neighbour's cell served them more", () => {
+    // Days 1-2: 60% own city; day 3: 55% the neighbour's cell. A phone that never moved stays home.
+    const recs: Rec[] = [];
+    for (let h = 0, k = 0; h < 72; h += 0.2, k++) recs.push([h, h < 48 ? (k % 5 < 3 ? 1 : 2) : k % 20 < 11 ? 2 : 1]);
+    const r = run(recs, 3);
+    expect(r.out.map((o) => o.cities)).toEqual([[0], [0], [0]]);
   });
 
   it('lists a commuter working across the border', () => {

@@ -10,6 +10,14 @@
 // city the cell is known to cross-cover; changing city costs a transition
 // penalty. Viterbi decoding keeps a stay unbroken through ping-pong and gives a
 // neighbour city only to a sustained presence there.
+//
+// Before decoding, records are grouped into stationary episodes (stay-point
+// detection, Li et al. 2008): a run of records whose cells all lie within a few
+// kilometres of the episode's first cell. A phone that does not move cannot have
+// changed city, so an episode that touches several cities is given the one with
+// most records over the whole episode, counted across days (the count is
+// carried), so a resident at a border keeps their city even on a day when the
+// neighbour's cell happened to serve them more.
 import { type CellModel, MAX_COVER } from './cell-model.ts';
 
 /** State of a roaming record: abroad (the country comes from the record itself). */
@@ -28,6 +36,8 @@ export interface EngineParams {
   edgeCapMs: number;
   /** Records of the open stay carried into the next day, at most. */
   carryMaxEvents: number;
+  /** Records whose cells all lie within this distance of the episode's first cell are one stationary episode. */
+  stationaryKm: number;
 }
 
 export const DEFAULT_PARAMS: EngineParams = {
@@ -36,6 +46,7 @@ export const DEFAULT_PARAMS: EngineParams = {
   switchLog: -6,
   edgeCapMs: 30 * 60_000,
   carryMaxEvents: 256,
+  stationaryKm: 5,
 };
 
 /** The stay open at the end of a day, carried into the next day's run. */
@@ -46,6 +57,13 @@ export interface Carry {
   state: number;
   /** Estimated start of the open stay (may lie days back). */
   runStart: number;
+  /** Index in `t` where the stationary episode open at the day's end resumes, or -1 (none open). */
+  epStart: number;
+  /** Cell the open episode is anchored at. */
+  epAnchor: number;
+  /** Records of the open episode dropped from `t` (older than the carried ones), counted by city. */
+  epCities: Int32Array;
+  epCounts: Float64Array;
 }
 
 export interface DayOutput {
@@ -57,6 +75,8 @@ export interface DayOutput {
 }
 
 const K = 1 + MAX_COVER;
+/** A record stands for at most this much time on its cell when an episode's cities are weighed. */
+const DWELL_CAP_MS = 2 * 3_600_000;
 
 export class StayEngine {
   private cap = 0;
@@ -67,6 +87,15 @@ export class StayEngine {
   private score = new Float64Array(0);
   private back = new Int8Array(0);
   private state = new Int32Array(0);
+  // The stationary episode being built: its cities and their record counts.
+  private readonly epC = new Int32Array(64);
+  private readonly epW = new Float64Array(64);
+  private epN = 0;
+  // The episode open at the end of the last decode (for the carry).
+  private openStart = -1;
+  private openAnchor = -1;
+  private openPriorC: Int32Array = new Int32Array(0);
+  private openPriorW: Float64Array = new Float64Array(0);
 
   constructor(
     private readonly model: CellModel,
@@ -149,33 +178,123 @@ export class StayEngine {
         if (!out.countries.includes(c)) out.countries.push(c);
       }
     }
+    this.buildCandidates(n);
+    this.stationaryEpisodes(n, carry, dayEnd);
     this.decode(n, carry ? carry.state : NONE);
     return this.collectStays(n, dayStart, dayEnd, carry, out);
   }
 
-  /** Viterbi over the candidate states of each record; result in this.state[0..n). */
-  private decode(n: number, priorState: number): void {
-    const { ep, cand, candN, score, back, state, model, params } = this;
+  /** Candidate states of each record: its cell's city, then the cities the cell cross-covers. */
+  private buildCandidates(n: number): void {
+    const { ep, cand, candN, model } = this;
     const { cellCity, coverCities } = model;
-    const sw = params.switchLog;
-    const cc = params.crossCoverLog;
     for (let i = 0; i < n; i++) {
       const p = ep[i]!;
       const base = i * K;
       if (p < 0) {
         cand[base] = ABROAD;
         candN[i] = 1;
-      } else {
-        cand[base] = cellCity[p]!;
-        let m = 1;
-        const cb = p * MAX_COVER;
-        for (let c = 0; c < MAX_COVER; c++) {
-          const city = coverCities[cb + c]!;
-          if (city < 0) break;
-          cand[base + m++] = city;
-        }
-        candN[i] = m;
+        continue;
       }
+      cand[base] = cellCity[p]!;
+      let m = 1;
+      const cb = p * MAX_COVER;
+      for (let c = 0; c < MAX_COVER; c++) {
+        const city = coverCities[cb + c]!;
+        if (city < 0) break;
+        cand[base + m++] = city;
+      }
+      candN[i] = m;
+    }
+  }
+
+  private epAdd(city: number, w: number): void {
+    for (let k = 0; k < this.epN; k++) {
+      if (this.epC[k] === city) {
+        this.epW[k]! += w;
+        return;
+      }
+    }
+    if (this.epN < this.epC.length) {
+      this.epC[this.epN] = city;
+      this.epW[this.epN++] = w;
+    }
+  }
+
+  /** Gives every record of a stationary episode [a, b) that touches several cities the episode's main city. */
+  private settleEpisode(a: number, b: number): void {
+    if (this.epN < 2) return;
+    let best = 0;
+    for (let k = 1; k < this.epN; k++) if (this.epW[k]! > this.epW[best]!) best = k;
+    const city = this.epC[best]!;
+    for (let i = a; i < b; i++) {
+      if (this.ep[i]! < 0) continue;
+      this.cand[i * K] = city;
+      this.candN[i] = 1;
+    }
+  }
+
+  /** Weight of record i in an episode: the time the phone stayed on its cell (until the next record), capped. */
+  private dwell(i: number, n: number, dayEnd: number): number {
+    const next = i + 1 < n ? this.et[i + 1]! : Math.max(dayEnd, this.et[i]!);
+    return Math.min(next - this.et[i]!, DWELL_CAP_MS) + 1;
+  }
+
+  private stationaryEpisodes(n: number, carry: Carry | null, dayEnd: number): void {
+    const { ep, model } = this;
+    const { cellX, cellY, cellCity } = model;
+    const r2 = this.params.stationaryKm * this.params.stationaryKm;
+    const resumeAt = carry && carry.epStart >= 0 ? carry.epStart : -1;
+    let a = 0;
+    let anchor = -1;
+    this.epN = 0;
+    let priorC: Int32Array = new Int32Array(0);
+    let priorW: Float64Array = new Float64Array(0);
+    const begin = (i: number, cell: number, pc: Int32Array, pw: Float64Array) => {
+      a = i;
+      anchor = cell;
+      this.epN = 0;
+      priorC = pc;
+      priorW = pw;
+      for (let k = 0; k < pc.length; k++) this.epAdd(pc[k]!, pw[k]!);
+    };
+    for (let i = 0; i < n; i++) {
+      const p = ep[i]!;
+      if (i === resumeAt && carry!.epAnchor >= 0) {
+        if (anchor >= 0) this.settleEpisode(a, i);
+        begin(i, carry!.epAnchor, carry!.epCities, carry!.epCounts);
+      }
+      if (p < 0) {
+        if (anchor >= 0) this.settleEpisode(a, i);
+        anchor = -1;
+        this.epN = 0;
+        continue;
+      }
+      if (anchor < 0) begin(i, p, new Int32Array(0), new Float64Array(0));
+      else {
+        const dx = cellX[p]! - cellX[anchor]!;
+        const dy = cellY[p]! - cellY[anchor]!;
+        if (dx * dx + dy * dy > r2) {
+          this.settleEpisode(a, i);
+          begin(i, p, new Int32Array(0), new Float64Array(0));
+        }
+      }
+      this.epAdd(cellCity[p]!, this.dwell(i, n, dayEnd));
+    }
+    if (anchor >= 0) this.settleEpisode(a, n);
+    this.openStart = anchor >= 0 ? a : -1;
+    this.openAnchor = anchor;
+    this.openPriorC = priorC;
+    this.openPriorW = priorW;
+  }
+
+  /** Viterbi over the candidate states of each record; result in this.state[0..n). */
+  private decode(n: number, priorState: number): void {
+    const { cand, candN, score, back, state, params } = this;
+    const sw = params.switchLog;
+    const cc = params.crossCoverLog;
+    for (let i = 0; i < n; i++) {
+      const base = i * K;
       const m = candN[i]!;
       for (let j = 0; j < m; j++) {
         const s = cand[base + j]!;
@@ -232,12 +351,30 @@ export class StayEngine {
       lastA = a;
       a = b + 1;
     }
-    const from = Math.max(lastA, n - params.carryMaxEvents);
+    // Carry the open stay's records and those of the open stationary episode, at most carryMaxEvents;
+    // the episode's records that do not fit are kept as counts by city.
+    const open = this.openStart;
+    const from = Math.max(open >= 0 ? Math.min(lastA, open) : lastA, n - params.carryMaxEvents);
+    let epStart = -1;
+    let epCities: Int32Array = new Int32Array(0);
+    let epCounts: Float64Array = new Float64Array(0);
+    if (open >= 0) {
+      this.epN = 0;
+      for (let k = 0; k < this.openPriorC.length; k++) this.epAdd(this.openPriorC[k]!, this.openPriorW[k]!);
+      for (let i = open; i < from; i++) this.epAdd(this.model.cellCity[ep[i]!]!, this.dwell(i, n, dayEnd));
+      epStart = Math.max(0, open - from);
+      epCities = this.epC.slice(0, this.epN);
+      epCounts = this.epW.slice(0, this.epN);
+    }
     return {
       t: et.slice(from, n),
       place: ep.slice(from, n),
       state: state[n - 1]!,
       runStart: lastStart,
+      epStart,
+      epAnchor: this.openAnchor,
+      epCities,
+      epCounts,
     };
   }
 }
