@@ -47,6 +47,30 @@ describe('determinism', () => {
     expect(c['/truth.jsonl']).not.toBe(a['/truth.jsonl']);
   });
 
+  it('writes Parquet through DuckDB with every line kept', async () => {
+    const res = await simulate({
+      out: join(root, 'pq'),
+      subscribers: 60,
+      days: 2,
+      endDate: '2022-09-07',
+      seed: 5,
+      format: 'parquet',
+    });
+    const files = readdirSync(join(res.inputDir, 'signaling'));
+    expect(files).toEqual(['2022-09-06.parquet', '2022-09-07.parquet']);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const rows = (
+      await conn.runAndReadAll(
+        `SELECT count(*)::INTEGER FROM read_parquet('${join(res.inputDir, 'signaling')}/*.parquet')`,
+      )
+    ).getRows();
+    conn.closeSync();
+    db.closeSync();
+    expect(rows[0]![0]).toBe(res.stats.lines);
+  });
+
   it('rejects bad options with a stable code', async () => {
     await expect(
       simulate({ out: join(root, 'x'), subscribers: 0, days: 7, endDate: '2022-09-07', seed: 1 }),
