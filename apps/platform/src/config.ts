@@ -49,6 +49,12 @@ export interface PlatformOptions {
   webDist?: string;
   /** Cache lifetime of porting-registry rows and risk areas read from SQL. */
   cacheTtlMs: number;
+  /**
+   * How long a node's answer for (number, window, day) is reused; 0 turns the
+   * cache off. A day's snapshot never changes once published, so this only
+   * delays nothing but a node's late first publication of the day.
+   */
+  answerCacheMs: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret' | 'adminToken'> = {
@@ -74,6 +80,7 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   breakerFailures: 5,
   breakerOpenMs: 10_000,
   cacheTtlMs: 30_000,
+  answerCacheMs: 30_000,
 };
 
 export interface PlatformConfig {
@@ -134,6 +141,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     updateTimeMs: env.PLATFORM_UPDATE_TIME ? parseUpdateTime(env.PLATFORM_UPDATE_TIME) : d.updateTimeMs,
     greenCountries: green.filter((c) => c !== ''),
     nodeTimeoutMs: int(env, 'PLATFORM_NODE_TIMEOUT_MS', d.nodeTimeoutMs, 50),
+    answerCacheMs: int(env, 'PLATFORM_ANSWER_CACHE_MS', d.answerCacheMs),
     smsPerIpPerMinute: int(env, 'PLATFORM_SMS_PER_IP_PER_MINUTE', d.smsPerIpPerMinute, 1),
     smsPerIpPerHour: int(env, 'PLATFORM_SMS_PER_IP_PER_HOUR', d.smsPerIpPerHour, 1),
     loginPerIpPerMinute: int(env, 'PLATFORM_LOGIN_PER_IP_PER_MINUTE', d.loginPerIpPerMinute, 1),

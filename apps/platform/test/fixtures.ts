@@ -115,6 +115,8 @@ export async function startTestPlatform(
       serviceSecret: SERVICE_SECRET,
       adminToken: ADMIN_TOKEN,
       cacheTtlMs: 0,
+      // Off by default so tests see each node call; the cache has its own test.
+      answerCacheMs: 0,
       ...over.options,
     },
   });

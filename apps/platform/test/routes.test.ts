@@ -374,6 +374,32 @@ describe('operator node failures', () => {
   });
 });
 
+describe('answer cache', () => {
+  it('reuses a node answer for the same day, even while the node is down, and switches at the update time', async () => {
+    const cached = await startTestPlatform({ sql: p.sql, options: { answerCacheMs: 30_000 } });
+    try {
+      const token = await login(cached, '13800000001');
+      cached.clock.set(at('2022-09-08', 7, 59));
+      const q = () =>
+        cached.app.inject({
+          url: '/api/v1/itinerary',
+          headers: { authorization: `Bearer ${token}`, 'x-client-time': String(cached.clock.now()) },
+        });
+      expect((await q()).json().date).toBe('2022-09-07');
+      cached.clock.set(at('2022-09-08', 8, 0));
+      expect((await q()).json().date).toBe('2022-09-08');
+      for (const n of cached.nodes) await n.app.close();
+      const again = await q();
+      expect(again.statusCode).toBe(200);
+      expect(again.json().date).toBe('2022-09-08');
+      cached.clock.advance(30_000);
+      expect((await q()).json().error.code).toBe('QUERY_FAILED');
+    } finally {
+      await cached.close();
+    }
+  });
+});
+
 describe('documents and pages', () => {
   it('serves OpenAPI at /docs describing the returning-device flow', async () => {
     const r = await p.app.inject({ url: '/docs/json' });

@@ -36,8 +36,8 @@ export class AuditLog {
     private readonly sql: Sql,
     private readonly clock: Clock,
     private readonly log: { error(obj: unknown, msg: string): void },
-    private readonly batchSize = 500,
-    private readonly flushMs = 200,
+    private readonly batchSize = 2000,
+    private readonly flushMs = 250,
   ) {}
 
   /** Buffers a read; it reaches the table within `flushMs`. */
@@ -114,19 +114,21 @@ export class AuditLog {
   }
 }
 
+// One statement per batch with array parameters: cheap to parse and bind,
+// whatever the batch size.
 async function insert(sql: Sql, rows: Pending[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    const params: unknown[] = [];
-    const values = chunk.map((r) => {
-      params.push(new Date(r.at).toISOString(), r.actorType, r.actor, r.action, r.msisdn ?? null, r.outcome);
-      params.push(JSON.stringify(r.detail ?? {}));
-      const b = params.length - 7;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}::jsonb)`;
-    });
-    await sql.query(
-      `INSERT INTO audit_log (at, actor_type, actor, action, msisdn, outcome, detail) VALUES ${values.join(', ')}`,
-      params,
-    );
-  }
+  if (rows.length === 0) return;
+  await sql.query(
+    `INSERT INTO audit_log (at, actor_type, actor, action, msisdn, outcome, detail)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`,
+    [
+      rows.map((r) => new Date(r.at).toISOString()),
+      rows.map((r) => r.actorType),
+      rows.map((r) => r.actor),
+      rows.map((r) => r.action),
+      rows.map((r) => r.msisdn ?? null),
+      rows.map((r) => r.outcome),
+      rows.map((r) => JSON.stringify(r.detail ?? {})),
+    ],
+  );
 }

@@ -77,6 +77,9 @@ export interface ItineraryServiceDeps {
 }
 
 export class ItineraryService {
+  /** Node answers by number|days|day: a published day's snapshot does not change. */
+  private readonly answers = new Map<string, { value: NodeItinerary | null; until: number }>();
+
   constructor(private readonly deps: ItineraryServiceDeps) {}
 
   /** The answer for `msisdn` (already validated), or an AppError. */
@@ -116,7 +119,7 @@ export class ItineraryService {
     const now = clock.now();
     const day = servingDay(now, options.updateTimeMs);
     const entry = await this.deps.registry.get(msisdn);
-    const found = await this.withDeadline(this.lookup(msisdn, entry, opts.days, day));
+    const found = await this.cachedLookup(msisdn, entry, opts.days, day, now);
     const recentlyPorted = isRecentPort(entry?.portedAt ?? found?.portedAt, day, options.portingNoteDays);
     if (!found) throw new AppError('NO_DATA', recentlyPorted ? { notes: [note('porting', lang)] } : {});
     const mvno = entry?.kind === 'mvno' || found.kind === 'mvno' || isMvnoSegment(msisdn);
@@ -152,6 +155,28 @@ export class ItineraryService {
       notes.unshift(answer.riskFootnote);
     }
     return answer;
+  }
+
+  private async cachedLookup(
+    msisdn: string,
+    entry: RegistryEntry | null,
+    days: WindowDays,
+    day: string,
+    now: number,
+  ): Promise<NodeItinerary | null> {
+    const ttl = this.deps.options.answerCacheMs;
+    const key = `${msisdn}|${days}|${day}`;
+    if (ttl > 0) {
+      const hit = this.answers.get(key);
+      if (hit && hit.until > now) return hit.value;
+    }
+    const found = await this.withDeadline(this.lookup(msisdn, entry, days, day));
+    // An answer from an older snapshot (the node has not published day D yet) is not kept.
+    if (ttl > 0 && (found === null || found.date === day)) {
+      if (this.answers.size >= 100_000) this.answers.clear();
+      this.answers.set(key, { value: found, until: now + ttl });
+    }
+    return found;
   }
 
   /** The node answer for the number (or its primary), null when no node knows it. */
