@@ -33,7 +33,7 @@ async function rawCsv(path: string, lines: number): Promise<number> {
   for (let i = 0; i < lines; i++) {
     chunk.push(`138${String(10_000_000 + (i % 89_999_999))},2022-09-01T08:30:00+08:00,46000-0A1B2C3,,tau`);
     if (chunk.length === 8192) {
-      if (!out.write(`${chunk.join('\n')}\n`)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(`${chunk.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk = [];
     }
   }

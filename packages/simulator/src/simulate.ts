@@ -5,7 +5,7 @@
 import { closeSync, createWriteStream, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { createGzip, type ZlibOptions } from 'node:zlib';
 import {
   AppError,
   addDays,
@@ -72,6 +72,9 @@ function validate(o: SimulateOptions): void {
   if (o.format && !['csv', 'csv.gz', 'parquet'].includes(o.format)) bad('format must be csv, csv.gz or parquet');
   if (!o.out) bad('out directory is required');
 }
+
+/** zlib streams take Transform options too (not in the typings): a large write buffer. */
+const GZIP_OPTIONS: ZlibOptions & { highWaterMark: number } = { level: 1, highWaterMark: 4 << 20 };
 
 /** Buffered synchronous text file (registries, truth): a few MB in flight at most. */
 class TextFile {
@@ -302,7 +305,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     );
     const sink = createWriteStream(csvPath, { highWaterMark: 4 << 20 });
     // Large buffers let zlib (on the thread pool) compress while the next lines are formatted.
-    const stream: Writable = format === 'csv.gz' ? createGzip({ level: 1, highWaterMark: 4 << 20 }) : sink;
+    const stream: Writable = format === 'csv.gz' ? createGzip(GZIP_OPTIONS) : sink;
     if (stream !== sink) stream.pipe(sink);
     await writeChunk(stream, 'msisdn,ts,cell_id,plmn,event\n');
     let dayLines = 0;
