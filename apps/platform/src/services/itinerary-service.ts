@@ -67,7 +67,7 @@ export interface ItineraryServiceDeps {
   clock: Clock;
   options: Pick<
     PlatformOptions,
-    'clockSkewMs' | 'updateTimeMs' | 'greenCountries' | 'portingNoteDays' | 'queryDeadlineMs'
+    'clockSkewMs' | 'updateTimeMs' | 'greenCountries' | 'portingNoteDays' | 'queryDeadlineMs' | 'answerCacheMs'
   >;
   registry: PortingRegistry;
   riskAreas: RiskAreas;
