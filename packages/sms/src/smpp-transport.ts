@@ -256,6 +256,8 @@ export class SmppTransport implements SmsTransport {
   private connect(): void {
     if (this.closing) return;
     const s = smpp.connect({ host: this.o.host, port: this.o.port });
+    // PDUs are small and request/response: Nagle plus delayed ACKs would add ~40 ms per exchange.
+    s.socket.setNoDelay(true);
     this.session = s;
     s.on('error', (e: Error) => this.log.warn({ err: e.message }, 'smpp connection error'));
     s.on('close', () => this.onClose(s));

@@ -153,6 +153,7 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private onSession(s: Session): void {
+    s.socket.setNoDelay(true);
     s.on('error', () => {});
     s.on('close', () => this.bound.delete(s));
     const bind = (pdu: PDU) => {
