@@ -57,6 +57,8 @@ describe('itinerary card page', () => {
     const card = page.locator('#card');
     await card.waitFor();
     await expect.poll(() => card.getAttribute('data-colour')).toBe('green');
+    // The new screen is announced: focus moves to its headline.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('card-headline');
     expect(await page.locator('#card-headline').textContent()).toBe('请收下绿色行程卡');
     expect(await page.locator('#card-phone').textContent()).toBe(
       `${NUMBERS.normal.slice(0, 3)}****${NUMBERS.normal.slice(-4)}的动态行程卡`,

@@ -173,7 +173,7 @@ export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): R
   const el = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'login-title' },
-    h('h2', { id: 'login-title', class: 'panel-title' }, t.title),
+    h('h2', { id: 'login-title', class: 'panel-title', tabindex: -1 }, t.title),
     h('p', { class: 'slogan' }, t.slogan),
     h('p', { class: 'intro' }, t.intro),
     form,

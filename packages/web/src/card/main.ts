@@ -78,7 +78,7 @@ function renderError(err: ApiError, l: Lang): HTMLElement {
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': 'error-title', id: 'query-error', 'data-code': err.code },
-    h('h2', { id: 'error-title', class: 'panel-title' }, t.dialogTitle),
+    h('h2', { id: 'error-title', class: 'panel-title', tabindex: -1 }, t.dialogTitle),
     h('p', { class: 'error-message' }, err.message),
     h('p', { class: 'error-next' }, next),
     h('p', {}, h('a', { href: helpLink(err.code) }, t.seeHelp)),
@@ -91,9 +91,17 @@ function renderError(err: ApiError, l: Lang): HTMLElement {
   );
 }
 
+/** The first screen after the page loaded keeps the browser's own focus. */
+let firstScreen = true;
+
 function show(next: View): void {
+  const changed = next.kind !== view.kind;
   view = next;
   render();
+  if (next.kind === 'loading') return;
+  // Tell keyboard and screen-reader users where they are after the page changed under them.
+  if (changed && !firstScreen) document.querySelector<HTMLElement>('#app h2')?.focus();
+  firstScreen = false;
 }
 
 /** Shows an error of the platform in the dialog with what to do next. */

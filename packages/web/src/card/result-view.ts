@@ -78,7 +78,7 @@ export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers)
       Number.isFinite(updated) ? formatBeijingDisplay(updated) : a.updatedAt,
     ),
     h('div', { class: 'badge' }, badge(colour)),
-    h('h2', { class: 'card-headline', id: 'card-headline' }, t.headline[colour]),
+    h('h2', { class: 'card-headline', id: 'card-headline', tabindex: -1 }, t.headline[colour]),
     h('p', { class: 'clock', role: 'timer' }, h('span', { class: 'clock-label' }, t.clockLabel), clockDate, clockTime),
     h(
       'div',
