@@ -37,6 +37,7 @@ const personBody = {
     itineraryCheckId: { type: 'string', maxLength: 64 },
   },
 } as const;
+const editBody = { ...personBody, required: personBody.required.filter((f) => f !== 'idNumber') };
 
 export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promise<void> {
   const sessionOf = (req: FastifyRequest) => d.auth.session(req.headers.authorization);
@@ -108,7 +109,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     return d.people.profile(session.phone);
   });
 
-  app.put('/api/hc/v1/me', { schema: { body: personBody } }, async (req) => {
+  app.put('/api/hc/v1/me', { schema: { body: editBody } }, async (req) => {
     const { token, session } = await sessionOf(req);
     const p = await d.people.edit(session.phone, req.body as PersonInput);
     await d.auth.updateSession(token, { phone: session.phone, personId: p.id, maskedName: maskName(p.name) });

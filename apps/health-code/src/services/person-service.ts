@@ -114,10 +114,14 @@ export class PersonService {
     return p;
   }
 
+  /** An edit may leave the ID number out (the form shows it masked): the stored one is kept. */
   async edit(phone: string, input: PersonInput): Promise<Person> {
     const now = this.clock.now();
-    const v = this.validate(input, now);
     const p = await this.mine(phone);
+    const v = this.validate(
+      { ...input, idNumber: input.idNumber === undefined || input.idNumber === '' ? p.idNumber : input.idNumber },
+      now,
+    );
     if (v.idNumber !== p.idNumber) {
       const other = await this.people.byIdNumber(v.idNumber);
       if (other && other.id !== p.id) throw new AppError('ALREADY_REGISTERED');

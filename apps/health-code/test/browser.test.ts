@@ -1,0 +1,309 @@
+// Every health-code flow in Debian's Chromium against a listening app with the
+// built pages: application with the itinerary module (clean and epidemic-area
+// itineraries), the refreshing personal code read by zbarimg, edits, venue
+// registration and posters, scan and punch with the itinerary module and its
+// fallback link, and the staff page verifying offline from a picture and the camera.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
+import { freePort, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHealthCode } from '../src/app.ts';
+import { generateKeyRecord, Keyring } from '../src/signing/keyring.ts';
+import { launch, phone, qrPng, qrY4m, shot, webDist, zbar } from './browser-kit.ts';
+import { type FakePartner, fakePartner } from './fake-partner.ts';
+import { ADMIN, idNumber, TestOutbox, testConfig } from './helpers.ts';
+
+let app: FastifyInstance;
+let sql: Sql;
+let kv: MemoryKeyValue;
+let base: string;
+let browser: Browser;
+let partner: FakePartner;
+const sms = new TestOutbox();
+const contexts: BrowserContext[] = [];
+const CARD_URL = 'http://127.0.0.1:9/itinerary-card/';
+
+beforeAll(async () => {
+  const dist = await webDist();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  sql = await openPgliteSql();
+  kv = new MemoryKeyValue();
+  partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
+  partner.answers.set('13800000011', { cities: [['360100', '江西省', '南昌市']], countries: [] });
+  partner.answers.set('13900000012', {
+    cities: [
+      ['360100', '江西省', '南昌市'],
+      ['420100', '湖北省', '武汉市'],
+    ],
+    countries: [],
+  });
+  // 13700000013 has no data: the itinerary cannot be had.
+  app = await buildHealthCode({
+    sql,
+    kv,
+    clock: systemClock,
+    sms,
+    partner,
+    config: testConfig({ publicUrl: base, itineraryCardUrl: CARD_URL, webDist: dist, codeTtlSeconds: 15 }),
+    timers: false,
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/admin/epidemic-areas',
+    headers: { authorization: `Bearer ${ADMIN}` },
+    payload: { scope: 'province', code: '420000', from: '2020-01-01' },
+  });
+  expect(r.statusCode).toBe(201);
+  browser = await launch();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await app?.close();
+  await kv?.close();
+  await sql?.close();
+});
+
+const phones = new Map<string, BrowserContext>();
+
+/** A phone per holder: the same browser context (and session) across tests. */
+async function newPhone(holder = ''): Promise<Page> {
+  let ctx = holder ? phones.get(holder) : undefined;
+  if (!ctx) {
+    ctx = await phone(browser, base);
+    contexts.push(ctx);
+    if (holder) phones.set(holder, ctx);
+  }
+  return ctx.newPage();
+}
+
+/** Logs in through the login box when the page shows it (a phone keeps its session). */
+async function logIn(page: Page, msisdn: string): Promise<void> {
+  const box = await page.waitForSelector('#login-phone, #person-form, #code-card, #venue-form, #checkin-success', {
+    timeout: 10_000,
+  });
+  if ((await box.getAttribute('id')) !== 'login-phone') return;
+  await page.fill('#login-phone', msisdn);
+  await page.click('#login-send');
+  await expect.poll(() => sms.list(msisdn).length).toBeGreaterThan(0);
+  await page.fill('#login-code', sms.lastCode(msisdn));
+  await page.click('#login-submit');
+}
+
+async function apply(page: Page, msisdn: string, name: string, id: string, authorise: boolean): Promise<void> {
+  await page.goto('/health/register.html');
+  await logIn(page, msisdn);
+  await page.waitForSelector('#person-form');
+  await page.fill('#f-name', name);
+  await page.fill('#f-id', id);
+  await page.fill('#f-address', '南昌市东湖区八一大道1号');
+  if (authorise) await page.check('#itinerary-authorise');
+}
+
+const tokens: Record<string, string> = {};
+
+describe('health code in the browser', () => {
+  it('首次申领: the itinerary touches Hubei, the answer locks to Yes and the code is red', async () => {
+    const page = await newPhone('13900000012');
+    await apply(page, '13900000012', '李四', idNumber('360102', '1985-05-05', '456'), true);
+    await expect.poll(() => page.textContent('#itinerary-verdict')).toContain('疫区旅居史：是');
+    expect(await page.textContent('#itinerary-cities')).toContain('湖北省武汉市');
+    expect(await page.isChecked('#sojourn-yes')).toBe(true);
+    expect(await page.isDisabled('#sojourn-no')).toBe(true);
+    await shot(page, 'register-locked');
+    await page.check('#symptoms-no');
+    await page.check('#contact-no');
+    await page.click('#form-submit');
+    await page.waitForSelector('#code-card');
+    expect(await page.textContent('#code-colour')).toBe('红码');
+    expect(await page.textContent('#code-reasons')).toContain('湖北省武汉市');
+    await shot(page, 'code-red');
+  });
+
+  it('首次申领 with a clean itinerary gives a green code that refreshes, and zbarimg reads it', async () => {
+    const page = await newPhone('13800000011');
+    await apply(page, '13800000011', '王小明', idNumber('360102', '1990-01-01', '123'), true);
+    await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
+    expect(await page.isChecked('#sojourn-no')).toBe(true);
+    await page.check('#symptoms-no');
+    await page.check('#contact-no');
+    await page.click('#form-submit');
+    await page.waitForSelector('#code-card');
+    expect(await page.textContent('#code-colour')).toBe('绿码');
+    expect(await page.textContent('#code-name')).toContain('**明');
+    expect(await page.textContent('#code-clock')).toMatch(/^\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$/);
+    const first = await page.getAttribute('#code-qr', 'data-token');
+    const file = await shot(page, 'code-green');
+    const read = zbar(file);
+    expect(read).toBe(first);
+    tokens.green = read;
+    // The code is re-signed on screen before it expires (TTL 15 s, refresh every 5 s).
+    await expect.poll(() => page.getAttribute('#code-qr', 'data-token'), { timeout: 15_000 }).not.toBe(first);
+    await page.locator('#code-qr').screenshot({ path: join(tmpdir(), 'hc-code-qr.png') });
+    tokens.greenPicture = join(tmpdir(), 'hc-code-qr.png');
+  });
+
+  it('修改信息: the edit form with the itinerary module; declaring symptoms turns the code yellow', async () => {
+    const page = await newPhone('13800000011');
+    await page.goto('/health/edit.html');
+    await logIn(page, '13800000011');
+    await page.waitForSelector('#person-form');
+    expect(await page.inputValue('#f-name')).toBe('王小明');
+    await page.check('#itinerary-authorise');
+    await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
+    await page.check('#symptoms-yes');
+    await shot(page, 'edit');
+    await page.click('#form-submit');
+    await page.waitForSelector('#code-card');
+    expect(await page.textContent('#code-colour')).toBe('黄码');
+    expect(await page.textContent('#code-reasons')).toContain('发热');
+  });
+
+  it('场所码: a unit registers, downloads PNG and PDF posters, and zbarimg reads the poster', async () => {
+    const page = await newPhone('13800000011');
+    await page.goto('/health/venue.html');
+    await logIn(page, '13800000011');
+    await page.waitForSelector('#venue-form');
+    await page.selectOption('#v-kind', 'checkpoint');
+    await page.fill('#v-name', '红谷滩区丰和卡口');
+    await page.fill('#v-address', '南昌市红谷滩区丰和中大道');
+    await page.click('#venue-submit');
+    const card = page.locator('article.hc-venue').first();
+    await card.waitFor();
+    await expect
+      .poll(() => card.locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0);
+    await shot(page, 'venue');
+    const [png] = await Promise.all([page.waitForEvent('download'), card.locator('[data-download=png]').click()]);
+    const pngPath = join(tmpdir(), `hc-${png.suggestedFilename()}`);
+    await png.saveAs(pngPath);
+    const url = zbar(pngPath);
+    expect(url).toMatch(new RegExp(`^${base}/health/checkin\\.html\\?c=CT1\\.`));
+    tokens.venueUrl = url;
+    const [pdf] = await Promise.all([page.waitForEvent('download'), card.locator('[data-download=pdf]').click()]);
+    const pdfPath = join(tmpdir(), 'hc-poster.pdf');
+    await pdf.saveAs(pdfPath);
+    expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('自助扫码打卡: scanning the code records a check-in and the success page shows the 14-day itinerary', async () => {
+    const page = await newPhone('13900000012');
+    await page.goto(tokens.venueUrl!);
+    await logIn(page, '13900000012');
+    await page.waitForSelector('#checkin-success');
+    expect(await page.textContent('#checkin-venue')).toBe('昌通核验码 · 红谷滩区丰和卡口');
+    await page.check('#itinerary-authorise');
+    await expect.poll(() => page.textContent('#itinerary-cities')).toContain('湖北省武汉市');
+    await shot(page, 'checkin-itinerary');
+    await app.healthCode.checkinWriter.drain();
+    const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins');
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('自助扫码打卡 without an itinerary links straight to the itinerary card page', async () => {
+    const page = await newPhone('13700000013');
+    await apply(page, '13700000013', '赵六', idNumber('110105', '1949-12-31', '002'), false);
+    await page.check('#sojourn-no');
+    await page.check('#symptoms-no');
+    await page.check('#contact-no');
+    await page.click('#form-submit');
+    await page.waitForSelector('#code-card');
+    await page.goto(tokens.venueUrl!);
+    await page.waitForSelector('#checkin-success');
+    // The module unticks itself when the query fails.
+    await page.click('#itinerary-authorise');
+    await page.waitForSelector('#itinerary-card-link');
+    expect(await page.textContent('#itinerary-error')).toContain('未查询到您的行程数据');
+    expect(await page.getAttribute('#itinerary-card-link', 'href')).toBe(CARD_URL);
+    await shot(page, 'checkin-fallback');
+  });
+
+  it('核验: staff verify an uploaded picture offline and reject forged, altered and expired codes', async () => {
+    const page = await newPhone();
+    await page.goto('/health/verify.html');
+    await expect.poll(() => page.textContent('#key-status')).toContain('可离线核验');
+    // Offline from here on: the key set is cached.
+    await page.context().setOffline(true);
+    // The picture of the live code taken in the second test.
+    await page.setInputFiles('#verify-upload', tokens.greenPicture!);
+    await page.waitForSelector('#verify-ok, #verify-reject');
+    // The picture was taken when the code was fresh; it may have expired since (TTL 15 s).
+    const fresh = await page.$('#verify-ok');
+    if (fresh) {
+      expect(await page.getAttribute('#verify-ok', 'data-colour')).toMatch(/green|yellow/);
+      expect(await page.textContent('#verify-name')).toBe('**明');
+    } else expect(await page.getAttribute('#verify-reject', 'data-reason')).toBe('expired');
+
+    const ring = app.healthCode.keyring();
+    const now = Date.now();
+    const good = ring.sign({ t: 'P', exp: Math.floor(now / 1000) + 120, colour: 'g', name: '**明', ref: 'Pabc' }, now);
+    const upload = async (text: string, name: string) => {
+      const f = join(tmpdir(), `hc-${name}.png`);
+      writeFileSync(f, await qrPng(text));
+      await page.evaluate(() => document.getElementById('verify-result')!.replaceChildren());
+      await page.setInputFiles('#verify-upload', f);
+      await page.waitForSelector('#verify-ok, #verify-reject');
+    };
+    await upload(good, 'good');
+    expect(await page.getAttribute('#verify-ok', 'data-colour')).toBe('green');
+    expect(await page.textContent('#verify-fresh')).toContain('签名有效');
+    await shot(page, 'verify-green');
+
+    const [p, body, sig] = good.split('.');
+    const arr = JSON.parse(Buffer.from(body!, 'base64url').toString());
+    arr[4] = 'r';
+    await upload(`${p}.${Buffer.from(JSON.stringify(arr)).toString('base64url')}.${sig}`, 'altered');
+    expect(await page.getAttribute('#verify-reject', 'data-reason')).toBe('signature');
+
+    const kid = ring.signingKey(now)!.kid;
+    const forger = new Keyring([{ ...generateKeyRecord(now - 60_000), kid }]);
+    await upload(
+      forger.sign({ t: 'P', exp: Math.floor(now / 1000) + 120, colour: 'g', name: '**明', ref: 'Pabc' }, now),
+      'forged',
+    );
+    expect(await page.getAttribute('#verify-reject', 'data-reason')).toBe('signature');
+    await shot(page, 'verify-forged');
+
+    await upload(
+      ring.sign({ t: 'P', exp: Math.floor(now / 1000) - 1, colour: 'g', name: '**明', ref: 'Pabc' }, now),
+      'expired',
+    );
+    expect(await page.getAttribute('#verify-reject', 'data-reason')).toBe('expired');
+    expect(await page.textContent('#verify-reject')).toContain('已过期');
+  });
+
+  it('核验 with the camera (Chromium fake capture device showing a code)', async () => {
+    const now = Date.now();
+    const token = app.healthCode
+      .keyring()
+      .sign({ t: 'P', exp: Math.floor(now / 1000) + 300, colour: 'y', name: '*三', ref: 'Pcam' }, now);
+    const video = join(tmpdir(), 'hc-camera.y4m');
+    qrY4m(token, video);
+    const cam = await launch([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
+    try {
+      const ctx = await phone(cam, base);
+      await ctx.grantPermissions(['camera'], { origin: base });
+      const page = await ctx.newPage();
+      await page.goto('/health/verify.html');
+      await expect.poll(() => page.textContent('#key-status')).toContain('可离线核验');
+      await page.click('#verify-camera');
+      await page.waitForSelector('#verify-ok', { timeout: 20_000 });
+      expect(await page.getAttribute('#verify-ok', 'data-colour')).toBe('yellow');
+      expect(await page.textContent('#verify-name')).toBe('*三');
+      await shot(page, 'verify-camera');
+    } finally {
+      await cam.close();
+    }
+  });
+});

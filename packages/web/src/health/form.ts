@@ -1,0 +1,165 @@
+// The application form (首次申领) and the edit form (修改信息): personal details,
+// the health declaration, and the embedded itinerary module that answers
+// "疫区旅居史" and locks it to Yes when the itinerary touches an epidemic area.
+import { h, replaceChildren } from '../shared/h.ts';
+import { getToken, type HcError, hcConfig, hcJson, type ItineraryCheck, type Profile } from './lib/hc-api.ts';
+import { idNumberLooksValid } from './lib/id-check.ts';
+import { itineraryModule } from './lib/itinerary-module.ts';
+import { loginBox } from './lib/login-box.ts';
+import { errorPanel, mount } from './lib/page.ts';
+
+const mode = document.body.dataset.mode === 'edit' ? 'edit' : 'register';
+
+function yesNo(
+  name: string,
+  label: string,
+  value: boolean,
+): { el: HTMLElement; get(): boolean | null; set(v: boolean, locked?: boolean): void } {
+  const yes = h('input', { type: 'radio', name, id: `${name}-yes`, value: 'yes' });
+  const no = h('input', { type: 'radio', name, id: `${name}-no`, value: 'no' });
+  const lock = h('span', { class: 'hc-lock', id: `${name}-lock` });
+  yes.checked = value;
+  no.checked = !value && mode === 'edit';
+  return {
+    el: h(
+      'fieldset',
+      { class: 'hc-yesno', id: `${name}-field` },
+      h('legend', {}, label),
+      h('label', { for: `${name}-yes` }, yes, '是'),
+      h('label', { for: `${name}-no` }, no, '否'),
+      lock,
+    ),
+    get: () => (yes.checked ? true : no.checked ? false : null),
+    set(v, locked = false) {
+      yes.checked = v;
+      no.checked = !v;
+      no.disabled = locked;
+      yes.disabled = locked;
+      lock.textContent = locked ? '已根据行程查询结果锁定为“是”' : '';
+    },
+  };
+}
+
+async function render(main: HTMLElement): Promise<void> {
+  const cfg = await hcConfig();
+  let me: Profile | null = null;
+  try {
+    me = await hcJson<Profile>('/api/hc/v1/me');
+  } catch (e) {
+    const err = e as HcError;
+    if (err.code === 'UNAUTHENTICATED') return showLogin(main);
+    if (err.code !== 'NOT_REGISTERED') return errorPanel(main, err.message);
+  }
+  if (mode === 'register' && me) {
+    location.replace('code.html');
+    return;
+  }
+  if (mode === 'edit' && !me) {
+    location.replace('register.html');
+    return;
+  }
+  let check: ItineraryCheck | null = null;
+  const name = h('input', {
+    id: 'f-name',
+    class: 'hc-input',
+    maxlength: 30,
+    autocomplete: 'name',
+    value: me?.name ?? '',
+  });
+  const idNo = h('input', {
+    id: 'f-id',
+    class: 'hc-input',
+    maxlength: 18,
+    autocomplete: 'off',
+    placeholder: me ? `${me.idNumber}（不修改请留空）` : '18位居民身份证号码',
+  });
+  const idHint = h('p', { class: 'hc-hint', id: 'f-id-hint' });
+  idNo.addEventListener('blur', () => {
+    replaceChildren(idHint, idNo.value && !idNumberLooksValid(idNo.value) ? '身份证号码校验位不正确，请核对' : '');
+  });
+  const address = h('textarea', { id: 'f-address', class: 'hc-input', rows: 2, maxlength: 200 }, me?.address ?? '');
+  const symptoms = yesNo('symptoms', '近14天是否有发热、干咳、乏力等症状', me?.symptoms ?? false);
+  const contact = yesNo('contact', '近14天是否接触过确诊或疑似病例', me?.closeContact ?? false);
+  const sojourn = yesNo('sojourn', '疫区旅居史：近14天是否在湖北等疫区或境外旅居', me?.epidemicSojourn ?? false);
+  const module = itineraryModule(mode, (c) => {
+    check = c;
+    if (c) sojourn.set(c.epidemicSojourn, c.epidemicSojourn);
+    else sojourn.set(sojourn.get() ?? false, false);
+  });
+  const msg = h('p', { class: 'hc-error', role: 'alert', id: 'form-error' });
+  const form = h(
+    'form',
+    {
+      id: 'person-form',
+      novalidate: true,
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        replaceChildren(msg);
+        const answers = [symptoms.get(), contact.get(), sojourn.get()];
+        if (answers.some((a) => a === null)) {
+          replaceChildren(msg, '请完成健康申报的全部选项');
+          return;
+        }
+        const body: Record<string, unknown> = {
+          name: name.value,
+          idNumber: idNo.value.trim(),
+          address: address.value,
+          symptoms: answers[0],
+          closeContact: answers[1],
+          epidemicSojourn: answers[2],
+        };
+        if (check) body.itineraryCheckId = check.checkId;
+        if (mode === 'edit' && !body.idNumber) delete body.idNumber;
+        try {
+          await hcJson(mode === 'edit' ? '/api/hc/v1/me' : '/api/hc/v1/registrations', {
+            method: mode === 'edit' ? 'PUT' : 'POST',
+            body,
+          });
+          location.href = 'code.html';
+        } catch (e) {
+          replaceChildren(msg, (e as HcError).message);
+        }
+      },
+    },
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', { class: 'panel-title' }, '个人信息'),
+      h('p', { class: 'hc-muted' }, `手机号码：${me?.phone ?? '已通过短信验证'}`),
+      h('label', { class: 'hc-label', for: 'f-name' }, '姓名'),
+      name,
+      h('label', { class: 'hc-label', for: 'f-id' }, '身份证号码'),
+      idNo,
+      idHint,
+      h('label', { class: 'hc-label', for: 'f-address' }, '现居住地址'),
+      address,
+    ),
+    module,
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', { class: 'panel-title' }, '健康申报'),
+      sojourn.el,
+      symptoms.el,
+      contact.el,
+    ),
+    msg,
+    h(
+      'button',
+      { type: 'submit', id: 'form-submit', class: 'btn btn-primary btn-block' },
+      mode === 'edit' ? '提交修改' : `提交申领${cfg.codeName}`,
+    ),
+  );
+  replaceChildren(main, form);
+}
+
+function showLogin(main: HTMLElement): void {
+  replaceChildren(
+    main,
+    loginBox('请先验证手机号码', () => void render(main)),
+  );
+}
+
+const main = mount(mode === 'edit' ? '修改信息' : '申领昌通码');
+if (getToken()) void render(main);
+else showLogin(main);

@@ -1,0 +1,114 @@
+// Calls the health-code system's JSON API with the holder's session token; every
+// failure becomes an HcError with the stable code and the user-facing message.
+const TOKEN_KEY = 'health-code.token';
+
+export class HcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'HcError';
+  }
+}
+
+export function getToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token: string | null): void {
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Private mode: the session lasts this page view.
+  }
+}
+
+export async function hcFetch(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': 'zh-CN' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new HcError('NETWORK_ERROR', '网络连接异常，请检查网络后重试。', 0);
+  }
+  if (res.ok) return res;
+  let body: { error?: { code?: string; message?: string } & Record<string, unknown> } = {};
+  try {
+    body = await res.json();
+  } catch {
+    // Not our error body: a generic message below.
+  }
+  const { code, message, ...details } = body.error ?? {};
+  if (code === 'UNAUTHENTICATED') setToken(null);
+  throw new HcError(code ?? 'INTERNAL', message ?? '系统繁忙，请稍后再试', res.status, details);
+}
+
+export async function hcJson<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return (await (await hcFetch(path, init)).json()) as T;
+}
+
+export interface HcConfig {
+  cityName: string;
+  codeName: string;
+  itineraryCardUrl: string;
+  codeTtlSeconds: number;
+  jwksUrl: string;
+  serverTime: number;
+}
+
+let configPromise: Promise<HcConfig> | undefined;
+export function hcConfig(): Promise<HcConfig> {
+  configPromise ??= hcJson<HcConfig>('/api/hc/v1/config');
+  return configPromise;
+}
+
+export interface Reason {
+  condition: string;
+  zh: string;
+  en: string;
+}
+
+export interface ItineraryCheck {
+  checkId: string;
+  phone: string;
+  windowDays: number;
+  windowStart: string;
+  windowEnd: string;
+  updatedAt: string;
+  cities: Array<{ code: string; province: string; city: string }>;
+  countries: Array<{ code: string; name: string }>;
+  epidemicSojourn: boolean;
+  hits: Array<{ areaName: string; place: string }>;
+}
+
+export interface Profile {
+  personId: string;
+  phone: string;
+  name: string;
+  maskedName: string;
+  idNumber: string;
+  address: string;
+  epidemicSojourn: boolean;
+  symptoms: boolean;
+  closeContact: boolean;
+  colour: 'green' | 'yellow' | 'red';
+  reasons: Reason[];
+}
+
+export const COLOUR_ZH = { green: '绿码', yellow: '黄码', red: '红码' } as const;

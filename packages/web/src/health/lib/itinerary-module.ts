@@ -1,0 +1,106 @@
+// The embedded itinerary module (两码合一): an authorisation box; once ticked, the
+// system queries the number's 14-day itinerary and shows it. When the itinerary
+// cannot be had, it links straight to the itinerary card page.
+import { h, replaceChildren } from '../../shared/h.ts';
+import { type HcError, hcConfig, hcJson, type ItineraryCheck } from './hc-api.ts';
+
+function places(c: ItineraryCheck): string {
+  const cities = c.cities.map((x) => (x.province === x.city ? x.city : `${x.province}${x.city}`));
+  return cities.length > 0 ? cities.join('、') : '无';
+}
+
+function day(iso: string): string {
+  return iso.slice(0, 10).replaceAll('-', '.');
+}
+
+export function itineraryModule(
+  purpose: 'register' | 'edit' | 'checkin',
+  onResult: (c: ItineraryCheck | null) => void,
+): HTMLElement {
+  const out = h('div', { class: 'hc-itin-result', id: 'itinerary-result', 'aria-live': 'polite' });
+  const box = h('input', { type: 'checkbox', id: 'itinerary-authorise' });
+  box.addEventListener('change', async () => {
+    if (!box.checked) {
+      replaceChildren(out);
+      onResult(null);
+      return;
+    }
+    box.disabled = true;
+    replaceChildren(out, h('p', { class: 'hc-muted' }, '正在查询14天内行程……'));
+    try {
+      const c = await hcJson<ItineraryCheck>('/api/hc/v1/itinerary-checks', {
+        method: 'POST',
+        body: { authorised: true, purpose },
+      });
+      replaceChildren(
+        out,
+        h(
+          'div',
+          { class: `hc-itin ${c.epidemicSojourn ? 'hc-itin-hit' : ''}` },
+          h('p', { class: 'hc-itin-phone' }, `${c.phone} 的14天行程`),
+          h(
+            'p',
+            {},
+            `统计时段：${day(c.windowStart)} 至 ${day(new Date(Date.parse(c.windowEnd) - 1).toISOString())}（北京时间）`,
+          ),
+          h('p', { id: 'itinerary-cities' }, h('strong', {}, '到达或途经（国内）：'), places(c)),
+          h(
+            'p',
+            { id: 'itinerary-countries' },
+            h('strong', {}, '境外（国家/地区）：'),
+            c.countries.length ? c.countries.map((x) => x.name).join('、') : '无',
+          ),
+          h('p', { class: 'hc-muted' }, `更新时间：${c.updatedAt.replace('T', ' ').slice(0, 19)}`),
+          h(
+            'p',
+            { id: 'itinerary-verdict', class: c.epidemicSojourn ? 'hc-verdict-yes' : 'hc-verdict-no' },
+            c.epidemicSojourn
+              ? `疫区旅居史：是（${[...new Set(c.hits.map((x) => x.place))].join('、')}）`
+              : '疫区旅居史：否',
+          ),
+        ),
+      );
+      onResult(c);
+    } catch (e) {
+      const err = e as HcError;
+      box.checked = false;
+      box.disabled = false;
+      const url =
+        (err.details.itineraryCardUrl as string | undefined) ?? (await hcConfig().catch(() => null))?.itineraryCardUrl;
+      replaceChildren(
+        out,
+        h(
+          'div',
+          { class: 'hc-itin hc-itin-error' },
+          h('p', { id: 'itinerary-error' }, err.message),
+          url && err.code !== 'UNAUTHENTICATED'
+            ? h(
+                'a',
+                { id: 'itinerary-card-link', class: 'btn btn-block', href: url },
+                '前往通信大数据行程卡查询（输入手机号码和验证码）',
+              )
+            : null,
+        ),
+      );
+      onResult(null);
+      return;
+    }
+    box.disabled = false;
+  });
+  return h(
+    'section',
+    { class: 'panel hc-itin-module', id: 'itinerary-module' },
+    h('h2', { class: 'panel-title' }, '行程查询（通信大数据行程卡）'),
+    h(
+      'label',
+      { class: 'hc-check', for: 'itinerary-authorise' },
+      box,
+      h(
+        'span',
+        {},
+        '本人授权查询本手机号码14天内的行程信息（由中国电信、中国移动、中国联通提供），查询结果用于判断疫区旅居史。',
+      ),
+    ),
+    out,
+  );
+}

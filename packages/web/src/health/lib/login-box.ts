@@ -1,0 +1,92 @@
+// Login with the mobile number and an SMS verification code; calls `done` once a
+// session token is stored.
+import { h, replaceChildren } from '../../shared/h.ts';
+import { type HcError, hcJson, setToken } from './hc-api.ts';
+
+export function loginBox(title: string, done: (r: { registered: boolean; phone: string }) => void): HTMLElement {
+  const phone = h('input', {
+    id: 'login-phone',
+    type: 'tel',
+    inputmode: 'numeric',
+    maxlength: 20,
+    autocomplete: 'tel',
+    placeholder: '请输入手机号码',
+    class: 'hc-input',
+  });
+  const code = h('input', {
+    id: 'login-code',
+    type: 'text',
+    inputmode: 'numeric',
+    maxlength: 6,
+    autocomplete: 'one-time-code',
+    placeholder: '请输入验证码',
+    class: 'hc-input',
+  });
+  const msg = h('p', { class: 'hc-error', role: 'alert', id: 'login-error' });
+  let wait = 0;
+  const send: HTMLButtonElement = h(
+    'button',
+    {
+      type: 'button',
+      id: 'login-send',
+      class: 'btn hc-send',
+      onclick: async () => {
+        replaceChildren(msg);
+        try {
+          const r = await hcJson<{ resendAfterSeconds: number }>('/api/hc/v1/sms-code', {
+            method: 'POST',
+            body: { phone: phone.value },
+          });
+          wait = r.resendAfterSeconds;
+          const tick = () => {
+            send.disabled = wait > 0;
+            send.textContent = wait > 0 ? `${wait}秒后重发` : '获取验证码';
+            if (wait-- > 0) setTimeout(tick, 1000);
+          };
+          tick();
+          code.focus();
+        } catch (e) {
+          replaceChildren(msg, (e as HcError).message);
+        }
+      },
+    },
+    '获取验证码',
+  );
+  const submit = h(
+    'button',
+    {
+      type: 'submit',
+      id: 'login-submit',
+      class: 'btn btn-primary btn-block',
+    },
+    '登录',
+  );
+  const form = h(
+    'form',
+    {
+      class: 'panel hc-login',
+      onsubmit: async (ev: Event) => {
+        ev.preventDefault();
+        replaceChildren(msg);
+        try {
+          const r = await hcJson<{ token: string; registered: boolean; phone: string }>('/api/hc/v1/login', {
+            method: 'POST',
+            body: { phone: phone.value, code: code.value.trim() },
+          });
+          setToken(r.token);
+          done(r);
+        } catch (e) {
+          replaceChildren(msg, (e as HcError).message);
+        }
+      },
+    },
+    h('h2', { class: 'panel-title' }, title),
+    h('label', { class: 'hc-label', for: 'login-phone' }, '手机号码'),
+    phone,
+    h('label', { class: 'hc-label', for: 'login-code' }, '短信验证码'),
+    h('div', { class: 'hc-row' }, code, send),
+    msg,
+    submit,
+  );
+  return form;
+}

@@ -1,0 +1,30 @@
+// Page chrome shared by the health-code pages: title bar, main area, footer.
+import '../../shared/base.css';
+import '../health.css';
+import { h, replaceChildren } from '../../shared/h.ts';
+
+export function mount(title: string): HTMLElement {
+  document.title = title;
+  const main = document.getElementById('app') as HTMLElement;
+  const t = document.getElementById('page-title');
+  if (t) t.textContent = title;
+  return main;
+}
+
+export function errorPanel(main: HTMLElement, message: string, extra?: Node): void {
+  replaceChildren(
+    main,
+    h('section', { class: 'panel' }, h('p', { class: 'hc-error', role: 'alert' }, message), extra ?? null),
+  );
+}
+
+export function nav(): HTMLElement {
+  return h(
+    'nav',
+    { class: 'hc-nav' },
+    h('a', { href: 'code.html' }, '我的码'),
+    h('a', { href: 'edit.html' }, '修改信息'),
+    h('a', { href: 'venue.html' }, '场所码'),
+    h('a', { href: 'verify.html' }, '核验'),
+  );
+}

@@ -1,0 +1,183 @@
+// Staff verification (核验): scan a person's code with the camera or from an
+// uploaded picture; the signature is checked here, offline, against the city's
+// published keys. Staff see only the colour, the masked name and freshness.
+import jsQR from 'jsqr';
+import { beijingParts } from '../shared/beijing-clock.ts';
+import { h, replaceChildren } from '../shared/h.ts';
+import { cachedKeys, type KeySet, loadKeys, type Verified, verifyCode } from './lib/code-verifier.ts';
+import { COLOUR_ZH, hcConfig } from './lib/hc-api.ts';
+import { mount } from './lib/page.ts';
+
+const REJECT: Record<string, string> = {
+  malformed: '不是有效的昌通码',
+  unknown_key: '核验失败：签发密钥未知，可能是伪造的码',
+  signature: '核验失败：签名不符，是伪造或被篡改的码',
+  expired: '核验失败：二维码已过期（可能是截图），请对方出示实时刷新的昌通码',
+  not_yet_valid: '核验失败：签发时间晚于当前时间，请核对本机时间',
+  unsupported: '本浏览器不支持Ed25519签名校验，请升级浏览器',
+};
+const VENUE_ZH: Record<string, string> = {
+  unit: '单位码',
+  community: '小区码',
+  vehicle: '车辆码',
+  checkpoint: '昌通核验码',
+};
+
+const main = mount('昌通码核验');
+const result = h(
+  'section',
+  { class: 'panel hc-result', id: 'verify-result', 'aria-live': 'assertive' },
+  h('p', { class: 'hc-muted' }, '请扫描或上传对方的昌通码'),
+);
+const keyStatus = h('p', { class: 'hc-muted', id: 'key-status' });
+let keys: KeySet | null = cachedKeys();
+let jwksUrl = '/.well-known/health-code-keys.json';
+
+function hhmmss(sec: number): string {
+  return beijingParts(sec * 1000).time;
+}
+
+function show(v: Verified): void {
+  if (!v.ok) {
+    replaceChildren(
+      result,
+      h(
+        'div',
+        { class: 'hc-reject', id: 'verify-reject', 'data-reason': v.reason },
+        h('p', { class: 'hc-reject-title' }, '✗ 无效'),
+        h('p', {}, REJECT[v.reason]),
+      ),
+    );
+    return;
+  }
+  if (v.type === 'venue') {
+    replaceChildren(
+      result,
+      h(
+        'div',
+        { class: 'hc-venue-ok', id: 'verify-venue' },
+        h('p', {}, `场所码（${VENUE_ZH[v.kind] ?? v.kind}）`),
+        h('p', { class: 'hc-big' }, v.name),
+        h('p', { class: 'hc-muted' }, `编号 ${v.id}，签名有效`),
+      ),
+    );
+    return;
+  }
+  const age = Math.max(0, Math.round(Date.now() / 1000 - v.iat));
+  replaceChildren(
+    result,
+    h(
+      'div',
+      { class: `hc-verdict hc-${v.colour}`, id: 'verify-ok', 'data-colour': v.colour },
+      h('p', { class: 'hc-big', id: 'verify-colour' }, COLOUR_ZH[v.colour]),
+      h('p', { class: 'hc-big', id: 'verify-name' }, v.maskedName),
+      h('p', { id: 'verify-fresh' }, `签名有效 · 实时码：${hhmmss(v.iat)} 签发（${age}秒前），${hhmmss(v.exp)} 前有效`),
+    ),
+  );
+}
+
+async function check(text: string): Promise<void> {
+  keys = (await loadKeys(jwksUrl)) ?? keys;
+  if (!keys) {
+    replaceChildren(result, h('p', { class: 'hc-error' }, '尚未下载本市公钥，请联网后重试'));
+    return;
+  }
+  let v = await verifyCode(text, keys, Date.now());
+  if (!v.ok && v.reason === 'unknown_key') {
+    // A key published after our download: refresh once (when online).
+    const fresh = await loadKeys(jwksUrl, true);
+    if (fresh) {
+      keys = fresh;
+      v = await verifyCode(text, keys, Date.now());
+    }
+  }
+  show(v);
+}
+
+function decodeFrom(source: CanvasImageSource, w: number, hgt: number): string | null {
+  const scale = Math.min(1, 1200 / Math.max(w, hgt));
+  const cw = Math.round(w * scale);
+  const ch = Math.round(hgt * scale);
+  const canvas = document.createElement('canvas');
+  canvas.width = cw;
+  canvas.height = ch;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(source, 0, 0, cw, ch);
+  const img = ctx.getImageData(0, 0, cw, ch);
+  return jsQR(img.data, cw, ch, { inversionAttempts: 'attemptBoth' })?.data ?? null;
+}
+
+const upload = h('input', { type: 'file', accept: 'image/*', id: 'verify-upload', class: 'hc-file' });
+upload.addEventListener('change', async () => {
+  const f = upload.files?.[0];
+  if (!f) return;
+  const bmp = await createImageBitmap(f);
+  const text = decodeFrom(bmp, bmp.width, bmp.height);
+  upload.value = '';
+  if (!text)
+    replaceChildren(result, h('p', { class: 'hc-error', id: 'verify-noqr' }, '图片中未识别到二维码，请重新拍摄'));
+  else await check(text);
+});
+
+const video = h('video', { id: 'verify-video', class: 'hc-video', playsinline: true, muted: true });
+let stream: MediaStream | null = null;
+async function startCamera(): Promise<void> {
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+  } catch {
+    replaceChildren(result, h('p', { class: 'hc-error' }, '无法打开摄像头，请允许使用摄像头或上传图片核验'));
+    return;
+  }
+  video.srcObject = stream;
+  await video.play();
+  const loop = async () => {
+    if (!stream) return;
+    if (video.readyState >= 2 && video.videoWidth > 0) {
+      const text = decodeFrom(video, video.videoWidth, video.videoHeight);
+      if (text) {
+        stopCamera();
+        await check(text);
+        return;
+      }
+    }
+    requestAnimationFrame(() => void loop());
+  };
+  void loop();
+}
+function stopCamera(): void {
+  for (const t of stream?.getTracks() ?? []) t.stop();
+  stream = null;
+  video.srcObject = null;
+}
+
+replaceChildren(
+  main,
+  h(
+    'section',
+    { class: 'panel' },
+    h('h2', { class: 'panel-title' }, '扫描对方的昌通码'),
+    video,
+    h(
+      'div',
+      { class: 'hc-row' },
+      h(
+        'button',
+        { type: 'button', class: 'btn btn-primary', id: 'verify-camera', onclick: () => void startCamera() },
+        '扫一扫（摄像头）',
+      ),
+      h('label', { class: 'btn', for: 'verify-upload' }, '上传图片'),
+      upload,
+    ),
+    keyStatus,
+  ),
+  result,
+);
+
+void (async () => {
+  const cfg = await hcConfig().catch(() => null);
+  if (cfg) jwksUrl = cfg.jwksUrl;
+  keys = (await loadKeys(jwksUrl)) ?? keys;
+  keyStatus.textContent = keys
+    ? `已下载本市公钥 ${keys.keys.length} 个（${beijingParts(keys.fetchedAt).time}），可离线核验`
+    : '未能下载本市公钥，请联网后重试';
+})();
