@@ -17,7 +17,10 @@ export interface BucketRecord {
 }
 
 export class HourBuckets {
-  private readonly bufs = new Map<number, { buf: Buffer; len: number; fd: number }>();
+  private readonly bufs = new Map<
+    number,
+    { buf: Buffer; u32: Uint32Array; i32: Int32Array; u16: Uint16Array; len: number; fd: number }
+  >();
 
   constructor(
     private readonly dir: string,
@@ -32,16 +35,25 @@ export class HourBuckets {
     const b = Math.floor(rel / 3600);
     let e = this.bufs.get(b);
     if (!e) {
-      e = { buf: Buffer.alloc(BUFFER_RECORDS * RECORD_BYTES), len: 0, fd: openSync(join(this.dir, `${b}.bin`), 'a') };
+      const buf = Buffer.alloc(BUFFER_RECORDS * RECORD_BYTES); // own ArrayBuffer: aligned typed views
+      e = {
+        buf,
+        u32: new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4),
+        i32: new Int32Array(buf.buffer, buf.byteOffset, buf.length / 4),
+        u16: new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2),
+        len: 0,
+        fd: openSync(join(this.dir, `${b}.bin`), 'a'),
+      };
       this.bufs.set(b, e);
     }
     const o = e.len;
-    e.buf.writeUInt32LE(sub, o);
-    e.buf.writeUInt32LE(ts, o + 4);
-    e.buf.writeInt32LE(loc, o + 8);
+    const w = o >> 2;
+    e.u32[w] = sub;
+    e.u32[w + 1] = ts;
+    e.i32[w + 2] = loc;
     e.buf[o + 12] = ev;
     e.buf[o + 13] = flags;
-    e.buf.writeUInt16LE(rel - b * 3600, o + 14);
+    e.u16[(o >> 1) + 7] = rel - b * 3600;
     e.len += RECORD_BYTES;
     if (e.len === e.buf.length) {
       writeSync(e.fd, e.buf, 0, e.len);

@@ -2,29 +2,19 @@
 // in the DATA.md format, DIR/truth.jsonl (ground truth) and DIR/world.json
 // (parameters and counts). Subscribers are generated one by one and their
 // records spilled to hourly buckets, so memory stays bounded at any scale.
-import { closeSync, createWriteStream, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
-import { createGzip, type ZlibOptions } from 'node:zlib';
-import {
-  AppError,
-  addDays,
-  beijingDate,
-  beijingDayStart,
-  DAY_MS,
-  formatBeijing,
-  isIsoDate,
-  OPERATORS,
-} from '@itinerary-card/domain';
-import { buildCells, cellId, loadCities } from './geography.ts';
-import { HourBuckets, RECORD_BYTES } from './hour-buckets.ts';
+import { AppError, addDays, beijingDate, beijingDayStart, DAY_MS, isIsoDate, OPERATORS } from '@itinerary-card/domain';
+import { ByteTables, type SignalingFormat, writeDayFile } from './day-file-writer.ts';
+import { buildCells, loadCities } from './geography.ts';
+import { HourBuckets } from './hour-buckets.ts';
 import { clipPlan, makePlan, type PlanContext } from './planner.ts';
 import { PERSONAS, Population } from './population.ts';
 import { hashSeed, Rng, STREAM } from './rng.ts';
 import { EVENTS, generateRecords, RecordBuffer } from './signaling.ts';
 import { buildTruth, FLAG_EPOCH_MS, FLAG_UNKNOWN_CELL, MALFORMED_SHIFT, type TruthLine } from './truth.ts';
 
-export type SignalingFormat = 'csv' | 'csv.gz' | 'parquet';
+export type { SignalingFormat };
 
 export interface SimulateOptions {
   out: string;
@@ -73,9 +63,6 @@ function validate(o: SimulateOptions): void {
   if (!o.out) bad('out directory is required');
 }
 
-/** zlib streams take Transform options too (not in the typings): a large write buffer. */
-const GZIP_OPTIONS: ZlibOptions & { highWaterMark: number } = { level: 1, highWaterMark: 4 << 20 };
-
 /** Buffered synchronous text file (registries, truth): a few MB in flight at most. */
 class TextFile {
   private fd: number;
@@ -98,18 +85,6 @@ class TextFile {
     this.flush();
     closeSync(this.fd);
   }
-}
-
-async function writeChunk(stream: Writable, s: string): Promise<void> {
-  if (!stream.write(s)) await new Promise<void>((resolve) => stream.once('drain', resolve));
-}
-
-async function endStream(stream: Writable, sink: Writable): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    sink.once('finish', resolve);
-    sink.once('error', reject);
-    stream.end();
-  });
 }
 
 export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
@@ -180,6 +155,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const truthFile = join(opts.out, 'truth.jsonl');
   const truthOut = new TextFile(truthFile);
   const msisdns: string[] = new Array(opts.subscribers);
+  const msisdnBytes = Buffer.alloc(opts.subscribers * 11);
   const recs = new RecordBuffer();
   const counts: Record<string, number> = {};
   const inc = (k: string, n = 1) => {
@@ -192,6 +168,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   for (let i = 0; i < opts.subscribers; i++) {
     const p = population.profile(i);
     msisdns[i] = p.msisdn;
+    msisdnBytes.write(p.msisdn, i * 11, 'latin1');
     const primaryMsisdn = p.primaryIndex !== null ? msisdns[p.primaryIndex] : undefined;
     subsFile.write(
       `${p.msisdn},${p.operator},${beijingDate(p.activatedAtMs)},${p.portedAtMs !== null ? beijingDate(p.portedAtMs) : ''},${p.registryKind},${primaryMsisdn ?? ''}\n`,
@@ -282,88 +259,23 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const generatedAt = performance.now();
   // Second pass: day files in arrival order.
   const epochDay = opts.days >= 3 ? 2 : -1; // one whole file carries epoch-ms timestamps
-  const mmss: string[] = [];
-  for (let s = 0; s < 3600; s++)
-    mmss.push(`${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}+08:00`);
-  let prefixHour = -1;
-  let prefix = '';
-  const isoTs = (sec: number) => {
-    const h = Math.floor(sec / 3600);
-    if (h !== prefixHour) {
-      prefixHour = h;
-      prefix = formatBeijing(h * 3_600_000).slice(0, 14);
-    }
-    return prefix + mmss[sec - h * 3600]!;
-  };
+  const tables = new ByteTables(cells);
   const files: Array<{ name: string; lines: number; bytes: number }> = [];
   let lines = 0;
   for (let d = 0; d < opts.days; d++) {
     const date = addDays(startDate, d);
-    const csvPath = join(
-      sigDir,
-      format === 'csv.gz' ? `${date}.csv.gz` : format === 'csv' ? `${date}.csv` : `.${date}.csv`,
-    );
-    const sink = createWriteStream(csvPath, { highWaterMark: 4 << 20 });
-    // Large buffers let zlib (on the thread pool) compress while the next lines are formatted.
-    const stream: Writable = format === 'csv.gz' ? createGzip(GZIP_OPTIONS) : sink;
-    if (stream !== sink) stream.pipe(sink);
-    await writeChunk(stream, 'msisdn,ts,cell_id,plmn,event\n');
-    let dayLines = 0;
-    for (let h = 0; h < 24; h++) {
-      const { data, order } = buckets.take(d * 24 + h);
-      let chunk: string[] = [];
-      for (let k = 0; k < order.length; k++) {
-        const o = order[k]! * RECORD_BYTES;
-        const sub = data.readUInt32LE(o);
-        const ts = data.readUInt32LE(o + 4);
-        const loc = data.readInt32LE(o + 8);
-        const ev = EVENTS[data[o + 12]!]!;
-        const flags = data[o + 13]!;
-        const msisdn = msisdns[sub]!;
-        const tsText = d === epochDay || flags & FLAG_EPOCH_MS ? String(ts * 1000) : isoTs(ts);
-        const where =
-          flags & FLAG_UNKNOWN_CELL
-            ? `${cellId(OPERATORS[(flags >> 5) & 3]!, loc)},`
-            : loc >= 0
-              ? `${cells.id[loc]},`
-              : `,${plmnList[-loc - 1]}`;
-        let line: string;
-        switch ((flags >> MALFORMED_SHIFT) & 7) {
-          case 1:
-            line = `${msisdn.slice(1)},${tsText},${where},${ev}`;
-            break;
-          case 2:
-            line = `${msisdn},${formatBeijing(ts * 1000)
-              .slice(0, 16)
-              .replace('T', ' ')},${where},${ev}`;
-            break;
-          case 3:
-            line = `${msisdn},${tsText}`;
-            break;
-          case 4:
-            line = `#@!~ corrupted block 0x${((ts ^ sub) >>> 0).toString(16)} ~!@#`;
-            break;
-          default:
-            line = `${msisdn},${tsText},${where},${ev}`;
-        }
-        chunk.push(line);
-        if (chunk.length === 8192) {
-          await writeChunk(stream, `${chunk.join('\n')}\n`);
-          chunk = [];
-        }
-      }
-      if (chunk.length) await writeChunk(stream, `${chunk.join('\n')}\n`);
-      dayLines += order.length;
-    }
-    await endStream(stream, sink);
-    let finalPath = csvPath;
-    if (format === 'parquet') {
-      finalPath = join(sigDir, `${date}.parquet`);
-      await csvToParquet(csvPath, finalPath);
-      rmSync(csvPath);
-    }
-    files.push({ name: finalPath.slice(inputDir.length + 1), lines: dayLines, bytes: statSync(finalPath).size });
-    lines += dayLines;
+    const name = `${date}.${format === 'parquet' ? 'parquet' : format}`;
+    const res = await writeDayFile({
+      path: join(sigDir, name),
+      format,
+      buckets,
+      firstBucket: d * 24,
+      epochMsFile: d === epochDay,
+      ctx: { cells, plmns: plmnList, msisdnBytes, msisdns },
+      tables,
+    });
+    files.push({ name: `signaling/${name}`, ...res });
+    lines += res.lines;
   }
   buckets.close();
 
@@ -413,21 +325,4 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
       elapsedMs: Math.round(t1 - t0),
     },
   };
-}
-
-async function csvToParquet(csv: string, parquet: string): Promise<void> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const db = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await db.connect();
-  try {
-    const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
-    await conn.run(
-      `COPY (SELECT * FROM read_csv(${q(csv)}, header = true, auto_detect = false, delim = ',', quote = '', escape = '',
-         null_padding = true, columns = {'msisdn': 'VARCHAR', 'ts': 'VARCHAR', 'cell_id': 'VARCHAR', 'plmn': 'VARCHAR', 'event': 'VARCHAR'}))
-       TO ${q(parquet)} (FORMAT parquet)`,
-    );
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
 }
