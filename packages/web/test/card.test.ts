@@ -259,14 +259,7 @@ describe('itinerary card page', () => {
     await page.locator('#phone').fill('+852 91234567');
     await page.locator('#phone').press('Enter');
     expect(await page.locator('#phone-error').textContent()).toBe('暂不支持海外运营商手机号查询');
-    await page.locator('#phone').fill('13800000001');
-    await page.route('**/api/v1/sms-code', (route) =>
-      route.fulfill({
-        status: 503,
-        contentType: 'application/json',
-        body: JSON.stringify({ error: { code: 'SMS_SEND_FAILED', message: '发送短信失败' } }),
-      }),
-    );
+    await page.locator('#phone').fill(NUMBERS.smsFails);
     await page.locator('#get-code').focus();
     await page.keyboard.press('Enter');
     await page.locator('dialog[open]').waitFor();

@@ -13,6 +13,8 @@ export const NUMBERS = {
   skewedClock: '13500000007',
   /** Only asks for codes (TOO_MANY_REQUESTS on a second request within 60 s). */
   resend: '13300000008',
+  /** The SMS gateway fails for this one (SMS_SEND_FAILED). */
+  smsFails: '13200000009',
   /** On the Unicom node, which the outage scenario takes down. */
   outage: '18600000006',
 } as const;
@@ -48,6 +50,7 @@ export async function startHarness(): Promise<CardHarness> {
       { msisdn: NUMBERS.outage, operator: 'cucc', cities: [home] },
     ],
     [risky],
+    [NUMBERS.smsFails],
   );
   return {
     url: h.url,

@@ -42,7 +42,12 @@ async function listen(app: FastifyInstance, port = 0): Promise<number> {
   return (app.server.address() as AddressInfo).port;
 }
 
-export async function startPlatformHarness(lines: ScenarioLine[], riskCities: string[] = []): Promise<PlatformHarness> {
+export async function startPlatformHarness(
+  lines: ScenarioLine[],
+  riskCities: string[] = [],
+  /** Numbers whose SMS the gateway fails to send (SMS_SEND_FAILED). */
+  smsFailsFor: string[] = [],
+): Promise<PlatformHarness> {
   const now = Date.now();
   const date = servingDay(now, UPDATE_TIME_MS);
   const publishedAt = Math.min(now, beijingDayStart(date) + UPDATE_TIME_MS + 47 * 60_000 + 5_000);
@@ -82,7 +87,10 @@ export async function startPlatformHarness(lines: ScenarioLine[], riskCities: st
   const platform = await buildPlatform({
     sql,
     kv,
-    sms: outbox,
+    sms: {
+      send: (m) =>
+        smsFailsFor.includes(m.to) ? Promise.reject(new Error('SMS gateway refused the message')) : outbox.send(m),
+    },
     outbox,
     nodes: Object.fromEntries(
       [...nodes].map(([op, n]) => [op, { url: `http://127.0.0.1:${n.port}`, nodeId: `${op}-web-test` }]),
