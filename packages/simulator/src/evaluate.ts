@@ -2,7 +2,7 @@
 // precision and recall of cities and countries, status accuracy, and false
 // positives and negatives by persona and by number kind. Undecidable cases
 // (see window-rules.ts) are counted but never scored.
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { AppError, type ItineraryLine, isIsoDate } from '@itinerary-card/domain';
 import type { TruthLine } from './truth.ts';
@@ -100,6 +100,7 @@ function mask(msisdn: string): string {
 export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   if (!isIsoDate(opts.date)) throw new AppError('BAD_REQUEST', { reason: `not a date: ${opts.date}` });
   if (opts.days !== 7 && opts.days !== 14) throw new AppError('BAD_REQUEST', { reason: 'days must be 7 or 14' });
+  if (!existsSync(opts.truthFile)) throw new AppError('BAD_REQUEST', { reason: `no truth file at ${opts.truthFile}` });
   const w = windowOf(opts.date, opts.days);
   const results = new Map<string, ItineraryLine>();
   for (const line of opts.result) results.set(line.msisdn, line);

@@ -42,24 +42,40 @@ export function registerEval(program: Command): void {
     .option('--input <dir>', 'world input directory for the naive rule (default: next to the truth file)')
     .option('--no-naive', 'skip the naive-rule comparison')
     .action(async (o: { truth: string; result: string; days?: 7 | 14; input?: string; naive: boolean }) => {
-      const result = await readResult(resolve(o.result));
-      const date = result[0]!.date;
-      const days = o.days ?? result[0]!.days;
-      const lines = result.filter((l) => l.date === date && l.days === days);
-      const report = await evaluate({ truthFile: resolve(o.truth), result: lines, days, date });
-      process.stdout.write(`${formatEvalReport(report, `result ${o.result}`)}\n`);
-      if (o.naive) {
-        const input = resolve(o.input ?? join(dirname(resolve(o.truth)), 'input'));
-        const t0 = performance.now();
-        const naive = await runNaiveRule({ input, date, days });
-        const naiveMs = performance.now() - t0;
-        const nr = await evaluate({ truthFile: resolve(o.truth), result: naive, days, date });
-        process.stdout.write(
-          `\n${formatEvalReport(nr, `naive rule (first-to-last record per run of one city >= 4 h, ${(naiveMs / 1000).toFixed(1)} s)`)}\n`,
-        );
-        process.stdout.write(
-          `\ncompared with the naive rule: city precision ${(report.cities.precision * 100).toFixed(2)}% vs ${(nr.cities.precision * 100).toFixed(2)}%, city recall ${(report.cities.recall * 100).toFixed(2)}% vs ${(nr.cities.recall * 100).toFixed(2)}%, city FP ${report.cities.fp} vs ${nr.cities.fp}, FN ${report.cities.fn} vs ${nr.cities.fn}\n`,
-        );
+      try {
+        await runEval(o);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        process.stderr.write(`itinerary-card eval: ${e.code}: ${String(e.details.reason ?? e.message)}\n`);
+        process.exitCode = 2;
       }
     });
+}
+
+async function runEval(o: {
+  truth: string;
+  result: string;
+  days?: 7 | 14;
+  input?: string;
+  naive: boolean;
+}): Promise<void> {
+  const result = await readResult(resolve(o.result));
+  const date = result[0]!.date;
+  const days = o.days ?? result[0]!.days;
+  const lines = result.filter((l) => l.date === date && l.days === days);
+  const report = await evaluate({ truthFile: resolve(o.truth), result: lines, days, date });
+  process.stdout.write(`${formatEvalReport(report, `result ${o.result}`)}\n`);
+  if (o.naive) {
+    const input = resolve(o.input ?? join(dirname(resolve(o.truth)), 'input'));
+    const t0 = performance.now();
+    const naive = await runNaiveRule({ input, date, days });
+    const naiveMs = performance.now() - t0;
+    const nr = await evaluate({ truthFile: resolve(o.truth), result: naive, days, date });
+    process.stdout.write(
+      `\n${formatEvalReport(nr, `naive rule (first-to-last record per run of one city >= 4 h, ${(naiveMs / 1000).toFixed(1)} s)`)}\n`,
+    );
+    process.stdout.write(
+      `\ncompared with the naive rule: city precision ${(report.cities.precision * 100).toFixed(2)}% vs ${(nr.cities.precision * 100).toFixed(2)}%, city recall ${(report.cities.recall * 100).toFixed(2)}% vs ${(nr.cities.recall * 100).toFixed(2)}%, city FP ${report.cities.fp} vs ${nr.cities.fp}, FN ${report.cities.fn} vs ${nr.cities.fn}\n`,
+    );
+  }
 }

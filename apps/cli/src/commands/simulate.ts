@@ -1,6 +1,6 @@
 // `itinerary-card simulate`: a world in the DATA.md input format plus its ground truth.
 import { resolve } from 'node:path';
-import { isIsoDate } from '@itinerary-card/domain';
+import { AppError, isIsoDate } from '@itinerary-card/domain';
 import { type SignalingFormat, simulate } from '@itinerary-card/simulator';
 import { type Command, InvalidArgumentError } from 'commander';
 
@@ -49,17 +49,25 @@ export function registerSimulate(program: Command): void {
       }) => {
         const tty = process.stderr.isTTY;
         const t0 = performance.now();
-        const res = await simulate({
-          out: resolve(o.out),
-          subscribers: o.subscribers,
-          days: o.days,
-          endDate: o.endDate,
-          seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
-          format: o.format,
-          onProgress: (done, total) => {
-            if (tty) process.stderr.write(`\rsimulate: ${done}/${total} subscribers`);
-          },
-        });
+        let res: Awaited<ReturnType<typeof simulate>>;
+        try {
+          res = await simulate({
+            out: resolve(o.out),
+            subscribers: o.subscribers,
+            days: o.days,
+            endDate: o.endDate,
+            seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
+            format: o.format,
+            onProgress: (done, total) => {
+              if (tty) process.stderr.write(`\rsimulate: ${done}/${total} subscribers`);
+            },
+          });
+        } catch (e) {
+          if (!(e instanceof AppError)) throw e;
+          process.stderr.write(`itinerary-card simulate: ${e.code}: ${String(e.details.reason ?? e.message)}\n`);
+          process.exitCode = 2;
+          return;
+        }
         if (tty) process.stderr.write('\n');
         const s = res.stats;
         const secs = (performance.now() - t0) / 1000;
