@@ -78,6 +78,7 @@ describe('itinerary card page', () => {
     expect(t1).toMatch(/^\d{2}:\d{2}:\d{2}$/);
     await expect.poll(() => page.locator('#clock-time').textContent(), { timeout: 3000 }).not.toBe(t1);
     await screenshot(page, 'card-02-normal-green');
+    expect(await page.evaluate(contrastFailures)).toEqual([]);
 
     // Returning device: a new tab (no session) goes straight to the card.
     const again = await page.context().newPage();
@@ -131,6 +132,7 @@ describe('itinerary card page', () => {
     expect(await page.locator('#card-headline').textContent()).toBe('请收下黄色行程卡');
     expect(await page.locator('#places').textContent()).toBe(harness.expectedPlaces.abroad);
     await screenshot(page, 'card-05-abroad-yellow');
+    expect(await page.evaluate(contrastFailures)).toEqual([]);
   });
 
   it('new number: NEW_SUBSCRIBER in a dialog with the seed wording and what to do', async () => {
@@ -276,8 +278,15 @@ describe('itinerary card page', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('get-code');
 
     // Contrast of every visible text against its background (WCAG AA: 4.5, 3 for large text).
-    const low = await page.evaluate(contrastFailures);
-    expect(low).toEqual([]);
+    expect(await page.evaluate(contrastFailures)).toEqual([]);
+    // The check itself finds a grey-on-white text.
+    await page.evaluate(() => {
+      const p = document.createElement('p');
+      p.textContent = '低对比度文字';
+      p.style.color = '#b0b0b0';
+      document.querySelector('.panel')?.append(p);
+    });
+    expect((await page.evaluate(contrastFailures)).join()).toContain('低对比度文字');
   });
 });
 
