@@ -36,7 +36,8 @@ export interface HealthCodeDeps {
   sms: SmsSender & { list?(phone?: string): Array<{ to: string; text: string; sentAt: string }> };
   partner: PartnerClient;
   config: HealthCodeConfig;
-  logger?: FastifyServerOptions['logger'];
+  /** pino options (Fastify's `logger`); request URLs are masked. */
+  logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
   /** Run the retention job and key reload on timers (default true; tests drive them by hand). */
   timers?: boolean;
 }
@@ -46,6 +47,8 @@ declare module 'fastify' {
     healthCode: {
       keyring(): Keyring;
       checkinWriter: CheckinWriter;
+      checkins: CheckinService;
+      venues: VenueService;
       retention(): Promise<{ checkinsDeleted: number }>;
       rotateKeys(): Promise<{ kid: string; nbf: number }>;
       reloadKeys(): Promise<void>;
@@ -117,26 +120,15 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     return { kid: newest.kid, nbf: newest.nbf };
   };
 
-  const app = Fastify({
-    logger: deps.logger ?? false,
-    bodyLimit: 64 * 1024,
-    ajv: { customOptions: { allowUnionTypes: true } },
-    // Logs never carry a full number: any in a URL (e.g. /dev/outbox?phone=) is masked.
-    disableRequestLogging: true,
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info(
-      {
-        method: req.method,
-        url: req.url.replace(PHONE_IN_URL, (m) => maskPhone(m)),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
-  });
+  // Logs never carry a full number: any in a URL (e.g. /dev/outbox?phone=) is masked.
+  const maskUrl = (u: string) => u.replace(PHONE_IN_URL, (m) => maskPhone(m));
+  const serializers = {
+    req: (req: { method: string; url: string }) => ({ method: req.method, url: maskUrl(req.url) }),
+  };
+  const logger = deps.logger === true ? { serializers } : deps.logger ? { ...deps.logger, serializers } : false;
+  const app = Fastify({ logger, bodyLimit: 64 * 1024, ajv: { customOptions: { allowUnionTypes: true } } });
   installErrorHandler(app);
-  app.decorate('healthCode', { keyring, checkinWriter: writer, retention, rotateKeys, reloadKeys });
+  app.decorate('healthCode', { keyring, checkinWriter: writer, checkins, venues, retention, rotateKeys, reloadKeys });
 
   app.get('/.well-known/health-code-keys.json', async (_req, reply) => {
     void reply.header('cache-control', `public, max-age=${config.jwksMaxAgeSeconds}`);
