@@ -3,6 +3,7 @@
 export * from './concat-reassembler.ts';
 export * from './delivery-receipts.ts';
 export * from './outbox-transport.ts';
+export * from './smpp-config.ts';
 export * from './smpp-transport.ts';
 export * from './sms-encoding.ts';
 export * from './sms-transport.ts';

@@ -45,7 +45,7 @@ export interface SmppTransportOptions {
   throttleMaxMs?: number;
   /** How often one part may be re-submitted after throttling or a lost response (default 8). */
   maxAttempts?: number;
-  /** send() gives up with SMS_SEND_FAILED after this long (default 30 s). */
+  /** send() gives up with SMS_SEND_FAILED after this long (default 15 s: a person is waiting for the code). */
   sendTimeoutMs?: number;
   /** Longest message accepted, in parts (default 8). */
   maxParts?: number;
@@ -101,7 +101,7 @@ const DEFAULTS = {
   throttleInitialMs: 100,
   throttleMaxMs: 5_000,
   maxAttempts: 8,
-  sendTimeoutMs: 30_000,
+  sendTimeoutMs: 15_000,
   maxParts: 8,
 };
 
@@ -262,6 +262,12 @@ export class SmppTransport implements SmsTransport {
     s.on('error', (e: Error) => this.log.warn({ err: e.message }, 'smpp connection error'));
     s.on('close', () => this.onClose(s));
     s.on('connect', () => {
+      // An SMSC that accepts the connection but never answers the bind is dropped and retried.
+      const bindTimer = setTimeout(() => {
+        this.log.warn({}, 'smpp bind_transceiver unanswered, reconnecting');
+        s.destroy();
+      }, this.o.responseTimeoutMs);
+      s.once('close', () => clearTimeout(bindTimer));
       (s.bind_transceiver as (o: object, cb: (p: PDU) => void) => boolean)(
         {
           system_id: this.o.systemId,
@@ -270,6 +276,7 @@ export class SmppTransport implements SmsTransport {
           interface_version: 0x34,
         },
         (resp) => {
+          clearTimeout(bindTimer);
           if (resp.command_status !== ESME_ROK) {
             this.log.error({ status: resp.command_status }, 'smpp bind_transceiver refused');
             s.destroy();

@@ -111,4 +111,35 @@ describe('SmppTransport with the SMSC simulator', () => {
     await t.close();
     await expect(t.send({ to: '13800000006', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
   });
+
+  it('drops and retries a connection whose bind is never answered', async () => {
+    let connections = 0;
+    const sockets = new Set<import('node:net').Socket>();
+    const silentServer = createServer((sock) => {
+      connections += 1;
+      sockets.add(sock);
+      sock.on('error', () => {});
+      sock.resume(); // reads (and ignores) the bind, so the client's close is seen
+    });
+    await new Promise<void>((r) => silentServer.listen(0, '127.0.0.1', () => r()));
+    open.push({
+      close: () =>
+        new Promise<void>((r) => {
+          for (const sock of sockets) sock.destroy();
+          silentServer.close(() => r());
+        }),
+    });
+    const t = new SmppTransport({
+      host: '127.0.0.1',
+      port: (silentServer.address() as { port: number }).port,
+      systemId: 'x',
+      password: 'y',
+      responseTimeoutMs: 50,
+      reconnectInitialMs: 20,
+    });
+    open.push(t);
+    void t.start().catch(() => {});
+    await expect.poll(() => connections).toBeGreaterThanOrEqual(2);
+    expect(t.isBound).toBe(false);
+  });
 });
