@@ -6,6 +6,8 @@ export const HOTLINE = { zh: '电信10000/移动10086/联通10010', en: 'Telecom
 
 export const TEXTS: Texts<{
   title: string;
+  /** The top bar's title: short enough for one line at 360 px. */
+  shortTitle: string;
   slogan: string;
   langSwitch: string;
   langSwitchLabel: string;
@@ -52,6 +54,7 @@ export const TEXTS: Texts<{
 }> = {
   zh: {
     title: '通信大数据行程卡',
+    shortTitle: '通信大数据行程卡',
     slogan: '疫情防控，人人有责',
     langSwitch: 'EN',
     langSwitchLabel: 'Switch to English',
@@ -99,7 +102,8 @@ export const TEXTS: Texts<{
   },
   en: {
     title: 'Communications Big Data Itinerary Card',
-    slogan: 'Epidemic prevention is everyone’s duty',
+    shortTitle: 'Itinerary Card',
+    slogan: "Epidemic prevention is everyone's duty",
     langSwitch: '中文',
     langSwitchLabel: '切换到中文',
     intro:

@@ -42,12 +42,12 @@ const ADVICE: Record<string, Advice> = {
   },
   CODE_EXPIRED: {
     zh: '请点击“获取验证码”，收到新的验证码后再查询。',
-    en: 'Tap “Get code” and query with the new code.',
+    en: 'Tap "Get code" and query with the new code.',
     action: 'newCode',
   },
   TOO_MANY_ATTEMPTS: {
     zh: '为保护您的号码安全，请稍后点击“获取验证码”重新获取。',
-    en: 'To protect your number, tap “Get code” later for a new code.',
+    en: 'To protect your number, tap "Get code" later for a new code.',
     action: 'newCode',
   },
   UNAUTHENTICATED: {
@@ -57,7 +57,7 @@ const ADVICE: Record<string, Advice> = {
   },
   ILLEGAL_ACCESS: {
     zh: '请在手机“设置”中打开“自动设置时间”（或将时间调为北京时间），然后点击“重新查询”。',
-    en: 'Turn on “Set time automatically” in your phone’s settings (or set it to Beijing time), then tap “Query again”.',
+    en: 'Turn on "Set time automatically" in your phone\'s settings (or set it to Beijing time), then tap "Query again".',
     action: 'retry',
   },
   NEW_SUBSCRIBER: {
@@ -72,12 +72,12 @@ const ADVICE: Record<string, Advice> = {
   },
   QUERY_FAILED: {
     zh: '请确认网络通畅后点击“重试”。' + HOTLINE_ZH,
-    en: 'Make sure your network works, then tap “Try again”. ' + HOTLINE_EN,
+    en: 'Make sure your network works, then tap "Try again". ' + HOTLINE_EN,
     action: 'retry',
   },
   NETWORK_ERROR: {
     zh: '请检查网络连接（Wi-Fi或移动数据）后点击“重试”。' + HOTLINE_ZH,
-    en: 'Check your connection (Wi-Fi or mobile data), then tap “Try again”. ' + HOTLINE_EN,
+    en: 'Check your connection (Wi-Fi or mobile data), then tap "Try again". ' + HOTLINE_EN,
     action: 'retry',
   },
 };

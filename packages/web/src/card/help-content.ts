@@ -38,7 +38,7 @@ export const GUIDE: HelpSection[] = [
         '注：新开卡的用户满7天后才能使用行程查询服务。',
       ],
       en: [
-        'The service is for users of Chinese mobile numbers. It shows your domestic and international itinerary of the past 7 days: cities in China (stays of 4 hours or more) and countries abroad. You start the query yourself: scan the code with an app (WeChat, Alipay…) to open the query page, or search for “通信行程卡” in the WeChat or Alipay mini-programs, enter your number, tap “Get code”, and after verification tap “Query” to see the result.',
+        'The service is for users of Chinese mobile numbers. It shows your domestic and international itinerary of the past 7 days: cities in China (stays of 4 hours or more) and countries abroad. You start the query yourself: scan the code with an app (WeChat, Alipay…) to open the query page, or search for "通信行程卡" in the WeChat or Alipay mini-programs, enter your number, tap "Get code", and after verification tap "Query" to see the result.',
         'Note: a new number can use the service 7 days after it was opened.',
       ],
     },
@@ -64,9 +64,9 @@ export const GUIDE: HelpSection[] = [
         `【方式四】发送短信CXMYD到所属运营商(${HOT.zh})进行查询。`,
       ],
       en: [
-        '1 (recommended): download the itinerary card app, or search for “通信行程卡” in your app store.',
+        '1 (recommended): download the itinerary card app, or search for "通信行程卡" in your app store.',
         '2: scan the mini-program code with WeChat or Alipay.',
-        '3: open the State Council mini-program in WeChat or Alipay and tap “防疫行程卡”.',
+        '3: open the State Council mini-program in WeChat or Alipay and tap "防疫行程卡".',
         `4: text CXMYD to your operator (${HOT.en}).`,
       ],
     },
@@ -111,7 +111,7 @@ export const FAQ: HelpQuestion[] = [
         '（5） 国务院小程序或国家政务服务平台小程序跳转查询。',
       ],
       en: [
-        'You start the query yourself: scan the code with WeChat, Alipay or another app to open the query page, search for “通信行程卡” in the WeChat or Alipay mini-programs, or use the itinerary card app. The first time, enter your number, tap “Get code”, and after verification tap “Query” to see the result; the next time on the same phone no code is needed and the result appears at once.',
+        'You start the query yourself: scan the code with WeChat, Alipay or another app to open the query page, search for "通信行程卡" in the WeChat or Alipay mini-programs, or use the itinerary card app. The first time, enter your number, tap "Get code", and after verification tap "Query" to see the result; the next time on the same phone no code is needed and the result appears at once.',
         'The official channels are:',
         `(1) SMS: text CXMYD to your operator (${HOT.en});`,
         '(2) the web page;',
@@ -185,7 +185,7 @@ export const FAQ: HelpQuestion[] = [
   {
     q: {
       zh: '提示“经核验，您所使用的手机号码开户时间未满7天……”，怎么办？',
-      en: 'It says “Verified: your number was opened less than 7 days ago…”. What now?',
+      en: 'It says "Verified: your number was opened less than 7 days ago…". What now?',
     },
     a: {
       zh: [
@@ -197,18 +197,18 @@ export const FAQ: HelpQuestion[] = [
     },
   },
   {
-    q: { zh: '提示“数据查询异常”，怎么办？', en: 'It says “Data query error”. What now?' },
+    q: { zh: '提示“数据查询异常”，怎么办？', en: 'It says "Data query error". What now?' },
     a: {
       zh: [
         '行程卡查询需要在网络通畅的情况下进行，如果您网络不通则可能出现“数据查询异常”的错误提示；此外，如果条件允许，您可以试试更换其它手机查询同一号码的行程，如果更换手机后能正常查询，说明为原手机端的问题，需检查原手机是否有相关安全或拦截设置。',
       ],
       en: [
-        'The query needs a working network; without one you may see “Data query error”. If you can, query the same number from another phone: if that works, the problem is on the first phone, so check its security or blocking settings.',
+        'The query needs a working network; without one you may see "Data query error". If you can, query the same number from another phone: if that works, the problem is on the first phone, so check its security or blocking settings.',
       ],
     },
   },
   {
-    q: { zh: '提示“非法访问”，怎么办？', en: 'It says “Illegal access”. What now?' },
+    q: { zh: '提示“非法访问”，怎么办？', en: 'It says "Illegal access". What now?' },
     a: {
       zh: [
         `如果出现“非法访问”的提示，一般是手机系统时间和北京时间不一致造成的，建议在设置中将手机系统时间和北京时间调成一致再查询。如果仍有问题，请立即联系所属运营商的客服(${HOT.zh})。`,
@@ -221,7 +221,7 @@ export const FAQ: HelpQuestion[] = [
   {
     q: {
       zh: '为什么我无法收到短信验证码或提示“发送短信失败”？',
-      en: 'Why does the SMS code not arrive, or why does it say “Failed to send the SMS”?',
+      en: 'Why does the SMS code not arrive, or why does it say "Failed to send the SMS"?',
     },
     a: {
       zh: [
@@ -241,7 +241,7 @@ export const FAQ: HelpQuestion[] = [
         '每天早上8-10点，会统一更新前7天数据。用户前7天内的行程计算是在运营商后台完成的，比如9月8日计算的是9月8日之前7天内的行程数据（9月1日0点-9月7日24点之间）。',
       ],
       en: [
-        'Every morning between 8 and 10 o’clock the data of the past 7 days are updated. Your operator computes them in its back office: on 8 September the card covers the 7 days before 8 September (1 September 00:00 to 7 September 24:00).',
+        "Every morning between 8 and 10 o'clock the data of the past 7 days are updated. Your operator computes them in its back office: on 8 September the card covers the 7 days before 8 September (1 September 00:00 to 7 September 24:00).",
       ],
     },
   },
@@ -263,7 +263,7 @@ export const FAQ: HelpQuestion[] = [
         '目前行程卡可支持国内三大运营商（中国电信、中国移动、中国联通）的一般手机号、“一卡多号”手机号、“携号转网”手机号的查询；不支持海外运营商手机号查询；虚拟运营商手机号查询不完全支持，不保证查询结果的准确性。',
       ],
       en: [
-        'Ordinary numbers, secondary numbers (“one card, several numbers”) and ported numbers of the three operators (China Telecom, China Mobile, China Unicom). Numbers of overseas operators are not supported. Numbers of virtual operators (MVNOs) are only partly supported, and their results are not guaranteed to be accurate.',
+        'Ordinary numbers, secondary numbers ("one card, several numbers") and ported numbers of the three operators (China Telecom, China Mobile, China Unicom). Numbers of overseas operators are not supported. Numbers of virtual operators (MVNOs) are only partly supported, and their results are not guaranteed to be accurate.',
       ],
     },
   },

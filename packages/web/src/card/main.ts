@@ -45,7 +45,7 @@ function render(): void {
   const l = lang();
   const t = TEXTS[l];
   document.title = t.title;
-  titleEl.textContent = t.title;
+  titleEl.textContent = t.shortTitle;
   langButton.textContent = t.langSwitch;
   langButton.setAttribute('aria-label', t.langSwitchLabel);
   langButton.lang = l === 'en' ? 'zh-CN' : 'en';
