@@ -169,8 +169,17 @@ export function makePlan(persona: Persona, ctx: PlanContext, rng: Rng): Plan {
       const switches: number[] = [];
       let t = S;
       let own = true;
+      let campedNight = -1;
       while (t < E) {
-        const dwell = Math.min(120, Math.max(2, rng.exp(own ? 35 : 20))) * MIN_MS;
+        let dwell = Math.min(120, Math.max(2, rng.exp(own ? 50 : 18))) * MIN_MS;
+        // An idle phone at night may camp on the neighbour's cell for hours (the
+        // cross-coverage the seed's FAQ warns about): a few nights a week, 3-5.5 h.
+        const tod = (t + 8 * HOUR_MS) % DAY_MS;
+        const night = Math.floor((t + 8 * HOUR_MS - 20 * HOUR_MS) / DAY_MS);
+        if (!own && (tod >= 23 * HOUR_MS || tod < 2 * HOUR_MS) && night !== campedNight) {
+          campedNight = night;
+          if (rng.chance(0.3)) dwell = rng.range(180, 330) * MIN_MS;
+        }
         t += Math.round(dwell / 1000) * 1000;
         switches.push(t);
         own = !own;
