@@ -36,8 +36,8 @@ export class AuditLog {
     private readonly sql: Sql,
     private readonly clock: Clock,
     private readonly log: { error(obj: unknown, msg: string): void },
-    private readonly batchSize = 2000,
-    private readonly flushMs = 250,
+    private readonly batchSize = 5000,
+    private readonly flushMs = 1000,
   ) {}
 
   /** Buffers a read; it reaches the table within `flushMs`. */

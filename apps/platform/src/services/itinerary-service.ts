@@ -134,7 +134,7 @@ export class ItineraryService {
       const r = regionByCode(code);
       return { code, province: r?.province ?? '', city: r?.city ?? code, risk: risky.has(code) };
     });
-    const countries = found.countries.map((code) => ({ code, name: countryName(code, lang) }));
+    const countries = found.countries.map((code) => ({ code, name: cachedCountryName(code, lang) }));
     const green = new Set(options.greenCountries);
     const yellow = found.countries.some((c) => c !== 'CN' && !green.has(c));
     const answer: ItineraryAnswer = {
@@ -232,6 +232,19 @@ export class ItineraryService {
     });
     return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
   }
+}
+
+const countryNames = new Map<string, string>();
+
+/** countryName() scans a table; the answer path asks for the same few names all day. */
+function cachedCountryName(code: string, lang: Lang): string {
+  const key = `${lang}:${code}`;
+  let name = countryNames.get(key);
+  if (name === undefined) {
+    name = countryName(code, lang);
+    if (countryNames.size < 1000) countryNames.set(key, name);
+  }
+  return name;
 }
 
 function isRecentPort(portedAt: string | undefined, day: string, noteDays: number): boolean {

@@ -3,7 +3,7 @@
 // per code, per number (hour, day, failed checks) and per IP. Sessions and
 // revocable device tokens ("二次登录无需验证") live in the same key-value store.
 import { randomInt } from 'node:crypto';
-import { AppError, beijingDate, type Clock, formatBeijing } from '@itinerary-card/domain';
+import { AppError, BEIJING_OFFSET_MS, type Clock, DAY_MS, formatBeijing } from '@itinerary-card/domain';
 import type { KeyValue } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import { Secrets } from './secrets.ts';
@@ -40,7 +40,10 @@ export interface Session {
 }
 
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
+const DAY = DAY_MS;
+
+/** The Beijing calendar day of an instant as a number (day-scoped counters). */
+const beijingDayIndex = (ms: number) => Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS);
 
 export function codeSmsText(code: string, minutes: number): string {
   return `【通信行程卡】您的验证码为${code}，${minutes}分钟内有效，请勿泄露给他人。`;
@@ -70,7 +73,7 @@ export class LoginService {
     if (!(await kv.setNx(`code:cool:${id}`, '1', o.codeResendMs))) throw this.tooMany(await kv.ttl(`code:cool:${id}`));
     // Only codes actually sent count; the cooldown above serialises requests per number.
     const hourKey = `code:h:${id}`;
-    const dayKey = `code:d:${id}:${beijingDate(this.d.clock.now())}`;
+    const dayKey = `code:d:${id}:${beijingDayIndex(this.d.clock.now())}`;
     if (Number((await kv.get(hourKey)) ?? 0) >= o.codesPerHour) throw this.tooMany(await kv.ttl(hourKey));
     if (Number((await kv.get(dayKey)) ?? 0) >= o.codesPerDay) throw this.tooMany(await kv.ttl(dayKey));
     await kv.incr(hourKey, HOUR);
@@ -96,7 +99,7 @@ export class LoginService {
     const { kv, options: o, secrets } = this.d;
     await this.limit(`ip:login:m:${ip}`, o.loginPerIpPerMinute, 60_000);
     const id = secrets.numberId(msisdn);
-    const failKey = `login:fail:${id}:${beijingDate(this.d.clock.now())}`;
+    const failKey = `login:fail:${id}:${beijingDayIndex(this.d.clock.now())}`;
     if (Number((await kv.get(failKey)) ?? 0) >= o.failedChecksPerDay) throw new AppError('TOO_MANY_ATTEMPTS');
     const stored = await kv.get(`code:${id}`);
     if (!stored) throw new AppError('CODE_EXPIRED');
@@ -128,7 +131,7 @@ export class LoginService {
   async loginWithDevice(msisdn: string, deviceToken: string, ip: string): Promise<Session> {
     const { kv, secrets, options: o } = this.d;
     await this.limit(`ip:login:m:${ip}`, o.loginPerIpPerMinute, 60_000);
-    const rec = await kv.get(`dev:${secrets.mac('device', deviceToken)}`);
+    const rec = await kv.get(`dev:${secrets.tokenKey('device', deviceToken)}`);
     const gen = (await kv.get(`dev:gen:${secrets.numberId(msisdn)}`)) ?? '0';
     if (!rec || !secrets.equal(rec, `${msisdn}:${gen}`)) throw new AppError('UNAUTHENTICATED');
     return this.openSession(msisdn, false);
@@ -137,12 +140,12 @@ export class LoginService {
   private async openSession(msisdn: string, rememberDevice: boolean): Promise<Session> {
     const { kv, secrets, options: o, clock } = this.d;
     const token = Secrets.token();
-    await kv.set(`sess:${secrets.mac('session', token)}`, msisdn, o.sessionTtlMs);
+    await kv.set(`sess:${secrets.tokenKey('session', token)}`, msisdn, o.sessionTtlMs);
     const s: Session = { token, expiresAt: formatBeijing(clock.now() + o.sessionTtlMs) };
     if (rememberDevice) {
       const deviceToken = Secrets.token();
       const gen = (await kv.get(`dev:gen:${secrets.numberId(msisdn)}`)) ?? '0';
-      await kv.set(`dev:${secrets.mac('device', deviceToken)}`, `${msisdn}:${gen}`, o.deviceTtlMs);
+      await kv.set(`dev:${secrets.tokenKey('device', deviceToken)}`, `${msisdn}:${gen}`, o.deviceTtlMs);
       s.deviceToken = deviceToken;
     }
     return s;
@@ -151,18 +154,18 @@ export class LoginService {
   /** The number a session token belongs to. */
   async sessionNumber(token: string | undefined): Promise<string> {
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const msisdn = await this.d.kv.get(`sess:${this.d.secrets.mac('session', token)}`);
+    const msisdn = await this.d.kv.get(`sess:${this.d.secrets.tokenKey('session', token)}`);
     if (!msisdn) throw new AppError('UNAUTHENTICATED');
     return msisdn;
   }
 
   async logout(token: string): Promise<void> {
-    await this.d.kv.del(`sess:${this.d.secrets.mac('session', token)}`);
+    await this.d.kv.del(`sess:${this.d.secrets.tokenKey('session', token)}`);
   }
 
   /** Forgets one device token. */
   async revokeDevice(deviceToken: string): Promise<void> {
-    await this.d.kv.del(`dev:${this.d.secrets.mac('device', deviceToken)}`);
+    await this.d.kv.del(`dev:${this.d.secrets.tokenKey('device', deviceToken)}`);
   }
 
   /** Invalidates every device token of the number at once. */

@@ -34,14 +34,14 @@ export class PartnerService {
     if (!ok) throw new AppError('UNAUTHENTICATED');
     const token = Secrets.token();
     const ttl = this.d.options.partnerTokenTtlMs;
-    await this.d.kv.set(`ptok:${this.d.secrets.mac('partner', token)}`, clientId, ttl);
+    await this.d.kv.set(`ptok:${this.d.secrets.tokenKey('partner', token)}`, clientId, ttl);
     return { accessToken: token, expiresAt: formatBeijing(this.d.clock.now() + ttl) };
   }
 
   /** The partner a bearer token belongs to (still registered and not revoked). */
   async partnerOf(token: string | undefined): Promise<string> {
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const clientId = await this.d.kv.get(`ptok:${this.d.secrets.mac('partner', token)}`);
+    const clientId = await this.d.kv.get(`ptok:${this.d.secrets.tokenKey('partner', token)}`);
     if (!clientId || !(await this.d.partners.isActive(clientId))) throw new AppError('UNAUTHENTICATED');
     return clientId;
   }

@@ -1,0 +1,146 @@
+// Query platform under load over loopback: authenticated itinerary queries
+// (platform → operator node in its own process) and SMS-code requests (dev
+// outbox), each against a bare Fastify hello-world measured in the same run.
+// Bars: itinerary >= 40% of hello-world req/s with p99 < 20 ms and no errors;
+// SMS codes >= 5,000/s.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { benchNumber } from './platform-bench-server.ts';
+
+const SERVER = fileURLToPath(new URL('./platform-bench-server.ts', import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? '10');
+const WARMUP = 3;
+const CONNECTIONS = 16;
+const USERS = 500;
+
+interface Figures {
+  name: string;
+  rps: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const timer = setTimeout(() => reject(new Error(`${env.MODE} server did not start`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening (\S+)/.exec(d.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1]!, child });
+      }
+    });
+    child.once('exit', (c) => reject(new Error(`${env.MODE} server exited ${c}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+/** A short unmeasured run first, so every server is measured warm (JIT, caches). */
+async function load(name: string, opts: autocannon.Options): Promise<Figures> {
+  await autocannon({ connections: CONNECTIONS, ...opts, duration: WARMUP });
+  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
+  const f = { name, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  console.log(
+    `${name.padEnd(28)} ${f.rps.toFixed(0).padStart(7)} req/s  p99 ${String(f.p99).padStart(3)} ms  errors ${f.errors}  non-2xx ${f.non2xx}`,
+  );
+  return f;
+}
+
+async function json(url: string, init?: RequestInit): Promise<Record<string, unknown>> {
+  const r = await fetch(url, init);
+  if (!r.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as Record<string, unknown>;
+}
+
+/** Logs USERS subscribers in through the real API (code from /dev/outbox). */
+async function sessions(base: string): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const phone = benchNumber(i);
+    const post = (path: string, body: unknown) =>
+      json(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await post('/api/v1/sms-code', { phone });
+    const box = (await json(`${base}/dev/outbox?phone=${phone}`)) as unknown as Array<{ text: string }>;
+    const code = /(\d{6})/.exec(box.at(-1)!.text)![1];
+    tokens.push((await post('/api/v1/login', { phone, code })).token as string);
+  }
+  return tokens;
+}
+
+export default async function run(): Promise<void> {
+  console.log(`platform bench: ${DURATION} s per run, ${CONNECTIONS} connections, loopback`);
+  const hello = await startServer({ MODE: 'hello' });
+  let helloFig: Figures;
+  try {
+    helloFig = await load('fastify hello-world', { url: hello.url });
+  } finally {
+    await stop(hello.child);
+  }
+  const node = await startServer({ MODE: 'node', SUBSCRIBERS: '10000' });
+  const platform = await startServer({ MODE: 'platform', NODE_URL: node.url });
+  try {
+    const tokens = await sessions(platform.url);
+    let i = 0;
+    const itin = await load('itinerary (authenticated)', {
+      url: `${platform.url}/api/v1/itinerary`,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => {
+            req.headers = {
+              ...req.headers,
+              authorization: `Bearer ${tokens[i++ % tokens.length]}`,
+              'x-client-time': String(Date.now()),
+            };
+            return req;
+          },
+        },
+      ],
+    });
+    let n = 50_000_000;
+    const sms = await load('sms-code requests', {
+      url: `${platform.url}/api/v1/sms-code`,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            req.headers = { ...req.headers, 'content-type': 'application/json' };
+            req.body = JSON.stringify({ phone: `139${String(n++).padStart(8, '0')}` });
+            return req;
+          },
+        },
+      ],
+    });
+    const ratio = itin.rps / helloFig.rps;
+    const ok = ratio >= 0.4 && itin.p99 < 20 && itin.errors + itin.non2xx === 0;
+    console.log(
+      `itinerary / hello-world = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 ${itin.p99} ms (bar < 20), errors ${itin.errors + itin.non2xx} (bar 0): ${ok ? 'PASS' : 'FAIL'}`,
+    );
+    console.log(
+      `sms-code ${sms.rps.toFixed(0)}/s (bar 5000/s), ${((sms.rps / helloFig.rps) * 100).toFixed(1)}% of hello-world, errors ${sms.errors + sms.non2xx}: ${sms.rps >= 5000 && sms.errors + sms.non2xx === 0 ? 'PASS' : 'FAIL'}`,
+    );
+  } finally {
+    await stop(platform.child);
+    await stop(node.child);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
