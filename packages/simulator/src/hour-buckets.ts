@@ -27,6 +27,7 @@ export class HourBuckets {
     /** Arrival times are epoch seconds; bucket 0 starts here. */
     private readonly startSec: number,
   ) {
+    rmSync(dir, { recursive: true, force: true }); // leftovers of an interrupted run would be appended to
     mkdirSync(dir, { recursive: true });
   }
 
