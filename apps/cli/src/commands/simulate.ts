@@ -60,6 +60,11 @@ export function registerSimulate(program: Command): void {
             format: o.format,
             onProgress: (done, total) => {
               if (tty) process.stderr.write(`\rsimulate: ${done}/${total} subscribers`);
+              // Scheduled or piped runs get a structured line every 100,000 subscribers, like compute.
+              else if (done % 100_000 === 0 || done === total)
+                process.stderr.write(
+                  `${JSON.stringify({ level: 'info', task: 'simulate', msg: 'progress', done, total, time: new Date().toISOString() })}\n`,
+                );
             },
           });
         } catch (e) {
