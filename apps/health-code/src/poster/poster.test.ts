@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { renderPosterPdf, renderPosterPng } from './poster.ts';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../../../packages/web/test-artifacts');
 
 const input = {
   kind: 'unit' as const,
@@ -27,7 +29,11 @@ describe('venue posters', () => {
       writeFileSync(file, png);
       if (existsSync('/work/main/packages/web/test-artifacts'))
         writeFileSync('/work/main/packages/web/test-artifacts/health-poster.png', png);
-      const out = execFileSync('zbarimg', ['--quiet', '--raw', file]).toString().trim();
+      const out = execFileSync('zbarimg', ['--quiet', '--raw', file], {
+        env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
+      })
+        .toString()
+        .trim();
       expect(out).toBe(input.qrText);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -119,7 +119,7 @@ upload.addEventListener('change', async () => {
   else await check(text);
 });
 
-const video = h('video', { id: 'verify-video', class: 'hc-video', playsinline: true, muted: true });
+const video = h('video', { id: 'verify-video', class: 'hc-video', playsinline: true, muted: true, hidden: true });
 let stream: MediaStream | null = null;
 async function startCamera(): Promise<void> {
   try {
@@ -128,6 +128,7 @@ async function startCamera(): Promise<void> {
     replaceChildren(result, h('p', { class: 'hc-error' }, '无法打开摄像头，请允许使用摄像头或上传图片核验'));
     return;
   }
+  video.hidden = false;
   video.srcObject = stream;
   await video.play();
   const loop = async () => {
@@ -148,6 +149,7 @@ function stopCamera(): void {
   for (const t of stream?.getTracks() ?? []) t.stop();
   stream = null;
   video.srcObject = null;
+  video.hidden = true;
 }
 
 replaceChildren(
