@@ -27,8 +27,7 @@ describe('venue posters', () => {
     try {
       const file = join(dir, 'poster.png');
       writeFileSync(file, png);
-      if (existsSync('/work/main/packages/web/test-artifacts'))
-        writeFileSync('/work/main/packages/web/test-artifacts/health-poster.png', png);
+      if (existsSync(ARTIFACTS)) writeFileSync(join(ARTIFACTS, 'health-poster.png'), png);
       const out = execFileSync('zbarimg', ['--quiet', '--raw', file], {
         env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
       })
@@ -44,7 +43,6 @@ describe('venue posters', () => {
     const head = Buffer.from(pdf.subarray(0, 5)).toString();
     expect(head).toBe('%PDF-');
     expect((await PDFDocument.load(pdf)).getPageCount()).toBe(1);
-    if (existsSync('/work/main/packages/web/test-artifacts'))
-      writeFileSync('/work/main/packages/web/test-artifacts/health-poster.pdf', pdf);
+    if (existsSync(ARTIFACTS)) writeFileSync(join(ARTIFACTS, 'health-poster.pdf'), pdf);
   });
 });
