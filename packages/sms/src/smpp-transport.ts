@@ -12,6 +12,8 @@ import { concatFromUdh, messageText, messageUdh } from './udh.ts';
 export const ESME_ROK = 0x00;
 export const ESME_RMSGQFUL = 0x14;
 export const ESME_RTHROTTLED = 0x58;
+/** Temporary application error: the SMSC keeps the message and retries it later. */
+export const ESME_RX_T_APPN = 0x64;
 
 /** A pino-compatible logger subset; the transport never logs a full number or a message text. */
 export interface SmsLogger {
@@ -53,6 +55,8 @@ export interface SmppTransportOptions {
   registeredDelivery?: boolean;
   onReceipt?: ReceiptHandler;
   receiptLimit?: number;
+  /** Inbound messages handled at once; beyond it deliver_sm is answered ESME_RX_T_APPN so the SMSC retries (default 256). */
+  maxInboundInFlight?: number;
   clock?: Clock;
   logger?: SmsLogger;
 }
@@ -103,6 +107,7 @@ const DEFAULTS = {
   maxAttempts: 8,
   sendTimeoutMs: 15_000,
   maxParts: 8,
+  maxInboundInFlight: 256,
 };
 
 export class SmppTransport implements SmsTransport {
@@ -121,6 +126,7 @@ export class SmppTransport implements SmsTransport {
   private readonly inFlight = new Map<PartJob, NodeJS.Timeout>();
   private ref = Math.floor(Math.random() * 256);
   private attemptSeq = 0;
+  private inboundInFlight = 0;
   private reconnectDelay: number;
   private throttleDelay: number;
   private throttledUntil = 0;
@@ -259,7 +265,11 @@ export class SmppTransport implements SmsTransport {
     // PDUs are small and request/response: Nagle plus delayed ACKs would add ~40 ms per exchange.
     s.socket.setNoDelay(true);
     this.session = s;
-    s.on('error', (e: Error) => this.log.warn({ err: e.message }, 'smpp connection error'));
+    s.on('error', (e: Error) => {
+      this.log.warn({ err: e.message }, 'smpp connection error');
+      // node-smpp stops reading after a PDU it cannot parse: start over on a fresh session.
+      s.destroy();
+    });
     s.on('close', () => this.onClose(s));
     s.on('connect', () => {
       // An SMSC that accepts the connection but never answers the bind is dropped and retried.
@@ -452,12 +462,18 @@ export class SmppTransport implements SmsTransport {
   // ---- receiving -------------------------------------------------------
 
   private onDeliver(s: Session, pdu: PDU): void {
-    s.send(pdu.response({ message_id: '' }));
     const esm = Number(pdu.esm_class ?? 0);
+    const isReceipt = (esm & 0x3c) === 0x04 || (esm & 0x3c) === 0x08;
+    if (!isReceipt && this.inboundInFlight >= this.o.maxInboundInFlight) {
+      // Back-pressure on a flood: the SMSC keeps the message and offers it again later.
+      s.send(pdu.response({ command_status: ESME_RX_T_APPN }));
+      return;
+    }
+    s.send(pdu.response({ message_id: '' }));
     const from = String(pdu.source_addr ?? '');
     const to = String(pdu.destination_addr ?? '');
     const field = pdu.message_payload ?? pdu.short_message;
-    if ((esm & 0x3c) === 0x04 || (esm & 0x3c) === 0x08) {
+    if (isReceipt) {
       const r = parseReceipt(
         {
           text: messageText(field),
@@ -479,13 +495,20 @@ export class SmppTransport implements SmsTransport {
     const text = concat ? this.reassembler.add(from, to, concat, part) : part;
     if (text === undefined) return;
     this.counters.inbound += 1;
+    this.inboundInFlight += 1;
+    void this.runHandlers({ from, to, text }).finally(() => {
+      this.inboundInFlight -= 1;
+    });
+  }
+
+  private async runHandlers(m: { from: string; to: string; text: string }): Promise<void> {
     for (const h of this.handlers) {
-      h({ from, to, text }).catch((e: unknown) =>
-        this.log.error(
-          { from: maskPhone(from), err: e instanceof Error ? e.message : String(e) },
-          'inbound handler failed',
-        ),
-      );
+      try {
+        await h(m);
+      } catch (e) {
+        const err = e instanceof Error ? e.message : String(e);
+        this.log.error({ from: maskPhone(m.from), err }, 'inbound handler failed');
+      }
     }
   }
 }

@@ -95,6 +95,14 @@ export class SmscSimulator extends EventEmitter {
     this.bound.clear();
   }
 
+  /** Writes a PDU header that claims an impossible length to every bound client (a corrupt link). */
+  sendCorruptPdu(): void {
+    const b = Buffer.alloc(16);
+    b.writeUInt32BE(0x7fffffff, 0);
+    b.writeUInt32BE(0x00000005, 4);
+    for (const s of this.bound) s.socket.write(b);
+  }
+
   /** Sends a mobile-originated SMS to a bound client as deliver_sm (split and UCS-2 like any handset). */
   async deliver(from: string, to: string, text: string): Promise<void> {
     const session = [...this.bound][0];

@@ -142,4 +142,32 @@ describe('SmppTransport with the SMSC simulator', () => {
     await expect.poll(() => connections).toBeGreaterThanOrEqual(2);
     expect(t.isBound).toBe(false);
   });
+
+  it('asks the SMSC to retry inbound messages while too many are being handled', async () => {
+    const { smsc, t } = await setup({}, { maxInboundInFlight: 1 });
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const got: string[] = [];
+    t.onInbound(async (m) => {
+      await gate;
+      got.push(m.text);
+    });
+    await smsc.deliver('13800000001', '10086', 'CXMYD');
+    await expect(smsc.deliver('13800000002', '10086', 'CXMYD')).rejects.toThrow(/status 100/);
+    release();
+    await expect.poll(() => got.length).toBe(1);
+    await smsc.deliver('13800000002', '10086', 'CXMYD');
+    await expect.poll(() => got.length).toBe(2);
+  });
+
+  it('starts a fresh session after a PDU it cannot parse', async () => {
+    const { smsc, t } = await setup();
+    smsc.sendCorruptPdu();
+    await expect.poll(() => t.stats().reconnects).toBeGreaterThanOrEqual(1);
+    await t.whenBound();
+    const { id } = await t.send({ to: '13800000007', text: 'after a corrupt PDU' });
+    expect((await smsc.waitForMessage((m) => m.to === '13800000007')).ids).toEqual([id]);
+  });
 });
