@@ -487,6 +487,9 @@ export class SmppTransport implements SmsTransport {
       if (r) {
         this.counters.receipts += 1;
         this.receipts.record(r);
+        if (!['DELIVRD', 'ENROUTE', 'ACCEPTD'].includes(r.status)) {
+          this.log.warn({ to: maskPhone(r.to), status: r.status, error: r.error }, 'sms not delivered');
+        }
       }
       return;
     }

@@ -74,7 +74,7 @@ describe('SmppTransport with the SMSC simulator', () => {
   });
 
   it('backs off under a rate-limiting SMSC and still delivers everything', async () => {
-    const { smsc, t } = await setup({ maxPerSecond: 20 }, { window: 10 });
+    const { smsc, t } = await setup({ maxPerSecond: 20 }, { window: 10, maxAttempts: 30 });
     await Promise.all(Array.from({ length: 30 }, () => t.send({ to: '13800000004', text: 'burst' })));
     expect(smsc.counters.submitSm).toBe(30);
     expect(t.stats().throttled).toBeGreaterThan(0);
