@@ -13,7 +13,7 @@ import {
   type Operator,
   type SubscriberKind,
 } from '@itinerary-card/domain';
-import { ABROAD, type Carry, type EngineParams } from '@itinerary-card/stay-engine';
+import { ABROAD, type Carry, type EngineParams, UNDECIDED } from '@itinerary-card/stay-engine';
 import { replaceDirAtomic, sweepLeftovers, writeFileAtomic } from './atomic-files.ts';
 import { isNewSubscriber } from './compute.ts';
 import { type DayRunContext, type DayRunOptions, runDays } from './day-run.ts';
@@ -50,7 +50,7 @@ interface DaySummary {
 }
 
 interface StoredCarry {
-  /** City code or '@' for abroad. */
+  /** City code, '@' for abroad, '?' for a stationary episode not yet settled. */
   s: string;
   rs: number;
   /** Open stationary episode: where it resumes in t, its anchor cell id, and earlier records counted by city code. */
@@ -103,7 +103,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   let cityIndex: Map<string, number>;
   const toCarry = (c: StoredCarry): Carry | null => {
     cityIndex ??= new Map(ctx.registries.cityCodes.map((code, i) => [code, i]));
-    const state = c.s === '@' ? ABROAD : cityIndex.get(c.s);
+    const state = c.s === '@' ? ABROAD : c.s === '?' ? UNDECIDED : cityIndex.get(c.s);
     if (state === undefined) return null; // the city has no cells any more
     const t: number[] = [];
     const place: number[] = [];
@@ -135,7 +135,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     };
   };
   const fromCarry = (c: Carry): StoredCarry => ({
-    s: c.state === ABROAD ? '@' : ctx.registries.cityCodes[c.state]!,
+    s: c.state === ABROAD ? '@' : c.state === UNDECIDED ? '?' : ctx.registries.cityCodes[c.state]!,
     rs: c.runStart,
     es: c.epStart,
     ea: c.epAnchor >= 0 ? ctx.registries.cellIds[c.epAnchor]! : null,

@@ -10,9 +10,11 @@ export interface CellModel {
   cellCity: Int32Array;
   /** MAX_COVER entries per cell: other cities this cell may serve phones in, -1 padded. */
   coverCities: Int32Array;
-  /** Planar position of each cell in km (local equirectangular projection), for stationarity tests. */
+  /** Longitude (x) and latitude (y) of each cell in degrees, for stationarity tests. */
   cellX: Float64Array;
   cellY: Float64Array;
+  /** Kilometres per degree of longitude at each cell's latitude. */
+  cellKmPerDegLon: Float64Array;
   cityCount: number;
 }
 
@@ -23,6 +25,7 @@ export interface CellSite {
 }
 
 const EARTH_KM = 6371;
+export const KM_PER_DEG_LAT = 110.574;
 
 function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
   const toRad = Math.PI / 180;
@@ -42,6 +45,7 @@ export function buildCellModel(cells: readonly CellSite[], cityCount: number, ra
   const cellCity = new Int32Array(n);
   const cellX = new Float64Array(n);
   const cellY = new Float64Array(n);
+  const cellKmPerDegLon = new Float64Array(n);
   const coverCities = new Int32Array(n * MAX_COVER).fill(-1);
   const cellDeg = radiusKm / 111; // bucket size in degrees of latitude
   const grid = new Map<string, number[]>();
@@ -49,8 +53,9 @@ export function buildCellModel(cells: readonly CellSite[], cityCount: number, ra
   for (let i = 0; i < n; i++) {
     const c = cells[i]!;
     cellCity[i] = c.city;
-    cellX[i] = c.lon * 111.32 * Math.cos((c.lat * Math.PI) / 180);
-    cellY[i] = c.lat * 110.574;
+    cellX[i] = c.lon;
+    cellY[i] = c.lat;
+    cellKmPerDegLon[i] = 111.32 * Math.cos((c.lat * Math.PI) / 180);
     const k = keyOf(c.lat, c.lon);
     const bucket = grid.get(k);
     if (bucket) bucket.push(i);
@@ -80,5 +85,5 @@ export function buildCellModel(cells: readonly CellSite[], cityCount: number, ra
     const near = [...best].sort((a, b) => a[1] - b[1] || a[0] - b[0]).slice(0, MAX_COVER);
     for (let k = 0; k < near.length; k++) coverCities[i * MAX_COVER + k] = near[k]![0];
   }
-  return { cellCity, coverCities, cellX, cellY, cityCount };
+  return { cellCity, coverCities, cellX, cellY, cellKmPerDegLon, cityCount };
 }

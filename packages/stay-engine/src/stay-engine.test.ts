@@ -97,18 +97,52 @@ describe('midnight carry-over', () => {
   });
 });
 
+/**
+ * A phone at home next to the border: it camps on its own city's border cell (1) for `own` minutes, then
+ * on the neighbour's (2) for `other` minutes, and so on, with an update at each switch and hourly.
+ */
+function pingPong(fromH: number, toH: number, own: (k: number) => number, other: (k: number) => number): Rec[] {
+  const recs: Rec[] = [];
+  let h = fromH;
+  for (let k = 0; h < toH; k++) {
+    const stay = (k % 2 === 0 ? own(k) : other(k)) / 60;
+    const cell = k % 2 === 0 ? 1 : 2;
+    for (let u = 0; u < stay && h + u < toH; u += 1) recs.push([h + u, cell]);
+    h += stay;
+  }
+  return recs;
+}
+
 describe('border ping-pong', () => {
   it('neither invents the neighbour nor breaks the stay at home', () => {
-    // At home in A next to the border: 40% of records on B's border cell, alternating every few minutes.
-    const recs: Rec[] = [];
-    let h = 0;
-    let k = 0;
-    while (h < 24) {
-      recs.push([h, k % 5 < 3 ? 1 : 2]);
-      h += (7 + ((k * 13) % 20)) / 60;
-      k++;
-    }
+    // About 63% of the time on the home city's cell, switching every 10-50 minutes.
+    const recs = pingPong(
+      0,
+      24,
+      (k) => 25 + ((k * 7) % 20),
+      (k) => 10 + ((k * 11) % 20),
+    );
     expect(run(recs).union).toEqual([0]);
+  });
+
+  it('lists neither city for a day too evenly split to tell, and settles it with the next day', () => {
+    const even = pingPong(
+      0,
+      24,
+      (k) => 20 + ((k * 7) % 10),
+      (k) => 20 + ((k * 11) % 10),
+    );
+    const r1 = run(even, 1);
+    expect(r1.out[0]!.cities).toEqual([]);
+    const next = pingPong(
+      24,
+      48,
+      (k) => 35 + ((k * 7) % 20),
+      (k) => 10 + ((k * 11) % 10),
+    );
+    const r2 = run([...even, ...next], 2);
+    expect(r2.out[1]!.cities).toEqual([0]);
+    expect(r2.union).toEqual([0]);
   });
 
   it('gives the neighbour city to a border resident who goes into it', () => {
@@ -121,9 +155,21 @@ describe('border ping-pong', () => {
   });
 
   it("keeps the resident's city on a day the neighbour's cell served them more", () => {
-    // Days 1-2: 60% own city; day 3: 55% the neighbour's cell. A phone that never moved stays home.
-    const recs: Rec[] = [];
-    for (let h = 0, k = 0; h < 72; h += 0.2, k++) recs.push([h, h < 48 ? (k % 5 < 3 ? 1 : 2) : k % 20 < 11 ? 2 : 1]);
+    // Days 1-2: about two thirds of the time on the home cell; day 3: 55% on the neighbour's.
+    const recs = [
+      ...pingPong(
+        0,
+        48,
+        (k) => 30 + ((k * 7) % 15),
+        (k) => 12 + ((k * 11) % 10),
+      ),
+      ...pingPong(
+        48,
+        72,
+        (k) => 20 + ((k * 7) % 10),
+        (k) => 25 + ((k * 11) % 10),
+      ),
+    ];
     const r = run(recs, 3);
     expect(r.out.map((o) => o.cities)).toEqual([[0], [0], [0]]);
   });

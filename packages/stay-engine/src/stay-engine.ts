@@ -15,15 +15,17 @@
 // detection, Li et al. 2008): a run of records whose cells all lie within a few
 // kilometres of the episode's first cell. A phone that does not move cannot have
 // changed city, so an episode that touches several cities is given the one with
-// most records over the whole episode, counted across days (the count is
+// longest dwell over the whole episode, counted across days (the count is
 // carried), so a resident at a border keeps their city even on a day when the
 // neighbour's cell happened to serve them more.
-import { type CellModel, MAX_COVER } from './cell-model.ts';
+import { type CellModel, KM_PER_DEG_LAT, MAX_COVER } from './cell-model.ts';
 
 /** State of a roaming record: abroad (the country comes from the record itself). */
 export const ABROAD = -1;
 /** No state (no carried stay). */
 const NONE = -2;
+/** State of a stationary episode split too evenly between cities to tell which one the phone is in (yet). */
+export const UNDECIDED = -3;
 
 export interface EngineParams {
   /** A stay counts from this length (4 h). */
@@ -38,6 +40,15 @@ export interface EngineParams {
   carryMaxEvents: number;
   /** Records whose cells all lie within this distance of the episode's first cell are one stationary episode. */
   stationaryKm: number;
+  /**
+   * An episode touching several cities is given its leading city once that city's share of the episode's
+   * dwell time reaches 0.5 + decisiveK / sqrt(hours observed) (clamped to [0.55, 0.75]): the longer the
+   * episode, the smaller the lead needed. Until then it lists no city on its own (later records settle it),
+   * but it does not break a stay in one of its cities that surrounds it.
+   */
+  decisiveK: number;
+  /** Log-likelihood of joining an unsettled episode's record to one of its cities. */
+  undecidedJoinLog: number;
 }
 
 export const DEFAULT_PARAMS: EngineParams = {
@@ -47,6 +58,8 @@ export const DEFAULT_PARAMS: EngineParams = {
   edgeCapMs: 30 * 60_000,
   carryMaxEvents: 256,
   stationaryKm: 5,
+  decisiveK: 0.5,
+  undecidedJoinLog: -0.05,
 };
 
 /** The stay open at the end of a day, carried into the next day's run. */
@@ -87,6 +100,8 @@ export class StayEngine {
   private score = new Float64Array(0);
   private back = new Int8Array(0);
   private state = new Int32Array(0);
+  /** Per record: log-likelihood of its candidates after the first. */
+  private alt = new Float64Array(0);
   // The stationary episode being built: its cities and their record counts.
   private readonly epC = new Int32Array(64);
   private readonly epW = new Float64Array(64);
@@ -112,6 +127,7 @@ export class StayEngine {
     this.score = new Float64Array(cap * K);
     this.back = new Int8Array(cap * K);
     this.state = new Int32Array(cap);
+    this.alt = new Float64Array(cap);
     this.cap = cap;
   }
 
@@ -186,8 +202,9 @@ export class StayEngine {
 
   /** Candidate states of each record: its cell's city, then the cities the cell cross-covers. */
   private buildCandidates(n: number): void {
-    const { ep, cand, candN, model } = this;
+    const { ep, cand, candN, model, alt } = this;
     const { cellCity, coverCities } = model;
+    alt.fill(this.params.crossCoverLog, 0, n);
     for (let i = 0; i < n; i++) {
       const p = ep[i]!;
       const base = i * K;
@@ -225,12 +242,30 @@ export class StayEngine {
   private settleEpisode(a: number, b: number): void {
     if (this.epN < 2) return;
     let best = 0;
-    for (let k = 1; k < this.epN; k++) if (this.epW[k]! > this.epW[best]!) best = k;
-    const city = this.epC[best]!;
+    let total = this.epW[0]!;
+    for (let k = 1; k < this.epN; k++) {
+      total += this.epW[k]!;
+      if (this.epW[k]! > this.epW[best]!) best = k;
+    }
+    const hours = total / 3_600_000;
+    const need = Math.min(0.75, Math.max(0.55, 0.5 + this.params.decisiveK / Math.sqrt(Math.max(hours, 1e-3))));
+    if (this.epW[best]! >= need * total) {
+      const city = this.epC[best]!;
+      for (let i = a; i < b; i++) {
+        if (this.ep[i]! < 0) continue;
+        this.cand[i * K] = city;
+        this.candN[i] = 1;
+      }
+      return;
+    }
+    const m = Math.min(this.epN, K - 1);
     for (let i = a; i < b; i++) {
       if (this.ep[i]! < 0) continue;
-      this.cand[i * K] = city;
-      this.candN[i] = 1;
+      const base = i * K;
+      this.cand[base] = UNDECIDED;
+      for (let k = 0; k < m; k++) this.cand[base + 1 + k] = this.epC[k]!;
+      this.candN[i] = 1 + m;
+      this.alt[i] = this.params.undecidedJoinLog;
     }
   }
 
@@ -242,7 +277,7 @@ export class StayEngine {
 
   private stationaryEpisodes(n: number, carry: Carry | null, dayEnd: number): void {
     const { ep, model } = this;
-    const { cellX, cellY, cellCity } = model;
+    const { cellX, cellY, cellCity, cellKmPerDegLon } = model;
     const r2 = this.params.stationaryKm * this.params.stationaryKm;
     const resumeAt = carry && carry.epStart >= 0 ? carry.epStart : -1;
     let a = 0;
@@ -272,8 +307,8 @@ export class StayEngine {
       }
       if (anchor < 0) begin(i, p, new Int32Array(0), new Float64Array(0));
       else {
-        const dx = cellX[p]! - cellX[anchor]!;
-        const dy = cellY[p]! - cellY[anchor]!;
+        const dx = (cellX[p]! - cellX[anchor]!) * cellKmPerDegLon[anchor]!;
+        const dy = (cellY[p]! - cellY[anchor]!) * KM_PER_DEG_LAT;
         if (dx * dx + dy * dy > r2) {
           this.settleEpisode(a, i);
           begin(i, p, new Int32Array(0), new Float64Array(0));
@@ -290,12 +325,12 @@ export class StayEngine {
 
   /** Viterbi over the candidate states of each record; result in this.state[0..n). */
   private decode(n: number, priorState: number): void {
-    const { cand, candN, score, back, state, params } = this;
+    const { cand, candN, score, back, state, params, alt } = this;
     const sw = params.switchLog;
-    const cc = params.crossCoverLog;
     for (let i = 0; i < n; i++) {
       const base = i * K;
       const m = candN[i]!;
+      const cc = alt[i]!;
       for (let j = 0; j < m; j++) {
         const s = cand[base + j]!;
         const emit = j === 0 ? 0 : cc;
