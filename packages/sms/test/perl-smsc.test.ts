@@ -49,7 +49,7 @@ describe('SmppTransport against the Net::SMPP peer', () => {
   it('records the delivery receipt the SMSC sends back', async () => {
     const { id } = await t.send({ to: '13800000009', text: 'receipt please' });
     await smsc.waitFor((e) => e.event === 'receipt_sent' && e.id === id);
-    await expect.poll(() => t.receipts.get(id)?.status).toBe('DELIVRD');
+    await expect.poll(() => t.receipts.get(id)?.status, { timeout: 5000 }).toBe('DELIVRD');
     expect(receipts.find((r) => r.messageId === id)).toMatchObject({
       status: 'DELIVRD',
       to: '13800000009',
@@ -91,7 +91,9 @@ describe('SmppTransport against the Net::SMPP peer', () => {
     const p2 = Buffer.concat([head(2), ucs2Encode('行程')]).toString('hex');
     smsc.command(`DELIVER 13800000004 10000 8 ${p2} 64`);
     smsc.command(`DELIVER 13800000004 10000 8 ${p1} 64`);
-    await expect.poll(() => inbound.find((m) => m.from === '13800000004')?.text).toBe('查询我的行程');
+    await expect
+      .poll(() => inbound.find((m) => m.from === '13800000004')?.text, { timeout: 5000 })
+      .toBe('查询我的行程');
   });
 
   it('backs off and retries when the SMSC throttles', async () => {

@@ -43,7 +43,7 @@ describe('SmppTransport with the SMSC simulator', () => {
     const r = await t.send({ to: '13800000002', text: long });
     const m = await smsc.waitForMessage((x) => x.to === '13800000002');
     expect(m).toMatchObject({ from: '10086', text: long, dataCoding: 8, parts: 3, ids: r.partIds });
-    await expect.poll(() => t.receipts.size).toBe(4);
+    await expect.poll(() => t.receipts.size, { timeout: 5000 }).toBe(4);
   });
 
   it('keeps no more than `window` submit_sm unacknowledged', async () => {
@@ -63,14 +63,14 @@ describe('SmppTransport with the SMSC simulator', () => {
     });
     await smsc.deliver('13800000003', '10010', 'cxmyd ');
     await smsc.deliver('13800000003', '10010', '行'.repeat(100));
-    await expect.poll(() => got.length).toBe(2);
+    await expect.poll(() => got.length, { timeout: 5000 }).toBe(2);
     expect(got[0]).toEqual({ from: '13800000003', to: '10010', text: 'cxmyd ' });
     expect(got[1]!.text).toBe('行'.repeat(100));
   });
 
   it('sends enquire_link to keep the session alive', async () => {
     const { smsc } = await setup({}, { enquireLinkMs: 30 });
-    await expect.poll(() => smsc.counters.enquireLinks).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => smsc.counters.enquireLinks, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   });
 
   it('backs off under a rate-limiting SMSC and still delivers everything', async () => {
@@ -90,7 +90,7 @@ describe('SmppTransport with the SMSC simulator', () => {
   it('re-sends what was in flight when the link drops, after reconnecting', async () => {
     const { smsc, t } = await setup({ ackDelayMs: 50 });
     const sending = Promise.all([1, 2, 3].map((i) => t.send({ to: `1380000000${i}`, text: `m${i}` })));
-    await expect.poll(() => t.stats().inFlight).toBeGreaterThan(0);
+    await expect.poll(() => t.stats().inFlight, { timeout: 5000 }).toBeGreaterThan(0);
     smsc.dropConnections();
     await sending;
     expect(t.stats().reconnects).toBeGreaterThanOrEqual(1);
@@ -139,7 +139,7 @@ describe('SmppTransport with the SMSC simulator', () => {
     });
     open.push(t);
     void t.start().catch(() => {});
-    await expect.poll(() => connections).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => connections, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     expect(t.isBound).toBe(false);
   });
 
@@ -157,15 +157,15 @@ describe('SmppTransport with the SMSC simulator', () => {
     await smsc.deliver('13800000001', '10086', 'CXMYD');
     await expect(smsc.deliver('13800000002', '10086', 'CXMYD')).rejects.toThrow(/status 100/);
     release();
-    await expect.poll(() => got.length).toBe(1);
+    await expect.poll(() => got.length, { timeout: 5000 }).toBe(1);
     await smsc.deliver('13800000002', '10086', 'CXMYD');
-    await expect.poll(() => got.length).toBe(2);
+    await expect.poll(() => got.length, { timeout: 5000 }).toBe(2);
   });
 
   it('starts a fresh session after a PDU it cannot parse', async () => {
     const { smsc, t } = await setup();
     smsc.sendCorruptPdu();
-    await expect.poll(() => t.stats().reconnects).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => t.stats().reconnects, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
     await t.whenBound();
     const { id } = await t.send({ to: '13800000007', text: 'after a corrupt PDU' });
     expect((await smsc.waitForMessage((m) => m.to === '13800000007')).ids).toEqual([id]);
