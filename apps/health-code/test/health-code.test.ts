@@ -47,6 +47,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
     afterAll(async () => {
       await t?.close();
       await sql?.close();
+      // pg's Pool.end() resolves before its sockets close: let them close before the server stops.
+      await new Promise((r) => setTimeout(r, 300));
       await pg?.stop();
     });
 

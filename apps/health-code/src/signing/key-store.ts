@@ -1,6 +1,7 @@
 // Persists the signing keys in SQL so every replica signs with the same keys;
 // private keys are sealed with AES-256-GCM under the configured key secret.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { AppError } from '@itinerary-card/domain';
 import type { Sql } from '@itinerary-card/store';
 import { generateKeyRecord, type KeyRecord, Keyring, privateKeyFromDer } from './keyring.ts';
 
@@ -38,6 +39,18 @@ export class KeyStore {
     private readonly secret: string,
   ) {}
 
+  private open(sealed: string) {
+    try {
+      return privateKeyFromDer(unseal(sealed, this.secret));
+    } catch (e) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        { variable: 'HC_KEY_SECRET', reason: 'does not open the stored signing keys' },
+        { cause: e },
+      );
+    }
+  }
+
   async load(): Promise<Keyring> {
     const rows = await this.sql.query<Row>(
       'SELECT kid, public_key, private_sealed, nbf, sign_until FROM hc_signing_keys WHERE revoked_at IS NULL ORDER BY nbf',
@@ -46,7 +59,7 @@ export class KeyStore {
       rows.map((r) => ({
         kid: r.kid,
         publicKey: Buffer.from(r.public_key, 'base64url'),
-        privateKey: privateKeyFromDer(unseal(r.private_sealed, this.secret)),
+        privateKey: this.open(r.private_sealed),
         nbf: ms(r.nbf),
         signUntil: r.sign_until === null ? null : ms(r.sign_until),
       })),

@@ -50,3 +50,13 @@ describe('signed codes', () => {
     expect(ring.verify(late, T0 + 900_000)).toEqual({ ok: false, reason: 'signature' });
   });
 });
+
+describe('sealed private keys', () => {
+  it('opens with the right secret only', async () => {
+    const { seal, unseal } = await import('./key-store.ts');
+    const der = Buffer.from('private key bytes');
+    const s = seal(der, 'secret-one-0123456789');
+    expect(unseal(s, 'secret-one-0123456789').equals(der)).toBe(true);
+    expect(() => unseal(s, 'secret-two-0123456789')).toThrow();
+  });
+});
