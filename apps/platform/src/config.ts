@@ -1,5 +1,6 @@
 // Platform configuration: defaults, read once from the environment, validated;
 // a bad value stops start-up with a message naming the variable.
+import { readFileSync } from 'node:fs';
 import { AppError, OPERATORS, type Operator } from '@itinerary-card/domain';
 
 export interface NodeEndpoint {
@@ -92,6 +93,8 @@ export interface PlatformConfig {
   nodes: Partial<Record<Operator, NodeEndpoint>>;
   /** `outbox` enables /dev/outbox; `smpp` uses the SMPP transport (SMPP_* variables). */
   sms: 'outbox' | 'smpp';
+  /** SMPP_* variables, read by packages/sms when `sms` is `smpp`. */
+  smppEnv: Record<string, string | undefined>;
   options: PlatformOptions;
 }
 
@@ -125,7 +128,24 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     const url = env[name];
     if (!url) continue;
     if (!/^https?:\/\/[^/]+/.test(url)) fail(name, 'must be an http(s) URL');
-    nodes[op] = { url: url.replace(/\/$/, ''), nodeId: env[`${name}_ID`] || op };
+    const endpoint: NodeEndpoint = { url: url.replace(/\/$/, ''), nodeId: env[`${name}_ID`] || op };
+    // mTLS to the nodes: client certificate and key, and the CA that signed the nodes' certificates.
+    const tls: NonNullable<NodeEndpoint['tls']> = {};
+    for (const [key, variable] of [
+      ['cert', 'PLATFORM_NODE_TLS_CERT'],
+      ['key', 'PLATFORM_NODE_TLS_KEY'],
+      ['ca', 'PLATFORM_NODE_TLS_CA'],
+    ] as const) {
+      const path = env[variable];
+      if (!path) continue;
+      try {
+        tls[key] = readFileSync(path, 'utf8');
+      } catch (e) {
+        fail(variable, `cannot read ${path}: ${(e as Error).message}`);
+      }
+    }
+    if (Object.keys(tls).length > 0) endpoint.tls = tls;
+    nodes[op] = endpoint;
   }
   if (Object.keys(nodes).length === 0)
     fail('PLATFORM_NODE_CMCC', 'at least one PLATFORM_NODE_<OPERATOR> URL is needed');
@@ -161,6 +181,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     redisUrl: env.REDIS_URL || undefined,
     nodes,
     sms,
+    smppEnv: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SMPP_'))),
     options,
   };
 }

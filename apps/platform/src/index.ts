@@ -21,3 +21,4 @@ export {
 } from './services/itinerary-service.ts';
 export { servingDay } from './services/serving-day.ts';
 export type { OutboxReader, SmsSender } from './services/sms-sender.ts';
+export { type RunningPlatform, startPlatform } from './start-platform.ts';

@@ -23,6 +23,8 @@ export interface AuditRow extends AuditEntry {
   at: string;
 }
 
+const CHUNK_ROWS = 100;
+
 interface Pending extends AuditEntry {
   at: number;
 }
@@ -66,7 +68,12 @@ export class AuditLog {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        await insert(this.sql, batch);
+        // Small statements with a yield in between: an embedded (in-process)
+        // database then never blocks the event loop for long.
+        for (let i = 0; i < batch.length; i += CHUNK_ROWS) {
+          await insert(this.sql, batch.slice(i, i + CHUNK_ROWS));
+          await new Promise((r) => setImmediate(r));
+        }
       } catch (err) {
         this.log.error({ err, lost: batch.length }, 'audit batch write failed');
       }

@@ -1,0 +1,38 @@
+import type { AppError } from '@itinerary-card/domain';
+import { describe, expect, it } from 'vitest';
+import { readPlatformConfig } from './config.ts';
+
+const base = {
+  PLATFORM_SECRET_KEY: 'k'.repeat(20),
+  PLATFORM_SERVICE_SECRET: 's'.repeat(20),
+  PLATFORM_NODE_CMCC: 'http://127.0.0.1:4100',
+};
+
+function variableOf(env: Record<string, string>): string | undefined {
+  try {
+    readPlatformConfig(env);
+  } catch (e) {
+    return (e as AppError).details.variable as string;
+  }
+  return undefined;
+}
+
+describe('readPlatformConfig', () => {
+  it('reads defaults and overrides', () => {
+    const c = readPlatformConfig({ ...base, PLATFORM_UPDATE_TIME: '09:30', PLATFORM_CLOCK_SKEW_MS: '120000' });
+    expect(c.nodes.cmcc).toEqual({ url: 'http://127.0.0.1:4100', nodeId: 'cmcc' });
+    expect(c.options.updateTimeMs).toBe(9.5 * 3_600_000);
+    expect(c.options.clockSkewMs).toBe(120_000);
+    expect(c.options.greenCountries).toEqual(['HK', 'MO', 'TW']);
+    expect(c.sms).toBe('outbox');
+  });
+
+  it('stops start-up naming the bad variable', () => {
+    expect(variableOf({ ...base, PLATFORM_SECRET_KEY: 'short' })).toBe('PLATFORM_SECRET_KEY');
+    expect(variableOf({ ...base, PLATFORM_UPDATE_TIME: '8am' })).toBe('PLATFORM_UPDATE_TIME');
+    expect(variableOf({ ...base, PLATFORM_NODE_CMCC: 'ftp://x' })).toBe('PLATFORM_NODE_CMCC');
+    expect(variableOf({ ...base, PLATFORM_CLOCK_SKEW_MS: '-1' })).toBe('PLATFORM_CLOCK_SKEW_MS');
+    expect(variableOf({ ...base, PLATFORM_SMS: 'pigeon' })).toBe('PLATFORM_SMS');
+    expect(variableOf({ ...base, PLATFORM_NODE_TLS_CA: '/nonexistent/ca.pem' })).toBe('PLATFORM_NODE_TLS_CA');
+  });
+});

@@ -1,0 +1,55 @@
+// Runs the platform on its own: opens storage and the SMS transport from the
+// configuration, builds the app, listens; `close` releases everything.
+import type { Clock } from '@itinerary-card/domain';
+import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
+import { openKeyValue, openSql } from '@itinerary-card/store';
+import type { FastifyInstance } from 'fastify';
+import { buildPlatform } from './build-platform.ts';
+import type { PlatformConfig } from './config.ts';
+
+export interface RunningPlatform {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(
+  config: PlatformConfig,
+  extra: { clock?: Clock; logger?: boolean } = {},
+): Promise<RunningPlatform> {
+  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir });
+  const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:' });
+  let sms: OutboxTransport | SmppTransport;
+  let outbox: OutboxTransport | undefined;
+  if (config.sms === 'smpp') {
+    sms = new SmppTransport({ ...readSmppConfig(config.smppEnv), clock: extra.clock });
+  } else {
+    outbox = new OutboxTransport({ clock: extra.clock });
+    sms = outbox;
+  }
+  const app = await buildPlatform({
+    sql,
+    kv,
+    sms,
+    outbox,
+    nodes: config.nodes,
+    options: config.options,
+    clock: extra.clock,
+    logger: extra.logger ?? { level: 'info' },
+  });
+  if (sms instanceof SmppTransport) {
+    // The transport keeps reconnecting on its own; until bound, sends fail with SMS_SEND_FAILED.
+    sms.start().catch((err: unknown) => app.log.error({ err }, 'SMPP bind failed'));
+  }
+  const url = await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    url,
+    close: async () => {
+      await app.close();
+      await sms.close();
+      await kv.close();
+      await sql.close();
+    },
+  };
+}
