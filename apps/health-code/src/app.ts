@@ -52,6 +52,7 @@ declare module 'fastify' {
       retention(): Promise<{ checkinsDeleted: number }>;
       rotateKeys(): Promise<{ kid: string; nbf: number }>;
       reloadKeys(): Promise<void>;
+      autoRotate(): Promise<void>;
     };
   }
 }
@@ -128,7 +129,16 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   const logger = deps.logger === true ? { serializers } : deps.logger ? { ...deps.logger, serializers } : false;
   const app = Fastify({ logger, bodyLimit: 64 * 1024, ajv: { customOptions: { allowUnionTypes: true } } });
   installErrorHandler(app);
-  app.decorate('healthCode', { keyring, checkinWriter: writer, checkins, venues, retention, rotateKeys, reloadKeys });
+  app.decorate('healthCode', {
+    keyring,
+    checkinWriter: writer,
+    checkins,
+    venues,
+    retention,
+    rotateKeys,
+    reloadKeys,
+    autoRotate: () => autoRotate(),
+  });
 
   app.get('/.well-known/health-code-keys.json', async (_req, reply) => {
     void reply.header('cache-control', `public, max-age=${config.jwksMaxAgeSeconds}`);
@@ -212,8 +222,20 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     app.get('/', async (_req, reply) => reply.redirect('/health/'));
   }
 
+  /** Rotates when the signing key is older than keyRotateDays and no successor is pending. */
+  const autoRotate = async () => {
+    if (config.keyRotateDays <= 0) return;
+    const now = clock.now();
+    const current = ring.signingKey(now);
+    const pending = ring.records().some((k) => k.nbf > now);
+    if (current && !pending && now - current.nbf >= config.keyRotateDays * 86_400_000) await rotateKeys();
+  };
+
   const timers: NodeJS.Timeout[] = [];
   if (deps.timers !== false) {
+    timers.push(
+      setInterval(() => void autoRotate().catch((e) => app.log.error({ err: e }, 'key rotation failed')), 3_600_000),
+    );
     timers.push(
       setInterval(() => void retention().catch((e) => app.log.error({ err: e }, 'retention failed')), 3_600_000),
     );

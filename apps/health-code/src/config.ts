@@ -1,5 +1,6 @@
 // Configuration of the health-code system, read once from the environment,
 // validated and typed; a bad value stops start-up naming the variable.
+import { randomBytes } from 'node:crypto';
 import { AppError } from '@itinerary-card/domain';
 import { type ColourRule, DEFAULT_COLOUR_RULES, parseColourRules } from './rules/colour-rules.ts';
 
@@ -22,6 +23,8 @@ export interface HealthCodeConfig {
   keyPublishAheadSeconds: number;
   /** Max-age of the published key set. */
   jwksMaxAgeSeconds: number;
+  /** A signing key older than this is rotated automatically (0: only by the admin API). */
+  keyRotateDays: number;
   checkinRetentionDays: number;
   colourRules: ColourRule[];
   /** Folder with the built pages (packages/web/dist): serves /health/* and /assets/*; null: no pages. */
@@ -40,6 +43,7 @@ export const DEFAULT_CONFIG: Omit<
   codeTtlSeconds: 60,
   keyPublishAheadSeconds: 600,
   jwksMaxAgeSeconds: 300,
+  keyRotateDays: 30,
   checkinRetentionDays: 21,
   colourRules: [...DEFAULT_COLOUR_RULES],
   webDist: null,
@@ -105,6 +109,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConf
     codeTtlSeconds: int(env, 'HC_CODE_TTL_SECONDS', DEFAULT_CONFIG.codeTtlSeconds, 15, 600),
     keyPublishAheadSeconds: int(env, 'HC_KEY_PUBLISH_AHEAD_SECONDS', DEFAULT_CONFIG.keyPublishAheadSeconds, 0, 86_400),
     jwksMaxAgeSeconds: int(env, 'HC_JWKS_MAX_AGE_SECONDS', DEFAULT_CONFIG.jwksMaxAgeSeconds, 0, 86_400),
+    keyRotateDays: int(env, 'HC_KEY_ROTATE_DAYS', DEFAULT_CONFIG.keyRotateDays, 0, 3650),
     checkinRetentionDays: int(env, 'HC_CHECKIN_RETENTION_DAYS', DEFAULT_CONFIG.checkinRetentionDays, 1, 365),
     colourRules,
     webDist: env.HC_WEB_DIST ?? null,
@@ -115,5 +120,30 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConf
       clientSecret: str(env, 'HC_PARTNER_CLIENT_SECRET'),
       timeoutMs: int(env, 'HC_PARTNER_TIMEOUT_MS', 5000, 100, 60_000),
     },
+  };
+}
+
+/**
+ * A configuration for an embedded run (the demo): fresh random secrets, the dev outbox on.
+ * Keys sealed under a random secret do not survive a restart on a persistent data dir:
+ * pass `keySecret` for that.
+ */
+export function embeddedConfig(o: {
+  publicUrl: string;
+  itineraryCardUrl: string;
+  partner: { baseUrl: string; clientId: string; clientSecret: string; timeoutMs?: number };
+  webDist?: string | null;
+  keySecret?: string;
+  adminToken?: string;
+}): HealthCodeConfig {
+  return {
+    ...DEFAULT_CONFIG,
+    publicUrl: o.publicUrl.replace(/\/+$/, ''),
+    itineraryCardUrl: o.itineraryCardUrl,
+    keySecret: o.keySecret ?? randomBytes(24).toString('base64url'),
+    adminToken: o.adminToken ?? randomBytes(24).toString('base64url'),
+    webDist: o.webDist ?? null,
+    devOutbox: true,
+    partner: { timeoutMs: 5000, ...o.partner },
   };
 }

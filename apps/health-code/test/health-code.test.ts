@@ -341,6 +341,16 @@ for (const backend of ['pglite', 'postgres'] as const) {
         expect(
           (await t.app.inject({ method: 'POST', url: '/api/hc/v1/verify', payload: { code: after } })).json().valid,
         ).toBe(true);
+        // Automatic rotation once the signing key is older than keyRotateDays (30).
+        await t.app.healthCode.autoRotate();
+        const jwks2 = (await t.app.inject({ method: 'GET', url: '/.well-known/health-code-keys.json' })).json();
+        expect(jwks2.keys).toHaveLength(2);
+        t.clock.advance(31 * DAY_MS);
+        await t.app.healthCode.autoRotate();
+        await t.app.healthCode.autoRotate();
+        const keys = (await t.app.inject({ method: 'GET', url: '/.well-known/health-code-keys.json' })).json().keys;
+        expect(keys).toHaveLength(3);
+        expect(keys[1].signUntil).toBe(keys[2].nbf);
       });
     });
 

@@ -91,7 +91,42 @@ async function check(text: string): Promise<void> {
       v = await verifyCode(text, keys, Date.now());
     }
   }
+  if (!v.ok && v.reason === 'unsupported') v = await verifyOnServer(text);
   show(v);
+}
+
+/** For browsers without WebCrypto Ed25519: the same checks by the server (needs the network). */
+async function verifyOnServer(text: string): Promise<Verified> {
+  try {
+    const res = await fetch('/api/hc/v1/verify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: text }),
+    });
+    const b = await res.json();
+    if (res.ok && b.type === 'person')
+      return {
+        ok: true,
+        type: 'person',
+        colour: b.colour,
+        maskedName: b.maskedName,
+        iat: b.issuedAt / 1000,
+        exp: b.expiresAt / 1000,
+        kid: '',
+      };
+    if (res.ok && b.type === 'venue')
+      return { ok: true, type: 'venue', kind: b.venueKind, name: b.name, id: b.venueId, iat: 0, kid: '' };
+    const reason = b.error?.reason;
+    return {
+      ok: false,
+      reason:
+        reason === 'expired' || reason === 'malformed' || reason === 'unknown_key' || reason === 'not_yet_valid'
+          ? reason
+          : 'signature',
+    };
+  } catch {
+    return { ok: false, reason: 'unsupported' };
+  }
 }
 
 function decodeFrom(source: CanvasImageSource, w: number, hgt: number): string | null {
