@@ -1,8 +1,10 @@
 // Runs one operator node on its own: builds the service and listens.
 import type { Clock } from '@itinerary-card/domain';
+import { openSnapshotStore } from '@itinerary-card/pipeline';
 import type { FastifyInstance } from 'fastify';
 import { buildOperatorNode } from './build-operator-node.ts';
 import type { OperatorNodeConfig } from './config.ts';
+import { followSnapshots } from './follow-snapshots.ts';
 import { SnapshotHolder } from './snapshot-holder.ts';
 
 export interface RunningOperatorNode {
@@ -13,8 +15,9 @@ export interface RunningOperatorNode {
 }
 
 /**
- * Starts the node's HTTP service. The caller (the daily scheduler, the demo)
- * publishes snapshots into `holder`.
+ * Starts the node's HTTP service. With a data directory and pseudonym key it
+ * follows the pipeline's published snapshots there; the caller (the daily
+ * scheduler, the demo) may also publish into `holder` directly.
  */
 export async function startOperatorNode(
   config: OperatorNodeConfig,
@@ -29,6 +32,19 @@ export async function startOperatorNode(
     logger: options.logger ?? true,
     tls: config.tls,
   });
+  let unfollow = () => {};
+  if (config.dataDir && config.pseudonymKey) {
+    const store = openSnapshotStore(config.dataDir, { pseudonymKey: config.pseudonymKey, operator: config.operator });
+    unfollow = followSnapshots(store, holder);
+  }
   const address = await app.listen({ host: config.host, port: config.port });
-  return { app, holder, url: address, close: () => app.close() };
+  return {
+    app,
+    holder,
+    url: address,
+    close: async () => {
+      unfollow();
+      await app.close();
+    },
+  };
 }
