@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { embeddedConfig, readConfig } from './config.ts';
+
+const env = {
+  HC_PUBLIC_URL: 'https://hc.example.cn/',
+  HC_ITINERARY_CARD_URL: 'https://xc.example.cn/',
+  HC_KEY_SECRET: 'k'.repeat(20),
+  HC_ADMIN_TOKEN: 'a'.repeat(20),
+  HC_PARTNER_URL: 'https://platform.example.cn',
+  HC_PARTNER_CLIENT_ID: 'nanchang',
+  HC_PARTNER_CLIENT_SECRET: 'secret',
+};
+
+describe('configuration', () => {
+  it('reads and validates HC_* variables', () => {
+    const c = readConfig(env);
+    expect(c.publicUrl).toBe('https://hc.example.cn');
+    expect(c.colourRules.map((r) => r.when)).toContain('epidemicSojourn');
+    const custom = readConfig({
+      ...env,
+      HC_COLOUR_RULES: '[{"when":"closeContact","colour":"red"}]',
+      HC_CODE_TTL_SECONDS: '30',
+    });
+    expect(custom.colourRules).toEqual([
+      { when: 'officeRed', colour: 'red' },
+      { when: 'epidemicSojourn', colour: 'red' },
+      { when: 'closeContact', colour: 'red' },
+    ]);
+    expect(custom.codeTtlSeconds).toBe(30);
+  });
+  it('stops on a bad value, naming the variable', () => {
+    const naming = (over: Record<string, string | undefined>, variable: string) => {
+      try {
+        readConfig({ ...env, ...over });
+      } catch (e) {
+        return (e as { details: { variable: string } }).details.variable === variable;
+      }
+      return false;
+    };
+    expect(naming({ HC_PUBLIC_URL: 'ftp://x' }, 'HC_PUBLIC_URL')).toBe(true);
+    expect(naming({ HC_KEY_SECRET: 'short' }, 'HC_KEY_SECRET')).toBe(true);
+    expect(naming({ HC_ADMIN_TOKEN: undefined }, 'HC_ADMIN_TOKEN')).toBe(true);
+    expect(naming({ HC_CODE_TTL_SECONDS: '5' }, 'HC_CODE_TTL_SECONDS')).toBe(true);
+    expect(naming({ HC_COLOUR_RULES: '[{"when":"epidemicSojourn","colour":"yellow"}]' }, 'HC_COLOUR_RULES')).toBe(true);
+  });
+  it('makes an embedded configuration with fresh secrets', () => {
+    const c = embeddedConfig({
+      publicUrl: 'http://127.0.0.1:3001/',
+      itineraryCardUrl: 'http://127.0.0.1:3000/',
+      partner: { baseUrl: 'http://127.0.0.1:3000', clientId: 'a', clientSecret: 'b' },
+    });
+    expect(c.publicUrl).toBe('http://127.0.0.1:3001');
+    expect(c.keySecret.length).toBeGreaterThanOrEqual(16);
+    expect(c.devOutbox).toBe(true);
+  });
+});
