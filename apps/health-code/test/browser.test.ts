@@ -307,3 +307,36 @@ describe('health code in the browser', () => {
     }
   });
 });
+
+describe('扫码打卡 inside the app', () => {
+  it('reads a posted venue code with the camera and checks in', async () => {
+    const video = join(tmpdir(), 'hc-camera-venue.y4m');
+    qrY4m(tokens.venueUrl!, video);
+    // A holder who is already logged in on this phone (the login box is tested above).
+    const session = 'browsertestsession000000000001';
+    const person = (await sql.query<{ id: string }>("SELECT id FROM hc_people WHERE phone = '13800000011'"))[0]!.id;
+    await kv.set(
+      `hc:sess:${session}`,
+      JSON.stringify({ phone: '13800000011', personId: person, maskedName: '**明' }),
+      600_000,
+    );
+    const cam = await launch([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
+    try {
+      const ctx = await phone(cam, base);
+      await ctx.grantPermissions(['camera'], { origin: base });
+      await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), session);
+      const page = await ctx.newPage();
+      await page.goto('/health/scan.html');
+      await page.waitForSelector('#checkin-success', { timeout: 20_000 });
+      expect(page.url()).toContain('/health/checkin.html?c=CT1.');
+      expect(await page.textContent('#checkin-venue')).toBe('昌通核验码 · 红谷滩区丰和卡口');
+      await shot(page, 'scan-checkin');
+    } finally {
+      await cam.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { mount } from './lib/page.ts';
 const main = mount('昌通码');
 const links: Array<[string, string, string]> = [
   ['code.html', '我的昌通码', '出示实时刷新的二维码'],
+  ['scan.html', '扫码打卡', '扫描场所码或卡口核验码，打卡并可授权查询14天行程'],
   ['register.html', '首次申领', '填写个人信息与健康申报，可授权查询14天行程'],
   ['edit.html', '修改信息', '更新个人信息与健康申报'],
   ['venue.html', '场所码申领', '单位码、小区码、车辆码、核验码，下载张贴海报'],

@@ -1,12 +1,12 @@
 // Staff verification (核验): scan a person's code with the camera or from an
 // uploaded picture; the signature is checked here, offline, against the city's
 // published keys. Staff see only the colour, the masked name and freshness.
-import jsQR from 'jsqr';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
 import { cachedKeys, type KeySet, loadKeys, type Verified, verifyCode } from './lib/code-verifier.ts';
 import { COLOUR_ZH, hcConfig } from './lib/hc-api.ts';
 import { mount } from './lib/page.ts';
+import { cameraScanner, decodeFile } from './lib/qr-scanner.ts';
 
 const REJECT: Record<string, string> = {
   malformed: '不是有效的昌通码',
@@ -129,63 +129,24 @@ async function verifyOnServer(text: string): Promise<Verified> {
   }
 }
 
-function decodeFrom(source: CanvasImageSource, w: number, hgt: number): string | null {
-  const scale = Math.min(1, 1200 / Math.max(w, hgt));
-  const cw = Math.round(w * scale);
-  const ch = Math.round(hgt * scale);
-  const canvas = document.createElement('canvas');
-  canvas.width = cw;
-  canvas.height = ch;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  ctx.drawImage(source, 0, 0, cw, ch);
-  const img = ctx.getImageData(0, 0, cw, ch);
-  return jsQR(img.data, cw, ch, { inversionAttempts: 'attemptBoth' })?.data ?? null;
-}
-
 const upload = h('input', { type: 'file', accept: 'image/*', id: 'verify-upload', class: 'hc-file' });
 upload.addEventListener('change', async () => {
   const f = upload.files?.[0];
   if (!f) return;
-  const bmp = await createImageBitmap(f);
-  const text = decodeFrom(bmp, bmp.width, bmp.height);
+  const text = await decodeFile(f);
   upload.value = '';
   if (!text)
     replaceChildren(result, h('p', { class: 'hc-error', id: 'verify-noqr' }, '图片中未识别到二维码，请重新拍摄'));
   else await check(text);
 });
 
-const video = h('video', { id: 'verify-video', class: 'hc-video', playsinline: true, muted: true, hidden: true });
-let stream: MediaStream | null = null;
-async function startCamera(): Promise<void> {
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
-  } catch {
-    replaceChildren(result, h('p', { class: 'hc-error' }, '无法打开摄像头，请允许使用摄像头或上传图片核验'));
-    return;
-  }
-  video.hidden = false;
-  video.srcObject = stream;
-  await video.play();
-  const loop = async () => {
-    if (!stream) return;
-    if (video.readyState >= 2 && video.videoWidth > 0) {
-      const text = decodeFrom(video, video.videoWidth, video.videoHeight);
-      if (text) {
-        stopCamera();
-        await check(text);
-        return;
-      }
-    }
-    requestAnimationFrame(() => void loop());
-  };
-  void loop();
-}
-function stopCamera(): void {
-  for (const t of stream?.getTracks() ?? []) t.stop();
-  stream = null;
-  video.srcObject = null;
-  video.hidden = true;
-}
+const camera = cameraScanner(
+  'verify-video',
+  (text) => void check(text),
+  () => replaceChildren(result, h('p', { class: 'hc-error' }, '无法打开摄像头，请允许使用摄像头或上传图片核验')),
+);
+const video = camera.video;
+const startCamera = camera.start;
 
 replaceChildren(
   main,

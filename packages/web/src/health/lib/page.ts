@@ -23,6 +23,7 @@ export function nav(): HTMLElement {
     'nav',
     { class: 'hc-nav' },
     h('a', { href: 'code.html' }, '我的码'),
+    h('a', { href: 'scan.html' }, '扫码打卡'),
     h('a', { href: 'edit.html' }, '修改信息'),
     h('a', { href: 'venue.html' }, '场所码'),
     h('a', { href: 'verify.html' }, '核验'),
