@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth-routes.ts';
 import { devRoutes } from './routes/dev-routes.ts';
 import { installErrorHandler } from './routes/error-handler.ts';
 import { itineraryRoutes } from './routes/itinerary-routes.ts';
+import { withMaskedRequests } from './routes/log-masking.ts';
 import { partnerRoutes } from './routes/partner-routes.ts';
 import { webRoutes } from './routes/web-routes.ts';
 import { ItineraryService } from './services/itinerary-service.ts';
@@ -57,7 +58,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: withMaskedRequests(deps.logger),
     trustProxy: deps.trustProxy ?? false,
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allowUnionTypes: true } },

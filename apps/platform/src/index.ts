@@ -19,6 +19,7 @@ export {
   ItineraryService,
   type QueryOptions,
 } from './services/itinerary-service.ts';
+export { loadPortingRegistry } from './services/porting-import.ts';
 export { servingDay } from './services/serving-day.ts';
 export type { OutboxReader, SmsSender } from './services/sms-sender.ts';
 export { type RunningPlatform, startPlatform } from './start-platform.ts';

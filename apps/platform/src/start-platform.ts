@@ -35,7 +35,7 @@ export async function startPlatform(
     nodes: config.nodes,
     options: config.options,
     clock: extra.clock,
-    logger: extra.logger ?? { level: 'info' },
+    logger: extra.logger === false ? false : { level: 'info' },
   });
   if (sms instanceof SmppTransport) {
     // The transport keeps reconnecting on its own; until bound, sends fail with SMS_SEND_FAILED.

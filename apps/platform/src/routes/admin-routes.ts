@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
 import { parseRegistryEntry, parseSubscribersCsv } from '../repositories/porting-registry.ts';
 import type { RiskAreaInput } from '../repositories/risk-areas.ts';
+import { loadPortingRegistry } from '../services/porting-import.ts';
 import { bearerToken } from './phone-input.ts';
 
 const riskAreaBody = {
@@ -118,11 +119,7 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
           );
       if (!entries) throw new AppError('BAD_REQUEST', { field: 'entries' });
       const replace = req.query.replace === 'true' || (!csv && (req.body as { replace?: boolean }).replace === true);
-      const loaded = await audited(
-        'porting.load',
-        (tx) => s.registry.load(entries, tx, replace),
-        (n) => ({ loaded: n, replace }),
-      );
+      const loaded = await loadPortingRegistry(s, entries, { replace });
       return { loaded };
     },
   );
