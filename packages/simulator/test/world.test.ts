@@ -125,7 +125,7 @@ describe('a small world', () => {
     }
   });
 
-  it('generates a small world quickly enough for tests', () => {
+  it('writes every generated line into the day files', () => {
     expect(world.stats.subscribers).toBe(300);
     expect(lines.length).toBe(world.stats.lines);
   });
