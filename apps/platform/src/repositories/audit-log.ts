@@ -23,7 +23,7 @@ export interface AuditRow extends AuditEntry {
   at: string;
 }
 
-const CHUNK_ROWS = 100;
+const CHUNK_ROWS = 250;
 
 interface Pending extends AuditEntry {
   at: number;
@@ -127,15 +127,16 @@ async function insert(sql: Sql, rows: Pending[]): Promise<void> {
   if (rows.length === 0) return;
   await sql.query(
     `INSERT INTO audit_log (at, actor_type, actor, action, msisdn, outcome, detail)
-     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`,
+     SELECT to_timestamp(t / 1000.0), a, b, c, d, e, f
+     FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS u(t, a, b, c, d, e, f)`,
     [
-      rows.map((r) => new Date(r.at).toISOString()),
+      rows.map((r) => r.at),
       rows.map((r) => r.actorType),
       rows.map((r) => r.actor),
       rows.map((r) => r.action),
       rows.map((r) => r.msisdn ?? null),
       rows.map((r) => r.outcome),
-      rows.map((r) => JSON.stringify(r.detail ?? {})),
+      rows.map((r) => (r.detail ? JSON.stringify(r.detail) : '{}')),
     ],
   );
 }

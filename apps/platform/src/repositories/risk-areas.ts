@@ -63,6 +63,8 @@ export function validateRiskArea(input: RiskAreaInput): { from: number; to: numb
 
 export class RiskAreas {
   private cached: { areas: RiskArea[]; spans: Array<[string, number, number]>; until: number } | undefined;
+  /** The last answer and the instants between which it holds. */
+  private risky: { set: ReadonlySet<string>; from: number; to: number; of: object } | undefined;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -152,8 +154,22 @@ export class RiskAreas {
       });
       await this.loading;
     }
-    const out = new Set<string>();
-    for (const [city, from, to] of this.cached!.spans) if (from <= at && at < to) out.add(city);
-    return out;
+    const cached = this.cached!;
+    const r = this.risky;
+    if (r && r.of === cached && r.from <= at && at < r.to) return r.set;
+    // The set only changes at an effective boundary: remember it until the next one.
+    const set = new Set<string>();
+    let from = Number.NEGATIVE_INFINITY;
+    let to = Number.POSITIVE_INFINITY;
+    for (const [city, start, end] of cached.spans) {
+      if (start <= at && at < end) {
+        set.add(city);
+        from = Math.max(from, start);
+        to = Math.min(to, end);
+      } else if (start > at) to = Math.min(to, start);
+      else from = Math.max(from, end);
+    }
+    this.risky = { set, from, to, of: cached };
+    return set;
   }
 }
