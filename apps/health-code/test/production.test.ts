@@ -1,0 +1,112 @@
+// The production storage pair: PostgreSQL for records and Redis for sessions, SMS
+// codes, rate limits and itinerary checks, both real servers on 127.0.0.1.
+import { systemClock } from '@itinerary-card/domain';
+import {
+  type KeyValue,
+  openPostgresSql,
+  openRedisKeyValue,
+  type Sql,
+  startPostgres,
+  startRedis,
+  type TestServer,
+} from '@itinerary-card/store';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHealthCode } from '../src/app.ts';
+import { fakePartner } from './fake-partner.ts';
+import { idNumber, TestOutbox, testConfig } from './helpers.ts';
+
+let pg: TestServer;
+let redis: TestServer;
+let sql: Sql;
+let kv: KeyValue;
+let app: FastifyInstance;
+const sms = new TestOutbox();
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+  sql = await openPostgresSql(pg.url, 4);
+  kv = await openRedisKeyValue(redis.url, 'hc-test:');
+  const partner = fakePartner(Date.parse('2022-09-08T00:00:00+08:00'));
+  partner.answers.set('13800000041', { cities: [['360100', '江西省', '南昌市']], countries: [['JP', '日本']] });
+  app = await buildHealthCode({ sql, kv, clock: systemClock, sms, partner, config: testConfig(), timers: false });
+  await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/admin/epidemic-areas',
+    headers: { authorization: `Bearer ${testConfig().adminToken}` },
+    payload: { scope: 'abroad', from: '2020-01-01' },
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await kv?.close();
+  await sql?.close();
+  // pg's Pool.end() resolves before its sockets close: let them close before the server stops.
+  await new Promise((r) => setTimeout(r, 300));
+  await Promise.all([pg?.stop(), redis?.stop()]);
+});
+
+describe('PostgreSQL + Redis', () => {
+  it('logs in, limits resends, registers with the itinerary module, and checks in', async () => {
+    const phone = '13800000041';
+    expect((await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone } })).statusCode).toBe(200);
+    const again = await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone } });
+    expect(again.statusCode).toBe(429);
+    expect(again.json().error.retryAfterSeconds).toBeGreaterThan(0);
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/login',
+      payload: { phone, code: '000000' === sms.lastCode(phone) ? '111111' : '000000' },
+    });
+    expect(wrong.json().error.code).toBe('CODE_INVALID');
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/login',
+      payload: { phone, code: sms.lastCode(phone) },
+    });
+    expect(login.statusCode).toBe(200);
+    const h = { authorization: `Bearer ${login.json().token}` };
+    const chk = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/itinerary-checks',
+        headers: h,
+        payload: { authorised: true, purpose: 'register' },
+      })
+    ).json();
+    expect(chk.epidemicSojourn).toBe(true);
+    const reg = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/registrations',
+      headers: h,
+      payload: {
+        name: '孙八',
+        idNumber: idNumber('360102', '1992-02-02', '888'),
+        address: '南昌市青山湖区',
+        epidemicSojourn: false,
+        symptoms: false,
+        closeContact: false,
+        itineraryCheckId: chk.checkId,
+      },
+    });
+    expect(reg.json()).toMatchObject({ colour: 'red', epidemicSojourn: true });
+    const v = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/venues',
+        headers: h,
+        payload: { kind: 'vehicle', name: '赣A12345', address: '南昌公交1路' },
+      })
+    ).json();
+    const punch = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/checkins',
+      headers: h,
+      payload: { code: v.checkinUrl },
+    });
+    expect(punch.json()).toMatchObject({ venue: { kindName: '车辆码', name: '赣A12345' } });
+    await app.healthCode.checkinWriter.drain();
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins'))[0]!.n).toBe(1);
+  });
+});
