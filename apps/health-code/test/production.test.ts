@@ -110,3 +110,31 @@ describe('PostgreSQL + Redis', () => {
     expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins'))[0]!.n).toBe(1);
   });
 });
+
+describe('concurrent applications', () => {
+  it('lets exactly one of two racing applications with the same ID number through', async () => {
+    const id = idNumber('360102', '1993-03-03', '999');
+    const heads = [];
+    for (const phone of ['13800000042', '13800000043']) {
+      await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone } });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/login',
+        payload: { phone, code: sms.lastCode(phone) },
+      });
+      heads.push({ authorization: `Bearer ${r.json().token}` });
+    }
+    const body = {
+      name: '周九',
+      idNumber: id,
+      address: '南昌市',
+      epidemicSojourn: false,
+      symptoms: false,
+      closeContact: false,
+    };
+    const rs = await Promise.all(
+      heads.map((headers) => app.inject({ method: 'POST', url: '/api/hc/v1/registrations', headers, payload: body })),
+    );
+    expect(rs.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+  });
+});

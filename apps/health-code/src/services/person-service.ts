@@ -103,7 +103,13 @@ export class PersonService {
       updatedAt: now,
     };
     await this.apply(p, input, check);
-    await this.people.insert(p);
+    try {
+      await this.people.insert(p);
+    } catch (e) {
+      // Two applications racing for the same number or ID number: the unique index decides.
+      if ((e as { code?: string }).code === '23505') throw new AppError('ALREADY_REGISTERED', {}, { cause: e });
+      throw e;
+    }
     await this.audit.record({
       at: now,
       actor: 'holder',
@@ -129,7 +135,12 @@ export class PersonService {
     const check = input.itineraryCheckId ? await this.checks.take(input.itineraryCheckId, phone) : undefined;
     Object.assign(p, v, { updatedAt: now });
     await this.apply(p, input, check);
-    await this.people.update(p);
+    try {
+      await this.people.update(p);
+    } catch (e) {
+      if ((e as { code?: string }).code === '23505') throw new AppError('ALREADY_REGISTERED', {}, { cause: e });
+      throw e;
+    }
     await this.audit.record({
       at: now,
       actor: 'holder',
