@@ -24,8 +24,11 @@ export interface ComputeOptions {
   /** Days read before the window so stays begun earlier are measured from their start. */
   lookbackDays?: number;
   shardRecords?: number;
+  threads?: number;
+  parallelMinRecords?: number;
   params?: EngineParams;
   onProgress?: DayRunOptions['onProgress'];
+  onTiming?: DayRunOptions['onTiming'];
 }
 
 export interface ComputeSummary {
@@ -69,8 +72,11 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       dayCount,
       now: opts.now,
       shardRecords: opts.shardRecords,
+      threads: opts.threads,
+      parallelMinRecords: opts.parallelMinRecords,
       params: opts.params,
       onProgress: opts.onProgress,
+      onTiming: opts.onTiming,
     },
     (sub, days) => {
       let c: Set<number> | undefined;

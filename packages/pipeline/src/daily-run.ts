@@ -29,6 +29,8 @@ export interface DailyRunOptions {
   now: number;
   params?: EngineParams;
   shardRecords?: number;
+  threads?: number;
+  parallelMinRecords?: number;
   onProgress?: DayRunOptions['onProgress'];
 }
 
@@ -153,6 +155,8 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       now: opts.now,
       params: opts.params,
       shardRecords: opts.shardRecords,
+      threads: opts.threads,
+      parallelMinRecords: opts.parallelMinRecords,
       onProgress: opts.onProgress,
       carries: (sub) => {
         const stored = carryIn.get(pseudoOf(sub));

@@ -6,10 +6,11 @@ import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import type { Carry, EngineParams } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
 import { type InputDir, inspectInput } from './input-dir.ts';
+import { processShardParallel } from './parallel-shard.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries, type Registries } from './registry.ts';
-import { processShard, type SubscriberSink } from './shard-processor.ts';
-import { scanSignaling, usableFiles } from './signaling-scan.ts';
+import type { SubscriberSink } from './shard-processor.ts';
+import { PLAN_PRAGMA, scanSignaling, usableFiles } from './signaling-scan.ts';
 
 export interface DayRunOptions {
   input: string;
@@ -21,9 +22,13 @@ export interface DayRunOptions {
   /** Records per shard; more records than this are processed in several passes. */
   shardRecords?: number;
   threads?: number;
+  /** Shards smaller than this run on one thread (tests lower it to exercise the worker). */
+  parallelMinRecords?: number;
   params?: EngineParams;
   carries?: (sub: number) => Carry | null;
   onProgress?: (p: { phase: string; rows: number; estimatedRows: number; shard: number; shards: number }) => void;
+  /** Time spent per phase (sql, read, stays), for benchmarks and logs. */
+  onTiming?: (phase: string, ms: number) => void;
 }
 
 export interface DayRunStats {
@@ -63,6 +68,7 @@ export async function runDays(
   });
   const conn = await instance.connect();
   try {
+    await conn.run(PLAN_PRAGMA);
     const quarantine = new Quarantine();
     const registries = await loadRegistries(conn, input, quarantine);
     const countries = new CountryTable();
@@ -90,6 +96,7 @@ export async function runDays(
     for (let shard = 0; shard < shards; shard++) {
       const buf = new EventBuffer(Math.min(1 << 22, Math.max(1 << 16, Math.ceil(estimatedRows / shards))));
       let rows = 0;
+      const tScan = performance.now();
       const counts = await scanSignaling(
         conn,
         files,
@@ -97,6 +104,7 @@ export async function runDays(
         {
           shard,
           shards,
+          onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
           onRows: (r) => {
             rows += r;
             opts.onProgress?.({ phase: 'read', rows: stats.recordsRead + rows, estimatedRows, shard, shards });
@@ -106,10 +114,12 @@ export async function runDays(
         countries,
         quarantine,
       );
+      opts.onTiming?.('scan', performance.now() - tScan);
       stats.recordsRead += counts.rows;
       stats.recordsUsed += counts.used;
       stats.outside += counts.outside;
-      const res = processShard(
+      const tStays = performance.now();
+      const res = await processShardParallel(
         buf,
         registries.subscribers.length,
         registries.model,
@@ -117,7 +127,10 @@ export async function runDays(
         sink,
         opts.params,
         opts.carries,
+        opts.threads ?? 2,
+        opts.parallelMinRecords,
       );
+      opts.onTiming?.('stays', performance.now() - tStays);
       stats.duplicates += res.duplicates;
       stats.subscribersWithRecords += res.subscribersWithRecords;
       opts.onProgress?.({ phase: 'stays', rows: stats.recordsRead, estimatedRows, shard: shard + 1, shards });

@@ -1,5 +1,10 @@
 // Growable columns of valid records (subscriber, time, place, event): typed
-// arrays, no object per record.
+// arrays, no object per record, backed by shared memory so worker threads read
+// them without a copy.
+function shared32(n: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(n * 4));
+}
+
 export class EventBuffer {
   sub: Int32Array;
   t: Float64Array;
@@ -8,21 +13,21 @@ export class EventBuffer {
   length = 0;
 
   constructor(capacity = 1 << 16) {
-    this.sub = new Int32Array(capacity);
-    this.t = new Float64Array(capacity);
-    this.place = new Int32Array(capacity);
-    this.ev = new Int32Array(capacity);
+    this.sub = shared32(capacity);
+    this.t = new Float64Array(new SharedArrayBuffer(capacity * 8));
+    this.place = shared32(capacity);
+    this.ev = shared32(capacity);
   }
 
   private grow(): void {
     const cap = this.sub.length * 2;
-    const sub = new Int32Array(cap);
+    const sub = shared32(cap);
     sub.set(this.sub);
-    const t = new Float64Array(cap);
+    const t = new Float64Array(new SharedArrayBuffer(cap * 8));
     t.set(this.t);
-    const place = new Int32Array(cap);
+    const place = shared32(cap);
     place.set(this.place);
-    const ev = new Int32Array(cap);
+    const ev = shared32(cap);
     ev.set(this.ev);
     this.sub = sub;
     this.t = t;

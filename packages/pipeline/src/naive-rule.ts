@@ -15,7 +15,7 @@ import { isNewSubscriber } from './compute.ts';
 import { inspectInput } from './input-dir.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries } from './registry.ts';
-import { signalingSource, TS_MS_SQL, usableFiles } from './signaling-scan.ts';
+import { PLAN_PRAGMA, signalingSource, TS_MS_SQL, usableFiles } from './signaling-scan.ts';
 
 export interface NaiveOptions {
   input: string;
@@ -30,6 +30,7 @@ export async function runNaiveRule(opts: NaiveOptions): Promise<ItineraryLine[]>
   const instance = await DuckDBInstance.create(':memory:', { threads: String(opts.threads ?? 2) });
   const conn = await instance.connect();
   try {
+    await conn.run(PLAN_PRAGMA);
     const q = new Quarantine(0);
     const reg = await loadRegistries(conn, input, q);
     const files = await usableFiles(conn, input, q);

@@ -1,6 +1,9 @@
-// Turns one shard's records into per-subscriber day results: groups records by
-// subscriber (counting sort: records arrive in time order, so each group is
-// nearly sorted), orders and de-duplicates them, and runs the stay engine.
+// Turns one shard's records into per-subscriber day results. Records arrive in
+// time order across all subscribers (file order, read in parallel), so they are
+// grouped by subscriber rather than sorted: a two-pass radix partition (buckets
+// of subscribers, then subscribers within a cache-sized bucket) keeps memory
+// access sequential. Each group is put in order, de-duplicated, and run through
+// the stay engine.
 import { type Carry, type CellModel, type DayOutput, type EngineParams, StayEngine } from '@itinerary-card/stay-engine';
 
 export interface ShardInput {
@@ -21,9 +24,26 @@ export interface ShardResult {
   subscribersWithRecords: number;
 }
 
-/** Called once per subscriber with records, in subscriber order; `days` is reused between calls. */
+/** Called once per subscriber with records or a carry; `days` is reused between calls. */
 export type SubscriberSink = (sub: number, days: readonly DayOutput[], carry: Carry | null) => void;
 
+/** How subscribers are spread over buckets: bucket = sub & mask, position in bucket = sub >>> bits. */
+export function bucketBits(subscriberCount: number): number {
+  // About 256 subscribers (tens of thousands of records) per bucket: a bucket's arrays stay in cache.
+  let bits = 0;
+  while (bits < 12 && subscriberCount >>> (bits + 8) > 0) bits++;
+  return bits;
+}
+
+/** Whether record a sorts before record b by (t, place, ev). */
+function before(t: Float64Array, place: Int32Array, ev: Int32Array, a: number, b: number): boolean {
+  return t[a]! < t[b]! || (t[a] === t[b] && (place[a]! < place[b]! || (place[a] === place[b] && ev[a]! < ev[b]!)));
+}
+
+/**
+ * Processes the buckets b with b % stride == offset (all of them by default), so
+ * several worker threads can share one shard.
+ */
 export function processShard(
   input: ShardInput,
   subscriberCount: number,
@@ -32,14 +52,37 @@ export function processShard(
   sink: SubscriberSink,
   params?: EngineParams,
   carries?: (sub: number) => Carry | null,
+  part: { offset: number; stride: number } = { offset: 0, stride: 1 },
 ): ShardResult {
   const n = input.length;
-  const start = new Int32Array(subscriberCount + 1);
-  for (let i = 0; i < n; i++) start[input.sub[i]! + 1]!++;
-  for (let s = 0; s < subscriberCount; s++) start[s + 1]! += start[s]!;
-  const fill = start.slice(0, subscriberCount);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[fill[input.sub[i]!]!++] = i;
+  const bits = bucketBits(subscriberCount);
+  const nb = 1 << bits;
+  const mask = nb - 1;
+  const perBucket = Math.ceil(subscriberCount / nb) + 1;
+
+  // Pass 1: scatter this part's records into bucket order.
+  const bStart = new Int32Array(nb + 1);
+  for (let i = 0; i < n; i++) {
+    const b = input.sub[i]! & mask;
+    if (b % part.stride === part.offset) bStart[b + 1]!++;
+  }
+  for (let b = 0; b < nb; b++) bStart[b + 1]! += bStart[b]!;
+  const total = bStart[nb]!;
+  const fill = bStart.slice(0, nb);
+  const bs = new Int32Array(total);
+  const bt = new Float64Array(total);
+  const bp = new Int32Array(total);
+  const be = new Int32Array(total);
+  for (let i = 0; i < n; i++) {
+    const s = input.sub[i]!;
+    const b = s & mask;
+    if (b % part.stride !== part.offset) continue;
+    const k = fill[b]!++;
+    bs[k] = s;
+    bt[k] = input.t[i]!;
+    bp[k] = input.place[i]!;
+    be[k] = input.ev[i]!;
+  }
 
   const engine = new StayEngine(model, params);
   const days: DayOutput[] = Array.from({ length: spec.dayCount }, () => ({
@@ -50,51 +93,82 @@ export function processShard(
   let t = new Float64Array(1024);
   let place = new Int32Array(1024);
   let ev = new Int32Array(1024);
+  let st = new Float64Array(1024);
+  let sp = new Int32Array(1024);
+  let se = new Int32Array(1024);
+  let idx: number[] = [];
+  const sStart = new Int32Array(perBucket + 1);
+  let order = new Int32Array(1024);
   let duplicates = 0;
   let withRecords = 0;
-  for (let s = 0; s < subscriberCount; s++) {
-    const a = start[s]!;
-    const m = start[s + 1]! - a;
-    const carry = carries ? carries(s) : null;
-    if (m === 0 && !carry) continue;
-    if (m > t.length) {
-      const cap = Math.max(m, t.length * 2);
-      t = new Float64Array(cap);
-      place = new Int32Array(cap);
-      ev = new Int32Array(cap);
-    }
-    // Insertion sort by (t, place, ev): linear on the nearly ordered input.
-    for (let k = 0; k < m; k++) {
-      const i = order[a + k]!;
-      const ti = input.t[i]!;
-      const pi = input.place[i]!;
-      const ei = input.ev[i]!;
-      let j = k - 1;
-      while (j >= 0 && (t[j]! > ti || (t[j] === ti && (place[j]! > pi || (place[j] === pi && ev[j]! > ei))))) {
-        t[j + 1] = t[j]!;
-        place[j + 1] = place[j]!;
-        ev[j + 1] = ev[j]!;
-        j--;
+  for (let b = part.offset; b < nb; b += part.stride) {
+    // Pass 2: group the bucket's records by subscriber (stable, so file order is kept).
+    const a0 = bStart[b]!;
+    const a1 = bStart[b + 1]!;
+    sStart.fill(0);
+    for (let k = a0; k < a1; k++) sStart[(bs[k]! >>> bits) + 1]!++;
+    for (let j = 0; j < perBucket; j++) sStart[j + 1]! += sStart[j]!;
+    if (order.length < a1 - a0) order = new Int32Array(Math.max(a1 - a0, order.length * 2));
+    const sFill = sStart.slice(0, perBucket);
+    for (let k = a0; k < a1; k++) order[sFill[bs[k]! >>> bits]!++] = k;
+
+    for (let j = 0; j < perBucket; j++) {
+      const s = (j << bits) | b;
+      if (s >= subscriberCount) break;
+      const g0 = sStart[j]!;
+      const m = sStart[j + 1]! - g0;
+      const carry = carries ? carries(s) : null;
+      if (m === 0 && !carry) continue;
+      if (m > t.length) {
+        const cap = Math.max(m, t.length * 2);
+        t = new Float64Array(cap);
+        place = new Int32Array(cap);
+        ev = new Int32Array(cap);
+        st = new Float64Array(cap);
+        sp = new Int32Array(cap);
+        se = new Int32Array(cap);
       }
-      t[j + 1] = ti;
-      place[j + 1] = pi;
-      ev[j + 1] = ei;
-    }
-    // Exact duplicates (same time, place and event) are dropped.
-    let w = 0;
-    for (let k = 0; k < m; k++) {
-      if (w > 0 && t[w - 1] === t[k] && place[w - 1] === place[k] && ev[w - 1] === ev[k]) {
-        duplicates++;
-        continue;
+      // Order by (t, place, ev): groups come in file order, so mostly in order; a group with late or
+      // out-of-order records is sorted through an index array.
+      let ordered = true;
+      for (let k = 0; k < m; k++) {
+        const i = order[g0 + k]!;
+        t[k] = bt[i]!;
+        place[k] = bp[i]!;
+        ev[k] = be[i]!;
+        if (k > 0 && ordered && before(t, place, ev, k, k - 1)) ordered = false;
       }
-      t[w] = t[k]!;
-      place[w] = place[k]!;
-      ev[w] = ev[k]!;
-      w++;
+      if (!ordered) {
+        if (idx.length < m) idx = new Array<number>(Math.max(m, idx.length * 2));
+        for (let k = 0; k < m; k++) idx[k] = k;
+        const view = idx.length === m ? idx : idx.slice(0, m);
+        view.sort((x, y) => t[x]! - t[y]! || place[x]! - place[y]! || ev[x]! - ev[y]!);
+        for (let k = 0; k < m; k++) {
+          const q = view[k]!;
+          st[k] = t[q]!;
+          sp[k] = place[q]!;
+          se[k] = ev[q]!;
+        }
+        t.set(st.subarray(0, m));
+        place.set(sp.subarray(0, m));
+        ev.set(se.subarray(0, m));
+      }
+      // Exact duplicates (same time, place and event) are dropped.
+      let w = 0;
+      for (let k = 0; k < m; k++) {
+        if (w > 0 && t[w - 1] === t[k] && place[w - 1] === place[k] && ev[w - 1] === ev[k]) {
+          duplicates++;
+          continue;
+        }
+        t[w] = t[k]!;
+        place[w] = place[k]!;
+        ev[w] = ev[k]!;
+        w++;
+      }
+      if (w > 0) withRecords++;
+      const next = engine.runDays(t, place, 0, w, spec.firstDayStart, spec.dayCount, carry, days);
+      sink(s, days, next);
     }
-    if (w > 0) withRecords++;
-    const next = engine.runDays(t, place, 0, w, spec.firstDayStart, spec.dayCount, carry, days);
-    sink(s, days, next);
   }
   return { duplicates, subscribersWithRecords: withRecords };
 }

@@ -180,6 +180,20 @@ describe('compute on a small world', () => {
     );
   });
 
+  it('gives the same answer on one thread, on two, and in several shards', async () => {
+    const dir = makeInput(SUBS, { 'all.csv': world() });
+    dirs.push(dir);
+    const base = { input: dir, date: '2022-09-08', days: 7 as const, now: NOW };
+    const one = await compute({ ...base, threads: 1 });
+    const two = await compute({ ...base, threads: 2, parallelMinRecords: 0 });
+    const sharded = await compute({ ...base, threads: 2, parallelMinRecords: 0, shardRecords: 300 });
+    expect(sharded.summary.shards).toBeGreaterThan(1);
+    expect(two.lines).toEqual(one.lines);
+    expect(sharded.lines).toEqual(one.lines);
+    expect(two.summary.rejected).toEqual(one.summary.rejected);
+    expect(sharded.summary.rejected).toEqual(one.summary.rejected);
+  });
+
   it('stops with the file and the reason when the input directory is unusable', async () => {
     const dir = makeInput(SUBS, {});
     dirs.push(dir);

@@ -42,7 +42,15 @@ function setup() {
 
 async function runRange(input: string, data: string, from: string, to: string) {
   for (let d = from; d <= to; d = addDays(d, 1)) {
-    await runDailyDay({ input, data, day: d, operator: 'cmcc', pseudonymKey: KEY, now: NOW });
+    await runDailyDay({
+      input,
+      data,
+      day: d,
+      operator: 'cmcc',
+      pseudonymKey: KEY,
+      now: NOW,
+      parallelMinRecords: d.endsWith('5') ? 0 : undefined,
+    });
   }
 }
 

@@ -88,6 +88,8 @@ export interface DayOutput {
 }
 
 const K = 1 + MAX_COVER;
+const NO_CITIES = new Int32Array(0);
+const NO_COUNTS = new Float64Array(0);
 /** A record stands for at most this much time on its cell when an episode's cities are weighed. */
 const DWELL_CAP_MS = 2 * 3_600_000;
 
@@ -283,8 +285,8 @@ export class StayEngine {
     let a = 0;
     let anchor = -1;
     this.epN = 0;
-    let priorC: Int32Array = new Int32Array(0);
-    let priorW: Float64Array = new Float64Array(0);
+    let priorC: Int32Array = NO_CITIES;
+    let priorW: Float64Array = NO_COUNTS;
     const begin = (i: number, cell: number, pc: Int32Array, pw: Float64Array) => {
       a = i;
       anchor = cell;
@@ -305,13 +307,13 @@ export class StayEngine {
         this.epN = 0;
         continue;
       }
-      if (anchor < 0) begin(i, p, new Int32Array(0), new Float64Array(0));
+      if (anchor < 0) begin(i, p, NO_CITIES, NO_COUNTS);
       else {
         const dx = (cellX[p]! - cellX[anchor]!) * cellKmPerDegLon[anchor]!;
         const dy = (cellY[p]! - cellY[anchor]!) * KM_PER_DEG_LAT;
         if (dx * dx + dy * dy > r2) {
           this.settleEpisode(a, i);
-          begin(i, p, new Int32Array(0), new Float64Array(0));
+          begin(i, p, NO_CITIES, NO_COUNTS);
         }
       }
       this.epAdd(cellCity[p]!, this.dwell(i, n, dayEnd));
@@ -391,8 +393,8 @@ export class StayEngine {
     const open = this.openStart;
     const from = Math.max(open >= 0 ? Math.min(lastA, open) : lastA, n - params.carryMaxEvents);
     let epStart = -1;
-    let epCities: Int32Array = new Int32Array(0);
-    let epCounts: Float64Array = new Float64Array(0);
+    let epCities: Int32Array = NO_CITIES;
+    let epCounts: Float64Array = NO_COUNTS;
     if (open >= 0) {
       this.epN = 0;
       for (let k = 0; k < this.openPriorC.length; k++) this.epAdd(this.openPriorC[k]!, this.openPriorW[k]!);
