@@ -9,6 +9,7 @@ import { systemClock } from '@itinerary-card/domain';
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
+import { installOps } from './ops-plugin.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { AuditLog } from './repositories/audit-log.ts';
 import { Partners } from './repositories/partners.ts';
@@ -115,6 +116,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   });
 
   installErrorHandler(app);
+  installOps(app, services); // /metrics, /readyz (ops-plugin.ts)
   if (deps.docs !== false) {
     await app.register(fastifySwagger, {
       openapi: {

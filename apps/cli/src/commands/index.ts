@@ -1,12 +1,13 @@
 // Every sub-command of the CLI; each file exports a function adding itself to the program.
 import type { Command } from 'commander';
 import { registerCompute } from './compute.ts';
+import { registerDemo } from './demo.ts';
 import { registerEval } from './eval.ts';
 import { registerSimulate } from './simulate.ts';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerCompute, registerSimulate, registerEval];
+const registrations: Register[] = [registerDemo, registerCompute, registerSimulate, registerEval];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

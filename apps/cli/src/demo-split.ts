@@ -1,0 +1,164 @@
+// Splits a DATA.md input directory into one input per operator and day, so each
+// demo operator node reads only its own subscribers' signaling (a real node only
+// ever receives its own operator's feed) and each daily run reads one day.
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGunzip, createGzip } from 'node:zlib';
+import { beijingDate, isOperator, type Operator } from '@itinerary-card/domain';
+
+export interface SplitResult {
+  /** Days (Beijing) that have at least one record, sorted. */
+  days: string[];
+  lines: number;
+}
+
+function listSignaling(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listSignaling(p));
+    else if (/\.csv(\.gz)?$/i.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** Beijing day of a `ts` field (ISO-8601 with offset or epoch ms), or undefined when unreadable. */
+export function dayOfTs(ts: string): string | undefined {
+  if (ts.length === 25 && ts.endsWith('+08:00') && ts[10] === 'T') return ts.slice(0, 10);
+  const ms = /^\d{10,14}$/.test(ts) ? Number(ts) : Date.parse(ts);
+  return Number.isFinite(ms) ? beijingDate(ms) : undefined;
+}
+
+/** Operator of each number in a subscribers.csv text. */
+export function operatorsOf(subscribersCsv: string): Map<string, Operator> {
+  const lines = subscribersCsv.split('\n');
+  const cols = (lines[0] ?? '').trim().split(',');
+  const im = cols.indexOf('msisdn');
+  const io = cols.indexOf('operator');
+  const out = new Map<string, Operator>();
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i]!.trim().split(',');
+    const op = f[io];
+    if (f[im] && op && isOperator(op)) out.set(f[im], op);
+  }
+  return out;
+}
+
+/**
+ * Writes `<out>/<operator>/<day>/signaling/part-<n>.csv.gz` for every line of
+ * every CSV signaling file of `signalingDir`. A line whose number or time cannot
+ * be read still goes somewhere (the source file's day, an operator by a hash of
+ * the line), so each node's run counts it as a rejected line exactly once.
+ */
+export async function splitSignaling(
+  signalingDir: string,
+  owner: Map<string, Operator>,
+  out: string,
+  onFile?: (done: number, total: number) => void,
+): Promise<SplitResult> {
+  const files = listSignaling(signalingDir);
+  const sinks = new Map<string, Sink>();
+  const headers: string[] = [];
+  const days = new Set<string>();
+  let lines = 0;
+  const ops: Operator[] = ['cmcc', 'cucc', 'ctcc'];
+  const sinkFor = (op: Operator, day: string, header: string): Sink => {
+    let h = headers.indexOf(header);
+    if (h < 0) h = headers.push(header) - 1;
+    const key = `${op}/${day}/${h}`;
+    let s = sinks.get(key);
+    if (!s) {
+      const dir = join(out, op, day, 'signaling');
+      mkdirSync(dir, { recursive: true });
+      s = new Sink(join(dir, `part-${h}.csv.gz`), `${header}\n`);
+      sinks.set(key, s);
+    }
+    return s;
+  };
+  for (const [n, file] of files.entries()) {
+    const fileDay = /(\d{4}-\d{2}-\d{2})/.exec(file)?.[1];
+    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
+    const input = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+    let header: string | undefined;
+    let im = -1;
+    let it = -1;
+    let rest = '';
+    const handle = (line: string) => {
+      if (header === undefined) {
+        header = line.trim();
+        const cols = header.split(',').map((c) => c.replace(/"/g, '').trim());
+        im = cols.indexOf('msisdn');
+        it = cols.indexOf('ts');
+        return;
+      }
+      if (!line) return;
+      lines++;
+      const f = line.split(',', Math.max(im, it) + 1);
+      const msisdn = (f[im] ?? '').replace(/"/g, '');
+      let op = owner.get(msisdn);
+      if (!op) {
+        let h = 0;
+        for (let i = 0; i < line.length; i++) h = (h * 31 + line.charCodeAt(i)) | 0;
+        op = ops[Math.abs(h) % 3]!;
+      }
+      const day = dayOfTs((f[it] ?? '').replace(/"/g, '')) ?? fileDay ?? 'unknown';
+      if (day !== 'unknown') days.add(day);
+      sinkFor(op, day, header).push(line);
+    };
+    for await (const chunk of input) {
+      const text = rest + (chunk as Buffer).toString('utf8');
+      let from = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+        handle(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
+        from = nl + 1;
+      }
+      rest = text.slice(from);
+      for (const s of sinks.values()) await s.flushIfFull();
+    }
+    if (rest) handle(rest);
+    onFile?.(n + 1, files.length);
+  }
+  for (const s of sinks.values()) await s.end();
+  return { days: [...days].sort(), lines };
+}
+
+/** A gzip file written in large chunks (per-line writes cost more than the split itself). */
+class Sink {
+  private parts: string[] = [];
+  private size = 0;
+  private readonly gz = createGzip({ level: 1 });
+  private readonly done: Promise<void>;
+
+  constructor(path: string, first: string) {
+    const file = createWriteStream(path);
+    this.gz.pipe(file);
+    this.done = new Promise((resolveDone, reject) => {
+      file.once('finish', () => resolveDone());
+      file.once('error', reject);
+    });
+    this.push(first.slice(0, -1));
+  }
+
+  push(line: string): void {
+    this.parts.push(line);
+    this.size += line.length + 1;
+  }
+
+  async flushIfFull(): Promise<void> {
+    if (this.size >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.parts.length) return;
+    const text = `${this.parts.join('\n')}\n`;
+    this.parts = [];
+    this.size = 0;
+    if (!this.gz.write(text)) await new Promise((r) => this.gz.once('drain', r));
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.gz.end();
+    await this.done;
+  }
+}

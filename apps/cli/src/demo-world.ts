@@ -1,0 +1,208 @@
+// The demo's data: a simulated world (or the --input directory), split per
+// operator and day, and each operator's daily pipeline run over the 15 days
+// before the query day. Everything lands in one work directory; a finished one
+// (ready.json) is reused, so a second `npm start` the same day starts at once.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppError, addDays, type ItineraryLine, OPERATORS, type Operator } from '@itinerary-card/domain';
+import {
+  type DailyRunReport,
+  loadSnapshot,
+  publishSnapshot,
+  runDailyDay,
+  type Snapshot,
+} from '@itinerary-card/pipeline';
+import { type EvalReport, evaluate, simulate } from '@itinerary-card/simulator';
+import { type Progress, stepProgress } from './demo-progress.ts';
+import { operatorsOf, splitSignaling } from './demo-split.ts';
+
+/** Days of signaling the demo processes: the 14-day window plus one day whose open stays carry over. */
+export const DEMO_DAYS = 15;
+
+export interface DemoWorldOptions {
+  workRoot: string;
+  /** Query day D (Beijing) of "now". */
+  date: string;
+  input?: string;
+  subscribers: number;
+  seed: number;
+}
+
+export interface RunRecord extends DailyRunReport {
+  operator: Operator;
+}
+
+export interface DemoWorld {
+  dir: string;
+  /** The input directory as given (the --input DIR or the simulated world's input). */
+  inputDir: string;
+  truthFile?: string;
+  date: string;
+  simulated: boolean;
+  pseudonymKeys: Record<Operator, string>;
+  runs: RunRecord[];
+  accuracy: { d7: EvalReport; d14: EvalReport } | null;
+  timings: Record<string, number>;
+  reused: boolean;
+}
+
+interface ReadyFile extends Omit<DemoWorld, 'reused' | 'dir'> {}
+
+export function nodeDataDir(world: { dir: string }, op: Operator): string {
+  return join(world.dir, 'nodes', op, 'data');
+}
+
+/** Loads the node's snapshots for D-1 and D, published at their days' 08:00 update. */
+export function loadNodeSnapshots(world: DemoWorld, op: Operator, updateTimeMs: number): Snapshot[] {
+  const out: Snapshot[] = [];
+  for (const date of [addDays(world.date, -1), world.date]) {
+    const data = nodeDataDir(world, op);
+    if (!existsSync(join(data, 'snapshots', date, 'snapshot.jsonl'))) continue;
+    const publishedAt = Date.parse(`${date}T00:00:00+08:00`) + updateTimeMs;
+    out.push(loadSnapshot(data, date, publishedAt, op, world.pseudonymKeys[op]));
+  }
+  return out;
+}
+
+export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => void): Promise<DemoWorld> {
+  const endDate = addDays(o.date, -1);
+  const name = o.input
+    ? `input-${Buffer.from(o.input).toString('base64url').slice(-24)}-${o.date}`
+    : `world-${o.subscribers}-${endDate}-s${o.seed}`;
+  const dir = join(o.workRoot, name);
+  const readyPath = join(dir, 'ready.json');
+  if (existsSync(readyPath)) {
+    const ready = JSON.parse(readFileSync(readyPath, 'utf8')) as ReadyFile;
+    log(`Reusing the prepared world in ${dir} (delete it to start afresh)`);
+    return { ...ready, dir, reused: true };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const timings: Record<string, number> = {};
+  let inputDir: string;
+  let truthFile: string | undefined;
+
+  let t0 = performance.now();
+  if (o.input) {
+    inputDir = o.input;
+    for (const f of ['cells.csv', 'subscribers.csv', 'signaling'])
+      if (!existsSync(join(inputDir, f)))
+        throw new AppError('BAD_REQUEST', { reason: `${join(inputDir, f)} is missing (see DATA.md)` });
+  } else {
+    const bar = stepProgress(
+      `Simulating ${o.subscribers} subscribers x ${DEMO_DAYS} days`,
+      o.subscribers,
+      'subscribers',
+    );
+    const res = await simulate({
+      out: join(dir, 'world'),
+      subscribers: o.subscribers,
+      days: DEMO_DAYS,
+      endDate,
+      seed: o.seed,
+      format: 'csv.gz',
+      onProgress: (done) => bar.update(done),
+    });
+    bar.done();
+    inputDir = res.inputDir;
+    truthFile = res.truthFile;
+    timings.simulateMs = Math.round(performance.now() - t0);
+  }
+
+  // One input per operator: its own subscribers, all cells (ported numbers' earlier records may sit on another network's cells).
+  t0 = performance.now();
+  const subscribersCsv = readFileSync(join(inputDir, 'subscribers.csv'), 'utf8');
+  const owner = operatorsOf(subscribersCsv);
+  const [header, ...rows] = subscribersCsv.split('\n').filter((l) => l.trim() !== '');
+  const opCol = header!.split(',').indexOf('operator');
+  for (const op of OPERATORS) {
+    mkdirSync(join(dir, 'nodes', op), { recursive: true });
+    const mine = rows.filter((r) => r.split(',')[opCol] === op);
+    writeFileSync(join(dir, 'nodes', op, 'subscribers.csv'), `${header}\n${mine.join('\n')}\n`);
+  }
+  const splitBar = stepProgress('Splitting signaling by operator and day', 1, 'files');
+  const split = await splitSignaling(join(inputDir, 'signaling'), owner, join(dir, 'split'), (done, total) => {
+    splitBar.setTotal(total);
+    splitBar.update(done);
+  });
+  splitBar.done();
+  timings.splitMs = Math.round(performance.now() - t0);
+
+  // Each operator's daily runs, oldest day first (stays open at midnight carry over).
+  t0 = performance.now();
+  const days = Array.from({ length: DEMO_DAYS }, (_, i) => addDays(o.date, i - DEMO_DAYS));
+  const pseudonymKeys = Object.fromEntries(
+    OPERATORS.map((op) => [op, randomBytes(24).toString('base64url')]),
+  ) as Record<Operator, string>;
+  const runs: RunRecord[] = [];
+  const runBar = stepProgress('Operator pipelines (3 operators x 15 days)', OPERATORS.length * days.length, 'runs');
+  let n = 0;
+  for (const op of OPERATORS) {
+    for (const day of days) {
+      const dayInput = join(dir, 'split', op, day);
+      n++;
+      if (!existsSync(join(dayInput, 'signaling'))) {
+        runBar.update(n, `${op} ${day}: no records`);
+        continue;
+      }
+      symlinkSync(join(inputDir, 'cells.csv'), join(dayInput, 'cells.csv'));
+      symlinkSync(join(dir, 'nodes', op, 'subscribers.csv'), join(dayInput, 'subscribers.csv'));
+      const report = await runDailyDay({
+        input: dayInput,
+        data: join(dir, 'nodes', op, 'data'),
+        day,
+        operator: op,
+        pseudonymKey: pseudonymKeys[op],
+        now: Date.parse(`${o.date}T08:00:00+08:00`),
+      });
+      runs.push({ ...report, operator: op });
+      runBar.update(n, `${op} ${day}`);
+    }
+    const data = join(dir, 'nodes', op, 'data');
+    if (existsSync(join(data, 'snapshots', o.date)))
+      publishSnapshot(data, o.date, Date.parse(`${o.date}T08:00:00+08:00`));
+  }
+  runBar.done();
+  timings.pipelineMs = Math.round(performance.now() - t0);
+  if (split.days.length === 0) log('Warning: no signaling record had a readable time');
+
+  const world: DemoWorld = {
+    dir,
+    inputDir,
+    truthFile,
+    date: o.date,
+    simulated: !o.input,
+    pseudonymKeys,
+    runs,
+    accuracy: null,
+    timings,
+    reused: false,
+  };
+
+  // Accuracy of what the nodes will serve, against the simulated world's truth.
+  if (truthFile) {
+    t0 = performance.now();
+    const snaps = OPERATORS.flatMap((op) =>
+      loadNodeSnapshots(world, op, 8 * 3_600_000).filter((s) => s.date === o.date),
+    );
+    const linesFor = (days: 7 | 14): ItineraryLine[] => {
+      const out: ItineraryLine[] = [];
+      for (const [msisdn, op] of owner) {
+        const a = snaps.find((s) => s.operator === op)?.lookup(msisdn, days);
+        if (a) out.push({ msisdn, date: o.date, days, status: a.status, cities: a.cities, countries: a.countries });
+      }
+      return out;
+    };
+    world.accuracy = {
+      d7: await evaluate({ truthFile, result: linesFor(7), days: 7, date: o.date }),
+      d14: await evaluate({ truthFile, result: linesFor(14), days: 14, date: o.date }),
+    };
+    timings.evaluateMs = Math.round(performance.now() - t0);
+  }
+  const { dir: _d, reused: _r, ...ready } = world;
+  writeFileSync(readyPath, `${JSON.stringify(ready)}\n`);
+  return world;
+}
+
+export type { Progress };

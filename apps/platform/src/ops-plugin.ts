@@ -1,0 +1,90 @@
+// Operations endpoints of the platform: Prometheus metrics at /metrics (request
+// counts and latencies by route and status, itinerary answers by channel and
+// outcome, process metrics) and readiness at /readyz (SQL answers, at least one
+// operator node's circuit is not open). /healthz (liveness) is in build-platform.
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { PlatformServices } from './platform-services.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Registry;
+  }
+}
+
+/** Call on the root instance before routes are registered, so its hooks see every route. */
+export function installOps(app: FastifyInstance, services: Pick<PlatformServices, 'sql' | 'nodes'>): void {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app: 'platform' });
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  app.decorate('metrics', registry);
+  app.addHook('onResponse', async (req, reply) => {
+    // The route pattern, never the URL: URLs may carry a phone number.
+    const route = req.routeOptions.url ?? 'unmatched';
+    if (route === '/metrics') return;
+    requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    duration.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    try {
+      await services.sql.query('SELECT 1');
+      checks.sql = 'ok';
+    } catch (e) {
+      checks.sql = (e as Error).message;
+    }
+    const states = Object.entries(services.nodes).map(([op, n]) => [op, n!.breaker.current()] as const);
+    for (const [op, state] of states) checks[`node_${op}`] = state;
+    const ready = checks.sql === 'ok' && states.some(([, s]) => s !== 'open');
+    return reply.status(ready ? 200 : 503).send({ ready, checks });
+  });
+}
+
+/**
+ * Graceful shutdown: on SIGTERM or SIGINT stop accepting connections, let
+ * requests in flight finish (Fastify's close), flush and close storage via
+ * `close`, then exit; a second signal or `graceMs` exits at once.
+ */
+export function closeOnSignals(
+  close: () => Promise<void>,
+  log: { info(o: object, m: string): void; error(o: object, m: string): void },
+  graceMs = 10_000,
+): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(1);
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({ graceMs }, 'shutdown took too long, exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
