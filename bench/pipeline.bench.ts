@@ -1,0 +1,151 @@
+// The operator pipeline against the naive rule (runs of the same city by DuckDB
+// window functions), on the same simulated 7-day world in the same run:
+// wall and CPU time of `compute` and of the naive rule (alternated, median of
+// two each), their accuracy against the world's truth, events per second of
+// one day's incremental run from Parquet, and peak memory per million events.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { compute, runDailyDay, runNaiveRule } from '@itinerary-card/pipeline';
+import { evaluate, simulate } from '@itinerary-card/simulator';
+
+const SUBSCRIBERS = Number(process.env.BENCH_PIPELINE_SUBSCRIBERS ?? '20000');
+const DATE = '2022-09-08';
+
+function rssSampler(): { stop: () => number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number; peak: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage().rss;
+  const rss = rssSampler();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await f();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { value, wall, cpu: (c.user + c.system) / 1000, peak: rss.stop() - before };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/** The same world is reused between runs of the benchmark (it is deterministic). */
+async function world(): Promise<string> {
+  const dir = join(tmpdir(), `itinerary-card-bench-world-${SUBSCRIBERS}`);
+  if (existsSync(join(dir, 'truth.jsonl'))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  const t0 = performance.now();
+  await simulate({
+    out: dir,
+    subscribers: SUBSCRIBERS,
+    days: 7,
+    endDate: '2022-09-07',
+    seed: 20220908,
+    format: 'csv.gz',
+  });
+  console.log(
+    `world: ${SUBSCRIBERS} subscribers x 7 days simulated in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return dir;
+}
+
+export default async function run(): Promise<void> {
+  const dir = await world();
+  const input = join(dir, 'input');
+  const now = Date.parse(`${DATE}T09:00:00+08:00`);
+  const ours: Array<Awaited<ReturnType<typeof timed>>> = [];
+  const naive: Array<Awaited<ReturnType<typeof timed>>> = [];
+  let oursLines: Awaited<ReturnType<typeof compute>> | undefined;
+  let naiveLines: Awaited<ReturnType<typeof runNaiveRule>> | undefined;
+  for (let k = 0; k < 2; k++) {
+    const a = await timed(() => compute({ input, date: DATE, days: 7, now }));
+    oursLines = a.value;
+    ours.push(a);
+    const b = await timed(() => runNaiveRule({ input, date: DATE, days: 7 }));
+    naiveLines = b.value;
+    naive.push(b);
+  }
+  const events = oursLines!.summary.recordsRead;
+  const ow = median(ours.map((x) => x.wall));
+  const nw = median(naive.map((x) => x.wall));
+  const oc = median(ours.map((x) => x.cpu));
+  const nc = median(naive.map((x) => x.cpu));
+  console.log(`compute over ${SUBSCRIBERS} subscribers x 7 days (${(events / 1e6).toFixed(2)} M records, csv.gz):`);
+  console.log(
+    `  ours         wall ${(ow / 1000).toFixed(2)} s  cpu ${(oc / 1000).toFixed(2)} s  (${Math.round(events / (ow / 1000)).toLocaleString('en')} records/s)`,
+  );
+  console.log(`  naive (SQL)  wall ${(nw / 1000).toFixed(2)} s  cpu ${(nc / 1000).toFixed(2)} s`);
+  console.log(`  ratio naive/ours: wall ${(nw / ow).toFixed(2)}x, cpu ${(nc / oc).toFixed(2)}x   (goal: wall >= 3x)`);
+
+  const truthFile = join(dir, 'truth.jsonl');
+  const ra = await evaluate({ truthFile, result: oursLines!.lines, days: 7, date: DATE });
+  const rb = await evaluate({ truthFile, result: naiveLines!, days: 7, date: DATE });
+  console.log('accuracy on the same world (7-day window, cities; goal precision >= 99.8%, recall >= 99.5%):');
+  console.log(
+    `  ours   precision ${pct(ra.cities.precision)}  recall ${pct(ra.cities.recall)}  (FP ${ra.cities.fp}, FN ${ra.cities.fn})  countries ${pct(ra.countries.precision)}/${pct(ra.countries.recall)}  status ${pct(ra.status.accuracy)}`,
+  );
+  console.log(
+    `  naive  precision ${pct(rb.cities.precision)}  recall ${pct(rb.cities.recall)}  (FP ${rb.cities.fp}, FN ${rb.cities.fn})  countries ${pct(rb.countries.precision)}/${pct(rb.countries.recall)}  status ${pct(rb.status.accuracy)}`,
+  );
+
+  // One day's incremental run, from Parquet: the operator node's daily work.
+  const pq = mkdtempSync(join(tmpdir(), 'ic-bench-parquet-'));
+  try {
+    mkdirSync(join(pq, 'signaling'));
+    symlinkSync(join(input, 'cells.csv'), join(pq, 'cells.csv'));
+    symlinkSync(join(input, 'subscribers.csv'), join(pq, 'subscribers.csv'));
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    for (const f of readdirSync(join(input, 'signaling'))) {
+      await conn.run(
+        `COPY (SELECT * FROM read_csv('${join(input, 'signaling', f)}', all_varchar = true, ignore_errors = true)) TO '${join(pq, 'signaling', f.replace(/\.csv(\.gz)?$/, '.parquet'))}' (FORMAT parquet)`,
+      );
+    }
+    conn.closeSync();
+    inst.closeSync();
+    const data = join(pq, 'node');
+    // Day 6 first (its carry feeds day 7), then the measured day 7.
+    await runDailyDay({
+      input: pq,
+      data,
+      day: '2022-09-06',
+      operator: 'cmcc',
+      pseudonymKey: 'bench-pseudonym-key-0123',
+      now,
+    });
+    const d = await timed(() =>
+      runDailyDay({
+        input: pq,
+        data,
+        day: '2022-09-07',
+        operator: 'cmcc',
+        pseudonymKey: 'bench-pseudonym-key-0123',
+        now,
+      }),
+    );
+    const used = d.value.recordsUsed;
+    console.log(
+      `daily incremental run of one day from Parquet: ${used.toLocaleString('en')} records of the day in ${(d.wall / 1000).toFixed(2)} s = ${Math.round(used / (d.wall / 1000)).toLocaleString('en')} events/s (reads all ${readdirSync(join(pq, 'signaling')).length} files, keeps the day's)`,
+    );
+  } finally {
+    rmSync(pq, { recursive: true, force: true });
+  }
+  const peak = ours[0]!.peak;
+  console.log(
+    `peak memory of compute (RSS growth during the run): ${(peak / 2 ** 20).toFixed(0)} MiB = ${(peak / 2 ** 20 / (events / 1e6)).toFixed(0)} MiB per million records (one shard; larger inputs are split into shards of --shard-records)`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
