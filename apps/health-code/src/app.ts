@@ -7,6 +7,7 @@ import { AppError, type Clock, formatBeijing, maskPhone } from '@itinerary-card/
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { HealthCodeConfig } from './config.ts';
+import { installOps } from './ops-plugin.ts';
 import type { PartnerClient } from './partner/partner-client.ts';
 import { AreaRepo } from './repositories/area-repo.ts';
 import { AuditLog, ConsentRepo } from './repositories/audit-log.ts';
@@ -129,6 +130,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   const logger = deps.logger === true ? { serializers } : deps.logger ? { ...deps.logger, serializers } : false;
   const app = Fastify({ logger, bodyLimit: 64 * 1024, ajv: { customOptions: { allowUnionTypes: true } } });
   installErrorHandler(app);
+  installOps(app, { sql, kv }); // /metrics, /healthz, /readyz (ops-plugin.ts)
   app.decorate('healthCode', {
     keyring,
     checkinWriter: writer,

@@ -51,7 +51,7 @@ function token(): string {
   const m = /token=([^&]+)/.exec(location.hash);
   if (m) {
     sessionStorage.setItem('ops-token', decodeURIComponent(m[1]!));
-    history.replaceState(null, '', location.pathname);
+    history.replaceState(null, '', location.pathname + location.search);
   }
   return sessionStorage.getItem('ops-token') ?? '';
 }
@@ -131,7 +131,7 @@ function drawAccuracy(o: Overview): void {
   chart('accuracy').setOption({
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v}%` },
     legend: { top: 0 },
-    grid: { left: 120, right: 30, top: 36, bottom: 30 },
+    grid: { left: 120, right: 64, top: 36, bottom: 30 },
     xAxis: { type: 'value', min: 80, max: 100, name: '%' },
     yAxis: { type: 'category', data: metrics },
     series: Object.entries(o.accuracy).map(([k, a], i) => ({

@@ -1,0 +1,82 @@
+// `itinerary-card serve platform|health-code|node`: one production process,
+// configured only by environment variables (docs/deployment.md), validated at
+// start (a bad value exits 2 naming the variable), JSON logs on stdout (pino),
+// graceful shutdown on SIGTERM/SIGINT.
+import { AppError } from '@itinerary-card/domain';
+import { readConfig, startHealthCode } from '@itinerary-card/health-code';
+import { readOperatorNodeConfig, startOperatorNode } from '@itinerary-card/operator-node';
+import { closeOnSignals, readPlatformConfig, startPlatform } from '@itinerary-card/platform';
+import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
+import { type Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+
+const log = pino({ base: { app: 'itinerary-card' } });
+
+/** The message of a configuration error: `VARIABLE: why`. */
+export function configErrorText(e: AppError): string {
+  const cause = (e as Error & { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : `${String(e.details.variable ?? '')}: ${e.message}`;
+}
+
+function portFrom(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535)
+    throw new AppError('CONFIG_INVALID', { variable: name }, { cause: new Error(`${name}: must be a port number`) });
+  return n;
+}
+
+export async function serve(what: string, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
+  if (what === 'platform') {
+    const p = await startPlatform(readPlatformConfig(env));
+    return p.close;
+  }
+  if (what === 'node') {
+    const n = await startOperatorNode(readOperatorNodeConfig(env));
+    return n.close;
+  }
+  // health-code: its own login codes go out over SMPP (SMPP_*), or to the dev outbox with HC_DEV_OUTBOX=1.
+  const config = readConfig(env);
+  const port = portFrom(env, 'HC_PORT', 3001);
+  let sms: OutboxTransport | SmppTransport;
+  if (env.SMPP_HOST) {
+    const smpp = new SmppTransport(readSmppConfig(env));
+    smpp.start().catch((err: unknown) => log.error({ err }, 'SMPP bind failed'));
+    sms = smpp;
+  } else if (config.devOutbox) {
+    sms = new OutboxTransport();
+  } else {
+    throw new AppError(
+      'CONFIG_INVALID',
+      { variable: 'SMPP_HOST' },
+      { cause: new Error('SMPP_HOST: required (or HC_DEV_OUTBOX=1 for development)') },
+    );
+  }
+  const app = await startHealthCode({ config, sms, host: env.HC_HOST || '127.0.0.1', port });
+  return async () => {
+    await app.close();
+    await sms.close();
+  };
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run one production process: platform, health-code or node (configured by environment variables)')
+    .argument('<what>', 'platform | health-code | node', (v: string) => {
+      if (v !== 'platform' && v !== 'health-code' && v !== 'node')
+        throw new InvalidArgumentError('expected platform, health-code or node');
+      return v;
+    })
+    .action(async (what: string) => {
+      try {
+        const close = await serve(what);
+        closeOnSignals(close, log);
+      } catch (e) {
+        if (!(e instanceof AppError) || e.code !== 'CONFIG_INVALID') throw e;
+        process.stderr.write(`itinerary-card serve ${what}: configuration error: ${configErrorText(e)}\n`);
+        process.exitCode = 2;
+      }
+    });
+}
