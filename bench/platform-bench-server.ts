@@ -8,7 +8,7 @@ import { beijingDayStart, HOUR_MS, systemClock } from '@itinerary-card/domain';
 import { buildOperatorNode, type MemoryEntry, MemorySnapshot, SnapshotHolder } from '@itinerary-card/operator-node';
 import { buildPlatform, servingDay } from '@itinerary-card/platform';
 import { OutboxTransport } from '@itinerary-card/sms';
-import { MemoryKeyValue, openPgliteSql } from '@itinerary-card/store';
+import { MemoryKeyValue, openSql } from '@itinerary-card/store';
 import Fastify from 'fastify';
 
 export const BENCH_SECRET = 'bench-service-secret-0123456789';
@@ -40,9 +40,10 @@ async function main(): Promise<void> {
     holder.publish(new MemorySnapshot('cmcc', day, beijingDayStart(day) + 8 * HOUR_MS, entries));
     app = await buildOperatorNode({ nodeId: 'cmcc-1', serviceSecret: BENCH_SECRET, holder });
   } else if (mode === 'platform') {
-    const outbox = new OutboxTransport({ limit: 20_000 });
+    // Room for every message of a run: the outbox drops its oldest entries one by one beyond its limit.
+    const outbox = new OutboxTransport({ limit: 1_000_000 });
     app = await buildPlatform({
-      sql: await openPgliteSql(),
+      sql: await openSql({ worker: true }),
       kv: new MemoryKeyValue(),
       sms: outbox,
       outbox,

@@ -12,3 +12,4 @@ export { type OpenSqlOptions, openPgliteSql, openPostgresSql, openSql, type Sql 
 export { freePort } from './testing/free-port.ts';
 export { killAndWait, startPostgres, type TestServer } from './testing/start-postgres.ts';
 export { startRedis } from './testing/start-redis.ts';
+export { openPgliteWorkerSql } from './worker-sql.ts';

@@ -18,11 +18,17 @@ export interface OpenSqlOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number;
+  /** Run embedded PGlite in a worker thread, off the caller's event loop. */
+  worker?: boolean;
 }
 
 /** Opens PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openSql(options: OpenSqlOptions = {}): Promise<Sql> {
   if (options.url) return openPostgresSql(options.url, options.poolSize ?? 10);
+  if (options.worker) {
+    const { openPgliteWorkerSql } = await import('./worker-sql.ts');
+    return openPgliteWorkerSql(options.dataDir);
+  }
   return openPgliteSql(options.dataDir);
 }
 

@@ -73,6 +73,26 @@ describe('Sql', () => {
     await sqlContract(sql);
     await sql.close();
   });
+  it('PGlite in a worker thread', async () => {
+    const sql = await openSql({ worker: true });
+    await sqlContract(sql);
+    // Statements outside a transaction wait for it instead of joining it.
+    const order: string[] = [];
+    const tx = sql.transaction(async (t) => {
+      await t.query('INSERT INTO t (v) VALUES ($1)', ['in-tx']);
+      order.push('tx');
+      throw new Error('undo');
+    });
+    const outside = sql.query('INSERT INTO t (v) VALUES ($1)', ['outside']).then(() => order.push('outside'));
+    await expect(tx).rejects.toThrow('undo');
+    await outside;
+    expect(order).toEqual(['tx', 'outside']);
+    const vs = (await sql.query<{ v: string }>('SELECT v FROM t ORDER BY id')).map((r) => r.v);
+    expect(vs).toContain('outside');
+    expect(vs).not.toContain('in-tx');
+    await expect(sql.query('SELECT * FROM missing_table')).rejects.toMatchObject({ code: '42P01' });
+    await sql.close();
+  });
   it('PostgreSQL server', async () => {
     const sql = await openSql({ url: pg.url });
     await sqlContract(sql);

@@ -23,7 +23,7 @@ export interface AuditRow extends AuditEntry {
   at: string;
 }
 
-const CHUNK_ROWS = 250;
+const CHUNK_ROWS = 100;
 
 interface Pending extends AuditEntry {
   at: number;

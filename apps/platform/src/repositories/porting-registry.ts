@@ -59,7 +59,8 @@ export class PortingRegistry {
         }
       : null;
     if (this.cache.size >= this.maxCached) this.cache.clear();
-    this.cache.set(msisdn, { entry, until: t + this.ttlMs });
+    // Jittered so entries filled together do not all expire (and hit SQL) together.
+    this.cache.set(msisdn, { entry, until: t + this.ttlMs * (0.5 + Math.random() / 2) });
     return entry;
   }
 

@@ -174,7 +174,8 @@ export class ItineraryService {
     // An answer from an older snapshot (the node has not published day D yet) is not kept.
     if (ttl > 0 && (found === null || found.date === day)) {
       if (this.answers.size >= 100_000) this.answers.clear();
-      this.answers.set(key, { value: found, until: now + ttl });
+      // Jittered so answers filled together do not all expire (and hit the node) together.
+      this.answers.set(key, { value: found, until: now + ttl * (0.5 + Math.random() / 2) });
     }
     return found;
   }

@@ -80,8 +80,9 @@ export class LoginService {
     await kv.incr(dayKey, DAY + HOUR);
 
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const codeId = Secrets.token(12);
-    await kv.set(`code:${id}`, `${codeId}.${secrets.mac('code', `${msisdn}:${code}`)}`, o.codeTtlMs);
+    // Names this code's try counter; unique per number (one code per resend interval).
+    const codeId = `${id}.${this.d.clock.now().toString(36)}`;
+    await kv.set(`code:${id}`, `${codeId}:${secrets.mac('code', `${msisdn}:${code}`)}`, o.codeTtlMs);
     try {
       await this.d.sms.send({ to: msisdn, text: codeSmsText(code, Math.round(o.codeTtlMs / 60_000)) });
     } catch (err) {
@@ -103,15 +104,15 @@ export class LoginService {
     if (Number((await kv.get(failKey)) ?? 0) >= o.failedChecksPerDay) throw new AppError('TOO_MANY_ATTEMPTS');
     const stored = await kv.get(`code:${id}`);
     if (!stored) throw new AppError('CODE_EXPIRED');
-    const dot = stored.indexOf('.');
-    const codeId = stored.slice(0, dot);
+    const sep = stored.lastIndexOf(':');
+    const codeId = stored.slice(0, sep);
     const triesKey = `code:tries:${codeId}`;
     if (Number((await kv.get(triesKey)) ?? 0) >= o.codeMaxTries) {
       await kv.del(`code:${id}`);
       throw new AppError('TOO_MANY_ATTEMPTS');
     }
     const given = secrets.mac('code', `${msisdn}:${code}`);
-    if (!secrets.equal(given, stored.slice(dot + 1))) {
+    if (!secrets.equal(given, stored.slice(sep + 1))) {
       const tries = await kv.incr(triesKey, o.codeTtlMs);
       const fails = await kv.incr(failKey, DAY + HOUR);
       if (tries >= o.codeMaxTries) {

@@ -18,9 +18,13 @@ export class Secrets {
     return hash('sha256', `${purpose}\0${token}`, 'base64url');
   }
 
-  /** A short, stable, keyed id of a number for key names. */
+  /**
+   * A short, stable, keyed id of a number for key names (so Redis never holds
+   * the number in a key). Only a name, never checked as a MAC: a one-shot
+   * SHA-256 over key and number is enough and cheaper than an HMAC.
+   */
   numberId(msisdn: string): string {
-    return this.mac('msisdn', msisdn).slice(0, 22);
+    return hash('sha256', `${this.key}\0msisdn\0${msisdn}`, 'base64url').slice(0, 22);
   }
 
   equal(a: string, b: string): boolean {

@@ -1,0 +1,113 @@
+// An open-loop load generator for latency at a fixed rate: requests are
+// scheduled evenly (rate per second) whatever the server does, and each
+// latency is measured from its scheduled time, so stalls and queueing are not
+// hidden (no coordinated omission). autocannon's rate mode sends each second's
+// quota in a burst and then idles, which measures its own bursts instead.
+// Raw keep-alive sockets with prebuilt requests keep the generator cheap.
+import net from 'node:net';
+
+export interface OpenLoopResult {
+  sent: number;
+  ok: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+interface Conn {
+  socket: net.Socket;
+  busy: boolean;
+  scheduled: number;
+  buf: Buffer;
+}
+
+export async function openLoop(
+  url: string,
+  rate: number,
+  seconds: number,
+  headers: () => Record<string, string> = () => ({}),
+  connections = 64,
+): Promise<OpenLoopResult> {
+  const target = new URL(url);
+  const path = target.pathname + target.search;
+  const request = () => {
+    let head = `GET ${path} HTTP/1.1\r\nhost: ${target.host}\r\nconnection: keep-alive\r\n`;
+    for (const [k, v] of Object.entries(headers())) head += `${k}: ${v}\r\n`;
+    return `${head}\r\n`;
+  };
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const waiting: number[] = [];
+  const idle: Conn[] = [];
+  let ok = 0;
+  let errors = 0;
+  let sent = 0;
+  let done = 0;
+  let resolveAll: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    resolveAll = r;
+  });
+
+  const complete = (c: Conn, status: number) => {
+    latencies.push(performance.now() - c.scheduled);
+    if (status === 200) ok++;
+    else errors++;
+    c.busy = false;
+    if (++done === total) resolveAll();
+    const next = waiting.shift();
+    if (next !== undefined) send(c, next);
+    else idle.push(c);
+  };
+
+  const send = (c: Conn, scheduled: number) => {
+    c.busy = true;
+    c.scheduled = scheduled;
+    c.socket.write(request());
+  };
+
+  const conns = await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<Conn>((resolve, reject) => {
+          const socket = net.connect(Number(target.port), target.hostname, () => resolve(c));
+          socket.setNoDelay(true);
+          const c: Conn = { socket, busy: false, scheduled: 0, buf: Buffer.alloc(0) };
+          socket.on('error', reject);
+          socket.on('data', (d: Buffer) => {
+            c.buf = c.buf.length ? Buffer.concat([c.buf, d]) : d;
+            // One response at a time per connection: headers, then content-length bytes.
+            for (;;) {
+              const end = c.buf.indexOf('\r\n\r\n');
+              if (end < 0) return;
+              const head = c.buf.subarray(0, end).toString('latin1');
+              const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+              if (c.buf.length < end + 4 + len) return;
+              c.buf = c.buf.subarray(end + 4 + len);
+              complete(c, Number(head.slice(9, 12)));
+            }
+          });
+        }),
+    ),
+  );
+  idle.push(...conns);
+  const start = performance.now();
+  const tick = () => {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    while (sent < due) {
+      const scheduled = start + (sent * 1000) / rate;
+      const c = idle.pop();
+      if (c) send(c, scheduled);
+      else waiting.push(scheduled);
+      sent++;
+    }
+    if (sent < total) setImmediate(tick);
+  };
+  tick();
+  await finished;
+  for (const c of conns) c.socket.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return { sent, ok, errors, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? 0 };
+}
