@@ -45,11 +45,32 @@ const PLATFORM_ENV = {
   PLATFORM_NODE_CMCC: 'http://127.0.0.1:9',
 };
 
+const HC_ENV = {
+  HC_KEY_SECRET: 'hc-key-secret-0123456789',
+  HC_ADMIN_TOKEN: 'hc-admin-token-0123456789',
+  HC_PUBLIC_URL: 'http://127.0.0.1:3001',
+  HC_ITINERARY_CARD_URL: 'http://127.0.0.1:3000/',
+  HC_PARTNER_URL: 'http://127.0.0.1:3000',
+  HC_PARTNER_CLIENT_ID: 'changtong-health',
+  HC_PARTNER_CLIENT_SECRET: 'secret',
+  HC_DEV_OUTBOX: '1',
+};
+
 describe('itinerary-card serve', () => {
   it.each([
     ['platform', { ...PLATFORM_ENV, PLATFORM_SECRET_KEY: 'short' }, 'PLATFORM_SECRET_KEY'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_NODE_CMCC: 'ftp://x' }, 'PLATFORM_NODE_CMCC'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_PORT: 'eighty' }, 'PLATFORM_PORT'],
+    ['platform', { ...PLATFORM_ENV, DATABASE_URL: 'mysql://db/x' }, 'DATABASE_URL'],
+    ['platform', { ...PLATFORM_ENV, REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    ['platform', { ...PLATFORM_ENV, PLATFORM_SMS: 'smpp' }, 'SMPP_HOST'],
+    [
+      'platform',
+      { ...PLATFORM_ENV, PLATFORM_SMS: 'smpp', SMPP_HOST: '127.0.0.1', SMPP_SYSTEM_ID: 'itc', SMPP_PORT: 'x' },
+      'SMPP_PORT',
+    ],
+    ['health-code', { ...HC_ENV, HC_DATABASE_URL: 'postgres//db' }, 'HC_DATABASE_URL'],
+    ['health-code', { ...HC_ENV, HC_DEV_OUTBOX: '0' }, 'SMPP_HOST'],
     ['node', { NODE_OPERATOR: 'xyz', NODE_SERVICE_SECRET: 'service-secret-0123456789' }, 'NODE_OPERATOR'],
     ['health-code', { HC_PORT: '3001' }, 'HC_KEY_SECRET'],
   ])('serve %s stops on a bad value and names the variable', async (what, env, variable) => {

@@ -27,9 +27,39 @@ function portFrom(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   return n;
 }
 
+/** DATABASE_URL / REDIS_URL style variables: checked before anything connects, so the error names the variable. */
+export function checkUrls(env: NodeJS.ProcessEnv, vars: Array<[string, string[]]>): void {
+  for (const [name, schemes] of vars) {
+    const raw = env[name];
+    if (!raw) continue;
+    let u: URL | undefined;
+    try {
+      u = new URL(raw);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !schemes.includes(u.protocol.slice(0, -1)) || !u.hostname)
+      throw new AppError(
+        'CONFIG_INVALID',
+        { variable: name },
+        { cause: new Error(`${name}: must be a ${schemes.join(' or ')}:// URL with a host`) },
+      );
+  }
+}
+
+const PG = ['postgres', 'postgresql'];
+const REDIS = ['redis', 'rediss'];
+
 export async function serve(what: string, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
   if (what === 'platform') {
-    const p = await startPlatform(readPlatformConfig(env));
+    checkUrls(env, [
+      ['DATABASE_URL', PG],
+      ['REDIS_URL', REDIS],
+    ]);
+    const config = readPlatformConfig(env);
+    // The SMPP settings are read again by startPlatform; checked here so a bad one fails before storage opens.
+    if (config.sms === 'smpp') readSmppConfig(config.smppEnv);
+    const p = await startPlatform(config);
     return p.close;
   }
   if (what === 'node') {
@@ -38,6 +68,10 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
   }
   // health-code: its own login codes go out over SMPP (SMPP_*), or to the dev outbox with HC_DEV_OUTBOX=1.
   const config = readConfig(env);
+  checkUrls(env, [
+    ['HC_DATABASE_URL', PG],
+    ['HC_REDIS_URL', REDIS],
+  ]);
   const port = portFrom(env, 'HC_PORT', 3001);
   let sms: OutboxTransport | SmppTransport;
   if (env.SMPP_HOST) {
