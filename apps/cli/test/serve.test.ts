@@ -98,4 +98,18 @@ describe('itinerary-card serve', () => {
     expect(await r.exited).toBe(0);
     expect(r.out.stdout).toContain('shutting down');
   });
+
+  it('serve health-code answers /readyz and /metrics and shuts down on SIGTERM', async () => {
+    const port = await freePort();
+    const r = run(['serve', 'health-code'], { ...HC_ENV, HC_PORT: String(port) });
+    await until(() => r.out.stdout.includes('Server listening'), 'the health-code system to listen');
+    const base = `http://127.0.0.1:${port}`;
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { sql: 'ok', kv: 'ok' } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/http_requests_total\{route="\/readyz",method="GET",status="200",app="health-code"\} 1/);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+  });
 });
