@@ -152,6 +152,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       input: opts.input,
       firstDay: opts.day,
       dayCount: 1,
+      fileIndex: join(opts.data, 'file-index.json'),
       now: opts.now,
       params: opts.params,
       shardRecords: opts.shardRecords,

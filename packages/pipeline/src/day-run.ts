@@ -5,7 +5,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import type { Carry, EngineParams } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
-import { type InputDir, inspectInput } from './input-dir.ts';
+import { filesForRange } from './file-index.ts';
+import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
 import { processShardParallel } from './parallel-shard.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries, type Registries } from './registry.ts';
@@ -22,6 +23,11 @@ export interface DayRunOptions {
   /** Records per shard; more records than this are processed in several passes. */
   shardRecords?: number;
   threads?: number;
+  /**
+   * A file in which the node keeps each signaling file's time range: only files that can hold
+   * records of these days are read (a daily run then reads one day's files, not all of them).
+   */
+  fileIndex?: string;
   /** Shards smaller than this run on one thread (tests lower it to exercise the worker). */
   parallelMinRecords?: number;
   params?: EngineParams;
@@ -48,9 +54,9 @@ export interface DayRunContext {
 }
 
 /** Rough records per byte of input, for progress and shard sizing. */
-function estimateRows(input: InputDir): number {
+function estimateRows(files: SignalingFile[]): number {
   let rows = 0;
-  for (const f of input.signaling) {
+  for (const f of files) {
     const perByte = f.format === 'parquet' ? 1 / 6 : f.path.endsWith('.gz') ? 1 / 14 : 1 / 58;
     rows += f.bytes * perByte;
   }
@@ -72,16 +78,18 @@ export async function runDays(
     const quarantine = new Quarantine();
     const registries = await loadRegistries(conn, input, quarantine);
     const countries = new CountryTable();
-    const files = await usableFiles(conn, input, quarantine);
+    let files = await usableFiles(conn, input, quarantine);
+    const lo = beijingDayStart(opts.firstDay);
+    const hi = lo + opts.dayCount * DAY_MS;
+    if (opts.fileIndex) files = await filesForRange(conn, files, opts.fileIndex, lo, hi);
     const ctx: DayRunContext = { input, registries, countries, quarantine };
     ctxOut?.(ctx);
-    const estimatedRows = estimateRows(input);
+    const estimatedRows = estimateRows(files);
     const shardRecords = opts.shardRecords ?? 40_000_000;
     const shards = Math.max(1, Math.ceil(estimatedRows / shardRecords));
-    const lo = beijingDayStart(opts.firstDay);
     const range = {
       lo,
-      hi: lo + opts.dayCount * DAY_MS,
+      hi,
       plausibleLo: Date.UTC(2009, 0, 1),
       plausibleHi: Math.max(opts.now, lo + opts.dayCount * DAY_MS) + DAY_MS,
     };
@@ -97,23 +105,26 @@ export async function runDays(
       const buf = new EventBuffer(Math.min(1 << 22, Math.max(1 << 16, Math.ceil(estimatedRows / shards))));
       let rows = 0;
       const tScan = performance.now();
-      const counts = await scanSignaling(
-        conn,
-        files,
-        range,
-        {
-          shard,
-          shards,
-          onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
-          onRows: (r) => {
-            rows += r;
-            opts.onProgress?.({ phase: 'read', rows: stats.recordsRead + rows, estimatedRows, shard, shards });
-          },
-        },
-        buf,
-        countries,
-        quarantine,
-      );
+      // No file holds these days: nothing to read, but carried stays still run on.
+      const counts = !files.length
+        ? { rows: 0, used: 0, outside: 0 }
+        : await scanSignaling(
+            conn,
+            files,
+            range,
+            {
+              shard,
+              shards,
+              onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
+              onRows: (r) => {
+                rows += r;
+                opts.onProgress?.({ phase: 'read', rows: stats.recordsRead + rows, estimatedRows, shard, shards });
+              },
+            },
+            buf,
+            countries,
+            quarantine,
+          );
       opts.onTiming?.('scan', performance.now() - tScan);
       stats.recordsRead += counts.rows;
       stats.recordsUsed += counts.used;

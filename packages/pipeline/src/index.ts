@@ -1,6 +1,7 @@
 // The pipeline package's only door: compute, daily runs, snapshots, the naive rule.
 export * from './compute.ts';
 export * from './daily-run.ts';
+export * from './daily-schedule.ts';
 export * from './input-dir.ts';
 export * from './naive-rule.ts';
 export * from './pseudonym.ts';

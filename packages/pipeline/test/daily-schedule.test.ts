@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readPublished } from '../src/daily-run.ts';
+import { nextUpdateAt, runSchedule } from '../src/daily-schedule.ts';
+import { openSnapshotStore } from '../src/snapshot-store.ts';
+import { every, makeInput, type Row } from './fixture-input.ts';
+
+const A = '13800000001';
+const KEY = 'schedule-test-key-0123456789';
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the daily schedule', () => {
+  it('serves the previous snapshot until the update time, then switches in one step', async () => {
+    const rows: Row[] = [];
+    for (let d = 0; d < 4; d++) rows.push(...every(A, d, 0, 23.5, d === 2 ? 'wh-1' : 'nc-1', 0.5));
+    const input = makeInput([{ msisdn: A }], { 'a.csv': rows });
+    const data = mkdtempSync(join(tmpdir(), 'ic-sched-'));
+    cleanup.push(input, data);
+    const base = {
+      input,
+      data,
+      operator: 'cmcc' as const,
+      pseudonymKey: KEY,
+      updateTime: '08:00',
+      retentionDays: 15,
+      firstDay: '2022-09-01',
+    };
+    // 2022-09-04 07:59 Beijing: before the update, yesterday's snapshot (for 09-03) is what gets published.
+    const early = await runSchedule({ ...base, now: Date.parse('2022-09-04T07:59:00+08:00') });
+    expect(early.ran.map((r) => r.day)).toEqual(['2022-09-01', '2022-09-02']);
+    expect(early.published).toBe('2022-09-03');
+    const store = openSnapshotStore(data, { pseudonymKey: KEY });
+    expect(store.loadPublished()!.lookup(A, 7)!.cities).toEqual(['360100']);
+    // 08:00: day 09-03 is run and the snapshot for 09-04 is published, with Wuhan in it.
+    const at = Date.parse('2022-09-04T08:00:00+08:00');
+    const late = await runSchedule({ ...base, now: at });
+    expect(late.ran.map((r) => r.day)).toEqual(['2022-09-03']);
+    expect(readPublished(data)).toEqual({ date: '2022-09-04', publishedAt: at });
+    const snap = store.loadPublished()!;
+    expect(snap.lookup(A, 7)!.cities).toEqual(['360100', '420100']);
+    expect(snap.lookup(A, 7)!.updatedAt).toBe('2022-09-04T08:00:00+08:00');
+    // Again at 09:00: nothing new to do.
+    const again = await runSchedule({ ...base, now: at + 3_600_000 });
+    expect(again.ran).toEqual([]);
+    expect(again.published).toBeUndefined();
+  });
+
+  it('knows when the next update is due', () => {
+    expect(nextUpdateAt(Date.parse('2022-09-04T07:00:00+08:00'), '08:00')).toBe(
+      Date.parse('2022-09-04T08:00:00+08:00'),
+    );
+    expect(nextUpdateAt(Date.parse('2022-09-04T08:00:00+08:00'), '08:00')).toBe(
+      Date.parse('2022-09-05T08:00:00+08:00'),
+    );
+  });
+});
