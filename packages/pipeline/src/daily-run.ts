@@ -172,7 +172,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
         summaries.push(JSON.stringify({ p, c, k }));
       }
-      if (carry && carry.t.length) carries.push(JSON.stringify({ p, ...fromCarry(carry) }));
+      if (carry?.t.length) carries.push(JSON.stringify({ p, ...fromCarry(carry) }));
     },
     (c) => {
       ctx = c;

@@ -170,7 +170,8 @@ describe('compute on a small world', () => {
           const files: Record<string, Row[]> = {};
           all.forEach((r, i) => {
             const name = `f${i % parts}.csv${i % parts === 1 ? '.gz' : ''}`;
-            (files[name] ??= []).push(r);
+            files[name] ??= [];
+            files[name].push(r);
           });
           const res = await run(files);
           expect(res.lines).toEqual(clean);

@@ -9,7 +9,14 @@ import { registerSimulate } from './simulate.ts';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerDemo, registerCompute, registerSimulate, registerEval, registerPipeline, registerServe];
+const registrations: Register[] = [
+  registerDemo,
+  registerCompute,
+  registerSimulate,
+  registerEval,
+  registerPipeline,
+  registerServe,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);
