@@ -42,8 +42,18 @@ export interface DemoOptions {
   workDir: string;
 }
 
+/** Pads to a width in terminal columns: CJK characters take two. */
+function padWide(s: string, width: number): string {
+  let w = 0;
+  for (const ch of s) w += /[\u2e80-\uffef]/.test(ch) ? 2 : 1;
+  return s + ' '.repeat(Math.max(1, width - w));
+}
+
 export interface RunningDemo {
   urls: Record<string, string>;
+  adminToken: string;
+  /** The prepared world: `nodes/<operator>/data` are the nodes' data directories. */
+  worldDir: string;
   close(): Promise<void>;
 }
 
@@ -150,6 +160,8 @@ export async function startDemo(
       nodes,
       clock,
       options: {
+        // A browser sends its own (real) clock: with --now, the phone-clock check allows the offset on top.
+        clockSkewMs: DEFAULT_OPTIONS.clockSkewMs + (o.now === undefined ? 0 : Math.abs(clock.now() - Date.now())),
         secretKey: randomBytes(24).toString('base64url'),
         serviceSecret,
         adminToken,
@@ -191,26 +203,33 @@ export async function startDemo(
       ops: `${platformUrl}/ops/#token=${adminToken}`,
       healthCode: `${hcUrl.url}/health/`,
       healthOutbox: `${hcUrl.url}/dev/outbox`,
+      healthMetrics: `${hcUrl.url}/metrics`,
+      healthReadyz: `${hcUrl.url}/readyz`,
     };
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     const lines = [
       '',
       `Itinerary Card demo is running (${world.reused ? 'prepared world reused' : 'world prepared'}, ready in ${seconds} s)`,
-      `  query day ${date} (Beijing), clock ${new Date(clock.now()).toISOString()}${o.now === undefined ? '' : ' (--now)'}`,
+      `  query day ${date} (Beijing), clock ${new Date(clock.now()).toISOString()}${o.now === undefined ? '' : ' (--now; the phone-clock check allows this offset so a browser on real time can query)'}`,
       `  data      ${world.simulated ? `simulated world of ${owner.size} subscribers` : `input ${world.inputDir}`} in ${world.dir}`,
       '',
-      `  Itinerary card (H5)     ${urls.card}`,
-      `  Help                    ${urls.help}`,
-      `  API (OpenAPI)           ${urls.docs}`,
-      `  SMS outbox (dev)        ${urls.outbox}?phone=<number>   (login codes and CXMYD replies)`,
-      `  Health code (昌通码)    ${urls.healthCode}`,
-      `  Health-code SMS outbox  ${urls.healthOutbox}`,
-      `  Operations page         ${urls.ops}`,
-      `  Metrics / readiness     ${urls.metrics}  ${urls.readyz}`,
+      ...(
+        [
+          ['Itinerary card (H5)', urls.card],
+          ['Help', urls.help],
+          ['API (OpenAPI)', urls.docs],
+          ['SMS outbox (dev)', `${urls.outbox}?phone=<number>   (login codes and CXMYD replies)`],
+          ['Health code (昌通码)', urls.healthCode],
+          ['Health-code SMS outbox', urls.healthOutbox],
+          ['Operations page', urls.ops],
+          ['Metrics / readiness', `${urls.metrics}  ${urls.readyz}`],
+          ['Health-code metrics', `${urls.healthMetrics}  ${urls.healthReadyz}`],
+        ] as const
+      ).map(([label, url]) => `  ${padWide(label, 24)}${url}`),
       `  Admin token             ${adminToken}   (platform /api/v1/admin/* and /ops)`,
       '',
       '  Numbers to try (log in with the code from the SMS outbox):',
-      ...pick.cases.map((c) => `    ${c.msisdn}  ${c.operator}  ${c.label.padEnd(44)} ${c.expect}`),
+      ...pick.cases.map((c) => `    ${c.msisdn}  ${c.operator}  ${padWide(c.label, 44)} ${c.expect}`),
       '',
       `  Epidemic areas of the health-code city: ${pick.epidemicProvince.name} and 境外 (abroad), since ${addDays(date, -30)}`,
       '  SMS channel: POST /api/v1/sms/inbound {"from":"<number>","to":"10086","text":"CXMYD"}, reply in the outbox.',
@@ -218,7 +237,7 @@ export async function startDemo(
       '',
     ];
     out(`${lines.join('\n')}\n`);
-    return { urls, close };
+    return { urls, adminToken, worldDir: world.dir, close };
   } catch (e) {
     await close();
     throw e;

@@ -1,0 +1,103 @@
+// The demo in-process on an --input directory with --now: each operator node
+// holds only its own subscribers, the platform answers for the --now day, the
+// operations API reports the runs, and close() stops everything.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OPERATORS } from '@itinerary-card/domain';
+import { simulate } from '@itinerary-card/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
+const NOW = Date.parse('2022-09-08T10:00:00+08:00');
+let demo: RunningDemo;
+let printed = '';
+let input: string;
+
+async function freePortPair(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((ok) => {
+      const srv = createServer();
+      srv.once('error', () => ok(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
+    });
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await free(port)) && (await free(port + 1))) return port;
+  }
+}
+
+beforeAll(async () => {
+  const world = await simulate({ out: join(dir, 'world'), subscribers: 300, days: 8, endDate: '2022-09-07', seed: 7 });
+  input = world.inputDir;
+  demo = await startDemo(
+    {
+      input,
+      subscribers: 300,
+      now: NOW,
+      port: await freePortPair(),
+      host: '127.0.0.1',
+      seed: 1,
+      workDir: join(dir, 'work'),
+    },
+    (s) => {
+      printed += s;
+    },
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await demo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('itinerary-card demo --input DIR --now', () => {
+  it('gives each operator node exactly its own subscribers', () => {
+    const rows = readFileSync(join(input, 'subscribers.csv'), 'utf8').trim().split('\n').slice(1);
+    for (const op of OPERATORS) {
+      const meta = JSON.parse(
+        readFileSync(join(demo.worldDir, 'nodes', op, 'data', 'snapshots', '2022-09-08', 'meta.json'), 'utf8'),
+      );
+      expect(meta.subscribers, op).toBe(rows.filter((r) => r.split(',')[1] === op).length);
+    }
+  });
+
+  it('answers the itinerary of the --now day through the API', async () => {
+    expect(printed).toContain('query day 2022-09-08');
+    const phone = /^ {4}(1\d{10}) {2}\w+ {2}traveller/m.exec(printed)?.[1];
+    expect(phone).toBeDefined();
+    const base = demo.urls.card.replace(/\/$/, '');
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/api/v1/sms-code', { phone })).status).toBe(200);
+    const outbox = (await (await fetch(`${base}/dev/outbox?phone=${phone}`)).json()) as Array<{ text: string }>;
+    const code = /(\d{6})/.exec(outbox.at(-1)!.text)![1];
+    const login = (await (await post('/api/v1/login', { phone, code })).json()) as { token: string };
+    // The browser's own clock is real time: the demo's phone-clock check allows the --now offset.
+    const r = await fetch(`${base}/api/v1/itinerary`, {
+      headers: { authorization: `Bearer ${login.token}`, 'x-client-time': String(Date.now()) },
+    });
+    expect(r.status).toBe(200);
+    const body = await r.json();
+    expect(body.windowEnd).toBe('2022-09-08T00:00:00+08:00');
+    expect(body.cities.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports the pipeline runs on the operations API, behind the admin token', async () => {
+    const base = demo.urls.card.replace(/\/$/, '');
+    expect((await fetch(`${base}/ops/api/overview`)).status).toBe(401);
+    const r = await fetch(`${base}/ops/api/overview`, { headers: { authorization: `Bearer ${demo.adminToken}` } });
+    const o = await r.json();
+    expect(o.simulated).toBe(false);
+    expect(o.accuracy).toBeNull();
+    expect(o.runs).toHaveLength(3 * 8);
+    expect(o.runs.every((x: { recordsRead: number }) => x.recordsRead > 0)).toBe(true);
+    expect((await fetch(`${base}/ops/`)).status).toBe(200);
+  });
+});
