@@ -195,6 +195,26 @@ describe('compute on a small world', () => {
     expect(sharded.summary.rejected).toEqual(one.summary.rejected);
   });
 
+  it('quarantines files it cannot read and goes on with the others', async () => {
+    const rows = world();
+    const clean = await run({ 'all.csv': rows });
+    const dir = makeInput(SUBS, { 'all.csv': rows });
+    dirs.push(dir);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'signaling', 'broken.parquet'), 'not parquet at all');
+    writeFileSync(join(dir, 'signaling', 'junk.csv'), '\u0000\u0001binary junk\n');
+    writeFileSync(join(dir, 'signaling', 'empty.csv.gz'), '');
+    const res = await compute({ input: dir, date: '2022-09-08', days: 7, now: NOW });
+    expect(res.lines).toEqual(clean.lines);
+    expect(res.summary.rejected).toEqual({ unreadable_file: 3 });
+    expect(
+      res.samples
+        .filter((s) => s.reason === 'unreadable_file')
+        .map((s) => s.file?.split('/').pop())
+        .sort(),
+    ).toEqual(['broken.parquet', 'empty.csv.gz', 'junk.csv']);
+  });
+
   it('stops with the file and the reason when the input directory is unusable', async () => {
     const dir = makeInput(SUBS, {});
     dirs.push(dir);
