@@ -18,7 +18,7 @@ import {
   type WindowDays,
 } from '@itinerary-card/domain';
 import type { PlatformOptions } from '../config.ts';
-import type { ActorType, AuditLog } from '../repositories/audit-log.ts';
+import type { AuditLog } from '../repositories/audit-log.ts';
 import type { PortingRegistry, RegistryEntry } from '../repositories/porting-registry.ts';
 import type { RiskAreas } from '../repositories/risk-areas.ts';
 import { note } from './answer-notes.ts';
@@ -84,24 +84,28 @@ export class ItineraryService {
 
   /** The answer for `msisdn` (already validated), or an AppError. */
   async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
-    const actorType: ActorType = opts.channel === 'partner' ? 'partner' : opts.channel === 'sms' ? 'sms' : 'owner';
-    const audit = (outcome: string, extra: Record<string, unknown> = {}) =>
-      this.deps.audit.record({
-        actorType,
-        actor: opts.actor ?? maskPhone(msisdn),
-        action: `itinerary.read.${opts.days}`,
-        msisdn,
-        outcome,
-        detail: { channel: opts.channel, ...(opts.consentId ? { consentId: opts.consentId } : {}), ...extra },
-      });
     try {
       const answer = await this.answer(msisdn, opts);
-      audit('ok', { date: answer.date });
+      this.audit(msisdn, opts, 'ok', answer.date);
       return answer;
     } catch (e) {
-      audit(e instanceof AppError ? e.code : 'INTERNAL');
+      this.audit(msisdn, opts, e instanceof AppError ? e.code : 'INTERNAL');
       throw e;
     }
+  }
+
+  private audit(msisdn: string, opts: QueryOptions, outcome: string, date?: string): void {
+    const detail: Record<string, unknown> = { channel: opts.channel };
+    if (opts.consentId) detail.consentId = opts.consentId;
+    if (date) detail.date = date;
+    this.deps.audit.record({
+      actorType: opts.channel === 'partner' ? 'partner' : opts.channel === 'sms' ? 'sms' : 'owner',
+      actor: opts.actor ?? maskPhone(msisdn),
+      action: opts.days === 14 ? 'itinerary.read.14' : 'itinerary.read.7',
+      msisdn,
+      outcome,
+      detail,
+    });
   }
 
   /** Rejects a phone clock that differs from Beijing time by more than the allowed skew, either way. */
