@@ -132,7 +132,12 @@ function drawAccuracy(o: Overview): void {
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v}%` },
     legend: { top: 0 },
     grid: { left: 120, right: 64, top: 36, bottom: 30 },
-    xAxis: { type: 'value', min: 80, max: 100, name: '%' },
+    xAxis: {
+      type: 'value',
+      min: Math.max(0, Math.floor(Math.min(...Object.values(o.accuracy).flatMap(values)) / 5) * 5 - 5),
+      max: 100,
+      name: '%',
+    },
     yAxis: { type: 'category', data: metrics },
     series: Object.entries(o.accuracy).map(([k, a], i) => ({
       name: `${a.days} days (${k})`,
@@ -265,7 +270,8 @@ async function load(): Promise<void> {
   const secs = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
   $('summary').textContent =
     `Query day ${o.date} · ${o.subscribers.toLocaleString('en')} subscribers (${o.simulated ? 'simulated world' : 'input directory'}) · ` +
-    `${o.runs.length} pipeline runs · simulate ${secs(t.simulateMs)}, split ${secs(t.splitMs)}, pipelines ${secs(t.pipelineMs)}`;
+    `${o.runs.length} pipeline runs · subscribers per node: ${OPS.map((op) => `${op} ${(o.runs.filter((r) => r.operator === op).at(-1)?.subscribers ?? 0).toLocaleString('en')}`).join(', ')} · ` +
+    `simulate ${secs(t.simulateMs)}, split ${secs(t.splitMs)}, pipelines ${secs(t.pipelineMs)}`;
   drawRuns(o);
   drawAccuracy(o);
   const refresh = async () => drawTraffic(await api<Traffic>('/ops/api/traffic'));
