@@ -28,7 +28,16 @@ export async function partnerRoutes(app: FastifyInstance, s: PlatformServices): 
         },
       },
     },
-    async (req) => s.partner.issueToken(req.body.clientId, req.body.clientSecret),
+    async (req) => {
+      // Client secrets are long and random; this only keeps guessing noisy and slow.
+      const key = `ip:ptok:${req.ip}`;
+      if ((await s.kv.incr(key, 60_000)) > s.options.loginPerIpPerMinute) {
+        throw new AppError('TOO_MANY_REQUESTS', {
+          retryAfterSeconds: Math.max(1, Math.ceil((await s.kv.ttl(key)) / 1000)),
+        });
+      }
+      return s.partner.issueToken(req.body.clientId, req.body.clientSecret);
+    },
   );
 
   app.post<{ Body: { phone: string; purpose: string; grantedAt: string | number } }>(
