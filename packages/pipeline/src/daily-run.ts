@@ -10,6 +10,7 @@ import {
   DAY_MS,
   type ItineraryStatus,
   isIsoDate,
+  maskPhone,
   type Operator,
   type SubscriberKind,
 } from '@itinerary-card/domain';
@@ -183,7 +184,12 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   replaceDirAtomic(join(daysDir(opts.data), opts.day), (tmp) => {
     writeFileSync(join(tmp, 'summary.jsonl'), summaries.length ? `${summaries.join('\n')}\n` : '');
     writeFileSync(join(tmp, 'carry.jsonl'), carries.length ? `${carries.join('\n')}\n` : '');
-    writeFileSync(join(tmp, 'quarantine.jsonl'), run.quarantine.samples.map((s) => `${JSON.stringify(s)}\n`).join(''));
+    // Samples of rejected lines are kept with the day's derived data: numbers masked like everywhere else.
+    const masked = run.quarantine.samples.map((s) => ({
+      ...s,
+      text: s.text.replace(/1[3-9]\d{9}/g, (m) => maskPhone(m)),
+    }));
+    writeFileSync(join(tmp, 'quarantine.jsonl'), masked.map((s) => `${JSON.stringify(s)}\n`).join(''));
     writeFileSync(
       join(tmp, 'run.json'),
       `${JSON.stringify({ day: opts.day, operator: opts.operator, recordsRead: run.recordsRead, recordsUsed: run.recordsUsed, rejected: run.quarantine.toJSON() }, null, 2)}\n`,

@@ -19,7 +19,7 @@ afterAll(() => {
 });
 
 function rows(): Row[] {
-  const r: Row[] = [];
+  const r: Row[] = [['13811112222', bj(4, 1), 'nc-1', '', 'tau']]; // not a subscriber: quarantined on day 5
   for (let d = 0; d < 8; d++) r.push(...every(A, d, 0, 23.5, d === 3 ? 'jj-1' : 'nc-1', 0.5));
   // A stay from 22:00 on day 4 to 03:00 on day 5 in Wuhan: only the carry-over can see it.
   r.push(
@@ -83,10 +83,13 @@ describe('daily incremental runs', () => {
     await runRange(input, data, '2022-09-01', '2022-09-05');
     const file = join(snapshotDir(data, '2022-09-06'), 'snapshot.jsonl');
     const first = readFileSync(file, 'utf8');
-    for (const f of ['summary.jsonl', 'carry.jsonl']) {
+    for (const f of ['summary.jsonl', 'carry.jsonl', 'quarantine.jsonl']) {
       expect(readFileSync(join(data, 'days', '2022-09-05', f), 'utf8')).not.toMatch(/"1[3-9]\d{9}"/);
     }
     expect(first).not.toMatch(/"1[3-9]\d{9}"/);
+    const quarantine = readFileSync(join(data, 'days', '2022-09-05', 'quarantine.jsonl'), 'utf8');
+    expect(quarantine).toContain('138****2222');
+    expect(quarantine).not.toContain('13811112222');
     await runRange(input, data, '2022-09-05', '2022-09-05');
     expect(readFileSync(file, 'utf8')).toBe(first);
   });
