@@ -61,7 +61,10 @@ export class OutboxTransport implements SmsTransport {
       parts: countParts(msg.text),
       sentAt: formatBeijing(now),
     });
-    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
+    // Trim in batches: dropping one entry per send past the limit would cost O(limit) every time.
+    if (this.entries.length >= this.limit + Math.max(64, this.limit >> 3)) {
+      this.entries.splice(0, this.entries.length - this.limit);
+    }
     // The outbox "delivers" at once, so the receipt path is exercised in development too.
     this.receipts.record({ messageId: id, status: 'DELIVRD', to: msg.to, error: '000', receivedAt: now });
     return { id };
@@ -78,7 +81,8 @@ export class OutboxTransport implements SmsTransport {
 
   /** Messages sent, oldest first, optionally only those to one number. */
   list(phone?: string): OutboxEntry[] {
-    return phone === undefined ? [...this.entries] : this.entries.filter((e) => e.to === phone);
+    const kept = this.entries.length > this.limit ? this.entries.slice(-this.limit) : this.entries;
+    return phone === undefined ? [...kept] : kept.filter((e) => e.to === phone);
   }
 
   clear(): void {
