@@ -1,15 +1,7 @@
 // A snapshot built from NodeItinerary-like records in memory: for tests, the
 // benchmark and embedded runs before the pipeline has published anything.
-import {
-  beijingDayStart,
-  DAY_MS,
-  formatBeijing,
-  type ItineraryStatus,
-  type NodeItinerary,
-  type Operator,
-  type SubscriberKind,
-  type WindowDays,
-} from '@itinerary-card/domain';
+import type { ItineraryStatus, NodeItinerary, Operator, SubscriberKind, WindowDays } from '@itinerary-card/domain';
+import { answerOf } from '@itinerary-card/pipeline';
 import type { NodeSnapshot } from './snapshot-holder.ts';
 
 export interface MemoryEntry {
@@ -44,21 +36,12 @@ export class MemorySnapshot implements NodeSnapshot {
   lookup(msisdn: string, days: WindowDays): NodeItinerary | undefined {
     const e = this.byNumber.get(msisdn);
     if (!e) return undefined;
-    const end = beijingDayStart(this.date);
-    const out: NodeItinerary = {
-      msisdn,
-      status: e.status,
-      days,
-      date: this.date,
-      windowStart: formatBeijing(end - days * DAY_MS),
-      windowEnd: formatBeijing(end),
-      updatedAt: formatBeijing(this.publishedAt),
-      cities: days === 14 ? (e.cities14 ?? e.cities) : e.cities,
-      countries: days === 14 ? (e.countries14 ?? e.countries) : e.countries,
-      kind: e.kind ?? 'normal',
-    };
+    const w =
+      days === 14
+        ? { status: e.status, cities: e.cities14 ?? e.cities, countries: e.countries14 ?? e.countries }
+        : { status: e.status, cities: e.cities, countries: e.countries };
+    const out = answerOf(this, msisdn, days, w, e.kind ?? 'normal', e.portedAt);
     if (e.primaryMsisdn) out.primaryMsisdn = e.primaryMsisdn;
-    if (e.portedAt) out.portedAt = e.portedAt;
     return out;
   }
 }

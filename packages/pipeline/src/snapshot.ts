@@ -51,28 +51,39 @@ export class Snapshot implements SnapshotMeta {
   lookup(msisdn: string, days: WindowDays): NodeItinerary | undefined {
     const e = this.entries.get(this.keyOf(msisdn));
     if (!e) return undefined;
-    const w = days === 14 ? e.w14 : e.w7;
-    const end = beijingDayStart(this.date);
-    const out: NodeItinerary = {
-      msisdn,
-      status: w.status,
-      days,
-      date: this.date,
-      windowStart: formatBeijing(end - days * DAY_MS),
-      windowEnd: formatBeijing(end),
-      updatedAt: formatBeijing(this.publishedAt),
-      cities: w.cities,
-      countries: w.countries,
-      kind: e.kind,
-    };
-    if (e.portedAt) out.portedAt = e.portedAt;
-    return out;
+    return answerOf(this, msisdn, days, days === 14 ? e.w14 : e.w7, e.kind, e.portedAt);
   }
 
   /** Entries keyed as stored (pseudonyms), for writing the snapshot out. */
   storedEntries(): IterableIterator<[string, SnapshotEntry]> {
     return this.entries.entries();
   }
+}
+
+/** The node's answer for one number and window, with the window and update time of the snapshot. */
+export function answerOf(
+  meta: SnapshotMeta,
+  msisdn: string,
+  days: WindowDays,
+  w: { status: ItineraryStatus; cities: string[]; countries: string[] },
+  kind: SubscriberKind,
+  portedAt?: string,
+): NodeItinerary {
+  const end = beijingDayStart(meta.date);
+  const out: NodeItinerary = {
+    msisdn,
+    status: w.status,
+    days,
+    date: meta.date,
+    windowStart: formatBeijing(end - days * DAY_MS),
+    windowEnd: formatBeijing(end),
+    updatedAt: formatBeijing(meta.publishedAt),
+    cities: w.cities,
+    countries: w.countries,
+    kind,
+  };
+  if (portedAt) out.portedAt = portedAt;
+  return out;
 }
 
 export interface SubscriberInfo {
