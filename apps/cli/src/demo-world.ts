@@ -3,7 +3,7 @@
 // before the query day. Everything lands in one work directory; a finished one
 // (ready.json) is reused, so a second `npm start` the same day starts at once.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, addDays, type ItineraryLine, OPERATORS, type Operator } from '@itinerary-card/domain';
 import {
@@ -48,6 +48,10 @@ export interface DemoWorld {
 }
 
 interface ReadyFile extends Omit<DemoWorld, 'reused' | 'dir'> {}
+
+function hasParquet(dir: string): boolean {
+  return readdirSync(dir, { recursive: true }).some((f) => String(f).toLowerCase().endsWith('.parquet'));
+}
 
 export function nodeDataDir(world: { dir: string }, op: Operator): string {
   return join(world.dir, 'nodes', op, 'data');
@@ -121,12 +125,22 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
     const mine = rows.filter((r) => r.split(',')[opCol] === op);
     writeFileSync(join(dir, 'nodes', op, 'subscribers.csv'), `${header}\n${mine.join('\n')}\n`);
   }
-  const splitBar = stepProgress('Splitting signaling by operator and day', 1, 'files');
-  const split = await splitSignaling(join(inputDir, 'signaling'), owner, join(dir, 'split'), (done, total) => {
-    splitBar.setTotal(total);
-    splitBar.update(done);
-  });
-  splitBar.done();
+  // Parquet files cannot be split line by line here: then every node reads the whole signaling
+  // directory with its own subscribers.csv (other operators' records count as unknown_subscriber).
+  const parquet = hasParquet(join(inputDir, 'signaling'));
+  let splitDays: string[];
+  if (parquet) {
+    log('Parquet signaling: each operator node reads the whole signaling directory (slower, same answers)');
+    splitDays = [];
+  } else {
+    const splitBar = stepProgress('Splitting signaling by operator and day', 1, 'files');
+    const split = await splitSignaling(join(inputDir, 'signaling'), owner, join(dir, 'split'), (done, total) => {
+      splitBar.setTotal(total);
+      splitBar.update(done);
+    });
+    splitBar.done();
+    splitDays = split.days;
+  }
   timings.splitMs = Math.round(performance.now() - t0);
 
   // Each operator's daily runs, oldest day first (stays open at midnight carry over).
@@ -143,6 +157,10 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   const runOperator = async (op: Operator) => {
     for (const day of days) {
       const dayInput = join(dir, 'split', op, day);
+      if (parquet) {
+        mkdirSync(dayInput, { recursive: true });
+        symlinkSync(join(inputDir, 'signaling'), join(dayInput, 'signaling'));
+      }
       if (!existsSync(join(dayInput, 'signaling'))) {
         runBar.update(++n, `${op} ${day}: no records`);
         continue;
@@ -168,7 +186,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   runs.sort((a, b) => a.operator.localeCompare(b.operator) || a.day.localeCompare(b.day));
   runBar.done();
   timings.pipelineMs = Math.round(performance.now() - t0);
-  if (split.days.length === 0) log('Warning: no signaling record had a readable time');
+  if (!parquet && splitDays.length === 0) log('Warning: no signaling record had a readable time');
 
   const world: DemoWorld = {
     dir,
