@@ -128,7 +128,9 @@ export class Population {
     const { persona: ownPersona } = this.slots(index);
     const primaryPersona = numberKind === 'secondary' ? this.slots(index - 1).persona : ownPersona;
     const rng = new Rng(this.seed, STREAM.profile, index);
-    let operator = pickOperator(rng);
+    // One card, several numbers (一卡多号) is a service of the SIM's own operator: a secondary number
+    // belongs to its primary's (current) operator, whose node holds the primary's signaling.
+    let operator = numberKind === 'secondary' ? this.profile(index - 1).operator : pickOperator(rng);
     let previousOperator = operator;
     let prefix: string;
     if (numberKind === 'mvno') {

@@ -152,6 +152,8 @@ describe('a small world', () => {
       if (kind === 'mvno') expect(msisdn!.slice(0, 3)).toMatch(/^17[01]$/);
       if (kind === 'secondary') {
         expect(subs.get(primary!)?.[4]).not.toBe('secondary');
+        // 一卡多号 is the SIM operator's service: the primary's node holds the signaling of both.
+        expect(subs.get(primary!)?.[1]).toBe(op);
       } else expect(primary).toBe('');
     }
     expect([...kinds].sort()).toEqual(['mvno', 'normal', 'secondary']);
