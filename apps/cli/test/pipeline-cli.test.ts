@@ -27,7 +27,12 @@ describe('itinerary-card pipeline', () => {
     const args = ['pipeline', 'schedule', '--input', inputDir, '--data', data, '--retention-days', '4'];
     const early = await run(process.execPath, [bin, ...args, '--now', '2022-09-04T07:30:00+08:00'], { env });
     const first = JSON.parse(early.stdout.trim().split('\n').at(-1)!);
-    expect(first.ran.map((r: { day: string }) => r.day)).toEqual(['2022-08-30', '2022-08-31', '2022-09-01', '2022-09-02']);
+    expect(first.ran.map((r: { day: string }) => r.day)).toEqual([
+      '2022-08-30',
+      '2022-08-31',
+      '2022-09-01',
+      '2022-09-02',
+    ]);
     expect(first.published).toBe('2022-09-03');
     const late = await run(process.execPath, [bin, ...args, '--now', '2022-09-04T08:00:00+08:00'], { env });
     const second = JSON.parse(late.stdout.trim().split('\n').at(-1)!);

@@ -53,7 +53,9 @@ function hhmm(v: string): string {
 function pseudonymKey(): string {
   const k = process.env.NODE_PSEUDONYM_KEY ?? '';
   if (k.length < 16) {
-    process.stderr.write('itinerary-card pipeline: NODE_PSEUDONYM_KEY must be set to a secret of at least 16 characters\n');
+    process.stderr.write(
+      'itinerary-card pipeline: NODE_PSEUDONYM_KEY must be set to a secret of at least 16 characters\n',
+    );
     process.exit(2);
   }
   return k;
@@ -64,7 +66,9 @@ const json = (x: unknown) => process.stdout.write(`${JSON.stringify(x)}\n`);
 export function registerPipeline(program: Command): void {
   const p = program
     .command('pipeline')
-    .description("an operator node's daily runs: summaries, snapshots, publication, retention (key in NODE_PSEUDONYM_KEY)");
+    .description(
+      "an operator node's daily runs: summaries, snapshots, publication, retention (key in NODE_PSEUDONYM_KEY)",
+    );
   p.command('run-day')
     .description(
       "process one day's signaling with the stays carried from the day before, and build the next day's snapshot",
