@@ -53,11 +53,6 @@ export class Snapshot implements SnapshotMeta {
     if (!e) return undefined;
     return answerOf(this, msisdn, days, days === 14 ? e.w14 : e.w7, e.kind, e.portedAt);
   }
-
-  /** Entries keyed as stored (pseudonyms), for writing the snapshot out. */
-  storedEntries(): IterableIterator<[string, SnapshotEntry]> {
-    return this.entries.entries();
-  }
 }
 
 /** The node's answer for one number and window, with the window and update time of the snapshot. */
