@@ -103,21 +103,7 @@ export class PersonService {
       updatedAt: now,
     };
     await this.apply(p, input, check);
-    try {
-      await this.people.insert(p);
-    } catch (e) {
-      // Two applications racing for the same number or ID number: the unique index decides.
-      if ((e as { code?: string }).code === '23505') throw new AppError('ALREADY_REGISTERED', {}, { cause: e });
-      throw e;
-    }
-    await this.audit.record({
-      at: now,
-      actor: 'holder',
-      action: 'person.register',
-      subject: maskPhone(phone),
-      detail: { person: p.id, colour: p.colour },
-    });
-    return p;
+    return this.save(p, 'person.register', phone, now, () => this.people.insert(p));
   }
 
   /** An edit may leave the ID number out (the form shows it masked): the stored one is kept. */
@@ -135,16 +121,28 @@ export class PersonService {
     const check = input.itineraryCheckId ? await this.checks.take(input.itineraryCheckId, phone) : undefined;
     Object.assign(p, v, { updatedAt: now });
     await this.apply(p, input, check);
+    return this.save(p, 'person.edit', phone, now, () => this.people.update(p));
+  }
+
+  /** Stores a registration or an edit and audits it. */
+  private async save(
+    p: Person,
+    action: 'person.register' | 'person.edit',
+    phone: string,
+    now: number,
+    write: () => Promise<unknown>,
+  ): Promise<Person> {
     try {
-      await this.people.update(p);
+      await write();
     } catch (e) {
+      // Two applications racing for the same number or ID number: the unique index decides.
       if ((e as { code?: string }).code === '23505') throw new AppError('ALREADY_REGISTERED', {}, { cause: e });
       throw e;
     }
     await this.audit.record({
       at: now,
       actor: 'holder',
-      action: 'person.edit',
+      action,
       subject: maskPhone(phone),
       detail: { person: p.id, colour: p.colour },
     });
