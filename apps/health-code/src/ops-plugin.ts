@@ -1,35 +1,18 @@
 // Operations endpoints of the health-code system: Prometheus metrics at /metrics
 // (requests by route and status, latencies, process metrics) and readiness at
 // /readyz (SQL and the key-value store answer). Liveness: /healthz.
+
+import { installRequestMetrics } from '@itinerary-card/ops';
 import type { KeyValue, Sql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /** Call on the root instance before routes are registered, so its hooks see every route. */
 export function installOps(app: FastifyInstance, deps: { sql: Sql; kv: KeyValue }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'health-code' });
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests by route, method and status code',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route',
-    labelNames: ['route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    // The route pattern, never the URL: URLs may carry a phone number or a code.
-    const route = req.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
-    requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    duration.observe({ route }, reply.elapsedTime / 1000);
-  });
+  installRequestMetrics(app, registry);
   app.get('/metrics', async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();

@@ -2,8 +2,10 @@
 // counts and latencies by route and status, itinerary answers by channel and
 // outcome, process metrics) and readiness at /readyz (SQL answers, at least one
 // operator node's circuit is not open). /healthz (liveness) is in build-platform.
+
+import { installRequestMetrics } from '@itinerary-card/ops';
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { PlatformServices } from './platform-services.ts';
 
 declare module 'fastify' {
@@ -17,27 +19,8 @@ export function installOps(app: FastifyInstance, services: Pick<PlatformServices
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'platform' });
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests by route, method and status code',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route',
-    labelNames: ['route'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
   app.decorate('metrics', registry);
-  app.addHook('onResponse', async (req, reply) => {
-    // The route pattern, never the URL: URLs may carry a phone number.
-    const route = req.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
-    requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    duration.observe({ route }, reply.elapsedTime / 1000);
-  });
+  installRequestMetrics(app, registry);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
