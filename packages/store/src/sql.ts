@@ -9,6 +9,11 @@ export interface Sql {
   exec(text: string): Promise<void>;
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * True when statements run on the caller's own event loop (in-process PGlite):
+   * callers then keep each statement small so requests are not held up.
+   */
+  readonly onEventLoop?: boolean;
 }
 
 export interface OpenSqlOptions {
@@ -39,6 +44,7 @@ export async function openPgliteSql(dataDir?: string): Promise<Sql> {
 }
 
 class PgliteSql implements Sql {
+  readonly onEventLoop = true;
   constructor(private readonly db: PGlite) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
     const r = await this.db.query<T>(text, params);
@@ -56,6 +62,7 @@ class PgliteSql implements Sql {
 }
 
 class PgliteTxSql implements Sql {
+  readonly onEventLoop = true;
   constructor(private readonly tx: Transaction) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
     return (await this.tx.query<T>(text, params)).rows;

@@ -23,7 +23,13 @@ export interface AuditRow extends AuditEntry {
   at: string;
 }
 
-const CHUNK_ROWS = 100;
+/**
+ * Rows per INSERT: small when the database shares the event loop (in-process
+ * PGlite), large otherwise (a worker thread or a server), where each statement's
+ * fixed cost is what matters: 2,000 rows cost about half as much per row as 100.
+ */
+const CHUNK_ROWS_ON_EVENT_LOOP = 100;
+const CHUNK_ROWS = 2000;
 
 /**
  * Buffered rows kept as columns of primitives: entries wait up to a second,
@@ -107,11 +113,12 @@ export class AuditLog {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       try {
-        // Small statements with a yield in between: an embedded (in-process)
-        // database then never blocks the event loop for long.
-        for (let i = 0; i < batch.length; i += CHUNK_ROWS) {
-          await insert(this.sql, batch.slice(i, i + CHUNK_ROWS));
-          await new Promise((r) => setImmediate(r));
+        // An in-process database gets small statements with a yield in between,
+        // so it never blocks the event loop for long.
+        const chunk = this.sql.onEventLoop ? CHUNK_ROWS_ON_EVENT_LOOP : CHUNK_ROWS;
+        for (let i = 0; i < batch.length; i += chunk) {
+          await insert(this.sql, batch.slice(i, i + chunk));
+          if (this.sql.onEventLoop) await new Promise((r) => setImmediate(r));
         }
       } catch (err) {
         this.log.error({ err, lost: batch.length }, 'audit batch write failed');
