@@ -79,8 +79,13 @@ export interface ItineraryServiceDeps {
 export class ItineraryService {
   /** Node answers by number|days|day: a published day's snapshot does not change. */
   private readonly answers = new Map<string, { value: NodeItinerary | null; until: number }>();
+  /** The card last composed from a node answer; dropped with the node answer. */
+  private readonly composed = new WeakMap<NodeItinerary, ComposedCard>();
+  private readonly green: ReadonlySet<string>;
 
-  constructor(private readonly deps: ItineraryServiceDeps) {}
+  constructor(private readonly deps: ItineraryServiceDeps) {
+    this.green = new Set(deps.options.greenCountries);
+  }
 
   /** The answer for `msisdn` (already validated), or an AppError. */
   async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
@@ -134,17 +139,43 @@ export class ItineraryService {
     if (found.status === 'no_data') throw new AppError('NO_DATA', notes.length ? { notes } : {});
 
     const risky = await this.deps.riskAreas.riskyCities(now);
+    // The same node answer, registry row, risk set and language give the same card:
+    // reuse it (read-only) instead of composing it again on every query.
+    const memo = this.composed.get(found);
+    if (
+      memo &&
+      memo.msisdn === msisdn &&
+      memo.lang === lang &&
+      memo.days === opts.days &&
+      memo.entry === entry &&
+      memo.risky === risky &&
+      memo.recentlyPorted === recentlyPorted
+    ) {
+      return memo.answer;
+    }
+    const answer = this.compose(msisdn, found, opts.days, lang, risky, notes);
+    this.composed.set(found, { msisdn, lang, days: opts.days, entry, risky, recentlyPorted, answer });
+    return answer;
+  }
+
+  private compose(
+    msisdn: string,
+    found: NodeItinerary,
+    days: WindowDays,
+    lang: Lang,
+    risky: ReadonlySet<string>,
+    notes: string[],
+  ): ItineraryAnswer {
     const cities = found.cities.map((code) => {
       const r = regionByCode(code);
       return { code, province: r?.province ?? '', city: r?.city ?? code, risk: risky.has(code) };
     });
     const countries = found.countries.map((code) => ({ code, name: cachedCountryName(code, lang) }));
-    const green = new Set(options.greenCountries);
-    const yellow = found.countries.some((c) => c !== 'CN' && !green.has(c));
+    const yellow = found.countries.some((c) => c !== 'CN' && !this.green.has(c));
     const answer: ItineraryAnswer = {
       phone: maskPhone(msisdn),
       updatedAt: found.updatedAt,
-      windowDays: opts.days,
+      windowDays: days,
       windowStart: found.windowStart,
       windowEnd: found.windowEnd,
       cities,
@@ -158,7 +189,7 @@ export class ItineraryService {
       answer.riskFootnote = note('risk', lang);
       notes.unshift(answer.riskFootnote);
     }
-    return answer;
+    return deepFreeze(answer);
   }
 
   private async cachedLookup(
@@ -237,6 +268,25 @@ export class ItineraryService {
     });
     return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
   }
+}
+
+interface ComposedCard {
+  msisdn: string;
+  lang: Lang;
+  days: WindowDays;
+  entry: RegistryEntry | null;
+  risky: ReadonlySet<string>;
+  recentlyPorted: boolean;
+  answer: ItineraryAnswer;
+}
+
+/** Answers are shared between queries: freezing them makes a stray write fail loudly. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 const countryNames = new Map<string, string>();
