@@ -1,8 +1,12 @@
 // The audit log: every itinerary read (owner, partner, SMS) and every admin
-// change. Reads are buffered and written in batches so the query path never
+// change. Reads are buffered and written in segments so the query path never
 // waits on the database; admin changes are written before the change returns.
+// Storage (migration 003): one `audit_segment` row per flush, its entries as
+// tab-separated lines plus a Bloom filter over their numbers and actors; the
+// `audit_log` view shows one row per entry.
 import type { Clock } from '@itinerary-card/domain';
 import type { Sql } from '@itinerary-card/store';
+import { buildFilter, keyHashes, probeSql } from './segment-bloom.ts';
 
 export type ActorType = 'owner' | 'partner' | 'sms' | 'admin' | 'system';
 
@@ -24,56 +28,46 @@ export interface AuditRow extends AuditEntry {
 }
 
 /**
- * Rows per INSERT: small when the database shares the event loop (in-process
- * PGlite), large otherwise (a worker thread or a server), where each statement's
- * fixed cost is what matters: 2,000 rows cost about half as much per row as 100.
+ * Entries per segment: small when the database shares the event loop
+ * (in-process PGlite), so a write never holds requests up for long; large
+ * otherwise (a worker thread or a server). An entry's id is segment id × 10,000
+ * plus its place, so a segment holds fewer than 10,000.
  */
-const CHUNK_ROWS_ON_EVENT_LOOP = 100;
-const CHUNK_ROWS = 2000;
+const SEGMENT_ON_EVENT_LOOP = 200;
+const SEGMENT = 2000;
+/** Segments read per step of a listing, newest first. */
+const LIST_STEP = 64;
 
-/**
- * Buffered rows kept as columns of primitives: entries wait up to a second,
- * and a second's worth of small objects surviving young-generation GCs cost
- * more than writing them.
- */
-class Columns {
+/** Buffered entries as the lines they will be stored as, with their Bloom keys. */
+class Pending {
+  lines: string[] = [];
   at: number[] = [];
-  actorType: string[] = [];
-  actor: string[] = [];
-  action: string[] = [];
-  msisdn: Array<string | null> = [];
-  outcome: string[] = [];
-  detail: string[] = [];
+  /** Two per entry: the number ('' for none) and '@' + actor. */
+  keys: string[] = [];
 
   get length(): number {
-    return this.at.length;
+    return this.lines.length;
   }
 
   push(e: AuditEntry, at: number): void {
     this.at.push(at);
-    this.actorType.push(e.actorType);
-    this.actor.push(e.actor);
-    this.action.push(e.action);
-    this.msisdn.push(e.msisdn ?? null);
-    this.outcome.push(e.outcome);
-    this.detail.push(e.detail ? JSON.stringify(e.detail) : '{}');
-  }
-
-  slice(from: number, to: number): unknown[][] {
-    return [
-      this.at.slice(from, to),
-      this.actorType.slice(from, to),
-      this.actor.slice(from, to),
-      this.action.slice(from, to),
-      this.msisdn.slice(from, to),
-      this.outcome.slice(from, to),
-      this.detail.slice(from, to),
-    ];
+    const detail = e.detail ? JSON.stringify(e.detail) : '{}';
+    const actor = clean(e.actor);
+    const msisdn = clean(e.msisdn ?? '');
+    this.lines.push(
+      `${at}\t${clean(e.actorType)}\t${actor}\t${clean(e.action)}\t${msisdn}\t${clean(e.outcome)}\t${detail}\n`,
+    );
+    this.keys.push(msisdn, `@${actor}`);
   }
 }
 
+/** Tabs and line breaks separate fields and entries (JSON.stringify already escapes them). */
+function clean(s: string): string {
+  return /[\t\n\r]/.test(s) ? s.replace(/[\t\n\r]/g, ' ') : s;
+}
+
 export class AuditLog {
-  private pending = new Columns();
+  private pending = new Pending();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -85,7 +79,7 @@ export class AuditLog {
     private readonly flushMs = 1000,
   ) {}
 
-  /** Buffers a read; it reaches the table within `flushMs`. */
+  /** Buffers a read; it reaches the database within `flushMs`. */
   record(entry: AuditEntry): void {
     this.pending.push(entry, this.clock.now());
     if (this.pending.length >= this.batchSize) void this.flush();
@@ -97,9 +91,9 @@ export class AuditLog {
 
   /** Writes one entry now (admin changes), inside the caller's transaction when given. */
   async write(entry: AuditEntry, tx: Sql = this.sql): Promise<void> {
-    const one = new Columns();
+    const one = new Pending();
     one.push(entry, this.clock.now());
-    await insert(tx, one.slice(0, 1));
+    await insertSegment(tx, one, 0, 1);
   }
 
   /** Writes everything buffered so far. */
@@ -109,71 +103,100 @@ export class AuditLog {
       this.timer = undefined;
     }
     const batch = this.pending;
-    this.pending = new Columns();
+    this.pending = new Pending();
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
+      const size = this.sql.onEventLoop ? SEGMENT_ON_EVENT_LOOP : SEGMENT;
+      let written = 0;
       try {
-        // An in-process database gets small statements with a yield in between,
-        // so it never blocks the event loop for long.
-        const chunk = this.sql.onEventLoop ? CHUNK_ROWS_ON_EVENT_LOOP : CHUNK_ROWS;
-        for (let i = 0; i < batch.length; i += chunk) {
-          await insert(this.sql, batch.slice(i, i + chunk));
+        for (; written < batch.length; written += size) {
+          await insertSegment(this.sql, batch, written, Math.min(batch.length, written + size));
           if (this.sql.onEventLoop) await new Promise((r) => setImmediate(r));
         }
       } catch (err) {
-        this.log.error({ err, lost: batch.length }, 'audit batch write failed');
+        this.log.error({ err, lost: batch.length - written }, 'audit batch write failed');
       }
     });
     return this.flushing;
   }
 
+  /** Newest entries first, by number and/or actor. */
   async list(filter: { msisdn?: string; actor?: string; limit?: number } = {}): Promise<AuditRow[]> {
     await this.flush();
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.msisdn) {
-      params.push(filter.msisdn);
-      where.push(`msisdn = $${params.length}`);
+    const limit = Math.max(1, Math.min(filter.limit ?? 100, 1000));
+    // Segments that may hold the entries (Bloom filters), newest first, a step at a time.
+    const segParams: unknown[] = [];
+    const segWhere: string[] = [];
+    const entryParams: unknown[] = [];
+    const entryWhere: string[] = [];
+    const by = (key: string, column: string, value: string) => {
+      const [h1, h2] = keyHashes(key);
+      segParams.push(h1, h2);
+      segWhere.push(probeSql('s', segParams.length - 1, segParams.length));
+      entryParams.push(value);
+      entryWhere.push(`${column} = $${entryParams.length + 1}`);
+    };
+    if (filter.msisdn) by(filter.msisdn, 'msisdn', filter.msisdn);
+    if (filter.actor) by(`@${filter.actor}`, 'actor', filter.actor);
+    segParams.push(Number.MAX_SAFE_INTEGER, LIST_STEP);
+    segWhere.push(`s.id < $${segParams.length - 1}`);
+    const segText = `SELECT id FROM audit_segment s WHERE ${segWhere.join(' AND ')} ORDER BY id DESC LIMIT $${segParams.length}`;
+    const entryText = `
+      SELECT * FROM (
+        SELECT s.id * 10000 + e.n - 1 AS id,
+               split_part(e.line, E'\\t', 1)::float8 AS at_ms,
+               split_part(e.line, E'\\t', 2) AS actor_type,
+               split_part(e.line, E'\\t', 3) AS actor,
+               split_part(e.line, E'\\t', 4) AS action,
+               nullif(split_part(e.line, E'\\t', 5), '') AS msisdn,
+               split_part(e.line, E'\\t', 6) AS outcome,
+               split_part(e.line, E'\\t', 7) AS detail
+        FROM audit_segment s, LATERAL string_to_table(rtrim(s.body, E'\\n'), E'\\n') WITH ORDINALITY AS e(line, n)
+        WHERE s.id = ANY($1::bigint[])
+      ) AS x
+      ${entryWhere.length ? `WHERE ${entryWhere.join(' AND ')}` : ''}
+      ORDER BY id DESC LIMIT ${limit}`;
+    const out: AuditRow[] = [];
+    for (;;) {
+      const segs = (await this.sql.query<{ id: string | number }>(segText, segParams)).map((r) => Number(r.id));
+      if (segs.length === 0) return out;
+      const rows = await this.sql.query<{
+        id: string | number;
+        at_ms: number;
+        actor_type: ActorType;
+        actor: string;
+        action: string;
+        msisdn: string | null;
+        outcome: string;
+        detail: string;
+      }>(entryText, [segs, ...entryParams]);
+      for (const r of rows) {
+        out.push({
+          id: Number(r.id),
+          at: new Date(Number(r.at_ms)).toISOString(),
+          actorType: r.actor_type,
+          actor: r.actor,
+          action: r.action,
+          ...(r.msisdn ? { msisdn: r.msisdn } : {}),
+          outcome: r.outcome,
+          detail: JSON.parse(r.detail) as Record<string, unknown>,
+        });
+        if (out.length === limit) return out;
+      }
+      if (segs.length < LIST_STEP) return out;
+      segParams[segParams.length - 2] = segs.at(-1);
     }
-    if (filter.actor) {
-      params.push(filter.actor);
-      where.push(`actor = $${params.length}`);
-    }
-    params.push(Math.min(filter.limit ?? 100, 1000));
-    const rows = await this.sql.query<{
-      id: string | number;
-      at: Date;
-      actor_type: ActorType;
-      actor: string;
-      action: string;
-      msisdn: string | null;
-      outcome: string;
-      detail: Record<string, unknown> | string;
-    }>(
-      `SELECT id, at, actor_type, actor, action, msisdn, outcome, detail FROM audit_log
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      at: new Date(r.at).toISOString(),
-      actorType: r.actor_type,
-      actor: r.actor,
-      action: r.action,
-      ...(r.msisdn ? { msisdn: r.msisdn } : {}),
-      outcome: r.outcome,
-      detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail,
-    }));
   }
 }
 
-// One statement per batch with array parameters: cheap to parse and bind,
-// whatever the batch size.
-async function insert(sql: Sql, columns: unknown[][]): Promise<void> {
+/** Entries [from, to) of `p` as one segment. */
+async function insertSegment(sql: Sql, p: Pending, from: number, to: number): Promise<void> {
+  const keys = new Set<string>();
+  for (let i = 2 * from; i < 2 * to; i++) if (p.keys[i]) keys.add(p.keys[i]!);
+  const lines = from === 0 && to === p.lines.length ? p.lines : p.lines.slice(from, to);
   await sql.query(
-    `INSERT INTO audit_log (at, actor_type, actor, action, msisdn, outcome, detail)
-     SELECT to_timestamp(t / 1000.0), a, b, c, d, e, f
-     FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS u(t, a, b, c, d, e, f)`,
-    columns,
+    `INSERT INTO audit_segment (first_at, last_at, n, body, keys)
+     VALUES (to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0), $3, $4, $5)`,
+    [p.at[from], p.at[to - 1], to - from, lines.join(''), buildFilter(keys, keys.size)],
   );
 }
