@@ -8,6 +8,7 @@ export {
   openRedisKeyValue,
 } from './key-value.ts';
 export { type Migration, migrate, migrationsFromDir } from './migrate.ts';
+export { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache.ts';
 export { type OpenSqlOptions, openPgliteSql, openPostgresSql, openSql, type Sql } from './sql.ts';
 export { freePort } from './testing/free-port.ts';
 export { killAndWait, startPostgres, type TestServer } from './testing/start-postgres.ts';

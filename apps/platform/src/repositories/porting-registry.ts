@@ -9,7 +9,7 @@ import {
   type Operator,
   type SubscriberKind,
 } from '@itinerary-card/domain';
-import type { Sql } from '@itinerary-card/store';
+import { RefreshingCache, type Sql } from '@itinerary-card/store';
 
 export interface RegistryEntry {
   msisdn: string;
@@ -19,25 +19,23 @@ export interface RegistryEntry {
   primaryMsisdn?: string;
 }
 
-interface CacheSlot {
-  entry: RegistryEntry | null;
-  until: number;
-}
-
 export class PortingRegistry {
-  private cache = new Map<string, CacheSlot>();
+  private readonly cache: RefreshingCache<RegistryEntry | null>;
 
   constructor(
     private readonly sql: Sql,
-    private readonly now: () => number,
-    private readonly ttlMs: number,
-    private readonly maxCached = 200_000,
-  ) {}
+    now: () => number,
+    ttlMs: number,
+    maxCached = 200_000,
+  ) {
+    this.cache = new RefreshingCache({ ttlMs, now, maxEntries: maxCached });
+  }
 
-  async get(msisdn: string): Promise<RegistryEntry | null> {
-    const t = this.now();
-    const hit = this.cache.get(msisdn);
-    if (hit && hit.until > t) return hit.entry;
+  get(msisdn: string): Promise<RegistryEntry | null> {
+    return this.cache.get(msisdn, () => this.read(msisdn));
+  }
+
+  private async read(msisdn: string): Promise<RegistryEntry | null> {
     const rows = await this.sql.query<{
       msisdn: string;
       operator: Operator;
@@ -58,9 +56,6 @@ export class PortingRegistry {
           ...(r.primary_msisdn ? { primaryMsisdn: r.primary_msisdn } : {}),
         }
       : null;
-    if (this.cache.size >= this.maxCached) this.cache.clear();
-    // Jittered so entries filled together do not all expire (and hit SQL) together.
-    this.cache.set(msisdn, { entry, until: t + this.ttlMs * (0.5 + Math.random() / 2) });
     return entry;
   }
 

@@ -17,6 +17,7 @@ import {
   segmentOperator,
   type WindowDays,
 } from '@itinerary-card/domain';
+import { RefreshingCache } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import type { AuditLog } from '../repositories/audit-log.ts';
 import type { PortingRegistry, RegistryEntry } from '../repositories/porting-registry.ts';
@@ -78,13 +79,14 @@ export interface ItineraryServiceDeps {
 
 export class ItineraryService {
   /** Node answers by number|days|day: a published day's snapshot does not change. */
-  private readonly answers = new Map<string, { value: NodeItinerary | null; until: number }>();
+  private readonly answers: RefreshingCache<NodeItinerary | null>;
   /** The card last composed from a node answer; dropped with the node answer. */
   private readonly composed = new WeakMap<NodeItinerary, ComposedCard>();
   private readonly green: ReadonlySet<string>;
 
   constructor(private readonly deps: ItineraryServiceDeps) {
     this.green = new Set(deps.options.greenCountries);
+    this.answers = new RefreshingCache({ ttlMs: deps.options.answerCacheMs, now: () => deps.clock.now() });
   }
 
   /** The answer for `msisdn` (already validated), or an AppError. */
@@ -128,7 +130,7 @@ export class ItineraryService {
     const now = clock.now();
     const day = servingDay(now, options.updateTimeMs);
     const entry = await this.deps.registry.get(msisdn);
-    const found = await this.cachedLookup(msisdn, entry, opts.days, day, now);
+    const found = await this.cachedLookup(msisdn, entry, opts.days, day);
     const recentlyPorted = isRecentPort(entry?.portedAt ?? found?.portedAt, day, options.portingNoteDays);
     if (!found) throw new AppError('NO_DATA', recentlyPorted ? { notes: [note('porting', lang)] } : {});
     const mvno = entry?.kind === 'mvno' || found.kind === 'mvno' || isMvnoSegment(msisdn);
@@ -192,27 +194,18 @@ export class ItineraryService {
     return deepFreeze(answer);
   }
 
-  private async cachedLookup(
+  private cachedLookup(
     msisdn: string,
     entry: RegistryEntry | null,
     days: WindowDays,
     day: string,
-    now: number,
   ): Promise<NodeItinerary | null> {
-    const ttl = this.deps.options.answerCacheMs;
-    const key = `${msisdn}|${days}|${day}`;
-    if (ttl > 0) {
-      const hit = this.answers.get(key);
-      if (hit && hit.until > now) return hit.value;
-    }
-    const found = await this.withDeadline(this.lookup(msisdn, entry, days, day));
-    // An answer from an older snapshot (the node has not published day D yet) is not kept.
-    if (ttl > 0 && (found === null || found.date === day)) {
-      if (this.answers.size >= 100_000) this.answers.clear();
-      // Jittered so answers filled together do not all expire (and hit the node) together.
-      this.answers.set(key, { value: found, until: now + ttl * (0.5 + Math.random() / 2) });
-    }
-    return found;
+    return this.answers.get(
+      `${msisdn}|${days}|${day}`,
+      () => this.withDeadline(this.lookup(msisdn, entry, days, day)),
+      // An answer from an older snapshot (the node has not published day D yet) is not kept.
+      (found) => found === null || found.date === day,
+    );
   }
 
   /** The node answer for the number (or its primary), null when no node knows it. */

@@ -1,0 +1,81 @@
+// A small in-process cache for values loaded from a slower source (an operator
+// node, the database): entries live a jittered TTL, concurrent misses of a key
+// share one load, and a hot entry is reloaded in the background shortly before
+// it expires, so a busy key never makes a request wait and its expiry never
+// sends a burst of loads to the source.
+
+interface Slot<V> {
+  value: V;
+  until: number;
+  refreshAt: number;
+}
+
+export interface RefreshingCacheOptions {
+  /** Entry lifetime; each entry gets between half of it and all of it. 0 turns the cache off. */
+  ttlMs: number;
+  now: () => number;
+  /** At this many entries the cache starts afresh. */
+  maxEntries?: number;
+  /** Share of its lifetime after which a read reloads the entry in the background. */
+  refreshAfter?: number;
+  /** Random number source for the jitter (tests pin it). */
+  random?: () => number;
+}
+
+export class RefreshingCache<V> {
+  private readonly slots = new Map<string, Slot<V>>();
+  private readonly loading = new Map<string, Promise<V>>();
+  private generation = 0;
+
+  constructor(private readonly o: RefreshingCacheOptions) {}
+
+  /**
+   * The cached value of `key`, or the result of `load` (shared by concurrent
+   * callers). `keep` decides whether a loaded value is cached.
+   */
+  get(key: string, load: () => Promise<V>, keep: (v: V) => boolean = () => true): Promise<V> {
+    if (this.o.ttlMs <= 0) return load();
+    const t = this.o.now();
+    const slot = this.slots.get(key);
+    if (slot && slot.until > t) {
+      if (slot.refreshAt <= t && !this.loading.has(key)) {
+        // A failed background reload leaves the entry to expire as it would have.
+        this.fill(key, load, keep).catch(() => {});
+      }
+      return Promise.resolve(slot.value);
+    }
+    return this.loading.get(key) ?? this.fill(key, load, keep);
+  }
+
+  /** Forgets every entry; loads under way are not cached when they end. */
+  clear(): void {
+    this.slots.clear();
+    this.generation++;
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  private fill(key: string, load: () => Promise<V>, keep: (v: V) => boolean): Promise<V> {
+    const generation = this.generation;
+    const p = load()
+      .then((v) => {
+        if (generation === this.generation && keep(v)) this.set(key, v);
+        return v;
+      })
+      .finally(() => {
+        if (this.loading.get(key) === p) this.loading.delete(key);
+      });
+    this.loading.set(key, p);
+    return p;
+  }
+
+  private set(key: string, value: V): void {
+    if (this.slots.size >= (this.o.maxEntries ?? 100_000)) this.slots.clear();
+    const t = this.o.now();
+    // Jittered, so entries filled together do not all expire together.
+    const life = this.o.ttlMs * (0.5 + (this.o.random ?? Math.random)() / 2);
+    this.slots.set(key, { value, until: t + life, refreshAt: t + life * (this.o.refreshAfter ?? 0.75) });
+  }
+}
