@@ -409,6 +409,14 @@ describe('documents and pages', () => {
       expect.arrayContaining(['/api/v1/login', '/api/v1/itinerary', '/api/v1/partner/itinerary']),
     );
     expect(JSON.stringify(doc.paths['/api/v1/login'])).toContain('deviceToken');
+    // Headers checked by the handler are still documented as parameters.
+    const params = doc.paths['/api/v1/itinerary'].get.parameters as Array<{ in: string; name: string }>;
+    expect(params).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ in: 'header', name: 'x-client-time' }),
+        expect.objectContaining({ in: 'header', name: 'authorization' }),
+      ]),
+    );
   });
 
   it('logs in again from a remembered device without a code, until revoked', async () => {
