@@ -22,20 +22,33 @@ interface Conn {
   buf: Buffer;
 }
 
+/** A GET request for `url` with extra headers, ready to write to a keep-alive socket. */
+export function getRequest(url: string, headers: Record<string, string> = {}): Buffer {
+  const target = new URL(url);
+  let head = `GET ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\nconnection: keep-alive\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  return Buffer.from(`${head}\r\n`, 'latin1');
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const LENGTH = Buffer.from('content-length:');
+
+/**
+ * `request` gives the bytes of each request (prebuilt by the caller, as
+ * autocannon's are, so the generator costs the same per request whatever the
+ * route). Responses must carry a lower-case content-length (Node's do).
+ */
 export async function openLoop(
   url: string,
   rate: number,
   seconds: number,
-  headers: () => Record<string, string> = () => ({}),
+  request: () => Buffer = (() => {
+    const fixed = getRequest(url);
+    return () => fixed;
+  })(),
   connections = 64,
 ): Promise<OpenLoopResult> {
   const target = new URL(url);
-  const path = target.pathname + target.search;
-  const request = () => {
-    let head = `GET ${path} HTTP/1.1\r\nhost: ${target.host}\r\nconnection: keep-alive\r\n`;
-    for (const [k, v] of Object.entries(headers())) head += `${k}: ${v}\r\n`;
-    return `${head}\r\n`;
-  };
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   const waiting: number[] = [];
@@ -79,13 +92,20 @@ export async function openLoop(
             c.buf = c.buf.length ? Buffer.concat([c.buf, d]) : d;
             // One response at a time per connection: headers, then content-length bytes.
             for (;;) {
-              const end = c.buf.indexOf('\r\n\r\n');
+              const end = c.buf.indexOf(HEAD_END);
               if (end < 0) return;
-              const head = c.buf.subarray(0, end).toString('latin1');
-              const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+              let at = c.buf.indexOf(LENGTH);
+              let len = 0;
+              if (at >= 0 && at < end) {
+                at += LENGTH.length;
+                while (c.buf[at] === 0x20) at++;
+                for (let ch = c.buf[at]!; ch >= 0x30 && ch <= 0x39; ch = c.buf[++at]!) len = len * 10 + ch - 0x30;
+              }
               if (c.buf.length < end + 4 + len) return;
+              // "HTTP/1.1 200": the status is bytes 9..11.
+              const status = (c.buf[9]! - 0x30) * 100 + (c.buf[10]! - 0x30) * 10 + (c.buf[11]! - 0x30);
               c.buf = c.buf.subarray(end + 4 + len);
-              complete(c, Number(head.slice(9, 12)));
+              complete(c, status);
             }
           });
         }),

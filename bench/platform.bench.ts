@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { type OpenLoopResult, openLoop } from './open-loop.ts';
+import { getRequest, type OpenLoopResult, openLoop } from './open-loop.ts';
 import { benchNumber } from './platform-bench-server.ts';
 
 const SERVER = fileURLToPath(new URL('./platform-bench-server.ts', import.meta.url));
@@ -70,13 +70,8 @@ async function load(name: string, opts: autocannon.Options): Promise<Figures> {
   return f;
 }
 
-async function fixedRate(
-  name: string,
-  url: string,
-  rate: number,
-  headers?: () => Record<string, string>,
-): Promise<OpenLoopResult> {
-  const r = await openLoop(url, rate, DURATION, headers);
+async function fixedRate(name: string, url: string, rate: number, request?: () => Buffer): Promise<OpenLoopResult> {
+  const r = await openLoop(url, rate, DURATION, request);
   console.log(
     `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}`,
   );
@@ -127,7 +122,6 @@ export default async function run(): Promise<void> {
         headers: { authorization: `Bearer ${t}`, 'x-client-time': clientTime },
       })),
     };
-    let i = 0;
     const helloOpts: autocannon.Options = { url: hello.url };
     await warm(helloOpts);
     await warm(itinOpts, 12);
@@ -143,10 +137,21 @@ export default async function run(): Promise<void> {
     // Latency "at that load": evenly scheduled requests at 40% of the hello-world throughput,
     // the peer at the same rate alongside.
     const rate = Math.max(1, Math.round(helloRps * 0.4));
-    const atBar = await fixedRate(`itinerary @ ${rate} req/s`, itinOpts.url as string, rate, () => ({
-      authorization: `Bearer ${tokens[i++ % tokens.length]}`,
-      'x-client-time': String(Date.now()),
-    }));
+    // One prebuilt request per user, cycled; the phone clock is refreshed each second.
+    let built: Buffer[] = [];
+    let builtAt = 0;
+    let i = 0;
+    const itinRequest = () => {
+      const now = Date.now();
+      if (now - builtAt >= 1000) {
+        builtAt = now;
+        built = tokens.map((t) =>
+          getRequest(itinOpts.url as string, { authorization: `Bearer ${t}`, 'x-client-time': String(now) }),
+        );
+      }
+      return built[i++ % built.length]!;
+    };
+    const atBar = await fixedRate(`itinerary @ ${rate} req/s`, itinOpts.url as string, rate, itinRequest);
     const helloAtRate = await fixedRate(`fastify hello-world @ ${rate} req/s`, hello.url, rate);
     let n = 50_000_000;
     const smsOpts: autocannon.Options = {
