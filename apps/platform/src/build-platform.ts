@@ -110,7 +110,9 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
     nodes,
   };
   app.decorate('platform', services);
+  await login.start();
   app.addHook('onClose', async () => {
+    await login.stop();
     await audit.flush();
     for (const n of Object.values(nodes)) n?.close();
   });

@@ -56,6 +56,13 @@ export interface PlatformOptions {
    * delays nothing but a node's late first publication of the day.
    */
   answerCacheMs: number;
+  /**
+   * How long a process keeps a session it has looked up, so a query needs no
+   * round trip to Redis. A logout reaches every process at once (published on
+   * the store), so this only bounds how long a process that lost its link to
+   * the store may go on accepting a session ended meanwhile. 0: always ask.
+   */
+  sessionCacheMs: number;
 }
 
 export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret' | 'adminToken'> = {
@@ -82,6 +89,7 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   breakerOpenMs: 10_000,
   cacheTtlMs: 30_000,
   answerCacheMs: 30_000,
+  sessionCacheMs: 30_000,
 };
 
 export interface PlatformConfig {
@@ -162,6 +170,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     greenCountries: green.filter((c) => c !== ''),
     nodeTimeoutMs: int(env, 'PLATFORM_NODE_TIMEOUT_MS', d.nodeTimeoutMs, 50),
     answerCacheMs: int(env, 'PLATFORM_ANSWER_CACHE_MS', d.answerCacheMs),
+    sessionCacheMs: int(env, 'PLATFORM_SESSION_CACHE_MS', d.sessionCacheMs),
     smsPerIpPerMinute: int(env, 'PLATFORM_SMS_PER_IP_PER_MINUTE', d.smsPerIpPerMinute, 1),
     smsPerIpPerHour: int(env, 'PLATFORM_SMS_PER_IP_PER_HOUR', d.smsPerIpPerHour, 1),
     loginPerIpPerMinute: int(env, 'PLATFORM_LOGIN_PER_IP_PER_MINUTE', d.loginPerIpPerMinute, 1),

@@ -105,6 +105,36 @@ describe('production mode (PostgreSQL + Redis)', () => {
     expect(rows).toContainEqual({ action: 'itinerary.read.7', outcome: 'ok' });
   });
 
+  it('ends a session in every process at once: a replica that cached it refuses it after a logout elsewhere', async () => {
+    const other = await startTestPlatform({
+      sql,
+      kv: await openKeyValue({ url: redis.url, prefix: 'platform:' }),
+      nodeUrls: { cmcc: `http://127.0.0.1:${nodePort}` },
+      options: { sessionCacheMs: 600_000 },
+    });
+    try {
+      const token = await codeLogin('13800000009');
+      const ask = (on: TestPlatform) =>
+        on.app.inject({
+          url: '/api/v1/itinerary',
+          headers: { authorization: `Bearer ${token}`, 'x-client-time': String(on.clock.now()) },
+        });
+      // Looked up in Redis, now cached by `other` (the answer itself does not matter here).
+      expect((await ask(other)).statusCode).not.toBe(401);
+      const out = await p.app.inject({
+        method: 'POST',
+        url: '/api/v1/logout',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(out.statusCode).toBeLessThan(300);
+      await expect.poll(async () => (await ask(other)).statusCode, { timeout: 5_000 }).toBe(401);
+      expect((await ask(p)).statusCode).toBe(401);
+    } finally {
+      await other.close();
+      await other.kv.close();
+    }
+  });
+
   it('burns a code after 5 wrong tries against Redis', async () => {
     const phone = '13800000006';
     await p.app.inject({ method: 'POST', url: '/api/v1/sms-code', payload: { phone } });

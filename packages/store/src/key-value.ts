@@ -15,6 +15,14 @@ export interface KeyValue {
   incr(k: string, ttlMs?: number): Promise<number>;
   /** Milliseconds to live: -2 when the key is absent, -1 when it has no expiry. */
   ttl(k: string): Promise<number>;
+  /** Sends `message` to every subscriber of `channel` (every process sharing the store). */
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Calls `onMessage` for each message published on `channel`. `onGap` is called
+   * when messages may have been missed (the connection dropped), so a cache that
+   * relies on them can start afresh. Resolves once subscribed; returns the way out.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -40,6 +48,7 @@ interface Entry {
 
 export class MemoryKeyValue implements KeyValue {
   private readonly map = new Map<string, Entry>();
+  private readonly channels = new Map<string, Set<(message: string) => void>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -103,9 +112,21 @@ export class MemoryKeyValue implements KeyValue {
     if (!e) return -2;
     return e.exp === 0 ? -1 : e.exp - this.now();
   }
+  async publish(channel: string, message: string): Promise<void> {
+    for (const fn of this.channels.get(channel) ?? []) fn(message);
+  }
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    let set = this.channels.get(channel);
+    if (!set) this.channels.set(channel, (set = new Set()));
+    set.add(onMessage);
+    return async () => {
+      set.delete(onMessage);
+    };
+  }
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.map.clear();
+    this.channels.clear();
   }
 }
 
@@ -122,6 +143,7 @@ export async function openRedisKeyValue(url: string, prefix = ''): Promise<KeyVa
 }
 
 class RedisKeyValue implements KeyValue {
+  private readonly subscribers = new Set<Redis>();
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -156,7 +178,41 @@ class RedisKeyValue implements KeyValue {
   ttl(k: string): Promise<number> {
     return this.redis.pttl(this.k(k));
   }
+  async publish(channel: string, message: string): Promise<void> {
+    await this.redis.publish(this.k(channel), message);
+  }
+  async subscribe(
+    channel: string,
+    onMessage: (message: string) => void,
+    onGap?: () => void,
+  ): Promise<() => Promise<void>> {
+    // A subscribed Redis connection can do nothing else: a connection of its own.
+    const sub = this.redis.duplicate({ lazyConnect: true, maxRetriesPerRequest: null });
+    const name = this.k(channel);
+    sub.on('message', (ch: string, message: string) => {
+      if (ch === name) onMessage(message);
+    });
+    let ready = false;
+    // ioredis resubscribes after a reconnect; what was published meanwhile is lost.
+    sub.on('ready', () => {
+      if (ready) onGap?.();
+      ready = true;
+    });
+    sub.on('close', () => {
+      if (ready) onGap?.();
+    });
+    sub.on('error', () => {});
+    this.subscribers.add(sub);
+    await sub.connect();
+    await sub.subscribe(name);
+    return async () => {
+      this.subscribers.delete(sub);
+      await sub.quit().catch(() => sub.disconnect());
+    };
+  }
   async close(): Promise<void> {
+    for (const sub of this.subscribers) sub.disconnect();
+    this.subscribers.clear();
     await this.redis.quit();
   }
 }

@@ -1,5 +1,6 @@
 // The same contract checks on the embedded and the production implementations,
 // against real PostgreSQL and Redis servers started here.
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type KeyValue,
@@ -100,15 +101,59 @@ describe('Sql', () => {
   });
 });
 
+/** Two handles on the same store: what one publishes, the other hears; unsubscribed, no more. */
+async function pubSubContract(a: KeyValue, b: KeyValue): Promise<void> {
+  const heard: string[] = [];
+  const stop = await b.subscribe('events', (m) => heard.push(m));
+  await a.publish('events', 'one');
+  await a.publish('other', 'not this');
+  await a.publish('events', 'two');
+  await expect.poll(() => heard).toEqual(['one', 'two']);
+  await stop();
+  await a.publish('events', 'three');
+  await new Promise((r) => setTimeout(r, 50));
+  expect(heard).toEqual(['one', 'two']);
+}
+
 describe('KeyValue', () => {
   it('memory', async () => {
     const kv = await openKeyValue();
     await kvContract(kv);
+    await pubSubContract(kv, kv);
     await kv.close();
   });
   it('Redis server', async () => {
     const kv = await openKeyValue({ url: redis.url, prefix: 'test:' });
+    const other = await openKeyValue({ url: redis.url, prefix: 'test:' });
     await kvContract(kv);
+    await pubSubContract(kv, other);
+    await kv.close();
+    await other.close();
+  });
+  it('Redis server: a dropped subscription is reported as a gap, then heard again', async () => {
+    const kv = await openKeyValue({ url: redis.url, prefix: 'gap:' });
+    const heard: string[] = [];
+    let gaps = 0;
+    const stop = await kv.subscribe(
+      'events',
+      (m) => heard.push(m),
+      () => gaps++,
+    );
+    const admin = new Redis(redis.url);
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await expect.poll(() => gaps, { timeout: 10_000 }).toBeGreaterThan(0);
+    // Resubscribed on its own: later messages arrive.
+    await expect
+      .poll(
+        async () => {
+          await kv.publish('events', 'after');
+          return heard.includes('after');
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
+    await admin.quit();
+    await stop();
     await kv.close();
   });
 });

@@ -183,3 +183,38 @@ describe('returning devices', () => {
     expect(await errCode(svc.sessionNumber(s.token))).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('sessions kept in process', () => {
+  it('never outlive the session: one looked up a second before it ends is refused a second later', async () => {
+    await svc.start();
+    await svc.requestCode(A, IP);
+    const { token } = await svc.loginWithCode(A, sms.code(A), IP);
+    clock.advance(DEFAULT_OPTIONS.sessionTtlMs - 1_000);
+    expect(await svc.sessionNumber(token)).toBe(A);
+    clock.advance(1_000);
+    await expect(svc.sessionNumber(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await svc.stop();
+  });
+
+  it('end at once on logout, in this process and in another sharing the store', async () => {
+    await svc.start();
+    const other = new LoginService({
+      kv,
+      clock,
+      sms,
+      secrets: new Secrets('unit-test-secret-key-123'),
+      options: { ...DEFAULT_OPTIONS },
+      log: { warn() {} },
+    });
+    await other.start();
+    await svc.requestCode(A, IP);
+    const { token } = await svc.loginWithCode(A, sms.code(A), IP);
+    expect(await other.sessionNumber(token)).toBe(A);
+    expect(await svc.sessionNumber(token)).toBe(A);
+    await svc.logout(token);
+    await expect(svc.sessionNumber(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(other.sessionNumber(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await other.stop();
+    await svc.stop();
+  });
+});

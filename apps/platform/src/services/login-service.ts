@@ -22,6 +22,7 @@ type LoginOptions = Pick<
   | 'loginPerIpPerMinute'
   | 'sessionTtlMs'
   | 'deviceTtlMs'
+  | 'sessionCacheMs'
 >;
 
 export interface LoginServiceDeps {
@@ -49,8 +50,36 @@ export function codeSmsText(code: string, minutes: number): string {
   return `【通信行程卡】您的验证码为${code}，${minutes}分钟内有效，请勿泄露给他人。`;
 }
 
+/** Channel on which a process announces an ended session (its storage key) to the others. */
+const SESSION_ENDED = 'session-ended';
+const MAX_CACHED_SESSIONS = 200_000;
+
 export class LoginService {
+  /** Sessions looked up lately, by storage key: number and how long to trust it. */
+  private readonly sessions = new Map<string, { msisdn: string; until: number }>();
+  private unsubscribe: (() => Promise<void>) | undefined;
+
   constructor(private readonly d: LoginServiceDeps) {}
+
+  /**
+   * Listens for sessions ended by any process, so cached sessions end at once
+   * everywhere; without the listener no session is cached.
+   */
+  async start(): Promise<void> {
+    if (this.d.options.sessionCacheMs <= 0 || this.unsubscribe) return;
+    this.unsubscribe = await this.d.kv.subscribe(
+      SESSION_ENDED,
+      (key) => this.sessions.delete(key),
+      () => this.sessions.clear(),
+    );
+  }
+
+  async stop(): Promise<void> {
+    const u = this.unsubscribe;
+    this.unsubscribe = undefined;
+    this.sessions.clear();
+    await u?.();
+  }
 
   private tooMany(ttlMs: number): AppError {
     return new AppError('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) });
@@ -155,13 +184,32 @@ export class LoginService {
   /** The number a session token belongs to. */
   async sessionNumber(token: string | undefined): Promise<string> {
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const msisdn = await this.d.kv.get(`sess:${this.d.secrets.tokenKey('session', token)}`);
+    const key = `sess:${this.d.secrets.tokenKey('session', token)}`;
+    const now = this.d.clock.now();
+    const hit = this.sessions.get(key);
+    if (hit !== undefined) {
+      if (hit.until > now) return hit.msisdn;
+      this.sessions.delete(key);
+    }
+    const msisdn = await this.d.kv.get(key);
     if (!msisdn) throw new AppError('UNAUTHENTICATED');
+    if (this.unsubscribe) {
+      // Never past the session's own expiry.
+      const left = await this.d.kv.ttl(key);
+      const keep = Math.min(this.d.options.sessionCacheMs, left >= 0 ? left : this.d.options.sessionCacheMs);
+      if (keep > 0) {
+        if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
+        this.sessions.set(key, { msisdn, until: now + keep });
+      }
+    }
     return msisdn;
   }
 
   async logout(token: string): Promise<void> {
-    await this.d.kv.del(`sess:${this.d.secrets.tokenKey('session', token)}`);
+    const key = `sess:${this.d.secrets.tokenKey('session', token)}`;
+    await this.d.kv.del(key);
+    this.sessions.delete(key);
+    await this.d.kv.publish(SESSION_ENDED, key);
   }
 
   /** Forgets one device token. */
