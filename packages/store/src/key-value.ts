@@ -117,7 +117,10 @@ export class MemoryKeyValue implements KeyValue {
   }
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
     let set = this.channels.get(channel);
-    if (!set) this.channels.set(channel, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.channels.set(channel, set);
+    }
     set.add(onMessage);
     return async () => {
       set.delete(onMessage);
