@@ -23,11 +23,17 @@ export async function migrationsFromDir(dir: string): Promise<Migration[]> {
  * name order. Returns the names applied now. Safe to call at every start.
  */
 export async function migrate(sql: Sql, app: string, migrations: readonly Migration[]): Promise<string[]> {
-  await sql.exec(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (
-       app text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
-       PRIMARY KEY (app, name))`,
-  );
+  // Several processes may start together on one database (replicas): a
+  // transaction-scoped advisory lock makes them take turns, and each migration
+  // is checked again under the lock.
+  await sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         app text NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+         PRIMARY KEY (app, name))`,
+    );
+  });
   const done = new Set(
     (await sql.query<{ name: string }>('SELECT name FROM schema_migrations WHERE app = $1', [app])).map((r) => r.name),
   );
@@ -35,11 +41,18 @@ export async function migrate(sql: Sql, app: string, migrations: readonly Migrat
   const sorted = [...migrations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const m of sorted) {
     if (done.has(m.name)) continue;
-    await sql.transaction(async (tx) => {
+    const ran = await sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      const already = await tx.query('SELECT 1 FROM schema_migrations WHERE app = $1 AND name = $2', [app, m.name]);
+      if (already.length > 0) return false;
       await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (app, name) VALUES ($1, $2)', [app, m.name]);
+      return true;
     });
-    applied.push(m.name);
+    if (ran) applied.push(m.name);
   }
   return applied;
 }
+
+/** Advisory lock key of schema migrations (any constant shared by all apps). */
+const MIGRATION_LOCK = 727_001;

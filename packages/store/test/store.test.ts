@@ -99,6 +99,19 @@ describe('Sql', () => {
     await sqlContract(sql);
     await sql.close();
   });
+  it('PostgreSQL server: replicas starting together apply each migration once', async () => {
+    const db = `race_${Date.now()}`;
+    const admin = await openSql({ url: pg.url });
+    await admin.exec(`CREATE DATABASE ${db}`);
+    const url = pg.url.replace(/\/[^/]*$/, `/${db}`);
+    const replicas = await Promise.all([1, 2, 3, 4].map(() => openSql({ url })));
+    const applied = await Promise.all(replicas.map((r) => migrate(r, 'race', migrations)));
+    expect(applied.flat().sort()).toEqual(['001_init', '002_more']);
+    const rows = await replicas[0]!.query<{ name: string }>("SELECT name FROM schema_migrations WHERE app = 'race'");
+    expect(rows).toHaveLength(2);
+    for (const r of replicas) await r.close();
+    await admin.close();
+  });
 });
 
 /** Two handles on the same store: what one publishes, the other hears; unsubscribed, no more. */
