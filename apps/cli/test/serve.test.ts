@@ -3,8 +3,9 @@
 // configuration serves /healthz, /readyz and /metrics, logs JSON lines, and
 // SIGTERM shuts it down cleanly (exit 0).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@itinerary-card/store';
+import { freePort, startPostgres, startRedis } from '@itinerary-card/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
@@ -29,6 +30,31 @@ function run(args: string[], env: Record<string, string>) {
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, out, exited };
+}
+
+/** Processes whose parent is `pid`. */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
@@ -73,6 +99,8 @@ describe('itinerary-card serve', () => {
     ['health-code', { ...HC_ENV, HC_DEV_OUTBOX: '0' }, 'SMPP_HOST'],
     ['node', { NODE_OPERATOR: 'xyz', NODE_SERVICE_SECRET: 'service-secret-0123456789' }, 'NODE_OPERATOR'],
     ['health-code', { HC_PORT: '3001' }, 'HC_KEY_SECRET'],
+    ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '0' }, 'PLATFORM_WORKERS'],
+    ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '2' }, 'PLATFORM_WORKERS'],
   ])('serve %s stops on a bad value and names the variable', async (what, env, variable) => {
     const r = run(['serve', what], env);
     expect(await r.exited).toBe(2);
@@ -97,6 +125,36 @@ describe('itinerary-card serve', () => {
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
     expect(r.out.stdout).toContain('shutting down');
+  });
+
+  it('serve platform with PLATFORM_WORKERS=2 shares one port between two processes, replaces one that dies, and stops both on SIGTERM', async () => {
+    const [pg, redis, port] = await Promise.all([startPostgres(), startRedis(), freePort()]);
+    try {
+      const r = run(['serve', 'platform'], {
+        ...PLATFORM_ENV,
+        PLATFORM_PORT: String(port),
+        PLATFORM_WORKERS: '2',
+        DATABASE_URL: pg.url,
+        REDIS_URL: redis.url,
+      });
+      await until(() => r.out.stdout.includes('"platform listening"'), 'two workers to listen');
+      const base = `http://127.0.0.1:${port}`;
+      const workers = () => childPids(r.child.pid!);
+      expect(workers()).toHaveLength(2);
+      for (let i = 0; i < 20; i++) expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const [victim] = workers();
+      process.kill(victim!, 'SIGKILL');
+      await until(() => r.out.stdout.includes('platform worker died'), 'the pool to notice');
+      await until(() => workers().length === 2 && !workers().includes(victim!), 'a new worker');
+      await until(() => (r.out.stdout.match(/Server listening/g) ?? []).length >= 3, 'the new worker to listen');
+      for (let i = 0; i < 20; i++) expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const before = workers();
+      r.child.kill('SIGTERM');
+      expect(await r.exited).toBe(0);
+      for (const pid of before) expect(alive(pid)).toBe(false);
+    } finally {
+      await Promise.all([pg.stop(), redis.stop()]);
+    }
   });
 
   it('serve health-code answers /readyz and /metrics and shuts down on SIGTERM', async () => {

@@ -104,6 +104,8 @@ export interface PlatformConfig {
   /** SMPP_* variables, read by packages/sms when `sms` is `smpp`. */
   smppEnv: Record<string, string | undefined>;
   options: PlatformOptions;
+  /** Processes answering on the port (PLATFORM_WORKERS); more than one needs Redis and PostgreSQL. */
+  workers: number;
 }
 
 function fail(variable: string, why: string): never {
@@ -182,7 +184,12 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
   if (options.adminToken !== '' && options.adminToken.length < 16) {
     fail('PLATFORM_ADMIN_TOKEN', 'must be at least 16 characters');
   }
+  const workers = int(env, 'PLATFORM_WORKERS', 1, 1);
+  if (workers > 1 && (!env.DATABASE_URL || !env.REDIS_URL)) {
+    fail('PLATFORM_WORKERS', 'more than 1 needs DATABASE_URL and REDIS_URL (embedded storage lives in one process)');
+  }
   return {
+    workers,
     host: env.PLATFORM_HOST || '127.0.0.1',
     port: int(env, 'PLATFORM_PORT', 3000),
     databaseUrl: env.DATABASE_URL || undefined,

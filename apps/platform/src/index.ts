@@ -24,3 +24,4 @@ export { loadPortingRegistry } from './services/porting-import.ts';
 export { servingDay } from './services/serving-day.ts';
 export type { OutboxReader, SmsSender } from './services/sms-sender.ts';
 export { type RunningPlatform, startPlatform } from './start-platform.ts';
+export { startWorkerPool, type WorkerPool } from './worker-pool.ts';

@@ -2,10 +2,12 @@
 // configured only by environment variables (docs/deployment.md), validated at
 // start (a bad value exits 2 naming the variable), JSON logs on stdout (pino),
 // graceful shutdown on SIGTERM/SIGINT.
+
+import cluster from 'node:cluster';
 import { AppError } from '@itinerary-card/domain';
 import { readConfig, startHealthCode } from '@itinerary-card/health-code';
 import { readOperatorNodeConfig, startOperatorNode } from '@itinerary-card/operator-node';
-import { closeOnSignals, readPlatformConfig, startPlatform } from '@itinerary-card/platform';
+import { closeOnSignals, readPlatformConfig, startPlatform, startWorkerPool } from '@itinerary-card/platform';
 import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
@@ -59,6 +61,11 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
     const config = readPlatformConfig(env);
     // The SMPP settings are read again by startPlatform; checked here so a bad one fails before storage opens.
     if (config.sms === 'smpp') readSmppConfig(config.smppEnv);
+    if (config.workers > 1 && cluster.isPrimary) {
+      // PLATFORM_WORKERS processes share the port; each runs this command again as a worker.
+      const pool = await startWorkerPool(config.workers, log);
+      return pool.close;
+    }
     const p = await startPlatform(config);
     return p.close;
   }
