@@ -100,6 +100,8 @@ describe('itinerary-card serve', () => {
     ['node', { NODE_OPERATOR: 'xyz', NODE_SERVICE_SECRET: 'service-secret-0123456789' }, 'NODE_OPERATOR'],
     ['health-code', { HC_PORT: '3001' }, 'HC_KEY_SECRET'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '0' }, 'PLATFORM_WORKERS'],
+    ['platform', { ...PLATFORM_ENV, PLATFORM_LOG_LEVEL: 'loud' }, 'PLATFORM_LOG_LEVEL'],
+    ['platform', { ...PLATFORM_ENV, PLATFORM_REQUEST_LOG: 'maybe' }, 'PLATFORM_REQUEST_LOG'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '2' }, 'PLATFORM_WORKERS'],
   ])('serve %s stops on a bad value and names the variable', async (what, env, variable) => {
     const r = run(['serve', what], env);

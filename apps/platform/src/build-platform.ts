@@ -46,6 +46,8 @@ export interface PlatformDeps {
   options: Partial<PlatformOptions> & Pick<PlatformOptions, 'secretKey' | 'serviceSecret'>;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
+  /** Log a line per request and response (default true; /metrics counts them either way). */
+  requestLog?: boolean;
   /** Serve OpenAPI and Swagger UI at /docs (default true). */
   docs?: boolean;
   trustProxy?: boolean;
@@ -60,6 +62,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   const now = () => clock.now();
   const app = Fastify({
     logger: withMaskedRequests(deps.logger),
+    disableRequestLogging: deps.requestLog === false,
     trustProxy: deps.trustProxy ?? false,
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allowUnionTypes: true } },

@@ -106,6 +106,10 @@ export interface PlatformConfig {
   options: PlatformOptions;
   /** Processes answering on the port (PLATFORM_WORKERS); more than one needs Redis and PostgreSQL. */
   workers: number;
+  /** PLATFORM_LOG_LEVEL: fatal, error, warn, info (default), debug, trace. */
+  logLevel: string;
+  /** PLATFORM_REQUEST_LOG=off drops the line per request (busy sites rely on /metrics). */
+  requestLog: boolean;
 }
 
 function fail(variable: string, why: string): never {
@@ -188,8 +192,16 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
   if (workers > 1 && (!env.DATABASE_URL || !env.REDIS_URL)) {
     fail('PLATFORM_WORKERS', 'more than 1 needs DATABASE_URL and REDIS_URL (embedded storage lives in one process)');
   }
+  const logLevel = env.PLATFORM_LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
+    fail('PLATFORM_LOG_LEVEL', 'must be fatal, error, warn, info, debug or trace');
+  }
+  const requestLog = env.PLATFORM_REQUEST_LOG || 'on';
+  if (requestLog !== 'on' && requestLog !== 'off') fail('PLATFORM_REQUEST_LOG', 'must be on or off');
   return {
     workers,
+    logLevel,
+    requestLog: requestLog === 'on',
     host: env.PLATFORM_HOST || '127.0.0.1',
     port: int(env, 'PLATFORM_PORT', 3000),
     databaseUrl: env.DATABASE_URL || undefined,

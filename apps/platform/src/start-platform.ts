@@ -4,6 +4,7 @@ import type { Clock } from '@itinerary-card/domain';
 import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
 import { openKeyValue, openSql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { buildPlatform } from './build-platform.ts';
 import type { PlatformConfig } from './config.ts';
 
@@ -27,6 +28,9 @@ export async function startPlatform(
     outbox = new OutboxTransport({ clock: extra.clock });
     sms = outbox;
   }
+  // Asynchronous writes: lines logged while a write is under way go out together
+  // in the next one (one write per line at most, far fewer under load); flushed on close.
+  const logStream = pino.destination({ dest: 1, sync: false });
   const app = await buildPlatform({
     sql,
     kv,
@@ -35,7 +39,8 @@ export async function startPlatform(
     nodes: config.nodes,
     options: config.options,
     clock: extra.clock,
-    logger: extra.logger === false ? false : { level: 'info' },
+    logger: extra.logger === false ? false : { level: config.logLevel, stream: logStream },
+    requestLog: config.requestLog,
   });
   if (sms instanceof SmppTransport) {
     // The transport keeps reconnecting on its own; until bound, sends fail with SMS_SEND_FAILED.
@@ -50,6 +55,7 @@ export async function startPlatform(
       await sms.close();
       await kv.close();
       await sql.close();
+      logStream.flushSync();
     },
   };
 }
