@@ -5,11 +5,17 @@
 // SMS codes >= 5,000/s.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { buildPlatform } from '@itinerary-card/platform';
+import { OutboxTransport } from '@itinerary-card/sms';
+import { freePort, openKeyValue, openSql, startPostgres, startRedis } from '@itinerary-card/store';
 import autocannon from 'autocannon';
 import { getRequest, type OpenLoopResult, openLoop } from './open-loop.ts';
-import { benchNumber } from './platform-bench-server.ts';
+import { BENCH_SECRET, benchNumber } from './platform-bench-server.ts';
 
 const SERVER = fileURLToPath(new URL('./platform-bench-server.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../apps/cli/bin/itinerary-card.js', import.meta.url));
+const WORKERS = Number(process.env.BENCH_PLATFORM_WORKERS ?? '2');
+const SECRET_KEY = 'bench-secret-key-0123456789';
 const DURATION = Number(process.env.BENCH_DURATION ?? '5');
 const ROUNDS = 2;
 const WARMUP = 2;
@@ -24,7 +30,7 @@ interface Figures {
   non2xx: number;
 }
 
-function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+export function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
       env: { ...process.env, ...env },
@@ -42,7 +48,7 @@ function startServer(env: Record<string, string>): Promise<{ url: string; child:
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
@@ -103,6 +109,148 @@ async function sessions(base: string): Promise<string[]> {
   return tokens;
 }
 
+/**
+ * The production configuration, as `itinerary-card serve platform` runs it:
+ * WORKERS processes on one port, sessions and limits in Redis, the audit log
+ * and registries in PostgreSQL (servers started here, on loopback). Users log
+ * in first through an in-process platform on the same stores (its development
+ * outbox hands over the codes); their sessions live in Redis.
+ */
+export async function startProduction(
+  nodeUrl: string,
+): Promise<{ url: string; tokens: string[]; stop: () => Promise<void> }> {
+  const [pg, redis, port] = await Promise.all([startPostgres(), startRedis(), freePort()]);
+  const sql = await openSql({ url: pg.url });
+  const kv = await openKeyValue({ url: redis.url, prefix: 'platform:' });
+  const outbox = new OutboxTransport({ limit: 10 * USERS });
+  const app = await buildPlatform({
+    sql,
+    kv,
+    sms: outbox,
+    outbox,
+    docs: false,
+    nodes: { cmcc: { url: nodeUrl, nodeId: 'cmcc-1' } },
+    options: {
+      secretKey: SECRET_KEY,
+      serviceSecret: BENCH_SECRET,
+      smsPerIpPerMinute: 1e9,
+      smsPerIpPerHour: 1e9,
+      loginPerIpPerMinute: 1e9,
+    },
+  });
+  const tokens: string[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const phone = benchNumber(i);
+    await app.inject({ method: 'POST', url: '/api/v1/sms-code', payload: { phone } });
+    const code = /(\d{6})/.exec(outbox.list(phone).at(-1)!.text)![1];
+    tokens.push((await app.inject({ method: 'POST', url: '/api/v1/login', payload: { phone, code } })).json().token);
+  }
+  await app.close();
+  await kv.close();
+  await sql.close();
+  const child = spawn(process.execPath, [CLI, 'serve', 'platform'], {
+    env: {
+      ...process.env,
+      PLATFORM_SECRET_KEY: SECRET_KEY,
+      PLATFORM_SERVICE_SECRET: BENCH_SECRET,
+      PLATFORM_NODE_CMCC: nodeUrl,
+      PLATFORM_NODE_CMCC_ID: 'cmcc-1',
+      PLATFORM_PORT: String(port),
+      PLATFORM_WORKERS: String(WORKERS),
+      // At this rate a line per request would be the bulk of the work; /metrics counts them.
+      PLATFORM_REQUEST_LOG: 'off',
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`production platform did not start: ${out.slice(-2000)}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out = (out + d.toString()).slice(-20_000);
+      if (out.includes('"platform listening"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (c) => reject(new Error(`production platform exited ${c}: ${out.slice(-2000)}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tokens,
+    stop: async () => {
+      await stop(child);
+      await Promise.all([pg.stop(), redis.stop()]);
+    },
+  };
+}
+
+/** Autocannon options for itinerary queries, one prebuilt request per user, cycled. */
+function itineraryOptions(base: string, tokens: string[]): autocannon.Options {
+  const clientTime = String(Date.now());
+  return {
+    url: `${base}/api/v1/itinerary`,
+    requests: tokens.map((t) => ({
+      method: 'GET' as const,
+      headers: { authorization: `Bearer ${t}`, 'x-client-time': clientTime },
+    })),
+  };
+}
+
+/** Open-loop requests for the same users; the phone clock is refreshed each second. */
+function itineraryRequests(url: string, tokens: string[]): () => Buffer {
+  let built: Buffer[] = [];
+  let builtAt = 0;
+  let i = 0;
+  return () => {
+    const now = Date.now();
+    if (now - builtAt >= 1000) {
+      builtAt = now;
+      built = tokens.map((t) => getRequest(url, { authorization: `Bearer ${t}`, 'x-client-time': String(now) }));
+    }
+    return built[i++ % built.length]!;
+  };
+}
+
+interface Verdict {
+  label: string;
+  ratio: number;
+  p99: number;
+  errors: number;
+  ok: boolean;
+}
+
+/** The itinerary bar for one configuration: throughput against hello-world (alternated), then latency at 40% of it. */
+async function itineraryBar(label: string, base: string, tokens: string[], helloUrl: string): Promise<Verdict> {
+  const itinOpts = itineraryOptions(base, tokens);
+  const helloOpts: autocannon.Options = { url: helloUrl };
+  await warm(helloOpts);
+  await warm(itinOpts, 12);
+  const rounds: Array<[Figures, Figures]> = [];
+  for (let r = 1; r <= ROUNDS; r++) {
+    rounds.push([
+      await load(`fastify hello-world #${r}`, helloOpts),
+      await load(`itinerary, ${label} #${r}`, itinOpts),
+    ]);
+  }
+  const helloRps = rounds.reduce((a, [h]) => a + h.rps, 0) / rounds.length;
+  const itinRps = rounds.reduce((a, [, t]) => a + t.rps, 0) / rounds.length;
+  // Latency "at that load": evenly scheduled requests at 40% of the hello-world throughput,
+  // the peer at the same rate alongside.
+  const rate = Math.max(1, Math.round(helloRps * 0.4));
+  const url = itinOpts.url as string;
+  const atBar = await fixedRate(`itinerary @ ${rate} req/s`, url, rate, itineraryRequests(url, tokens));
+  const helloAtRate = await fixedRate(`fastify hello-world @ ${rate} req/s`, helloUrl, rate);
+  const ratio = itinRps / helloRps;
+  const errors = rounds.reduce((a, [, t]) => a + t.errors + t.non2xx, 0) + atBar.errors;
+  const ok = ratio >= 0.4 && atBar.p99 < 20 && errors === 0;
+  console.log(
+    `itinerary (${label}) ${itinRps.toFixed(0)} / hello-world ${helloRps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 at 40% load ${atBar.p99.toFixed(1)} ms (bar < 20; hello-world at that rate ${helloAtRate.p99.toFixed(1)} ms), errors ${errors} (bar 0): ${ok ? 'PASS' : 'FAIL'}`,
+  );
+  return { label, ratio, p99: atBar.p99, errors, ok };
+}
+
 export default async function run(): Promise<void> {
   console.log(
     `platform bench: ${CONNECTIONS} connections, loopback; hello-world and itinerary alternate to share the machine's noise`,
@@ -110,49 +258,11 @@ export default async function run(): Promise<void> {
   const hello = await startServer({ MODE: 'hello' });
   const node = await startServer({ MODE: 'node', SUBSCRIBERS: '10000' });
   const platform = await startServer({ MODE: 'platform', NODE_URL: node.url });
+  let production: Awaited<ReturnType<typeof startProduction>> | undefined;
   try {
+    // 1. One process on embedded storage (the demo's configuration): itinerary and SMS codes.
     const tokens = await sessions(platform.url);
-    // Prebuilt requests (one per user, cycled), as static as the hello-world request,
-    // so the load generator costs the same per request on both sides.
-    const clientTime = String(Date.now());
-    const itinOpts: autocannon.Options = {
-      url: `${platform.url}/api/v1/itinerary`,
-      requests: tokens.map((t) => ({
-        method: 'GET' as const,
-        headers: { authorization: `Bearer ${t}`, 'x-client-time': clientTime },
-      })),
-    };
-    const helloOpts: autocannon.Options = { url: hello.url };
-    await warm(helloOpts);
-    await warm(itinOpts, 12);
-    const rounds: Array<[Figures, Figures]> = [];
-    for (let r = 1; r <= ROUNDS; r++) {
-      rounds.push([
-        await load(`fastify hello-world #${r}`, helloOpts),
-        await load(`itinerary (authenticated) #${r}`, itinOpts),
-      ]);
-    }
-    const helloRps = rounds.reduce((a, [h]) => a + h.rps, 0) / rounds.length;
-    const itinRps = rounds.reduce((a, [, t]) => a + t.rps, 0) / rounds.length;
-    // Latency "at that load": evenly scheduled requests at 40% of the hello-world throughput,
-    // the peer at the same rate alongside.
-    const rate = Math.max(1, Math.round(helloRps * 0.4));
-    // One prebuilt request per user, cycled; the phone clock is refreshed each second.
-    let built: Buffer[] = [];
-    let builtAt = 0;
-    let i = 0;
-    const itinRequest = () => {
-      const now = Date.now();
-      if (now - builtAt >= 1000) {
-        builtAt = now;
-        built = tokens.map((t) =>
-          getRequest(itinOpts.url as string, { authorization: `Bearer ${t}`, 'x-client-time': String(now) }),
-        );
-      }
-      return built[i++ % built.length]!;
-    };
-    const atBar = await fixedRate(`itinerary @ ${rate} req/s`, itinOpts.url as string, rate, itinRequest);
-    const helloAtRate = await fixedRate(`fastify hello-world @ ${rate} req/s`, hello.url, rate);
+    const embedded = await itineraryBar('embedded, 1 process', platform.url, tokens, hello.url);
     let n = 50_000_000;
     const smsOpts: autocannon.Options = {
       url: `${platform.url}/api/v1/sms-code`,
@@ -169,17 +279,26 @@ export default async function run(): Promise<void> {
     };
     await warm(smsOpts, 4);
     const sms = await load('sms-code requests', smsOpts);
-    const ratio = itinRps / helloRps;
-    const errors = rounds.reduce((a, [, t]) => a + t.errors + t.non2xx, 0) + atBar.errors;
-    const ok = ratio >= 0.4 && atBar.p99 < 20 && errors === 0;
-    console.log(
-      `itinerary ${itinRps.toFixed(0)} / hello-world ${helloRps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 at 40% load ${atBar.p99.toFixed(1)} ms (bar < 20; hello-world at that rate ${helloAtRate.p99.toFixed(1)} ms), errors ${errors} (bar 0): ${ok ? 'PASS' : 'FAIL'}`,
+    await stop(platform.child);
+    // 2. The production configuration: WORKERS processes, Redis, PostgreSQL.
+    production = await startProduction(node.url);
+    const prod = await itineraryBar(
+      `production, ${WORKERS} processes + Redis + PostgreSQL`,
+      production.url,
+      production.tokens,
+      hello.url,
     );
     const smsErrors = sms.errors + sms.non2xx;
     console.log(
-      `sms-code ${sms.rps.toFixed(0)}/s (bar 5000/s), ${((sms.rps / helloRps) * 100).toFixed(1)}% of hello-world, errors ${smsErrors}: ${sms.rps >= 5000 && smsErrors === 0 ? 'PASS' : 'FAIL'}`,
+      `sms-code ${sms.rps.toFixed(0)}/s (bar 5000/s, embedded), errors ${smsErrors}: ${sms.rps >= 5000 && smsErrors === 0 ? 'PASS' : 'FAIL'}`,
     );
+    for (const v of [embedded, prod]) {
+      console.log(
+        `itinerary bar, ${v.label}: ${(v.ratio * 100).toFixed(1)}% of hello-world, p99 ${v.p99.toFixed(1)} ms at 40%, errors ${v.errors}: ${v.ok ? 'PASS' : 'FAIL'}`,
+      );
+    }
   } finally {
+    await production?.stop();
     await stop(platform.child);
     await stop(node.child);
     await stop(hello.child);

@@ -7,7 +7,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Clock, Operator } from '@itinerary-card/domain';
 import { systemClock } from '@itinerary-card/domain';
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
 import { installOps } from './ops-plugin.ts';
 import type { PlatformServices } from './platform-services.ts';
@@ -62,7 +62,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   const now = () => clock.now();
   const app = Fastify({
     logger: withMaskedRequests(deps.logger),
-    disableRequestLogging: deps.requestLog === false,
+    ...(deps.requestLog === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     trustProxy: deps.trustProxy ?? false,
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allowUnionTypes: true } },

@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 export interface TestServer {
   url: string;
@@ -48,7 +49,7 @@ function chownTree(dir: string, uid: number, gid: number): void {
 }
 
 export async function startPostgres(): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'itc-pg-'));
+  const dir = scratchDir('itc-pg-');
   const data = join(dir, 'data');
   const user = unprivilegedUser();
   if (user) {

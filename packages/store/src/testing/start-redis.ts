@@ -5,10 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
+import { scratchDir } from './scratch-dir.ts';
 import { killAndWait, type TestServer } from './start-postgres.ts';
 
 export async function startRedis(): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'itc-redis-'));
+  const dir = scratchDir('itc-redis-');
   const port = await freePort();
   const child = spawn(
     'redis-server',

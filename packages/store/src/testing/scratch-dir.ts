@@ -1,0 +1,19 @@
+// Where throw-away servers keep their files: memory-backed /dev/shm when the
+// machine has it (no disk writes, no file-system work for the kernel to do in
+// the middle of a measurement), the system's temporary directory otherwise.
+import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+function base(): string {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return tmpdir();
+  }
+}
+
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(base(), prefix));
+}
