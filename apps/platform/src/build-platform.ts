@@ -50,7 +50,11 @@ export interface PlatformDeps {
   requestLog?: boolean;
   /** Serve OpenAPI and Swagger UI at /docs (default true). */
   docs?: boolean;
-  trustProxy?: boolean;
+  /**
+   * Take the client address from X-Forwarded-For (per-IP limits behind a load
+   * balancer): true (any proxy), a hop count, or the proxies' addresses/CIDRs.
+   */
+  trustProxy?: boolean | number | string;
 }
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../packages/web/dist', import.meta.url));
@@ -63,7 +67,8 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   const app = Fastify({
     logger: withMaskedRequests(deps.logger),
     ...(deps.requestLog === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
-    trustProxy: deps.trustProxy ?? false,
+    // Fastify also takes a hop count (proxy-addr), which its type leaves out.
+    trustProxy: (deps.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;

@@ -34,5 +34,15 @@ describe('readPlatformConfig', () => {
     expect(variableOf({ ...base, PLATFORM_CLOCK_SKEW_MS: '-1' })).toBe('PLATFORM_CLOCK_SKEW_MS');
     expect(variableOf({ ...base, PLATFORM_SMS: 'pigeon' })).toBe('PLATFORM_SMS');
     expect(variableOf({ ...base, PLATFORM_NODE_TLS_CA: '/nonexistent/ca.pem' })).toBe('PLATFORM_NODE_TLS_CA');
+    expect(variableOf({ ...base, PLATFORM_TRUST_PROXY: '10.0.0.0/33' })).toBe('PLATFORM_TRUST_PROXY');
+    expect(variableOf({ ...base, PLATFORM_TRUST_PROXY: 'proxy.internal' })).toBe('PLATFORM_TRUST_PROXY');
+  });
+
+  it('reads which proxies to trust', () => {
+    const t = (v: string) => readPlatformConfig({ ...base, PLATFORM_TRUST_PROXY: v }).trustProxy;
+    expect(readPlatformConfig(base).trustProxy).toBe(false);
+    expect(t('true')).toBe(true);
+    expect(t('2')).toBe(2);
+    expect(t('10.0.0.0/8, 192.168.1.7,::1')).toBe('10.0.0.0/8,192.168.1.7,::1');
   });
 });

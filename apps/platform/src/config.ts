@@ -1,6 +1,7 @@
 // Platform configuration: defaults, read once from the environment, validated;
 // a bad value stops start-up with a message naming the variable.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { AppError, OPERATORS, type Operator } from '@itinerary-card/domain';
 
 export interface NodeEndpoint {
@@ -106,6 +107,8 @@ export interface PlatformConfig {
   options: PlatformOptions;
   /** Processes answering on the port (PLATFORM_WORKERS); more than one needs Redis and PostgreSQL. */
   workers: number;
+  /** PLATFORM_TRUST_PROXY: whose X-Forwarded-For gives the client address (per-IP limits). */
+  trustProxy: boolean | number | string;
   /** PLATFORM_LOG_LEVEL: fatal, error, warn, info (default), debug, trace. */
   logLevel: string;
   /** PLATFORM_REQUEST_LOG=off drops the line per request (busy sites rely on /metrics). */
@@ -122,6 +125,29 @@ function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): numbe
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) fail(name, `must be an integer >= ${min}`);
   return n;
+}
+
+/**
+ * PLATFORM_TRUST_PROXY: empty or `false` (the connecting address is the
+ * client), `true` (any proxy), a hop count, or comma-separated proxy
+ * addresses / CIDRs.
+ */
+export function parseTrustProxy(raw: string): boolean | number | string {
+  const v = raw.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const items = v.split(',').map((x) => x.trim());
+  const ok = (x: string) => {
+    const [addr, bits, extra] = x.split('/');
+    if (extra !== undefined || !addr || isIP(addr) === 0) return false;
+    if (bits === undefined) return true;
+    const max = isIP(addr) === 4 ? 32 : 128;
+    return /^\d+$/.test(bits) && Number(bits) <= max;
+  };
+  if (!items.every(ok))
+    fail('PLATFORM_TRUST_PROXY', 'true, false, a hop count, or proxy addresses/CIDRs separated by commas');
+  return items.join(',');
 }
 
 /** `08:00` → ms after midnight. */
@@ -196,10 +222,12 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
     fail('PLATFORM_LOG_LEVEL', 'must be fatal, error, warn, info, debug or trace');
   }
+  const trustProxy = parseTrustProxy(env.PLATFORM_TRUST_PROXY ?? '');
   const requestLog = env.PLATFORM_REQUEST_LOG || 'on';
   if (requestLog !== 'on' && requestLog !== 'off') fail('PLATFORM_REQUEST_LOG', 'must be on or off');
   return {
     workers,
+    trustProxy,
     logLevel,
     requestLog: requestLog === 'on',
     host: env.PLATFORM_HOST || '127.0.0.1',

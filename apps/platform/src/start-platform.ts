@@ -41,6 +41,7 @@ export async function startPlatform(
     clock: extra.clock,
     logger: extra.logger === false ? false : { level: config.logLevel, stream: logStream },
     requestLog: config.requestLog,
+    trustProxy: config.trustProxy,
   });
   if (sms instanceof SmppTransport) {
     // The transport keeps reconnecting on its own; until bound, sends fail with SMS_SEND_FAILED.

@@ -93,6 +93,7 @@ export async function startTestPlatform(
     options?: Partial<PlatformDeps['options']>;
     /** Replace an operator's node URL (e.g. a server that never answers). */
     nodeUrls?: Partial<Record<Operator, string>>;
+    trustProxy?: PlatformDeps['trustProxy'];
   } = {},
 ): Promise<TestPlatform> {
   const clock = new ManualClock(at('2022-09-08', 9));
@@ -107,6 +108,7 @@ export async function startTestPlatform(
     outbox,
     clock,
     docs: true,
+    ...(over.trustProxy !== undefined ? { trustProxy: over.trustProxy } : {}),
     nodes: Object.fromEntries(
       nodes.map((n) => [n.operator, { url: over.nodeUrls?.[n.operator] ?? n.url, nodeId: `${n.operator}-1` }]),
     ),

@@ -374,6 +374,33 @@ describe('operator node failures', () => {
   });
 });
 
+describe('behind a load balancer', () => {
+  it('takes the client address from X-Forwarded-For of a trusted proxy, so per-IP limits apply per client', async () => {
+    const lb = await startTestPlatform({ sql: p.sql, trustProxy: '10.9.9.9', options: { smsPerIpPerMinute: 2 } });
+    try {
+      const send = (phone: string, client: string, from = '10.9.9.9') =>
+        lb.app.inject({
+          method: 'POST',
+          url: '/api/v1/sms-code',
+          payload: { phone },
+          remoteAddress: from,
+          headers: { 'x-forwarded-for': client },
+        });
+      expect((await send('13800000011', '1.1.1.1')).statusCode).toBe(200);
+      expect((await send('13800000012', '1.1.1.1')).statusCode).toBe(200);
+      expect((await send('13800000013', '1.1.1.1')).statusCode).toBe(429);
+      // Another client behind the same balancer has its own allowance.
+      expect((await send('13800000014', '2.2.2.2')).statusCode).toBe(200);
+      // An untrusted sender cannot pick its address: its own is used.
+      expect((await send('13800000015', '3.3.3.3', '5.5.5.5')).statusCode).toBe(200);
+      expect((await send('13800000016', '4.4.4.4', '5.5.5.5')).statusCode).toBe(200);
+      expect((await send('13800000017', '6.6.6.6', '5.5.5.5')).statusCode).toBe(429);
+    } finally {
+      await lb.close();
+    }
+  });
+});
+
 describe('answer cache', () => {
   it('reuses a node answer for the same day, even while the node is down, and switches at the update time', async () => {
     const cached = await startTestPlatform({ sql: p.sql, options: { answerCacheMs: 30_000 } });
