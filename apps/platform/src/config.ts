@@ -52,9 +52,10 @@ export interface PlatformOptions {
   /** Cache lifetime of porting-registry rows and risk areas read from SQL. */
   cacheTtlMs: number;
   /**
-   * How long a node's answer for (number, window, day) is reused; 0 turns the
-   * cache off. A day's snapshot never changes once published, so this only
-   * delays nothing but a node's late first publication of the day.
+   * How long a node's answer for (number, window, day, route) is reused; 0
+   * turns the cache off. A day's snapshot never changes once published, an
+   * answer from an older snapshot is not kept, and a number that changes
+   * operator gets a new key: a long life loses nothing.
    */
   answerCacheMs: number;
   /**
@@ -89,7 +90,7 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   breakerFailures: 5,
   breakerOpenMs: 10_000,
   cacheTtlMs: 30_000,
-  answerCacheMs: 30_000,
+  answerCacheMs: 300_000,
   sessionCacheMs: 30_000,
 };
 

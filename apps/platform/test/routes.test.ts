@@ -374,6 +374,35 @@ describe('operator node failures', () => {
   });
 });
 
+describe('answer cache and porting', () => {
+  it('asks the new operator at once when the registry moves a number, even with a cached answer', async () => {
+    const cached = await startTestPlatform({ options: { answerCacheMs: 300_000 } });
+    try {
+      const token = await login(cached, '13800000007');
+      const ask = () =>
+        cached.app.inject({
+          url: '/api/v1/itinerary',
+          headers: { authorization: `Bearer ${token}`, 'x-client-time': String(cached.clock.now()) },
+        });
+      const before = await ask(); // routed by its segment (138: China Mobile), which does not know it
+      expect(before.json().error?.code ?? 'ok').not.toBe('ok');
+      const load = await cached.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/porting',
+        headers: { ...admin, 'content-type': 'text/csv' },
+        payload:
+          'msisdn,operator,activated_at,ported_at,kind,primary_msisdn\n13800000007,ctcc,2020-01-01,2022-09-07,normal,',
+      });
+      expect(load.statusCode).toBe(200);
+      const after = await ask();
+      expect(after.statusCode).toBe(200);
+      expect(after.json().cities.map((c: { code: string }) => c.code)).toEqual(['360100']);
+    } finally {
+      await cached.close();
+    }
+  });
+});
+
 describe('behind a load balancer', () => {
   it('takes the client address from X-Forwarded-For of a trusted proxy, so per-IP limits apply per client', async () => {
     const lb = await startTestPlatform({ sql: p.sql, trustProxy: '10.9.9.9', options: { smsPerIpPerMinute: 2 } });

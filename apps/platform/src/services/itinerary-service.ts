@@ -200,8 +200,11 @@ export class ItineraryService {
     days: WindowDays,
     day: string,
   ): Promise<NodeItinerary | null> {
+    // The routing is part of the key: once the registry says a number moved to
+    // another operator, its next query asks the new one.
+    const route = entry ? `${entry.operator}|${entry.kind}|${entry.primaryMsisdn ?? ''}` : '';
     return this.answers.get(
-      `${msisdn}|${days}|${day}`,
+      `${msisdn}|${days}|${day}|${route}`,
       () => this.withDeadline(this.lookup(msisdn, entry, days, day)),
       // An answer from an older snapshot (the node has not published day D yet) is not kept.
       (found) => found === null || found.date === day,

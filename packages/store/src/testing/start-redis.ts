@@ -1,9 +1,7 @@
 // Starts a throw-away redis-server for tests on a free 127.0.0.1 port, without
 // persistence.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { freePort } from './free-port.ts';
 import { scratchDir } from './scratch-dir.ts';
 import { killAndWait, type TestServer } from './start-postgres.ts';
