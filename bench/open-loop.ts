@@ -5,8 +5,11 @@
 // quota in a burst and then idles, which measures its own bursts instead.
 // Raw keep-alive sockets with prebuilt requests keep the generator cheap.
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface OpenLoopResult {
+  /** Longest stall of the generator's own event loop (ms): a large one taints the latencies. */
+  stall: number;
   sent: number;
   ok: number;
   errors: number;
@@ -112,6 +115,8 @@ export async function openLoop(
     ),
   );
   idle.push(...conns);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const start = performance.now();
   const tick = () => {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
@@ -129,8 +134,9 @@ export async function openLoop(
   };
   tick();
   await finished;
+  loop.disable();
   for (const c of conns) c.socket.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { sent, ok, errors, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? 0 };
+  return { stall: loop.max / 1e6, sent, ok, errors, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? 0 };
 }

@@ -79,7 +79,7 @@ async function load(name: string, opts: autocannon.Options): Promise<Figures> {
 async function fixedRate(name: string, url: string, rate: number, request?: () => Buffer): Promise<OpenLoopResult> {
   const r = await openLoop(url, rate, DURATION, request);
   console.log(
-    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}`,
+    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (generator stall ${r.stall.toFixed(0)} ms)`,
   );
   return r;
 }
