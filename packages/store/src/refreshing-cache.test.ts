@@ -91,4 +91,33 @@ describe('refreshing cache', () => {
     await s.settle();
     expect([await a, await b]).toEqual(['v1', 'v2']);
   });
+
+  it('never keeps a value past its own end, and forgets a deleted key even if its load ends later', async () => {
+    let now = 0;
+    let resolveLoad: (v: { v: string; end: number }) => void = () => {};
+    const cache = new RefreshingCache<{ v: string; end: number }>({
+      ttlMs: 10_000,
+      now: () => now,
+      random: () => 1,
+      endsAt: (x) => x.end,
+    });
+    let loads = 0;
+    const load = () =>
+      new Promise<{ v: string; end: number }>((r) => {
+        loads++;
+        resolveLoad = r;
+      });
+    const first = cache.get('k', load);
+    resolveLoad({ v: 'a', end: 1_000 });
+    expect((await first).v).toBe('a');
+    now = 999;
+    expect((await cache.get('k', load)).v).toBe('a');
+    now = 1_000; // its end: the reload started in the background at 999 is waited for
+    const again = cache.get('k', load);
+    expect(loads).toBe(2);
+    cache.delete('k');
+    resolveLoad({ v: 'b', end: 50_000 });
+    await again;
+    expect(cache.size).toBe(0);
+  });
 });

@@ -22,12 +22,17 @@ export interface RefreshingCacheOptions {
   random?: () => number;
 }
 
+export interface RefreshingCacheTyped<V> extends RefreshingCacheOptions {
+  /** When a value must be gone whatever its TTL (epoch ms), e.g. the end of a session. */
+  endsAt?: (value: V) => number | undefined;
+}
+
 export class RefreshingCache<V> {
   private readonly slots = new Map<string, Slot<V>>();
   private readonly loading = new Map<string, Promise<V>>();
   private generation = 0;
 
-  constructor(private readonly o: RefreshingCacheOptions) {}
+  constructor(private readonly o: RefreshingCacheTyped<V>) {}
 
   /**
    * The cached value of `key`, or the result of `load` (shared by concurrent
@@ -47,6 +52,12 @@ export class RefreshingCache<V> {
     return this.loading.get(key) ?? this.fill(key, load, keep);
   }
 
+  /** Forgets one entry; a load of it under way is not cached when it ends. */
+  delete(key: string): void {
+    this.slots.delete(key);
+    this.loading.delete(key);
+  }
+
   /** Forgets every entry; loads under way are not cached when they end. */
   clear(): void {
     this.slots.clear();
@@ -59,9 +70,9 @@ export class RefreshingCache<V> {
 
   private fill(key: string, load: () => Promise<V>, keep: (v: V) => boolean): Promise<V> {
     const generation = this.generation;
-    const p = load()
+    const p: Promise<V> = load()
       .then((v) => {
-        if (generation === this.generation && keep(v)) this.set(key, v);
+        if (generation === this.generation && this.loading.get(key) === p && keep(v)) this.set(key, v);
         return v;
       })
       .finally(() => {
@@ -75,7 +86,10 @@ export class RefreshingCache<V> {
     if (this.slots.size >= (this.o.maxEntries ?? 100_000)) this.slots.clear();
     const t = this.o.now();
     // Jittered, so entries filled together do not all expire together.
-    const life = this.o.ttlMs * (0.5 + (this.o.random ?? Math.random)() / 2);
+    let life = this.o.ttlMs * (0.5 + (this.o.random ?? Math.random)() / 2);
+    const end = this.o.endsAt?.(value);
+    if (end !== undefined) life = Math.min(life, end - t);
+    if (life <= 0) return;
     this.slots.set(key, { value, until: t + life, refreshAt: t + life * (this.o.refreshAfter ?? 0.75) });
   }
 }

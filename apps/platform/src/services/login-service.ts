@@ -4,7 +4,7 @@
 // revocable device tokens ("二次登录无需验证") live in the same key-value store.
 import { randomInt } from 'node:crypto';
 import { AppError, BEIJING_OFFSET_MS, type Clock, DAY_MS, formatBeijing } from '@itinerary-card/domain';
-import type { KeyValue } from '@itinerary-card/store';
+import { type KeyValue, RefreshingCache } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import { Secrets } from './secrets.ts';
 import type { SmsSender } from './sms-sender.ts';
@@ -50,16 +50,33 @@ export function codeSmsText(code: string, minutes: number): string {
   return `【通信行程卡】您的验证码为${code}，${minutes}分钟内有效，请勿泄露给他人。`;
 }
 
+interface CachedSession {
+  msisdn: string;
+  /** When the session ends in the store (epoch ms). */
+  endsAt: number;
+}
+
 /** Channel on which a process announces an ended session (its storage key) to the others. */
 const SESSION_ENDED = 'session-ended';
 const MAX_CACHED_SESSIONS = 200_000;
 
 export class LoginService {
-  /** Sessions looked up lately, by storage key: number and how long to trust it. */
-  private readonly sessions = new Map<string, { msisdn: string; until: number }>();
+  /**
+   * Sessions looked up lately, by storage key: jittered lifetimes (sessions first
+   * used together do not all go back to the store together), reloaded in the
+   * background while in use, never kept past the session's own end.
+   */
+  private readonly sessions: RefreshingCache<CachedSession | null>;
   private unsubscribe: (() => Promise<void>) | undefined;
 
-  constructor(private readonly d: LoginServiceDeps) {}
+  constructor(private readonly d: LoginServiceDeps) {
+    this.sessions = new RefreshingCache({
+      ttlMs: d.options.sessionCacheMs,
+      now: () => d.clock.now(),
+      maxEntries: MAX_CACHED_SESSIONS,
+      endsAt: (s) => s?.endsAt,
+    });
+  }
 
   /**
    * Listens for sessions ended by any process, so cached sessions end at once
@@ -185,24 +202,25 @@ export class LoginService {
   async sessionNumber(token: string | undefined): Promise<string> {
     if (!token) throw new AppError('UNAUTHENTICATED');
     const key = `sess:${this.d.secrets.tokenKey('session', token)}`;
-    const now = this.d.clock.now();
-    const hit = this.sessions.get(key);
-    if (hit !== undefined) {
-      if (hit.until > now) return hit.msisdn;
-      this.sessions.delete(key);
-    }
+    // Kept in process only while logouts elsewhere can reach this process.
+    const s = this.unsubscribe
+      ? await this.sessions.get(
+          key,
+          () => this.readSession(key, true),
+          (v) => v !== null,
+        )
+      : await this.readSession(key, false);
+    if (!s) throw new AppError('UNAUTHENTICATED');
+    return s.msisdn;
+  }
+
+  private async readSession(key: string, withEnd: boolean): Promise<CachedSession | null> {
     const msisdn = await this.d.kv.get(key);
-    if (!msisdn) throw new AppError('UNAUTHENTICATED');
-    if (this.unsubscribe) {
-      // Never past the session's own expiry.
-      const left = await this.d.kv.ttl(key);
-      const keep = Math.min(this.d.options.sessionCacheMs, left >= 0 ? left : this.d.options.sessionCacheMs);
-      if (keep > 0) {
-        if (this.sessions.size >= MAX_CACHED_SESSIONS) this.sessions.clear();
-        this.sessions.set(key, { msisdn, until: now + keep });
-      }
-    }
-    return msisdn;
+    if (!msisdn) return null;
+    if (!withEnd) return { msisdn, endsAt: Number.POSITIVE_INFINITY };
+    const left = await this.d.kv.ttl(key);
+    if (left === -2) return null;
+    return { msisdn, endsAt: left >= 0 ? this.d.clock.now() + left : Number.POSITIVE_INFINITY };
   }
 
   async logout(token: string): Promise<void> {
