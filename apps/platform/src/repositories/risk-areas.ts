@@ -2,7 +2,7 @@
 // admin API. The query path asks which cities contain one now; the whole list
 // is small, so it is cached and re-read after a change or every `ttlMs`.
 import { AppError, isCityCode, parseInstant } from '@itinerary-card/domain';
-import type { Sql } from '@itinerary-card/store';
+import { RefreshingCache, type Sql } from '@itinerary-card/store';
 
 export type RiskLevel = 'medium' | 'high';
 
@@ -62,16 +62,18 @@ export function validateRiskArea(input: RiskAreaInput): { from: number; to: numb
 }
 
 export class RiskAreas {
-  private cached: { areas: RiskArea[]; spans: Array<[string, number, number]>; until: number } | undefined;
+  /** Effective spans [city, from, to) of every area, re-read in the background while in use. */
+  private readonly spans: RefreshingCache<Array<[string, number, number]>>;
   /** The last answer and the instants between which it holds. */
   private risky: { set: ReadonlySet<string>; from: number; to: number; of: object } | undefined;
-  private loading: Promise<void> | undefined;
 
   constructor(
     private readonly sql: Sql,
-    private readonly now: () => number,
-    private readonly ttlMs: number,
-  ) {}
+    now: () => number,
+    ttlMs: number,
+  ) {
+    this.spans = new RefreshingCache({ ttlMs, now });
+  }
 
   async list(): Promise<RiskArea[]> {
     const rows = await this.sql.query<Row>(
@@ -101,7 +103,7 @@ export class RiskAreas {
         to === null ? null : new Date(to).toISOString(),
       ],
     );
-    this.cached = undefined;
+    this.spans.clear();
     return toArea(rows[0]!);
   }
 
@@ -119,49 +121,38 @@ export class RiskAreas {
         to === null ? null : new Date(to).toISOString(),
       ],
     );
-    this.cached = undefined;
+    this.spans.clear();
     return rows[0] ? toArea(rows[0]) : undefined;
   }
 
   async remove(id: number, tx: Sql): Promise<boolean> {
     const rows = await tx.query<{ id: string }>('DELETE FROM risk_areas WHERE id = $1 RETURNING id', [id]);
-    this.cached = undefined;
+    this.spans.clear();
     return rows.length > 0;
   }
 
   invalidate(): void {
-    this.cached = undefined;
+    this.spans.clear();
   }
 
-  private async refresh(): Promise<void> {
-    const areas = await this.list();
-    this.cached = {
-      areas,
-      spans: areas.map((a) => [
-        a.cityCode,
-        Date.parse(a.effectiveFrom),
-        a.effectiveTo ? Date.parse(a.effectiveTo) : Number.POSITIVE_INFINITY,
-      ]),
-      until: this.now() + this.ttlMs,
-    };
+  private async readSpans(): Promise<Array<[string, number, number]>> {
+    return (await this.list()).map((a) => [
+      a.cityCode,
+      Date.parse(a.effectiveFrom),
+      a.effectiveTo ? Date.parse(a.effectiveTo) : Number.POSITIVE_INFINITY,
+    ]);
   }
 
   /** Cities that contain at least one medium- or high-risk area in effect at `at`. */
   async riskyCities(at: number): Promise<ReadonlySet<string>> {
-    if (!this.cached || this.cached.until <= this.now()) {
-      this.loading ??= this.refresh().finally(() => {
-        this.loading = undefined;
-      });
-      await this.loading;
-    }
-    const cached = this.cached!;
+    const spans = await this.spans.get('all', () => this.readSpans());
     const r = this.risky;
-    if (r && r.of === cached && r.from <= at && at < r.to) return r.set;
+    if (r && r.of === spans && r.from <= at && at < r.to) return r.set;
     // The set only changes at an effective boundary: remember it until the next one.
     const set = new Set<string>();
     let from = Number.NEGATIVE_INFINITY;
     let to = Number.POSITIVE_INFINITY;
-    for (const [city, start, end] of cached.spans) {
+    for (const [city, start, end] of spans) {
       if (start <= at && at < end) {
         set.add(city);
         from = Math.max(from, start);
@@ -169,7 +160,7 @@ export class RiskAreas {
       } else if (start > at) to = Math.min(to, start);
       else from = Math.max(from, end);
     }
-    this.risky = { set, from, to, of: cached };
+    this.risky = { set, from, to, of: spans };
     return set;
   }
 }

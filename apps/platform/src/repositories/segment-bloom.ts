@@ -59,5 +59,5 @@ export function mayContain(filter: Uint8Array, key: string): boolean {
 export function probeSql(alias: string, h1: number, h2: number): string {
   return `(length(${alias}.keys) = 0 OR NOT EXISTS (
     SELECT 1 FROM generate_series(0, ${K - 1}) AS j
-    WHERE get_bit(${alias}.keys, ((${'$'}${h1}::bigint + j * ${'$'}${h2}::bigint) % (length(${alias}.keys) * 8))::int) = 0))`;
+    WHERE get_bit(${alias}.keys, (($${h1}::bigint + j * $${h2}::bigint) % (length(${alias}.keys) * 8))::int) = 0))`;
 }
