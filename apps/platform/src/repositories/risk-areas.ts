@@ -61,6 +61,18 @@ export function validateRiskArea(input: RiskAreaInput): { from: number; to: numb
   return { from, to };
 }
 
+/** Validated input as the columns city_code, area, level, effective_from, effective_to. */
+function columns(input: RiskAreaInput): unknown[] {
+  const { from, to } = validateRiskArea(input);
+  return [
+    input.cityCode,
+    input.area.trim(),
+    input.level,
+    new Date(from).toISOString(),
+    to === null ? null : new Date(to).toISOString(),
+  ];
+}
+
 export class RiskAreas {
   /** Effective spans [city, from, to) of every area, re-read in the background while in use. */
   private readonly spans: RefreshingCache<Array<[string, number, number]>>;
@@ -91,35 +103,20 @@ export class RiskAreas {
   }
 
   async create(input: RiskAreaInput, tx: Sql): Promise<RiskArea> {
-    const { from, to } = validateRiskArea(input);
     const rows = await tx.query<Row>(
       `INSERT INTO risk_areas (city_code, area, level, effective_from, effective_to)
        VALUES ($1, $2, $3, $4, $5) RETURNING id, city_code, area, level, effective_from, effective_to`,
-      [
-        input.cityCode,
-        input.area.trim(),
-        input.level,
-        new Date(from).toISOString(),
-        to === null ? null : new Date(to).toISOString(),
-      ],
+      columns(input),
     );
     this.spans.clear();
     return toArea(rows[0]!);
   }
 
   async update(id: number, input: RiskAreaInput, tx: Sql): Promise<RiskArea | undefined> {
-    const { from, to } = validateRiskArea(input);
     const rows = await tx.query<Row>(
       `UPDATE risk_areas SET city_code = $2, area = $3, level = $4, effective_from = $5, effective_to = $6,
          updated_at = now() WHERE id = $1 RETURNING id, city_code, area, level, effective_from, effective_to`,
-      [
-        id,
-        input.cityCode,
-        input.area.trim(),
-        input.level,
-        new Date(from).toISOString(),
-        to === null ? null : new Date(to).toISOString(),
-      ],
+      [id, ...columns(input)],
     );
     this.spans.clear();
     return rows[0] ? toArea(rows[0]) : undefined;
