@@ -55,6 +55,29 @@ export function isNewSubscriber(s: Subscriber, date: string): boolean {
   return (beijingDayStart(date) - beijingDayStart(s.activatedAt)) / DAY_MS < NEW_SUBSCRIBER_DAYS;
 }
 
+export interface WindowResult {
+  cities: string[];
+  countries: string[];
+}
+
+/**
+ * DATA.md's subscriber rules, for every producer of itinerary answers (compute,
+ * the daily snapshots, the naive rule): a number opened less than 7 days before
+ * D is new_subscriber; a secondary number gets its primary's result; a number
+ * without a result in the window is no_data.
+ */
+export function subscriberAnswer(
+  s: Subscriber,
+  date: string,
+  resultOf: (msisdn: string) => WindowResult | undefined,
+): { status: ItineraryStatus } & WindowResult {
+  if (isNewSubscriber(s, date)) return { status: 'new_subscriber', cities: [], countries: [] };
+  const r = resultOf(s.kind === 'secondary' ? (s.primaryMsisdn ?? '') : s.msisdn);
+  return r
+    ? { status: 'ok', cities: r.cities, countries: r.countries }
+    : { status: 'no_data', cities: [], countries: [] };
+}
+
 export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
   const t0 = performance.now();
   const lookback = opts.lookbackDays ?? 2;
@@ -102,36 +125,17 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
   const { registries, countries: countryTable } = run;
   const subs = registries.subscribers;
   const statuses: Record<ItineraryStatus, number> = { ok: 0, no_data: 0, new_subscriber: 0 };
+  const resultOf = (msisdn: string): WindowResult | undefined => {
+    const i = registries.indexOf.get(msisdn);
+    if (i === undefined || !seen[i]) return undefined;
+    return {
+      cities: [...(cities[i] ?? [])].map((c) => registries.cityCodes[c]!).sort(),
+      countries: [...(countries[i] ?? [])].map((c) => countryTable.codes[c]!).sort(),
+    };
+  };
   const lineOf = (i: number): ItineraryLine => {
     const s = subs[i]!;
-    const line: ItineraryLine = {
-      msisdn: s.msisdn,
-      date: opts.date,
-      days: opts.days,
-      status: 'ok',
-      cities: [],
-      countries: [],
-    };
-    if (isNewSubscriber(s, opts.date)) {
-      line.status = 'new_subscriber';
-      return line;
-    }
-    let src = i;
-    if (s.kind === 'secondary') {
-      const p = registries.indexOf.get(s.primaryMsisdn!);
-      if (p === undefined) {
-        line.status = 'no_data';
-        return line;
-      }
-      src = p;
-    }
-    if (!seen[src]) {
-      line.status = 'no_data';
-      return line;
-    }
-    line.cities = [...(cities[src] ?? [])].map((c) => registries.cityCodes[c]!).sort();
-    line.countries = [...(countries[src] ?? [])].map((c) => countryTable.codes[c]!).sort();
-    return line;
+    return { msisdn: s.msisdn, date: opts.date, days: opts.days, ...subscriberAnswer(s, opts.date, resultOf) };
   };
   const lines: ItineraryLine[] = new Array(subs.length);
   for (let i = 0; i < subs.length; i++) {

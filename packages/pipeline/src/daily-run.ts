@@ -16,7 +16,7 @@ import {
 } from '@itinerary-card/domain';
 import { ABROAD, type Carry, type EngineParams, UNDECIDED } from '@itinerary-card/stay-engine';
 import { replaceDirAtomic, sweepLeftovers, writeFileAtomic } from './atomic-files.ts';
-import { isNewSubscriber } from './compute.ts';
+import { subscriberAnswer } from './compute.ts';
 import { type DayRunContext, type DayRunOptions, runDays } from './day-run.ts';
 import { pseudonymizer } from './pseudonym.ts';
 
@@ -244,12 +244,13 @@ function buildSnapshotFiles(
   const lines: string[] = [];
   for (const s of ctx.registries.subscribers) {
     const p = keyOf(s.msisdn);
-    const src = s.kind === 'secondary' ? keyOf(s.primaryMsisdn!) : p;
     const answer = (w: typeof w7): [ItineraryStatus, string[], string[]] => {
-      if (isNewSubscriber(s, date)) return ['new_subscriber', [], []];
-      const c = w.cities.get(src);
-      if (!c) return ['no_data', [], []];
-      return ['ok', [...c].sort(), [...w.countries.get(src)!].sort()];
+      const a = subscriberAnswer(s, date, (m) => {
+        const k = m === s.msisdn ? p : keyOf(m);
+        const c = w.cities.get(k);
+        return c ? { cities: [...c].sort(), countries: [...w.countries.get(k)!].sort() } : undefined;
+      });
+      return [a.status, a.cities, a.countries];
     };
     const [s7, c7, n7] = answer(w7);
     const [s14, c14, n14] = answer(w14);

@@ -11,7 +11,7 @@ import {
   type ItineraryLine,
   type WindowDays,
 } from '@itinerary-card/domain';
-import { isNewSubscriber } from './compute.ts';
+import { subscriberAnswer } from './compute.ts';
 import { inspectInput } from './input-dir.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries } from './registry.ts';
@@ -68,26 +68,14 @@ SELECT seen.msisdn, cities.cities, roam.plmns FROM seen LEFT JOIN cities USING (
       }
       found.set(msisdn, { cities: [...(cities?.items ?? [])].sort(), countries: [...countries].sort() });
     }
-    return reg.subscribers.map((s) => {
-      const line: ItineraryLine = {
+    return reg.subscribers.map(
+      (s): ItineraryLine => ({
         msisdn: s.msisdn,
         date: opts.date,
         days: opts.days,
-        status: 'ok',
-        cities: [],
-        countries: [],
-      };
-      if (isNewSubscriber(s, opts.date)) line.status = 'new_subscriber';
-      else {
-        const r = found.get(s.kind === 'secondary' ? s.primaryMsisdn! : s.msisdn);
-        if (!r) line.status = 'no_data';
-        else {
-          line.cities = r.cities;
-          line.countries = r.countries;
-        }
-      }
-      return line;
-    });
+        ...subscriberAnswer(s, opts.date, (m) => found.get(m)),
+      }),
+    );
   } finally {
     conn.closeSync();
     instance.closeSync();
