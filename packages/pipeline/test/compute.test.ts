@@ -83,6 +83,8 @@ describe('compute on a small world', () => {
       ['1380000000', bj(1, 1), 'nc-1', '', 'tau'], // bad msisdn
       [A, 'not-a-time', 'nc-1', '', 'tau'],
       [A, '2022-09-02T10:00:00', 'nc-1', '', 'tau'], // no offset
+      [A, '2022-09-02', 'nc-1', '', 'tau'], // a date, no time
+      [A, '16620000000000000', 'nc-1', '', 'tau'], // too many digits for epoch milliseconds
       [A, '2099-01-01T00:00:00+08:00', 'nc-1', '', 'tau'], // impossible
       [A, bj(2, 3), 'no-such-cell', '', 'tau'],
       ['13811112222', bj(2, 3), 'nc-1', '', 'tau'], // not a subscriber
@@ -94,7 +96,7 @@ describe('compute on a small world', () => {
     expect(res.lines).toEqual(clean.lines);
     expect(res.summary.rejected).toEqual({
       bad_msisdn: 1,
-      bad_timestamp: 2,
+      bad_timestamp: 4,
       duplicate: 2,
       impossible_timestamp: 1,
       malformed_line: 2,
@@ -118,6 +120,19 @@ describe('compute on a small world', () => {
     );
     const res = await run({ 'day-1.csv': day, 'day-2.csv.gz': later });
     expect(res.lines).toEqual(clean.lines);
+  });
+
+  it('reads every ISO-8601 offset form: Z, +08, +0800, +08:00', async () => {
+    const rows = world();
+    const clean = await run({ 'all.csv': rows });
+    const forms = rows.map((r, i): Row => {
+      const ts = [new Date(Date.parse(r[1])).toISOString(), r[1].replace(/:00$/, ''), r[1].replace(/:(\d\d)$/, '$1'), r[1]][i % 4]!;
+      return [r[0], ts, r[2], r[3], r[4]];
+    });
+    expect(forms.slice(0, 4).map((r) => r[1].slice(19))).toEqual(['.000Z', '+08', '+0800', '+08:00']);
+    const res = await run({ 'all.csv': forms });
+    expect(res.lines).toEqual(clean.lines);
+    expect(res.summary.rejected).toEqual({});
   });
 
   it('reads Parquet and gives the same answer as CSV', async () => {
