@@ -7,7 +7,7 @@ import type { Carry, EngineParams } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
 import { filesForRange } from './file-index.ts';
 import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
-import { processShardParallel } from './parallel-shard.ts';
+import { MIN_PARALLEL_RECORDS, processShardParallel, ShardHelper } from './parallel-shard.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries, type Registries } from './registry.ts';
 import type { SubscriberSink } from './shard-processor.ts';
@@ -69,10 +69,16 @@ export async function runDays(
   ctxOut?: (ctx: DayRunContext) => void,
 ): Promise<DayRunStats & DayRunContext> {
   const input = await inspectInput(opts.input);
+  const threads = opts.threads ?? 2;
   const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(opts.threads ?? 2),
+    threads: String(threads),
   });
   const conn = await instance.connect();
+  // The stays' second thread starts now, so its start-up overlaps the reading.
+  const helper =
+    threads >= 2 && estimateRows(input.signaling) >= (opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS)
+      ? new ShardHelper()
+      : undefined;
   try {
     await conn.run(PLAN_PRAGMA);
     const quarantine = new Quarantine();
@@ -138,7 +144,7 @@ export async function runDays(
         sink,
         opts.params,
         opts.carries,
-        opts.threads ?? 2,
+        helper,
         opts.parallelMinRecords,
       );
       opts.onTiming?.('stays', performance.now() - tStays);
@@ -152,5 +158,6 @@ export async function runDays(
   } finally {
     conn.closeSync();
     instance.closeSync();
+    await helper?.close();
   }
 }

@@ -1,5 +1,8 @@
 // Runs a shard on two threads: this one takes half of the subscriber buckets,
-// a worker thread the other half; the records are in shared memory.
+// a worker thread the other half; the records are in shared memory. The worker
+// is started before the signaling is read, so its start-up (loading the
+// engine's modules) overlaps DuckDB's work instead of delaying the stays, and
+// serves every shard of the run.
 import { Worker } from 'node:worker_threads';
 import type { Carry, CellModel, EngineParams } from '@itinerary-card/stay-engine';
 import { type Encoded, encodeCarries, replayResults } from './shard-codec.ts';
@@ -11,10 +14,60 @@ import {
   type ShardResult,
   type SubscriberSink,
 } from './shard-processor.ts';
-import type { ShardJob } from './shard-worker.ts';
+import type { ShardJob, ShardReply } from './shard-worker.ts';
 
 /** Below this many records a second thread costs more than it saves. */
-const MIN_PARALLEL_RECORDS = 200_000;
+export const MIN_PARALLEL_RECORDS = 200_000;
+
+/** One worker thread for the shards of a run; `close()` ends it. */
+export class ShardHelper {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private failure: Error | undefined;
+  private onReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private pending: { resolve: (r: ShardReply) => void; reject: (e: Error) => void } | undefined;
+
+  constructor() {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.onReady = { resolve, reject };
+    });
+    this.ready.catch(() => undefined); // reported by the next run()
+    this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: { entry: new URL('./shard-worker.ts', import.meta.url).href },
+    });
+    this.worker.on('message', (m: ShardReply | 'ready') => {
+      if (m === 'ready') this.onReady?.resolve();
+      else {
+        const p = this.pending;
+        this.pending = undefined;
+        p?.resolve(m);
+      }
+    });
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => this.fail(new Error(`shard worker exited with code ${code}`)));
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.onReady?.reject(e);
+    this.pending?.reject(e);
+    this.pending = undefined;
+  }
+
+  async run(job: ShardJob): Promise<ShardReply> {
+    await this.ready;
+    return new Promise<ShardReply>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.pending = { resolve, reject };
+      this.worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
 
 export async function processShardParallel(
   input: ShardInput,
@@ -24,10 +77,10 @@ export async function processShardParallel(
   sink: SubscriberSink,
   params: EngineParams | undefined,
   carries: ((sub: number) => Carry | null) | undefined,
-  threads: number,
+  helper: ShardHelper | undefined,
   minRecords = MIN_PARALLEL_RECORDS,
 ): Promise<ShardResult> {
-  if (threads < 2 || input.length < minRecords) {
+  if (!helper || input.length < minRecords) {
     return processShard(input, subscriberCount, model, spec, sink, params, carries);
   }
   const bits = bucketBits(subscriberCount);
@@ -42,34 +95,24 @@ export async function processShardParallel(
     }
     carryEnc = encodeCarries(mine);
   }
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-    workerData: { entry: new URL('./shard-worker.ts', import.meta.url).href },
-  });
-  try {
-    const job: ShardJob = {
-      input: { sub: input.sub, t: input.t, place: input.place, ev: input.ev, length: input.length },
-      subscriberCount,
-      model,
-      spec,
-      params,
-      carries: carryEnc,
-      part: { offset: 1, stride: 2 },
-    };
-    const answer = new Promise<{ ok: boolean; res?: ShardResult; enc?: Encoded; error?: string }>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`shard worker exited with code ${code}`)));
-    });
-    worker.postMessage(job);
-    const local = processShard(input, subscriberCount, model, spec, sink, params, carries, { offset: 0, stride: 2 });
-    const msg = await answer;
-    if (!msg.ok) throw new Error(`shard worker failed: ${msg.error}`);
-    replayResults(msg.enc!, spec.dayCount, sink);
-    return {
-      duplicates: local.duplicates + msg.res!.duplicates,
-      subscribersWithRecords: local.subscribersWithRecords + msg.res!.subscribersWithRecords,
-    };
-  } finally {
-    await worker.terminate();
-  }
+  const job: ShardJob = {
+    input: { sub: input.sub, t: input.t, place: input.place, ev: input.ev, length: input.length },
+    subscriberCount,
+    model,
+    spec,
+    params,
+    carries: carryEnc,
+    part: { offset: 1, stride: 2 },
+  };
+  const answer = helper.run(job);
+  // A failure of the worker is reported after this thread's half, not as an unhandled rejection.
+  answer.catch(() => undefined);
+  const local = processShard(input, subscriberCount, model, spec, sink, params, carries, { offset: 0, stride: 2 });
+  const msg = await answer;
+  if (!msg.ok) throw new Error(`shard worker failed: ${msg.error}`);
+  replayResults(msg.enc, spec.dayCount, sink);
+  return {
+    duplicates: local.duplicates + msg.res.duplicates,
+    subscribersWithRecords: local.subscribersWithRecords + msg.res.subscribersWithRecords,
+  };
 }

@@ -1,9 +1,10 @@
 // Worker thread: processes its share of a shard's subscriber buckets and sends
-// the results back encoded (see shard-codec.ts).
+// the results back encoded (see shard-codec.ts). Its first message says it is
+// loaded; then one reply per job.
 import { parentPort } from 'node:worker_threads';
 import type { CellModel, EngineParams } from '@itinerary-card/stay-engine';
 import { decodeCarries, type Encoded, ResultWriter } from './shard-codec.ts';
-import { type DaysSpec, processShard, type ShardInput } from './shard-processor.ts';
+import { type DaysSpec, processShard, type ShardInput, type ShardResult } from './shard-processor.ts';
 
 export interface ShardJob {
   input: ShardInput;
@@ -14,6 +15,8 @@ export interface ShardJob {
   carries?: Encoded;
   part: { offset: number; stride: number };
 }
+
+export type ShardReply = { ok: true; res: ShardResult; enc: Encoded } | { ok: false; error: string };
 
 parentPort!.on('message', (job: ShardJob) => {
   try {
@@ -30,8 +33,11 @@ parentPort!.on('message', (job: ShardJob) => {
       job.part,
     );
     const enc = out.done();
-    parentPort!.postMessage({ ok: true, res, enc }, [enc.ints.buffer as ArrayBuffer, enc.floats.buffer as ArrayBuffer]);
+    const reply: ShardReply = { ok: true, res, enc };
+    parentPort!.postMessage(reply, [enc.ints.buffer as ArrayBuffer, enc.floats.buffer as ArrayBuffer]);
   } catch (e) {
-    parentPort!.postMessage({ ok: false, error: String((e as Error).stack ?? e) });
+    const reply: ShardReply = { ok: false, error: String((e as Error).stack ?? e) };
+    parentPort!.postMessage(reply);
   }
 });
+parentPort!.postMessage('ready');
