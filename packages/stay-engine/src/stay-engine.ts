@@ -56,7 +56,7 @@ export const DEFAULT_PARAMS: EngineParams = {
   crossCoverLog: Math.log(0.3),
   switchLog: -6,
   edgeCapMs: 30 * 60_000,
-  carryMaxEvents: 256,
+  carryMaxEvents: 32,
   stationaryKm: 5,
   decisiveK: 0.5,
   undecidedJoinLog: -0.05,
