@@ -22,26 +22,17 @@ export const MIN_PARALLEL_RECORDS = 200_000;
 /** One worker thread for the shards of a run; `close()` ends it. */
 export class ShardHelper {
   private readonly worker: Worker;
-  private readonly ready: Promise<void>;
   private failure: Error | undefined;
-  private onReady: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private pending: { resolve: (r: ShardReply) => void; reject: (e: Error) => void } | undefined;
 
   constructor() {
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.onReady = { resolve, reject };
-    });
-    this.ready.catch(() => undefined); // reported by the next run()
     this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
       workerData: { entry: new URL('./shard-worker.ts', import.meta.url).href },
     });
-    this.worker.on('message', (m: ShardReply | 'ready') => {
-      if (m === 'ready') this.onReady?.resolve();
-      else {
-        const p = this.pending;
-        this.pending = undefined;
-        p?.resolve(m);
-      }
+    this.worker.on('message', (m: ShardReply) => {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve(m);
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`shard worker exited with code ${code}`)));
@@ -49,13 +40,15 @@ export class ShardHelper {
 
   private fail(e: Error): void {
     this.failure ??= e;
-    this.onReady?.reject(e);
     this.pending?.reject(e);
     this.pending = undefined;
   }
 
-  async run(job: ShardJob): Promise<ShardReply> {
-    await this.ready;
+  /**
+   * Posts the job at once (synchronously: the caller then works on its own half
+   * without yielding); a worker still loading finds it queued.
+   */
+  run(job: ShardJob): Promise<ShardReply> {
     return new Promise<ShardReply>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.pending = { resolve, reject };

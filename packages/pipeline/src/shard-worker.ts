@@ -1,6 +1,5 @@
 // Worker thread: processes its share of a shard's subscriber buckets and sends
-// the results back encoded (see shard-codec.ts). Its first message says it is
-// loaded; then one reply per job.
+// the results back encoded (see shard-codec.ts), one reply per job.
 import { parentPort } from 'node:worker_threads';
 import type { CellModel, EngineParams } from '@itinerary-card/stay-engine';
 import { decodeCarries, type Encoded, ResultWriter } from './shard-codec.ts';
@@ -40,4 +39,3 @@ parentPort!.on('message', (job: ShardJob) => {
     parentPort!.postMessage(reply);
   }
 });
-parentPort!.postMessage('ready');
