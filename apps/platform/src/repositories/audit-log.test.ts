@@ -114,6 +114,37 @@ describe('audit log', () => {
     expect(e).toMatchObject({ actor: 'evil client x', detail: { note: 'a\tb\nc' } });
   });
 
+  it('keeps non-ASCII fields whole across segment boundaries', async () => {
+    const big = new AuditLog(sql, { now: () => now++ }, { error: (o) => errors.push(o) }, 5000, 1000);
+    for (let i = 0; i < 4100; i++) {
+      big.record({
+        actorType: 'partner',
+        actor: i % 2 ? '南昌市卫健委' : 'partner-1',
+        action: 'itinerary.read.14',
+        msisdn: number(i % 300),
+        outcome: 'ok',
+        detail: { city: '南昌市', i },
+      });
+    }
+    await big.flush();
+    const segments = await sql.query<{ n: number }>('SELECT n FROM audit_segment ORDER BY id');
+    expect(segments.reduce((a, s) => a + s.n, 0)).toBe(4100);
+    expect(segments.length).toBeGreaterThan(2);
+    const theirs = await big.list({ actor: '南昌市卫健委', limit: 1000 });
+    expect(theirs).toHaveLength(1000);
+    expect(theirs[0]).toMatchObject({
+      actor: '南昌市卫健委',
+      msisdn: number(4099 % 300),
+      detail: { city: '南昌市', i: 4099 },
+    });
+    const one = await big.list({ msisdn: number(7), limit: 1000 });
+    expect(one.map((e) => e.detail?.i)).toEqual(
+      Array.from({ length: 4100 }, (_, i) => i)
+        .filter((i) => i % 300 === 7)
+        .reverse(),
+    );
+  });
+
   it('logs a failed write with the count lost and does not throw', async () => {
     log.record(read(1));
     await sql.exec('ALTER TABLE audit_segment RENAME TO gone');

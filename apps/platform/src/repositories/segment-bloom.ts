@@ -19,19 +19,46 @@ function fnv1a(s: string, basis: number): number {
   return h >>> 0;
 }
 
+/** Writes the two hashes of prefix + key at out[at], out[at + 1] (no string built, no array). */
+export function hashInto(out: Uint32Array, at: number, key: string, prefix = ''): void {
+  out[at] = fnv1a(key, fnv1a(prefix, 0x811c9dc5));
+  out[at + 1] = (fnv1a(key, fnv1a(prefix, 0x050c5d1f)) | 1) >>> 0;
+}
+
 /** The two hashes of a key; h2 is odd. */
 export function keyHashes(key: string): [number, number] {
-  return [fnv1a(key, 0x811c9dc5), (fnv1a(key, 0x050c5d1f) | 1) >>> 0];
+  const out = new Uint32Array(2);
+  hashInto(out, 0, key);
+  return [out[0]!, out[1]!];
 }
 
 /** A filter over `keys`, sized for them (a power of two, at least 64 bytes). */
 export function buildFilter(keys: Iterable<string>, count: number): Uint8Array {
+  const list = [...keys];
+  const hashes = new Uint32Array(2 * list.length);
+  for (let i = 0; i < list.length; i++) hashInto(hashes, 2 * i, list[i]!);
+  return filterOf(hashes, 0, hashes.length, count);
+}
+
+/**
+ * A filter over the keys whose hash pairs (h1, h2) fill hashes[from, to); a
+ * key may come more than once. Sized for the distinct keys, told apart by h1
+ * (a rare clash only makes the filter a little smaller).
+ */
+export function filterFromHashes(hashes: Uint32Array, from: number, to: number): Uint8Array {
+  const distinct = new Set<number>();
+  for (let i = from; i < to; i += 2) distinct.add(hashes[i]!);
+  return filterOf(hashes, from, to, distinct.size);
+}
+
+function filterOf(hashes: Uint32Array, from: number, to: number, count: number): Uint8Array {
   let bytes = 64;
   while (bytes * 8 < count * BITS_PER_KEY) bytes *= 2;
   const filter = new Uint8Array(bytes);
   const m = bytes * 8;
-  for (const key of keys) {
-    const [h1, h2] = keyHashes(key);
+  for (let i = from; i < to; i += 2) {
+    const h1 = hashes[i]!;
+    const h2 = hashes[i + 1]!;
     for (let j = 0; j < K; j++) {
       const bit = (h1 + j * h2) % m;
       filter[bit >> 3]! |= 1 << (bit & 7);
