@@ -108,7 +108,7 @@ export async function runDays(
       shards,
     };
     for (let shard = 0; shard < shards; shard++) {
-      const buf = new EventBuffer(Math.min(1 << 22, Math.max(1 << 16, Math.ceil(estimatedRows / shards))));
+      const buf = new EventBuffer(); // sized by the scan's row count
       let rows = 0;
       const tScan = performance.now();
       // No file holds these days: nothing to read, but carried stays still run on.

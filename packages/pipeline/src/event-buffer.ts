@@ -19,8 +19,13 @@ export class EventBuffer {
     this.ev = shared32(capacity);
   }
 
-  private grow(): void {
-    const cap = this.sub.length * 2;
+  /** Makes room for `more` records beyond the current length. */
+  reserve(more: number): void {
+    if (this.length + more > this.sub.length) this.grow(this.length + more);
+  }
+
+  private grow(min = 0): void {
+    const cap = Math.max(this.sub.length * 2, min);
     const sub = shared32(cap);
     sub.set(this.sub);
     const t = new Float64Array(new SharedArrayBuffer(cap * 8));
@@ -33,6 +38,17 @@ export class EventBuffer {
     this.t = t;
     this.place = place;
     this.ev = ev;
+  }
+
+  /** Appends the first n records of the given columns. */
+  append(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array, n: number): void {
+    this.reserve(n);
+    const i = this.length;
+    this.sub.set(n === sub.length ? sub : sub.subarray(0, n), i);
+    this.t.set(n === t.length ? t : t.subarray(0, n), i);
+    this.place.set(n === place.length ? place : place.subarray(0, n), i);
+    this.ev.set(n === ev.length ? ev : ev.subarray(0, n), i);
+    this.length += n;
   }
 
   push(sub: number, t: number, place: number, ev: number): void {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { writeFileAtomic } from './atomic-files.ts';
 import type { SignalingFile } from './input-dir.ts';
-import { signalingSource, TS_MS_SQL } from './signaling-scan.ts';
+import { signalingSource } from './signaling-scan.ts';
 
 interface Entry {
   size: number;
@@ -30,9 +30,7 @@ export async function filesForRange(
     const st = statSync(f.path);
     let e = index[f.path];
     if (!e || e.size !== st.size || e.mtimeMs !== st.mtimeMs) {
-      const r = await conn.runAndReadAll(
-        `SELECT min(t), max(t) FROM (SELECT ${TS_MS_SQL} AS t FROM (${signalingSource([f], false)}))`,
-      );
+      const r = await conn.runAndReadAll(`SELECT min(t), max(t) FROM (${signalingSource([f], false)})`);
       const [min, max] = r.getRows()[0] as [number | null, number | null];
       e = {
         size: st.size,

@@ -11,6 +11,8 @@ export interface SignalingFile {
   bytes: number;
   /** CSV header columns, lower-cased (undefined for Parquet). */
   columns?: string[];
+  /** Parquet column types by lower-cased name, once the file has been opened (see usableFiles). */
+  types?: Record<string, string>;
 }
 
 export interface InputDir {

@@ -15,7 +15,7 @@ import { subscriberAnswer } from './compute.ts';
 import { inspectInput } from './input-dir.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries } from './registry.ts';
-import { PLAN_PRAGMA, signalingSource, TS_MS_SQL, usableFiles } from './signaling-scan.ts';
+import { PLAN_PRAGMA, signalingSource, usableFiles } from './signaling-scan.ts';
 
 export interface NaiveOptions {
   input: string;
@@ -42,7 +42,7 @@ export async function runNaiveRule(opts: NaiveOptions): Promise<ItineraryLine[]>
     );
     const sql = `
 WITH ev AS (
-  SELECT msisdn, cell_id, plmn, ${TS_MS_SQL} AS t FROM (${signalingSource(files, false)})
+  SELECT msisdn, cell_id, plmn, t FROM (${signalingSource(files, false)})
 ),
 valid AS (SELECT * FROM ev WHERE t >= ${lo} AND t < ${we} AND regexp_full_match(msisdn, '1[3-9][0-9]{9}')),
 dom AS (SELECT v.msisdn, v.t, c.city FROM valid v JOIN cell_city c ON c.cell_id = v.cell_id),

@@ -126,7 +126,12 @@ describe('compute on a small world', () => {
     const rows = world();
     const clean = await run({ 'all.csv': rows });
     const forms = rows.map((r, i): Row => {
-      const ts = [new Date(Date.parse(r[1])).toISOString(), r[1].replace(/:00$/, ''), r[1].replace(/:(\d\d)$/, '$1'), r[1]][i % 4]!;
+      const ts = [
+        new Date(Date.parse(r[1])).toISOString(),
+        r[1].replace(/:00$/, ''),
+        r[1].replace(/:(\d\d)$/, '$1'),
+        r[1],
+      ][i % 4]!;
       return [r[0], ts, r[2], r[3], r[4]];
     });
     expect(forms.slice(0, 4).map((r) => r[1].slice(19))).toEqual(['.000Z', '+08', '+0800', '+08:00']);
@@ -135,30 +140,49 @@ describe('compute on a small world', () => {
     expect(res.summary.rejected).toEqual({});
   });
 
-  it('reads Parquet and gives the same answer as CSV', async () => {
+  it('reads Parquet with text, timestamp or epoch-millisecond times and gives the same answer as CSV', async () => {
     const rows = world();
     const clean = await run({ 'all.csv': rows });
-    const dir = makeInput(SUBS, { 'part.csv': rows.slice(0, 400) });
+    const q = rows.length >> 2;
+    const dir = makeInput(SUBS, { 'part.csv': rows.slice(0, q) });
     dirs.push(dir);
-    const csvRest = join(dir, 'rest.tmp');
     const { writeFileSync, unlinkSync } = await import('node:fs');
-    writeFileSync(
-      csvRest,
-      `msisdn,ts,cell_id,plmn,event\n${rows
-        .slice(400)
-        .map((r) => r.join(','))
-        .join('\n')}\n`,
-    );
     const inst = await DuckDBInstance.create(':memory:');
     const conn = await inst.connect();
-    await conn.run(
-      `COPY (SELECT * FROM read_csv('${csvRest}', all_varchar = true)) TO '${join(dir, 'signaling', 'rest.parquet')}' (FORMAT parquet)`,
-    );
+    const parts: Array<[string, Row[], string]> = [
+      ['text', rows.slice(q, 2 * q), 'msisdn, ts'],
+      ['instant', rows.slice(2 * q, 3 * q), 'msisdn, CAST(ts AS TIMESTAMPTZ) AS ts'],
+      // A number stored as a number, and one record of an unknown cell.
+      [
+        'epoch',
+        [...rows.slice(3 * q), [A, bj(2, 3), 'no-such-cell', '', 'tau']],
+        'CAST(msisdn AS BIGINT) AS msisdn, epoch_ms(CAST(ts AS TIMESTAMPTZ)) AS ts',
+      ],
+    ];
+    for (const [name, part, cols] of parts) {
+      const tmp = join(dir, `${name}.tmp`);
+      writeFileSync(tmp, `msisdn,ts,cell_id,plmn,event\n${part.map((r) => r.join(',')).join('\n')}\n`);
+      await conn.run(
+        `COPY (SELECT ${cols}, cell_id, plmn, event FROM read_csv('${tmp}', all_varchar = true)) TO '${join(dir, 'signaling', `${name}.parquet`)}' (FORMAT parquet)`,
+      );
+      unlinkSync(tmp);
+    }
+    const types: string[] = [];
+    for (const [name] of parts) {
+      const r = await conn.runAndReadAll(
+        `SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet('${join(dir, 'signaling', `${name}.parquet`)}')) WHERE column_name = 'ts'`,
+      );
+      types.push(String(r.getRows()[0]![0]));
+    }
     conn.closeSync();
     inst.closeSync();
-    unlinkSync(csvRest);
+    expect(types).toEqual(['VARCHAR', 'TIMESTAMP WITH TIME ZONE', 'BIGINT']);
     const res = await compute({ input: dir, date: '2022-09-08', days: 7, now: NOW });
     expect(res.lines).toEqual(clean.lines);
+    expect(res.summary.rejected).toEqual({ unknown_cell: 1 });
+    expect(res.samples.find((x) => x.reason === 'unknown_cell')?.text).toBe(
+      `${A},${Date.parse(bj(2, 3))},no-such-cell,,tau`,
+    );
   });
 
   it('gives the same answer whatever the order, duplication and split of the files', async () => {
