@@ -40,6 +40,81 @@ function before(t: Float64Array, place: Int32Array, ev: Int32Array, a: number, b
   return t[a]! < t[b]! || (t[a] === t[b] && (place[a]! < place[b]! || (place[a] === place[b] && ev[a]! < ev[b]!)));
 }
 
+const IDX_BITS = 22;
+const IDX_SPAN = 2 ** IDX_BITS;
+/** Keys hold (t - min t) above the index bits: exact in a double while the span is under 2^31 ms (24 days). */
+const MAX_KEY_SPAN_MS = 2 ** (52 - IDX_BITS);
+
+/**
+ * Puts one subscriber's records in (t, place, ev) order. Each record becomes
+ * one number, its time above its position, sorted natively (no comparator
+ * call per comparison); the few runs of equal times are then ordered by place
+ * and event, so the order never depends on the input's.
+ */
+export class RecordSorter {
+  private keys = new Float64Array(1024);
+  private st = new Float64Array(1024);
+  private sp = new Int32Array(1024);
+  private se = new Int32Array(1024);
+
+  sort(t: Float64Array, place: Int32Array, ev: Int32Array, m: number): void {
+    if (this.keys.length < m) {
+      const cap = Math.max(m, this.keys.length * 2);
+      this.keys = new Float64Array(cap);
+      this.st = new Float64Array(cap);
+      this.sp = new Int32Array(cap);
+      this.se = new Int32Array(cap);
+    }
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k < m; k++) {
+      const x = t[k]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const { keys, st, sp, se } = this;
+    if (m < IDX_SPAN && hi - lo < MAX_KEY_SPAN_MS && Number.isInteger(lo) && Number.isInteger(hi)) {
+      for (let k = 0; k < m; k++) keys[k] = (t[k]! - lo) * IDX_SPAN + k;
+      const view = keys.subarray(0, m);
+      view.sort();
+      for (let k = 0; k < m; k++) {
+        const key = view[k]!;
+        const q = key - Math.floor(key / IDX_SPAN) * IDX_SPAN;
+        st[k] = t[q]!;
+        sp[k] = place[q]!;
+        se[k] = ev[q]!;
+      }
+    } else {
+      // Fractional or far-apart times (not from this pipeline's scan): sort through an index array.
+      const idx = Array.from({ length: m }, (_, k) => k);
+      idx.sort((x, y) => t[x]! - t[y]! || place[x]! - place[y]! || ev[x]! - ev[y]!);
+      for (let k = 0; k < m; k++) {
+        const q = idx[k]!;
+        st[k] = t[q]!;
+        sp[k] = place[q]!;
+        se[k] = ev[q]!;
+      }
+    }
+    // Runs of equal times: insertion sort by (place, ev); runs are a few records long.
+    for (let k = 1; k < m; k++) {
+      if (st[k] !== st[k - 1]) continue;
+      const pk = sp[k]!;
+      const ek = se[k]!;
+      let j = k - 1;
+      while (j >= 0 && st[j] === st[k] && (sp[j]! > pk || (sp[j] === pk && se[j]! > ek))) {
+        sp[j + 1] = sp[j]!;
+        se[j + 1] = se[j]!;
+        j--;
+      }
+      sp[j + 1] = pk;
+      se[j + 1] = ek;
+    }
+    t.set(st.subarray(0, m));
+    place.set(sp.subarray(0, m));
+    ev.set(se.subarray(0, m));
+  }
+}
+
 /**
  * Processes the buckets b with b % stride == offset (all of them by default), so
  * several worker threads can share one shard.
@@ -93,10 +168,7 @@ export function processShard(
   let t = new Float64Array(1024);
   let place = new Int32Array(1024);
   let ev = new Int32Array(1024);
-  let st = new Float64Array(1024);
-  let sp = new Int32Array(1024);
-  let se = new Int32Array(1024);
-  let idx: number[] = [];
+  const sorter = new RecordSorter();
   const sStart = new Int32Array(perBucket + 1);
   let order = new Int32Array(1024);
   let duplicates = 0;
@@ -124,12 +196,8 @@ export function processShard(
         t = new Float64Array(cap);
         place = new Int32Array(cap);
         ev = new Int32Array(cap);
-        st = new Float64Array(cap);
-        sp = new Int32Array(cap);
-        se = new Int32Array(cap);
       }
-      // Order by (t, place, ev): groups come in file order, so mostly in order; a group with late or
-      // out-of-order records is sorted through an index array.
+      // Order by (t, place, ev): groups come in file order, so often in order already.
       let ordered = true;
       for (let k = 0; k < m; k++) {
         const i = order[g0 + k]!;
@@ -138,21 +206,7 @@ export function processShard(
         ev[k] = be[i]!;
         if (k > 0 && ordered && before(t, place, ev, k, k - 1)) ordered = false;
       }
-      if (!ordered) {
-        if (idx.length < m) idx = new Array<number>(Math.max(m, idx.length * 2));
-        for (let k = 0; k < m; k++) idx[k] = k;
-        const view = idx.length === m ? idx : idx.slice(0, m);
-        view.sort((x, y) => t[x]! - t[y]! || place[x]! - place[y]! || ev[x]! - ev[y]!);
-        for (let k = 0; k < m; k++) {
-          const q = view[k]!;
-          st[k] = t[q]!;
-          sp[k] = place[q]!;
-          se[k] = ev[q]!;
-        }
-        t.set(st.subarray(0, m));
-        place.set(sp.subarray(0, m));
-        ev.set(se.subarray(0, m));
-      }
+      if (!ordered) sorter.sort(t, place, ev, m);
       // Exact duplicates (same time, place and event) are dropped.
       let w = 0;
       for (let k = 0; k < m; k++) {

@@ -88,6 +88,19 @@ export interface DayOutput {
 }
 
 const K = 1 + MAX_COVER;
+
+function emptyCarry(): Carry {
+  return {
+    t: new Float64Array(64),
+    place: new Int32Array(64),
+    state: NONE,
+    runStart: 0,
+    epStart: -1,
+    epAnchor: -1,
+    epCities: NO_CITIES,
+    epCounts: NO_COUNTS,
+  };
+}
 const NO_CITIES = new Int32Array(0);
 const NO_COUNTS = new Float64Array(0);
 /** A record stands for at most this much time on its cell when an episode's cities are weighed. */
@@ -113,6 +126,12 @@ export class StayEngine {
   private openAnchor = -1;
   private openPriorC: Int32Array = new Int32Array(0);
   private openPriorW: Float64Array = new Float64Array(0);
+  // Carries passed between the days of one runDays call (see runDay's `transient`).
+  private readonly carryA: Carry = emptyCarry();
+  private readonly carryB: Carry = emptyCarry();
+  private spare: Carry = this.carryB;
+  private readonly carryAEp = { c: new Int32Array(64), w: new Float64Array(64) };
+  private readonly carryBEp = { c: new Int32Array(64), w: new Float64Array(64) };
 
   constructor(
     private readonly model: CellModel,
@@ -158,13 +177,18 @@ export class StayEngine {
       while (i < to && t[i]! < dayStart) i++; // records before the first day are not this run's
       let j = i;
       while (j < to && t[j]! < dayEnd) j++;
-      carry = this.runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]!);
+      carry = this.runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]!, d < dayCount - 1);
       i = j;
     }
     return carry;
   }
 
-  /** One day: decode carried + today's records, list qualifying stays, carry the open one. */
+  /**
+   * One day: decode carried + today's records, list qualifying stays, carry the
+   * open one. With `transient`, the carry returned lives in the engine's own
+   * buffers and is only good for the next runDay of this engine (runDays passes
+   * it between the days of one subscriber without allocating).
+   */
   runDay(
     t: Float64Array,
     place: Int32Array,
@@ -174,6 +198,7 @@ export class StayEngine {
     dayEnd: number,
     carry: Carry | null,
     out: DayOutput,
+    transient = false,
   ): Carry | null {
     out.cities.length = 0;
     out.countries.length = 0;
@@ -199,7 +224,7 @@ export class StayEngine {
     this.buildCandidates(n);
     this.stationaryEpisodes(n, carry, dayEnd);
     this.decode(n, carry ? carry.state : NONE);
-    return this.collectStays(n, dayStart, dayEnd, carry, out);
+    return this.collectStays(n, dayStart, dayEnd, carry, out, transient);
   }
 
   /** Candidate states of each record: its cell's city, then the cities the cell cross-covers. */
@@ -366,7 +391,14 @@ export class StayEngine {
     }
   }
 
-  private collectStays(n: number, dayStart: number, dayEnd: number, carry: Carry | null, out: DayOutput): Carry | null {
+  private collectStays(
+    n: number,
+    dayStart: number,
+    dayEnd: number,
+    carry: Carry | null,
+    out: DayOutput,
+    transient: boolean,
+  ): Carry | null {
     const { et, ep, state, params } = this;
     const cap = params.edgeCapMs;
     let a = 0;
@@ -400,18 +432,49 @@ export class StayEngine {
       for (let k = 0; k < this.openPriorC.length; k++) this.epAdd(this.openPriorC[k]!, this.openPriorW[k]!);
       for (let i = open; i < from; i++) this.epAdd(this.model.cellCity[ep[i]!]!, this.dwell(i, n, dayEnd));
       epStart = Math.max(0, open - from);
-      epCities = this.epC.slice(0, this.epN);
-      epCounts = this.epW.slice(0, this.epN);
+      if (!transient) {
+        epCities = this.epC.slice(0, this.epN);
+        epCounts = this.epW.slice(0, this.epN);
+      }
     }
-    return {
-      t: et.slice(from, n),
-      place: ep.slice(from, n),
-      state: state[n - 1]!,
-      runStart: lastStart,
-      epStart,
-      epAnchor: this.openAnchor,
-      epCities,
-      epCounts,
-    };
+    if (!transient) {
+      return {
+        t: et.slice(from, n),
+        place: ep.slice(from, n),
+        state: state[n - 1]!,
+        runStart: lastStart,
+        epStart,
+        epAnchor: this.openAnchor,
+        epCities,
+        epCounts,
+      };
+    }
+    // Two carries alternate: the one returned now must not overwrite the one this day was given.
+    const useA = this.spare !== this.carryA;
+    const c = useA ? this.carryA : this.carryB;
+    this.spare = c;
+    if (open >= 0) {
+      const own = useA ? this.carryAEp : this.carryBEp;
+      own.c.set(this.epC.subarray(0, this.epN));
+      own.w.set(this.epW.subarray(0, this.epN));
+      epCities = own.c.subarray(0, this.epN);
+      epCounts = own.w.subarray(0, this.epN);
+    }
+    const k = n - from;
+    if (c.t.buffer.byteLength < k * 8) {
+      c.t = new Float64Array(Math.max(k, 64));
+      c.place = new Int32Array(Math.max(k, 64));
+    }
+    c.t = new Float64Array(c.t.buffer, 0, k);
+    c.place = new Int32Array(c.place.buffer, 0, k);
+    c.t.set(et.subarray(from, n));
+    c.place.set(ep.subarray(from, n));
+    c.state = state[n - 1]!;
+    c.runStart = lastStart;
+    c.epStart = epStart;
+    c.epAnchor = this.openAnchor;
+    c.epCities = epCities;
+    c.epCounts = epCounts;
+    return c;
   }
 }
