@@ -61,37 +61,83 @@ async function world(): Promise<string> {
   return dir;
 }
 
-export default async function run(): Promise<void> {
-  const dir = await world();
-  const input = join(dir, 'input');
-  const now = Date.parse(`${DATE}T09:00:00+08:00`);
-  const ours: Array<Awaited<ReturnType<typeof timed>>> = [];
-  const naive: Array<Awaited<ReturnType<typeof timed>>> = [];
-  let oursLines: Awaited<ReturnType<typeof compute>> | undefined;
-  let naiveLines: Awaited<ReturnType<typeof runNaiveRule>> | undefined;
-  for (let k = 0; k < 2; k++) {
-    const a = await timed(() => compute({ input, date: DATE, days: 7, now }));
-    oursLines = a.value;
-    ours.push(a);
-    const b = await timed(() => runNaiveRule({ input, date: DATE, days: 7 }));
-    naiveLines = b.value;
-    naive.push(b);
+/**
+ * The world's signaling as an operator's Parquet export: typed times
+ * (TIMESTAMP WITH TIME ZONE), text elsewhere; a time that is not valid is NULL.
+ */
+async function parquetCopy(input: string, out: string): Promise<void> {
+  mkdirSync(join(out, 'signaling'), { recursive: true });
+  symlinkSync(join(input, 'cells.csv'), join(out, 'cells.csv'));
+  symlinkSync(join(input, 'subscribers.csv'), join(out, 'subscribers.csv'));
+  const inst = await DuckDBInstance.create(':memory:');
+  const conn = await inst.connect();
+  await conn.run("SET TimeZone = 'UTC'");
+  for (const f of readdirSync(join(input, 'signaling'))) {
+    await conn.run(
+      `COPY (SELECT msisdn,
+          CASE WHEN regexp_full_match(ts, '[0-9]{10,14}') THEN epoch_ms(ts::BIGINT)::TIMESTAMPTZ
+               WHEN length(ts) >= 16 AND regexp_matches(ts, '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$') THEN TRY_CAST(ts AS TIMESTAMPTZ) END AS ts,
+          cell_id, plmn, event
+        FROM read_csv('${join(input, 'signaling', f)}', all_varchar = true, ignore_errors = true))
+        TO '${join(out, 'signaling', f.replace(/\.csv(\.gz)?$/, '.parquet'))}' (FORMAT parquet)`,
+    );
   }
-  const events = oursLines!.summary.recordsRead;
+  conn.closeSync();
+  inst.closeSync();
+}
+
+type Timed<T> = Awaited<ReturnType<typeof timed<T>>>;
+
+/** compute and the naive rule on the same input, alternated, median of two each. */
+async function compare(input: string, label: string, now: number) {
+  const ours: Array<Timed<Awaited<ReturnType<typeof compute>>>> = [];
+  const naive: Array<Timed<Awaited<ReturnType<typeof runNaiveRule>>>> = [];
+  for (let k = 0; k < 2; k++) {
+    ours.push(await timed(() => compute({ input, date: DATE, days: 7, now })));
+    naive.push(await timed(() => runNaiveRule({ input, date: DATE, days: 7 })));
+  }
+  const events = ours[0]!.value.summary.recordsRead;
   const ow = median(ours.map((x) => x.wall));
   const nw = median(naive.map((x) => x.wall));
   const oc = median(ours.map((x) => x.cpu));
   const nc = median(naive.map((x) => x.cpu));
-  console.log(`compute over ${SUBSCRIBERS} subscribers x 7 days (${(events / 1e6).toFixed(2)} M records, csv.gz):`);
+  console.log(`compute over ${SUBSCRIBERS} subscribers x 7 days (${(events / 1e6).toFixed(2)} M records, ${label}):`);
   console.log(
     `  ours         wall ${(ow / 1000).toFixed(2)} s  cpu ${(oc / 1000).toFixed(2)} s  (${Math.round(events / (ow / 1000)).toLocaleString('en')} records/s)`,
   );
   console.log(`  naive (SQL)  wall ${(nw / 1000).toFixed(2)} s  cpu ${(nc / 1000).toFixed(2)} s`);
   console.log(`  ratio naive/ours: wall ${(nw / ow).toFixed(2)}x, cpu ${(nc / oc).toFixed(2)}x   (goal: wall >= 3x)`);
+  return { ours, naive, events };
+}
 
+export default async function run(): Promise<void> {
+  const dir = await world();
+  const input = join(dir, 'input');
+  const now = Date.parse(`${DATE}T09:00:00+08:00`);
+  const pq = mkdtempSync(join(tmpdir(), 'ic-bench-parquet-'));
+  try {
+    const csv = await compare(input, 'csv.gz', now);
+    await parquetCopy(input, pq);
+    const parquet = await compare(pq, 'Parquet, typed times', now);
+    const same = JSON.stringify(parquet.ours[0]!.value.lines) === JSON.stringify(csv.ours[0]!.value.lines);
+    console.log(`  Parquet and csv.gz give ${same ? 'the same' : 'DIFFERENT'} itineraries`);
+    await report(dir, pq, now, csv);
+  } finally {
+    rmSync(pq, { recursive: true, force: true });
+  }
+}
+
+async function report(
+  dir: string,
+  pq: string,
+  now: number,
+  { ours, naive, events }: Awaited<ReturnType<typeof compare>>,
+): Promise<void> {
+  const oursLines = ours[0]!.value;
+  const naiveLines = naive[0]!.value;
   const truthFile = join(dir, 'truth.jsonl');
-  const ra = await evaluate({ truthFile, result: oursLines!.lines, days: 7, date: DATE });
-  const rb = await evaluate({ truthFile, result: naiveLines!, days: 7, date: DATE });
+  const ra = await evaluate({ truthFile, result: oursLines.lines, days: 7, date: DATE });
+  const rb = await evaluate({ truthFile, result: naiveLines, days: 7, date: DATE });
   console.log('accuracy on the same world (7-day window, cities; goal precision >= 99.8%, recall >= 99.5%):');
   console.log(
     `  ours   precision ${pct(ra.cities.precision)}  recall ${pct(ra.cities.recall)}  (FP ${ra.cities.fp}, FN ${ra.cities.fn})  countries ${pct(ra.countries.precision)}/${pct(ra.countries.recall)}  status ${pct(ra.status.accuracy)}`,
@@ -101,20 +147,7 @@ export default async function run(): Promise<void> {
   );
 
   // One day's incremental run, from Parquet: the operator node's daily work.
-  const pq = mkdtempSync(join(tmpdir(), 'ic-bench-parquet-'));
-  try {
-    mkdirSync(join(pq, 'signaling'));
-    symlinkSync(join(input, 'cells.csv'), join(pq, 'cells.csv'));
-    symlinkSync(join(input, 'subscribers.csv'), join(pq, 'subscribers.csv'));
-    const inst = await DuckDBInstance.create(':memory:');
-    const conn = await inst.connect();
-    for (const f of readdirSync(join(input, 'signaling'))) {
-      await conn.run(
-        `COPY (SELECT * FROM read_csv('${join(input, 'signaling', f)}', all_varchar = true, ignore_errors = true)) TO '${join(pq, 'signaling', f.replace(/\.csv(\.gz)?$/, '.parquet'))}' (FORMAT parquet)`,
-      );
-    }
-    conn.closeSync();
-    inst.closeSync();
+  {
     const data = join(pq, 'node');
     // Day 6 first (its carry feeds day 7), then the measured day 7.
     await runDailyDay({
@@ -139,8 +172,6 @@ export default async function run(): Promise<void> {
     console.log(
       `daily incremental run of one day from Parquet: ${used.toLocaleString('en')} records of the day in ${(d.wall / 1000).toFixed(2)} s = ${Math.round(used / (d.wall / 1000)).toLocaleString('en')} events/s (reads all ${readdirSync(join(pq, 'signaling')).length} files, keeps the day's)`,
     );
-  } finally {
-    rmSync(pq, { recursive: true, force: true });
   }
   const peak = ours[0]!.peak;
   console.log(
