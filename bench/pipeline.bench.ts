@@ -170,7 +170,7 @@ async function report(
     );
     const used = d.value.recordsUsed;
     console.log(
-      `daily incremental run of one day from Parquet: ${used.toLocaleString('en')} records of the day in ${(d.wall / 1000).toFixed(2)} s = ${Math.round(used / (d.wall / 1000)).toLocaleString('en')} events/s (reads all ${readdirSync(join(pq, 'signaling')).length} files, keeps the day's)`,
+      `daily incremental run of one day from Parquet: ${used.toLocaleString('en')} records of the day in ${(d.wall / 1000).toFixed(2)} s = ${Math.round(used / (d.wall / 1000)).toLocaleString('en')} events/s (${d.value.recordsRead.toLocaleString('en')} records read: the node's file index skips files that cannot hold the day; ${d.value.durationMs} ms by its own clock, day summary, snapshot and carry included)`,
     );
   }
   const peak = ours[0]!.peak;

@@ -196,7 +196,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     );
   });
   const snapshotDate = addDays(opts.day, 1);
-  const subscribers = buildSnapshotFiles(opts.data, snapshotDate, opts.operator, ctx, keyOf);
+  const subscribers = buildSnapshotFiles(opts.data, snapshotDate, opts.operator, ctx, pseudoOf, keyOf);
   const report: DailyRunReport = {
     day: opts.day,
     snapshotDate,
@@ -212,41 +212,52 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   return report;
 }
 
-/** Snapshot for query day D: the union of the daily summaries of D-7..D-1 and D-14..D-1. */
+/**
+ * Snapshot for query day D: the union of the daily summaries of D-7..D-1 and
+ * D-14..D-1 (each summary read once). `pseudoOf` gives a subscriber's
+ * pseudonym by index, computed once per run; `keyOf` any number's.
+ */
 function buildSnapshotFiles(
   data: string,
   date: string,
   operator: Operator,
   ctx: DayRunContext,
-  keyOf: (m: string) => string,
+  pseudoOf: (sub: number) => string,
+  keyOf: (msisdn: string) => string,
 ): number {
-  const window = (days: number) => {
-    const cities = new Map<string, Set<string>>();
-    const countries = new Map<string, Set<string>>();
-    for (let i = 1; i <= days; i++) {
-      const s = readSummary(data, addDays(date, -i));
-      if (!s) continue;
-      for (const [p, d] of s) {
-        let c = cities.get(p);
-        if (!c) {
-          c = new Set();
-          cities.set(p, c);
-          countries.set(p, new Set());
-        }
-        for (const x of d.c) c.add(x);
-        for (const x of d.k) countries.get(p)!.add(x);
-      }
+  type Window = { cities: Map<string, Set<string>>; countries: Map<string, Set<string>> };
+  const w7: Window = { cities: new Map(), countries: new Map() };
+  const w14: Window = { cities: new Map(), countries: new Map() };
+  const add = (w: Window, p: string, d: DaySummary) => {
+    let c = w.cities.get(p);
+    let k = w.countries.get(p);
+    if (!c || !k) {
+      c = new Set();
+      k = new Set();
+      w.cities.set(p, c);
+      w.countries.set(p, k);
     }
-    return { cities, countries };
+    for (const x of d.c) c.add(x);
+    for (const x of d.k) k.add(x);
   };
-  const w7 = window(7);
-  const w14 = window(14);
+  for (let i = 1; i <= 14; i++) {
+    const s = readSummary(data, addDays(date, -i));
+    if (!s) continue;
+    for (const [p, d] of s) {
+      add(w14, p, d);
+      if (i <= 7) add(w7, p, d);
+    }
+  }
+  const { subscribers, indexOf } = ctx.registries;
   const lines: string[] = [];
-  for (const s of ctx.registries.subscribers) {
-    const p = keyOf(s.msisdn);
-    const answer = (w: typeof w7): [ItineraryStatus, string[], string[]] => {
+  for (let i = 0; i < subscribers.length; i++) {
+    const s = subscribers[i]!;
+    const p = pseudoOf(i);
+    const answer = (w: Window): [ItineraryStatus, string[], string[]] => {
       const a = subscriberAnswer(s, date, (m) => {
-        const k = m === s.msisdn ? p : keyOf(m);
+        const j = m === s.msisdn ? i : indexOf.get(m);
+        // A primary no longer in the registry may still have summaries from earlier days.
+        const k = j === undefined ? keyOf(m) : pseudoOf(j);
         const c = w.cities.get(k);
         return c ? { cities: [...c].sort(), countries: [...w.countries.get(k)!].sort() } : undefined;
       });
