@@ -65,11 +65,12 @@ const ROAMING = 10;
  * SQL expression: epoch milliseconds (DOUBLE) of a Parquet ts column of the
  * given DuckDB type. A text column is parsed like CSV; a timestamp is an
  * instant (a Parquet timestamp not adjusted to UTC is taken as UTC, the
- * format's convention); a number is epoch milliseconds.
+ * format's convention); a number is epoch milliseconds; a date or a time of
+ * day alone is not a time (bad_timestamp), as in CSV.
  */
 function parquetTimeSql(type: string | undefined): { t: string; text: string } {
   const ty = (type ?? 'VARCHAR').toUpperCase();
-  if (ty.startsWith('TIMESTAMP') || ty === 'DATE') return { t: 'epoch_ms(ts)::DOUBLE', text: 'NULL::VARCHAR' };
+  if (ty.startsWith('TIMESTAMP')) return { t: 'epoch_ms(ts)::DOUBLE', text: 'NULL::VARCHAR' };
   if (/^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|DOUBLE|FLOAT|REAL|DECIMAL.*)$/.test(ty)) {
     return { t: 'ts::DOUBLE', text: 'NULL::VARCHAR' };
   }
