@@ -48,8 +48,11 @@ export function buildCellModel(cells: readonly CellSite[], cityCount: number, ra
   const cellKmPerDegLon = new Float64Array(n);
   const coverCities = new Int32Array(n * MAX_COVER).fill(-1);
   const cellDeg = radiusKm / 111; // bucket size in degrees of latitude
-  const grid = new Map<string, number[]>();
-  const keyOf = (la: number, lo: number) => `${Math.floor(la / cellDeg)}:${Math.floor(lo / cellDeg)}`;
+  const grid = new Map<number, number[]>();
+  // Bucket (gy, gx) as one number: gx (searched a few buckets beyond ±180°) stays within ±half.
+  const half = Math.ceil(180 / cellDeg) + 8;
+  const bucketKey = (gy: number, gx: number) => gy * 2 * half + gx + half;
+  const keyOf = (la: number, lo: number) => bucketKey(Math.floor(la / cellDeg), Math.floor(lo / cellDeg));
   for (let i = 0; i < n; i++) {
     const c = cells[i]!;
     cellCity[i] = c.city;
@@ -70,7 +73,7 @@ export function buildCellModel(cells: readonly CellSite[], cityCount: number, ra
     const best = new Map<number, number>();
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -span; dx <= span; dx++) {
-        const bucket = grid.get(`${gy + dy}:${gx + dx}`);
+        const bucket = grid.get(bucketKey(gy + dy, gx + dx));
         if (!bucket) continue;
         for (const j of bucket) {
           const o = cells[j]!;
