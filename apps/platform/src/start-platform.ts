@@ -18,7 +18,10 @@ export async function startPlatform(
   config: PlatformConfig,
   extra: { clock?: Clock; logger?: boolean } = {},
 ): Promise<RunningPlatform> {
-  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir });
+  // Without DATABASE_URL, PGlite runs in a worker thread: its statements (the audit
+  // log's segment inserts above all) then take no time from the event loop that
+  // answers queries, as a PostgreSQL server's would not.
+  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir, worker: true });
   const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:' });
   let sms: OutboxTransport | SmppTransport;
   let outbox: OutboxTransport | undefined;
