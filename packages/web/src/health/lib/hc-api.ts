@@ -36,6 +36,9 @@ export async function hcFetch(path: string, init: { method?: string; body?: unkn
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  // A request that hangs (a dead mobile connection) fails after 20 s like one that drops.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 20_000);
   let res: Response;
   try {
     res = await fetch(path, {
@@ -43,9 +46,12 @@ export async function hcFetch(path: string, init: { method?: string; body?: unkn
       headers,
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       cache: 'no-store',
+      signal: abort.signal,
     });
   } catch {
     throw new HcError('NETWORK_ERROR', '网络连接异常，请检查网络后重试。', 0);
+  } finally {
+    clearTimeout(timer);
   }
   if (res.ok) return res;
   let body: { error?: { code?: string; message?: string } & Record<string, unknown> } = {};
