@@ -88,7 +88,10 @@ export interface DayOutput {
 }
 
 const K = 1 + MAX_COVER;
+const NO_CITIES = new Int32Array(0);
+const NO_COUNTS = new Float64Array(0);
 
+/** A carry to fill in place (runDays' transient carries). */
 function emptyCarry(): Carry {
   return {
     t: new Float64Array(64),
@@ -101,8 +104,7 @@ function emptyCarry(): Carry {
     epCounts: NO_COUNTS,
   };
 }
-const NO_CITIES = new Int32Array(0);
-const NO_COUNTS = new Float64Array(0);
+
 /** A record stands for at most this much time on its cell when an episode's cities are weighed. */
 const DWELL_CAP_MS = 2 * 3_600_000;
 
