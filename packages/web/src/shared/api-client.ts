@@ -1,6 +1,7 @@
 // Calls the query platform's JSON API (API.md). Every failure becomes an
 // ApiError with the platform's stable code and user-facing message; a network
 // failure or timeout gets the local code NETWORK_ERROR.
+import { send } from './http.ts';
 import { currentLang } from './lang.ts';
 
 export class ApiError extends Error {
@@ -36,25 +37,11 @@ const NETWORK_MESSAGE = {
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const lang = currentLang();
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': lang, ...options.headers };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), options.timeoutMs ?? 20_000);
   let res: Response;
   try {
-    res = await fetch(path, {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: abort.signal,
-      cache: 'no-store',
-      credentials: 'same-origin',
-    });
+    res = await send(path, { ...options, lang });
   } catch {
     throw new ApiError('NETWORK_ERROR', NETWORK_MESSAGE[lang], 0);
-  } finally {
-    clearTimeout(timer);
   }
   let payload: unknown;
   try {

@@ -1,5 +1,7 @@
 // Calls the health-code system's JSON API with the holder's session token; every
 // failure becomes an HcError with the stable code and the user-facing message.
+import { send } from '../../shared/http.ts';
+
 const TOKEN_KEY = 'health-code.token';
 
 export class HcError extends Error {
@@ -32,26 +34,11 @@ export function setToken(token: string | null): void {
 }
 
 export async function hcFetch(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': 'zh-CN' };
-  const token = getToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-  // A request that hangs (a dead mobile connection) fails after 20 s like one that drops.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 20_000);
   let res: Response;
   try {
-    res = await fetch(path, {
-      method: init.method ?? 'GET',
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      cache: 'no-store',
-      signal: abort.signal,
-    });
+    res = await send(path, { ...init, token: getToken(), lang: 'zh-CN' });
   } catch {
     throw new HcError('NETWORK_ERROR', '网络连接异常，请检查网络后重试。', 0);
-  } finally {
-    clearTimeout(timer);
   }
   if (res.ok) return res;
   let body: { error?: { code?: string; message?: string } & Record<string, unknown> } = {};
