@@ -91,11 +91,21 @@ const K = 1 + MAX_COVER;
 const NO_CITIES = new Int32Array(0);
 const NO_COUNTS = new Float64Array(0);
 
-/** A carry to fill in place (runDays' transient carries). */
-function emptyCarry(): Carry {
-  return {
-    t: new Float64Array(64),
-    place: new Int32Array(64),
+type CarryFields = Pick<Carry, 'state' | 'runStart' | 'epStart' | 'epAnchor'>;
+
+/**
+ * Room for one of the carries runDays passes between the days of a subscriber
+ * without allocating. Two alternate: the carry a day returns must not
+ * overwrite the one it was given.
+ */
+class CarrySlot {
+  private t = new Float64Array(64);
+  private place = new Int32Array(64);
+  private readonly cities = new Int32Array(64);
+  private readonly counts = new Float64Array(64);
+  private readonly carry: Carry = {
+    t: this.t,
+    place: this.place,
     state: NONE,
     runStart: 0,
     epStart: -1,
@@ -103,6 +113,24 @@ function emptyCarry(): Carry {
     epCities: NO_CITIES,
     epCounts: NO_COUNTS,
   };
+
+  fill(t: Float64Array, place: Int32Array, cities: Int32Array, counts: Float64Array, fields: CarryFields): Carry {
+    const k = t.length;
+    if (this.t.length < k) {
+      this.t = new Float64Array(Math.max(k, 2 * this.t.length));
+      this.place = new Int32Array(this.t.length);
+    }
+    this.t.set(t);
+    this.place.set(place);
+    this.cities.set(cities);
+    this.counts.set(counts);
+    const c = Object.assign(this.carry, fields);
+    c.t = this.t.subarray(0, k);
+    c.place = this.place.subarray(0, k);
+    c.epCities = this.cities.subarray(0, cities.length);
+    c.epCounts = this.counts.subarray(0, counts.length);
+    return c;
+  }
 }
 
 /** A record stands for at most this much time on its cell when an episode's cities are weighed. */
@@ -129,11 +157,8 @@ export class StayEngine {
   private openPriorC: Int32Array = new Int32Array(0);
   private openPriorW: Float64Array = new Float64Array(0);
   // Carries passed between the days of one runDays call (see runDay's `transient`).
-  private readonly carryA: Carry = emptyCarry();
-  private readonly carryB: Carry = emptyCarry();
-  private spare: Carry = this.carryB;
-  private readonly carryAEp = { c: new Int32Array(64), w: new Float64Array(64) };
-  private readonly carryBEp = { c: new Int32Array(64), w: new Float64Array(64) };
+  private readonly slots = [new CarrySlot(), new CarrySlot()];
+  private slotAt = 0;
 
   constructor(
     private readonly model: CellModel,
@@ -427,56 +452,21 @@ export class StayEngine {
     const open = this.openStart;
     const from = Math.max(open >= 0 ? Math.min(lastA, open) : lastA, n - params.carryMaxEvents);
     let epStart = -1;
-    let epCities: Int32Array = NO_CITIES;
-    let epCounts: Float64Array = NO_COUNTS;
     if (open >= 0) {
       this.epN = 0;
       for (let k = 0; k < this.openPriorC.length; k++) this.epAdd(this.openPriorC[k]!, this.openPriorW[k]!);
       for (let i = open; i < from; i++) this.epAdd(this.model.cellCity[ep[i]!]!, this.dwell(i, n, dayEnd));
       epStart = Math.max(0, open - from);
-      if (!transient) {
-        epCities = this.epC.slice(0, this.epN);
-        epCounts = this.epW.slice(0, this.epN);
-      }
     }
-    if (!transient) {
-      return {
-        t: et.slice(from, n),
-        place: ep.slice(from, n),
-        state: state[n - 1]!,
-        runStart: lastStart,
-        epStart,
-        epAnchor: this.openAnchor,
-        epCities,
-        epCounts,
-      };
+    const t = et.subarray(from, n);
+    const place = ep.subarray(from, n);
+    const cities = open >= 0 ? this.epC.subarray(0, this.epN) : NO_CITIES;
+    const counts = open >= 0 ? this.epW.subarray(0, this.epN) : NO_COUNTS;
+    const fields: CarryFields = { state: state[n - 1]!, runStart: lastStart, epStart, epAnchor: this.openAnchor };
+    if (transient) {
+      this.slotAt ^= 1;
+      return this.slots[this.slotAt]!.fill(t, place, cities, counts, fields);
     }
-    // Two carries alternate: the one returned now must not overwrite the one this day was given.
-    const useA = this.spare !== this.carryA;
-    const c = useA ? this.carryA : this.carryB;
-    this.spare = c;
-    if (open >= 0) {
-      const own = useA ? this.carryAEp : this.carryBEp;
-      own.c.set(this.epC.subarray(0, this.epN));
-      own.w.set(this.epW.subarray(0, this.epN));
-      epCities = own.c.subarray(0, this.epN);
-      epCounts = own.w.subarray(0, this.epN);
-    }
-    const k = n - from;
-    if (c.t.buffer.byteLength < k * 8) {
-      c.t = new Float64Array(Math.max(k, 64));
-      c.place = new Int32Array(Math.max(k, 64));
-    }
-    c.t = new Float64Array(c.t.buffer, 0, k);
-    c.place = new Int32Array(c.place.buffer, 0, k);
-    c.t.set(et.subarray(from, n));
-    c.place.set(ep.subarray(from, n));
-    c.state = state[n - 1]!;
-    c.runStart = lastStart;
-    c.epStart = epStart;
-    c.epAnchor = this.openAnchor;
-    c.epCities = epCities;
-    c.epCounts = epCounts;
-    return c;
+    return { ...fields, t: t.slice(), place: place.slice(), epCities: cities.slice(), epCounts: counts.slice() };
   }
 }
