@@ -40,14 +40,14 @@ export class EventBuffer {
     this.ev = ev;
   }
 
-  /** Appends the first n records of the given columns. */
-  append(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array, n: number): void {
+  /** Appends the records of the given columns (all of the same length). */
+  append(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array): void {
+    const n = sub.length;
     this.reserve(n);
-    const i = this.length;
-    this.sub.set(n === sub.length ? sub : sub.subarray(0, n), i);
-    this.t.set(n === t.length ? t : t.subarray(0, n), i);
-    this.place.set(n === place.length ? place : place.subarray(0, n), i);
-    this.ev.set(n === ev.length ? ev : ev.subarray(0, n), i);
+    this.sub.set(sub, this.length);
+    this.t.set(t, this.length);
+    this.place.set(place, this.length);
+    this.ev.set(ev, this.length);
     this.length += n;
   }
 

@@ -242,7 +242,7 @@ export async function scanSignaling(
     let clean = 0;
     while (clean < n && reason[clean] === 0) clean++;
     if (clean === n) {
-      buf.append(sub, t, cell, ev, n);
+      buf.append(sub, t, cell, ev);
       counts.used += n;
       counts.rows += n;
       opts.onRows?.(n);
