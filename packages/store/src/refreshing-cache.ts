@@ -10,7 +10,7 @@ interface Slot<V> {
   refreshAt: number;
 }
 
-export interface RefreshingCacheOptions {
+export interface RefreshingCacheOptions<V = unknown> {
   /** Entry lifetime; each entry gets between half of it and all of it. 0 turns the cache off. */
   ttlMs: number;
   now: () => number;
@@ -20,9 +20,6 @@ export interface RefreshingCacheOptions {
   refreshAfter?: number;
   /** Random number source for the jitter (tests pin it). */
   random?: () => number;
-}
-
-export interface RefreshingCacheTyped<V> extends RefreshingCacheOptions {
   /** When a value must be gone whatever its TTL (epoch ms), e.g. the end of a session. */
   endsAt?: (value: V) => number | undefined;
 }
@@ -32,7 +29,7 @@ export class RefreshingCache<V> {
   private readonly loading = new Map<string, Promise<V>>();
   private generation = 0;
 
-  constructor(private readonly o: RefreshingCacheTyped<V>) {}
+  constructor(private readonly o: RefreshingCacheOptions<V>) {}
 
   /**
    * The cached value of `key`, or the result of `load` (shared by concurrent
