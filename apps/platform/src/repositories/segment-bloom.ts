@@ -32,14 +32,6 @@ export function keyHashes(key: string): [number, number] {
   return [out[0]!, out[1]!];
 }
 
-/** A filter over `keys`, sized for them (a power of two, at least 64 bytes). */
-export function buildFilter(keys: Iterable<string>, count: number): Uint8Array {
-  const list = [...keys];
-  const hashes = new Uint32Array(2 * list.length);
-  for (let i = 0; i < list.length; i++) hashInto(hashes, 2 * i, list[i]!);
-  return filterOf(hashes, 0, hashes.length, count);
-}
-
 /**
  * A filter over the keys whose hash pairs (h1, h2) fill hashes[from, to); a
  * key may come more than once. Sized for the distinct keys, told apart by h1
@@ -48,12 +40,9 @@ export function buildFilter(keys: Iterable<string>, count: number): Uint8Array {
 export function filterFromHashes(hashes: Uint32Array, from: number, to: number): Uint8Array {
   const distinct = new Set<number>();
   for (let i = from; i < to; i += 2) distinct.add(hashes[i]!);
-  return filterOf(hashes, from, to, distinct.size);
-}
-
-function filterOf(hashes: Uint32Array, from: number, to: number, count: number): Uint8Array {
+  // A power of two, at least 64 bytes.
   let bytes = 64;
-  while (bytes * 8 < count * BITS_PER_KEY) bytes *= 2;
+  while (bytes * 8 < distinct.size * BITS_PER_KEY) bytes *= 2;
   const filter = new Uint8Array(bytes);
   const m = bytes * 8;
   for (let i = from; i < to; i += 2) {
@@ -67,7 +56,7 @@ function filterOf(hashes: Uint32Array, from: number, to: number, count: number):
   return filter;
 }
 
-/** What `buildFilter` would answer for a key (the same test as `probeSql`, in JS). */
+/** What a filter answers for a key (the same test as `probeSql`, in JS). */
 export function mayContain(filter: Uint8Array, key: string): boolean {
   if (filter.length === 0) return true;
   const m = filter.length * 8;
