@@ -74,11 +74,7 @@ export async function runDays(
     threads: String(threads),
   });
   const conn = await instance.connect();
-  // The stays' second thread starts now, so its start-up overlaps the reading.
-  const helper =
-    threads >= 2 && estimateRows(input.signaling) >= (opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS)
-      ? new ShardHelper()
-      : undefined;
+  let helper: ShardHelper | undefined;
   try {
     await conn.run(PLAN_PRAGMA);
     const quarantine = new Quarantine();
@@ -93,6 +89,11 @@ export async function runDays(
     const estimatedRows = estimateRows(files);
     const shardRecords = opts.shardRecords ?? 40_000_000;
     const shards = Math.max(1, Math.ceil(estimatedRows / shardRecords));
+    // The stays' second thread starts now, so its start-up overlaps the scan; only for files
+    // this run reads (a daily run's file index leaves most out) and shards worth two threads.
+    if (threads >= 2 && estimatedRows / shards >= (opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS)) {
+      helper = new ShardHelper();
+    }
     const range = {
       lo,
       hi,
