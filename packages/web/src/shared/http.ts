@@ -1,7 +1,8 @@
 // The one way pages send a JSON API request: JSON body, Accept and language
 // headers, a bearer token, no caching, and a deadline so a dead mobile
-// connection fails instead of spinning forever. Each client (the itinerary
-// card's, the health code's) maps failures to its own error type.
+// connection fails instead of spinning forever. It rejects when no response
+// arrived at all (offline, refused, past the deadline); each client (the
+// itinerary card's, the health code's) maps that to its own error type.
 
 export interface SendOptions {
   method?: string;
@@ -10,14 +11,6 @@ export interface SendOptions {
   lang: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
-}
-
-/** Thrown when no response arrived at all (offline, refused, or past the deadline). */
-export class NoResponse extends Error {
-  constructor(cause: unknown) {
-    super('no response', { cause });
-    this.name = 'NoResponse';
-  }
 }
 
 export async function send(path: string, options: SendOptions): Promise<Response> {
@@ -39,8 +32,6 @@ export async function send(path: string, options: SendOptions): Promise<Response
       cache: 'no-store',
       credentials: 'same-origin',
     });
-  } catch (err) {
-    throw new NoResponse(err);
   } finally {
     clearTimeout(timer);
   }
