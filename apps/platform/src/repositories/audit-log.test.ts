@@ -18,7 +18,7 @@ const read = (i: number, outcome = 'ok'): AuditEntry => ({
 /** A filter over `keys`, built as a flush builds one. */
 function buildFilter(keys: string[]): Uint8Array {
   const hashes = new Uint32Array(2 * keys.length);
-  keys.forEach((k, i) => hashInto(hashes, 2 * i, k));
+  for (let i = 0; i < keys.length; i++) hashInto(hashes, 2 * i, keys[i]!);
   return filterFromHashes(hashes, 0, hashes.length);
 }
 
