@@ -2,7 +2,7 @@
 // embedded storage (PGlite, memory key-value).
 import { createServer, type Server } from 'node:net';
 import { ERROR_TABLE } from '@itinerary-card/domain';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, at, login, startTestPlatform, type TestPlatform } from './fixtures.ts';
 
 let p: TestPlatform;
@@ -452,6 +452,72 @@ describe('answer cache', () => {
       expect((await q()).json().error.code).toBe('QUERY_FAILED');
     } finally {
       await cached.close();
+    }
+  });
+});
+
+describe('answers from memory (every cache on, as deployed)', () => {
+  it('gives what the first read gave, audits every read, and follows the clock check, risk areas, the day switch and logout', async () => {
+    const c = await startTestPlatform({ options: { answerCacheMs: 300_000, cacheTtlMs: 30_000 } });
+    try {
+      const token = await login(c, '13800000001');
+      const loads = vi.spyOn(c.app.platform.itinerary, 'query');
+      const ask = (headers: Record<string, string> = {}) =>
+        c.app.inject({
+          url: '/api/v1/itinerary',
+          headers: { authorization: `Bearer ${token}`, 'x-client-time': String(c.clock.now()), ...headers },
+        });
+      c.clock.set(at('2022-09-08', 7, 59));
+      const first = await ask();
+      expect(first.statusCode).toBe(200);
+      expect(first.json().date).toBe('2022-09-07');
+      for (let i = 0; i < 3; i++) {
+        const again = await ask();
+        expect(again.statusCode).toBe(200);
+        expect(again.headers['content-type']).toBe(first.headers['content-type']);
+        expect(again.body).toBe(first.body);
+      }
+      const skewed = await ask({ 'x-client-time': String(c.clock.now() + 6 * 60_000) });
+      expect(skewed.json().error.code).toBe('ILLEGAL_ACCESS');
+      c.clock.set(at('2022-09-08', 8, 0));
+      expect((await ask()).json().date).toBe('2022-09-08');
+      const risk = await c.app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/risk-areas',
+        headers: admin,
+        payload: { cityCode: '360100', area: '东湖区', level: 'high', effectiveFrom: '2022-09-08T00:00:00+08:00' },
+      });
+      expect(risk.statusCode).toBe(201);
+      const marked = await ask();
+      expect(marked.json().cities.find((x: { code: string }) => x.code === '360100').risk).toBe(true);
+      expect((await ask()).body).toBe(marked.body);
+      // Through the awaited path only when something had to be loaded: the first
+      // read, the new day, the changed risk areas.
+      expect(loads).toHaveBeenCalledTimes(3);
+      const audit = await c.app.inject({ url: '/api/v1/admin/audit?phone=13800000001&limit=200', headers: admin });
+      const reads = audit
+        .json()
+        .entries.filter((e: { action: string }) => e.action === 'itinerary.read.7')
+        .map((e: { outcome: string; detail: { date?: string } }) => `${e.outcome} ${e.detail.date ?? ''}`);
+      expect(reads).toEqual([
+        'ok 2022-09-08',
+        'ok 2022-09-08',
+        'ok 2022-09-08',
+        'ILLEGAL_ACCESS ',
+        'ok 2022-09-07',
+        'ok 2022-09-07',
+        'ok 2022-09-07',
+        'ok 2022-09-07',
+      ]);
+      const out = await c.app.inject({
+        method: 'POST',
+        url: '/api/v1/logout',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(out.statusCode).toBe(204);
+      expect((await ask()).json().error.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await c.close();
     }
   });
 });

@@ -84,6 +84,26 @@ describe('refreshing cache', () => {
     expect(s.cache.size).toBe(0);
   });
 
+  it('answers synchronously from a live entry (reloading it late in its life), never from a missing or expired one', async () => {
+    const s = setup();
+    expect(s.cache.cached('k', s.load('v1'))).toBeUndefined();
+    expect(s.loads()).toBe(0);
+    const first = s.cache.get('k', s.load('v1'));
+    await s.settle();
+    await first;
+    expect(s.cache.cached('k', s.load('v2'))?.value).toBe('v1');
+    s.at(800); // past 75% of its life: served, and one reload starts
+    expect(s.cache.cached('k', s.load('v2'))?.value).toBe('v1');
+    expect(s.loads()).toBe(2);
+    s.cache.delete('k');
+    expect(s.cache.cached('k', s.load('v3'))).toBeUndefined();
+    const again = s.cache.get('k', s.load('v3'));
+    await s.settle();
+    await again;
+    s.at(800 + 1000); // expired
+    expect(s.cache.cached('k', s.load('v4'))).toBeUndefined();
+  });
+
   it('is off at ttl 0', async () => {
     const s = setup(0);
     const a = s.cache.get('k', s.load('v1'));

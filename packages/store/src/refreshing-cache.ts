@@ -37,16 +37,26 @@ export class RefreshingCache<V> {
    */
   get(key: string, load: () => Promise<V>, keep: (v: V) => boolean = () => true): Promise<V> {
     if (this.o.ttlMs <= 0) return load();
-    const t = this.o.now();
-    const slot = this.slots.get(key);
-    if (slot && slot.until > t) {
-      if (slot.refreshAt <= t && !this.loading.has(key)) {
-        // A failed background reload leaves the entry to expire as it would have.
-        this.fill(key, load, keep).catch(() => {});
-      }
-      return Promise.resolve(slot.value);
-    }
+    const hit = this.cached(key, load, keep);
+    if (hit) return Promise.resolve(hit.value);
     return this.loading.get(key) ?? this.fill(key, load, keep);
+  }
+
+  /**
+   * The entry of `key` when one is cached and live, without a promise (hot
+   * paths that can answer synchronously); undefined otherwise, then ask `get`.
+   * Like `get`, a read late in the entry's life reloads it in the background.
+   */
+  cached(key: string, load: () => Promise<V>, keep: (v: V) => boolean = () => true): { readonly value: V } | undefined {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    const t = this.o.now();
+    if (slot.until <= t) return undefined;
+    if (slot.refreshAt <= t && !this.loading.has(key)) {
+      // A failed background reload leaves the entry to expire as it would have.
+      this.fill(key, load, keep).catch(() => {});
+    }
+    return slot;
   }
 
   /** Forgets one entry; a load of it under way is not cached when it ends. */

@@ -32,7 +32,16 @@ export class PortingRegistry {
   }
 
   get(msisdn: string): Promise<RegistryEntry | null> {
-    return this.cache.get(msisdn, () => this.read(msisdn));
+    return this.cache.get(msisdn, this.loader(msisdn));
+  }
+
+  /** The entry when this process has it cached (no I/O, no promise); undefined: ask `get`. */
+  cached(msisdn: string): { readonly value: RegistryEntry | null } | undefined {
+    return this.cache.cached(msisdn, this.loader(msisdn));
+  }
+
+  private loader(msisdn: string): () => Promise<RegistryEntry | null> {
+    return () => this.read(msisdn);
   }
 
   private async read(msisdn: string): Promise<RegistryEntry | null> {

@@ -78,6 +78,7 @@ export class RiskAreas {
   private readonly spans: RefreshingCache<Array<[string, number, number]>>;
   /** The last answer and the instants between which it holds. */
   private risky: { set: ReadonlySet<string>; from: number; to: number; of: object } | undefined;
+  private readonly readAll = () => this.readSpans();
 
   constructor(
     private readonly sql: Sql,
@@ -142,7 +143,16 @@ export class RiskAreas {
 
   /** Cities that contain at least one medium- or high-risk area in effect at `at`. */
   async riskyCities(at: number): Promise<ReadonlySet<string>> {
-    const spans = await this.spans.get('all', () => this.readSpans());
+    return this.riskyAt(await this.spans.get('all', this.readAll), at);
+  }
+
+  /** riskyCities() when the areas are cached (no I/O, no promise); undefined: ask riskyCities(). */
+  cachedRiskyCities(at: number): ReadonlySet<string> | undefined {
+    const spans = this.spans.cached('all', this.readAll);
+    return spans && this.riskyAt(spans.value, at);
+  }
+
+  private riskyAt(spans: Array<[string, number, number]>, at: number): ReadonlySet<string> {
     const r = this.risky;
     if (r && r.of === spans && r.from <= at && at < r.to) return r.set;
     // The set only changes at an effective boundary: remember it until the next one.

@@ -1,7 +1,8 @@
 // The owner's itinerary (API.md GET /api/v1/itinerary).
 import { AppError, langFromHeader, parseInstant } from '@itinerary-card/domain';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
+import type { ItineraryAnswer, QueryOptions } from '../services/itinerary-service.ts';
 import { errorResponses } from './error-handler.ts';
 import { itineraryAnswerSchema } from './itinerary-schema.ts';
 import { bearerToken } from './phone-input.ts';
@@ -12,7 +13,28 @@ const DOC_HEADERS = {
 } as const;
 
 export async function itineraryRoutes(app: FastifyInstance, s: PlatformServices): Promise<void> {
-  const bodies = new WeakMap<object, string>();
+  // The service hands out the same (frozen) answer until its inputs change:
+  // serialise it once, with the route's own response serializer, as UTF-8
+  // bytes (a string body is measured and encoded again on every write).
+  const bodies = new WeakMap<object, Buffer>();
+  const send = (reply: FastifyReply, answer: ItineraryAnswer): void => {
+    let body = bodies.get(answer);
+    if (body === undefined) {
+      body = Buffer.from(reply.getSerializationFunction('200')!(answer as unknown as Record<string, unknown>));
+      bodies.set(answer, body);
+    }
+    reply.type('application/json; charset=utf-8').send(body);
+  };
+  const options = (req: FastifyRequest): QueryOptions => {
+    const raw = req.headers['x-client-time'];
+    const clientTime = typeof raw === 'string' ? parseInstant(raw) : Number.NaN;
+    if (Number.isNaN(clientTime)) throw new AppError('ILLEGAL_ACCESS');
+    return { days: 7, channel: 'web', clientTime, lang: langFromHeader(req.headers['accept-language']) };
+  };
+  const slow = async (req: FastifyRequest, reply: FastifyReply, token: string | undefined): Promise<void> => {
+    const msisdn = await s.login.sessionNumber(token);
+    send(reply, await s.itinerary.query(msisdn, options(req)));
+  };
   app.get(
     '/api/v1/itinerary',
     {
@@ -30,25 +52,18 @@ export async function itineraryRoutes(app: FastifyInstance, s: PlatformServices)
       // documentation, and Fastify copies every request's headers to validate one.
       config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, headers: DOC_HEADERS }, url }) },
     },
-    async (req, reply) => {
-      const msisdn = await s.login.sessionNumber(bearerToken(req.headers.authorization));
-      const raw = req.headers['x-client-time'];
-      const clientTime = typeof raw === 'string' ? parseInstant(raw) : Number.NaN;
-      if (Number.isNaN(clientTime)) throw new AppError('ILLEGAL_ACCESS');
-      const answer = await s.itinerary.query(msisdn, {
-        days: 7,
-        channel: 'web',
-        clientTime,
-        lang: langFromHeader(req.headers['accept-language']),
-      });
-      // The service hands out the same (frozen) answer until its inputs change:
-      // serialise it once, with the route's own response serializer.
-      let body = bodies.get(answer);
-      if (body === undefined) {
-        body = reply.getSerializationFunction('200')!(answer as unknown as Record<string, unknown>);
-        bodies.set(answer, body);
+    // Not an async function: when the session, registry row, node answer and
+    // risk areas are all in memory (nearly every query) the card is sent without
+    // a promise; otherwise the same steps run with awaits. A throw here or a
+    // rejection there reaches the error handler alike.
+    (req, reply) => {
+      const token = bearerToken(req.headers.authorization);
+      const msisdn = s.login.cachedSessionNumber(token);
+      if (msisdn !== undefined) {
+        const answer = s.itinerary.cachedQuery(msisdn, options(req));
+        if (answer !== undefined) return send(reply, answer);
       }
-      return reply.type('application/json; charset=utf-8').send(body);
+      return slow(req, reply, token);
     },
   );
 }

@@ -101,6 +101,34 @@ export class ItineraryService {
     }
   }
 
+  /**
+   * `query` without I/O or a promise when everything the answer depends on is
+   * in memory (registry row, node answer, risk areas): the same checks, the
+   * same answer or AppError, audited the same way. Undefined when something
+   * must be loaded; then call `query`.
+   */
+  cachedQuery(msisdn: string, opts: QueryOptions): ItineraryAnswer | undefined {
+    let answer: ItineraryAnswer | undefined;
+    try {
+      const lang = opts.lang ?? 'zh';
+      if (opts.clientTime !== undefined) this.checkClientClock(opts.clientTime);
+      const now = this.deps.clock.now();
+      const day = servingDay(now, this.deps.options.updateTimeMs);
+      const entry = this.deps.registry.cached(msisdn);
+      if (entry === undefined) return undefined;
+      const found = this.answers.cached(...this.lookupArgs(msisdn, entry.value, opts.days, day));
+      if (found === undefined) return undefined;
+      const risky = this.deps.riskAreas.cachedRiskyCities(now);
+      answer = this.card(msisdn, opts.days, lang, day, entry.value, found.value, risky);
+      if (answer === undefined) return undefined;
+    } catch (e) {
+      this.audit(msisdn, opts, e instanceof AppError ? e.code : 'INTERNAL');
+      throw e;
+    }
+    this.audit(msisdn, opts, 'ok', answer.date);
+    return answer;
+  }
+
   private audit(msisdn: string, opts: QueryOptions, outcome: string, date?: string): void {
     const detail: Record<string, unknown> = { channel: opts.channel };
     if (opts.consentId) detail.consentId = opts.consentId;
@@ -130,8 +158,28 @@ export class ItineraryService {
     const now = clock.now();
     const day = servingDay(now, options.updateTimeMs);
     const entry = await this.deps.registry.get(msisdn);
-    const found = await this.cachedLookup(msisdn, entry, opts.days, day);
-    const recentlyPorted = isRecentPort(entry?.portedAt ?? found?.portedAt, day, options.portingNoteDays);
+    const found = await this.answers.get(...this.lookupArgs(msisdn, entry, opts.days, day));
+    // The errors the answer calls for come before the risk areas are read.
+    this.card(msisdn, opts.days, lang, day, entry, found, undefined);
+    const risky = await this.deps.riskAreas.riskyCities(now);
+    return this.card(msisdn, opts.days, lang, day, entry, found, risky)!;
+  }
+
+  /**
+   * The card from its inputs, or the AppError they call for; undefined when
+   * there is no error and `risky` is missing (the risk areas are not at hand).
+   * No closures made per call: tsx (keepNames) names each named one at a cost.
+   */
+  private card(
+    msisdn: string,
+    days: WindowDays,
+    lang: Lang,
+    day: string,
+    entry: RegistryEntry | null,
+    found: NodeItinerary | null,
+    cities: ReadonlySet<string> | undefined,
+  ): ItineraryAnswer | undefined {
+    const recentlyPorted = isRecentPort(entry?.portedAt ?? found?.portedAt, day, this.deps.options.portingNoteDays);
     if (!found) throw new AppError('NO_DATA', recentlyPorted ? { notes: [note('porting', lang)] } : {});
     const mvno = entry?.kind === 'mvno' || found.kind === 'mvno' || isMvnoSegment(msisdn);
     const notes: string[] = [];
@@ -140,7 +188,7 @@ export class ItineraryService {
     if (found.status === 'new_subscriber') throw new AppError('NEW_SUBSCRIBER', notes.length ? { notes } : {});
     if (found.status === 'no_data') throw new AppError('NO_DATA', notes.length ? { notes } : {});
 
-    const risky = await this.deps.riskAreas.riskyCities(now);
+    if (cities === undefined) return undefined;
     // The same node answer, registry row, risk set and language give the same card:
     // reuse it (read-only) instead of composing it again on every query.
     const memo = this.composed.get(found);
@@ -148,15 +196,15 @@ export class ItineraryService {
       memo &&
       memo.msisdn === msisdn &&
       memo.lang === lang &&
-      memo.days === opts.days &&
+      memo.days === days &&
       memo.entry === entry &&
-      memo.risky === risky &&
+      memo.risky === cities &&
       memo.recentlyPorted === recentlyPorted
     ) {
       return memo.answer;
     }
-    const answer = this.compose(msisdn, found, opts.days, lang, risky, notes);
-    this.composed.set(found, { msisdn, lang, days: opts.days, entry, risky, recentlyPorted, answer });
+    const answer = this.compose(msisdn, found, days, lang, cities, notes);
+    this.composed.set(found, { msisdn, lang, days, entry, risky: cities, recentlyPorted, answer });
     return answer;
   }
 
@@ -194,21 +242,22 @@ export class ItineraryService {
     return deepFreeze(answer);
   }
 
-  private cachedLookup(
+  /** Key, loader and keep rule of the node answer in `answers`. */
+  private lookupArgs(
     msisdn: string,
     entry: RegistryEntry | null,
     days: WindowDays,
     day: string,
-  ): Promise<NodeItinerary | null> {
+  ): [string, () => Promise<NodeItinerary | null>, (found: NodeItinerary | null) => boolean] {
     // The routing is part of the key: once the registry says a number moved to
     // another operator, its next query asks the new one.
     const route = entry ? `${entry.operator}|${entry.kind}|${entry.primaryMsisdn ?? ''}` : '';
-    return this.answers.get(
+    return [
       `${msisdn}|${days}|${day}|${route}`,
       () => this.withDeadline(this.lookup(msisdn, entry, days, day)),
       // An answer from an older snapshot (the node has not published day D yet) is not kept.
       (found) => found === null || found.date === day,
-    );
+    ];
   }
 
   /** The node answer for the number (or its primary), null when no node knows it. */

@@ -217,4 +217,48 @@ describe('sessions kept in process', () => {
     await other.stop();
     await svc.stop();
   });
+
+  it('answer synchronously for a token seen before, until it is logged out here or elsewhere or ends', async () => {
+    await svc.start();
+    const other = new LoginService({
+      kv,
+      clock,
+      sms,
+      secrets: new Secrets('unit-test-secret-key-123'),
+      options: { ...DEFAULT_OPTIONS },
+      log: { warn() {} },
+    });
+    await other.start();
+    const a = await svc.loginWithCode(A, await code(A), IP);
+    const b = await svc.loginWithCode(B, await code(B), IP);
+    expect(svc.cachedSessionNumber(a.token)).toBeUndefined(); // not looked up yet
+    expect(svc.cachedSessionNumber('not-a-token')).toBeUndefined();
+    expect(svc.cachedSessionNumber(undefined)).toBeUndefined();
+    expect(await svc.sessionNumber(a.token)).toBe(A);
+    expect(await svc.sessionNumber(b.token)).toBe(B);
+    expect(await other.sessionNumber(b.token)).toBe(B);
+    expect(svc.cachedSessionNumber(a.token)).toBe(A);
+    expect(svc.cachedSessionNumber(b.token)).toBe(B);
+    expect(other.cachedSessionNumber(b.token)).toBe(B);
+    // Logged out in this process, and in another one sharing the store.
+    await svc.logout(a.token);
+    await other.logout(b.token);
+    for (const s of [svc, other]) {
+      expect(s.cachedSessionNumber(a.token)).toBeUndefined();
+      expect(s.cachedSessionNumber(b.token)).toBeUndefined();
+      await expect(s.sessionNumber(a.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect(s.sessionNumber(b.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    // A session's end: never answered from memory past it.
+    clock.advance(DEFAULT_OPTIONS.codeResendMs);
+    const c = await svc.loginWithCode(A, await code(A), IP);
+    expect(await svc.sessionNumber(c.token)).toBe(A);
+    clock.advance(DEFAULT_OPTIONS.sessionTtlMs);
+    expect(svc.cachedSessionNumber(c.token)).toBeUndefined();
+    await expect(svc.sessionNumber(c.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await other.stop();
+    await svc.stop();
+    // Without the logout listener nothing is kept in process.
+    expect(svc.cachedSessionNumber(c.token)).toBeUndefined();
+  });
 });

@@ -59,6 +59,7 @@ interface CachedSession {
 /** Channel on which a process announces an ended session (its storage key) to the others. */
 const SESSION_ENDED = 'session-ended';
 const MAX_CACHED_SESSIONS = 200_000;
+const isSession = (s: CachedSession | null) => s !== null;
 
 export class LoginService {
   /**
@@ -67,6 +68,12 @@ export class LoginService {
    * background while in use, never kept past the session's own end.
    */
   private readonly sessions: RefreshingCache<CachedSession | null>;
+  /**
+   * Storage keys of the bearer tokens of sessions found lately: a token's key is
+   * a SHA-256, the costliest step of a cached lookup. Only a memo of that hash;
+   * whether the session still stands is always asked of `sessions`.
+   */
+  private readonly keys = new Map<string, string>();
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(private readonly d: LoginServiceDeps) {
@@ -95,6 +102,7 @@ export class LoginService {
     const u = this.unsubscribe;
     this.unsubscribe = undefined;
     this.sessions.clear();
+    this.keys.clear();
     await u?.();
   }
 
@@ -187,7 +195,7 @@ export class LoginService {
   private async openSession(msisdn: string, rememberDevice: boolean): Promise<Session> {
     const { kv, secrets, options: o, clock } = this.d;
     const token = Secrets.token();
-    await kv.set(`sess:${secrets.tokenKey('session', token)}`, msisdn, o.sessionTtlMs);
+    await kv.set(this.sessionKey(token), msisdn, o.sessionTtlMs);
     const s: Session = { token, expiresAt: formatBeijing(clock.now() + o.sessionTtlMs) };
     if (rememberDevice) {
       const deviceToken = Secrets.token();
@@ -201,17 +209,37 @@ export class LoginService {
   /** The number a session token belongs to. */
   async sessionNumber(token: string | undefined): Promise<string> {
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const key = `sess:${this.d.secrets.tokenKey('session', token)}`;
+    const key = this.keys.get(token) ?? this.sessionKey(token);
     // Kept in process only while logouts elsewhere can reach this process.
     const s = this.unsubscribe
-      ? await this.sessions.get(
-          key,
-          () => this.readSession(key, true),
-          (v) => v !== null,
-        )
+      ? await this.sessions.get(key, this.sessionLoader(key), isSession)
       : await this.readSession(key, false);
     if (!s) throw new AppError('UNAUTHENTICATED');
+    if (this.unsubscribe && !this.keys.has(token)) {
+      if (this.keys.size >= MAX_CACHED_SESSIONS) this.keys.clear();
+      this.keys.set(token, key);
+    }
     return s.msisdn;
+  }
+
+  /**
+   * The number of a session this process has cached, without I/O or a promise
+   * (the itinerary route's hot path); undefined when it is not cached, and then
+   * `sessionNumber` decides. A session ended anywhere is gone from the cache.
+   */
+  cachedSessionNumber(token: string | undefined): string | undefined {
+    if (!token || !this.unsubscribe) return undefined;
+    const key = this.keys.get(token);
+    if (key === undefined) return undefined;
+    return this.sessions.cached(key, this.sessionLoader(key), isSession)?.value?.msisdn;
+  }
+
+  private sessionKey(token: string): string {
+    return `sess:${this.d.secrets.tokenKey('session', token)}`;
+  }
+
+  private sessionLoader(key: string): () => Promise<CachedSession | null> {
+    return () => this.readSession(key, true);
   }
 
   private async readSession(key: string, withEnd: boolean): Promise<CachedSession | null> {
@@ -224,9 +252,10 @@ export class LoginService {
   }
 
   async logout(token: string): Promise<void> {
-    const key = `sess:${this.d.secrets.tokenKey('session', token)}`;
+    const key = this.sessionKey(token);
     await this.d.kv.del(key);
     this.sessions.delete(key);
+    this.keys.delete(token);
     await this.d.kv.publish(SESSION_ENDED, key);
   }
 
