@@ -94,6 +94,27 @@ describe('audit log', () => {
     expect(await log.list({ msisdn: number(699_999) })).toEqual([]);
   });
 
+  it('records a frozen entry again and again, each time with its own time, as an unfrozen one', async () => {
+    const entry = Object.freeze({ ...read(3), detail: Object.freeze({ channel: 'web', date: '2026-11-23' }) });
+    const start = now;
+    for (let i = 0; i < 5; i++) log.record(i % 2 ? read(3) : entry);
+    const rows = await log.list({ msisdn: number(3) });
+    expect(rows.map((e) => e.at)).toEqual([4, 3, 2, 1, 0].map((i) => new Date(start + i).toISOString()));
+    for (const r of rows) {
+      const { id: _id, at: _at, ...rest } = r;
+      expect(rest).toEqual(read(3));
+    }
+    expect(await log.list({ actor: '138****0003' })).toHaveLength(5);
+    const lines = await sql.query<{ body: string }>('SELECT body FROM audit_segment');
+    const body = lines.map((l) => l.body).join('');
+    expect(
+      body
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(l.indexOf('\t'))),
+    ).toEqual(Array(5).fill(body.slice(body.indexOf('\t'), body.indexOf('\n'))));
+  });
+
   it('lists by actor through many small segments, with a limit', async () => {
     for (let i = 0; i < 150; i++) {
       await log.write({ actorType: 'admin', actor: 'admin', action: `risk.add.${i}`, outcome: 'ok', detail: { i } });

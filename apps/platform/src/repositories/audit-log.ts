@@ -64,21 +64,17 @@ class Pending {
     this.hashes = new Uint32Array(4 * capacity);
   }
 
-  push(e: AuditEntry, at: number): void {
-    const detail = e.detail ? JSON.stringify(e.detail) : '{}';
-    const actor = clean(e.actor);
-    const msisdn = clean(e.msisdn ?? '');
-    const line = `${at}\t${clean(e.actorType)}\t${actor}\t${clean(e.action)}\t${msisdn}\t${clean(e.outcome)}\t${detail}\n`;
+  push(e: Encoded, at: number): void {
     const i = this.length;
     if (i === this.ends.length) this.growEntries();
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.bytes + 3 * line.length > this.text.length) this.growText(this.bytes + 3 * line.length);
-    this.bytes += this.text.write(line, this.bytes, 'utf8');
+    // The time takes at most 24 characters (String of a double).
+    if (this.bytes + 24 + e.rest.length > this.text.length) this.growText(this.bytes + 24 + e.rest.length);
+    this.bytes = writeTime(this.text, this.bytes, at);
+    this.text.set(e.rest, this.bytes);
+    this.bytes += e.rest.length;
     this.ends[i] = this.bytes;
     this.at[i] = at;
-    hashInto(this.hashes, 4 * i + 2, actor, '@');
-    if (msisdn) hashInto(this.hashes, 4 * i, msisdn);
-    else this.hashes.copyWithin(4 * i, 4 * i + 2, 4 * i + 4);
+    this.hashes.set(e.hashes, 4 * i);
     this.length = i + 1;
   }
 
@@ -117,6 +113,40 @@ class Pending {
   }
 }
 
+/** An entry's line after its time, and its four Bloom hashes: what each record of it writes. */
+interface Encoded {
+  rest: Buffer;
+  /** The number's two hashes, then the actor's ('@' + actor); no number: the actor's twice. */
+  hashes: Uint32Array;
+}
+
+function encode(e: AuditEntry): Encoded {
+  const detail = e.detail ? JSON.stringify(e.detail) : '{}';
+  const actor = clean(e.actor);
+  const msisdn = clean(e.msisdn ?? '');
+  const rest = Buffer.from(
+    `\t${clean(e.actorType)}\t${actor}\t${clean(e.action)}\t${msisdn}\t${clean(e.outcome)}\t${detail}\n`,
+  );
+  const hashes = new Uint32Array(4);
+  hashInto(hashes, 2, actor, '@');
+  if (msisdn) hashInto(hashes, 0, msisdn);
+  else hashes.copyWithin(0, 2, 4);
+  return { rest, hashes };
+}
+
+/** Writes `at` in decimal (as String(at) would) at `pos`; returns the end. */
+function writeTime(buf: Buffer, pos: number, at: number): number {
+  if (!Number.isSafeInteger(at) || at < 0) return pos + buf.write(String(at), pos, 'latin1');
+  let digits = 1;
+  for (let v = at; v >= 10; v = Math.floor(v / 10)) digits++;
+  let v = at;
+  for (let j = pos + digits - 1; j >= pos; j--) {
+    buf[j] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return pos + digits;
+}
+
 /** Tabs and line breaks separate fields and entries (JSON.stringify already escapes them). */
 function clean(s: string): string {
   return /[\t\n\r]/.test(s) ? s.replace(/[\t\n\r]/g, ' ') : s;
@@ -124,6 +154,12 @@ function clean(s: string): string {
 
 export class AuditLog {
   private pending = new Pending();
+  /**
+   * Encodings of frozen entries: a hot caller (the owner's itinerary reads)
+   * records the same frozen entry for every read of the same card, and its
+   * line and hashes need not be made again each time.
+   */
+  private readonly encodings = new WeakMap<AuditEntry, Encoded>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -135,9 +171,9 @@ export class AuditLog {
     private readonly flushMs = 1000,
   ) {}
 
-  /** Buffers a read; it reaches the database within `flushMs`. */
+  /** Buffers a read; it reaches the database within `flushMs`. A frozen entry may be recorded again and again. */
   record(entry: AuditEntry): void {
-    this.pending.push(entry, this.clock.now());
+    this.pending.push(this.encoded(entry), this.clock.now());
     if (this.pending.length >= this.batchSize) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);
@@ -148,8 +184,18 @@ export class AuditLog {
   /** Writes one entry now (admin changes), inside the caller's transaction when given. */
   async write(entry: AuditEntry, tx: Sql = this.sql): Promise<void> {
     const one = new Pending(1);
-    one.push(entry, this.clock.now());
+    one.push(encode(entry), this.clock.now());
     await insertSegment(tx, one, 0, 1);
+  }
+
+  private encoded(entry: AuditEntry): Encoded {
+    if (!Object.isFrozen(entry)) return encode(entry);
+    let e = this.encodings.get(entry);
+    if (e === undefined) {
+      e = encode(entry);
+      this.encodings.set(entry, e);
+    }
+    return e;
   }
 
   /** Writes everything buffered so far. */

@@ -19,7 +19,7 @@ import {
 } from '@itinerary-card/domain';
 import { RefreshingCache } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
-import type { AuditLog } from '../repositories/audit-log.ts';
+import type { AuditEntry, AuditLog } from '../repositories/audit-log.ts';
 import type { PortingRegistry, RegistryEntry } from '../repositories/porting-registry.ts';
 import type { RiskAreas } from '../repositories/risk-areas.ts';
 import { note } from './answer-notes.ts';
@@ -83,6 +83,8 @@ export class ItineraryService {
   /** The card last composed from a node answer; dropped with the node answer. */
   private readonly composed = new WeakMap<NodeItinerary, ComposedCard>();
   private readonly green: ReadonlySet<string>;
+  /** The audit entries of owners' reads of a card, by channel (see auditRead). */
+  private readonly reads = new WeakMap<ItineraryAnswer, Partial<Record<Channel, AuditEntry>>>();
 
   constructor(private readonly deps: ItineraryServiceDeps) {
     this.green = new Set(deps.options.greenCountries);
@@ -93,7 +95,7 @@ export class ItineraryService {
   async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
     try {
       const answer = await this.answer(msisdn, opts);
-      this.audit(msisdn, opts, 'ok', answer.date);
+      this.auditRead(msisdn, opts, answer);
       return answer;
     } catch (e) {
       this.audit(msisdn, opts, e instanceof AppError ? e.code : 'INTERNAL');
@@ -125,22 +127,34 @@ export class ItineraryService {
       this.audit(msisdn, opts, e instanceof AppError ? e.code : 'INTERNAL');
       throw e;
     }
-    this.audit(msisdn, opts, 'ok', answer.date);
+    this.auditRead(msisdn, opts, answer);
     return answer;
   }
 
   private audit(msisdn: string, opts: QueryOptions, outcome: string, date?: string): void {
-    const detail: Record<string, unknown> = { channel: opts.channel };
-    if (opts.consentId) detail.consentId = opts.consentId;
-    if (date) detail.date = date;
-    this.deps.audit.record({
-      actorType: opts.channel === 'partner' ? 'partner' : opts.channel === 'sms' ? 'sms' : 'owner',
-      actor: opts.actor ?? maskPhone(msisdn),
-      action: opts.days === 14 ? 'itinerary.read.14' : 'itinerary.read.7',
-      msisdn,
-      outcome,
-      detail,
-    });
+    this.deps.audit.record(auditEntry(msisdn, opts, outcome, date));
+  }
+
+  /**
+   * Audits a successful read. An owner's reads of one card are the same entry
+   * but for the time: it is made once, frozen, and recorded again for each read.
+   */
+  private auditRead(msisdn: string, opts: QueryOptions, answer: ItineraryAnswer): void {
+    if (opts.actor !== undefined || opts.consentId !== undefined) {
+      this.audit(msisdn, opts, 'ok', answer.date);
+      return;
+    }
+    let byChannel = this.reads.get(answer);
+    let entry = byChannel?.[opts.channel];
+    if (entry === undefined || entry.msisdn !== msisdn || entry.action !== readAction(opts.days)) {
+      entry = deepFreeze(auditEntry(msisdn, opts, 'ok', answer.date));
+      if (byChannel === undefined) {
+        byChannel = {};
+        this.reads.set(answer, byChannel);
+      }
+      byChannel[opts.channel] = entry;
+    }
+    this.deps.audit.record(entry);
   }
 
   /** Rejects a phone clock that differs from Beijing time by more than the allowed skew, either way. */
@@ -313,6 +327,24 @@ export class ItineraryService {
     });
     return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
   }
+}
+
+function readAction(days: WindowDays): string {
+  return days === 14 ? 'itinerary.read.14' : 'itinerary.read.7';
+}
+
+function auditEntry(msisdn: string, opts: QueryOptions, outcome: string, date?: string): AuditEntry {
+  const detail: Record<string, unknown> = { channel: opts.channel };
+  if (opts.consentId) detail.consentId = opts.consentId;
+  if (date) detail.date = date;
+  return {
+    actorType: opts.channel === 'partner' ? 'partner' : opts.channel === 'sms' ? 'sms' : 'owner',
+    actor: opts.actor ?? maskPhone(msisdn),
+    action: readAction(opts.days),
+    msisdn,
+    outcome,
+    detail,
+  };
 }
 
 interface ComposedCard {
