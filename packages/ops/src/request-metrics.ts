@@ -9,14 +9,19 @@ import type { Registry } from 'prom-client';
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 interface CountSlot {
-  route: string;
   method: string;
-  status: string;
+  status: number;
   n: number;
 }
 
-interface DurationSlot {
+/** One route's counts (a handful: by method and status, searched in a row) and latencies. */
+interface RouteSlot {
   route: string;
+  counts: CountSlot[];
+  duration: DurationSlot;
+}
+
+interface DurationSlot {
   /** Per bucket (not cumulative); the last slot is +Inf. */
   buckets: Float64Array;
   sum: number;
@@ -30,8 +35,8 @@ interface MetricValue {
 }
 
 export class RequestMetrics {
-  private readonly counts = new Map<string, CountSlot>();
-  private readonly durations = new Map<string, DurationSlot>();
+  /** By route pattern: the same few strings every time, so no key is built per request. */
+  private readonly routes = new Map<string, RouteSlot>();
 
   constructor(
     registry: Registry,
@@ -40,25 +45,34 @@ export class RequestMetrics {
     readonly durationName = 'http_request_duration_seconds',
   ) {
     register(registry, countName, 'HTTP requests by route, method and status code', 'counter', () =>
-      [...this.counts.values()].map((c) => ({
-        value: c.n,
-        labels: { route: c.route, method: c.method, status: c.status },
-      })),
+      [...this.routes.values()].flatMap((r) =>
+        r.counts.map((c) => ({ value: c.n, labels: { route: r.route, method: c.method, status: String(c.status) } })),
+      ),
     );
     register(registry, durationName, 'HTTP request duration by route', 'histogram', () => this.histogram());
   }
 
   /** Counts one request; `route` is the route pattern (never the URL, which may carry a number). */
   record(route: string, method: string, status: number, seconds: number): void {
-    const key = `${route}\0${method}\0${status}`;
-    const c = this.counts.get(key);
-    if (c) c.n++;
-    else this.counts.set(key, { route, method, status: String(status), n: 1 });
-    let d = this.durations.get(route);
-    if (!d) {
-      d = { route, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
-      this.durations.set(route, d);
+    let r = this.routes.get(route);
+    if (r === undefined) {
+      const buckets = new Float64Array(this.bounds.length + 1);
+      r = { route, counts: [], duration: { buckets, sum: 0, count: 0 } };
+      this.routes.set(route, r);
     }
+    let c: CountSlot | undefined;
+    for (const x of r.counts) {
+      if (x.status === status && x.method === method) {
+        c = x;
+        break;
+      }
+    }
+    if (c === undefined) {
+      c = { method, status, n: 0 };
+      r.counts.push(c);
+    }
+    c.n++;
+    const d = r.duration;
     let i = 0;
     while (i < this.bounds.length && seconds > this.bounds[i]!) i++;
     d.buckets[i]!++;
@@ -68,18 +82,18 @@ export class RequestMetrics {
 
   private histogram(): MetricValue[] {
     const out: MetricValue[] = [];
-    for (const d of this.durations.values()) {
+    for (const { route, duration: d } of this.routes.values()) {
       let cumulative = 0;
       for (let i = 0; i <= this.bounds.length; i++) {
         cumulative += d.buckets[i]!;
         out.push({
           value: cumulative,
-          labels: { le: i < this.bounds.length ? this.bounds[i]! : '+Inf', route: d.route },
+          labels: { le: i < this.bounds.length ? this.bounds[i]! : '+Inf', route },
           metricName: `${this.durationName}_bucket`,
         });
       }
-      out.push({ value: d.sum, labels: { route: d.route }, metricName: `${this.durationName}_sum` });
-      out.push({ value: d.count, labels: { route: d.route }, metricName: `${this.durationName}_count` });
+      out.push({ value: d.sum, labels: { route }, metricName: `${this.durationName}_sum` });
+      out.push({ value: d.count, labels: { route }, metricName: `${this.durationName}_count` });
     }
     return out;
   }
