@@ -33,6 +33,27 @@ describe('segment Bloom filter', () => {
     expect(mayContain(new Uint8Array(0), 'anything')).toBe(true);
   });
 
+  it('sets the bits (h1 + j * h2) mod m, computed exactly, for hashes up to 2^32', () => {
+    const n = 3000;
+    const hashes = new Uint32Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      hashes[2 * i] = (Math.random() * 2 ** 32) >>> 0;
+      hashes[2 * i + 1] = ((Math.random() * 2 ** 32) | 1) >>> 0;
+    }
+    hashes[0] = 2 ** 32 - 1;
+    hashes[1] = 2 ** 32 - 1;
+    const f = filterFromHashes(hashes, 0, hashes.length);
+    const m = BigInt(f.length * 8);
+    const expected = new Uint8Array(f.length);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0n; j < 7n; j++) {
+        const bit = Number((BigInt(hashes[2 * i]!) + j * BigInt(hashes[2 * i + 1]!)) % m);
+        expected[bit >> 3]! |= 1 << (bit & 7);
+      }
+    }
+    expect(f).toEqual(expected);
+  });
+
   it('gives the same answer in SQL (get_bit) as in JS', async () => {
     const sql = await openPgliteSql();
     const keys = Array.from({ length: 50 }, (_, i) => number(i * 3));

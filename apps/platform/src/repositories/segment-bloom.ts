@@ -44,12 +44,15 @@ export function filterFromHashes(hashes: Uint32Array, from: number, to: number):
   let bytes = 64;
   while (bytes * 8 < distinct.size * BITS_PER_KEY) bytes *= 2;
   const filter = new Uint8Array(bytes);
-  const m = bytes * 8;
+  // m is a power of two (far below 2^31), so (h1 + j * h2) mod m is the low bits
+  // of the sum taken in 32-bit integers: no floating-point modulo (the costliest
+  // step of a flush), and the same bits as `probeSql` and `mayContain`.
+  const mask = bytes * 8 - 1;
   for (let i = from; i < to; i += 2) {
     const h1 = hashes[i]!;
     const h2 = hashes[i + 1]!;
     for (let j = 0; j < K; j++) {
-      const bit = (h1 + j * h2) % m;
+      const bit = ((h1 + Math.imul(j, h2)) >>> 0) & mask;
       filter[bit >> 3]! |= 1 << (bit & 7);
     }
   }
