@@ -196,9 +196,9 @@ describe('sessions kept in process', () => {
     await svc.stop();
   });
 
-  it('end at once on logout, in this process and in another sharing the store', async () => {
-    await svc.start();
-    const other = new LoginService({
+  /** A second process's login service on the same store, clock and key. */
+  const anotherProcess = () =>
+    new LoginService({
       kv,
       clock,
       sms,
@@ -206,6 +206,10 @@ describe('sessions kept in process', () => {
       options: { ...DEFAULT_OPTIONS },
       log: { warn() {} },
     });
+
+  it('end at once on logout, in this process and in another sharing the store', async () => {
+    await svc.start();
+    const other = anotherProcess();
     await other.start();
     await svc.requestCode(A, IP);
     const { token } = await svc.loginWithCode(A, sms.code(A), IP);
@@ -220,14 +224,7 @@ describe('sessions kept in process', () => {
 
   it('answer synchronously for a token seen before, until it is logged out here or elsewhere or ends', async () => {
     await svc.start();
-    const other = new LoginService({
-      kv,
-      clock,
-      sms,
-      secrets: new Secrets('unit-test-secret-key-123'),
-      options: { ...DEFAULT_OPTIONS },
-      log: { warn() {} },
-    });
+    const other = anotherProcess();
     await other.start();
     const a = await svc.loginWithCode(A, await code(A), IP);
     const b = await svc.loginWithCode(B, await code(B), IP);
