@@ -80,6 +80,10 @@ class PgliteTxSql implements Sql {
 export async function openPostgresSql(url: string, poolSize = 10): Promise<Sql> {
   const pg = await import('pg');
   const pool = new pg.default.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server ends (a restart, an administrator, a failover)
+  // is reported here and dropped from the pool; the next query opens a new one.
+  // Without a listener that event would end the process.
+  pool.on('error', () => {});
   // Fail fast on a wrong URL rather than on the first request.
   const client = await pool.connect();
   client.release();

@@ -99,6 +99,20 @@ describe('Sql', () => {
     await sqlContract(sql);
     await sql.close();
   });
+  it('PostgreSQL server: idle connections the server ends are replaced, the process lives on', async () => {
+    const sql = await openSql({ url: pg.url, poolSize: 2 });
+    const pids = await sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    expect(pids).toHaveLength(1);
+    const admin = await openSql({ url: pg.url, poolSize: 1 });
+    // What a restart or an administrator does to the pool's idle connection (57P01 on the client).
+    const ended = await admin.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [pids[0]!.pid]);
+    expect(ended).toEqual([{ ok: true }]);
+    await admin.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    expect(again[0]!.pid).not.toBe(pids[0]!.pid);
+    await sql.close();
+  });
   it('PostgreSQL server: replicas starting together apply each migration once', async () => {
     const db = `race_${Date.now()}`;
     const admin = await openSql({ url: pg.url });
