@@ -33,6 +33,11 @@ async function query(token: string, headers: Record<string, string> = {}) {
   });
 }
 
+/** An admin's new risk area (POST /api/v1/admin/risk-areas). */
+function addRiskArea(on: TestPlatform, area: Record<string, string>) {
+  return on.app.inject({ method: 'POST', url: '/api/v1/admin/risk-areas', headers: admin, payload: area });
+}
+
 describe('number handling', () => {
   it('rejects non-mainland input with INVALID_PHONE and overseas numbers with UNSUPPORTED_NUMBER', async () => {
     for (const phone of ['12345', '1380000000a', '23800000001', '']) {
@@ -194,18 +199,18 @@ describe('the answer', () => {
 describe('risk areas', () => {
   it('mark cities with a current medium/high-risk area, with the footnote; changes are audited', async () => {
     const token = await login(p, '13800000001');
-    const create = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/risk-areas',
-      headers: admin,
-      payload: { cityCode: '110000', area: '朝阳区某街道', level: 'high', effectiveFrom: '2022-09-08T00:00:00+08:00' },
+    const create = await addRiskArea(p, {
+      cityCode: '110000',
+      area: '朝阳区某街道',
+      level: 'high',
+      effectiveFrom: '2022-09-08T00:00:00+08:00',
     });
     expect(create.statusCode).toBe(201);
-    const future = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/risk-areas',
-      headers: admin,
-      payload: { cityCode: '360100', area: '东湖区', level: 'medium', effectiveFrom: '2022-09-09T00:00:00+08:00' },
+    const future = await addRiskArea(p, {
+      cityCode: '360100',
+      area: '东湖区',
+      level: 'medium',
+      effectiveFrom: '2022-09-09T00:00:00+08:00',
     });
     expect(future.statusCode).toBe(201);
     const r = await query(token);
@@ -236,11 +241,11 @@ describe('risk areas', () => {
     expect(actions).toEqual(
       expect.arrayContaining(['risk-area.create', 'risk-area.update', 'risk-area.delete', 'porting.load']),
     );
-    const bad = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/admin/risk-areas',
-      headers: admin,
-      payload: { cityCode: '999999', area: 'x', level: 'high', effectiveFrom: '2022-09-08T00:00:00+08:00' },
+    const bad = await addRiskArea(p, {
+      cityCode: '999999',
+      area: 'x',
+      level: 'high',
+      effectiveFrom: '2022-09-08T00:00:00+08:00',
     });
     expect(bad.json().error.code).toBe('BAD_REQUEST');
   });
@@ -481,11 +486,11 @@ describe('answers from memory (every cache on, as deployed)', () => {
       expect(skewed.json().error.code).toBe('ILLEGAL_ACCESS');
       c.clock.set(at('2022-09-08', 8, 0));
       expect((await ask()).json().date).toBe('2022-09-08');
-      const risk = await c.app.inject({
-        method: 'POST',
-        url: '/api/v1/admin/risk-areas',
-        headers: admin,
-        payload: { cityCode: '360100', area: '东湖区', level: 'high', effectiveFrom: '2022-09-08T00:00:00+08:00' },
+      const risk = await addRiskArea(c, {
+        cityCode: '360100',
+        area: '东湖区',
+        level: 'high',
+        effectiveFrom: '2022-09-08T00:00:00+08:00',
       });
       expect(risk.statusCode).toBe(201);
       const marked = await ask();
