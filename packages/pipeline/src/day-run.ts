@@ -137,8 +137,9 @@ export async function runDays(
       stats.recordsUsed += counts.used;
       stats.outside += counts.outside;
       const tStays = performance.now();
+      const input = { sub: buf.sub, t: buf.t, place: buf.place, ev: buf.ev, length: buf.length, runs: buf.runOrder() };
       const res = await processShardParallel(
-        buf,
+        input,
         registries.subscribers.length,
         registries.model,
         { firstDayStart: lo, dayCount: opts.dayCount },

@@ -11,6 +11,8 @@ export class EventBuffer {
   place: Int32Array;
   ev: Int32Array;
   length = 0;
+  /** Where each run of records began (see beginRun), ascending. */
+  private starts: number[] = [];
 
   constructor(capacity = 1 << 16) {
     this.sub = shared32(capacity);
@@ -38,6 +40,38 @@ export class EventBuffer {
     this.t = t;
     this.place = place;
     this.ev = ev;
+  }
+
+  /**
+   * Starts a run: the records appended next come from one piece of the input
+   * (a chunk of a file read in order), so they are in about time order.
+   */
+  beginRun(): void {
+    if (this.starts.at(-1) === this.length) return;
+    this.starts.push(this.length);
+  }
+
+  /**
+   * The runs as [start, end) pairs, ordered by their first record's time.
+   * DuckDB hands a parallel scan's chunks over in no fixed order; read run by
+   * run in this order, records come in about time order, so a subscriber's
+   * records rarely need sorting. Undefined when no run was marked.
+   */
+  runOrder(): Int32Array | undefined {
+    if (this.starts.length === 0) return undefined;
+    const bounds = [...this.starts, this.length];
+    const runs: number[] = [];
+    for (let k = 0; k + 1 < bounds.length; k++) if (bounds[k]! < bounds[k + 1]!) runs.push(k);
+    if (bounds[0]! > 0) runs.push(-1); // records appended before the first mark
+    const start = (k: number) => (k < 0 ? 0 : bounds[k]!);
+    const end = (k: number) => (k < 0 ? bounds[0]! : bounds[k + 1]!);
+    runs.sort((a, b) => this.t[start(a)]! - this.t[start(b)]! || start(a) - start(b));
+    const out = new Int32Array(2 * runs.length);
+    runs.forEach((k, i) => {
+      out[2 * i] = start(k);
+      out[2 * i + 1] = end(k);
+    });
+    return out;
   }
 
   /** Appends the records of the given columns (all of the same length). */

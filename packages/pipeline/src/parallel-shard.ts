@@ -89,7 +89,7 @@ export async function processShardParallel(
     carryEnc = encodeCarries(mine);
   }
   const job: ShardJob = {
-    input: { sub: input.sub, t: input.t, place: input.place, ev: input.ev, length: input.length },
+    input: { sub: input.sub, t: input.t, place: input.place, ev: input.ev, length: input.length, runs: input.runs },
     subscriberCount,
     model,
     spec,

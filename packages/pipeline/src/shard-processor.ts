@@ -1,9 +1,10 @@
-// Turns one shard's records into per-subscriber day results. Records arrive in
-// time order across all subscribers (file order, read in parallel), so they are
-// grouped by subscriber rather than sorted: a two-pass radix partition (buckets
-// of subscribers, then subscribers within a cache-sized bucket) keeps memory
-// access sequential. Each group is put in order, de-duplicated, and run through
-// the stay engine.
+// Turns one shard's records into per-subscriber day results. Records are read
+// in about time order across all subscribers (the scan's chunks, earliest
+// first), so they are grouped by subscriber rather than sorted: a two-pass
+// radix partition (buckets of subscribers, then subscribers within a
+// cache-sized bucket) keeps memory access sequential and the order. Each group
+// is put in order (most already are), de-duplicated, and run through the stay
+// engine.
 import { type Carry, type CellModel, type DayOutput, type EngineParams, StayEngine } from '@itinerary-card/stay-engine';
 
 export interface ShardInput {
@@ -12,6 +13,12 @@ export interface ShardInput {
   place: Int32Array;
   ev: Int32Array;
   length: number;
+  /**
+   * Optional reading order: [start, end) pairs covering [0, length) once each
+   * (EventBuffer.runOrder). The result does not depend on it; records read in
+   * about time order just need less sorting.
+   */
+  runs?: Int32Array;
 }
 
 export interface DaysSpec {
@@ -38,6 +45,29 @@ export function bucketBits(subscriberCount: number): number {
 /** Whether record a sorts before record b by (t, place, ev). */
 function before(t: Float64Array, place: Int32Array, ev: Int32Array, a: number, b: number): boolean {
   return t[a]! < t[b]! || (t[a] === t[b] && (place[a]! < place[b]! || (place[a] === place[b] && ev[a]! < ev[b]!)));
+}
+
+/** Up to this many records out of order, moving each into place beats sorting the group. */
+const FEW_DESCENTS = 8;
+
+/** Orders records [0, m) by (t, place, ev) in place; fast when only a few are out of order. */
+export function insertionSort(t: Float64Array, place: Int32Array, ev: Int32Array, m: number): void {
+  for (let k = 1; k < m; k++) {
+    if (!before(t, place, ev, k, k - 1)) continue;
+    const tk = t[k]!;
+    const pk = place[k]!;
+    const ek = ev[k]!;
+    let j = k - 1;
+    while (j >= 0 && (t[j]! > tk || (t[j] === tk && (place[j]! > pk || (place[j] === pk && ev[j]! > ek))))) {
+      t[j + 1] = t[j]!;
+      place[j + 1] = place[j]!;
+      ev[j + 1] = ev[j]!;
+      j--;
+    }
+    t[j + 1] = tk;
+    place[j + 1] = pk;
+    ev[j + 1] = ek;
+  }
 }
 
 const IDX_BITS = 22;
@@ -148,15 +178,18 @@ export function processShard(
   const bt = new Float64Array(total);
   const bp = new Int32Array(total);
   const be = new Int32Array(total);
-  for (let i = 0; i < n; i++) {
-    const s = input.sub[i]!;
-    const b = s & mask;
-    if (b % part.stride !== part.offset) continue;
-    const k = fill[b]!++;
-    bs[k] = s;
-    bt[k] = input.t[i]!;
-    bp[k] = input.place[i]!;
-    be[k] = input.ev[i]!;
+  const runs = input.runs ?? Int32Array.of(0, n);
+  for (let r = 0; r < runs.length; r += 2) {
+    for (let i = runs[r]!, end = runs[r + 1]!; i < end; i++) {
+      const s = input.sub[i]!;
+      const b = s & mask;
+      if (b % part.stride !== part.offset) continue;
+      const k = fill[b]!++;
+      bs[k] = s;
+      bt[k] = input.t[i]!;
+      bp[k] = input.place[i]!;
+      be[k] = input.ev[i]!;
+    }
   }
 
   const engine = new StayEngine(model, params);
@@ -197,16 +230,18 @@ export function processShard(
         place = new Int32Array(cap);
         ev = new Int32Array(cap);
       }
-      // Order by (t, place, ev): groups come in file order, so often in order already.
-      let ordered = true;
+      // Order by (t, place, ev): groups come in about time order (see ShardInput.runs), so
+      // most are in order already and the rest hold a few late records.
+      let descents = 0;
       for (let k = 0; k < m; k++) {
         const i = order[g0 + k]!;
         t[k] = bt[i]!;
         place[k] = bp[i]!;
         ev[k] = be[i]!;
-        if (k > 0 && ordered && before(t, place, ev, k, k - 1)) ordered = false;
+        if (k > 0 && before(t, place, ev, k, k - 1)) descents++;
       }
-      if (!ordered) sorter.sort(t, place, ev, m);
+      if (descents > FEW_DESCENTS) sorter.sort(t, place, ev, m);
+      else if (descents > 0) insertionSort(t, place, ev, m);
       // Exact duplicates (same time, place and event) are dropped.
       let w = 0;
       for (let k = 0; k < m; k++) {

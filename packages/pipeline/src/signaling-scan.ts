@@ -233,6 +233,7 @@ export async function scanSignaling(
     const chunk = duckdb.result_get_chunk(raw, c);
     const n = duckdb.data_chunk_get_size(chunk);
     if (n === 0) continue;
+    buf.beginRun();
     const sub = column(chunk, 0, n, Int32Array);
     const t = column(chunk, 1, n, Float64Array);
     const cell = column(chunk, 2, n, Int32Array);

@@ -1,6 +1,8 @@
+import { buildCellModel } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RecordSorter } from '../src/shard-processor.ts';
+import { EventBuffer } from '../src/event-buffer.ts';
+import { insertionSort, processShard, RecordSorter } from '../src/shard-processor.ts';
 
 type Rec = [number, number, number];
 
@@ -56,5 +58,107 @@ describe('ordering a subscriber’s records', () => {
       0,
     ]);
     check(recs);
+  });
+});
+
+describe('ordering a nearly ordered group', () => {
+  it('gives the same order as a full sort, whatever is out of place', () => {
+    const base = 1_662_000_000_000;
+    const rec = fc.tuple(
+      fc.integer({ min: 0, max: 30 }).map((x) => base + x * 60_000),
+      fc.integer({ min: -3, max: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(rec, { maxLength: 60 }), fc.array(rec, { maxLength: 4 }), (main, late) => {
+        // An ordered group with a few records out of place (late ones appended at the end, or anywhere).
+        const recs = [...(main as Rec[]).sort(bySortKey), ...(late as Rec[])];
+        const c = columns([...recs, [-1, -1, -1]]);
+        insertionSort(c.t, c.place, c.ev, recs.length);
+        expect(rows(c, recs.length)).toEqual([...recs].sort(bySortKey));
+        expect(c.t[recs.length]).toBe(-1);
+      }),
+    );
+  });
+});
+
+describe('the reading order of a shard', () => {
+  const lo = Date.UTC(2022, 8, 1) - 8 * 3_600_000;
+  // Four cities, a cell in each, two of them close enough to cross-cover each other.
+  const model = buildCellModel(
+    [
+      { city: 0, lat: 28.68, lon: 115.89 },
+      { city: 1, lat: 28.7, lon: 115.93 },
+      { city: 2, lat: 31.23, lon: 121.47 },
+      { city: 3, lat: 39.9, lon: 116.4 },
+    ],
+    4,
+  );
+  /** Per subscriber and day: the cities found, as text. */
+  const run = (buf: EventBuffer, runs?: Int32Array) => {
+    const out: string[] = [];
+    const res = processShard(
+      { sub: buf.sub, t: buf.t, place: buf.place, ev: buf.ev, length: buf.length, runs },
+      6,
+      model,
+      { firstDayStart: lo, dayCount: 3 },
+      (s, days) => out.push(`${s}:${days.map((d) => d.cities.join(',')).join('|')}`),
+    );
+    return { out: out.sort(), ...res };
+  };
+  const record = fc.tuple(
+    fc.integer({ min: 0, max: 5 }),
+    fc.integer({ min: 0, max: 3 * 24 * 4 - 1 }).map((q) => lo + q * 15 * 60_000),
+    fc.integer({ min: 0, max: 3 }),
+  );
+
+  it('marks runs that cover the buffer once, earliest first', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(record, { maxLength: 20 }), { maxLength: 8 }), (chunks) => {
+        const buf = new EventBuffer(4);
+        for (const chunk of chunks) {
+          buf.beginRun();
+          for (const [s, t, p] of chunk) buf.push(s, t, p, 0);
+        }
+        const runs = buf.runOrder();
+        if (buf.length === 0) return;
+        const covered = new Uint8Array(buf.length);
+        let lastFirst = Number.NEGATIVE_INFINITY;
+        for (let r = 0; r < runs!.length; r += 2) {
+          expect(runs![r]!).toBeLessThan(runs![r + 1]!);
+          for (let i = runs![r]!; i < runs![r + 1]!; i++) covered[i]!++;
+          expect(buf.t[runs![r]!]!).toBeGreaterThanOrEqual(lastFirst);
+          lastFirst = buf.t[runs![r]!]!;
+        }
+        expect([...covered].every((c) => c === 1)).toBe(true);
+      }),
+    );
+  });
+
+  it('changes nothing but the work: any reading order gives the same days', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(record, { minLength: 1, maxLength: 25 }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (chunks, shuffle) => {
+          const buf = new EventBuffer(4);
+          for (const chunk of chunks) {
+            buf.beginRun();
+            for (const [s, t, p] of chunk) buf.push(s, t, p, 0);
+          }
+          const plain = run(buf);
+          expect(run(buf, buf.runOrder())).toEqual(plain);
+          // Any other order of the same runs, too.
+          const runs = Array.from({ length: buf.runOrder()!.length / 2 }, (_, k) => k);
+          for (let k = runs.length - 1; k > 0; k--) {
+            const j = (shuffle[k % Math.max(1, shuffle.length)] ?? 0) % (k + 1);
+            [runs[k], runs[j]] = [runs[j]!, runs[k]!];
+          }
+          const order = buf.runOrder()!;
+          const shuffled = Int32Array.from(runs.flatMap((k) => [order[2 * k]!, order[2 * k + 1]!]));
+          expect(run(buf, shuffled)).toEqual(plain);
+        },
+      ),
+    );
   });
 });
