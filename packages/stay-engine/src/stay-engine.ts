@@ -339,19 +339,19 @@ export class StayEngine {
     this.epN = 0;
     let priorC: Int32Array = NO_CITIES;
     let priorW: Float64Array = NO_COUNTS;
-    const begin = (i: number, cell: number, pc: Int32Array, pw: Float64Array) => {
-      a = i;
-      anchor = cell;
-      this.epN = 0;
-      priorC = pc;
-      priorW = pw;
-      for (let k = 0; k < pc.length; k++) this.epAdd(pc[k]!, pw[k]!);
-    };
+    // An episode begins at record a, anchored at a cell, its city counts starting
+    // from the prior ones (a carried episode's). No closure for this: one per call
+    // costs more than the loop on short days (tsx keeps function names).
     for (let i = 0; i < n; i++) {
       const p = ep[i]!;
       if (i === resumeAt && carry!.epAnchor >= 0) {
         if (anchor >= 0) this.settleEpisode(a, i);
-        begin(i, carry!.epAnchor, carry!.epCities, carry!.epCounts);
+        a = i;
+        anchor = carry!.epAnchor;
+        priorC = carry!.epCities;
+        priorW = carry!.epCounts;
+        this.epN = 0;
+        for (let k = 0; k < priorC.length; k++) this.epAdd(priorC[k]!, priorW[k]!);
       }
       if (p < 0) {
         if (anchor >= 0) this.settleEpisode(a, i);
@@ -359,13 +359,22 @@ export class StayEngine {
         this.epN = 0;
         continue;
       }
-      if (anchor < 0) begin(i, p, NO_CITIES, NO_COUNTS);
-      else {
+      if (anchor < 0) {
+        a = i;
+        anchor = p;
+        priorC = NO_CITIES;
+        priorW = NO_COUNTS;
+        this.epN = 0;
+      } else {
         const dx = (cellX[p]! - cellX[anchor]!) * cellKmPerDegLon[anchor]!;
         const dy = (cellY[p]! - cellY[anchor]!) * KM_PER_DEG_LAT;
         if (dx * dx + dy * dy > r2) {
           this.settleEpisode(a, i);
-          begin(i, p, NO_CITIES, NO_COUNTS);
+          a = i;
+          anchor = p;
+          priorC = NO_CITIES;
+          priorW = NO_COUNTS;
+          this.epN = 0;
         }
       }
       this.epAdd(cellCity[p]!, this.dwell(i, n, dayEnd));
