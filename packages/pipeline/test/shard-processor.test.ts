@@ -16,6 +16,12 @@ function columns(recs: Rec[]) {
 const rows = (c: ReturnType<typeof columns>, m: number): Rec[] =>
   Array.from(c.t.subarray(0, m), (t, i) => [t, c.place[i]!, c.ev[i]!]);
 const bySortKey = (a: Rec, b: Rec) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+/** A record of one subscriber's group: minutes apart, so equal times come up often. */
+const rec = fc.tuple(
+  fc.integer({ min: 0, max: 30 }).map((x) => 1_662_000_000_000 + x * 60_000),
+  fc.integer({ min: -3, max: 3 }),
+  fc.integer({ min: 0, max: 3 }),
+);
 
 describe('ordering a subscriber’s records', () => {
   const sorter = new RecordSorter();
@@ -28,12 +34,6 @@ describe('ordering a subscriber’s records', () => {
   };
 
   it('sorts by (time, place, event) whatever the input order, equal times included', () => {
-    const base = 1_662_000_000_000;
-    const rec = fc.tuple(
-      fc.integer({ min: 0, max: 30 }).map((x) => base + x * 60_000),
-      fc.integer({ min: -3, max: 3 }),
-      fc.integer({ min: 0, max: 3 }),
-    );
     fc.assert(fc.property(fc.array(rec, { maxLength: 80 }), (recs) => check(recs as Rec[])));
   });
 
@@ -63,15 +63,9 @@ describe('ordering a subscriber’s records', () => {
 
 describe('ordering a nearly ordered group', () => {
   it('gives the same order as a full sort, whatever is out of place', () => {
-    const base = 1_662_000_000_000;
-    const rec = fc.tuple(
-      fc.integer({ min: 0, max: 30 }).map((x) => base + x * 60_000),
-      fc.integer({ min: -3, max: 3 }),
-      fc.integer({ min: 0, max: 3 }),
-    );
     fc.assert(
       fc.property(fc.array(rec, { maxLength: 60 }), fc.array(rec, { maxLength: 4 }), (main, late) => {
-        // An ordered group with a few records out of place (late ones appended at the end, or anywhere).
+        // An ordered group with a few records out of place: late ones, appended at its end.
         const recs = [...(main as Rec[]).sort(bySortKey), ...(late as Rec[])];
         const c = columns([...recs, [-1, -1, -1]]);
         insertionSort(c.t, c.place, c.ev, recs.length);
