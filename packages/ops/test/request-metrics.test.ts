@@ -40,4 +40,34 @@ describe('request metrics', () => {
     expect(text).not.toContain('route="/metrics"');
     await app.close();
   });
+
+  it('counts errors and refusals by their status, and times each request from its arrival', async () => {
+    const app = Fastify();
+    const registry = new Registry();
+    installRequestMetrics(app, registry);
+    app.register(async (scope) => {
+      scope.addHook('onRequest', async (req) => {
+        if (req.headers.authorization !== 'ok') throw Object.assign(new Error('no'), { statusCode: 401 });
+      });
+      scope.get('/guarded', async () => ({ ok: true }));
+    });
+    app.get('/boom', async () => {
+      throw new Error('boom');
+    });
+    app.get('/slow', async () => {
+      await new Promise((r) => setTimeout(r, 60));
+      return { ok: true };
+    });
+    expect((await app.inject({ url: '/guarded' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/guarded', headers: { authorization: 'ok' } })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/boom' })).statusCode).toBe(500);
+    await app.inject({ url: '/slow' });
+    const text = await registry.metrics();
+    expect(text).toContain('http_requests_total{route="/guarded",method="GET",status="401"} 1');
+    expect(text).toContain('http_requests_total{route="/guarded",method="GET",status="200"} 1');
+    expect(text).toContain('http_requests_total{route="/boom",method="GET",status="500"} 1');
+    const slow = Number(/http_request_duration_seconds_sum\{route="\/slow"\} ([0-9.e-]+)/.exec(text)?.[1]);
+    expect(slow).toBeGreaterThanOrEqual(0.05);
+    await app.close();
+  });
 });
