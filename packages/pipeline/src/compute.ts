@@ -50,9 +50,22 @@ export interface ComputeResult {
   samples: import('./quarantine.ts').RejectSample[];
 }
 
+/** Day starts of the dates seen lately: each subscriber is tested for every window, and activation dates repeat. */
+const dayStarts = new Map<string, number>();
+
+function dayStart(date: string): number {
+  let t = dayStarts.get(date);
+  if (t === undefined) {
+    t = beijingDayStart(date);
+    if (dayStarts.size >= 100_000) dayStarts.clear();
+    dayStarts.set(date, t);
+  }
+  return t;
+}
+
 /** A number opened less than 7 days before D gets no itinerary. */
 export function isNewSubscriber(s: Subscriber, date: string): boolean {
-  return (beijingDayStart(date) - beijingDayStart(s.activatedAt)) / DAY_MS < NEW_SUBSCRIBER_DAYS;
+  return (dayStart(date) - dayStart(s.activatedAt)) / DAY_MS < NEW_SUBSCRIBER_DAYS;
 }
 
 export interface WindowResult {
