@@ -104,48 +104,79 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     return p;
   };
   let cityIndex: Map<string, number>;
+  // Per carried subscriber, on the run's critical path: plain loops into typed arrays.
   const toCarry = (c: StoredCarry): Carry | null => {
     cityIndex ??= new Map(ctx.registries.cityCodes.map((code, i) => [code, i]));
     const state = c.s === '@' ? ABROAD : c.s === '?' ? UNDECIDED : cityIndex.get(c.s);
     if (state === undefined) return null; // the city has no cells any more
-    const t: number[] = [];
-    const place: number[] = [];
-    for (let i = 0; i < c.t.length; i++) {
+    const n = c.t.length;
+    let t = new Float64Array(n);
+    let place = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
       const p = c.pl[i]!;
-      const idx = p.startsWith('@') ? -ctx.countries.idx(p.slice(1)) - 1 : ctx.registries.cellIndex.get(p);
+      const idx = p.charCodeAt(0) === 64 ? -ctx.countries.idx(p.slice(1)) - 1 : ctx.registries.cellIndex.get(p);
       if (idx === undefined) continue;
-      t.push(c.t[i]!);
-      place.push(idx);
+      t[m] = c.t[i]!;
+      place[m] = idx;
+      m++;
     }
-    const epC: number[] = [];
-    const epW: number[] = [];
-    for (const [code, w] of Object.entries(c.ec)) {
+    if (m < n) {
+      t = t.slice(0, m);
+      place = place.slice(0, m);
+    }
+    let cities = 0;
+    for (const _ in c.ec) cities++;
+    let epCities = new Int32Array(cities);
+    let epCounts = new Float64Array(cities);
+    let e = 0;
+    for (const code in c.ec) {
       const city = cityIndex.get(code);
       if (city === undefined) continue;
-      epC.push(city);
-      epW.push(w);
+      epCities[e] = city;
+      epCounts[e] = c.ec[code]!;
+      e++;
+    }
+    if (e < cities) {
+      epCities = epCities.slice(0, e);
+      epCounts = epCounts.slice(0, e);
     }
     const anchor = c.ea === null ? -1 : (ctx.registries.cellIndex.get(c.ea) ?? -1);
     return {
-      t: Float64Array.from(t),
-      place: Int32Array.from(place),
+      t,
+      place,
       state,
       runStart: c.rs,
-      epStart: anchor >= 0 && t.length === c.t.length ? c.es : -1,
+      epStart: anchor >= 0 && m === n ? c.es : -1,
       epAnchor: anchor,
-      epCities: Int32Array.from(epC),
-      epCounts: Float64Array.from(epW),
+      epCities,
+      epCounts,
     };
   };
-  const fromCarry = (c: Carry): StoredCarry => ({
-    s: c.state === ABROAD ? '@' : c.state === UNDECIDED ? '?' : ctx.registries.cityCodes[c.state]!,
-    rs: c.runStart,
-    es: c.epStart,
-    ea: c.epAnchor >= 0 ? ctx.registries.cellIds[c.epAnchor]! : null,
-    ec: Object.fromEntries(Array.from(c.epCities, (city, i) => [ctx.registries.cityCodes[city]!, c.epCounts[i]!])),
-    t: Array.from(c.t),
-    pl: Array.from(c.place, (x) => (x < 0 ? `@${ctx.countries.codes[-x - 1]}` : ctx.registries.cellIds[x]!)),
-  });
+  /** The stored line of a carry (StoredCarry with the pseudonym first). */
+  const carryLine = (p: string, c: Carry): string => {
+    const { cityCodes, cellIds } = ctx.registries;
+    const ec: Record<string, number> = {};
+    for (let i = 0; i < c.epCities.length; i++) ec[cityCodes[c.epCities[i]!]!] = c.epCounts[i]!;
+    const t: number[] = new Array(c.t.length);
+    const pl: string[] = new Array(c.place.length);
+    for (let i = 0; i < c.t.length; i++) t[i] = c.t[i]!;
+    for (let i = 0; i < c.place.length; i++) {
+      const x = c.place[i]!;
+      pl[i] = x < 0 ? `@${ctx.countries.codes[-x - 1]}` : cellIds[x]!;
+    }
+    const line: StoredCarry & { p: string } = {
+      p,
+      s: c.state === ABROAD ? '@' : c.state === UNDECIDED ? '?' : cityCodes[c.state]!,
+      rs: c.runStart,
+      es: c.epStart,
+      ea: c.epAnchor >= 0 ? cellIds[c.epAnchor]! : null,
+      ec,
+      t,
+      pl,
+    };
+    return JSON.stringify(line);
+  };
   const summaries: string[] = [];
   const carries: string[] = [];
   const run = await runDays(
@@ -173,7 +204,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
         summaries.push(JSON.stringify({ p, c, k }));
       }
-      if (carry?.t.length) carries.push(JSON.stringify({ p, ...fromCarry(carry) }));
+      if (carry?.t.length) carries.push(carryLine(p, carry));
     },
     (c) => {
       ctx = c;
