@@ -14,11 +14,12 @@ import {
   type Operator,
   type SubscriberKind,
 } from '@itinerary-card/domain';
-import { ABROAD, type Carry, type EngineParams, UNDECIDED } from '@itinerary-card/stay-engine';
+import type { EngineParams } from '@itinerary-card/stay-engine';
 import { replaceDirAtomic, sweepLeftovers, writeFileAtomic } from './atomic-files.ts';
 import { subscriberAnswer } from './compute.ts';
 import { type DayRunContext, type DayRunOptions, runDays } from './day-run.ts';
 import { pseudonymizer } from './pseudonym.ts';
+import { CarryCodec, type StoredCarry } from './stored-carry.ts';
 
 export interface DailyRunOptions {
   input: string;
@@ -50,19 +51,6 @@ export interface DailyRunReport {
 interface DaySummary {
   c: string[];
   k: string[];
-}
-
-interface StoredCarry {
-  /** City code, '@' for abroad, '?' for a stationary episode not yet settled. */
-  s: string;
-  rs: number;
-  /** Open stationary episode: where it resumes in t, its anchor cell id, and earlier records counted by city code. */
-  es: number;
-  ea: string | null;
-  ec: Record<string, number>;
-  t: number[];
-  /** Cell ids, or '@CC' for a roaming record in country CC. */
-  pl: string[];
 }
 
 const daysDir = (data: string) => join(data, 'days');
@@ -103,80 +91,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     }
     return p;
   };
-  let cityIndex: Map<string, number>;
-  // Per carried subscriber, on the run's critical path: plain loops into typed arrays.
-  const toCarry = (c: StoredCarry): Carry | null => {
-    cityIndex ??= new Map(ctx.registries.cityCodes.map((code, i) => [code, i]));
-    const state = c.s === '@' ? ABROAD : c.s === '?' ? UNDECIDED : cityIndex.get(c.s);
-    if (state === undefined) return null; // the city has no cells any more
-    const n = c.t.length;
-    let t = new Float64Array(n);
-    let place = new Int32Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const p = c.pl[i]!;
-      const idx = p.charCodeAt(0) === 64 ? -ctx.countries.idx(p.slice(1)) - 1 : ctx.registries.cellIndex.get(p);
-      if (idx === undefined) continue;
-      t[m] = c.t[i]!;
-      place[m] = idx;
-      m++;
-    }
-    if (m < n) {
-      t = t.slice(0, m);
-      place = place.slice(0, m);
-    }
-    let cities = 0;
-    for (const _ in c.ec) cities++;
-    let epCities = new Int32Array(cities);
-    let epCounts = new Float64Array(cities);
-    let e = 0;
-    for (const code in c.ec) {
-      const city = cityIndex.get(code);
-      if (city === undefined) continue;
-      epCities[e] = city;
-      epCounts[e] = c.ec[code]!;
-      e++;
-    }
-    if (e < cities) {
-      epCities = epCities.slice(0, e);
-      epCounts = epCounts.slice(0, e);
-    }
-    const anchor = c.ea === null ? -1 : (ctx.registries.cellIndex.get(c.ea) ?? -1);
-    return {
-      t,
-      place,
-      state,
-      runStart: c.rs,
-      epStart: anchor >= 0 && m === n ? c.es : -1,
-      epAnchor: anchor,
-      epCities,
-      epCounts,
-    };
-  };
-  /** The stored line of a carry (StoredCarry with the pseudonym first). */
-  const carryLine = (p: string, c: Carry): string => {
-    const { cityCodes, cellIds } = ctx.registries;
-    const ec: Record<string, number> = {};
-    for (let i = 0; i < c.epCities.length; i++) ec[cityCodes[c.epCities[i]!]!] = c.epCounts[i]!;
-    const t: number[] = new Array(c.t.length);
-    const pl: string[] = new Array(c.place.length);
-    for (let i = 0; i < c.t.length; i++) t[i] = c.t[i]!;
-    for (let i = 0; i < c.place.length; i++) {
-      const x = c.place[i]!;
-      pl[i] = x < 0 ? `@${ctx.countries.codes[-x - 1]}` : cellIds[x]!;
-    }
-    const line: StoredCarry & { p: string } = {
-      p,
-      s: c.state === ABROAD ? '@' : c.state === UNDECIDED ? '?' : cityCodes[c.state]!,
-      rs: c.runStart,
-      es: c.epStart,
-      ea: c.epAnchor >= 0 ? cellIds[c.epAnchor]! : null,
-      ec,
-      t,
-      pl,
-    };
-    return JSON.stringify(line);
-  };
+  let codec: CarryCodec | undefined;
   const summaries: string[] = [];
   const carries: string[] = [];
   const run = await runDays(
@@ -193,7 +108,9 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       onProgress: opts.onProgress,
       carries: (sub) => {
         const stored = carryIn.get(pseudoOf(sub));
-        return stored ? toCarry(stored) : null;
+        if (!stored) return null;
+        codec ??= new CarryCodec(ctx.registries, ctx.countries);
+        return codec.decode(stored);
       },
     },
     (sub, days, carry) => {
@@ -204,7 +121,10 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
         summaries.push(JSON.stringify({ p, c, k }));
       }
-      if (carry?.t.length) carries.push(carryLine(p, carry));
+      if (carry?.t.length) {
+        codec ??= new CarryCodec(ctx.registries, ctx.countries);
+        carries.push(codec.line(p, carry));
+      }
     },
     (c) => {
       ctx = c;
