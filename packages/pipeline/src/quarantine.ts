@@ -25,30 +25,54 @@ export interface RejectSample {
   text: string;
 }
 
+/** Sample order: by file and line where known, then by text. */
+function compareSamples(a: RejectSample, b: RejectSample): number {
+  const fa = a.file ?? '';
+  const fb = b.file ?? '';
+  if (fa !== fb) return fa < fb ? -1 : 1;
+  const la = a.line ?? 0;
+  const lb = b.line ?? 0;
+  if (la !== lb) return la - lb;
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
+}
+
+/**
+ * The samples kept are the first of each reason in sample order, not the first
+ * met: a parallel scan meets records in a different order on every run, and
+ * re-running a day must give the same quarantine file.
+ */
 export class Quarantine {
   readonly counts = new Map<RejectReason, number>();
-  readonly samples: RejectSample[] = [];
-  private readonly perReason = new Map<RejectReason, number>();
+  private readonly kept = new Map<RejectReason, RejectSample[]>();
 
   constructor(private readonly samplesPerReason = 20) {}
 
   add(reason: RejectReason, sample?: Omit<RejectSample, 'reason'>, count = 1): void {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + count);
-    if (!sample) return;
-    const kept = this.perReason.get(reason) ?? 0;
-    if (kept >= this.samplesPerReason) return;
-    this.perReason.set(reason, kept + 1);
-    this.samples.push({ reason, ...sample, text: sample.text.slice(0, 500) });
+    if (!sample || this.samplesPerReason <= 0) return;
+    const s: RejectSample = { reason, ...sample, text: sample.text.slice(0, 500) };
+    let list = this.kept.get(reason);
+    if (list === undefined) {
+      list = [];
+      this.kept.set(reason, list);
+    }
+    if (list.length >= this.samplesPerReason && compareSamples(s, list[list.length - 1]!) >= 0) return;
+    let i = list.length;
+    while (i > 0 && compareSamples(s, list[i - 1]!) < 0) i--;
+    list.splice(i, 0, s);
+    if (list.length > this.samplesPerReason) list.pop();
   }
 
-  /** Whether another sample of this reason would still be kept (to skip building its text). */
-  wantsSample(reason: RejectReason): boolean {
-    return (this.perReason.get(reason) ?? 0) < this.samplesPerReason;
+  /** The samples kept, by reason (in REJECT_REASONS order), each reason's in sample order. */
+  get samples(): RejectSample[] {
+    const out: RejectSample[] = [];
+    for (const reason of REJECT_REASONS) out.push(...(this.kept.get(reason) ?? []));
+    return out;
   }
 
   merge(other: Quarantine): void {
     for (const [r, n] of other.counts) this.counts.set(r, (this.counts.get(r) ?? 0) + n);
-    for (const s of other.samples) if (this.wantsSample(s.reason)) this.add(s.reason, s, 0);
+    for (const s of other.samples) this.add(s.reason, s, 0);
   }
 
   total(): number {

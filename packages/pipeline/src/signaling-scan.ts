@@ -271,19 +271,15 @@ export async function scanSignaling(
           counts.used++;
         } else {
           const why: RejectReason = c === -2 ? 'no_location' : 'unknown_plmn';
-          qr.add(
-            why,
-            qr.wantsSample(why)
-              ? { text: `${plmn}: visited network is ${c === -2 ? 'mainland China without a cell' : 'unknown'}` }
-              : undefined,
-          );
+          qr.add(why, {
+            text: `${plmn}: visited network is ${c === -2 ? 'mainland China without a cell' : 'unknown'}`,
+          });
         }
       } else {
-        const why = REASON_CODES[r]!;
-        if (qr.wantsSample(why)) {
-          extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(5) as DuckDBVarCharVector;
-          qr.add(why, { text: extraVec.getItem(i) ?? '' });
-        } else qr.add(why);
+        // Every rejected record is offered as a sample (they are few): which are kept must not
+        // depend on the order the parallel scan hands the records over in.
+        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(5) as DuckDBVarCharVector;
+        qr.add(REASON_CODES[r]!, { text: extraVec.getItem(i) ?? '' });
       }
     }
     counts.rows += n;
@@ -308,10 +304,11 @@ async function collectCsvRejects(conn: DuckDBConnection, files: SignalingFile[],
       continue; // no rejects table: no malformed line in this group
     }
     for (const [file, line, type, text] of rows) {
-      const sample = qr.wantsSample('malformed_line')
-        ? { file: String(file), line: Number(line), text: `${String(type).toLowerCase()}: ${String(text ?? '')}` }
-        : undefined;
-      qr.add('malformed_line', sample);
+      qr.add('malformed_line', {
+        file: String(file),
+        line: Number(line),
+        text: `${String(type).toLowerCase()}: ${String(text ?? '')}`,
+      });
     }
   }
 }

@@ -98,15 +98,16 @@ describe('loading the registries', () => {
     expect(reg.subscribers[2]!.primaryMsisdn).toBe('13800000001');
     expect(reg.indexOf.get('13800000003')).toBe(2);
     expect(q.toJSON()).toEqual({ bad_cell_row: 4, bad_subscriber_row: 4 });
+    // Samples by reason, each reason's in order (file, then text).
     expect(q.samples.map((s) => s.text.split(':')[0])).toEqual([
-      'duplicate cell_id',
-      'unknown operator',
       'bad lat',
+      'duplicate cell_id',
       'region_code is not a GB/T 2260 city',
-      'duplicate msisdn',
+      'unknown operator',
       'bad activated_at',
-      'bad primary_msisdn',
       'bad msisdn',
+      'bad primary_msisdn',
+      'duplicate msisdn',
     ]);
     // The lookup tables the signaling scan joins on.
     const cells = await conn.runAndReadAll('SELECT cell_id, idx FROM cells_idx ORDER BY idx');
