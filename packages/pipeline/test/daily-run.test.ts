@@ -90,8 +90,12 @@ describe('daily incremental runs', () => {
     const quarantine = readFileSync(join(data, 'days', '2022-09-05', 'quarantine.jsonl'), 'utf8');
     expect(quarantine).toContain('138****2222');
     expect(quarantine).not.toContain('13811112222');
+    const day = (f: string) => readFileSync(join(data, 'days', '2022-09-05', f), 'utf8');
+    const derived = ['summary.jsonl', 'carry.jsonl', 'quarantine.jsonl'].map(day);
     await runRange(input, data, '2022-09-05', '2022-09-05');
     expect(readFileSync(file, 'utf8')).toBe(first);
+    // The day's own derived files too, rejected samples included.
+    expect(['summary.jsonl', 'carry.jsonl', 'quarantine.jsonl'].map(day)).toEqual(derived);
   });
 
   it('leave the published snapshot served when a run dies halfway, and the next run completes', async () => {
