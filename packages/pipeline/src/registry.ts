@@ -46,7 +46,7 @@ const ROWS_PER_PIECE = 50_000;
  * The rows of a registry CSV, in file order, every field as text ('' for a
  * missing one). DuckDB parses the file; the rows come over as a few long JSON
  * texts rather than value by value: reading each value through the client API
- * cost ~5 µs, a quarter of a second for the bench world's 48,000 rows. The
+ * costs about a microsecond, 0.2-0.3 s for the bench world's 258,000 values. The
  * file is copied into a temporary table first because its row ids keep the
  * file's order, which decides which of two duplicate rows is kept.
  */

@@ -278,7 +278,7 @@ export async function scanSignaling(
       } else {
         // Every rejected record is offered as a sample, so which are kept does not depend on
         // the order the parallel scan hands records over in. Rejects are usually a few per
-        // ten thousand; a file that is all rejects costs ~5 µs a record more, and still runs.
+        // ten thousand; a file that is all rejects costs a microsecond or two a record more.
         extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(5) as DuckDBVarCharVector;
         qr.add(REASON_CODES[r]!, { text: extraVec.getItem(i) ?? '' });
       }
