@@ -5,15 +5,7 @@
 // a separate atomic step taken at the daily update time.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  addDays,
-  DAY_MS,
-  type ItineraryStatus,
-  isIsoDate,
-  maskPhone,
-  type Operator,
-  type SubscriberKind,
-} from '@itinerary-card/domain';
+import { addDays, DAY_MS, isIsoDate, maskPhone, type Operator, type SubscriberKind } from '@itinerary-card/domain';
 import type { EngineParams } from '@itinerary-card/stay-engine';
 import { replaceDirAtomic, sweepLeftovers, writeFileAtomic } from './atomic-files.ts';
 import { subscriberAnswer } from './compute.ts';
@@ -64,10 +56,34 @@ function readJsonLines<T>(path: string): T[] {
   return out;
 }
 
-function readSummary(data: string, day: string): Map<string, DaySummary> | undefined {
+/** The lines of a day's summary, or undefined when that day has none. */
+function readSummary(data: string, day: string): Array<{ p: string } & DaySummary> | undefined {
   const path = join(daysDir(data), day, 'summary.jsonl');
   if (!existsSync(path)) return undefined;
-  return new Map(readJsonLines<{ p: string } & DaySummary>(path).map((r) => [r.p, { c: r.c, k: r.k }]));
+  return readJsonLines<{ p: string } & DaySummary>(path);
+}
+
+/**
+ * A subscriber's cities and countries over the last 7 and 14 days. The arrays
+ * are never changed in place (a day's own array is shared until a later day
+ * adds to it), so most subscribers, in the same places day after day, cost no copy.
+ */
+interface Windows {
+  in7: boolean;
+  c7: readonly string[];
+  k7: readonly string[];
+  c14: readonly string[];
+  k14: readonly string[];
+}
+
+function union(into: readonly string[], add: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (const x of add) {
+    if ((out ?? into).includes(x)) continue;
+    out ??= [...into];
+    out.push(x);
+  }
+  return out ?? into;
 }
 
 export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport> {
@@ -176,27 +192,23 @@ function buildSnapshotFiles(
   pseudoOf: (sub: number) => string,
   keyOf: (msisdn: string) => string,
 ): number {
-  type Window = { cities: Map<string, Set<string>>; countries: Map<string, Set<string>> };
-  const w7: Window = { cities: new Map(), countries: new Map() };
-  const w14: Window = { cities: new Map(), countries: new Map() };
-  const add = (w: Window, p: string, d: DaySummary) => {
-    let c = w.cities.get(p);
-    let k = w.countries.get(p);
-    if (!c || !k) {
-      c = new Set();
-      k = new Set();
-      w.cities.set(p, c);
-      w.countries.set(p, k);
-    }
-    for (const x of d.c) c.add(x);
-    for (const x of d.k) k.add(x);
-  };
+  const windows = new Map<string, Windows>();
   for (let i = 1; i <= 14; i++) {
-    const s = readSummary(data, addDays(date, -i));
-    if (!s) continue;
-    for (const [p, d] of s) {
-      add(w14, p, d);
-      if (i <= 7) add(w7, p, d);
+    const lines = readSummary(data, addDays(date, -i));
+    if (!lines) continue;
+    for (const { p, c, k } of lines) {
+      const w = windows.get(p);
+      if (w === undefined) {
+        windows.set(p, { in7: i <= 7, c7: i <= 7 ? c : [], k7: i <= 7 ? k : [], c14: c, k14: k });
+        continue;
+      }
+      w.c14 = union(w.c14, c);
+      w.k14 = union(w.k14, k);
+      if (i <= 7) {
+        w.in7 = true;
+        w.c7 = union(w.c7, c);
+        w.k7 = union(w.k7, k);
+      }
     }
   }
   const { subscribers, indexOf } = ctx.registries;
@@ -204,19 +216,29 @@ function buildSnapshotFiles(
   for (let i = 0; i < subscribers.length; i++) {
     const s = subscribers[i]!;
     const p = pseudoOf(i);
-    const answer = (w: Window): [ItineraryStatus, string[], string[]] => {
-      const a = subscriberAnswer(s, date, (m) => {
-        const j = m === s.msisdn ? i : indexOf.get(m);
-        // A primary no longer in the registry may still have summaries from earlier days.
-        const k = j === undefined ? keyOf(m) : pseudoOf(j);
-        const c = w.cities.get(k);
-        return c ? { cities: [...c].sort(), countries: [...w.countries.get(k)!].sort() } : undefined;
-      });
-      return [a.status, a.cities, a.countries];
+    const windowsOf = (m: string): Windows | undefined => {
+      const j = m === s.msisdn ? i : indexOf.get(m);
+      // A primary no longer in the registry may still have summaries from earlier days.
+      return windows.get(j === undefined ? keyOf(m) : pseudoOf(j));
     };
-    const [s7, c7, n7] = answer(w7);
-    const [s14, c14, n14] = answer(w14);
-    const entry: Record<string, unknown> = { p, k: s.kind as SubscriberKind, s7, c7, n7, s14, c14, n14 };
+    const a7 = subscriberAnswer(s, date, (m) => {
+      const w = windowsOf(m);
+      return w?.in7 ? { cities: [...w.c7].sort(), countries: [...w.k7].sort() } : undefined;
+    });
+    const a14 = subscriberAnswer(s, date, (m) => {
+      const w = windowsOf(m);
+      return w ? { cities: [...w.c14].sort(), countries: [...w.k14].sort() } : undefined;
+    });
+    const entry: Record<string, unknown> = {
+      p,
+      k: s.kind as SubscriberKind,
+      s7: a7.status,
+      c7: a7.cities,
+      n7: a7.countries,
+      s14: a14.status,
+      c14: a14.cities,
+      n14: a14.countries,
+    };
     if (s.portedAt) entry.pa = s.portedAt;
     lines.push(JSON.stringify(entry));
   }
