@@ -4,15 +4,17 @@ import { OutboxTransport } from './outbox-transport.ts';
 
 describe('OutboxTransport', () => {
   it('stores messages newest last, filters by phone and stamps Beijing time', async () => {
-    const outbox = new OutboxTransport({
-      clock: new ManualClock(Date.UTC(2022, 8, 8, 0, 47, 5)),
-      defaultFrom: '10690',
-    });
+    const clock = new ManualClock(Date.UTC(2022, 8, 8, 0, 47, 5));
+    const outbox = new OutboxTransport({ clock, defaultFrom: '10690' });
     await outbox.send({ to: '13800000001', text: '验证码 123456' });
     await outbox.send({ to: '13800000002', text: 'x', from: '10086' });
-    await outbox.send({ to: '13800000001', text: '第二条' });
-    expect(outbox.list('13800000001').map((e) => e.text)).toEqual(['验证码 123456', '第二条']);
+    clock.advance(61_000);
+    await outbox.send({ to: '13800000001', text: '行'.repeat(71) });
+    clock.advance(3_600_000);
+    expect(outbox.list('13800000001').map((e) => e.text)).toEqual(['验证码 123456', '行'.repeat(71)]);
+    // Each message keeps the time it was sent, however late the outbox is read.
     expect(outbox.list()[1]).toMatchObject({ from: '10086', parts: 1, sentAt: '2022-09-08T08:47:05+08:00' });
+    expect(outbox.list()[2]).toMatchObject({ parts: 2, sentAt: '2022-09-08T08:48:06+08:00' });
     expect(outbox.list()[0]!.from).toBe('10690');
   });
 

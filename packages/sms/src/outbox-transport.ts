@@ -32,8 +32,21 @@ export interface OutboxOptions {
   onReceipt?: ReceiptHandler;
 }
 
+/** An entry as kept: its parts and time are worked out when the outbox is read (rarely), not on each send. */
+interface Kept {
+  id: string;
+  to: string;
+  from: string;
+  text: string;
+  at: number;
+}
+
+function entry(k: Kept): OutboxEntry {
+  return { id: k.id, to: k.to, from: k.from, text: k.text, parts: countParts(k.text), sentAt: formatBeijing(k.at) };
+}
+
 export class OutboxTransport implements SmsTransport {
-  private readonly entries: OutboxEntry[] = [];
+  private readonly entries: Kept[] = [];
   private readonly handlers: InboundHandler[] = [];
   private readonly clock: Clock;
   private readonly limit: number;
@@ -53,14 +66,7 @@ export class OutboxTransport implements SmsTransport {
     if (this.closed) throw new Error('outbox transport is closed');
     const now = this.clock.now();
     const id = `outbox-${++this.seq}`;
-    this.entries.push({
-      id,
-      to: msg.to,
-      from: msg.from ?? this.defaultFrom,
-      text: msg.text,
-      parts: countParts(msg.text),
-      sentAt: formatBeijing(now),
-    });
+    this.entries.push({ id, to: msg.to, from: msg.from ?? this.defaultFrom, text: msg.text, at: now });
     // Trim in batches: dropping one entry per send past the limit would cost O(limit) every time.
     if (this.entries.length >= this.limit + Math.max(64, this.limit >> 3)) {
       this.entries.splice(0, this.entries.length - this.limit);
@@ -82,7 +88,7 @@ export class OutboxTransport implements SmsTransport {
   /** Messages sent, oldest first, optionally only those to one number. */
   list(phone?: string): OutboxEntry[] {
     const kept = this.entries.length > this.limit ? this.entries.slice(-this.limit) : this.entries;
-    return phone === undefined ? [...kept] : kept.filter((e) => e.to === phone);
+    return (phone === undefined ? kept : kept.filter((e) => e.to === phone)).map(entry);
   }
 
   clear(): void {
