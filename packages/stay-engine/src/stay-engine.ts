@@ -364,23 +364,20 @@ export class StayEngine {
         this.epN = 0;
         continue;
       }
+      if (anchor >= 0) {
+        const dx = (cellX[p]! - cellX[anchor]!) * cellKmPerDegLon[anchor]!;
+        const dy = (cellY[p]! - cellY[anchor]!) * KM_PER_DEG_LAT;
+        if (dx * dx + dy * dy > r2) {
+          this.settleEpisode(a, i);
+          anchor = -1;
+        }
+      }
       if (anchor < 0) {
         a = i;
         anchor = p;
         priorC = NO_CITIES;
         priorW = NO_COUNTS;
         this.epN = 0;
-      } else {
-        const dx = (cellX[p]! - cellX[anchor]!) * cellKmPerDegLon[anchor]!;
-        const dy = (cellY[p]! - cellY[anchor]!) * KM_PER_DEG_LAT;
-        if (dx * dx + dy * dy > r2) {
-          this.settleEpisode(a, i);
-          a = i;
-          anchor = p;
-          priorC = NO_CITIES;
-          priorW = NO_COUNTS;
-          this.epN = 0;
-        }
       }
       this.epAdd(cellCity[p]!, this.dwell(i, n, dayEnd));
     }
