@@ -107,7 +107,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     }
     return p;
   };
-  let codec: CarryCodec | undefined;
+  let codec!: CarryCodec;
   const summaries: string[] = [];
   const carries: string[] = [];
   const run = await runDays(
@@ -124,9 +124,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       onProgress: opts.onProgress,
       carries: (sub) => {
         const stored = carryIn.get(pseudoOf(sub));
-        if (!stored) return null;
-        codec ??= new CarryCodec(ctx.registries, ctx.countries);
-        return codec.decode(stored);
+        return stored ? codec.decode(stored) : null;
       },
     },
     (sub, days, carry) => {
@@ -137,13 +135,11 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
         summaries.push(JSON.stringify({ p, c, k }));
       }
-      if (carry?.t.length) {
-        codec ??= new CarryCodec(ctx.registries, ctx.countries);
-        carries.push(codec.line(p, carry));
-      }
+      if (carry?.t.length) carries.push(codec.line(p, carry));
     },
     (c) => {
       ctx = c;
+      codec = new CarryCodec(c.registries, c.countries);
     },
   );
   summaries.sort();
