@@ -22,14 +22,30 @@ describe('delivery receipts', () => {
     expect(parseReceipt({ text: 'hello', to: '1' }, 0)).toBeUndefined();
   });
 
-  it('keeps only the most recent receipts and forwards each to the callback', () => {
+  it('keeps the most recent receipts, bounded, and forwards each to the callback', () => {
     const seen: string[] = [];
-    const log = new ReceiptLog(2, (r) => seen.push(r.messageId));
-    for (const id of ['a', 'b', 'c'])
-      log.record({ messageId: id, status: 'DELIVRD', to: '1', error: '000', receivedAt: 0 });
-    expect(log.size).toBe(2);
-    expect(log.get('a')).toBeUndefined();
-    expect(log.list().map((r) => r.messageId)).toEqual(['b', 'c']);
-    expect(seen).toEqual(['a', 'b', 'c']);
+    const log = new ReceiptLog(100, (r) => seen.push(r.messageId));
+    const ids = Array.from({ length: 1000 }, (_, i) => `m${i}`);
+    for (const id of ids) log.record({ messageId: id, status: 'DELIVRD', to: '1', error: '000', receivedAt: 0 });
+    // At least the last 100, at most 64 more (trimmed in batches), oldest first.
+    expect(log.size).toBeGreaterThanOrEqual(100);
+    expect(log.size).toBeLessThan(100 + 64);
+    expect(log.list().map((r) => r.messageId)).toEqual(ids.slice(-log.size));
+    expect(log.get('m0')).toBeUndefined();
+    expect(log.get('m999')?.status).toBe('DELIVRD');
+    expect(seen).toEqual(ids);
+  });
+
+  it('moves a receipt recorded again to the newest end, so it is kept', () => {
+    const log = new ReceiptLog(100);
+    const rec = (id: string, status = 'DELIVRD') =>
+      log.record({ messageId: id, status, to: '1', error: '000', receivedAt: 0 });
+    rec('first', 'ENROUTE');
+    for (let i = 0; i < 300; i++) {
+      rec(`m${i}`);
+      if (i === 250) rec('first');
+    }
+    expect(log.get('first')?.status).toBe('DELIVRD');
+    expect(log.get('m0')).toBeUndefined();
   });
 });
