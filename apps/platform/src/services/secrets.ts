@@ -1,12 +1,17 @@
 // Keyed hashes for what the platform keeps at rest: codes, session and device
 // tokens, and the numbers used inside key names (no full number in Redis keys).
-import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export class Secrets {
-  constructor(private readonly key: string) {}
+  /** The key imported once: an HMAC keyed by a string imports it again on every call. */
+  private readonly macKey: KeyObject;
+
+  constructor(private readonly key: string) {
+    this.macKey = createSecretKey(Buffer.from(key, 'utf8'));
+  }
 
   mac(purpose: string, value: string): string {
-    return createHmac('sha256', this.key).update(purpose).update('\0').update(value).digest('base64url');
+    return createHmac('sha256', this.macKey).update(`${purpose}\0${value}`).digest('base64url');
   }
 
   /**
