@@ -40,8 +40,8 @@ async function main(): Promise<void> {
     holder.publish(new MemorySnapshot('cmcc', day, beijingDayStart(day) + 8 * HOUR_MS, entries));
     app = await buildOperatorNode({ nodeId: 'cmcc-1', serviceSecret: BENCH_SECRET, holder });
   } else if (mode === 'platform') {
-    // Room for every message of a run: the outbox drops its oldest entries one by one beyond its limit.
-    const outbox = new OutboxTransport({ limit: 1_000_000 });
+    // The outbox as `serve` makes it (its default limit): past it, a run's oldest messages are dropped.
+    const outbox = new OutboxTransport();
     app = await buildPlatform({
       sql: await openSql({ worker: true }),
       kv: new MemoryKeyValue(),
