@@ -198,64 +198,69 @@ export function processShard(
     countries: [],
     hadRecord: false,
   }));
-  let t = new Float64Array(1024);
-  let place = new Int32Array(1024);
-  let ev = new Int32Array(1024);
+  // One bucket's records grouped by subscriber, each group's records in a row.
+  let gt = new Float64Array(1024);
+  let gp = new Int32Array(1024);
+  let ge = new Int32Array(1024);
   const sorter = new RecordSorter();
   const sStart = new Int32Array(perBucket + 1);
-  let order = new Int32Array(1024);
+  const sFill = new Int32Array(perBucket);
   let duplicates = 0;
   let withRecords = 0;
   for (let b = part.offset; b < nb; b += part.stride) {
-    // Pass 2: group the bucket's records by subscriber (stable, so file order is kept).
+    // Pass 2: scatter the bucket's records into subscriber order (stable, so file order is
+    // kept): reads in a row, writes to a few hundred places that each move forward.
     const a0 = bStart[b]!;
     const a1 = bStart[b + 1]!;
     sStart.fill(0);
     for (let k = a0; k < a1; k++) sStart[(bs[k]! >>> bits) + 1]!++;
     for (let j = 0; j < perBucket; j++) sStart[j + 1]! += sStart[j]!;
-    if (order.length < a1 - a0) order = new Int32Array(Math.max(a1 - a0, order.length * 2));
-    const sFill = sStart.slice(0, perBucket);
-    for (let k = a0; k < a1; k++) order[sFill[bs[k]! >>> bits]!++] = k;
+    if (gt.length < a1 - a0) {
+      const cap = Math.max(a1 - a0, gt.length * 2);
+      gt = new Float64Array(cap);
+      gp = new Int32Array(cap);
+      ge = new Int32Array(cap);
+    }
+    sFill.set(sStart.subarray(0, perBucket));
+    for (let k = a0; k < a1; k++) {
+      const q = sFill[bs[k]! >>> bits]!++;
+      gt[q] = bt[k]!;
+      gp[q] = bp[k]!;
+      ge[q] = be[k]!;
+    }
 
     for (let j = 0; j < perBucket; j++) {
       const s = (j << bits) | b;
       if (s >= subscriberCount) break;
       const g0 = sStart[j]!;
-      const m = sStart[j + 1]! - g0;
+      const g1 = sStart[j + 1]!;
       const carry = carries ? carries(s) : null;
-      if (m === 0 && !carry) continue;
-      if (m > t.length) {
-        const cap = Math.max(m, t.length * 2);
-        t = new Float64Array(cap);
-        place = new Int32Array(cap);
-        ev = new Int32Array(cap);
-      }
+      if (g1 === g0 && !carry) continue;
       // Order by (t, place, ev): groups come in about time order (see ShardInput.runs), so
       // most are in order already and the rest hold a few late records.
       let descents = 0;
-      for (let k = 0; k < m; k++) {
-        const i = order[g0 + k]!;
-        t[k] = bt[i]!;
-        place[k] = bp[i]!;
-        ev[k] = be[i]!;
-        if (k > 0 && before(t, place, ev, k, k - 1)) descents++;
+      for (let k = g0 + 1; k < g1; k++) if (before(gt, gp, ge, k, k - 1)) descents++;
+      if (descents > 0) {
+        const t = gt.subarray(g0, g1);
+        const place = gp.subarray(g0, g1);
+        const ev = ge.subarray(g0, g1);
+        if (descents > FEW_DESCENTS) sorter.sort(t, place, ev, g1 - g0);
+        else insertionSort(t, place, ev, g1 - g0);
       }
-      if (descents > FEW_DESCENTS) sorter.sort(t, place, ev, m);
-      else if (descents > 0) insertionSort(t, place, ev, m);
       // Exact duplicates (same time, place and event) are dropped.
-      let w = 0;
-      for (let k = 0; k < m; k++) {
-        if (w > 0 && t[w - 1] === t[k] && place[w - 1] === place[k] && ev[w - 1] === ev[k]) {
+      let w = g0;
+      for (let k = g0; k < g1; k++) {
+        if (w > g0 && gt[w - 1] === gt[k] && gp[w - 1] === gp[k] && ge[w - 1] === ge[k]) {
           duplicates++;
           continue;
         }
-        t[w] = t[k]!;
-        place[w] = place[k]!;
-        ev[w] = ev[k]!;
+        gt[w] = gt[k]!;
+        gp[w] = gp[k]!;
+        ge[w] = ge[k]!;
         w++;
       }
-      if (w > 0) withRecords++;
-      const next = engine.runDays(t, place, 0, w, spec.firstDayStart, spec.dayCount, carry, days);
+      if (w > g0) withRecords++;
+      const next = engine.runDays(gt, gp, g0, w, spec.firstDayStart, spec.dayCount, carry, days);
       sink(s, days, next);
     }
   }
