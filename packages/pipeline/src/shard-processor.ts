@@ -31,7 +31,10 @@ export interface ShardResult {
   subscribersWithRecords: number;
 }
 
-/** Called once per subscriber with records or a carry; `days` is reused between calls. */
+/**
+ * Called once per subscriber with records or a carry. `days` and `carry` are reused between
+ * calls: copy what you keep (the carry of every subscriber would otherwise cost four typed arrays).
+ */
 export type SubscriberSink = (sub: number, days: readonly DayOutput[], carry: Carry | null) => void;
 
 /** How subscribers are spread over buckets: bucket = sub & mask, position in bucket = sub >>> bits. */
@@ -260,7 +263,7 @@ export function processShard(
         w++;
       }
       if (w > g0) withRecords++;
-      const next = engine.runDays(gt, gp, g0, w, spec.firstDayStart, spec.dayCount, carry, days);
+      const next = engine.runDays(gt, gp, g0, w, spec.firstDayStart, spec.dayCount, carry, days, true);
       sink(s, days, next);
     }
   }

@@ -97,6 +97,32 @@ describe('midnight carry-over', () => {
   });
 });
 
+describe('transient carries', () => {
+  it('hands back the same carry as a kept one, in buffers the next run reuses', () => {
+    const recs = [...at(0, 22, 27, 0.5), ...at(4, 27.5, 40, 0.5)].filter((r) => r[0] < 24);
+    const t = Float64Array.from(recs.map((r) => DAY0 + r[0] * H));
+    const place = Int32Array.from(recs.map((r) => r[1]));
+    const out: DayOutput[] = [{ cities: [], countries: [], hadRecord: false }];
+    const engine = new StayEngine(model);
+    const kept = engine.runDays(t, place, 0, t.length, DAY0, 1, null, out);
+    const copy = (c: Carry) => ({
+      ...c,
+      t: [...c.t],
+      place: [...c.place],
+      epCities: [...c.epCities],
+      epCounts: [...c.epCounts],
+    });
+    const transient = engine.runDays(t, place, 0, t.length, DAY0, 1, null, out, true);
+    expect(kept && transient && copy(transient)).toEqual(kept && copy(kept));
+    // Another subscriber's run (a short one) writes over the transient carry, not over the kept one.
+    const before = copy(kept!);
+    engine.runDays(Float64Array.of(DAY0 + 23 * H), Int32Array.of(4), 0, 1, DAY0, 1, null, out, true);
+    engine.runDays(Float64Array.of(DAY0 + 23 * H), Int32Array.of(4), 0, 1, DAY0, 1, null, out, true);
+    expect(copy(kept!)).toEqual(before);
+    expect(copy(transient!)).not.toEqual(before);
+  });
+});
+
 /**
  * A phone at home next to the border: it camps on its own city's border cell (1) for `own` minutes, then
  * on the neighbour's (2) for `other` minutes, and so on, with an update at each switch and hourly.

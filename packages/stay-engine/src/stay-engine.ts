@@ -189,7 +189,9 @@ export class StayEngine {
    * [from, to), sorted by time, duplicates removed; place >= 0 is a cell index,
    * place < 0 a roaming record in country -place-1. Fills `out[d]` for each of
    * `dayCount` days starting at `firstDayStart`, and returns the stay still open
-   * at the end of the last day (or null).
+   * at the end of the last day (or null). With `transient`, that carry lives in
+   * the engine's own buffers (see runDay): for a caller that uses it before the
+   * engine's next run and keeps nothing of it.
    */
   runDays(
     t: Float64Array,
@@ -200,6 +202,7 @@ export class StayEngine {
     dayCount: number,
     carryIn: Carry | null,
     out: DayOutput[],
+    transient = false,
   ): Carry | null {
     let carry = carryIn;
     let i = from;
@@ -209,7 +212,7 @@ export class StayEngine {
       while (i < to && t[i]! < dayStart) i++; // records before the first day are not this run's
       let j = i;
       while (j < to && t[j]! < dayEnd) j++;
-      carry = this.runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]!, d < dayCount - 1);
+      carry = this.runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]!, transient || d < dayCount - 1);
       i = j;
     }
     return carry;
