@@ -27,6 +27,9 @@ const CLI = fileURLToPath(new URL('../apps/cli/bin/itinerary-card.js', import.me
 const WORKERS = Number(process.env.BENCH_PLATFORM_WORKERS ?? '2');
 const SECRET_KEY = 'bench-secret-key-0123456789';
 const DURATION = Number(process.env.BENCH_DURATION ?? '5');
+// Latency at the bar's rate is measured over longer: in 5 s (27,000 requests at 5,400/s), one
+// 40 ms pause of this shared machine delays the 1% that makes the p99; over 15 s it takes three.
+const AT_RATE_DURATION = Number(process.env.BENCH_AT_RATE_DURATION ?? '15');
 const ROUNDS = 2;
 const WARMUP = 2;
 const WARM_AT_RATE = Number(process.env.BENCH_WARM_AT_RATE ?? '8');
@@ -93,9 +96,9 @@ async function fixedRate(name: string, url: string, rate: number, request?: () =
   // processes' pages) wakes up, and code paths new to this request pattern are
   // compiled (measured: p99 26 ms in the first 5 s at 7,000/s, 15 ms in the next, 4.5 ms after).
   await openLoop(url, rate, WARM_AT_RATE, request);
-  const r = await openLoop(url, rate, DURATION, request);
+  const r = await openLoop(url, rate, AT_RATE_DURATION, request);
   console.log(
-    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (generator stall ${r.stall.toFixed(0)} ms)`,
+    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (${r.sent.toLocaleString('en')} requests in ${AT_RATE_DURATION} s; generator stall ${r.stall.toFixed(0)} ms)`,
   );
   return r;
 }
@@ -304,7 +307,14 @@ export default async function run(): Promise<void> {
       ],
     };
     await warm(smsOpts, 4);
-    const sms = await load('sms-code requests', smsOpts);
+    // Rounds as for itinerary queries: a single 5 s figure moves by 10% with this machine's neighbours.
+    const smsRounds: Figures[] = [];
+    for (let r = 1; r <= ROUNDS; r++) smsRounds.push(await load(`sms-code requests #${r}`, smsOpts));
+    const sms = {
+      rps: smsRounds.reduce((a, f) => a + f.rps, 0) / ROUNDS,
+      errors: smsRounds.reduce((a, f) => a + f.errors, 0),
+      non2xx: smsRounds.reduce((a, f) => a + f.non2xx, 0),
+    };
     await stop(platform.child);
     // 2. The production configuration: WORKERS processes, Redis, PostgreSQL.
     production = await startProduction(node.url);
@@ -317,7 +327,7 @@ export default async function run(): Promise<void> {
     );
     const smsErrors = sms.errors + sms.non2xx;
     console.log(
-      `sms-code ${sms.rps.toFixed(0)}/s (bar 5000/s, embedded), errors ${smsErrors}: ${sms.rps >= 5000 && smsErrors === 0 ? 'PASS' : 'FAIL'}`,
+      `sms-code ${sms.rps.toFixed(0)}/s, mean of ${ROUNDS} runs (bar 5000/s, embedded), errors ${smsErrors}: ${sms.rps >= 5000 && smsErrors === 0 ? 'PASS' : 'FAIL'}`,
     );
     console.log(
       `itinerary bar (${prod.label}): ${(prod.ratio * 100).toFixed(1)}% of hello-world, p99 ${prod.p99.toFixed(1)} ms at 40%, errors ${prod.errors}: ${prod.ok ? 'PASS' : 'FAIL'}`,
