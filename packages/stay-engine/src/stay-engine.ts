@@ -143,6 +143,8 @@ const DWELL_CAP_MS = 2 * 3_600_000;
 
 export class StayEngine {
   private cap = 0;
+  /** Whether a record of the day being decoded has more than one candidate city. */
+  private ambiguous = false;
   private et = new Float64Array(0);
   private ep = new Int32Array(0);
   private cand = new Int32Array(0);
@@ -267,6 +269,7 @@ export class StayEngine {
     const { ep, cand, candN, model, alt } = this;
     const { cellCity, coverCities } = model;
     alt.fill(this.params.crossCoverLog, 0, n);
+    let ambiguous = false;
     for (let i = 0; i < n; i++) {
       const p = ep[i]!;
       const base = i * K;
@@ -284,7 +287,9 @@ export class StayEngine {
         cand[base + m++] = city;
       }
       candN[i] = m;
+      if (m > 1) ambiguous = true;
     }
+    this.ambiguous = ambiguous;
   }
 
   private epAdd(city: number, w: number): void {
@@ -394,6 +399,11 @@ export class StayEngine {
   /** Viterbi over the candidate states of each record; result in this.state[0..n). */
   private decode(n: number, priorState: number): void {
     const { cand, candN, score, back, state, params, alt } = this;
+    if (!this.ambiguous) {
+      // One candidate per record (no cell of the day cross-covers): the only path is the records' own cities.
+      for (let i = 0; i < n; i++) state[i] = cand[i * K]!;
+      return;
+    }
     const sw = params.switchLog;
     for (let i = 0; i < n; i++) {
       const base = i * K;
