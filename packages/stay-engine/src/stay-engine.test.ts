@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildCellModel, MAX_COVER } from './cell-model.ts';
-import { type Carry, type DayOutput, StayEngine } from './stay-engine.ts';
+import { type Carry, type DayOutput, DEFAULT_PARAMS, StayEngine } from './stay-engine.ts';
 
 // Three cities on a line: A (0) and B (1) share a border, C (2) is further on.
 // Cells: 0 A interior, 1 A at the border, 2 B at the border, 3 B interior, 4 C interior.
@@ -94,6 +94,39 @@ describe('midnight carry-over', () => {
       out,
     );
     expect(out[0]!.cities).toEqual([0, 2]);
+  });
+});
+
+describe('an unsettled episode where no cell cross-covers', () => {
+  it('still joins it to the stay around it (a stationary radius wider than the cross-cover one)', () => {
+    // City 0: a cell far west (0) and one at 115.0 (1); city 1: a cell 19 km east of that (2), beyond
+    // the 6 km cross-cover radius, so no record of the day has a second candidate of its own.
+    const wide = buildCellModel(
+      [
+        { city: 0, lat: 30, lon: 114.0 },
+        { city: 0, lat: 30, lon: 115.0 },
+        { city: 1, lat: 30, lon: 115.2 },
+      ],
+      2,
+    );
+    const engine = new StayEngine(wide, { ...DEFAULT_PARAMS, stationaryKm: 50 });
+    // 3 h in city 0, 8 h evenly between cells 1 and 2 (one episode, too even to settle), 3 h in city 0.
+    const recs: Rec[] = [...at(0, 3, 6)];
+    for (let h = 6.5; h < 14; h += 0.5) recs.push([h, Math.round(h * 2) % 2 === 0 ? 1 : 2]);
+    recs.push(...at(0, 14, 17));
+    const out: DayOutput[] = [{ cities: [], countries: [], hadRecord: false }];
+    engine.runDays(
+      Float64Array.from(recs.map((r) => DAY0 + r[0] * H)),
+      Int32Array.from(recs.map((r) => r[1])),
+      0,
+      recs.length,
+      DAY0,
+      1,
+      null,
+      out,
+    );
+    // The unsettled middle joins city 0 (one stay of 14 h) rather than breaking it into two of 3 h.
+    expect(out[0]!.cities).toEqual([0]);
   });
 });
 

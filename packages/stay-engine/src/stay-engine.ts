@@ -143,7 +143,7 @@ const DWELL_CAP_MS = 2 * 3_600_000;
 
 export class StayEngine {
   private cap = 0;
-  /** Whether a record of the day being decoded has more than one candidate city. */
+  /** Whether a record of the day being decoded may have more than one candidate (buildCandidates, settleEpisode). */
   private ambiguous = false;
   private et = new Float64Array(0);
   private ep = new Int32Array(0);
@@ -326,6 +326,7 @@ export class StayEngine {
       return;
     }
     const m = Math.min(this.epN, K - 1);
+    this.ambiguous = true;
     for (let i = a; i < b; i++) {
       if (this.ep[i]! < 0) continue;
       const base = i * K;
