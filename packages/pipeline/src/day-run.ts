@@ -7,7 +7,13 @@ import type { Carry, EngineParams } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
 import { filesForRange } from './file-index.ts';
 import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
-import { MIN_PARALLEL_RECORDS, processShardParallel, ShardHelper } from './parallel-shard.ts';
+import {
+  MIN_PARALLEL_RECORDS,
+  processShardParallel,
+  releaseShardHelper,
+  type ShardHelper,
+  takeShardHelper,
+} from './parallel-shard.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries, type Registries } from './registry.ts';
 import type { SubscriberSink } from './shard-processor.ts';
@@ -92,7 +98,7 @@ export async function runDays(
     // The stays' second thread starts now, so its start-up overlaps the scan; only for files
     // this run reads (a daily run's file index leaves most out) and shards worth two threads.
     if (threads >= 2 && estimatedRows / shards >= (opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS)) {
-      helper = new ShardHelper();
+      helper = takeShardHelper();
     }
     const range = {
       lo,
@@ -160,6 +166,6 @@ export async function runDays(
   } finally {
     conn.closeSync();
     instance.closeSync();
-    await helper?.close();
+    if (helper) await releaseShardHelper(helper);
   }
 }

@@ -1,8 +1,8 @@
 // Runs a shard on two threads: this one takes half of the subscriber buckets,
 // a worker thread the other half; the records are in shared memory. The worker
 // is started before the signaling is read, so its start-up (loading the
-// engine's modules) overlaps DuckDB's work instead of delaying the stays, and
-// serves every shard of the run.
+// engine's modules) overlaps DuckDB's work instead of delaying the stays; it
+// serves every shard of the run, and is kept for the process's next run.
 import { Worker } from 'node:worker_threads';
 import type { Carry, CellModel, EngineParams } from '@itinerary-card/stay-engine';
 import { type Encoded, encodeCarries, replayResults } from './shard-codec.ts';
@@ -23,6 +23,7 @@ export const MIN_PARALLEL_RECORDS = 200_000;
 export class ShardHelper {
   private readonly worker: Worker;
   private failure: Error | undefined;
+  private closed = false;
   private pending: { resolve: (r: ShardReply) => void; reject: (e: Error) => void } | undefined;
 
   constructor() {
@@ -56,10 +57,48 @@ export class ShardHelper {
     });
   }
 
+  /** Alive, and not working on a job: another run may use it. */
+  get idle(): boolean {
+    return !this.failure && !this.pending && !this.closed;
+  }
+
+  /** While unreferenced, the thread does not keep the process alive. */
+  ref(on: boolean): void {
+    if (on) this.worker.ref();
+    else this.worker.unref();
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
+}
+
+/**
+ * A helper kept between the runs of a process: starting one (a thread that
+ * loads the engine's TypeScript modules) costs about half a second of CPU,
+ * which a long-lived operator node would otherwise pay on every daily run.
+ * One run at a time uses it; a run that finds it taken starts its own.
+ */
+let spare: ShardHelper | undefined;
+
+export function takeShardHelper(): ShardHelper {
+  const h = spare;
+  spare = undefined;
+  if (h?.idle) {
+    h.ref(true);
+    return h;
+  }
+  if (h) void h.close();
+  return new ShardHelper();
+}
+
+/** Hands a run's helper back: kept for the next run when it is idle and none is kept yet, else ended. */
+export async function releaseShardHelper(h: ShardHelper): Promise<void> {
+  if (!h.idle || spare) return h.close();
+  h.ref(false);
+  spare = h;
 }
 
 export async function processShardParallel(
