@@ -84,7 +84,8 @@ export async function runDays(
   try {
     await conn.run(PLAN_PRAGMA);
     const quarantine = new Quarantine();
-    const registries = await loadRegistries(conn, input, quarantine);
+    const side = await instance.connect();
+    const registries = await loadRegistries(conn, input, quarantine, side).finally(() => side.closeSync());
     const countries = new CountryTable();
     let files = await usableFiles(conn, input, quarantine);
     const lo = beijingDayStart(opts.firstDay);

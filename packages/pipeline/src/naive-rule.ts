@@ -32,7 +32,8 @@ export async function runNaiveRule(opts: NaiveOptions): Promise<ItineraryLine[]>
   try {
     await conn.run(PLAN_PRAGMA);
     const q = new Quarantine(0);
-    const reg = await loadRegistries(conn, input, q);
+    const side = await instance.connect();
+    const reg = await loadRegistries(conn, input, q, side).finally(() => side.closeSync());
     const files = await usableFiles(conn, input, q);
     const we = beijingDayStart(opts.date);
     const ws = we - opts.days * DAY_MS;

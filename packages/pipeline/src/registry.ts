@@ -75,9 +75,27 @@ export async function readCsvRows(
   }
 }
 
-export async function loadRegistries(conn: DuckDBConnection, input: InputDir, q: Quarantine): Promise<Registries> {
-  // Cells
-  const cellRows = await readCsvRows(conn, input.cellsPath, ['cell_id', 'operator', 'lat', 'lon', 'region_code']);
+/**
+ * Reads and checks both registries. Given a second connection, DuckDB reads the
+ * subscribers on it while the cells are checked and modelled here.
+ */
+export async function loadRegistries(
+  conn: DuckDBConnection,
+  input: InputDir,
+  q: Quarantine,
+  conn2?: DuckDBConnection,
+): Promise<Registries> {
+  const subColumns = ['msisdn', 'operator', 'activated_at', 'ported_at', 'kind', 'primary_msisdn'];
+  const subsRead = conn2 ? readCsvRows(conn2, input.subscribersPath, subColumns) : undefined;
+  // A failure of the early read is reported where it is awaited, not as an unhandled rejection.
+  subsRead?.catch(() => undefined);
+  // Cells. Should their read fail, the subscribers' is let finish first: the caller then closes its connection.
+  const cellRows = await readCsvRows(conn, input.cellsPath, ['cell_id', 'operator', 'lat', 'lon', 'region_code']).catch(
+    async (e: unknown) => {
+      await subsRead?.catch(() => undefined);
+      throw e;
+    },
+  );
   const cityIndex = new Map<string, number>();
   const cityCodes: string[] = [];
   const sites: CellSite[] = [];
@@ -110,14 +128,7 @@ export async function loadRegistries(conn: DuckDBConnection, input: InputDir, q:
   const model = buildCellModel(sites, cityCodes.length);
 
   // Subscribers
-  const subRows = await readCsvRows(conn, input.subscribersPath, [
-    'msisdn',
-    'operator',
-    'activated_at',
-    'ported_at',
-    'kind',
-    'primary_msisdn',
-  ]);
+  const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns));
   const subscribers: Subscriber[] = [];
   const indexOf = new Map<string, number>();
   for (const [msisdn, op, activated, ported, kind, primary] of subRows) {
