@@ -401,7 +401,8 @@ export class StayEngine {
   private decode(n: number, priorState: number): void {
     const { cand, candN, score, back, state, params, alt } = this;
     if (!this.ambiguous) {
-      // One candidate per record (no cell of the day cross-covers): the only path is the records' own cities.
+      // One candidate per record (no cell of the day cross-covers, no episode is left unsettled): the only
+      // path is the records' own cities.
       for (let i = 0; i < n; i++) state[i] = cand[i * K]!;
       return;
     }
