@@ -9,6 +9,7 @@ import { filesForRange } from './file-index.ts';
 import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
 import {
   MIN_PARALLEL_RECORDS,
+  prepareShardWorker,
   processShardParallel,
   releaseShardHelper,
   type ShardHelper,
@@ -76,6 +77,8 @@ export async function runDays(
 ): Promise<DayRunStats & DayRunContext> {
   const input = await inspectInput(opts.input);
   const threads = opts.threads ?? 2;
+  // Bundled in esbuild's own process while the registries are read.
+  if (threads >= 2) void prepareShardWorker();
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
   });
@@ -99,7 +102,7 @@ export async function runDays(
     // The stays' second thread starts now, so its start-up overlaps the scan; only for files
     // this run reads (a daily run's file index leaves most out) and shards worth two threads.
     if (threads >= 2 && estimatedRows / shards >= (opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS)) {
-      helper = takeShardHelper();
+      helper = await takeShardHelper();
     }
     const range = {
       lo,
