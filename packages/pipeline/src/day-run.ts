@@ -77,8 +77,10 @@ export async function runDays(
 ): Promise<DayRunStats & DayRunContext> {
   const input = await inspectInput(opts.input);
   const threads = opts.threads ?? 2;
-  // Bundled in esbuild's own process while the registries are read.
-  if (threads >= 2) void prepareShardWorker();
+  const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
+  // Bundled in esbuild's own process while the registries are read, when the input is big
+  // enough for a second thread at all (the files this run reads are known later).
+  if (threads >= 2 && estimateRows(input.signaling) >= minParallel) void prepareShardWorker();
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
   });
@@ -101,7 +103,7 @@ export async function runDays(
     const shards = Math.max(1, Math.ceil(estimatedRows / shardRecords));
     // The stays' second thread starts now, so its start-up overlaps the scan; only for files
     // this run reads (a daily run's file index leaves most out) and shards worth two threads.
-    if (threads >= 2 && estimatedRows / shards >= (opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS)) {
+    if (threads >= 2 && estimatedRows / shards >= minParallel) {
       helper = await takeShardHelper();
     }
     const range = {
