@@ -25,9 +25,12 @@ export interface Subscriber {
 export interface Registries {
   /** City codes by city index. */
   cityCodes: string[];
+  /** City index by city code. */
+  cityIndex: Map<string, number>;
   cellCount: number;
   /** Cell ids by cell index. */
   cellIds: string[];
+  /** Cell index by cell id. */
   cellIndex: Map<string, number>;
   model: CellModel;
   /** Subscribers by subscriber index, in registry order. */
@@ -100,13 +103,13 @@ export async function loadRegistries(
   const cityCodes: string[] = [];
   const sites: CellSite[] = [];
   const cellIds: string[] = [];
-  const seenCells = new Set<string>();
+  const cellIndex = new Map<string, number>();
   for (const [id, op, lat, lon, region] of cellRows) {
     const la = Number(lat);
     const lo = Number(lon);
     let problem = '';
     if (!id) problem = 'empty cell_id';
-    else if (seenCells.has(id!)) problem = 'duplicate cell_id';
+    else if (cellIndex.has(id!)) problem = 'duplicate cell_id';
     else if (!isOperator(op!)) problem = 'unknown operator';
     else if (!(lat !== '' && Number.isFinite(la) && la >= -90 && la <= 90)) problem = 'bad lat';
     else if (!(lon !== '' && Number.isFinite(lo) && lo >= -180 && lo <= 180)) problem = 'bad lon';
@@ -115,7 +118,7 @@ export async function loadRegistries(
       q.add('bad_cell_row', { file: input.cellsPath, text: `${problem}: ${[id, op, lat, lon, region].join(',')}` });
       continue;
     }
-    seenCells.add(id!);
+    cellIndex.set(id!, cellIds.length);
     let city = cityIndex.get(region!);
     if (city === undefined) {
       city = cityCodes.length;
@@ -176,6 +179,5 @@ export async function loadRegistries(
     sa.endRow();
   }
   sa.closeSync();
-  const cellIndex = new Map(cellIds.map((id, i) => [id, i]));
-  return { cityCodes, cellCount: cellIds.length, cellIds, cellIndex, model, subscribers, indexOf };
+  return { cityCodes, cityIndex, cellCount: cellIds.length, cellIds, cellIndex, model, subscribers, indexOf };
 }

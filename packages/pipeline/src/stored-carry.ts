@@ -24,22 +24,18 @@ export interface StoredCarry {
  * critical path: plain loops into typed arrays, one object per line.
  */
 export class CarryCodec {
-  private readonly cityIndex: Map<string, number>;
-
   constructor(
-    private readonly registries: Pick<Registries, 'cityCodes' | 'cellIds' | 'cellIndex'>,
+    private readonly registries: Pick<Registries, 'cityCodes' | 'cityIndex' | 'cellIds' | 'cellIndex'>,
     private readonly countries: CountryTable,
-  ) {
-    this.cityIndex = new Map(registries.cityCodes.map((code, i) => [code, i]));
-  }
+  ) {}
 
   /**
    * The engine's carry, or null when its city has no cells any more. Records at
    * cells no longer in the registry are left out; the open episode then starts afresh.
    */
   decode(c: StoredCarry): Carry | null {
-    const { cellIndex } = this.registries;
-    const state = c.s === '@' ? ABROAD : c.s === '?' ? UNDECIDED : this.cityIndex.get(c.s);
+    const { cellIndex, cityIndex } = this.registries;
+    const state = c.s === '@' ? ABROAD : c.s === '?' ? UNDECIDED : cityIndex.get(c.s);
     if (state === undefined) return null;
     const n = c.t.length;
     let t = new Float64Array(n);
@@ -63,7 +59,7 @@ export class CarryCodec {
     let epCounts = new Float64Array(cities);
     let e = 0;
     for (const code in c.ec) {
-      const city = this.cityIndex.get(code);
+      const city = cityIndex.get(code);
       if (city === undefined) continue;
       epCities[e] = city;
       epCounts[e] = c.ec[code]!;

@@ -6,7 +6,12 @@ import { CarryCodec, type StoredCarry } from '../src/stored-carry.ts';
 
 const cityCodes = ['110000', '310000', '360100'];
 const cellIds = ['c0', 'c1', 'c2', 'c3', 'c4'];
-const registries = { cityCodes, cellIds, cellIndex: new Map(cellIds.map((id, i) => [id, i])) };
+const registries = {
+  cityCodes,
+  cityIndex: new Map(cityCodes.map((code, i) => [code, i])),
+  cellIds,
+  cellIndex: new Map(cellIds.map((id, i) => [id, i])),
+};
 
 function countries(): CountryTable {
   const table = new CountryTable();
@@ -96,7 +101,15 @@ describe('a stored carry', () => {
     // c1 removed (cells renumbered), Nanchang (360100) gone, a country table that starts empty.
     const ids = ['c0', 'c2', 'c3', 'c4'];
     const after = new CarryCodec(
-      { cityCodes: ['310000', '110000'], cellIds: ids, cellIndex: new Map(ids.map((id, i) => [id, i])) },
+      {
+        cityCodes: ['310000', '110000'],
+        cityIndex: new Map([
+          ['310000', 0],
+          ['110000', 1],
+        ]),
+        cellIds: ids,
+        cellIndex: new Map(ids.map((id, i) => [id, i])),
+      },
       new CountryTable(),
     );
     expect(after.decode(line)).toEqual({
