@@ -1,5 +1,6 @@
 // Delivery receipts: parsing the de-facto SMPP receipt text ("id:… stat:DELIVRD
 // err:000 …") and a bounded in-memory log that also forwards to a callback.
+import { trimAt } from './bounded.ts';
 import type { DeliveryReceipt, ReceiptHandler } from './sms-transport.ts';
 
 const MESSAGE_STATE: Record<number, string> = {
@@ -52,7 +53,7 @@ export class ReceiptLog {
     // Trimmed in batches: a Map keeps the slots of deleted entries until it is rebuilt, and
     // finding the oldest entry walks past them, so dropping one entry per record cost about
     // 10 µs a receipt once the log was full (against 0.6 µs in batches).
-    if (this.byId.size >= this.limit + Math.max(64, this.limit >> 3)) {
+    if (this.byId.size >= trimAt(this.limit)) {
       let drop = this.byId.size - this.limit;
       for (const id of this.byId.keys()) {
         if (drop-- <= 0) break;

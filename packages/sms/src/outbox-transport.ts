@@ -1,6 +1,7 @@
 // The development transport: messages are kept in memory (bounded) and shown
 // at /dev/outbox in demo mode; `receive` plays the part of a user's handset.
 import { type Clock, formatBeijing, systemClock } from '@itinerary-card/domain';
+import { trimAt } from './bounded.ts';
 import { ReceiptLog } from './delivery-receipts.ts';
 import { countParts } from './sms-encoding.ts';
 import type {
@@ -68,7 +69,7 @@ export class OutboxTransport implements SmsTransport {
     const id = `outbox-${++this.seq}`;
     this.entries.push({ id, to: msg.to, from: msg.from ?? this.defaultFrom, text: msg.text, at: now });
     // Trim in batches: dropping one entry per send past the limit would cost O(limit) every time.
-    if (this.entries.length >= this.limit + Math.max(64, this.limit >> 3)) {
+    if (this.entries.length >= trimAt(this.limit)) {
       this.entries.splice(0, this.entries.length - this.limit);
     }
     // The outbox "delivers" at once, so the receipt path is exercised in development too.
