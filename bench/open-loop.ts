@@ -4,11 +4,29 @@
 // hidden (no coordinated omission). autocannon's rate mode sends each second's
 // quota in a burst and then idles, which measures its own bursts instead.
 // Raw keep-alive sockets with prebuilt requests keep the generator cheap.
+//
+// The generator shares the machine's CPUs with the servers it measures. In
+// Node it costs about 50 µs of CPU a request (a third of a vCPU at 7,000/s),
+// and its own collections and event-loop pauses (10-20 ms) land in the
+// latencies it reports. So the same loop written in C (open-loop.c, compiled
+// once with the system's C compiler) is used where a compiler is found; this
+// file's loop is the fallback (or OPEN_LOOP_GENERATOR=node), and each result
+// says which one measured it.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
+/** In a request, replaced when it is sent by the wall-clock time in epoch milliseconds (13 digits). */
+export const NOW_EPOCH = '{{now-epoch}}';
+
 export interface OpenLoopResult {
-  /** Longest stall of the generator's own event loop (ms): a large one taints the latencies. */
+  /** Which loop measured: `c` (open-loop.c) or `node` (the fallback). */
+  generator: 'c' | 'node';
+  /** Longest the generator itself was late (ms): a large one taints the latencies. */
   stall: number;
   sent: number;
   ok: number;
@@ -37,19 +55,101 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const LENGTH = Buffer.from('content-length:');
 
 /**
- * `request` gives the bytes of each request (prebuilt by the caller, as
- * autocannon's are, so the generator costs the same per request whatever the
- * route). Responses must carry a lower-case content-length (Node's do).
+ * `requests` are sent in turn, prebuilt by the caller (as autocannon's are, so
+ * the generator costs the same per request whatever the route); NOW_EPOCH in
+ * one is filled in as it is sent. Responses must carry a content-length.
  */
 export async function openLoop(
   url: string,
   rate: number,
   seconds: number,
-  request: () => Buffer = (() => {
-    const fixed = getRequest(url);
-    return () => fixed;
-  })(),
+  requests: Buffer[] = [getRequest(url)],
   connections = 64,
+): Promise<OpenLoopResult> {
+  const binary = process.env.OPEN_LOOP_GENERATOR === 'node' ? null : compiledGenerator();
+  if (binary) return openLoopC(binary, url, rate, seconds, requests, connections);
+  return openLoopNode(url, rate, seconds, requests, connections);
+}
+
+let compiled: string | null | undefined;
+
+/** open-loop.c compiled into a cache directory (once per source version), or null without a C compiler. */
+function compiledGenerator(): string | null {
+  if (compiled === undefined) compiled = compile();
+  return compiled;
+}
+
+function compile(): string | null {
+  const source = new URL('./open-loop.c', import.meta.url).pathname;
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), 'itinerary-card-bench');
+  const binary = join(dir, `open-loop-${hash}`);
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  const partial = `${binary}.${process.pid}`;
+  try {
+    execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', partial, source], { stdio: ['ignore', 'ignore', 'pipe'] });
+    renameSync(partial, binary);
+    return binary;
+  } catch (e) {
+    rmSync(partial, { force: true });
+    console.error(`open-loop: no C generator (${(e as Error).message.split('\n')[0]}); measuring with the Node loop`);
+    return null;
+  }
+}
+
+async function openLoopC(
+  binary: string,
+  url: string,
+  rate: number,
+  seconds: number,
+  requests: Buffer[],
+  connections: number,
+): Promise<OpenLoopResult> {
+  const target = new URL(url);
+  const dir = join(tmpdir(), 'itinerary-card-bench');
+  const file = join(dir, `requests-${process.pid}`);
+  writeFileSync(file, Buffer.concat(requests.flatMap((r) => [r, Buffer.alloc(1)])));
+  try {
+    const child = spawn(
+      binary,
+      [target.hostname, target.port, String(rate), String(seconds), String(connections), file],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`open-loop generator exited ${code}: ${err.trim()}`);
+    const r = JSON.parse(out) as Omit<OpenLoopResult, 'generator'>;
+    return {
+      generator: 'c',
+      stall: r.stall,
+      sent: r.sent,
+      ok: r.ok,
+      errors: r.errors,
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+    };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+async function openLoopNode(
+  url: string,
+  rate: number,
+  seconds: number,
+  requests: Buffer[],
+  connections: number,
 ): Promise<OpenLoopResult> {
   const target = new URL(url);
   const total = Math.round(rate * seconds);
@@ -61,8 +161,10 @@ export async function openLoop(
   let sent = 0;
   let done = 0;
   let resolveAll: () => void = () => {};
-  const finished = new Promise<void>((r) => {
-    resolveAll = r;
+  let fail: (e: Error) => void = () => {};
+  const finished = new Promise<void>((resolve, reject) => {
+    resolveAll = resolve;
+    fail = reject;
   });
 
   const complete = (c: Conn, status: number) => {
@@ -76,6 +178,25 @@ export async function openLoop(
     else idle.push(c);
   };
 
+  // Requests with the time filled in, made again each second.
+  const timed = requests.map((r) => r.indexOf(NOW_EPOCH));
+  let filled: Buffer[] = [];
+  let filledAt = Number.NEGATIVE_INFINITY;
+  let next = 0;
+  const request = () => {
+    const now = Date.now();
+    if (now - filledAt >= 1000) {
+      filledAt = now;
+      const stamp = Buffer.from(String(now).padStart(13, '0'));
+      filled = requests.map((r, i) => {
+        if (timed[i]! < 0) return r;
+        const b = Buffer.from(r);
+        stamp.copy(b, timed[i]!);
+        return b;
+      });
+    }
+    return filled[next++ % filled.length]!;
+  };
   const send = (c: Conn, scheduled: number) => {
     c.busy = true;
     c.scheduled = scheduled;
@@ -99,11 +220,13 @@ export async function openLoop(
               if (end < 0) return;
               let at = c.buf.indexOf(LENGTH);
               let len = 0;
-              if (at >= 0 && at < end) {
-                at += LENGTH.length;
-                while (c.buf[at] === 0x20) at++;
-                for (let ch = c.buf[at]!; ch >= 0x30 && ch <= 0x39; ch = c.buf[++at]!) len = len * 10 + ch - 0x30;
+              if (at < 0 || at >= end) {
+                fail(new Error(`a response without content-length: ${c.buf.subarray(0, end).toString('latin1')}`));
+                return;
               }
+              at += LENGTH.length;
+              while (c.buf[at] === 0x20) at++;
+              for (let ch = c.buf[at]!; ch >= 0x30 && ch <= 0x39; ch = c.buf[++at]!) len = len * 10 + ch - 0x30;
               if (c.buf.length < end + 4 + len) return;
               // "HTTP/1.1 200": the status is bytes 9..11.
               const status = (c.buf[9]! - 0x30) * 100 + (c.buf[10]! - 0x30) * 10 + (c.buf[11]! - 0x30);
@@ -118,6 +241,7 @@ export async function openLoop(
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const start = performance.now();
+  let stopped = false;
   const tick = () => {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
     while (sent < due) {
@@ -130,13 +254,26 @@ export async function openLoop(
     // A 1 ms timer, not setImmediate: a generator that spins on its event loop takes a
     // whole core from the server on a small machine. Each request is still timed from
     // its own scheduled instant, so the batching adds at most a timer period.
-    if (sent < total) setTimeout(tick, 1);
+    if (sent < total && !stopped) setTimeout(tick, 1);
   };
   tick();
-  await finished;
-  loop.disable();
-  for (const c of conns) c.socket.destroy();
+  try {
+    await finished;
+  } finally {
+    stopped = true;
+    loop.disable();
+    for (const c of conns) c.socket.destroy();
+  }
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { stall: loop.max / 1e6, sent, ok, errors, p50: q(0.5), p99: q(0.99), max: latencies.at(-1) ?? 0 };
+  return {
+    generator: 'node',
+    stall: loop.max / 1e6,
+    sent,
+    ok,
+    errors,
+    p50: q(0.5),
+    p99: q(0.99),
+    max: latencies.at(-1) ?? 0,
+  };
 }

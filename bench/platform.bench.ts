@@ -19,7 +19,7 @@ import { buildPlatform } from '@itinerary-card/platform';
 import { OutboxTransport } from '@itinerary-card/sms';
 import { freePort, openKeyValue, openSql, startPostgres, startRedis } from '@itinerary-card/store';
 import autocannon from 'autocannon';
-import { getRequest, type OpenLoopResult, openLoop } from './open-loop.ts';
+import { getRequest, NOW_EPOCH, type OpenLoopResult, openLoop } from './open-loop.ts';
 import { BENCH_SECRET, benchNumber } from './platform-bench-server.ts';
 
 const SERVER = fileURLToPath(new URL('./platform-bench-server.ts', import.meta.url));
@@ -90,15 +90,15 @@ async function load(name: string, opts: autocannon.Options): Promise<Figures> {
   return f;
 }
 
-async function fixedRate(name: string, url: string, rate: number, request?: () => Buffer): Promise<OpenLoopResult> {
+async function fixedRate(name: string, url: string, rate: number, requests?: Buffer[]): Promise<OpenLoopResult> {
   // Unmeasured seconds at the same rate first, so the steady state is measured: a
   // server that sat idle through the other side's run (this machine reclaims idle
   // processes' pages) wakes up, and code paths new to this request pattern are
   // compiled (measured: p99 26 ms in the first 5 s at 7,000/s, 15 ms in the next, 4.5 ms after).
-  await openLoop(url, rate, WARM_AT_RATE, request);
-  const r = await openLoop(url, rate, AT_RATE_DURATION, request);
+  await openLoop(url, rate, WARM_AT_RATE, requests);
+  const r = await openLoop(url, rate, AT_RATE_DURATION, requests);
   console.log(
-    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (${r.sent.toLocaleString('en')} requests in ${AT_RATE_DURATION} s; generator stall ${r.stall.toFixed(0)} ms)`,
+    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (${r.sent.toLocaleString('en')} requests in ${AT_RATE_DURATION} s; ${r.generator === 'c' ? 'C generator' : 'Node generator'}, late by up to ${r.stall.toFixed(0)} ms)`,
   );
   return r;
 }
@@ -217,19 +217,9 @@ function itineraryOptions(base: string, tokens: string[]): autocannon.Options {
   };
 }
 
-/** Open-loop requests for the same users; the phone clock is refreshed each second. */
-function itineraryRequests(url: string, tokens: string[]): () => Buffer {
-  let built: Buffer[] = [];
-  let builtAt = 0;
-  let i = 0;
-  return () => {
-    const now = Date.now();
-    if (now - builtAt >= 1000) {
-      builtAt = now;
-      built = tokens.map((t) => getRequest(url, { authorization: `Bearer ${t}`, 'x-client-time': String(now) }));
-    }
-    return built[i++ % built.length]!;
-  };
+/** Open-loop requests for the same users; the phone clock is filled in as each is sent. */
+function itineraryRequests(url: string, tokens: string[]): Buffer[] {
+  return tokens.map((t) => getRequest(url, { authorization: `Bearer ${t}`, 'x-client-time': NOW_EPOCH }));
 }
 
 interface Verdict {
