@@ -238,6 +238,7 @@ int main(int argc, char **argv) {
   struct epoll_event events[256];
   double start = mono_ms();
   long sent = 0;
+  int quiet = 0; /* seconds without an answer once all is sent */
   while (done_count < total) {
     double now = mono_ms();
     /* Requests 0..due-1 are due: request i is scheduled at start + i / rate. */
@@ -260,13 +261,11 @@ int main(int argc, char **argv) {
       if (errno == EINTR) continue;
       die("epoll_wait");
     }
-    if (n == 0 && sent >= total && done_count < total) {
-      /* Ten seconds without an answer after the last request: what is missing failed. */
-      static int quiet;
-      if (++quiet >= 10) {
-        err_count += total - done_count;
-        break;
-      }
+    /* Ten seconds in a row without an answer after the last request: what is missing failed. */
+    if (n > 0) quiet = 0;
+    else if (sent >= total && ++quiet >= 10) {
+      err_count += total - done_count;
+      break;
     }
     for (int i = 0; i < n; i++) {
       Conn *c = events[i].data.ptr;

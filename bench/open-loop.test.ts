@@ -18,6 +18,10 @@ beforeAll(async () => {
       res.writeHead(400, { 'content-type': 'text/plain', 'content-length': 5 }).end('clock');
       return;
     }
+    if (req.url === '/close') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3, connection: 'close' }).end('bye');
+      return;
+    }
     if (req.url === '/chunked') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('no length');
       return;
@@ -67,6 +71,14 @@ for (const generator of ['c', 'node'] as const) {
       expect(r.errors).toBe(200);
       expect(r.p50).toBeLessThanOrEqual(r.p99);
       expect(r.p99).toBeLessThanOrEqual(r.max);
+    });
+
+    it('connects again when the server closes a connection after its answer', async () => {
+      process.env.OPEN_LOOP_GENERATOR = generator === 'node' ? 'node' : '';
+      const r = await openLoop(`${base}/close`, 100, 1, [getRequest(`${base}/close`)], 2);
+      expect(r.sent).toBe(100);
+      expect(r.ok).toBe(100);
+      expect(r.errors).toBe(0);
     });
 
     it('refuses a response it cannot delimit (no content-length) instead of miscounting', async () => {

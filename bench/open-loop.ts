@@ -203,37 +203,55 @@ async function openLoopNode(
     c.socket.write(request());
   };
 
+  let stopped = false;
+  // One response at a time per connection: headers, then content-length bytes.
+  const onData = (c: Conn, d: Buffer) => {
+    c.buf = c.buf.length ? Buffer.concat([c.buf, d]) : d;
+    for (;;) {
+      const end = c.buf.indexOf(HEAD_END);
+      if (end < 0) return;
+      let at = c.buf.indexOf(LENGTH);
+      let len = 0;
+      if (at < 0 || at >= end) {
+        fail(new Error(`a response without content-length: ${c.buf.subarray(0, end).toString('latin1')}`));
+        return;
+      }
+      at += LENGTH.length;
+      while (c.buf[at] === 0x20) at++;
+      for (let ch = c.buf[at]!; ch >= 0x30 && ch <= 0x39; ch = c.buf[++at]!) len = len * 10 + ch - 0x30;
+      if (c.buf.length < end + 4 + len) return;
+      // "HTTP/1.1 200": the status is bytes 9..11.
+      const status = (c.buf[9]! - 0x30) * 100 + (c.buf[10]! - 0x30) * 10 + (c.buf[11]! - 0x30);
+      c.buf = c.buf.subarray(end + 4 + len);
+      complete(c, status);
+    }
+  };
+  /** Connects c; a connection the server closes is made again, and its request, if any, failed. */
+  const open = (c: Conn, connected: (e?: Error) => void) => {
+    let up = false;
+    const socket = net.connect(Number(target.port), target.hostname, () => {
+      up = true;
+      connected();
+    });
+    socket.setNoDelay(true);
+    c.socket = socket;
+    c.buf = Buffer.alloc(0);
+    // Once connected, an error (a reset) is followed by 'close', which counts the request failed.
+    socket.on('error', (e) => up || connected(e));
+    socket.on('data', (d: Buffer) => onData(c, d));
+    socket.on('close', () => {
+      if (stopped || socket !== c.socket) return;
+      open(c, (e) => e && fail(e));
+      if (c.busy) complete(c, 0);
+    });
+  };
   const conns = await Promise.all(
     Array.from(
       { length: connections },
       () =>
         new Promise<Conn>((resolve, reject) => {
-          const socket = net.connect(Number(target.port), target.hostname, () => resolve(c));
-          socket.setNoDelay(true);
-          const c: Conn = { socket, busy: false, scheduled: 0, buf: Buffer.alloc(0) };
-          socket.on('error', reject);
-          socket.on('data', (d: Buffer) => {
-            c.buf = c.buf.length ? Buffer.concat([c.buf, d]) : d;
-            // One response at a time per connection: headers, then content-length bytes.
-            for (;;) {
-              const end = c.buf.indexOf(HEAD_END);
-              if (end < 0) return;
-              let at = c.buf.indexOf(LENGTH);
-              let len = 0;
-              if (at < 0 || at >= end) {
-                fail(new Error(`a response without content-length: ${c.buf.subarray(0, end).toString('latin1')}`));
-                return;
-              }
-              at += LENGTH.length;
-              while (c.buf[at] === 0x20) at++;
-              for (let ch = c.buf[at]!; ch >= 0x30 && ch <= 0x39; ch = c.buf[++at]!) len = len * 10 + ch - 0x30;
-              if (c.buf.length < end + 4 + len) return;
-              // "HTTP/1.1 200": the status is bytes 9..11.
-              const status = (c.buf[9]! - 0x30) * 100 + (c.buf[10]! - 0x30) * 10 + (c.buf[11]! - 0x30);
-              c.buf = c.buf.subarray(end + 4 + len);
-              complete(c, status);
-            }
-          });
+          const c = { busy: false, scheduled: 0 } as Conn;
+          open(c, (e) => (e ? reject(e) : resolve(c)));
         }),
     ),
   );
@@ -241,7 +259,6 @@ async function openLoopNode(
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const start = performance.now();
-  let stopped = false;
   const tick = () => {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
     while (sent < due) {
