@@ -2,7 +2,7 @@
 // a bad value stops start-up with a message naming the variable.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { AppError, OPERATORS, type Operator } from '@itinerary-card/domain';
+import { AppError, OPERATORS, type Operator, parseTimeOfDay } from '@itinerary-card/domain';
 
 export interface NodeEndpoint {
   /** Base URL of the operator node (http:// or https://). */
@@ -153,9 +153,9 @@ export function parseTrustProxy(raw: string): boolean | number | string {
 
 /** `08:00` → ms after midnight. */
 export function parseUpdateTime(s: string, variable = 'PLATFORM_UPDATE_TIME'): number {
-  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(s);
-  if (!m) fail(variable, 'must be HH:MM');
-  return (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+  const ms = parseTimeOfDay(s);
+  if (Number.isNaN(ms)) fail(variable, 'must be HH:MM');
+  return ms;
 }
 
 export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {

@@ -80,7 +80,7 @@ export function startWorkerPool(count: number, log: PoolLog, graceMs = 10_000): 
               clearTimeout(timer);
               done();
             });
-            // Each worker shuts down gracefully on SIGTERM (closeOnSignals).
+            // Each worker shuts down gracefully on SIGTERM (the CLI's closeOnSignals).
             w.process.kill('SIGTERM');
           }),
       ),

@@ -13,6 +13,7 @@ import {
   langFromHeader,
   maskPhone,
   parseInstant,
+  parseTimeOfDay,
   regionByCode,
 } from './index.ts';
 
@@ -76,6 +77,12 @@ describe('Beijing time', () => {
     expect(parseInstant('2022-09-01T08:30:00')).toBeNaN();
     expect(parseInstant('yesterday')).toBeNaN();
     expect(() => beijingDayStart('2022-02-30')).toThrow();
+  });
+  it('reads a time of day as HH:MM, 24-hour, and nothing else', () => {
+    expect(parseTimeOfDay('08:00')).toBe(8 * 3_600_000);
+    expect(parseTimeOfDay('23:59')).toBe((23 * 60 + 59) * 60_000);
+    expect(parseTimeOfDay('00:00')).toBe(0);
+    for (const bad of ['24:00', '8:00', '08:60', '08:00:00', ' 08:00', '']) expect(parseTimeOfDay(bad)).toBeNaN();
   });
 });
 

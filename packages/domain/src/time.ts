@@ -56,6 +56,12 @@ export function addDays(date: string, n: number): string {
   return beijingDate(beijingDayStart(date) + n * DAY_MS);
 }
 
+/** `HH:MM` (24-hour) → milliseconds after midnight; NaN when it is not one. */
+export function parseTimeOfDay(s: string): number {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(s);
+  return m ? (Number(m[1]) * 60 + Number(m[2])) * 60_000 : Number.NaN;
+}
+
 /** Milliseconds since 00:00 Beijing time of the instant's day. */
 export function beijingTimeOfDay(ms: number): number {
   return (((ms + BEIJING_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;

@@ -3,7 +3,7 @@
 // (each needs the previous day's carry), publish the snapshot for today in one
 // atomic step, then enforce retention. Before the update time the previous
 // snapshot stays published. Idempotent: calling it again does nothing new.
-import { addDays, beijingDate, beijingDayStart, DAY_MS } from '@itinerary-card/domain';
+import { addDays, beijingDate, beijingDayStart, DAY_MS, parseTimeOfDay } from '@itinerary-card/domain';
 import {
   type DailyRunOptions,
   type DailyRunReport,
@@ -29,9 +29,9 @@ export interface ScheduleOutcome {
 }
 
 export function parseUpdateTime(s: string): number {
-  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(s);
-  if (!m) throw new RangeError(`update time must be HH:MM, got ${s}`);
-  return (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+  const ms = parseTimeOfDay(s);
+  if (Number.isNaN(ms)) throw new RangeError(`update time must be HH:MM, got ${s}`);
+  return ms;
 }
 
 /** The instant of the next update time after `now`. */

@@ -3,7 +3,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AppError, isIsoDate } from '@itinerary-card/domain';
-import { compute, writeLines } from '@itinerary-card/pipeline';
 import { type Command, InvalidArgumentError } from 'commander';
 import { progressReporter } from '../progress.ts';
 
@@ -29,6 +28,7 @@ export function registerCompute(program: Command): void {
     .action(async (o: { input: string; date: string; days: 7 | 14; out: string; quarantine?: string }) => {
       const progress = progressReporter('compute');
       try {
+        const { compute, Quarantine, writeLines } = await import('@itinerary-card/pipeline');
         const res = await compute({
           input: resolve(o.input),
           date: o.date,
@@ -40,7 +40,6 @@ export function registerCompute(program: Command): void {
         mkdirSync(dirname(resolve(o.out)), { recursive: true });
         await writeLines(o.out, res.lines);
         const qPath = o.quarantine ?? `${o.out}.quarantine.jsonl`;
-        const { Quarantine } = await import('@itinerary-card/pipeline');
         const q = new Quarantine(Number.POSITIVE_INFINITY);
         for (const s of res.samples) q.add(s.reason, s, 0);
         await q.write(qPath);

@@ -2,12 +2,11 @@
 // on embedded storage: a simulated world (or --input DIR), the three operator
 // nodes' pipelines, the nodes, the query platform, the health-code system, the
 // operations page; then the URLs and one phone number per interesting case.
+// Its options are in demo-command.ts; this module is loaded when it runs.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
-  AppError,
   addDays,
   beijingDate,
   type Clock,
@@ -19,18 +18,15 @@ import {
 import { buildHealthCode, createHttpPartnerClient, embeddedConfig } from '@itinerary-card/health-code';
 import { buildOperatorNode, SnapshotHolder } from '@itinerary-card/operator-node';
 import type { Snapshot } from '@itinerary-card/pipeline';
-import { buildPlatform, closeOnSignals, DEFAULT_OPTIONS, loadPortingRegistry } from '@itinerary-card/platform';
+import { buildPlatform, DEFAULT_OPTIONS, loadPortingRegistry } from '@itinerary-card/platform';
 import { OutboxTransport } from '@itinerary-card/sms';
 import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
 import { webDistDir } from '@itinerary-card/web';
-import { type Command, InvalidArgumentError } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { pickCases, readSubscribers } from '../demo-cases.ts';
 import { opsRoutes } from '../demo-ops-routes.ts';
 import { operatorsOf } from '../demo-split.ts';
 import { loadNodeSnapshots, prepareWorld } from '../demo-world.ts';
-
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface DemoOptions {
   input?: string;
@@ -55,59 +51,6 @@ export interface RunningDemo {
   /** The prepared world: `nodes/<operator>/data` are the nodes' data directories. */
   worldDir: string;
   close(): Promise<void>;
-}
-
-function positiveInt(max: number, what: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < 1 || n > max)
-      throw new InvalidArgumentError(`${what}: expected an integer from 1 to ${max}`);
-    return n;
-  };
-}
-
-function parseNow(v: string): number {
-  // ISO-8601 with a time; a bare date means 10:00 Beijing that day (after the 08:00 update).
-  const s = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T10:00:00+08:00` : v;
-  const ms = /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : Number.NaN;
-  if (!Number.isFinite(ms))
-    throw new InvalidArgumentError('expected an ISO-8601 instant, e.g. 2022-09-08T10:00:00+08:00');
-  return ms;
-}
-
-export function registerDemo(program: Command): void {
-  program
-    .command('demo')
-    .description('start the whole system on this machine with embedded storage, and print URLs and numbers to try')
-    .option('--input <dir>', 'serve this input directory (DATA.md) instead of a simulated world')
-    .option('--subscribers <n>', 'subscribers of the simulated world', positiveInt(2_000_000, '--subscribers'), 20_000)
-    .option('--now <iso>', 'set the system clock to this instant at start (then it runs on)', parseNow)
-    .option(
-      '--port <port>',
-      'platform port; the health-code system listens on port+1',
-      positiveInt(65534, '--port'),
-      3000,
-    )
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--seed <n>', 'seed of the simulated world', positiveInt(2 ** 31, '--seed'), 1)
-    .option('--work-dir <dir>', 'where the world and the nodes’ data are kept', join(REPO_ROOT, '.demo'))
-    .action(async (o: DemoOptions) => {
-      try {
-        const demo = await startDemo({
-          ...o,
-          input: o.input ? resolve(o.input) : undefined,
-          workDir: resolve(o.workDir),
-        });
-        closeOnSignals(demo.close, {
-          info: (_o, m) => process.stderr.write(`${m}\n`),
-          error: (x, m) => process.stderr.write(`${m} ${JSON.stringify(x)}\n`),
-        });
-      } catch (e) {
-        if (!(e instanceof AppError)) throw e;
-        process.stderr.write(`itinerary-card demo: ${e.code}: ${String(e.details.reason ?? e.message)}\n`);
-        process.exitCode = 2;
-      }
-    });
 }
 
 export async function startDemo(

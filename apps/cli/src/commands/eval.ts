@@ -3,8 +3,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AppError, type ItineraryLine } from '@itinerary-card/domain';
-import { runNaiveRule } from '@itinerary-card/pipeline';
-import { evaluate, formatEvalReport } from '@itinerary-card/simulator';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function parseDays(v: string): 7 | 14 {
@@ -59,6 +57,10 @@ async function runEval(o: {
   input?: string;
   naive: boolean;
 }): Promise<void> {
+  const [{ runNaiveRule }, { evaluate, formatEvalReport }] = await Promise.all([
+    import('@itinerary-card/pipeline'),
+    import('@itinerary-card/simulator'),
+  ]);
   const result = await readResult(resolve(o.result));
   const date = result[0]!.date;
   const days = o.days ?? result[0]!.days;

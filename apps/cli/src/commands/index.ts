@@ -1,7 +1,9 @@
 // Every sub-command of the CLI; each file exports a function adding itself to the program.
+// A command's heavy modules (DuckDB, Fastify, the services) are imported when it runs, so
+// `--help` and each command load only what they use.
 import type { Command } from 'commander';
 import { registerCompute } from './compute.ts';
-import { registerDemo } from './demo.ts';
+import { registerDemo } from './demo-command.ts';
 import { registerEval } from './eval.ts';
 import { registerPipeline } from './pipeline.ts';
 import { registerServe } from './serve.ts';

@@ -9,16 +9,9 @@ import {
   type Operator,
   offsetClock,
   parseInstant,
+  parseTimeOfDay,
   systemClock,
 } from '@itinerary-card/domain';
-import {
-  enforceRetention,
-  nextUpdateAt,
-  parseUpdateTime,
-  publishSnapshot,
-  runDailyDay,
-  runSchedule,
-} from '@itinerary-card/pipeline';
 import { type Command, InvalidArgumentError } from 'commander';
 import { progressReporter } from '../progress.ts';
 
@@ -41,13 +34,12 @@ function instant(v: string): number {
   return t;
 }
 function hhmm(v: string): string {
-  try {
-    parseUpdateTime(v);
-  } catch {
-    throw new InvalidArgumentError('expected HH:MM');
-  }
+  if (Number.isNaN(parseTimeOfDay(v))) throw new InvalidArgumentError('expected HH:MM');
   return v;
 }
+
+/** The pipeline (DuckDB and the stay engine) is loaded by the sub-command that runs, not for `--help`. */
+const pipeline = () => import('@itinerary-card/pipeline');
 
 /** The node's pseudonym key: NODE_PSEUDONYM_KEY, at least 16 characters. */
 function pseudonymKey(): string {
@@ -78,6 +70,7 @@ export function registerPipeline(program: Command): void {
     .requiredOption('--day <YYYY-MM-DD>', 'the day whose records are processed', date)
     .option('--operator <op>', 'cmcc, cucc or ctcc', operator, 'cmcc')
     .action(async (o: { input: string; data: string; day: string; operator: Operator }) => {
+      const { runDailyDay } = await pipeline();
       const progress = progressReporter(`run-day ${o.day}`);
       const r = await runDailyDay({
         input: resolve(o.input),
@@ -95,7 +88,8 @@ export function registerPipeline(program: Command): void {
     .description('make the snapshot of a query day the one served (atomic)')
     .requiredOption('--data <dir>', "the node's data directory")
     .requiredOption('--date <YYYY-MM-DD>', 'query day of the snapshot', date)
-    .action((o: { data: string; date: string }) => {
+    .action(async (o: { data: string; date: string }) => {
+      const { publishSnapshot } = await pipeline();
       publishSnapshot(resolve(o.data), o.date, Date.now());
       json({ published: o.date });
     });
@@ -124,6 +118,7 @@ export function registerPipeline(program: Command): void {
         watch?: boolean;
         now?: number;
       }) => {
+        const { nextUpdateAt, runSchedule } = await pipeline();
         const key = pseudonymKey();
         const clock = o.now === undefined ? systemClock : offsetClock(o.now);
         // runSchedule is idempotent: it only acts when a day is due, so waking early is harmless.
@@ -179,7 +174,8 @@ export function registerPipeline(program: Command): void {
     .requiredOption('--data <dir>', "the node's data directory")
     .option('--input <dir>', 'input directory whose signaling files are also subject to retention')
     .option('--retention-days <n>', 'days kept', positive, 15)
-    .action((o: { data: string; input?: string; retentionDays: number }) => {
+    .action(async (o: { data: string; input?: string; retentionDays: number }) => {
+      const { enforceRetention } = await pipeline();
       const removed = enforceRetention({
         data: resolve(o.data),
         input: o.input && resolve(o.input),

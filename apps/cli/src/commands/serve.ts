@@ -5,12 +5,10 @@
 
 import cluster from 'node:cluster';
 import { AppError } from '@itinerary-card/domain';
-import { readConfig, startHealthCode } from '@itinerary-card/health-code';
-import { readOperatorNodeConfig, startOperatorNode } from '@itinerary-card/operator-node';
-import { closeOnSignals, readPlatformConfig, startPlatform, startWorkerPool } from '@itinerary-card/platform';
-import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
+import type { OutboxTransport, SmppTransport } from '@itinerary-card/sms';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { closeOnSignals } from '../signals.ts';
 
 const log = pino({ base: { app: 'itinerary-card' } });
 
@@ -53,7 +51,12 @@ const PG = ['postgres', 'postgresql'];
 const REDIS = ['redis', 'rediss'];
 
 export async function serve(what: string, env: NodeJS.ProcessEnv = process.env): Promise<() => Promise<void>> {
+  // Only the service asked for is loaded.
   if (what === 'platform') {
+    const [{ readPlatformConfig, startPlatform, startWorkerPool }, { readSmppConfig }] = await Promise.all([
+      import('@itinerary-card/platform'),
+      import('@itinerary-card/sms'),
+    ]);
     checkUrls(env, [
       ['DATABASE_URL', PG],
       ['REDIS_URL', REDIS],
@@ -70,10 +73,15 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
     return p.close;
   }
   if (what === 'node') {
+    const { readOperatorNodeConfig, startOperatorNode } = await import('@itinerary-card/operator-node');
     const n = await startOperatorNode(readOperatorNodeConfig(env));
     return n.close;
   }
   // health-code: its own login codes go out over SMPP (SMPP_*), or to the dev outbox with HC_DEV_OUTBOX=1.
+  const [{ readConfig, startHealthCode }, { OutboxTransport, readSmppConfig, SmppTransport }] = await Promise.all([
+    import('@itinerary-card/health-code'),
+    import('@itinerary-card/sms'),
+  ]);
   const config = readConfig(env);
   checkUrls(env, [
     ['HC_DATABASE_URL', PG],

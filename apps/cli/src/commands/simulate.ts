@@ -1,7 +1,7 @@
 // `itinerary-card simulate`: a world in the DATA.md input format plus its ground truth.
 import { resolve } from 'node:path';
 import { AppError, isIsoDate } from '@itinerary-card/domain';
-import { type SignalingFormat, simulate } from '@itinerary-card/simulator';
+import type { SignalingFormat, simulate } from '@itinerary-card/simulator';
 import { type Command, InvalidArgumentError } from 'commander';
 
 function positiveInt(max: number) {
@@ -51,7 +51,8 @@ export function registerSimulate(program: Command): void {
         const t0 = performance.now();
         let res: Awaited<ReturnType<typeof simulate>>;
         try {
-          res = await simulate({
+          const { simulate: run } = await import('@itinerary-card/simulator');
+          res = await run({
             out: resolve(o.out),
             subscribers: o.subscribers,
             days: o.days,
