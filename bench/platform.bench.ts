@@ -13,6 +13,9 @@
 //   the other processes sharing the 2 vCPUs) then queue the requests behind
 //   them, and its p99 at that load is 15-120 ms.
 // SMS codes: >= 5,000/s (embedded, development transport).
+// Latency at a fixed rate comes from open-loop.ts: its C loop where the machine
+// has a C compiler, so the generator takes little of the CPUs it shares with the
+// servers and its own pauses are not counted as theirs; each line says which.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildPlatform } from '@itinerary-card/platform';
