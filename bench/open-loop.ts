@@ -109,7 +109,8 @@ async function openLoopC(
   const target = new URL(url);
   const dir = join(tmpdir(), 'itinerary-card-bench');
   const file = join(dir, `requests-${process.pid}`);
-  writeFileSync(file, Buffer.concat(requests.flatMap((r) => [r, Buffer.alloc(1)])));
+  // The requests carry session tokens: readable by this user only.
+  writeFileSync(file, Buffer.concat(requests.flatMap((r) => [r, Buffer.alloc(1)])), { mode: 0o600 });
   try {
     const child = spawn(
       binary,
