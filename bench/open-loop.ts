@@ -20,7 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-/** In a request, replaced when it is sent by the wall-clock time in epoch milliseconds (13 digits). */
+/**
+ * In a request, replaced by the wall-clock time in epoch milliseconds (13
+ * digits) when it is sent; the Node loop refreshes it once a second.
+ */
 export const NOW_EPOCH = '{{now-epoch}}';
 
 export interface OpenLoopResult {

@@ -11,7 +11,7 @@
 //   70-100% of what one process handles when requests arrive one by one: the
 //   10-20 ms pauses it sees (collections; preemption by the load generator and
 //   the other processes sharing the 2 vCPUs) then queue the requests behind
-//   them, and its p99 at that load is 15-120 ms.
+//   them, and its p99 at that load is about 15-50 ms.
 // SMS codes: >= 5,000/s (embedded, development transport).
 // Latency at a fixed rate comes from open-loop.ts: its C loop where the machine
 // has a C compiler, so the generator takes little of the CPUs it shares with the

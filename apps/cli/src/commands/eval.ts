@@ -57,11 +57,12 @@ async function runEval(o: {
   input?: string;
   naive: boolean;
 }): Promise<void> {
+  // A result file that cannot be read is reported before the scoring modules load.
+  const result = await readResult(resolve(o.result));
   const [{ runNaiveRule }, { evaluate, formatEvalReport }] = await Promise.all([
     import('@itinerary-card/pipeline'),
     import('@itinerary-card/simulator'),
   ]);
-  const result = await readResult(resolve(o.result));
   const date = result[0]!.date;
   const days = o.days ?? result[0]!.days;
   const lines = result.filter((l) => l.date === date && l.days === days);
