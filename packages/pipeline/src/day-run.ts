@@ -164,7 +164,9 @@ export async function runDays(
       opts.onTiming?.('stays', performance.now() - tStays);
       stats.duplicates += res.duplicates;
       stats.subscribersWithRecords += res.subscribersWithRecords;
-      opts.onProgress?.({ phase: 'stays', rows: stats.recordsRead, estimatedRows, shard: shard + 1, shards });
+      // Once the last shard is read the total is known, and a progress bar ends full.
+      const total = shard + 1 === shards ? stats.recordsRead : estimatedRows;
+      opts.onProgress?.({ phase: 'stays', rows: stats.recordsRead, estimatedRows: total, shard: shard + 1, shards });
     }
     if (stats.duplicates) quarantine.add('duplicate', undefined, stats.duplicates);
     stats.recordsRead += quarantine.counts.get('malformed_line') ?? 0;

@@ -228,8 +228,19 @@ describe('compute on a small world', () => {
     const base = { input: dir, date: '2022-09-08', days: 7 as const, now: NOW };
     const one = await compute({ ...base, threads: 1 });
     const two = await compute({ ...base, threads: 2, parallelMinRecords: 0 });
-    const sharded = await compute({ ...base, threads: 2, parallelMinRecords: 0, shardRecords: 300 });
+    const progress: Array<{ phase: string; rows: number; estimatedRows: number; shard: number }> = [];
+    const sharded = await compute({
+      ...base,
+      threads: 2,
+      parallelMinRecords: 0,
+      shardRecords: 300,
+      onProgress: (p) => progress.push(p),
+    });
     expect(sharded.summary.shards).toBeGreaterThan(1);
+    // Progress goes shard by shard and ends full: the last event's total is the records read.
+    expect(progress.map((p) => p.shard)).toEqual([...progress.map((p) => p.shard)].sort((a, b) => a - b));
+    expect(progress.at(-1)).toMatchObject({ phase: 'stays', shard: sharded.summary.shards });
+    expect(progress.at(-1)!.rows).toBe(progress.at(-1)!.estimatedRows);
     expect(two.lines).toEqual(one.lines);
     expect(sharded.lines).toEqual(one.lines);
     expect(two.summary.rejected).toEqual(one.summary.rejected);
