@@ -2,27 +2,18 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AppError, isIsoDate } from '@itinerary-card/domain';
-import { type Command, InvalidArgumentError } from 'commander';
+import { AppError } from '@itinerary-card/domain';
+import type { Command } from 'commander';
+import { isoDate, windowDays } from '../options.ts';
 import { progressReporter } from '../progress.ts';
-
-function parseDate(v: string): string {
-  if (!isIsoDate(v)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
-  return v;
-}
-
-function parseDays(v: string): 7 | 14 {
-  if (v !== '7' && v !== '14') throw new InvalidArgumentError('expected 7 or 14');
-  return Number(v) as 7 | 14;
-}
 
 export function registerCompute(program: Command): void {
   program
     .command('compute')
     .description('compute the 7- or 14-day itinerary of every number in subscribers.csv (DATA.md)')
     .requiredOption('--input <dir>', 'input directory: cells.csv, subscribers.csv, signaling/')
-    .requiredOption('--date <YYYY-MM-DD>', 'query day D: the window is [D-N 00:00, D 00:00) Beijing time', parseDate)
-    .option('--days <7|14>', 'window length in days', parseDays, 7)
+    .requiredOption('--date <YYYY-MM-DD>', 'query day D: the window is [D-N 00:00, D 00:00) Beijing time', isoDate)
+    .option('--days <7|14>', 'window length in days', windowDays, 7)
     .requiredOption('--out <file>', 'output file (JSON Lines, one line per number)')
     .option('--quarantine <file>', 'where to write samples of rejected records (default: <out>.quarantine.jsonl)')
     .action(async (o: { input: string; date: string; days: 7 | 14; out: string; quarantine?: string }) => {

@@ -3,19 +3,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '@itinerary-card/domain';
 import { type Command, InvalidArgumentError } from 'commander';
+import { positiveInt } from '../options.ts';
 import { closeOnSignals } from '../signals.ts';
 import type { DemoOptions } from './demo.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-
-function positiveInt(max: number, what: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < 1 || n > max)
-      throw new InvalidArgumentError(`${what}: expected an integer from 1 to ${max}`);
-    return n;
-  };
-}
 
 function parseNow(v: string): number {
   // ISO-8601 with a time; a bare date means 10:00 Beijing that day (after the 08:00 update).

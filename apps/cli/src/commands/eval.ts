@@ -3,12 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AppError, type ItineraryLine } from '@itinerary-card/domain';
-import { type Command, InvalidArgumentError } from 'commander';
-
-function parseDays(v: string): 7 | 14 {
-  if (v !== '7' && v !== '14') throw new InvalidArgumentError('expected 7 or 14');
-  return Number(v) as 7 | 14;
-}
+import type { Command } from 'commander';
+import { windowDays } from '../options.ts';
 
 async function readResult(path: string): Promise<ItineraryLine[]> {
   let text: string;
@@ -36,7 +32,7 @@ export function registerEval(program: Command): void {
     .description('score a compute result against a simulated world (truth.jsonl) and compare with the naive rule')
     .requiredOption('--truth <file>', 'truth.jsonl written by simulate')
     .requiredOption('--result <file>', 'compute output (JSON Lines)')
-    .option('--days <7|14>', 'window length (default: the result lines’ days)', parseDays)
+    .option('--days <7|14>', 'window length (default: the result lines’ days)', windowDays)
     .option('--input <dir>', 'world input directory for the naive rule (default: next to the truth file)')
     .option('--no-naive', 'skip the naive-rule comparison')
     .action(async (o: { truth: string; result: string; days?: 7 | 14; input?: string; naive: boolean }) => {

@@ -4,7 +4,6 @@
 import { resolve } from 'node:path';
 import {
   beijingDate,
-  isIsoDate,
   isOperator,
   type Operator,
   offsetClock,
@@ -13,12 +12,9 @@ import {
   systemClock,
 } from '@itinerary-card/domain';
 import { type Command, InvalidArgumentError } from 'commander';
+import { isoDate } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
-function date(v: string): string {
-  if (!isIsoDate(v)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
-  return v;
-}
 function operator(v: string): Operator {
   if (!isOperator(v)) throw new InvalidArgumentError('expected cmcc, cucc or ctcc');
   return v;
@@ -67,7 +63,7 @@ export function registerPipeline(program: Command): void {
     )
     .requiredOption('--input <dir>', 'input directory (DATA.md)')
     .requiredOption('--data <dir>', "the node's data directory")
-    .requiredOption('--day <YYYY-MM-DD>', 'the day whose records are processed', date)
+    .requiredOption('--day <YYYY-MM-DD>', 'the day whose records are processed', isoDate)
     .option('--operator <op>', 'cmcc, cucc or ctcc', operator, 'cmcc')
     .action(async (o: { input: string; data: string; day: string; operator: Operator }) => {
       const { runDailyDay } = await pipeline();
@@ -87,7 +83,7 @@ export function registerPipeline(program: Command): void {
   p.command('publish')
     .description('make the snapshot of a query day the one served (atomic)')
     .requiredOption('--data <dir>', "the node's data directory")
-    .requiredOption('--date <YYYY-MM-DD>', 'query day of the snapshot', date)
+    .requiredOption('--date <YYYY-MM-DD>', 'query day of the snapshot', isoDate)
     .action(async (o: { data: string; date: string }) => {
       const { publishSnapshot } = await pipeline();
       publishSnapshot(resolve(o.data), o.date, Date.now());

@@ -1,21 +1,9 @@
 // `itinerary-card simulate`: a world in the DATA.md input format plus its ground truth.
 import { resolve } from 'node:path';
-import { AppError, isIsoDate } from '@itinerary-card/domain';
+import { AppError } from '@itinerary-card/domain';
 import type { SignalingFormat, simulate } from '@itinerary-card/simulator';
 import { type Command, InvalidArgumentError } from 'commander';
-
-function positiveInt(max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`expected an integer from 1 to ${max}`);
-    return n;
-  };
-}
-
-function parseDate(v: string): string {
-  if (!isIsoDate(v)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
-  return v;
-}
+import { isoDate, positiveInt } from '../options.ts';
 
 function parseFormat(v: string): SignalingFormat {
   if (v !== 'csv' && v !== 'csv.gz' && v !== 'parquet')
@@ -33,7 +21,7 @@ export function registerSimulate(program: Command): void {
     .option(
       '--end-date <YYYY-MM-DD>',
       'last simulated day (the natural query day is the day after)',
-      parseDate,
+      isoDate,
       '2022-09-07',
     )
     .option('--seed <s>', 'seed: same seed, same bytes', '1')

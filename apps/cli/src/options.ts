@@ -1,0 +1,24 @@
+// Option parsers shared by the commands: each throws commander's
+// InvalidArgumentError, which commander prints with the option's name.
+import { isIsoDate } from '@itinerary-card/domain';
+import { InvalidArgumentError } from 'commander';
+
+export function isoDate(v: string): string {
+  if (!isIsoDate(v)) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  return v;
+}
+
+export function windowDays(v: string): 7 | 14 {
+  if (v !== '7' && v !== '14') throw new InvalidArgumentError('expected 7 or 14');
+  return Number(v) as 7 | 14;
+}
+
+/** A whole number from 1 to `max`; `what` (an option's name) leads the message where commander's own does not. */
+export function positiveInt(max: number, what?: string): (v: string) => number {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${what ? `${what}: ` : ''}expected an integer from 1 to ${max}`);
+    return n;
+  };
+}
