@@ -12,13 +12,14 @@
 // once with the system's C compiler) is used where a compiler is found; this
 // file's loop is the fallback (or OPEN_LOOP_GENERATOR=node), and each result
 // says which one measured it.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 
 /**
  * In a request, replaced by the wall-clock time in epoch milliseconds (13
@@ -74,6 +75,9 @@ export async function openLoop(
   return openLoopNode(url, rate, seconds, requests, connections);
 }
 
+/** The compiled generator and each run's requests file. */
+const CACHE_DIR = join(tmpdir(), 'itinerary-card-bench');
+const execFileAsync = promisify(execFile);
 let compiled: string | null | undefined;
 
 /** open-loop.c compiled into a cache directory (once per source version), or null without a C compiler. */
@@ -85,10 +89,9 @@ function compiledGenerator(): string | null {
 function compile(): string | null {
   const source = new URL('./open-loop.c', import.meta.url).pathname;
   const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
-  const dir = join(tmpdir(), 'itinerary-card-bench');
-  const binary = join(dir, `open-loop-${hash}`);
+  const binary = join(CACHE_DIR, `open-loop-${hash}`);
   if (existsSync(binary)) return binary;
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(CACHE_DIR, { recursive: true });
   const partial = `${binary}.${process.pid}`;
   try {
     execFileSync(process.env.CC ?? 'cc', ['-O2', '-o', partial, source], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -110,39 +113,16 @@ async function openLoopC(
   connections: number,
 ): Promise<OpenLoopResult> {
   const target = new URL(url);
-  const dir = join(tmpdir(), 'itinerary-card-bench');
-  const file = join(dir, `requests-${process.pid}`);
+  const file = join(CACHE_DIR, `requests-${process.pid}`);
   // The requests carry session tokens: readable by this user only.
   writeFileSync(file, Buffer.concat(requests.flatMap((r) => [r, Buffer.alloc(1)])), { mode: 0o600 });
   try {
-    const child = spawn(
-      binary,
-      [target.hostname, target.port, String(rate), String(seconds), String(connections), file],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d;
+    const args = [target.hostname, target.port, String(rate), String(seconds), String(connections), file];
+    const { stdout } = await execFileAsync(binary, args).catch((e: { code?: number; stderr?: string }) => {
+      throw new Error(`open-loop generator exited ${e.code}: ${String(e.stderr ?? '').trim()}`);
     });
-    child.stderr.on('data', (d: Buffer) => {
-      err += d;
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    if (code !== 0) throw new Error(`open-loop generator exited ${code}: ${err.trim()}`);
-    const r = JSON.parse(out) as Omit<OpenLoopResult, 'generator'>;
-    return {
-      generator: 'c',
-      stall: r.stall,
-      sent: r.sent,
-      ok: r.ok,
-      errors: r.errors,
-      p50: r.p50,
-      p99: r.p99,
-      max: r.max,
-    };
+    const r = JSON.parse(stdout) as Omit<OpenLoopResult, 'generator'>;
+    return { ...r, generator: 'c' };
   } finally {
     rmSync(file, { force: true });
   }
