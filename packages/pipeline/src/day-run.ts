@@ -60,10 +60,18 @@ export interface DayRunContext {
   quarantine: Quarantine;
 }
 
-/** Rough records per byte of input, for progress and shard sizing. */
-function estimateRows(files: SignalingFile[]): number {
+/**
+ * Records in the files, for progress and shard sizing: a Parquet file's count
+ * once it has been opened (usableFiles), else a guess from its size. Each shard
+ * reads all of the files again, so a guess too high costs a whole extra scan.
+ */
+export function estimateRows(files: SignalingFile[]): number {
   let rows = 0;
   for (const f of files) {
+    if (f.rows !== undefined) {
+      rows += f.rows;
+      continue;
+    }
     const perByte = f.format === 'parquet' ? 1 / 6 : f.path.endsWith('.gz') ? 1 / 14 : 1 / 58;
     rows += f.bytes * perByte;
   }

@@ -13,6 +13,8 @@ export interface SignalingFile {
   columns?: string[];
   /** Parquet column types by lower-cased name, once the file has been opened (see usableFiles). */
   types?: Record<string, string>;
+  /** Records in a Parquet file, from its footer, once the file has been opened (see usableFiles). */
+  rows?: number;
 }
 
 export interface InputDir {

@@ -137,7 +137,7 @@ export function tsMsSql(ts: string): string {
   WHEN regexp_full_match(${ts}, '[0-9]{10,14}') THEN TRY_CAST(${ts} AS BIGINT)::DOUBLE END`;
 }
 
-/** Drops CSV and Parquet files DuckDB cannot open at all, quarantining them whole. */
+/** Drops CSV and Parquet files DuckDB cannot open at all, quarantining them whole; counts a Parquet file's records. */
 export async function usableFiles(conn: DuckDBConnection, input: InputDir, qr: Quarantine): Promise<SignalingFile[]> {
   for (const s of input.skipped) qr.add('unreadable_file', { file: s.path, text: s.reason });
   const out: SignalingFile[] = [];
@@ -160,6 +160,9 @@ export async function usableFiles(conn: DuckDBConnection, input: InputDir, qr: Q
           qr.add('unreadable_file', { file: f.path, text: `Parquet file lacks column(s) ${missing.join(', ')}` });
           continue;
         }
+        // The footer's row count: the shard plan and the progress bar then need no guess.
+        const meta = await conn.runAndReadAll(`SELECT sum(num_rows) FROM parquet_file_metadata(${q(f.path)})`);
+        f.rows = Number(meta.getRows()[0]?.[0] ?? 0);
       } catch (e) {
         qr.add('unreadable_file', { file: f.path, text: `not a readable Parquet file: ${(e as Error).message}` });
         continue;

@@ -247,6 +247,35 @@ describe('compute on a small world', () => {
     expect(sharded.summary.rejected).toEqual(one.summary.rejected);
   });
 
+  it('plans shards of Parquet input from the records its files hold, not from their size', async () => {
+    const rows = world();
+    const dir = makeInput(SUBS, {});
+    dirs.push(dir);
+    const csv = join(dir, 'all.tmp');
+    const { writeFileSync, unlinkSync } = await import('node:fs');
+    writeFileSync(csv, `msisdn,ts,cell_id,plmn,event\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const inst = await DuckDBInstance.create(':memory:');
+    const conn = await inst.connect();
+    await conn.run(
+      `COPY (SELECT * FROM read_csv('${csv}', all_varchar = true)) TO '${join(dir, 'signaling', 'all.parquet')}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
+    inst.closeSync();
+    unlinkSync(csv);
+    const base = { input: dir, date: '2022-09-08', days: 7 as const, now: NOW };
+    const plan = async (shardRecords: number) => {
+      const totals: number[] = [];
+      const res = await compute({ ...base, shardRecords, onProgress: (p) => totals.push(p.estimatedRows) });
+      return { shards: res.summary.shards, totals, read: res.summary.recordsRead };
+    };
+    // Exactly one shard's worth: one scan, and the progress bar knows the total from the start.
+    const fits = await plan(rows.length);
+    expect(fits.shards).toBe(1);
+    expect(fits.read).toBe(rows.length);
+    expect(new Set(fits.totals)).toEqual(new Set([rows.length]));
+    expect((await plan(rows.length - 1)).shards).toBe(2);
+  });
+
   it('quarantines files it cannot read and goes on with the others', async () => {
     const rows = world();
     const clean = await run({ 'all.csv': rows });
