@@ -18,6 +18,7 @@ import {
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries, type Registries } from './registry.ts';
 import type { SubscriberSink } from './shard-processor.ts';
+import { ShardSpill } from './shard-spill.ts';
 import { PLAN_PRAGMA, scanSignaling, usableFiles } from './signaling-scan.ts';
 
 export interface DayRunOptions {
@@ -27,8 +28,14 @@ export interface DayRunOptions {
   dayCount: number;
   /** Current time, for telling impossible (future) timestamps. */
   now: number;
-  /** Records per shard; more records than this are processed in several passes. */
+  /**
+   * Records per shard; more records than this are read once, spread over a
+   * temporary file per shard (about 20 bytes a record, under `spillDir`), and
+   * processed shard by shard.
+   */
   shardRecords?: number;
+  /** Where the shard files go (default: the system's temporary directory, TMPDIR). */
+  spillDir?: string;
   threads?: number;
   /**
    * A file in which the node keeps each signaling file's time range: only files that can hold
@@ -128,53 +135,77 @@ export async function runDays(
       subscribersWithRecords: 0,
       shards,
     };
-    for (let shard = 0; shard < shards; shard++) {
-      const buf = new EventBuffer(); // sized by the scan's row count
-      let rows = 0;
-      const tScan = performance.now();
-      // No file holds these days: nothing to read, but carried stays still run on.
-      const counts = !files.length
-        ? { rows: 0, used: 0, outside: 0 }
-        : await scanSignaling(
-            conn,
-            files,
-            range,
-            {
-              shard,
-              shards,
-              onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
-              onRows: (r) => {
-                rows += r;
-                opts.onProgress?.({ phase: 'read', rows: stats.recordsRead + rows, estimatedRows, shard, shards });
-              },
+    const progress = (phase: string, rows: number, total: number, shard: number) =>
+      opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });
+    // One read of the input; with several shards it spreads the records over a file per shard.
+    const spill = shards > 1 && files.length ? new ShardSpill(shards, opts.spillDir) : undefined;
+    try {
+      let loaded: EventBuffer | undefined;
+      if (files.length) {
+        const tScan = performance.now();
+        loaded = spill ? undefined : new EventBuffer(); // sized by the scan's row count
+        const counts = await scanSignaling(
+          conn,
+          files,
+          range,
+          {
+            stream: spill !== undefined,
+            onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
+            onRows: (r) => {
+              stats.recordsRead += r;
+              progress('read', stats.recordsRead, estimatedRows, 0);
             },
-            buf,
-            countries,
-            quarantine,
-          );
-      opts.onTiming?.('scan', performance.now() - tScan);
-      stats.recordsRead += counts.rows;
-      stats.recordsUsed += counts.used;
-      stats.outside += counts.outside;
-      const tStays = performance.now();
-      const input = { sub: buf.sub, t: buf.t, place: buf.place, ev: buf.ev, length: buf.length, runs: buf.runOrder() };
-      const res = await processShardParallel(
-        input,
-        registries.subscribers.length,
-        registries.model,
-        { firstDayStart: lo, dayCount: opts.dayCount },
-        sink,
-        opts.params,
-        opts.carries,
-        helper,
-        opts.parallelMinRecords,
-      );
-      opts.onTiming?.('stays', performance.now() - tStays);
-      stats.duplicates += res.duplicates;
-      stats.subscribersWithRecords += res.subscribersWithRecords;
-      // Once the last shard is read the total is known, and a progress bar ends full.
-      const total = shard + 1 === shards ? stats.recordsRead : estimatedRows;
-      opts.onProgress?.({ phase: 'stays', rows: stats.recordsRead, estimatedRows: total, shard: shard + 1, shards });
+          },
+          spill ?? loaded!,
+          countries,
+          quarantine,
+        );
+        spill?.finish();
+        opts.onTiming?.('scan', performance.now() - tScan);
+        stats.recordsRead = counts.rows;
+        stats.recordsUsed = counts.used;
+        stats.outside = counts.outside;
+      }
+      let done = 0;
+      for (let shard = 0; shard < shards; shard++) {
+        let buf = loaded;
+        if (!buf) {
+          // (No file holds these days: nothing to read, but carried stays still run on.)
+          buf = new EventBuffer();
+          const tLoad = performance.now();
+          spill?.load(shard, buf);
+          opts.onTiming?.('load', performance.now() - tLoad);
+        }
+        const tStays = performance.now();
+        const input = {
+          sub: buf.sub,
+          t: buf.t,
+          place: buf.place,
+          ev: buf.ev,
+          length: buf.length,
+          runs: buf.runOrder(),
+        };
+        const res = await processShardParallel(
+          input,
+          registries.subscribers.length,
+          registries.model,
+          { firstDayStart: lo, dayCount: opts.dayCount },
+          sink,
+          opts.params,
+          opts.carries,
+          helper,
+          opts.parallelMinRecords,
+        );
+        opts.onTiming?.('stays', performance.now() - tStays);
+        stats.duplicates += res.duplicates;
+        stats.subscribersWithRecords += res.subscribersWithRecords;
+        // Progress of the stays: the records whose stays are done. The total is now known
+        // (the records read), and the bar ends full.
+        done += buf.length;
+        progress('stays', shard + 1 === shards ? stats.recordsRead : done, stats.recordsRead, shard + 1);
+      }
+    } finally {
+      spill?.close();
     }
     if (stats.duplicates) quarantine.add('duplicate', undefined, stats.duplicates);
     stats.recordsRead += quarantine.counts.get('malformed_line') ?? 0;

@@ -5,7 +5,17 @@ function shared32(n: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(n * 4));
 }
 
-export class EventBuffer {
+/** Where a scan puts the valid records it reads: an EventBuffer, or a ShardSpill when the run has several shards. */
+export interface RecordSink {
+  /** Room for `more` records (a hint). */
+  reserve(more: number): void;
+  /** The records that follow come from one piece of the input (see EventBuffer.beginRun). */
+  beginRun(): void;
+  append(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array): void;
+  push(sub: number, t: number, place: number, ev: number): void;
+}
+
+export class EventBuffer implements RecordSink {
   sub: Int32Array;
   t: Float64Array;
   place: Int32Array;

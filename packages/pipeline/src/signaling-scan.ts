@@ -1,10 +1,10 @@
 // Reads signaling files (CSV, CSV.gz, Parquet) with DuckDB, validates every
 // record, maps it to a cell or a visited country, and streams the valid ones
-// into an EventBuffer as typed columns. Rejected records are counted by reason.
+// into a RecordSink as typed columns. Rejected records are counted by reason.
 import { type DuckDBConnection, DuckDBDataChunk, type DuckDBVarCharVector } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { countryOfPlmn } from '@itinerary-card/domain';
-import type { CountryTable, EventBuffer } from './event-buffer.ts';
+import type { CountryTable, RecordSink } from './event-buffer.ts';
 import type { InputDir, SignalingFile } from './input-dir.ts';
 import type { Quarantine, RejectReason } from './quarantine.ts';
 
@@ -18,8 +18,11 @@ export interface ScanRange {
 }
 
 export interface ScanOptions {
-  shard: number;
-  shards: number;
+  /**
+   * Pull the result from DuckDB as it is made instead of materialising it: for a
+   * scan of all shards at once into a ShardSpill, whose memory must not grow with the input.
+   */
+  stream?: boolean;
   onRows?: (rows: number) => void;
   onTiming?: (phase: string, ms: number) => void;
 }
@@ -179,10 +182,8 @@ export async function usableFiles(conn: DuckDBConnection, input: InputDir, qr: Q
  * except on the few roaming (the PLMN) and rejected (the raw line) records:
  * text columns cost several times more to hand over to JavaScript.
  */
-export function scanSql(files: SignalingFile[], range: ScanRange, shard: number, shards: number): string {
-  const first = shard === 0;
-  const src = signalingSource(files, first);
-  const shardFilter = shards > 1 ? `WHERE (sub >= 0 AND sub % ${shards} = ${shard}) OR (${first} AND sub < 0)` : '';
+export function scanSql(files: SignalingFile[], range: ScanRange): string {
+  const src = signalingSource(files, true);
   return `
 WITH ev AS (${src}),
 j AS (
@@ -200,42 +201,56 @@ j AS (
 SELECT sub, COALESCE(t, -1) AS t, cell, (hash(COALESCE(event, '')) % 1000000007)::INTEGER AS ev, reason,
   CASE WHEN reason = ${ROAMING} THEN plmn WHEN reason <> 0 AND reason <> ${OUTSIDE}
     THEN concat_ws(',', COALESCE(msisdn, ''), COALESCE(ts, CAST(t AS BIGINT)::VARCHAR, ''), COALESCE(cell_id, ''), COALESCE(plmn, ''), COALESCE(event, '')) END AS extra
-FROM j ${shardFilter}`;
+FROM j`;
 }
 
+/** DuckDB's buffer ahead of a streamed scan: large enough to keep both its threads busy, bounded. */
+const STREAM_BUFFER = '1GB';
+
 /**
- * Scans the files once for one shard of subscribers (sub % shards == shard),
- * appending valid records to `buf`. Shard 0 also counts the records that
- * belong to no subscriber and the malformed CSV lines.
+ * Scans the files once, appending valid records to `buf` (an EventBuffer, or a
+ * ShardSpill that spreads them over the run's shards) and counting the others
+ * by reason, malformed CSV lines included.
  */
 export async function scanSignaling(
   conn: DuckDBConnection,
   files: SignalingFile[],
   range: ScanRange,
   opts: ScanOptions,
-  buf: EventBuffer,
+  buf: RecordSink,
   countries: CountryTable,
   qr: Quarantine,
 ): Promise<ScanCounts> {
-  const first = opts.shard === 0;
-  const sql = scanSql(files, range, opts.shard, opts.shards);
-  // Materialised per shard: DuckDB runs the whole scan on all its threads
-  // (a streamed result is pulled through a narrower pipeline), and a shard is
-  // sized to fit in memory.
-  const tq = performance.now();
-  const result = await conn.run(sql);
-  opts.onTiming?.('sql', performance.now() - tq);
+  const sql = scanSql(files, range);
   const counts: ScanCounts = { rows: 0, used: 0, outside: 0 };
   const plmnCountry = new Map<string, number>();
-  // A materialised result's chunks are read synchronously: no round trip to
-  // DuckDB's thread per 2,048 rows.
-  const chunks = result.chunkCount;
-  const raw = (result as unknown as { result: duckdb.Result }).result;
-  buf.reserve(result.rowCount);
-  for (let c = 0; c < chunks; c++) {
-    const chunk = duckdb.result_get_chunk(raw, c);
+  const tq = performance.now();
+  let nextChunk: () => Promise<duckdb.DataChunk | null>;
+  if (opts.stream) {
+    await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
+    const result = await conn.stream(sql);
+    const raw = (result as unknown as { result: duckdb.Result }).result;
+    nextChunk = () => duckdb.fetch_chunk(raw);
+  } else {
+    // Materialised: DuckDB runs the whole scan on all its threads, and a shard is
+    // sized to fit in memory. Its chunks are then read synchronously, without a
+    // round trip to DuckDB's thread per 2,048 rows.
+    const result = await conn.run(sql);
+    const raw = (result as unknown as { result: duckdb.Result }).result;
+    const chunks = result.chunkCount;
+    buf.reserve(result.rowCount);
+    let c = 0;
+    nextChunk = () => Promise.resolve(c < chunks ? duckdb.result_get_chunk(raw, c++) : null);
+  }
+  opts.onTiming?.('sql', performance.now() - tq);
+  for (;;) {
+    const chunk = await nextChunk();
+    if (!chunk) break;
     const n = duckdb.data_chunk_get_size(chunk);
-    if (n === 0) continue;
+    if (n === 0) {
+      if (opts.stream) break;
+      continue;
+    }
     buf.beginRun();
     const sub = column(chunk, 0, n, Int32Array);
     const t = column(chunk, 1, n, Float64Array);
@@ -289,7 +304,7 @@ export async function scanSignaling(
     counts.rows += n;
     opts.onRows?.(n);
   }
-  if (first) await collectCsvRejects(conn, files, qr);
+  await collectCsvRejects(conn, files, qr);
   return counts;
 }
 

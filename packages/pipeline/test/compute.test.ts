@@ -223,7 +223,16 @@ describe('compute on a small world', () => {
   });
 
   it('gives the same answer on one thread, on two, and in several shards', async () => {
-    const dir = makeInput(SUBS, { 'all.csv': world() });
+    const rows = world();
+    const dirty = [
+      rows[10]!, // exact duplicate
+      ['1380000000', bj(1, 1), 'nc-1', '', 'tau'], // bad msisdn
+      [A, bj(2, 3), 'no-such-cell', '', 'tau'],
+      ['13811112222', bj(2, 3), 'nc-1', '', 'tau'], // not a subscriber
+      [A, bj(2, 3), '', '99999', 'data'], // unknown network
+    ];
+    const text = `msisdn,ts,cell_id,plmn,event\n${dirty.map((r) => r.join(',')).join('\n')}\nthis line is broken\n`;
+    const dir = makeInput(SUBS, { 'all.csv': rows, 'dirty.csv': text });
     dirs.push(dir);
     const base = { input: dir, date: '2022-09-08', days: 7 as const, now: NOW };
     const one = await compute({ ...base, threads: 1 });
@@ -243,8 +252,18 @@ describe('compute on a small world', () => {
     expect(progress.at(-1)!.rows).toBe(progress.at(-1)!.estimatedRows);
     expect(two.lines).toEqual(one.lines);
     expect(sharded.lines).toEqual(one.lines);
+    expect(Object.keys(one.summary.rejected).sort()).toEqual([
+      'bad_msisdn',
+      'duplicate',
+      'malformed_line',
+      'unknown_cell',
+      'unknown_plmn',
+      'unknown_subscriber',
+    ]);
     expect(two.summary.rejected).toEqual(one.summary.rejected);
     expect(sharded.summary.rejected).toEqual(one.summary.rejected);
+    expect(sharded.samples).toEqual(one.samples);
+    expect(sharded.summary.recordsRead).toBe(one.summary.recordsRead);
   });
 
   it('plans shards of Parquet input from the records its files hold, not from their size', async () => {
