@@ -8,7 +8,7 @@
 // subscriber, place, event (n × int32 each), the run starts (r × int32, block
 // positions where a piece of input began, see EventBuffer.beginRun), padding
 // to 8 bytes.
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventBuffer, RecordSink } from './event-buffer.ts';
@@ -41,6 +41,29 @@ class ShardFile {
   }
 }
 
+const PREFIX = 'itinerary-card-shards-';
+
+/** Whether a process with this id is running (a reused id counts as running: its files are kept). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the shard files of runs that were killed before they could (their
+ * directory names the process): they can be gigabytes.
+ */
+function removeOrphans(parent: string): void {
+  for (const name of readdirSync(parent)) {
+    const m = name.startsWith(PREFIX) ? /^(\d+)-/.exec(name.slice(PREFIX.length)) : null;
+    if (m && !alive(Number(m[1]))) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
 function blockBytes(n: number, runs: number): number {
   const bytes = 8 + 8 * n + 12 * n + 4 * runs;
   return bytes + ((8 - (bytes % 8)) % 8);
@@ -61,7 +84,8 @@ export class ShardSpill implements RecordSink {
     parent = tmpdir(),
     private readonly block = BLOCK_RECORDS,
   ) {
-    this.dir = mkdtempSync(join(parent, 'itinerary-card-shards-'));
+    removeOrphans(parent);
+    this.dir = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
     try {
       for (let s = 0; s < shards; s++) {
         const path = join(this.dir, `shard-${s}.bin`);

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -89,6 +90,19 @@ describe('ShardSpill', () => {
     spill.close();
     spill.close();
     expect(existsSync(join(parent, dir!))).toBe(false);
+  });
+
+  it("removes the files a killed run left behind, and not a running process's", () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    const orphan = join(parent, `itinerary-card-shards-${dead}-x1`);
+    const running = join(parent, `itinerary-card-shards-${process.pid}-x2`);
+    const other = join(parent, 'itinerary-card-shards-notes');
+    for (const d of [orphan, running, other]) mkdirSync(d);
+    writeFileSync(join(orphan, 'shard-0.bin'), 'x');
+    new ShardSpill(1, parent).close();
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(running)).toBe(true);
+    expect(existsSync(other)).toBe(true);
   });
 });
 
