@@ -22,3 +22,11 @@ export function positiveInt(max: number, what?: string): (v: string) => number {
     return n;
   };
 }
+
+/** `--shard-records`: how many records a run holds in memory at once (the pipeline's default is 40 million). */
+export const SHARD_RECORDS_OPTION = {
+  flags: '--shard-records <n>',
+  description:
+    'records processed per pass (default 40000000, about 4 GB): a larger input is read once, spread over a temporary file per pass (TMPDIR), and processed pass by pass',
+  parse: positiveInt(2 ** 31 - 1, '--shard-records'),
+} as const;

@@ -30,7 +30,8 @@ export function progressReporter(task: string): { update: (p: ProgressEvent) => 
         }
         bar.setTotal(total);
         bar.update(Math.min(p.rows, total), {
-          phase: p.shards > 1 ? `${p.phase} shard ${p.shard}/${p.shards}` : p.phase,
+          // Shard 0 is the one read of the input that all shards share.
+          phase: p.shards > 1 && p.shard > 0 ? `${p.phase} shard ${p.shard}/${p.shards}` : p.phase,
         });
       },
       done: () => {

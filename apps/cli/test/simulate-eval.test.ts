@@ -69,6 +69,22 @@ describe('itinerary-card simulate / eval', () => {
       '--out',
       out,
     ]);
+    // In passes of 20,000 records (several): the input is read once and spread over shard files; same answer.
+    const passes = join(dir, 'result-passes.jsonl');
+    await run(process.execPath, [
+      bin,
+      'compute',
+      '--input',
+      join(dir, 'input'),
+      '--date',
+      world.queryDate,
+      '--out',
+      passes,
+      '--shard-records',
+      '20000',
+    ]);
+    expect(res.summary.recordsRead).toBeGreaterThan(2 * 20000);
+    expect(readFileSync(passes, 'utf8')).toBe(readFileSync(out, 'utf8'));
     const ev = await run(process.execPath, [bin, 'eval', '--truth', join(dir, 'truth.jsonl'), '--result', out]);
     expect(ev.stdout).toMatch(/cities\s+precision \d+\.\d\d%\s+recall \d+\.\d\d%/);
     expect(ev.stdout).toContain('naive rule');
@@ -79,6 +95,22 @@ describe('itinerary-card simulate / eval', () => {
   it('refuses a bad option with a clear message', async () => {
     await expect(run(process.execPath, [bin, 'simulate', '--out', dir, '--days', '0'])).rejects.toMatchObject({
       stderr: expect.stringContaining('expected an integer from 1 to 31'),
+    });
+    await expect(
+      run(process.execPath, [
+        bin,
+        'compute',
+        '--input',
+        dir,
+        '--date',
+        '2022-09-08',
+        '--out',
+        join(dir, 'x'),
+        '--shard-records',
+        '0',
+      ]),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining('--shard-records: expected an integer from 1 to 2147483647'),
     });
   });
 });

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AppError } from '@itinerary-card/domain';
 import type { Command } from 'commander';
-import { isoDate, windowDays } from '../options.ts';
+import { isoDate, SHARD_RECORDS_OPTION, windowDays } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 export function registerCompute(program: Command): void {
@@ -16,45 +16,56 @@ export function registerCompute(program: Command): void {
     .option('--days <7|14>', 'window length in days', windowDays, 7)
     .requiredOption('--out <file>', 'output file (JSON Lines, one line per number)')
     .option('--quarantine <file>', 'where to write samples of rejected records (default: <out>.quarantine.jsonl)')
-    .action(async (o: { input: string; date: string; days: 7 | 14; out: string; quarantine?: string }) => {
-      const progress = progressReporter('compute');
-      try {
-        const { compute, Quarantine, writeLines } = await import('@itinerary-card/pipeline');
-        const res = await compute({
-          input: resolve(o.input),
-          date: o.date,
-          days: o.days,
-          now: Date.now(),
-          onProgress: progress.update,
-        });
-        progress.done();
-        mkdirSync(dirname(resolve(o.out)), { recursive: true });
-        await writeLines(o.out, res.lines);
-        const qPath = o.quarantine ?? `${o.out}.quarantine.jsonl`;
-        const q = new Quarantine(Number.POSITIVE_INFINITY);
-        for (const s of res.samples) q.add(s.reason, s, 0);
-        await q.write(qPath);
-        const s = res.summary;
-        const rejected = Object.entries(s.rejected);
-        const lines = [
-          `compute ${s.date} (${s.days} days): ${s.subscribers} numbers → ${o.out}`,
-          `  records read      ${s.recordsRead}`,
-          `  records used      ${s.recordsUsed}`,
-          `  outside the days  ${s.recordsOutsideWindow}`,
-          `  rejected          ${rejected.reduce((a, [, n]) => a + n, 0)}${rejected.length ? ` (${rejected.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
-          `  statuses          ok ${s.statuses.ok}, no_data ${s.statuses.no_data}, new_subscriber ${s.statuses.new_subscriber}`,
-          `  samples of rejects ${qPath}`,
-          `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
-        ];
-        process.stdout.write(`${lines.join('\n')}\n`);
-      } catch (e) {
-        progress.done();
-        if (e instanceof AppError && e.code === 'INPUT_UNUSABLE') {
-          process.stderr.write(`itinerary-card compute: input unusable: ${e.details.file}: ${e.details.reason}\n`);
-          process.exitCode = 2;
-          return;
+    .option(SHARD_RECORDS_OPTION.flags, SHARD_RECORDS_OPTION.description, SHARD_RECORDS_OPTION.parse)
+    .action(
+      async (o: {
+        input: string;
+        date: string;
+        days: 7 | 14;
+        out: string;
+        quarantine?: string;
+        shardRecords?: number;
+      }) => {
+        const progress = progressReporter('compute');
+        try {
+          const { compute, Quarantine, writeLines } = await import('@itinerary-card/pipeline');
+          const res = await compute({
+            input: resolve(o.input),
+            date: o.date,
+            days: o.days,
+            now: Date.now(),
+            shardRecords: o.shardRecords,
+            onProgress: progress.update,
+          });
+          progress.done();
+          mkdirSync(dirname(resolve(o.out)), { recursive: true });
+          await writeLines(o.out, res.lines);
+          const qPath = o.quarantine ?? `${o.out}.quarantine.jsonl`;
+          const q = new Quarantine(Number.POSITIVE_INFINITY);
+          for (const s of res.samples) q.add(s.reason, s, 0);
+          await q.write(qPath);
+          const s = res.summary;
+          const rejected = Object.entries(s.rejected);
+          const lines = [
+            `compute ${s.date} (${s.days} days): ${s.subscribers} numbers → ${o.out}`,
+            `  records read      ${s.recordsRead}`,
+            `  records used      ${s.recordsUsed}`,
+            `  outside the days  ${s.recordsOutsideWindow}`,
+            `  rejected          ${rejected.reduce((a, [, n]) => a + n, 0)}${rejected.length ? ` (${rejected.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+            `  statuses          ok ${s.statuses.ok}, no_data ${s.statuses.no_data}, new_subscriber ${s.statuses.new_subscriber}`,
+            `  samples of rejects ${qPath}`,
+            `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+        } catch (e) {
+          progress.done();
+          if (e instanceof AppError && e.code === 'INPUT_UNUSABLE') {
+            process.stderr.write(`itinerary-card compute: input unusable: ${e.details.file}: ${e.details.reason}\n`);
+            process.exitCode = 2;
+            return;
+          }
+          throw e;
         }
-        throw e;
-      }
-    });
+      },
+    );
 }

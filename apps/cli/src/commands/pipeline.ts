@@ -12,7 +12,7 @@ import {
   systemClock,
 } from '@itinerary-card/domain';
 import { type Command, InvalidArgumentError } from 'commander';
-import { isoDate } from '../options.ts';
+import { isoDate, SHARD_RECORDS_OPTION } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 function operator(v: string): Operator {
@@ -65,7 +65,8 @@ export function registerPipeline(program: Command): void {
     .requiredOption('--data <dir>', "the node's data directory")
     .requiredOption('--day <YYYY-MM-DD>', 'the day whose records are processed', isoDate)
     .option('--operator <op>', 'cmcc, cucc or ctcc', operator, 'cmcc')
-    .action(async (o: { input: string; data: string; day: string; operator: Operator }) => {
+    .option(SHARD_RECORDS_OPTION.flags, SHARD_RECORDS_OPTION.description, SHARD_RECORDS_OPTION.parse)
+    .action(async (o: { input: string; data: string; day: string; operator: Operator; shardRecords?: number }) => {
       const { runDailyDay } = await pipeline();
       const progress = progressReporter(`run-day ${o.day}`);
       const r = await runDailyDay({
@@ -75,6 +76,7 @@ export function registerPipeline(program: Command): void {
         operator: o.operator,
         pseudonymKey: pseudonymKey(),
         now: Date.now(),
+        shardRecords: o.shardRecords,
         onProgress: progress.update,
       });
       progress.done();
@@ -99,6 +101,7 @@ export function registerPipeline(program: Command): void {
     .option('--update-time <HH:MM>', 'daily update time, Beijing', hhmm, '08:00')
     .option('--retention-days <n>', 'days of derived and raw data kept', positive, 15)
     .option('--watch', 'keep running and act at each update time')
+    .option(SHARD_RECORDS_OPTION.flags, SHARD_RECORDS_OPTION.description, SHARD_RECORDS_OPTION.parse)
     .option(
       '--now <ISO-8601>',
       'act as if it were this instant (backfills, replays); then runs on in real time',
@@ -113,6 +116,7 @@ export function registerPipeline(program: Command): void {
         retentionDays: number;
         watch?: boolean;
         now?: number;
+        shardRecords?: number;
       }) => {
         const { nextUpdateAt, runSchedule } = await pipeline();
         const key = pseudonymKey();
@@ -127,6 +131,7 @@ export function registerPipeline(program: Command): void {
             now: clock.now(),
             updateTime: o.updateTime,
             retentionDays: o.retentionDays,
+            shardRecords: o.shardRecords,
           });
           if (quiet && !r.ran.length && !r.published && !r.removed.length) return;
           json({
