@@ -6,6 +6,7 @@
 // Both run in this warm process; compute's second thread is kept between runs,
 // as in the operator node's long-lived process (a one-shot CLI run starts it
 // once, from a bundle: 0.1-0.2 s of CPU, while DuckDB reads).
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,34 @@ async function report(
   const peak = ours[0]!.peak;
   console.log(
     `peak memory of compute (RSS growth during the run): ${(peak / 2 ** 20).toFixed(0)} MiB = ${(peak / 2 ** 20 / (events / 1e6)).toFixed(0)} MiB per million records (one shard; larger inputs are split into shards of --shard-records)`,
+  );
+  await passes(pq, events, now);
+}
+
+/**
+ * Memory bounded by the pass, not the input: compute from Parquet in one pass
+ * and in four (--shard-records a quarter of the records), each in a fresh
+ * process whose peak RSS is its own.
+ */
+async function passes(pq: string, events: number, now: number): Promise<void> {
+  const run = (shardRecords?: number) => {
+    const code = `
+      const { compute } = await import('@itinerary-card/pipeline');
+      const t0 = performance.now();
+      const r = await compute({ input: ${JSON.stringify(pq)}, date: '${DATE}', days: 7, now: ${now}, shardRecords: ${shardRecords} });
+      console.log(JSON.stringify({ wall: performance.now() - t0, maxRss: process.resourceUsage().maxRSS * 1024, shards: r.summary.shards, lines: r.lines }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    if (r.status !== 0) throw new Error(`compute in a child process failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as { wall: number; maxRss: number; shards: number; lines: unknown[] };
+  };
+  const one = run();
+  const four = run(Math.ceil(events / 4));
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  console.log(
+    `compute in passes, from Parquet (fresh processes, peak RSS): 1 pass ${(one.wall / 1000).toFixed(2)} s, ${mib(one.maxRss)}; ${four.shards} passes ${(four.wall / 1000).toFixed(2)} s, ${mib(four.maxRss)} (the input read once, spread over a file per pass); ${JSON.stringify(one.lines) === JSON.stringify(four.lines) ? 'the same' : 'DIFFERENT'} itineraries`,
   );
 }
 
