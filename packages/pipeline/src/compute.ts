@@ -113,6 +113,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       params: opts.params,
       onProgress: opts.onProgress,
       onTiming: opts.onTiming,
+      carryOut: false, // every day of the window is run here: nothing is carried on
     },
     (sub, days) => {
       let c: Set<number> | undefined;

@@ -46,6 +46,8 @@ export interface DayRunOptions {
   parallelMinRecords?: number;
   params?: EngineParams;
   carries?: (sub: number) => Carry | null;
+  /** False when the sink does not use the carry out (see DaysSpec.carryOut). */
+  carryOut?: boolean;
   onProgress?: (p: { phase: string; rows: number; estimatedRows: number; shard: number; shards: number }) => void;
   /** Time spent per phase (sql, read, stays), for benchmarks and logs. */
   onTiming?: (phase: string, ms: number) => void;
@@ -189,7 +191,7 @@ export async function runDays(
           input,
           registries.subscribers.length,
           registries.model,
-          { firstDayStart: lo, dayCount: opts.dayCount },
+          { firstDayStart: lo, dayCount: opts.dayCount, carryOut: opts.carryOut },
           sink,
           opts.params,
           opts.carries,

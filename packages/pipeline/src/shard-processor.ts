@@ -24,6 +24,12 @@ export interface ShardInput {
 export interface DaysSpec {
   firstDayStart: number;
   dayCount: number;
+  /**
+   * False when the sink does not use the carry out (compute, which runs every day of
+   * its window at once): a subscriber seen in one city only is then answered without
+   * decoding (StayEngine.runDaysOneCity), and the sink gets a null carry.
+   */
+  carryOut?: boolean;
 }
 
 export interface ShardResult {
@@ -210,6 +216,7 @@ export function processShard(
   const sFill = new Int32Array(perBucket);
   let duplicates = 0;
   let withRecords = 0;
+  const oneCity = spec.carryOut === false && !carries;
   for (let b = part.offset; b < nb; b += part.stride) {
     // Pass 2: scatter the bucket's records into subscriber order (stable, so file order is
     // kept): reads in a row, writes to a few hundred places that each move forward.
@@ -263,6 +270,10 @@ export function processShard(
         w++;
       }
       if (w > g0) withRecords++;
+      if (oneCity && engine.runDaysOneCity(gt, gp, g0, w, spec.firstDayStart, spec.dayCount, days)) {
+        sink(s, days, null);
+        continue;
+      }
       const next = engine.runDays(gt, gp, g0, w, spec.firstDayStart, spec.dayCount, carry, days, true);
       sink(s, days, next);
     }

@@ -285,5 +285,59 @@ describe('properties', () => {
       { numRuns: 200 },
     );
   });
+
+  it('answers a subscriber in one city without decoding, as decoding would', () => {
+    // Records in minutes from 6 h before the first day to 6 h after the last, gaps of up to two days included;
+    // or sessions of about 4 h, often ending near midnight, where the 4-hour rule and the stay's edge decide.
+    const scattered = fc.array(fc.integer({ min: -360, max: 4 * 24 * 60 + 360 }), { maxLength: 200 });
+    const session = fc
+      .tuple(
+        fc.integer({ min: -1, max: 3 }),
+        fc.integer({ min: 0, max: 1439 }),
+        fc.integer({ min: 200, max: 280 }),
+        fc.constantFrom(1, 5, 10, 30, 60, 90, 240),
+        fc.boolean(),
+      )
+      .map(([day, at, span, step, evening]) => {
+        const start = day * 1440 + (evening ? 1440 - span + (at % 61) - 30 : at);
+        const out = [start, start + span];
+        for (let m = start + step; m < start + span; m += step) out.push(m);
+        return out;
+      });
+    const minutes = fc.oneof(
+      scattered,
+      fc.array(session, { minLength: 1, maxLength: 3 }).map((x) => x.flat()),
+    );
+    fc.assert(
+      fc.property(
+        minutes,
+        fc.constantFrom([0, 1], [2, 3], [4], [1], [0, 1, 2]),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        (raw, cells, days, roam) => {
+          const ts = [...new Set(raw)].sort((a, b) => a - b);
+          const place = Int32Array.from(
+            ts.map((m, k) => (roam && k === ts.length >> 1 ? ROAM : cells[Math.abs(m) % cells.length]!)),
+          );
+          const t = Float64Array.from(ts.map((m) => DAY0 + m * M));
+          const blank = () =>
+            Array.from({ length: days }, (): DayOutput => ({ cities: [9], countries: [9], hadRecord: true }));
+          const decoded = blank();
+          new StayEngine(model).runDays(t, place, 0, t.length, DAY0, days, null, decoded);
+          const quick = blank();
+          const took = new StayEngine(model).runDaysOneCity(t, place, 0, t.length, DAY0, days, quick);
+          const cities = new Set(
+            ts.flatMap((m, k) =>
+              m >= 0 && m < days * 24 * 60 ? [place[k]! < 0 ? -1 : model.cellCity[place[k]!]!] : [],
+            ),
+          );
+          expect(took).toBe(cities.size <= 1 && !cities.has(-1));
+          if (took) expect(quick).toEqual(decoded);
+          else expect(quick).toEqual(blank());
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
 void M;

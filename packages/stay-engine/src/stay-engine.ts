@@ -221,6 +221,57 @@ export class StayEngine {
   }
 
   /**
+   * runDays for a subscriber whose records of these days, with no carry in, all
+   * lie in cells of one city: then every record decodes to that city (its own
+   * city is each record's best candidate, and no episode touches another), the
+   * days form one stay from the first record on, and the answers follow without
+   * decoding. Returns false, touching nothing, when the records do not qualify;
+   * the carry out is not made (for a caller that does not keep it).
+   */
+  runDaysOneCity(
+    t: Float64Array,
+    place: Int32Array,
+    from: number,
+    to: number,
+    firstDayStart: number,
+    dayCount: number,
+    out: DayOutput[],
+  ): boolean {
+    const { minStayMs, edgeCapMs, crossCoverLog, switchLog } = this.params;
+    // With a bonus for a neighbour's city or for switching, the record's own city need not win.
+    if (crossCoverLog > 0 || switchLog > 0) return false;
+    const { cellCity } = this.model;
+    const lastEnd = firstDayStart + dayCount * 86_400_000;
+    let i = from;
+    while (i < to && t[i]! < firstDayStart) i++; // records before the first day are not this run's
+    const begin = i;
+    let end = i;
+    while (end < to && t[end]! < lastEnd) end++;
+    const city = begin < end && place[begin]! >= 0 ? cellCity[place[begin]!]! : -1;
+    for (let k = begin; k < end; k++) {
+      const p = place[k]!;
+      if (p < 0 || cellCity[p] !== city) return false;
+    }
+    const runStart = begin < end ? t[begin]! : 0;
+    for (let d = 0; d < dayCount; d++) {
+      const o = out[d]!;
+      o.cities.length = 0;
+      o.countries.length = 0;
+      const dayStart = firstDayStart + d * 86_400_000;
+      const dayEnd = dayStart + 86_400_000;
+      const first = i;
+      while (i < end && t[i]! < dayEnd) i++;
+      o.hadRecord = i > first;
+      if (i === begin) continue; // no record yet: nothing open
+      // The open stay: from the first record to the last one so far, its edge put halfway to midnight, capped.
+      const last = t[i - 1]!;
+      const stayEnd = last + Math.min(Math.max(0, dayEnd - last) / 2, edgeCapMs);
+      if (stayEnd > dayStart && Math.min(stayEnd, dayEnd) - runStart >= minStayMs) o.cities.push(city);
+    }
+    return true;
+  }
+
+  /**
    * One day: decode carried + today's records, list qualifying stays, carry the
    * open one. With `transient`, the carry returned lives in the engine's own
    * buffers and is only good for the next runDay of this engine (runDays passes
