@@ -12,7 +12,11 @@ registerCommands(program);
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const err = e as { code?: string; message?: string };
-  process.stderr.write(`itinerary-card: ${err.message ?? String(e)}\n`);
+  const err = e as { code?: string; message?: string; details?: Record<string, unknown> };
+  // An AppError's details (which file, which directory, how much) follow its message.
+  const details = Object.entries(err.details ?? {})
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+  process.stderr.write(`itinerary-card: ${err.message ?? String(e)}${details ? ` [${details}]` : ''}\n`);
   process.exitCode = process.exitCode || 1;
 }

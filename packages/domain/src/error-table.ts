@@ -76,6 +76,11 @@ export const ERROR_TABLE = {
     en: 'The input directory is unusable.',
   },
   CONFIG_INVALID: { status: 500, zh: '配置有误', en: 'Invalid configuration.' },
+  SPILL_NO_ROOM: {
+    status: 507,
+    zh: '临时分片文件所需磁盘空间不足（请将 TMPDIR 指向更大的磁盘，或调大 --shard-records）',
+    en: "Not enough disk space for the run's temporary shard files (point TMPDIR at a larger disk, or raise --shard-records).",
+  },
   // Health-code system (apps/health-code)
   ID_NUMBER_INVALID: {
     status: 400,

@@ -140,7 +140,7 @@ export async function runDays(
     const progress = (phase: string, rows: number, total: number, shard: number) =>
       opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });
     // One read of the input; with several shards it spreads the records over a file per shard.
-    const spill = shards > 1 && files.length ? new ShardSpill(shards, opts.spillDir) : undefined;
+    const spill = shards > 1 && files.length ? new ShardSpill(shards, estimatedRows, opts.spillDir) : undefined;
     try {
       let loaded: EventBuffer | undefined;
       if (files.length) {

@@ -8,9 +8,10 @@
 // subscriber, place, event (n × int32 each), the run starts (r × int32, block
 // positions where a piece of input began, see EventBuffer.beginRun), padding
 // to 8 bytes.
-import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppError } from '@itinerary-card/domain';
 import type { EventBuffer, RecordSink } from './event-buffer.ts';
 
 /** Records buffered per shard before they are written out. */
@@ -42,6 +43,15 @@ class ShardFile {
 }
 
 const PREFIX = 'itinerary-card-shards-';
+/** Bytes a record takes in a shard file (t, subscriber, place, event). */
+const RECORD_BYTES = 20;
+
+/** `needed` is known before the scan (from the records expected); a write that fails has only the space left. */
+function noRoom(dir: string, free: number, needed?: number, cause?: unknown): AppError {
+  const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
+  const details = needed === undefined ? { dir, free: gb(free) } : { dir, needs: gb(needed), free: gb(free) };
+  return new AppError('SPILL_NO_ROOM', details, { cause });
+}
 
 /** Whether a process with this id is running (a reused id counts as running: its files are kept). */
 function alive(pid: number): boolean {
@@ -76,15 +86,21 @@ export class ShardSpill implements RecordSink {
   private closed = false;
 
   /**
-   * `parent`: where the temporary directory is made (the system's, TMPDIR, by default);
+   * `expected`: records the input is thought to hold, to check before reading that
+   * `parent` (the system's temporary directory, TMPDIR, by default) has room for them;
    * `block`: records buffered per shard before they are written.
    */
   constructor(
     readonly shards: number,
-    parent = tmpdir(),
+    expected: number,
+    private readonly parent = tmpdir(),
     private readonly block = BLOCK_RECORDS,
   ) {
     removeOrphans(parent);
+    const fs = statfsSync(parent);
+    const free = fs.bavail * fs.bsize;
+    const needed = Math.ceil(expected * RECORD_BYTES * 1.1);
+    if (needed > free) throw noRoom(parent, free, needed);
     this.dir = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
     try {
       for (let s = 0; s < shards; s++) {
@@ -141,7 +157,13 @@ export class ShardSpill implements RecordSink {
     new Int32Array(out, 8 + 16 * n, n).set(f.ev.subarray(0, n));
     new Int32Array(out, 8 + 20 * n, runs.length).set(runs);
     const bytes = new Uint8Array(out);
-    for (let at = 0; at < bytes.length; ) at += writeSync(f.fd, bytes, at, bytes.length - at);
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(f.fd, bytes, at, bytes.length - at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      const fs = statfsSync(this.parent);
+      throw noRoom(this.parent, fs.bavail * fs.bsize, undefined, e);
+    }
     f.written += n;
     f.bytes += bytes.length;
     f.n = 0;

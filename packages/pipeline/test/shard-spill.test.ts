@@ -44,7 +44,7 @@ describe('ShardSpill', () => {
   it('gives each shard its records, in the order read, with every piece of input a run of its own', () => {
     fc.assert(
       fc.property(pieces, fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 9 }), (input, shards, block) => {
-        const spill = new ShardSpill(shards, parent, block);
+        const spill = new ShardSpill(shards, 0, parent, block);
         try {
           input.forEach((piece, k) => {
             spill.beginRun();
@@ -82,7 +82,7 @@ describe('ShardSpill', () => {
   });
 
   it('removes its files when closed, and a second close does nothing', () => {
-    const spill = new ShardSpill(3, parent, 2);
+    const spill = new ShardSpill(3, 20, parent, 2);
     for (let i = 0; i < 20; i++) spill.push(i, i * 1000, i, i);
     spill.finish();
     const [dir] = readdirSync(parent).filter((d) => d.startsWith('itinerary-card-shards-'));
@@ -92,6 +92,18 @@ describe('ShardSpill', () => {
     expect(existsSync(join(parent, dir!))).toBe(false);
   });
 
+  it('refuses to start, leaving nothing behind, when the disk has no room for the records expected', () => {
+    const before = readdirSync(parent);
+    let err: unknown;
+    try {
+      new ShardSpill(2, 1e15, parent);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'SPILL_NO_ROOM', details: { dir: parent, needs: '22000000.0 GB' } });
+    expect(readdirSync(parent)).toEqual(before);
+  });
+
   it("removes the files a killed run left behind, and not a running process's", () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
     const orphan = join(parent, `itinerary-card-shards-${dead}-x1`);
@@ -99,7 +111,7 @@ describe('ShardSpill', () => {
     const other = join(parent, 'itinerary-card-shards-notes');
     for (const d of [orphan, running, other]) mkdirSync(d);
     writeFileSync(join(orphan, 'shard-0.bin'), 'x');
-    new ShardSpill(1, parent).close();
+    new ShardSpill(1, 0, parent).close();
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(running)).toBe(true);
     expect(existsSync(other)).toBe(true);
