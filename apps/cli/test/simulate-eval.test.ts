@@ -58,31 +58,23 @@ describe('itinerary-card simulate / eval', () => {
     expect(report.missing).toBe(0);
     expect(Object.keys(report.byPersona)).toHaveLength(9);
 
+    const computeCli = (out: string, ...more: string[]) =>
+      run(process.execPath, [
+        bin,
+        'compute',
+        '--input',
+        join(dir, 'input'),
+        '--date',
+        world.queryDate,
+        '--out',
+        out,
+        ...more,
+      ]);
     const out = join(dir, 'result.jsonl');
-    await run(process.execPath, [
-      bin,
-      'compute',
-      '--input',
-      join(dir, 'input'),
-      '--date',
-      world.queryDate,
-      '--out',
-      out,
-    ]);
+    await computeCli(out);
     // In passes of 20,000 records (several): the input is read once and spread over shard files; same answer.
     const passes = join(dir, 'result-passes.jsonl');
-    await run(process.execPath, [
-      bin,
-      'compute',
-      '--input',
-      join(dir, 'input'),
-      '--date',
-      world.queryDate,
-      '--out',
-      passes,
-      '--shard-records',
-      '20000',
-    ]);
+    await computeCli(passes, '--shard-records', '20000');
     expect(res.summary.recordsRead).toBeGreaterThan(2 * 20000);
     expect(readFileSync(passes, 'utf8')).toBe(readFileSync(out, 'utf8'));
     const ev = await run(process.execPath, [bin, 'eval', '--truth', join(dir, 'truth.jsonl'), '--result', out]);
