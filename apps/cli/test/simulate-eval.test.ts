@@ -74,7 +74,8 @@ describe('itinerary-card simulate / eval', () => {
     await computeCli(out);
     // In passes of 20,000 records (several): the input is read once and spread over shard files; same answer.
     const passes = join(dir, 'result-passes.jsonl');
-    await computeCli(passes, '--shard-records', '20000');
+    const split = await computeCli(passes, '--shard-records', '20000');
+    expect(split.stdout).toMatch(/passes\s+\d+ \(up to about 20000 records each; input read once\)/);
     expect(res.summary.recordsRead).toBeGreaterThan(2 * 20000);
     expect(readFileSync(passes, 'utf8')).toBe(readFileSync(out, 'utf8'));
     const ev = await run(process.execPath, [bin, 'eval', '--truth', join(dir, 'truth.jsonl'), '--result', out]);

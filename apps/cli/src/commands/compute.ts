@@ -54,6 +54,11 @@ export function registerCompute(program: Command): void {
             `  rejected          ${rejected.reduce((a, [, n]) => a + n, 0)}${rejected.length ? ` (${rejected.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
             `  statuses          ok ${s.statuses.ok}, no_data ${s.statuses.no_data}, new_subscriber ${s.statuses.new_subscriber}`,
             `  samples of rejects ${qPath}`,
+            ...(s.shards > 1
+              ? [
+                  `  passes            ${s.shards} (up to about ${o.shardRecords ?? 40_000_000} records each; input read once)`,
+                ]
+              : []),
             `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
