@@ -41,6 +41,8 @@ export interface ComputeSummary {
   subscribers: number;
   statuses: Record<ItineraryStatus, number>;
   shards: number;
+  /** Records per shard the run was planned with (see ComputeOptions.shardRecords). */
+  shardRecords: number;
   durationMs: number;
 }
 
@@ -169,6 +171,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       subscribers: subs.length,
       statuses,
       shards: run.shards,
+      shardRecords: run.shardRecords,
       durationMs: Math.round(performance.now() - t0),
     },
   };

@@ -60,6 +60,8 @@ export interface DayRunStats {
   duplicates: number;
   subscribersWithRecords: number;
   shards: number;
+  /** Records per shard the run was planned with. */
+  shardRecords: number;
 }
 
 export interface DayRunContext {
@@ -136,6 +138,7 @@ export async function runDays(
       duplicates: 0,
       subscribersWithRecords: 0,
       shards,
+      shardRecords,
     };
     const progress = (phase: string, rows: number, total: number, shard: number) =>
       opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });

@@ -55,9 +55,7 @@ export function registerCompute(program: Command): void {
             `  statuses          ok ${s.statuses.ok}, no_data ${s.statuses.no_data}, new_subscriber ${s.statuses.new_subscriber}`,
             `  samples of rejects ${qPath}`,
             ...(s.shards > 1
-              ? [
-                  `  passes            ${s.shards} (up to about ${o.shardRecords ?? 40_000_000} records each; input read once)`,
-                ]
+              ? [`  passes            ${s.shards} (up to about ${s.shardRecords} records each; input read once)`]
               : []),
             `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
           ];
