@@ -73,10 +73,11 @@ export interface DayRunContext {
 
 /**
  * Records in the files, for progress and shard sizing: a Parquet file's count
- * once it has been opened (usableFiles), else a guess from its size. Each shard
- * reads all of the files again, so a guess too high costs a whole extra scan.
+ * once it has been opened (usableFiles), else a guess from its size. A guess
+ * too high splits a run that would fit into passes through temporary files; one
+ * too low holds more records in memory than a pass should.
  */
-export function estimateRows(files: SignalingFile[]): number {
+function estimateRows(files: SignalingFile[]): number {
   let rows = 0;
   for (const f of files) {
     if (f.rows !== undefined) {
