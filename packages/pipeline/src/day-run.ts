@@ -73,20 +73,14 @@ export interface DayRunContext {
 
 /**
  * Records in the files, for progress and shard sizing: a Parquet file's count
- * once it has been opened (usableFiles), else a guess from its size. A guess
- * too high splits a run that would fit into passes through temporary files; one
- * too low holds more records in memory than a pass should.
+ * once it has been opened (usableFiles), a CSV file's estimate from a sample of
+ * its lines (inspectInput), else a guess from its size. A guess too high splits
+ * a run that would fit into passes through temporary files; one too low holds
+ * more records in memory than a pass should.
  */
 function estimateRows(files: SignalingFile[]): number {
   let rows = 0;
-  for (const f of files) {
-    if (f.rows !== undefined) {
-      rows += f.rows;
-      continue;
-    }
-    const perByte = f.format === 'parquet' ? 1 / 6 : f.path.endsWith('.gz') ? 1 / 14 : 1 / 58;
-    rows += f.bytes * perByte;
-  }
+  for (const f of files) rows += f.rows ?? f.estimatedRows ?? f.bytes / 6; // a Parquet record is a few bytes
   return Math.round(rows);
 }
 

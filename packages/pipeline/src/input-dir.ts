@@ -15,6 +15,8 @@ export interface SignalingFile {
   types?: Record<string, string>;
   /** Records in a Parquet file, from its footer, once the file has been opened (see usableFiles). */
   rows?: number;
+  /** Lines of a CSV file, estimated from its first 64 KB of text (exact for a smaller file). */
+  estimatedRows?: number;
 }
 
 export interface InputDir {
@@ -43,43 +45,80 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-/** First line of a (possibly gzip) text file. */
-export async function readFirstLine(path: string): Promise<string> {
-  const raw = createReadStream(path, { highWaterMark: 64 * 1024 });
-  const stream = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  let acc = '';
+/** Text read from the start of a CSV file to find its header and estimate its lines. */
+const SAMPLE_BYTES = 64 * 1024;
+
+export interface CsvSample {
+  /** The first line, without its line end or a byte-order mark. */
+  header: string;
+  /**
+   * Lines after the header, estimated from the sample: its text per line, and
+   * for gzip its text per compressed byte. Exact when the sample is the whole file.
+   */
+  rows: number;
+}
+
+/** The first line of a (possibly gzip) text file, and how many lines follow it (estimated). */
+export async function sampleCsv(path: string): Promise<CsvSample> {
+  const gz = path.endsWith('.gz');
+  // Small reads for gzip: what gunzip has taken in then runs at most one read ahead of the text.
+  const raw = createReadStream(path, { highWaterMark: gz ? 4 * 1024 : 64 * 1024 });
+  const gunzip = gz ? createGunzip() : undefined;
+  const stream = gunzip ? raw.pipe(gunzip) : raw;
+  const chunks: Buffer[] = [];
+  let text = 0;
+  let whole = true;
   try {
-    for await (const chunk of stream) {
-      acc += chunk.toString('utf8');
-      const nl = acc.indexOf('\n');
-      if (nl >= 0)
-        return acc
-          .slice(0, nl)
-          .replace(/\r$/, '')
-          .replace(/^\uFEFF/, '');
-      if (acc.length > 1 << 20) break;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      text += chunk.length;
+      if (text >= SAMPLE_BYTES) {
+        whole = false;
+        break;
+      }
     }
   } finally {
     raw.destroy();
   }
-  return acc.replace(/\r$/, '').replace(/^\uFEFF/, '');
+  const sample = Buffer.concat(chunks);
+  const nl = sample.indexOf(10);
+  const first = (nl >= 0 ? sample.subarray(0, nl) : sample).toString('utf8');
+  const header = first.replace(/\r$/, '').replace(/^\uFEFF/, '');
+  // Lines after the header in the sample, a last one without its line end included.
+  let lines = 0;
+  for (let i = nl + 1; nl >= 0 && i < sample.length; i = sample.indexOf(10, i) + 1 || sample.length) lines++;
+  if (whole || lines === 0) return { header, rows: lines };
+  const body = sample.length - (nl + 1);
+  const size = statSync(path).size;
+  // Text of the whole file: the sample's share of the bytes read scales it (gzip compresses evenly enough).
+  const fileText = gunzip ? (sample.length / Math.max(1, gunzip.bytesWritten)) * size : size;
+  return { header, rows: Math.round(((fileText - (nl + 1)) / body) * lines) };
+}
+
+/** First line of a (possibly gzip) text file. */
+export async function readFirstLine(path: string): Promise<string> {
+  return (await sampleCsv(path)).header;
 }
 
 export function parseHeader(line: string): string[] {
   return line.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
 }
 
-async function checkCsvHeader(path: string, required: string[], label: string): Promise<string[]> {
-  let line: string;
+async function checkCsvHeader(
+  path: string,
+  required: string[],
+  label: string,
+): Promise<{ columns: string[]; rows: number }> {
+  let sample: CsvSample;
   try {
-    line = await readFirstLine(path);
+    sample = await sampleCsv(path);
   } catch (e) {
     throw unusable(path, `${label} cannot be read: ${(e as Error).message}`);
   }
-  const cols = parseHeader(line);
-  const missing = required.filter((c) => !cols.includes(c));
+  const columns = parseHeader(sample.header);
+  const missing = required.filter((c) => !columns.includes(c));
   if (missing.length) throw unusable(path, `${label} lacks the column(s) ${missing.join(', ')} in its header`);
-  return cols;
+  return { columns, rows: sample.rows };
 }
 
 /** Checks the directory and lists its signaling files. */
@@ -113,8 +152,12 @@ export async function inspectInput(root: string): Promise<InputDir> {
         continue;
       }
       try {
-        const columns = await checkCsvHeader(path, REQUIRED_SIGNALING, `signaling file ${relative(root, path)}`);
-        signaling.push({ path, format: 'csv', bytes, columns });
+        const { columns, rows } = await checkCsvHeader(
+          path,
+          REQUIRED_SIGNALING,
+          `signaling file ${relative(root, path)}`,
+        );
+        signaling.push({ path, format: 'csv', bytes, columns, estimatedRows: rows });
       } catch (e) {
         skipped.push({ path, reason: String((e as AppError).details?.reason ?? (e as Error).message) });
       }
