@@ -95,11 +95,6 @@ export async function sampleCsv(path: string): Promise<CsvSample> {
   return { header, rows: Math.round(((fileText - (nl + 1)) / body) * lines) };
 }
 
-/** First line of a (possibly gzip) text file. */
-export async function readFirstLine(path: string): Promise<string> {
-  return (await sampleCsv(path)).header;
-}
-
 export function parseHeader(line: string): string[] {
   return line.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
 }
