@@ -143,6 +143,7 @@ export async function runDays(
       let loaded: EventBuffer | undefined;
       if (files.length) {
         const tScan = performance.now();
+        let read = 0;
         loaded = spill ? undefined : new EventBuffer(); // sized by the scan's row count
         const counts = await scanSignaling(
           conn,
@@ -152,8 +153,8 @@ export async function runDays(
             stream: spill !== undefined,
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
             onRows: (r) => {
-              stats.recordsRead += r;
-              progress('read', stats.recordsRead, estimatedRows, 0);
+              read += r;
+              progress('read', read, estimatedRows, 0);
             },
           },
           spill ?? loaded!,
