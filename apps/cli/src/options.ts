@@ -30,3 +30,9 @@ export const SHARD_RECORDS_OPTION = {
     'records processed per pass (default 40000000, about 4 GB): a larger input is read once, spread over a temporary file per pass (TMPDIR), and processed pass by pass',
   parse: positiveInt(2 ** 31 - 1, '--shard-records'),
 } as const;
+
+/** `--engine`: which stay engine compute runs; the native one (C++) falls back to TypeScript where it is not built. */
+export function stayEngine(v: string): 'native' | 'typescript' {
+  if (v !== 'native' && v !== 'typescript') throw new InvalidArgumentError('expected native or typescript');
+  return v;
+}

@@ -71,7 +71,12 @@ describe('itinerary-card simulate / eval', () => {
         ...more,
       ]);
     const out = join(dir, 'result.jsonl');
-    await computeCli(out);
+    const native = await computeCli(out);
+    expect(native.stdout).toMatch(/stay engine\s+native\n/);
+    // The TypeScript stay engine gives the same file.
+    const typescript = join(dir, 'result-typescript.jsonl');
+    expect((await computeCli(typescript, '--engine', 'typescript')).stdout).toMatch(/stay engine\s+typescript\n/);
+    expect(readFileSync(typescript, 'utf8')).toBe(readFileSync(out, 'utf8'));
     // In passes of 20,000 records (several): the input is read once and spread over shard files; same answer.
     const passes = join(dir, 'result-passes.jsonl');
     const split = await computeCli(passes, '--shard-records', '20000');
@@ -105,5 +110,19 @@ describe('itinerary-card simulate / eval', () => {
     ).rejects.toMatchObject({
       stderr: expect.stringContaining('--shard-records: expected an integer from 1 to 2147483647'),
     });
+    await expect(
+      run(process.execPath, [
+        bin,
+        'compute',
+        '--input',
+        dir,
+        '--date',
+        '2022-09-08',
+        '--out',
+        join(dir, 'x'),
+        '--engine',
+        'gpu',
+      ]),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('expected native or typescript') });
   });
 });

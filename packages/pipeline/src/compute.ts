@@ -13,7 +13,7 @@ import {
   type WindowDays,
 } from '@itinerary-card/domain';
 import type { EngineParams } from '@itinerary-card/stay-engine';
-import { type DayRunOptions, runDays } from './day-run.ts';
+import { type DayRunOptions, runDays, type StayEngineKind } from './day-run.ts';
 import type { Subscriber } from './registry.ts';
 
 export interface ComputeOptions {
@@ -27,6 +27,8 @@ export interface ComputeOptions {
   threads?: number;
   parallelMinRecords?: number;
   params?: EngineParams;
+  /** False runs the stays in TypeScript even where the native engine is built (see DayRunOptions.nativeEngine). */
+  nativeEngine?: boolean;
   onProgress?: DayRunOptions['onProgress'];
   onTiming?: DayRunOptions['onTiming'];
 }
@@ -43,6 +45,8 @@ export interface ComputeSummary {
   shards: number;
   /** Records per shard the run was planned with (see ComputeOptions.shardRecords). */
   shardRecords: number;
+  /** Which stay engine ran. */
+  engine: StayEngineKind;
   durationMs: number;
 }
 
@@ -113,6 +117,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       threads: opts.threads,
       parallelMinRecords: opts.parallelMinRecords,
       params: opts.params,
+      nativeEngine: opts.nativeEngine,
       onProgress: opts.onProgress,
       onTiming: opts.onTiming,
       carryOut: false, // every day of the window is run here: nothing is carried on
@@ -172,6 +177,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       statuses,
       shards: run.shards,
       shardRecords: run.shardRecords,
+      engine: run.engine,
       durationMs: Math.round(performance.now() - t0),
     },
   };

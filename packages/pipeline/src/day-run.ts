@@ -3,7 +3,7 @@
 // results to a sink, with rejects counted in one Quarantine.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
-import type { Carry, EngineParams } from '@itinerary-card/stay-engine';
+import { type Carry, type EngineParams, nativeShardAvailable, runShardNative } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
 import { filesForRange } from './file-index.ts';
 import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
@@ -48,10 +48,18 @@ export interface DayRunOptions {
   carries?: (sub: number) => Carry | null;
   /** False when the sink does not use the carry out (see DaysSpec.carryOut). */
   carryOut?: boolean;
+  /**
+   * The stays of a run with no carry in or out (compute) go to the native engine when it
+   * is built (native-shard.ts in the stay engine); false keeps them in TypeScript.
+   */
+  nativeEngine?: boolean;
   onProgress?: (p: { phase: string; rows: number; estimatedRows: number; shard: number; shards: number }) => void;
   /** Time spent per phase (sql, read, stays), for benchmarks and logs. */
   onTiming?: (phase: string, ms: number) => void;
 }
+
+/** The stay engine a run used: the native one (C++) or StayEngine in TypeScript. */
+export type StayEngineKind = 'native' | 'typescript';
 
 export interface DayRunStats {
   recordsRead: number;
@@ -62,6 +70,7 @@ export interface DayRunStats {
   shards: number;
   /** Records per shard the run was planned with. */
   shardRecords: number;
+  engine: StayEngineKind;
 }
 
 export interface DayRunContext {
@@ -92,9 +101,12 @@ export async function runDays(
   const input = await inspectInput(opts.input);
   const threads = opts.threads ?? 2;
   const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
+  // The native engine runs its own threads: no worker thread to bundle and start.
+  const native =
+    opts.nativeEngine !== false && opts.carryOut === false && !opts.carries && nativeShardAvailable(opts.dayCount);
   // Bundled in esbuild's own process while the registries are read, when the input is big
   // enough for a second thread at all (the files this run reads are known later).
-  if (threads >= 2 && estimateRows(input.signaling) >= minParallel) void prepareShardWorker();
+  if (!native && threads >= 2 && estimateRows(input.signaling) >= minParallel) void prepareShardWorker();
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
   });
@@ -117,7 +129,7 @@ export async function runDays(
     const shards = Math.max(1, Math.ceil(estimatedRows / shardRecords));
     // The stays' second thread starts now, so its start-up overlaps the scan; only for files
     // this run reads (a daily run's file index leaves most out) and shards worth two threads.
-    if (threads >= 2 && estimatedRows / shards >= minParallel) {
+    if (!native && threads >= 2 && estimatedRows / shards >= minParallel) {
       helper = await takeShardHelper();
     }
     const range = {
@@ -134,6 +146,7 @@ export async function runDays(
       subscribersWithRecords: 0,
       shards,
       shardRecords,
+      engine: native ? 'native' : 'typescript',
     };
     const progress = (phase: string, rows: number, total: number, shard: number) =>
       opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });
@@ -186,17 +199,28 @@ export async function runDays(
           length: buf.length,
           runs: buf.runOrder(),
         };
-        const res = await processShardParallel(
-          input,
-          registries.subscribers.length,
-          registries.model,
-          { firstDayStart: lo, dayCount: opts.dayCount, carryOut: opts.carryOut },
-          sink,
-          opts.params,
-          opts.carries,
-          helper,
-          opts.parallelMinRecords,
-        );
+        const res = native
+          ? runShardNative(
+              input,
+              registries.subscribers.length,
+              registries.model,
+              lo,
+              opts.dayCount,
+              (sub, days) => sink(sub, days, null),
+              opts.params,
+              input.length >= minParallel ? threads : 1,
+            )
+          : await processShardParallel(
+              input,
+              registries.subscribers.length,
+              registries.model,
+              { firstDayStart: lo, dayCount: opts.dayCount, carryOut: opts.carryOut },
+              sink,
+              opts.params,
+              opts.carries,
+              helper,
+              opts.parallelMinRecords,
+            );
         opts.onTiming?.('stays', performance.now() - tStays);
         stats.duplicates += res.duplicates;
         stats.subscribersWithRecords += res.subscribersWithRecords;

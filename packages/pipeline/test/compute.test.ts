@@ -222,7 +222,7 @@ describe('compute on a small world', () => {
     );
   });
 
-  it('gives the same answer on one thread, on two, and in several shards', async () => {
+  it('gives the same answer on one thread, on two, in several shards, and with either stay engine', async () => {
     const rows = world();
     const dirty = [
       rows[10]!, // exact duplicate
@@ -245,6 +245,21 @@ describe('compute on a small world', () => {
       shardRecords: 300,
       onProgress: (p) => progress.push(p),
     });
+    const typescript = await compute({ ...base, threads: 2, parallelMinRecords: 0, nativeEngine: false });
+    const typescriptSharded = await compute({
+      ...base,
+      threads: 2,
+      parallelMinRecords: 0,
+      shardRecords: 300,
+      nativeEngine: false,
+    });
+    expect([one, two, sharded].map((r) => r.summary.engine)).toEqual(['native', 'native', 'native']);
+    expect([typescript, typescriptSharded].map((r) => r.summary.engine)).toEqual(['typescript', 'typescript']);
+    for (const r of [typescript, typescriptSharded]) {
+      expect(r.lines).toEqual(one.lines);
+      expect(r.summary.rejected).toEqual(one.summary.rejected);
+      expect(r.samples).toEqual(one.samples);
+    }
     expect(sharded.summary.shards).toBeGreaterThan(1);
     // Progress goes shard by shard and ends full: the last event's total is the records read.
     expect(progress.map((p) => p.shard)).toEqual([...progress.map((p) => p.shard)].sort((a, b) => a - b));

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AppError } from '@itinerary-card/domain';
 import type { Command } from 'commander';
-import { isoDate, SHARD_RECORDS_OPTION, windowDays } from '../options.ts';
+import { isoDate, SHARD_RECORDS_OPTION, stayEngine, windowDays } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 export function registerCompute(program: Command): void {
@@ -17,6 +17,12 @@ export function registerCompute(program: Command): void {
     .requiredOption('--out <file>', 'output file (JSON Lines, one line per number)')
     .option('--quarantine <file>', 'where to write samples of rejected records (default: <out>.quarantine.jsonl)')
     .option(SHARD_RECORDS_OPTION.flags, SHARD_RECORDS_OPTION.description, SHARD_RECORDS_OPTION.parse)
+    .option(
+      '--engine <native|typescript>',
+      'stay engine: native (C++, built by npm install; TypeScript where it could not be built) or typescript. Both give the same answers',
+      stayEngine,
+      'native',
+    )
     .action(
       async (o: {
         input: string;
@@ -25,6 +31,7 @@ export function registerCompute(program: Command): void {
         out: string;
         quarantine?: string;
         shardRecords?: number;
+        engine: 'native' | 'typescript';
       }) => {
         const progress = progressReporter('compute');
         try {
@@ -35,6 +42,7 @@ export function registerCompute(program: Command): void {
             days: o.days,
             now: Date.now(),
             shardRecords: o.shardRecords,
+            nativeEngine: o.engine === 'native',
             onProgress: progress.update,
           });
           progress.done();
@@ -57,6 +65,7 @@ export function registerCompute(program: Command): void {
             ...(s.shards > 1
               ? [`  passes            ${s.shards} (up to about ${s.shardRecords} records each; input read once)`]
               : []),
+            `  stay engine       ${s.engine}${o.engine === 'native' && s.engine !== 'native' ? ' (the native engine is not built: npm install builds it with a C++ compiler)' : ''}`,
             `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,704 @@
+// The stay engine of stay-engine.ts in C++, with the grouping of a shard's
+// records by subscriber (shard-processor.ts), for runs that keep no carry
+// (`compute`): the same decisions, in the same order, on the same doubles, so
+// its answers are identical to the TypeScript engine's (property-tested in
+// native-shard.test.ts). Loaded through Node-API; see native-shard.ts.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr int ABROAD = -1;
+constexpr int NONE = -2;
+constexpr int UNDECIDED = -3;
+constexpr double DAY_MS = 86400000.0;
+constexpr double DWELL_CAP_MS = 2 * 3600000.0;
+constexpr double KM_PER_DEG_LAT = 110.574;
+constexpr int EP_MAX = 64;
+constexpr int FEW_DESCENTS = 8;
+
+struct Params {
+  double minStayMs, crossCoverLog, switchLog, edgeCapMs;
+  int carryMaxEvents;
+  double stationaryKm, decisiveK, undecidedJoinLog;
+};
+
+struct Model {
+  const int32_t* cellCity;
+  const int32_t* coverCities;
+  const double* cellX;
+  const double* cellY;
+  const double* kmPerDegLon;
+  int maxCover;
+};
+
+struct Carry {
+  std::vector<double> t;
+  std::vector<int32_t> place;
+  int state = NONE;
+  double runStart = 0;
+  int epStart = -1;
+  int epAnchor = -1;
+  std::vector<int32_t> epCities;
+  std::vector<double> epCounts;
+};
+
+/** One day's answer: cities with a qualifying stay, countries with a roaming record. */
+struct DayOut {
+  std::vector<int32_t> cities;
+  std::vector<int32_t> countries;
+  bool hadRecord = false;
+};
+
+void pushUnique(std::vector<int32_t>& v, int32_t x) {
+  if (std::find(v.begin(), v.end(), x) == v.end()) v.push_back(x);
+}
+
+class Engine {
+ public:
+  Engine(const Model& model, const Params& params) : m(model), p(params), K(1 + model.maxCover) {}
+
+  /** StayEngine.runDays with no carry in and the carry out unused. */
+  void runDays(const double* t, const int32_t* place, int from, int to, double firstDayStart, int dayCount,
+               std::vector<DayOut>& out) {
+    const Carry* carry = nullptr;
+    int i = from;
+    for (int d = 0; d < dayCount; d++) {
+      const double dayStart = firstDayStart + d * DAY_MS;
+      const double dayEnd = dayStart + DAY_MS;
+      while (i < to && t[i] < dayStart) i++;
+      int j = i;
+      while (j < to && t[j] < dayEnd) j++;
+      carry = runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]);
+      i = j;
+    }
+  }
+
+  /** StayEngine.runDaysOneCity. */
+  bool runDaysOneCity(const double* t, const int32_t* place, int from, int to, double firstDayStart, int dayCount,
+                      std::vector<DayOut>& out) {
+    if (p.crossCoverLog > 0 || p.switchLog > 0) return false;
+    const double lastEnd = firstDayStart + dayCount * DAY_MS;
+    int i = from;
+    while (i < to && t[i] < firstDayStart) i++;
+    const int begin = i;
+    int end = i;
+    while (end < to && t[end] < lastEnd) end++;
+    const int city = begin < end && place[begin] >= 0 ? m.cellCity[place[begin]] : -1;
+    for (int k = begin; k < end; k++) {
+      const int q = place[k];
+      if (q < 0 || m.cellCity[q] != city) return false;
+    }
+    const double runStart = begin < end ? t[begin] : 0;
+    for (int d = 0; d < dayCount; d++) {
+      DayOut& o = out[d];
+      o.cities.clear();
+      o.countries.clear();
+      const double dayStart = firstDayStart + d * DAY_MS;
+      const double dayEnd = dayStart + DAY_MS;
+      const int first = i;
+      while (i < end && t[i] < dayEnd) i++;
+      o.hadRecord = i > first;
+      if (i == begin) continue;
+      const double last = t[i - 1];
+      const double stayEnd = last + std::min(std::max(0.0, dayEnd - last) / 2, p.edgeCapMs);
+      if (stayEnd > dayStart && std::min(stayEnd, dayEnd) - runStart >= p.minStayMs) o.cities.push_back(city);
+    }
+    return true;
+  }
+
+ private:
+  const Model m;
+  const Params p;
+  const int K;
+  size_t cap = 0;
+  bool ambiguous = false;
+  std::vector<double> et, score, alt;
+  std::vector<int32_t> ep, cand, state;
+  std::vector<uint8_t> candN;
+  std::vector<int8_t> back;
+  int32_t epC[EP_MAX];
+  double epW[EP_MAX];
+  int epN = 0;
+  int openStart = -1, openAnchor = -1;
+  // The carried episode's prior counts, while it is the open one (they live in the carry given to runDay).
+  const int32_t* openPriorC = nullptr;
+  const double* openPriorW = nullptr;
+  int openPriorN = 0;
+  Carry slots[2];
+  int slotAt = 0;
+
+  void ensure(size_t n) {
+    if (n <= cap) return;
+    const size_t c = std::max({n, cap * 2, size_t(256)});
+    et.resize(c);
+    ep.resize(c);
+    cand.resize(c * K);
+    candN.resize(c);
+    score.resize(c * K);
+    back.resize(c * K);
+    state.resize(c);
+    alt.resize(c);
+    cap = c;
+  }
+
+  const Carry* runDay(const double* t, const int32_t* place, int from, int to, double dayStart, double dayEnd,
+                      const Carry* carry, DayOut& out) {
+    out.cities.clear();
+    out.countries.clear();
+    out.hadRecord = to > from;
+    const int k = carry ? int(carry->t.size()) : 0;
+    const int n = k + (to - from);
+    if (n == 0) return carry;
+    ensure(n);
+    if (carry) {
+      std::copy(carry->t.begin(), carry->t.end(), et.begin());
+      std::copy(carry->place.begin(), carry->place.end(), ep.begin());
+    }
+    for (int i = from; i < to; i++) {
+      et[k + i - from] = t[i];
+      const int q = place[i];
+      ep[k + i - from] = q;
+      if (q < 0) pushUnique(out.countries, -q - 1);
+    }
+    buildCandidates(n);
+    stationaryEpisodes(n, carry, dayEnd);
+    decode(n, carry ? carry->state : NONE);
+    return collectStays(n, dayStart, dayEnd, carry, out);
+  }
+
+  void buildCandidates(int n) {
+    std::fill(alt.begin(), alt.begin() + n, p.crossCoverLog);
+    bool amb = false;
+    for (int i = 0; i < n; i++) {
+      const int q = ep[i];
+      const int base = i * K;
+      if (q < 0) {
+        cand[base] = ABROAD;
+        candN[i] = 1;
+        continue;
+      }
+      cand[base] = m.cellCity[q];
+      int c = 1;
+      const int cb = q * m.maxCover;
+      for (int j = 0; j < m.maxCover; j++) {
+        const int city = m.coverCities[cb + j];
+        if (city < 0) break;
+        cand[base + c++] = city;
+      }
+      candN[i] = uint8_t(c);
+      if (c > 1) amb = true;
+    }
+    ambiguous = amb;
+  }
+
+  void epAdd(int city, double w) {
+    for (int j = 0; j < epN; j++) {
+      if (epC[j] == city) {
+        epW[j] += w;
+        return;
+      }
+    }
+    if (epN < EP_MAX) {
+      epC[epN] = city;
+      epW[epN++] = w;
+    }
+  }
+
+  void settleEpisode(int a, int b) {
+    if (epN < 2) return;
+    int best = 0;
+    double total = epW[0];
+    for (int j = 1; j < epN; j++) {
+      total += epW[j];
+      if (epW[j] > epW[best]) best = j;
+    }
+    const double hours = total / 3600000.0;
+    const double need = std::min(0.75, std::max(0.55, 0.5 + p.decisiveK / std::sqrt(std::max(hours, 1e-3))));
+    if (epW[best] >= need * total) {
+      const int city = epC[best];
+      for (int i = a; i < b; i++) {
+        if (ep[i] < 0) continue;
+        cand[i * K] = city;
+        candN[i] = 1;
+      }
+      return;
+    }
+    const int mm = std::min(epN, K - 1);
+    ambiguous = true;
+    for (int i = a; i < b; i++) {
+      if (ep[i] < 0) continue;
+      const int base = i * K;
+      cand[base] = UNDECIDED;
+      for (int j = 0; j < mm; j++) cand[base + 1 + j] = epC[j];
+      candN[i] = uint8_t(1 + mm);
+      alt[i] = p.undecidedJoinLog;
+    }
+  }
+
+  double dwell(int i, int n, double dayEnd) const {
+    const double next = i + 1 < n ? et[i + 1] : std::max(dayEnd, et[i]);
+    return std::min(next - et[i], DWELL_CAP_MS) + 1;
+  }
+
+  void stationaryEpisodes(int n, const Carry* carry, double dayEnd) {
+    const double r2 = p.stationaryKm * p.stationaryKm;
+    const int resumeAt = carry && carry->epStart >= 0 ? carry->epStart : -1;
+    int a = 0;
+    int anchor = -1;
+    epN = 0;
+    const int32_t* priorC = nullptr;
+    const double* priorW = nullptr;
+    int priorN = 0;
+    for (int i = 0; i < n; i++) {
+      const int q = ep[i];
+      if (i == resumeAt && carry->epAnchor >= 0) {
+        if (anchor >= 0) settleEpisode(a, i);
+        a = i;
+        anchor = carry->epAnchor;
+        priorC = carry->epCities.data();
+        priorW = carry->epCounts.data();
+        priorN = int(carry->epCities.size());
+        epN = 0;
+        for (int j = 0; j < priorN; j++) epAdd(priorC[j], priorW[j]);
+      }
+      if (q < 0) {
+        if (anchor >= 0) settleEpisode(a, i);
+        anchor = -1;
+        epN = 0;
+        continue;
+      }
+      if (anchor >= 0) {
+        const double dx = (m.cellX[q] - m.cellX[anchor]) * m.kmPerDegLon[anchor];
+        const double dy = (m.cellY[q] - m.cellY[anchor]) * KM_PER_DEG_LAT;
+        if (dx * dx + dy * dy > r2) {
+          settleEpisode(a, i);
+          anchor = -1;
+        }
+      }
+      if (anchor < 0) {
+        a = i;
+        anchor = q;
+        priorC = nullptr;
+        priorW = nullptr;
+        priorN = 0;
+        epN = 0;
+      }
+      epAdd(m.cellCity[q], dwell(i, n, dayEnd));
+    }
+    if (anchor >= 0) settleEpisode(a, n);
+    openStart = anchor >= 0 ? a : -1;
+    openAnchor = anchor;
+    openPriorC = priorC;
+    openPriorW = priorW;
+    openPriorN = priorN;
+  }
+
+  void decode(int n, int priorState) {
+    if (!ambiguous) {
+      for (int i = 0; i < n; i++) state[i] = cand[i * K];
+      return;
+    }
+    const double sw = p.switchLog;
+    for (int i = 0; i < n; i++) {
+      const int base = i * K;
+      const int mm = candN[i];
+      const double cc = alt[i];
+      for (int j = 0; j < mm; j++) {
+        const int s = cand[base + j];
+        const double emit = j == 0 ? 0 : cc;
+        if (i == 0) {
+          score[base + j] = emit + (priorState == NONE || s == priorState ? 0 : sw);
+          back[base + j] = -1;
+          continue;
+        }
+        const int pb = base - K;
+        const int pm = candN[i - 1];
+        double best = -std::numeric_limits<double>::infinity();
+        int arg = 0;
+        for (int q = 0; q < pm; q++) {
+          const double v = score[pb + q] + (cand[pb + q] == s ? 0 : sw);
+          if (v > best) {
+            best = v;
+            arg = q;
+          }
+        }
+        score[base + j] = best + emit;
+        back[base + j] = int8_t(arg);
+      }
+    }
+    const int lb = (n - 1) * K;
+    int arg = 0;
+    for (int j = 1; j < candN[n - 1]; j++)
+      if (score[lb + j] > score[lb + arg]) arg = j;
+    for (int i = n - 1; i >= 0; i--) {
+      state[i] = cand[i * K + arg];
+      arg = back[i * K + arg];
+    }
+  }
+
+  const Carry* collectStays(int n, double dayStart, double dayEnd, const Carry* carry, DayOut& out) {
+    const double capMs = p.edgeCapMs;
+    int a = 0;
+    double lastStart = 0;
+    int lastA = 0;
+    while (a < n) {
+      const int s = state[a];
+      int b = a;
+      while (b + 1 < n && state[b + 1] == s) b++;
+      double start;
+      if (a == 0) start = carry && carry->state == s ? carry->runStart : et[0];
+      else start = et[a] - std::min((et[a] - et[a - 1]) / 2, capMs);
+      const double next = b + 1 < n ? et[b + 1] : dayEnd;
+      const double end = et[b] + std::min(std::max(0.0, next - et[b]) / 2, capMs);
+      if (s >= 0 && end > dayStart && start < dayEnd && std::min(end, dayEnd) - start >= p.minStayMs) {
+        pushUnique(out.cities, s);
+      }
+      lastStart = start;
+      lastA = a;
+      a = b + 1;
+    }
+    const int open = openStart;
+    const int from = std::max(open >= 0 ? std::min(lastA, open) : lastA, n - p.carryMaxEvents);
+    int epStart = -1;
+    if (open >= 0) {
+      // The prior counts may live in `carry`, which the slot written below can be: read them first.
+      epN = 0;
+      for (int j = 0; j < openPriorN; j++) epAdd(openPriorC[j], openPriorW[j]);
+      for (int i = open; i < from; i++) epAdd(m.cellCity[ep[i]], dwell(i, n, dayEnd));
+      epStart = std::max(0, open - from);
+    }
+    slotAt ^= 1;
+    Carry& c = slots[slotAt];
+    c.t.assign(et.begin() + from, et.begin() + n);
+    c.place.assign(ep.begin() + from, ep.begin() + n);
+    if (open >= 0) {
+      c.epCities.assign(epC, epC + epN);
+      c.epCounts.assign(epW, epW + epN);
+    } else {
+      c.epCities.clear();
+      c.epCounts.clear();
+    }
+    c.state = state[n - 1];
+    c.runStart = lastStart;
+    c.epStart = epStart;
+    c.epAnchor = openAnchor;
+    return &c;
+  }
+};
+
+bool before(const double* t, const int32_t* place, const int32_t* ev, int a, int b) {
+  return t[a] < t[b] || (t[a] == t[b] && (place[a] < place[b] || (place[a] == place[b] && ev[a] < ev[b])));
+}
+
+struct Input {
+  const int32_t* sub;
+  const double* t;
+  const int32_t* place;
+  const int32_t* ev;
+  int length;
+  const int32_t* runs;
+  int runsLength;
+};
+
+/** One subscriber's answers, days in a row: a thread's part of the shard. */
+struct PartOut {
+  std::vector<int32_t> subs;
+  std::vector<int32_t> dayFlags;  // per subscriber: bit d set when day d had a record
+  std::vector<int32_t> cityCount, countryCount;  // per (subscriber, day)
+  std::vector<int32_t> cities, countries;
+  int64_t duplicates = 0;
+  std::string error;
+};
+
+int bucketBits(int subscriberCount) {
+  int bits = 0;
+  while (bits < 12 && (subscriberCount >> (bits + 8)) > 0) bits++;
+  return bits;
+}
+
+/** processShard of shard-processor.ts for the buckets b with b % stride == offset. */
+void processPart(const Input& in, int subscriberCount, const Model& model, const Params& params, double firstDayStart,
+                 int dayCount, int offset, int stride, PartOut& out) {
+  const int n = in.length;
+  const int bits = bucketBits(subscriberCount);
+  const int nb = 1 << bits;
+  const int mask = nb - 1;
+  const int perBucket = (subscriberCount + nb - 1) / nb + 1;
+
+  std::vector<int32_t> bStart(nb + 1, 0);
+  for (int i = 0; i < n; i++) {
+    const int b = in.sub[i] & mask;
+    if (b % stride == offset) bStart[b + 1]++;
+  }
+  for (int b = 0; b < nb; b++) bStart[b + 1] += bStart[b];
+  const int total = bStart[nb];
+  std::vector<int32_t> fill(bStart.begin(), bStart.end() - 1);
+  std::vector<int32_t> bs(total), bp(total), be(total);
+  std::vector<double> bt(total);
+  const int32_t whole[2] = {0, n};
+  const int32_t* runs = in.runs ? in.runs : whole;
+  const int runsLength = in.runs ? in.runsLength : 2;
+  for (int r = 0; r < runsLength; r += 2) {
+    for (int i = runs[r], end = runs[r + 1]; i < end; i++) {
+      const int s = in.sub[i];
+      const int b = s & mask;
+      if (b % stride != offset) continue;
+      const int k = fill[b]++;
+      bs[k] = s;
+      bt[k] = in.t[i];
+      bp[k] = in.place[i];
+      be[k] = in.ev[i];
+    }
+  }
+
+  Engine engine(model, params);
+  std::vector<DayOut> days(dayCount);
+  std::vector<double> gt;
+  std::vector<int32_t> gp, ge;
+  std::vector<int32_t> sStart(perBucket + 1), sFill(perBucket), order;
+  std::vector<double> st;
+  std::vector<int32_t> sp, se;
+  for (int b = offset; b < nb; b += stride) {
+    const int a0 = bStart[b];
+    const int a1 = bStart[b + 1];
+    std::fill(sStart.begin(), sStart.end(), 0);
+    for (int k = a0; k < a1; k++) sStart[(bs[k] >> bits) + 1]++;
+    for (int j = 0; j < perBucket; j++) sStart[j + 1] += sStart[j];
+    if (int(gt.size()) < a1 - a0) {
+      gt.resize(a1 - a0);
+      gp.resize(a1 - a0);
+      ge.resize(a1 - a0);
+    }
+    std::copy(sStart.begin(), sStart.begin() + perBucket, sFill.begin());
+    for (int k = a0; k < a1; k++) {
+      const int q = sFill[bs[k] >> bits]++;
+      gt[q] = bt[k];
+      gp[q] = bp[k];
+      ge[q] = be[k];
+    }
+    double* T = gt.data();
+    int32_t* P = gp.data();
+    int32_t* E = ge.data();
+    for (int j = 0; j < perBucket; j++) {
+      const int s = (j << bits) | b;
+      if (s >= subscriberCount) break;
+      const int g0 = sStart[j];
+      const int g1 = sStart[j + 1];
+      if (g1 == g0) continue;
+      int descents = 0;
+      for (int k = g0 + 1; k < g1; k++)
+        if (before(T, P, E, k, k - 1)) descents++;
+      if (descents > FEW_DESCENTS) {
+        // Sorted through an index: equal (t, place, ev) are exact duplicates, so the order among them is moot.
+        const int m = g1 - g0;
+        order.resize(m);
+        for (int k = 0; k < m; k++) order[k] = g0 + k;
+        std::sort(order.begin(), order.end(), [&](int x, int y) { return before(T, P, E, x, y); });
+        st.resize(m);
+        sp.resize(m);
+        se.resize(m);
+        for (int k = 0; k < m; k++) {
+          st[k] = T[order[k]];
+          sp[k] = P[order[k]];
+          se[k] = E[order[k]];
+        }
+        std::copy(st.begin(), st.begin() + m, T + g0);
+        std::copy(sp.begin(), sp.begin() + m, P + g0);
+        std::copy(se.begin(), se.begin() + m, E + g0);
+      } else if (descents > 0) {
+        for (int k = g0 + 1; k < g1; k++) {
+          if (!before(T, P, E, k, k - 1)) continue;
+          const double tk = T[k];
+          const int pk = P[k];
+          const int ek = E[k];
+          int i = k - 1;
+          while (i >= g0 && (T[i] > tk || (T[i] == tk && (P[i] > pk || (P[i] == pk && E[i] > ek))))) {
+            T[i + 1] = T[i];
+            P[i + 1] = P[i];
+            E[i + 1] = E[i];
+            i--;
+          }
+          T[i + 1] = tk;
+          P[i + 1] = pk;
+          E[i + 1] = ek;
+        }
+      }
+      int w = g0;
+      for (int k = g0; k < g1; k++) {
+        if (w > g0 && T[w - 1] == T[k] && P[w - 1] == P[k] && E[w - 1] == E[k]) {
+          out.duplicates++;
+          continue;
+        }
+        T[w] = T[k];
+        P[w] = P[k];
+        E[w] = E[k];
+        w++;
+      }
+      if (!engine.runDaysOneCity(T, P, g0, w, firstDayStart, dayCount, days)) {
+        engine.runDays(T, P, g0, w, firstDayStart, dayCount, days);
+      }
+      out.subs.push_back(s);
+      int32_t flags = 0;
+      for (int d = 0; d < dayCount; d++) {
+        const DayOut& o = days[d];
+        if (o.hadRecord) flags |= 1 << d;
+        out.cityCount.push_back(int32_t(o.cities.size()));
+        out.countryCount.push_back(int32_t(o.countries.size()));
+        out.cities.insert(out.cities.end(), o.cities.begin(), o.cities.end());
+        out.countries.insert(out.countries.end(), o.countries.begin(), o.countries.end());
+      }
+      out.dayFlags.push_back(flags);
+    }
+  }
+}
+
+// ---- Node-API glue ----
+
+bool typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return false;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, length, data, &ab, &offset) != napi_ok) return false;
+  return type == want;
+}
+
+napi_value fail(napi_env env, const char* message) {
+  napi_throw_type_error(env, "NATIVE_SHARD_ARGS", message);
+  return nullptr;
+}
+
+template <typename T>
+napi_value toTyped(napi_env env, const std::vector<T>& v, napi_typedarray_type type) {
+  void* data = nullptr;
+  napi_value ab, arr;
+  napi_create_arraybuffer(env, v.size() * sizeof(T), &data, &ab);
+  if (!v.empty()) std::memcpy(data, v.data(), v.size() * sizeof(T));
+  napi_create_typedarray(env, type, v.size(), ab, 0, &arr);
+  return arr;
+}
+
+template <typename T>
+void concat(std::vector<T>& into, const std::vector<T>& from) {
+  into.insert(into.end(), from.begin(), from.end());
+}
+
+/**
+ * runShard(sub, t, place, ev, length, runs | null, subscriberCount,
+ *          cellCity, coverCities, cellX, cellY, cellKmPerDegLon, maxCover,
+ *          params: Float64Array(8), firstDayStart, dayCount, threads)
+ * → { subs, dayFlags, cityCount, cities, countryCount, countries, duplicates }
+ */
+napi_value RunShard(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value a[17];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 17) return fail(env, "runShard takes 17 arguments");
+  void* d;
+  size_t len;
+  Input in{};
+  if (!typed(env, a[0], napi_int32_array, &d, &len)) return fail(env, "sub: Int32Array");
+  in.sub = static_cast<const int32_t*>(d);
+  const size_t cap = len;
+  if (!typed(env, a[1], napi_float64_array, &d, &len) || len < cap) return fail(env, "t: Float64Array");
+  in.t = static_cast<const double*>(d);
+  if (!typed(env, a[2], napi_int32_array, &d, &len) || len < cap) return fail(env, "place: Int32Array");
+  in.place = static_cast<const int32_t*>(d);
+  if (!typed(env, a[3], napi_int32_array, &d, &len) || len < cap) return fail(env, "ev: Int32Array");
+  in.ev = static_cast<const int32_t*>(d);
+  if (napi_get_value_int32(env, a[4], &in.length) != napi_ok || in.length < 0 || size_t(in.length) > cap)
+    return fail(env, "length");
+  napi_valuetype vt;
+  napi_typeof(env, a[5], &vt);
+  if (vt != napi_null) {
+    if (!typed(env, a[5], napi_int32_array, &d, &len) || len % 2) return fail(env, "runs: Int32Array of pairs");
+    in.runs = static_cast<const int32_t*>(d);
+    in.runsLength = int(len);
+  }
+  int32_t subscriberCount;
+  if (napi_get_value_int32(env, a[6], &subscriberCount) != napi_ok || subscriberCount < 0)
+    return fail(env, "subscriberCount");
+  Model model{};
+  size_t cells;
+  if (!typed(env, a[7], napi_int32_array, &d, &cells)) return fail(env, "cellCity: Int32Array");
+  model.cellCity = static_cast<const int32_t*>(d);
+  size_t coverLen;
+  if (!typed(env, a[8], napi_int32_array, &d, &coverLen)) return fail(env, "coverCities: Int32Array");
+  model.coverCities = static_cast<const int32_t*>(d);
+  if (!typed(env, a[9], napi_float64_array, &d, &len) || len != cells) return fail(env, "cellX: Float64Array");
+  model.cellX = static_cast<const double*>(d);
+  if (!typed(env, a[10], napi_float64_array, &d, &len) || len != cells) return fail(env, "cellY: Float64Array");
+  model.cellY = static_cast<const double*>(d);
+  if (!typed(env, a[11], napi_float64_array, &d, &len) || len != cells)
+    return fail(env, "cellKmPerDegLon: Float64Array");
+  model.kmPerDegLon = static_cast<const double*>(d);
+  if (napi_get_value_int32(env, a[12], &model.maxCover) != napi_ok || model.maxCover < 0 || model.maxCover > 100 ||
+      coverLen != cells * size_t(model.maxCover))
+    return fail(env, "maxCover");
+  double* pv;
+  if (!typed(env, a[13], napi_float64_array, &d, &len) || len != 8) return fail(env, "params: Float64Array(8)");
+  pv = static_cast<double*>(d);
+  const Params params{pv[0], pv[1], pv[2], pv[3], int(pv[4]), pv[5], pv[6], pv[7]};
+  double firstDayStart;
+  int32_t dayCount, threads;
+  if (napi_get_value_double(env, a[14], &firstDayStart) != napi_ok) return fail(env, "firstDayStart");
+  if (napi_get_value_int32(env, a[15], &dayCount) != napi_ok || dayCount < 0 || dayCount > 31)
+    return fail(env, "dayCount: 0 to 31");
+  if (napi_get_value_int32(env, a[16], &threads) != napi_ok || threads < 1) return fail(env, "threads");
+  // The records' subscribers and cells must be in range: checked here, not trusted.
+  for (int i = 0; i < in.length; i++) {
+    if (in.sub[i] < 0 || in.sub[i] >= subscriberCount) return fail(env, "sub out of range");
+    if (in.place[i] >= int64_t(cells)) return fail(env, "place out of range");
+  }
+
+  const int parts = std::max(1, std::min(threads, 8));
+  std::vector<PartOut> outs(parts);
+  {
+    std::vector<std::thread> pool;
+    for (int k = 1; k < parts; k++)
+      pool.emplace_back(processPart, std::cref(in), subscriberCount, std::cref(model), std::cref(params),
+                        firstDayStart, dayCount, k, parts, std::ref(outs[k]));
+    processPart(in, subscriberCount, model, params, firstDayStart, dayCount, 0, parts, outs[0]);
+    for (auto& th : pool) th.join();
+  }
+  PartOut& all = outs[0];
+  for (int k = 1; k < parts; k++) {
+    concat(all.subs, outs[k].subs);
+    concat(all.dayFlags, outs[k].dayFlags);
+    concat(all.cityCount, outs[k].cityCount);
+    concat(all.countryCount, outs[k].countryCount);
+    concat(all.cities, outs[k].cities);
+    concat(all.countries, outs[k].countries);
+    all.duplicates += outs[k].duplicates;
+  }
+  napi_value result, dup;
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "subs", toTyped(env, all.subs, napi_int32_array));
+  napi_set_named_property(env, result, "dayFlags", toTyped(env, all.dayFlags, napi_int32_array));
+  napi_set_named_property(env, result, "cityCount", toTyped(env, all.cityCount, napi_int32_array));
+  napi_set_named_property(env, result, "cities", toTyped(env, all.cities, napi_int32_array));
+  napi_set_named_property(env, result, "countryCount", toTyped(env, all.countryCount, napi_int32_array));
+  napi_set_named_property(env, result, "countries", toTyped(env, all.countries, napi_int32_array));
+  napi_create_double(env, double(all.duplicates), &dup);
+  napi_set_named_property(env, result, "duplicates", dup);
+  return result;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "runShard", NAPI_AUTO_LENGTH, RunShard, nullptr, &fn);
+  napi_set_named_property(env, exports, "runShard", fn);
+  return exports;
+}

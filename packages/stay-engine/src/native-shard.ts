@@ -1,0 +1,139 @@
+// The native stay engine (native/stay-engine.cc): a shard's records grouped by
+// subscriber and run through the same rules as StayEngine, in C++, on several
+// threads, for runs that keep no carry (`compute`). Its answers are identical to
+// the TypeScript engine's (native-shard.test.ts); it is about three times faster
+// on the stays, which decides compute's speed. Built by `npm install`
+// (native/build.mjs); where it could not be built, callers use StayEngine.
+import { createRequire } from 'node:module';
+import { type CellModel, MAX_COVER } from './cell-model.ts';
+import { type DayOutput, DEFAULT_PARAMS, type EngineParams } from './stay-engine.ts';
+
+/** A shard's records as columns (the pipeline's ShardInput). */
+export interface ShardColumns {
+  sub: Int32Array;
+  t: Float64Array;
+  place: Int32Array;
+  ev: Int32Array;
+  length: number;
+  /** [start, end) pairs covering [0, length): the order to read records in (see the pipeline's EventBuffer.runOrder). */
+  runs?: Int32Array;
+}
+
+interface Addon {
+  runShard(
+    sub: Int32Array,
+    t: Float64Array,
+    place: Int32Array,
+    ev: Int32Array,
+    length: number,
+    runs: Int32Array | null,
+    subscriberCount: number,
+    cellCity: Int32Array,
+    coverCities: Int32Array,
+    cellX: Float64Array,
+    cellY: Float64Array,
+    cellKmPerDegLon: Float64Array,
+    maxCover: number,
+    params: Float64Array,
+    firstDayStart: number,
+    dayCount: number,
+    threads: number,
+  ): {
+    subs: Int32Array;
+    dayFlags: Int32Array;
+    cityCount: Int32Array;
+    cities: Int32Array;
+    countryCount: Int32Array;
+    countries: Int32Array;
+    duplicates: number;
+  };
+}
+
+/** Most days one native run answers (a day is a bit of a 32-bit flag word). */
+export const NATIVE_MAX_DAYS = 31;
+
+let addon: Addon | null | undefined;
+
+/** The built addon, or undefined when `npm install` could not build it. */
+function load(): Addon | undefined {
+  if (addon === undefined) {
+    try {
+      addon = createRequire(import.meta.url)('../native/build/stay-engine.node') as Addon;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon ?? undefined;
+}
+
+/** Whether the native engine is built and can run `dayCount` days. */
+export function nativeShardAvailable(dayCount = 1): boolean {
+  return dayCount <= NATIVE_MAX_DAYS && load() !== undefined;
+}
+
+/**
+ * Runs every subscriber of the shard over `dayCount` days from `firstDayStart`
+ * with no carry in, calling `sink` once per subscriber with records (`days` is
+ * reused between calls), like the pipeline's processShard with a sink that
+ * ignores the carry. Throws when the addon is not built (nativeShardAvailable).
+ */
+export function runShardNative(
+  input: ShardColumns,
+  subscriberCount: number,
+  model: CellModel,
+  firstDayStart: number,
+  dayCount: number,
+  sink: (sub: number, days: readonly DayOutput[]) => void,
+  params: EngineParams = DEFAULT_PARAMS,
+  threads = 1,
+): { duplicates: number; subscribersWithRecords: number } {
+  const native = load();
+  if (!native) throw new Error('the native stay engine is not built (npm install builds it)');
+  if (dayCount > NATIVE_MAX_DAYS) throw new RangeError(`the native stay engine runs at most ${NATIVE_MAX_DAYS} days`);
+  const p = params;
+  const r = native.runShard(
+    input.sub,
+    input.t,
+    input.place,
+    input.ev,
+    input.length,
+    input.runs ?? null,
+    subscriberCount,
+    model.cellCity,
+    model.coverCities,
+    model.cellX,
+    model.cellY,
+    model.cellKmPerDegLon,
+    MAX_COVER,
+    Float64Array.of(
+      p.minStayMs,
+      p.crossCoverLog,
+      p.switchLog,
+      p.edgeCapMs,
+      p.carryMaxEvents,
+      p.stationaryKm,
+      p.decisiveK,
+      p.undecidedJoinLog,
+    ),
+    firstDayStart,
+    dayCount,
+    threads,
+  );
+  const days: DayOutput[] = Array.from({ length: dayCount }, () => ({ cities: [], countries: [], hadRecord: false }));
+  let c = 0;
+  let k = 0;
+  for (let i = 0; i < r.subs.length; i++) {
+    const flags = r.dayFlags[i]!;
+    for (let d = 0; d < dayCount; d++) {
+      const o = days[d]!;
+      const slot = i * dayCount + d;
+      o.hadRecord = (flags & (1 << d)) !== 0;
+      o.cities.length = 0;
+      for (let e = c + r.cityCount[slot]!; c < e; c++) o.cities.push(r.cities[c]!);
+      o.countries.length = 0;
+      for (let e = k + r.countryCount[slot]!; k < e; k++) o.countries.push(r.countries[k]!);
+    }
+    sink(r.subs[i]!, days);
+  }
+  return { duplicates: r.duplicates, subscribersWithRecords: r.subs.length };
+}
