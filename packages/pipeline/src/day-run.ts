@@ -157,13 +157,14 @@ export async function runDays(
       if (files.length) {
         const tScan = performance.now();
         let read = 0;
-        loaded = spill ? undefined : new EventBuffer(); // sized by the scan's row count
+        // Sized for the records the files hold (a Parquet file's count, a CSV file's estimate):
+        // growing by doubling would copy them about twice.
+        loaded = spill ? undefined : new EventBuffer(Math.max(1 << 16, Math.ceil(estimatedRows * 1.05)));
         const counts = await scanSignaling(
           conn,
           files,
           range,
           {
-            stream: spill !== undefined,
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
             onRows: (r) => {
               read += r;

@@ -12,7 +12,8 @@ export interface RecordSink {
   /** The records that follow come from one piece of the input (see EventBuffer.beginRun). */
   beginRun(): void;
   append(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array): void;
-  push(sub: number, t: number, place: number, ev: number): void;
+  /** Appends the records i with keep[i] === 1, in order; returns how many. */
+  appendKept(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array, keep: Uint8Array): number;
 }
 
 export class EventBuffer implements RecordSink {
@@ -93,6 +94,23 @@ export class EventBuffer implements RecordSink {
     this.place.set(place, this.length);
     this.ev.set(ev, this.length);
     this.length += n;
+  }
+
+  appendKept(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array, keep: Uint8Array): number {
+    this.reserve(sub.length);
+    const { sub: bs, t: bt, place: bp, ev: be } = this;
+    let k = this.length;
+    for (let i = 0; i < sub.length; i++) {
+      if (keep[i] !== 1) continue;
+      bs[k] = sub[i]!;
+      bt[k] = t[i]!;
+      bp[k] = place[i]!;
+      be[k] = ev[i]!;
+      k++;
+    }
+    const added = k - this.length;
+    this.length = k;
+    return added;
   }
 
   push(sub: number, t: number, place: number, ev: number): void {

@@ -129,6 +129,16 @@ export class ShardSpill implements RecordSink {
     for (let i = 0; i < sub.length; i++) this.push(sub[i]!, t[i]!, place[i]!, ev[i]!);
   }
 
+  appendKept(sub: Int32Array, t: Float64Array, place: Int32Array, ev: Int32Array, keep: Uint8Array): number {
+    let added = 0;
+    for (let i = 0; i < sub.length; i++) {
+      if (keep[i] !== 1) continue;
+      this.push(sub[i]!, t[i]!, place[i]!, ev[i]!);
+      added++;
+    }
+    return added;
+  }
+
   push(sub: number, t: number, place: number, ev: number): void {
     const f = this.files[sub % this.shards]!;
     if (f.n === this.block) this.flush(f);
