@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -425,41 +426,110 @@ int bucketBits(int subscriberCount) {
   return bits;
 }
 
-/** processShard of shard-processor.ts for the buckets b with b % stride == offset. */
-void processPart(const Input& in, int subscriberCount, const Model& model, const Params& params, double firstDayStart,
-                 int dayCount, int offset, int stride, PartOut& out) {
-  const int n = in.length;
-  const int bits = bucketBits(subscriberCount);
-  const int nb = 1 << bits;
-  const int mask = nb - 1;
-  const int perBucket = (subscriberCount + nb - 1) / nb + 1;
+/**
+ * Pass 1 of processShard (shard-processor.ts): the records scattered into buckets of
+ * subscribers (bucket = sub & mask), in reading order within a bucket. With several
+ * threads, each scatters a slice of the reading order, and a bucket's records from an
+ * earlier slice come first: the same order as one thread's.
+ */
+struct Buckets {
+  int bits = 0;
+  int nb = 1;
+  std::vector<int64_t> start;  // nb + 1
+  std::unique_ptr<int32_t[]> sub, place, ev;
+  std::unique_ptr<double[]> t;
+};
 
-  std::vector<int32_t> bStart(nb + 1, 0);
-  for (int i = 0; i < n; i++) {
-    const int b = in.sub[i] & mask;
-    if (b % stride == offset) bStart[b + 1]++;
-  }
-  for (int b = 0; b < nb; b++) bStart[b + 1] += bStart[b];
-  const int total = bStart[nb];
-  std::vector<int32_t> fill(bStart.begin(), bStart.end() - 1);
-  std::vector<int32_t> bs(total), bp(total), be(total);
-  std::vector<double> bt(total);
-  const int32_t whole[2] = {0, n};
-  const int32_t* runs = in.runs ? in.runs : whole;
-  const int runsLength = in.runs ? in.runsLength : 2;
-  for (int r = 0; r < runsLength; r += 2) {
-    for (int i = runs[r], end = runs[r + 1]; i < end; i++) {
-      const int s = in.sub[i];
-      const int b = s & mask;
-      if (b % stride != offset) continue;
-      const int k = fill[b]++;
-      bs[k] = s;
-      bt[k] = in.t[i];
-      bp[k] = in.place[i];
-      be[k] = in.ev[i];
+void scatter(const Input& in, int subscriberCount, int threads, Buckets& B) {
+  const int n = in.length;
+  B.bits = bucketBits(subscriberCount);
+  B.nb = 1 << B.bits;
+  const int nb = B.nb;
+  const int mask = nb - 1;
+  // Reading order as [start, end) pairs; cut into `threads` slices of about equal records.
+  std::vector<int32_t> runs;
+  if (in.runs) runs.assign(in.runs, in.runs + in.runsLength);
+  else runs = {0, n};
+  const int parts = std::max(1, std::min(threads, 8));
+  std::vector<std::vector<int32_t>> slices(parts);
+  {
+    const int64_t per = (int64_t(n) + parts - 1) / parts;
+    int k = 0;
+    int64_t taken = 0;
+    for (size_t r = 0; r < runs.size(); r += 2) {
+      int a = runs[r];
+      const int b = runs[r + 1];
+      while (a < b) {
+        while (k < parts - 1 && taken >= per * (k + 1)) k++;
+        const int64_t room = k < parts - 1 ? per * (k + 1) - taken : int64_t(b - a);
+        const int e = int(std::min<int64_t>(b, a + std::max<int64_t>(1, room)));
+        slices[k].push_back(a);
+        slices[k].push_back(e);
+        taken += e - a;
+        a = e;
+      }
     }
   }
+  // Counts per (slice, bucket), then each slice's first position in each bucket.
+  std::vector<std::vector<int64_t>> at(parts, std::vector<int64_t>(nb, 0));
+  auto count = [&](int k) {
+    auto& c = at[k];
+    for (size_t r = 0; r < slices[k].size(); r += 2)
+      for (int i = slices[k][r]; i < slices[k][r + 1]; i++) c[in.sub[i] & mask]++;
+  };
+  auto place = [&](int k) {
+    auto& f = at[k];
+    int32_t* bs = B.sub.get();
+    double* bt = B.t.get();
+    int32_t* bp = B.place.get();
+    int32_t* be = B.ev.get();
+    for (size_t r = 0; r < slices[k].size(); r += 2) {
+      for (int i = slices[k][r]; i < slices[k][r + 1]; i++) {
+        const int s = in.sub[i];
+        const int64_t q = f[s & mask]++;
+        bs[q] = s;
+        bt[q] = in.t[i];
+        bp[q] = in.place[i];
+        be[q] = in.ev[i];
+      }
+    }
+  };
+  auto onThreads = [&](auto&& fn) {
+    std::vector<std::thread> pool;
+    for (int k = 1; k < parts; k++) pool.emplace_back(fn, k);
+    fn(0);
+    for (auto& th : pool) th.join();
+  };
+  onThreads(count);
+  B.start.assign(nb + 1, 0);
+  int64_t pos = 0;
+  for (int b = 0; b < nb; b++) {
+    B.start[b] = pos;
+    for (int k = 0; k < parts; k++) {
+      const int64_t c = at[k][b];
+      at[k][b] = pos;
+      pos += c;
+    }
+  }
+  B.start[nb] = pos;
+  // Not zero-filled: every slot is written.
+  B.sub.reset(new int32_t[std::max<int64_t>(1, pos)]);
+  B.t.reset(new double[std::max<int64_t>(1, pos)]);
+  B.place.reset(new int32_t[std::max<int64_t>(1, pos)]);
+  B.ev.reset(new int32_t[std::max<int64_t>(1, pos)]);
+  onThreads(place);
+}
 
+/** The rest of processShard for the buckets b with b % stride == offset. */
+void processPart(const Buckets& B, int subscriberCount, const Model& model, const Params& params, double firstDayStart,
+                 int dayCount, int offset, int stride, PartOut& out) {
+  const int bits = B.bits;
+  const int nb = B.nb;
+  const int perBucket = (subscriberCount + nb - 1) / nb + 1;
+  const int32_t* bs = B.sub.get();
+  const double* bt = B.t.get();
+  const int32_t* bp = B.place.get();
+  const int32_t* be = B.ev.get();
   Engine engine(model, params);
   std::vector<DayOut> days(dayCount);
   std::vector<double> gt;
@@ -468,18 +538,18 @@ void processPart(const Input& in, int subscriberCount, const Model& model, const
   std::vector<double> st;
   std::vector<int32_t> sp, se;
   for (int b = offset; b < nb; b += stride) {
-    const int a0 = bStart[b];
-    const int a1 = bStart[b + 1];
+    const int64_t a0 = B.start[b];
+    const int64_t a1 = B.start[b + 1];
     std::fill(sStart.begin(), sStart.end(), 0);
-    for (int k = a0; k < a1; k++) sStart[(bs[k] >> bits) + 1]++;
+    for (int64_t k = a0; k < a1; k++) sStart[(bs[k] >> bits) + 1]++;
     for (int j = 0; j < perBucket; j++) sStart[j + 1] += sStart[j];
-    if (int(gt.size()) < a1 - a0) {
+    if (int64_t(gt.size()) < a1 - a0) {
       gt.resize(a1 - a0);
       gp.resize(a1 - a0);
       ge.resize(a1 - a0);
     }
     std::copy(sStart.begin(), sStart.begin() + perBucket, sFill.begin());
-    for (int k = a0; k < a1; k++) {
+    for (int64_t k = a0; k < a1; k++) {
       const int q = sFill[bs[k] >> bits]++;
       gt[q] = bt[k];
       gp[q] = bp[k];
@@ -656,19 +726,23 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
     return fail(env, "dayCount: 0 to 31");
   if (napi_get_value_int32(env, a[16], &threads) != napi_ok || threads < 1) return fail(env, "threads");
   // The records' subscribers and cells must be in range: checked here, not trusted.
+  for (int r = 0; r < in.runsLength; r += 2)
+    if (in.runs[r] < 0 || in.runs[r] > in.runs[r + 1] || in.runs[r + 1] > in.length) return fail(env, "runs out of range");
   for (int i = 0; i < in.length; i++) {
     if (in.sub[i] < 0 || in.sub[i] >= subscriberCount) return fail(env, "sub out of range");
     if (in.place[i] >= int64_t(cells)) return fail(env, "place out of range");
   }
 
   const int parts = std::max(1, std::min(threads, 8));
+  Buckets buckets;
+  scatter(in, subscriberCount, parts, buckets);
   std::vector<PartOut> outs(parts);
   {
     std::vector<std::thread> pool;
     for (int k = 1; k < parts; k++)
-      pool.emplace_back(processPart, std::cref(in), subscriberCount, std::cref(model), std::cref(params),
+      pool.emplace_back(processPart, std::cref(buckets), subscriberCount, std::cref(model), std::cref(params),
                         firstDayStart, dayCount, k, parts, std::ref(outs[k]));
-    processPart(in, subscriberCount, model, params, firstDayStart, dayCount, 0, parts, outs[0]);
+    processPart(buckets, subscriberCount, model, params, firstDayStart, dayCount, 0, parts, outs[0]);
     for (auto& th : pool) th.join();
   }
   PartOut& all = outs[0];
