@@ -179,11 +179,17 @@ export async function usableFiles(conn: DuckDBConnection, input: InputDir, qr: Q
  */
 export function scanSql(files: SignalingFile[], range: ScanRange): string {
   const src = signalingSource(files, true);
+  // Nearly every record is valid: tested first, in one WHEN, it skips the reasons' tests
+  // (about 10% of the scan's SQL time). A known cell implies a cell id; the bounds keep the
+  // time plausible and inside the days, so the other WHENs would give 0 too.
+  const validFrom = Math.max(range.lo, range.plausibleLo);
+  const validTo = Math.min(range.hi, range.plausibleHi);
   return `
 WITH ev AS (${src}),
 j AS (
   SELECT ev.msisdn, ev.ts, ev.cell_id, ev.plmn, ev.event, ev.t, COALESCE(s.idx, -1) AS sub, COALESCE(c.idx, -1) AS cell,
-    CASE WHEN s.idx IS NULL AND (ev.msisdn IS NULL OR NOT regexp_full_match(ev.msisdn, '1[3-9][0-9]{9}')) THEN 1
+    CASE WHEN s.idx IS NOT NULL AND c.idx IS NOT NULL AND t >= ${validFrom} AND t < ${validTo} THEN 0
+         WHEN s.idx IS NULL AND (ev.msisdn IS NULL OR NOT regexp_full_match(ev.msisdn, '1[3-9][0-9]{9}')) THEN 1
          WHEN t IS NULL THEN 2
          WHEN t < ${range.plausibleLo} OR t >= ${range.plausibleHi} THEN 3
          WHEN t < ${range.lo} OR t >= ${range.hi} THEN ${OUTSIDE}
