@@ -663,11 +663,81 @@ void concat(std::vector<T>& into, const std::vector<T>& from) {
   into.insert(into.end(), from.begin(), from.end());
 }
 
+/** One runShard call: its inputs (kept alive by references while it runs), its answers. */
+struct Job {
+  Input in{};
+  Model model{};
+  Params params{};
+  int subscriberCount = 0;
+  double firstDayStart = 0;
+  int dayCount = 0;
+  int threads = 1;
+  PartOut all;
+  std::vector<napi_ref> refs;
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
+};
+
+/** Runs on a thread of libuv's pool: the JavaScript thread is free meanwhile. */
+void execute(napi_env, void* data) {
+  Job& j = *static_cast<Job*>(data);
+  const int parts = std::max(1, std::min(j.threads, 8));
+  Buckets buckets;
+  scatter(j.in, j.subscriberCount, parts, buckets);
+  std::vector<PartOut> outs(parts);
+  {
+    std::vector<std::thread> pool;
+    for (int k = 1; k < parts; k++)
+      pool.emplace_back(processPart, std::cref(buckets), j.subscriberCount, std::cref(j.model), std::cref(j.params),
+                        j.firstDayStart, j.dayCount, k, parts, std::ref(outs[k]));
+    processPart(buckets, j.subscriberCount, j.model, j.params, j.firstDayStart, j.dayCount, 0, parts, outs[0]);
+    for (auto& th : pool) th.join();
+  }
+  j.all = std::move(outs[0]);
+  for (int k = 1; k < parts; k++) {
+    concat(j.all.subs, outs[k].subs);
+    concat(j.all.dayFlags, outs[k].dayFlags);
+    concat(j.all.cityCount, outs[k].cityCount);
+    concat(j.all.countryCount, outs[k].countryCount);
+    concat(j.all.cities, outs[k].cities);
+    concat(j.all.countries, outs[k].countries);
+    j.all.duplicates += outs[k].duplicates;
+  }
+}
+
+/** Back on the JavaScript thread: the answers as typed arrays, the inputs let go. */
+void complete(napi_env env, napi_status status, void* data) {
+  Job* j = static_cast<Job*>(data);
+  for (napi_ref r : j->refs) napi_delete_reference(env, r);
+  if (status != napi_ok) {
+    napi_value message, error;
+    napi_create_string_utf8(env, "native stay engine: the run was cancelled", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, nullptr, message, &error);
+    napi_reject_deferred(env, j->deferred, error);
+  } else {
+    const PartOut& all = j->all;
+    napi_value result, dup;
+    napi_create_object(env, &result);
+    napi_set_named_property(env, result, "subs", toTyped(env, all.subs, napi_int32_array));
+    napi_set_named_property(env, result, "dayFlags", toTyped(env, all.dayFlags, napi_int32_array));
+    napi_set_named_property(env, result, "cityCount", toTyped(env, all.cityCount, napi_int32_array));
+    napi_set_named_property(env, result, "cities", toTyped(env, all.cities, napi_int32_array));
+    napi_set_named_property(env, result, "countryCount", toTyped(env, all.countryCount, napi_int32_array));
+    napi_set_named_property(env, result, "countries", toTyped(env, all.countries, napi_int32_array));
+    napi_create_double(env, double(all.duplicates), &dup);
+    napi_set_named_property(env, result, "duplicates", dup);
+    napi_resolve_deferred(env, j->deferred, result);
+  }
+  napi_delete_async_work(env, j->work);
+  delete j;
+}
+
 /**
  * runShard(sub, t, place, ev, length, runs | null, subscriberCount,
  *          cellCity, coverCities, cellX, cellY, cellKmPerDegLon, maxCover,
  *          params: Float64Array(8), firstDayStart, dayCount, threads)
- * → { subs, dayFlags, cityCount, cities, countryCount, countries, duplicates }
+ * → Promise<{ subs, dayFlags, cityCount, cities, countryCount, countries, duplicates }>,
+ * run off the JavaScript thread. Arguments are checked here, synchronously: a bad one throws.
  */
 napi_value RunShard(napi_env env, napi_callback_info info) {
   size_t argc = 17;
@@ -733,39 +803,28 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
     if (in.place[i] >= int64_t(cells)) return fail(env, "place out of range");
   }
 
-  const int parts = std::max(1, std::min(threads, 8));
-  Buckets buckets;
-  scatter(in, subscriberCount, parts, buckets);
-  std::vector<PartOut> outs(parts);
-  {
-    std::vector<std::thread> pool;
-    for (int k = 1; k < parts; k++)
-      pool.emplace_back(processPart, std::cref(buckets), subscriberCount, std::cref(model), std::cref(params),
-                        firstDayStart, dayCount, k, parts, std::ref(outs[k]));
-    processPart(buckets, subscriberCount, model, params, firstDayStart, dayCount, 0, parts, outs[0]);
-    for (auto& th : pool) th.join();
+  auto* job = new Job();
+  job->in = in;
+  job->model = model;
+  job->params = params;
+  job->subscriberCount = subscriberCount;
+  job->firstDayStart = firstDayStart;
+  job->dayCount = dayCount;
+  job->threads = threads;
+  for (int k : {0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 13}) {
+    napi_valuetype type;
+    napi_typeof(env, a[k], &type);
+    if (type != napi_object) continue;  // runs may be null
+    napi_ref ref;
+    napi_create_reference(env, a[k], 1, &ref);
+    job->refs.push_back(ref);
   }
-  PartOut& all = outs[0];
-  for (int k = 1; k < parts; k++) {
-    concat(all.subs, outs[k].subs);
-    concat(all.dayFlags, outs[k].dayFlags);
-    concat(all.cityCount, outs[k].cityCount);
-    concat(all.countryCount, outs[k].countryCount);
-    concat(all.cities, outs[k].cities);
-    concat(all.countries, outs[k].countries);
-    all.duplicates += outs[k].duplicates;
-  }
-  napi_value result, dup;
-  napi_create_object(env, &result);
-  napi_set_named_property(env, result, "subs", toTyped(env, all.subs, napi_int32_array));
-  napi_set_named_property(env, result, "dayFlags", toTyped(env, all.dayFlags, napi_int32_array));
-  napi_set_named_property(env, result, "cityCount", toTyped(env, all.cityCount, napi_int32_array));
-  napi_set_named_property(env, result, "cities", toTyped(env, all.cities, napi_int32_array));
-  napi_set_named_property(env, result, "countryCount", toTyped(env, all.countryCount, napi_int32_array));
-  napi_set_named_property(env, result, "countries", toTyped(env, all.countries, napi_int32_array));
-  napi_create_double(env, double(all.duplicates), &dup);
-  napi_set_named_property(env, result, "duplicates", dup);
-  return result;
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "itinerary-card:runShard", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, execute, complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
 }
 
 }  // namespace

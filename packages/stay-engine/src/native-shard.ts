@@ -38,7 +38,7 @@ interface Addon {
     firstDayStart: number,
     dayCount: number,
     threads: number,
-  ): {
+  ): Promise<{
     subs: Int32Array;
     dayFlags: Int32Array;
     cityCount: Int32Array;
@@ -46,7 +46,7 @@ interface Addon {
     countryCount: Int32Array;
     countries: Int32Array;
     duplicates: number;
-  };
+  }>;
 }
 
 /** Most days one native run answers (a day is a bit of a 32-bit flag word). */
@@ -75,9 +75,11 @@ export function nativeShardAvailable(dayCount = 1): boolean {
  * Runs every subscriber of the shard over `dayCount` days from `firstDayStart`
  * with no carry in, calling `sink` once per subscriber with records (`days` is
  * reused between calls), like the pipeline's processShard with a sink that
- * ignores the carry. Throws when the addon is not built (nativeShardAvailable).
+ * ignores the carry. The engine runs off the JavaScript thread, which is free
+ * until the answers come back; the columns must not change meanwhile. Throws
+ * when the addon is not built (nativeShardAvailable).
  */
-export function runShardNative(
+export async function runShardNative(
   input: ShardColumns,
   subscriberCount: number,
   model: CellModel,
@@ -86,12 +88,12 @@ export function runShardNative(
   sink: (sub: number, days: readonly DayOutput[]) => void,
   params: EngineParams = DEFAULT_PARAMS,
   threads = 1,
-): { duplicates: number; subscribersWithRecords: number } {
+): Promise<{ duplicates: number; subscribersWithRecords: number }> {
   const native = load();
   if (!native) throw new Error('the native stay engine is not built (npm install builds it)');
   if (dayCount > NATIVE_MAX_DAYS) throw new RangeError(`the native stay engine runs at most ${NATIVE_MAX_DAYS} days`);
   const p = params;
-  const r = native.runShard(
+  const r = await native.runShard(
     input.sub,
     input.t,
     input.place,
