@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AppError,
@@ -10,6 +11,7 @@ import {
   countryOfPlmn,
   errorMessage,
   formatBeijing,
+  isIsoDate,
   langFromHeader,
   maskPhone,
   parseInstant,
@@ -77,6 +79,33 @@ describe('Beijing time', () => {
     expect(parseInstant('2022-09-01T08:30:00')).toBeNaN();
     expect(parseInstant('yesterday')).toBeNaN();
     expect(() => beijingDayStart('2022-02-30')).toThrow();
+  });
+  it('tells a calendar date written YYYY-MM-DD, as the Date-based check does', () => {
+    const byDate = (s: string) => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+      if (!m) return false;
+      const d = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!));
+      return d.getUTCFullYear() === +m[1]! && d.getUTCMonth() === +m[2]! - 1 && d.getUTCDate() === +m[3]!;
+    };
+    const digits = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: n, maxLength: n });
+    const near = fc
+      .tuple(digits(4), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.constantFrom('-', '/'))
+      .map(([y, m, d, sep]) => `${y}${sep}${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          near,
+          fc.string({ maxLength: 12 }),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+        ),
+        (s) => isIsoDate(s) === byDate(s),
+      ),
+      { numRuns: 5000 },
+    );
+    for (const s of ['2024-02-29', '2000-02-29', '0100-01-01']) expect(isIsoDate(s)).toBe(true);
+    for (const s of ['2023-02-29', '1900-02-29', '0099-12-31', '2022-9-08', '２０２２-09-08', '2022-09-08 ']) {
+      expect(isIsoDate(s)).toBe(false);
+    }
   });
   it('reads a time of day as HH:MM, 24-hour, and nothing else', () => {
     expect(parseTimeOfDay('08:00')).toBe(8 * 3_600_000);
