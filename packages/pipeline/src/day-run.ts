@@ -3,7 +3,14 @@
 // results to a sink, with rejects counted in one Quarantine.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
-import { type Carry, type EngineParams, nativeShardAvailable, runShardNative } from '@itinerary-card/stay-engine';
+import {
+  buildCellModel,
+  type Carry,
+  type CellModel,
+  type EngineParams,
+  nativeShardAvailable,
+  runShardNative,
+} from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
 import { filesForRange } from './file-index.ts';
 import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
@@ -163,6 +170,7 @@ export async function runDays(
     const spill = shards > 1 && files.length ? new ShardSpill(shards, estimatedRows, opts.spillDir) : undefined;
     try {
       let loaded: EventBuffer | undefined;
+      let model: CellModel | undefined;
       if (files.length) {
         const tScan = performance.now();
         let read = 0;
@@ -174,6 +182,10 @@ export async function runDays(
           files,
           range,
           {
+            // Built while DuckDB's threads scan: the stays need it, the scan does not.
+            whileQueryRuns: () => {
+              model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
+            },
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
             onRows: (r) => {
               read += r;
@@ -190,6 +202,7 @@ export async function runDays(
         stats.recordsUsed = counts.used;
         stats.outside = counts.outside;
       }
+      model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
       let done = 0;
       for (let shard = 0; shard < shards; shard++) {
         let buf = loaded;
@@ -214,7 +227,7 @@ export async function runDays(
           const running = runShardNative(
             input,
             registries.subscribers.length,
-            registries.model,
+            model,
             lo,
             opts.dayCount,
             (sub, days) => sink(sub, days, null),
@@ -227,7 +240,7 @@ export async function runDays(
           res = await processShardParallel(
             input,
             registries.subscribers.length,
-            registries.model,
+            model,
             { firstDayStart: lo, dayCount: opts.dayCount, carryOut: opts.carryOut },
             sink,
             opts.params,

@@ -9,7 +9,7 @@ import {
   type Operator,
   type SubscriberKind,
 } from '@itinerary-card/domain';
-import { buildCellModel, type CellModel, type CellSite } from '@itinerary-card/stay-engine';
+import type { CellSite } from '@itinerary-card/stay-engine';
 import type { InputDir } from './input-dir.ts';
 import type { Quarantine } from './quarantine.ts';
 
@@ -32,7 +32,8 @@ export interface Registries {
   cellIds: string[];
   /** Cell index by cell id. */
   cellIndex: Map<string, number>;
-  model: CellModel;
+  /** Each cell's city and position, by cell index: for the stay engine's buildCellModel. */
+  cellSites: CellSite[];
   /** Subscribers by subscriber index, in registry order. */
   subscribers: Subscriber[];
   indexOf: Map<string, number>;
@@ -128,7 +129,6 @@ export async function loadRegistries(
     sites.push({ city, lat: la, lon: lo });
     cellIds.push(id!);
   }
-  const model = buildCellModel(sites, cityCodes.length);
 
   // Subscribers
   const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns));
@@ -179,5 +179,14 @@ export async function loadRegistries(
     sa.endRow();
   }
   sa.closeSync();
-  return { cityCodes, cityIndex, cellCount: cellIds.length, cellIds, cellIndex, model, subscribers, indexOf };
+  return {
+    cityCodes,
+    cityIndex,
+    cellCount: cellIds.length,
+    cellIds,
+    cellIndex,
+    cellSites: sites,
+    subscribers,
+    indexOf,
+  };
 }
