@@ -146,17 +146,20 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
   const { registries, countries: countryTable } = run;
   const subs = registries.subscribers;
   const statuses: Record<ItineraryStatus, number> = { ok: 0, no_data: 0, new_subscriber: 0 };
-  const resultOf = (msisdn: string): WindowResult | undefined => {
-    const i = registries.indexOf.get(msisdn);
+  const resultAt = (i: number | undefined): WindowResult | undefined => {
     if (i === undefined || !seen[i]) return undefined;
+    const c = cities[i];
+    const k = countries[i];
     return {
-      cities: [...(cities[i] ?? [])].map((c) => registries.cityCodes[c]!).sort(),
-      countries: [...(countries[i] ?? [])].map((c) => countryTable.codes[c]!).sort(),
+      cities: c ? Array.from(c, (x) => registries.cityCodes[x]!).sort() : [],
+      countries: k ? Array.from(k, (x) => countryTable.codes[x]!).sort() : [],
     };
   };
   const lineOf = (i: number): ItineraryLine => {
     const s = subs[i]!;
-    return { msisdn: s.msisdn, date: opts.date, days: opts.days, ...subscriberAnswer(s, opts.date, resultOf) };
+    // A number's own result is found by its index; a secondary's primary, by number.
+    const answer = subscriberAnswer(s, opts.date, (m) => resultAt(m === s.msisdn ? i : registries.indexOf.get(m)));
+    return { msisdn: s.msisdn, date: opts.date, days: opts.days, ...answer };
   };
   const lines: ItineraryLine[] = new Array(subs.length);
   for (let i = 0; i < subs.length; i++) {
