@@ -51,22 +51,25 @@ const ROWS_PER_PIECE = 50_000;
  * missing one). DuckDB parses the file; the rows come over as a few long JSON
  * texts rather than value by value: reading each value through the client API
  * costs about a microsecond, 0.2-0.3 s for the bench world's 258,000 values. The
- * file is copied into a temporary table first because its row ids keep the
- * file's order, which decides which of two duplicate rows is kept.
+ * file is copied into a table first because its row ids keep the file's order,
+ * which decides which of two duplicate rows is kept. With `keepAs`, that table
+ * stays, under that name (see indexTable); otherwise it is dropped.
  */
 export async function readCsvRows(
   conn: DuckDBConnection,
   path: string,
   columns: string[],
   rowsPerPiece = ROWS_PER_PIECE,
+  keepAs?: string,
 ): Promise<string[][]> {
+  const table = keepAs ?? 'registry_rows';
   const cols = columns.map((c) => `COALESCE(CAST(${c} AS VARCHAR), '')`).join(', ');
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE registry_rows AS SELECT [${cols}] AS f FROM read_csv(${sqlString(path)}, header = true, all_varchar = true, delim = ',', quote = '"', ignore_errors = true, null_padding = true)`,
+    `CREATE OR REPLACE ${keepAs ? '' : 'TEMP '}TABLE ${table} AS SELECT [${cols}] AS f FROM read_csv(${sqlString(path)}, header = true, all_varchar = true, delim = ',', quote = '"', ignore_errors = true, null_padding = true)`,
   );
   try {
     const reader = await conn.runAndReadAll(
-      `SELECT '[' || string_agg(to_json(f)::VARCHAR, ',' ORDER BY rowid) || ']' FROM registry_rows
+      `SELECT '[' || string_agg(to_json(f)::VARCHAR, ',' ORDER BY rowid) || ']' FROM ${table}
        GROUP BY rowid // ${Math.max(1, Math.floor(rowsPerPiece))} ORDER BY rowid // ${Math.max(1, Math.floor(rowsPerPiece))}`,
     );
     const rows: string[][] = [];
@@ -75,8 +78,40 @@ export async function readCsvRows(
     }
     return rows;
   } finally {
-    await conn.run('DROP TABLE IF EXISTS registry_rows');
+    if (!keepAs) await conn.run('DROP TABLE IF EXISTS registry_rows');
   }
+}
+
+/**
+ * A lookup table for the signaling scan (key → index) made by DuckDB from the rows
+ * readCsvRows kept in `raw`: the first field of every row but the rejected ones
+ * (row positions, ascending), numbered in file order, so each row gets the index
+ * the registry gave it. No key is handed over the client API again.
+ */
+async function indexTable(
+  conn: DuckDBConnection,
+  raw: string,
+  name: string,
+  key: string,
+  rejected: number[],
+): Promise<void> {
+  let idx = 'rowid';
+  let where = '';
+  if (rejected.length) {
+    await conn.run(`CREATE OR REPLACE TABLE ${raw}_rejected (r BIGINT)`);
+    const a = await conn.createAppender(`${raw}_rejected`);
+    for (const r of rejected) {
+      a.appendBigInt(BigInt(r));
+      a.endRow();
+    }
+    a.closeSync();
+    idx = 'row_number() OVER (ORDER BY rowid) - 1';
+    where = `WHERE rowid NOT IN (SELECT r FROM ${raw}_rejected)`;
+  }
+  await conn.run(
+    `CREATE OR REPLACE TABLE ${name} AS SELECT f[1] AS ${key}, (${idx})::INTEGER AS idx FROM ${raw} ${where}`,
+  );
+  await conn.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${raw}_rejected`);
 }
 
 /**
@@ -90,11 +125,14 @@ export async function loadRegistries(
   conn2?: DuckDBConnection,
 ): Promise<Registries> {
   const subColumns = ['msisdn', 'operator', 'activated_at', 'ported_at', 'kind', 'primary_msisdn'];
-  const subsRead = conn2 ? readCsvRows(conn2, input.subscribersPath, subColumns) : undefined;
+  const subsRead = conn2
+    ? readCsvRows(conn2, input.subscribersPath, subColumns, ROWS_PER_PIECE, 'subs_rows')
+    : undefined;
   // A failure of the early read is reported where it is awaited, not as an unhandled rejection.
   subsRead?.catch(() => undefined);
   // Cells. Should their read fail, the subscribers' is let finish first: the caller then closes its connection.
-  const cellRows = await readCsvRows(conn, input.cellsPath, ['cell_id', 'operator', 'lat', 'lon', 'region_code']).catch(
+  const cellColumns = ['cell_id', 'operator', 'lat', 'lon', 'region_code'];
+  const cellRows = await readCsvRows(conn, input.cellsPath, cellColumns, ROWS_PER_PIECE, 'cells_rows').catch(
     async (e: unknown) => {
       await subsRead?.catch(() => undefined);
       throw e;
@@ -105,7 +143,9 @@ export async function loadRegistries(
   const sites: CellSite[] = [];
   const cellIds: string[] = [];
   const cellIndex = new Map<string, number>();
-  for (const [id, op, lat, lon, region] of cellRows) {
+  const rejectedCells: number[] = [];
+  for (let r = 0; r < cellRows.length; r++) {
+    const [id, op, lat, lon, region] = cellRows[r]!;
     const la = Number(lat);
     const lo = Number(lon);
     let problem = '';
@@ -117,6 +157,7 @@ export async function loadRegistries(
     else if (!isCityCode(region!)) problem = 'region_code is not a GB/T 2260 city';
     if (problem) {
       q.add('bad_cell_row', { file: input.cellsPath, text: `${problem}: ${[id, op, lat, lon, region].join(',')}` });
+      rejectedCells.push(r);
       continue;
     }
     cellIndex.set(id!, cellIds.length);
@@ -131,10 +172,12 @@ export async function loadRegistries(
   }
 
   // Subscribers
-  const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns));
+  const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns, ROWS_PER_PIECE, 'subs_rows'));
   const subscribers: Subscriber[] = [];
   const indexOf = new Map<string, number>();
-  for (const [msisdn, op, activated, ported, kind, primary] of subRows) {
+  const rejectedSubs: number[] = [];
+  for (let r = 0; r < subRows.length; r++) {
+    const [msisdn, op, activated, ported, kind, primary] = subRows[r]!;
     let problem = '';
     if (!MSISDN_RE.test(msisdn!)) problem = 'bad msisdn';
     else if (indexOf.has(msisdn!)) problem = 'duplicate msisdn';
@@ -148,6 +191,7 @@ export async function loadRegistries(
         file: input.subscribersPath,
         text: `${problem}: ${[msisdn, op, activated, ported, kind, primary].join(',')}`,
       });
+      rejectedSubs.push(r);
       continue;
     }
     const s: Subscriber = {
@@ -163,22 +207,8 @@ export async function loadRegistries(
   }
 
   // Lookup tables for the signaling scan.
-  await conn.run('CREATE OR REPLACE TABLE cells_idx (cell_id VARCHAR, idx INTEGER)');
-  const ca = await conn.createAppender('cells_idx');
-  for (let i = 0; i < cellIds.length; i++) {
-    ca.appendVarchar(cellIds[i]!);
-    ca.appendInteger(i);
-    ca.endRow();
-  }
-  ca.closeSync();
-  await conn.run('CREATE OR REPLACE TABLE subs_idx (msisdn VARCHAR, idx INTEGER)');
-  const sa = await conn.createAppender('subs_idx');
-  for (let i = 0; i < subscribers.length; i++) {
-    sa.appendVarchar(subscribers[i]!.msisdn);
-    sa.appendInteger(i);
-    sa.endRow();
-  }
-  sa.closeSync();
+  await indexTable(conn, 'cells_rows', 'cells_idx', 'cell_id', rejectedCells);
+  await indexTable(conn, 'subs_rows', 'subs_idx', 'msisdn', rejectedSubs);
   return {
     cityCodes,
     cityIndex,

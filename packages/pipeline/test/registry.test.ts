@@ -116,5 +116,14 @@ describe('loading the registries', () => {
       ['c2', 1],
       ['c6', 2],
     ]);
+    const subs = await conn.runAndReadAll('SELECT msisdn, idx FROM subs_idx ORDER BY idx');
+    expect(subs.getRows()).toEqual([
+      ['13800000001', 0],
+      ['13800000002', 1],
+      ['13800000003', 2],
+    ]);
+    // The rows they were made from are gone.
+    const tables = await conn.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY table_name');
+    expect(tables.getRows().flat()).toEqual(['cells_idx', 'subs_idx']);
   });
 });
