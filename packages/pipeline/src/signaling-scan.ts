@@ -177,10 +177,11 @@ export async function usableFiles(conn: DuckDBConnection, input: InputDir, qr: Q
 }
 
 /**
- * The scan query: one row per record with its subscriber, time, cell, event
- * hash and reject reason, all numbers, plus one text column that is empty
- * except on the few roaming (the PLMN) and rejected (the raw line) records:
- * text columns cost several times more to hand over to JavaScript.
+ * The scan query: one row per record with its subscriber, time, code (the cell
+ * index of a valid record, else minus its reason: one column fewer to hand
+ * over per chunk) and event hash, all numbers, plus one text column that is
+ * empty except on the few roaming (the PLMN) and rejected (the raw line)
+ * records: text columns cost several times more to hand over to JavaScript.
  */
 export function scanSql(files: SignalingFile[], range: ScanRange): string {
   const src = signalingSource(files, true);
@@ -204,7 +205,8 @@ j AS (
          ELSE ${ROAMING} END AS reason
   FROM ev LEFT JOIN subs_idx s ON s.msisdn = ev.msisdn LEFT JOIN cells_idx c ON c.cell_id = ev.cell_id
 )
-SELECT sub, COALESCE(t, -1) AS t, cell, (hash(COALESCE(event, '')) % 1000000007)::INTEGER AS ev, reason,
+SELECT sub, COALESCE(t, -1) AS t, CASE WHEN reason = 0 THEN cell ELSE -reason END AS code,
+  (hash(COALESCE(event, '')) % 1000000007)::INTEGER AS ev,
   CASE WHEN reason = ${ROAMING} THEN plmn WHEN reason <> 0 AND reason <> ${OUTSIDE}
     THEN concat_ws(',', COALESCE(msisdn, ''), COALESCE(ts, CAST(t AS BIGINT)::VARCHAR, ''), COALESCE(cell_id, ''), COALESCE(plmn, ''), COALESCE(event, '')) END AS extra
 FROM j`;
@@ -265,14 +267,13 @@ export async function scanSignaling(
     buf.beginRun();
     const sub = column(chunk, 0, n, Int32Array);
     const t = column(chunk, 1, n, Float64Array);
-    const cell = column(chunk, 2, n, Int32Array);
+    const code = column(chunk, 2, n, Int32Array);
     const ev = column(chunk, 3, n, Int32Array);
-    const reason = column(chunk, 4, n, Int32Array);
     // Most chunks hold valid records only: copied whole.
     let clean = 0;
-    while (clean < n && reason[clean] === 0) clean++;
+    while (clean < n && code[clean]! >= 0) clean++;
     if (clean === n) {
-      buf.append(sub, t, cell, ev);
+      buf.append(sub, t, code, ev);
       counts.used += n;
       counts.rows += n;
       opts.onRows?.(n);
@@ -284,16 +285,16 @@ export async function scanSignaling(
       keep = new Uint8Array(n);
       place = new Int32Array(n);
     }
-    place.set(cell);
+    place.set(code);
     let extraVec: DuckDBVarCharVector | undefined;
     for (let i = 0; i < n; i++) {
-      const r = reason[i]!;
-      keep[i] = r === 0 ? 1 : 0;
-      if (r === 0) continue;
+      const r = -code[i]!;
+      keep[i] = r <= 0 ? 1 : 0;
+      if (r <= 0) continue;
       if (r === OUTSIDE) {
         counts.outside++;
       } else if (r === ROAMING) {
-        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(5) as DuckDBVarCharVector;
+        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(4) as DuckDBVarCharVector;
         const plmn = extraVec.getItem(i) ?? '';
         let c = plmnCountry.get(plmn);
         if (c === undefined) {
@@ -314,7 +315,7 @@ export async function scanSignaling(
         // Every rejected record is offered as a sample, so which are kept does not depend on
         // the order the parallel scan hands records over in. Rejects are usually a few per
         // ten thousand; a file that is all rejects costs a microsecond or two a record more.
-        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(5) as DuckDBVarCharVector;
+        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(4) as DuckDBVarCharVector;
         qr.add(REASON_CODES[r]!, { text: extraVec.getItem(i) ?? '' });
       }
     }
