@@ -5,7 +5,7 @@
 // or the headers, the TypeScript engine serves every run (native-shard.ts) and
 // this says so; it never fails the install.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +22,11 @@ const warn = (why) => {
   process.exit(process.argv.includes('--strict') ? 1 : 0);
 };
 if (!include) warn(`no node_api.h in ${candidates.join(' or ')}`);
+// Up to date (newer than its source and this script): nothing to do. `npm test` calls this
+// too, so an edited engine is never tested as its old build.
+const source = join(here, 'stay-engine.cc');
+const newer = (a, b) => statSync(a).mtimeMs >= statSync(b).mtimeMs;
+if (existsSync(out) && newer(out, source) && newer(out, fileURLToPath(import.meta.url))) process.exit(0);
 mkdirSync(join(here, 'build'), { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 const r = spawnSync(
@@ -36,7 +41,7 @@ const r = spawnSync(
     '-fPIC',
     '-pthread',
     `-I${include}`,
-    join(here, 'stay-engine.cc'),
+    source,
     '-o',
     tmp,
   ],

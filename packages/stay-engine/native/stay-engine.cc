@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <string>
@@ -673,14 +674,28 @@ struct Job {
   int dayCount = 0;
   int threads = 1;
   PartOut all;
+  /** Set when the run failed (out of memory, no thread): the promise is rejected with it. */
+  std::string error;
   std::vector<napi_ref> refs;
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
 };
 
+void run(Job& j);
+
 /** Runs on a thread of libuv's pool: the JavaScript thread is free meanwhile. */
 void execute(napi_env, void* data) {
   Job& j = *static_cast<Job*>(data);
+  // An exception must not leave this thread of libuv's pool: it would end the process.
+  try {
+    run(j);
+  } catch (const std::exception& e) {
+    j.error = e.what();
+    j.all = PartOut();
+  }
+}
+
+void run(Job& j) {
   const int parts = std::max(1, std::min(j.threads, 8));
   Buckets buckets;
   scatter(j.in, j.subscriberCount, parts, buckets);
@@ -709,10 +724,12 @@ void execute(napi_env, void* data) {
 void complete(napi_env env, napi_status status, void* data) {
   Job* j = static_cast<Job*>(data);
   for (napi_ref r : j->refs) napi_delete_reference(env, r);
-  if (status != napi_ok) {
-    napi_value message, error;
-    napi_create_string_utf8(env, "native stay engine: the run was cancelled", NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, nullptr, message, &error);
+  if (status != napi_ok || !j->error.empty()) {
+    const std::string why = "native stay engine: " + (j->error.empty() ? std::string("the run was cancelled") : j->error);
+    napi_value message, code, error;
+    napi_create_string_utf8(env, why.c_str(), NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "NATIVE_SHARD_FAILED", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, message, &error);
     napi_reject_deferred(env, j->deferred, error);
   } else {
     const PartOut& all = j->all;
