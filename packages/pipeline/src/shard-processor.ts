@@ -5,21 +5,17 @@
 // cache-sized bucket) keeps memory access sequential and the order. Each group
 // is put in order (most already are), de-duplicated, and run through the stay
 // engine.
-import { type Carry, type CellModel, type DayOutput, type EngineParams, StayEngine } from '@itinerary-card/stay-engine';
+import {
+  type Carry,
+  type CellModel,
+  type DayOutput,
+  type EngineParams,
+  type ShardColumns,
+  StayEngine,
+} from '@itinerary-card/stay-engine';
 
-export interface ShardInput {
-  sub: Int32Array;
-  t: Float64Array;
-  place: Int32Array;
-  ev: Int32Array;
-  length: number;
-  /**
-   * Optional reading order: [start, end) pairs covering [0, length) once each
-   * (EventBuffer.runOrder). The result does not depend on it; records read in
-   * about time order just need less sorting.
-   */
-  runs?: Int32Array;
-}
+/** A shard's records as columns with their reading order: the shape the native engine takes too. */
+export type ShardInput = ShardColumns;
 
 export interface DaysSpec {
   firstDayStart: number;

@@ -8,14 +8,18 @@ import { createRequire } from 'node:module';
 import { type CellModel, MAX_COVER } from './cell-model.ts';
 import { type DayOutput, DEFAULT_PARAMS, type EngineParams } from './stay-engine.ts';
 
-/** A shard's records as columns (the pipeline's ShardInput). */
+/** A shard's records as columns: subscriber, time, place (cell, or -country-1 when roaming) and event hash. */
 export interface ShardColumns {
   sub: Int32Array;
   t: Float64Array;
   place: Int32Array;
   ev: Int32Array;
   length: number;
-  /** [start, end) pairs covering [0, length): the order to read records in (see the pipeline's EventBuffer.runOrder). */
+  /**
+   * Optional reading order: [start, end) pairs covering [0, length) once each (the
+   * pipeline's EventBuffer.runOrder). The answers do not depend on it; records read
+   * in about time order just need less sorting.
+   */
   runs?: Int32Array;
 }
 
