@@ -192,5 +192,10 @@ describe('the native stay engine', () => {
     const one = { sub: Int32Array.of(0), t: Float64Array.of(DAY0), place: Int32Array.of(0), ev: Int32Array.of(0) };
     const past = { ...one, length: 1, runs: Int32Array.of(0, 2) }; // a reading order past the one record
     await expect(runShardNative(past, 1, model, DAY0, 1, () => {})).rejects.toThrow(/runs out of range/);
+    const short = { ...one, length: 2 }; // columns of one record
+    await expect(runShardNative(short, 1, model, DAY0, 1, () => {})).rejects.toMatchObject({
+      code: 'NATIVE_SHARD_ARGS',
+      message: 'sub: Int32Array of length',
+    });
   });
 });

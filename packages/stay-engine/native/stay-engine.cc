@@ -764,17 +764,17 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
   void* d;
   size_t len;
   Input in{};
-  if (!typed(env, a[0], napi_int32_array, &d, &len)) return fail(env, "sub: Int32Array");
+  // Each column must hold at least `length` values (an EventBuffer's have room beyond it).
+  if (napi_get_value_int32(env, a[4], &in.length) != napi_ok || in.length < 0) return fail(env, "length");
+  const size_t n = size_t(in.length);
+  if (!typed(env, a[0], napi_int32_array, &d, &len) || len < n) return fail(env, "sub: Int32Array of length");
   in.sub = static_cast<const int32_t*>(d);
-  const size_t cap = len;
-  if (!typed(env, a[1], napi_float64_array, &d, &len) || len < cap) return fail(env, "t: Float64Array");
+  if (!typed(env, a[1], napi_float64_array, &d, &len) || len < n) return fail(env, "t: Float64Array of length");
   in.t = static_cast<const double*>(d);
-  if (!typed(env, a[2], napi_int32_array, &d, &len) || len < cap) return fail(env, "place: Int32Array");
+  if (!typed(env, a[2], napi_int32_array, &d, &len) || len < n) return fail(env, "place: Int32Array of length");
   in.place = static_cast<const int32_t*>(d);
-  if (!typed(env, a[3], napi_int32_array, &d, &len) || len < cap) return fail(env, "ev: Int32Array");
+  if (!typed(env, a[3], napi_int32_array, &d, &len) || len < n) return fail(env, "ev: Int32Array of length");
   in.ev = static_cast<const int32_t*>(d);
-  if (napi_get_value_int32(env, a[4], &in.length) != napi_ok || in.length < 0 || size_t(in.length) > cap)
-    return fail(env, "length");
   napi_valuetype vt;
   napi_typeof(env, a[5], &vt);
   if (vt != napi_null) {
