@@ -6,7 +6,6 @@ import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import {
   buildCellModel,
   type Carry,
-  type CellModel,
   type EngineParams,
   nativeShardAvailable,
   runShardNative,
@@ -170,7 +169,6 @@ export async function runDays(
     const spill = shards > 1 && files.length ? new ShardSpill(shards, estimatedRows, opts.spillDir) : undefined;
     try {
       let loaded: EventBuffer | undefined;
-      let model: CellModel | undefined;
       if (files.length) {
         const tScan = performance.now();
         let read = 0;
@@ -182,10 +180,6 @@ export async function runDays(
           files,
           range,
           {
-            // Built while DuckDB's threads scan: the stays need it, the scan does not.
-            whileQueryRuns: () => {
-              model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
-            },
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
             onRows: (r) => {
               read += r;
@@ -202,7 +196,8 @@ export async function runDays(
         stats.recordsUsed = counts.used;
         stats.outside = counts.outside;
       }
-      model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
+      // Only the stays need it: built here, not by loadRegistries, whose other readers (the naive rule) do not.
+      const model = buildCellModel(registries.cellSites, registries.cityCodes.length);
       let done = 0;
       for (let shard = 0; shard < shards; shard++) {
         let buf = loaded;

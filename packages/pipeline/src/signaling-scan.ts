@@ -18,11 +18,6 @@ export interface ScanRange {
 }
 
 export interface ScanOptions {
-  /**
-   * Work for this thread while DuckDB's threads run the query (started before it is
-   * called): the thread would otherwise wait for the first rows.
-   */
-  whileQueryRuns?: () => void;
   onRows?: (rows: number) => void;
   onTiming?: (phase: string, ms: number) => void;
 }
@@ -241,20 +236,7 @@ export async function scanSignaling(
   // out of a materialised result (about 0.1 s of the bench world's 5 M records), and DuckDB
   // holds at most STREAM_BUFFER of them.
   await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
-  const prepared = await conn.prepare(sql);
-  let result: Awaited<ReturnType<typeof prepared.stream>>;
-  try {
-    const started = prepared.stream(); // queued to DuckDB's threads before this returns
-    try {
-      opts.whileQueryRuns?.();
-    } catch (e) {
-      await started.catch(() => undefined);
-      throw e;
-    }
-    result = await started;
-  } finally {
-    prepared.destroySync();
-  }
+  const result = await conn.stream(sql);
   const raw = (result as unknown as { result: duckdb.Result }).result;
   opts.onTiming?.('sql', performance.now() - tq);
   // Scratch for chunks with rejected or roaming records (see below).
