@@ -7,7 +7,9 @@ import {
   buildCellModel,
   type Carry,
   type EngineParams,
+  type NativeChunks,
   nativeShardAvailable,
+  releaseChunksNative,
   runShardNative,
 } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
@@ -167,14 +169,20 @@ export async function runDays(
       opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });
     // One read of the input; with several shards it spreads the records over a file per shard.
     const spill = shards > 1 && files.length ? new ShardSpill(shards, estimatedRows, opts.spillDir) : undefined;
+    let chunks: NativeChunks | undefined;
     try {
       let loaded: EventBuffer | undefined;
+      // The native engine of a one-shard run reads the records in DuckDB's chunks, in place.
+      const inPlace =
+        native && !spill ? { subscribers: registries.subscribers.length, cells: registries.cellCount } : undefined;
       if (files.length) {
         const tScan = performance.now();
         let read = 0;
         // Sized for the records the files hold (a Parquet file's count, a CSV file's estimate):
-        // growing by doubling would copy them about twice.
-        loaded = spill ? undefined : new EventBuffer(Math.max(1 << 16, Math.ceil(estimatedRows * 1.05)));
+        // growing by doubling would copy them about twice. In place, it gets only the roaming ones.
+        loaded = spill
+          ? undefined
+          : new EventBuffer(inPlace ? 1 << 16 : Math.max(1 << 16, Math.ceil(estimatedRows * 1.05)));
         const counts = await scanSignaling(
           conn,
           files,
@@ -189,7 +197,9 @@ export async function runDays(
           spill ?? loaded!,
           countries,
           quarantine,
+          inPlace,
         );
+        chunks = counts.chunks;
         spill?.finish();
         opts.onTiming?.('scan', performance.now() - tScan);
         stats.recordsRead = counts.rows;
@@ -216,6 +226,7 @@ export async function runDays(
           ev: buf.ev,
           length: buf.length,
           runs: buf.runOrder(),
+          chunks,
         };
         let res: { duplicates: number; subscribersWithRecords: number };
         if (native) {
@@ -227,9 +238,10 @@ export async function runDays(
             opts.dayCount,
             (sub, days) => sink(sub, days, null),
             opts.params,
-            input.length >= minParallel ? threads : 1,
+            (input.chunks ? stats.recordsUsed : input.length) >= minParallel ? threads : 1,
           );
-          closeDuckDb();
+          // Read in place, the records are DuckDB's until the run lets them go: closed after.
+          if (!input.chunks) closeDuckDb();
           res = await running;
         } else
           res = await processShardParallel(
@@ -253,6 +265,8 @@ export async function runDays(
       }
     } finally {
       spill?.close();
+      // (A no-op when the run took them: it lets them go itself.)
+      if (chunks) releaseChunksNative(chunks);
     }
     if (stats.duplicates) quarantine.add('duplicate', undefined, stats.duplicates);
     stats.recordsRead += quarantine.counts.get('malformed_line') ?? 0;

@@ -4,6 +4,7 @@
 import { type DuckDBConnection, DuckDBDataChunk, type DuckDBVarCharVector } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { countryOfPlmn } from '@itinerary-card/domain';
+import { type NativeChunks, releaseChunksNative, scanChunksNative } from '@itinerary-card/stay-engine';
 import type { CountryTable, RecordSink } from './event-buffer.ts';
 import type { InputDir, SignalingFile } from './input-dir.ts';
 import type { Quarantine, RejectReason } from './quarantine.ts';
@@ -27,6 +28,18 @@ export interface ScanCounts {
   rows: number;
   used: number;
   outside: number;
+  /**
+   * With `inPlace`: the valid records, still in DuckDB's chunks (the sink got only the
+   * kept roaming ones). They must go to runShardNative, or releaseChunksNative, before
+   * DuckDB closes.
+   */
+  chunks?: NativeChunks;
+}
+
+/** The registries' sizes, for a scan that leaves its records in DuckDB's chunks (see scanSignaling). */
+export interface InPlace {
+  subscribers: number;
+  cells: number;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -208,6 +221,39 @@ FROM j`;
 }
 
 /**
+ * A record the scan gave a reason (other than being outside the run's days): a roaming
+ * record's place, its country as -(index + 1), when the visited network is known; else
+ * undefined, the record counted and offered as a sample. `text` is the scan's extra
+ * column: the PLMN of a roaming record, the raw line of a rejected one.
+ */
+function placeOfOther(
+  reason: number,
+  text: string | null,
+  plmnCountry: Map<string, number>,
+  countries: CountryTable,
+  qr: Quarantine,
+): number | undefined {
+  if (reason !== ROAMING) {
+    // Every rejected record is offered as a sample, so which are kept does not depend on
+    // the order the parallel scan hands records over in. Rejects are usually a few per
+    // ten thousand; a file that is all rejects costs a microsecond or two a record more.
+    qr.add(REASON_CODES[reason]!, { text: text ?? '' });
+    return undefined;
+  }
+  const plmn = text ?? '';
+  let c = plmnCountry.get(plmn);
+  if (c === undefined) {
+    const cc = countryOfPlmn(plmn.trim());
+    c = cc && cc !== 'CN' ? countries.idx(cc) : cc === 'CN' ? -2 : -1;
+    plmnCountry.set(plmn, c);
+  }
+  if (c >= 0) return -c - 1;
+  const why: RejectReason = c === -2 ? 'no_location' : 'unknown_plmn';
+  qr.add(why, { text: `${plmn}: visited network is ${c === -2 ? 'mainland China without a cell' : 'unknown'}` });
+  return undefined;
+}
+
+/**
  * DuckDB's buffer ahead of the streamed scan: large enough to keep both its threads busy
  * (64 MB made the bench world's scan 2-3x slower), bounded so a scan into a ShardSpill
  * does not hold the input in memory.
@@ -227,6 +273,7 @@ export async function scanSignaling(
   buf: RecordSink,
   countries: CountryTable,
   qr: Quarantine,
+  inPlace?: InPlace,
 ): Promise<ScanCounts> {
   const sql = scanSql(files, range);
   const counts: ScanCounts = { rows: 0, used: 0, outside: 0 };
@@ -239,6 +286,33 @@ export async function scanSignaling(
   const result = await conn.stream(sql);
   const raw = (result as unknown as { result: duckdb.Result }).result;
   opts.onTiming?.('sql', performance.now() - tq);
+  const native = inPlace && scanChunksNative(raw, inPlace.subscribers, inPlace.cells);
+  if (native) {
+    const found = await native;
+    try {
+      // The records with a reason: the roaming ones of a known country are kept, as their country.
+      const others = found.code.length;
+      const place = new Int32Array(others);
+      const keep = new Uint8Array(others);
+      for (let i = 0; i < others; i++) {
+        const p = placeOfOther(-found.code[i]!, found.extra[i]!, plmnCountry, countries, qr);
+        if (p === undefined) continue;
+        place[i] = p;
+        keep[i] = 1;
+      }
+      buf.beginRun();
+      const kept = buf.appendKept(found.sub, found.t, place, found.ev, keep);
+      counts.rows = found.rows;
+      counts.outside = found.outside;
+      counts.used = found.rows - found.outside - others + kept;
+      opts.onRows?.(found.rows);
+      await collectCsvRejects(conn, files, qr);
+    } catch (e) {
+      releaseChunksNative(found.chunks);
+      throw e;
+    }
+    return { ...counts, chunks: found.chunks };
+  }
   // Scratch for chunks with rejected or roaming records (see below).
   let keep = new Uint8Array(0);
   let place = new Int32Array(0);
@@ -275,30 +349,13 @@ export async function scanSignaling(
       if (r <= 0) continue;
       if (r === OUTSIDE) {
         counts.outside++;
-      } else if (r === ROAMING) {
-        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(4) as DuckDBVarCharVector;
-        const plmn = extraVec.getItem(i) ?? '';
-        let c = plmnCountry.get(plmn);
-        if (c === undefined) {
-          const cc = countryOfPlmn(plmn.trim());
-          c = cc && cc !== 'CN' ? countries.idx(cc) : cc === 'CN' ? -2 : -1;
-          plmnCountry.set(plmn, c);
-        }
-        if (c >= 0) {
-          place[i] = -c - 1;
-          keep[i] = 1;
-        } else {
-          const why: RejectReason = c === -2 ? 'no_location' : 'unknown_plmn';
-          qr.add(why, {
-            text: `${plmn}: visited network is ${c === -2 ? 'mainland China without a cell' : 'unknown'}`,
-          });
-        }
-      } else {
-        // Every rejected record is offered as a sample, so which are kept does not depend on
-        // the order the parallel scan hands records over in. Rejects are usually a few per
-        // ten thousand; a file that is all rejects costs a microsecond or two a record more.
-        extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(4) as DuckDBVarCharVector;
-        qr.add(REASON_CODES[r]!, { text: extraVec.getItem(i) ?? '' });
+        continue;
+      }
+      extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(4) as DuckDBVarCharVector;
+      const p = placeOfOther(r, extraVec.getItem(i), plmnCountry, countries, qr);
+      if (p !== undefined) {
+        place[i] = p;
+        keep[i] = 1;
       }
     }
     counts.used += buf.appendKept(sub, t, place.subarray(0, n), ev, keep.subarray(0, n));

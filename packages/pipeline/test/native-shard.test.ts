@@ -1,13 +1,16 @@
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   buildCellModel,
   type DayOutput,
   DEFAULT_PARAMS,
   type EngineParams,
   nativeShardAvailable,
+  releaseChunksNative,
   runShardNative,
+  scanChunksNative,
 } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBuffer } from '../src/event-buffer.ts';
 import { processShard } from '../src/shard-processor.ts';
 
@@ -197,5 +200,157 @@ describe('the native stay engine', () => {
       code: 'NATIVE_SHARD_ARGS',
       message: 'sub: Int32Array of length',
     });
+  });
+});
+
+/** The scan's result columns (signaling-scan.ts scanSql) over rows given here, streamed. */
+async function streamRows(
+  conn: DuckDBConnection,
+  rows: Array<[number, number, number, number, string | null]>,
+  order = 'rowid',
+): Promise<unknown> {
+  await conn.run('CREATE OR REPLACE TABLE r (sub INTEGER, t DOUBLE, code INTEGER, ev INTEGER, extra VARCHAR)');
+  const app = await conn.createAppender('r');
+  for (const [sub, t, code, ev, extra] of rows) {
+    app.appendInteger(sub);
+    app.appendDouble(t);
+    app.appendInteger(code);
+    app.appendInteger(ev);
+    if (extra === null) app.appendNull();
+    else app.appendVarchar(extra);
+    app.endRow();
+  }
+  app.closeSync();
+  const result = await conn.stream(`SELECT sub, t, code, ev, extra FROM r ORDER BY ${order}`);
+  return (result as unknown as { result: unknown }).result;
+}
+
+describe("the native engine reading DuckDB's chunks in place", () => {
+  let instance: DuckDBInstance;
+  let conn: DuckDBConnection;
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    conn = await instance.connect();
+  });
+  afterAll(() => {
+    conn.closeSync();
+    instance.closeSync();
+  });
+
+  it('answers as from columns, and hands back the records with a reason and their text', async () => {
+    const ROAMING = -10;
+    const texts = fc.oneof(
+      fc.constant(null),
+      fc.string({ maxLength: 12 }), // DuckDB keeps these inline
+      fc.string({ minLength: 13, maxLength: 40 }),
+      fc.constantFrom('twelve bytes', '十二字节', '长文本：漫游至香港特别行政区的记录'), // 12 bytes, the most inline
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(subscriberRecords, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.tuple(fc.constantFrom(-1, -2, -3, -4, -5, -6, -99), texts), { maxLength: 300 }),
+        fc.integer(),
+        async (subs, spread, dayCount, threads, rejects, seed) => {
+          const subscriberCount = Math.max(spread, subs.length);
+          const valid: Array<[number, number, number, number]> = [];
+          const rows: Array<[number, number, number, number, string | null]> = [];
+          subs.forEach((recs, k) => {
+            const s = (k * 7919) % subscriberCount;
+            for (const [m, p, e] of recs) {
+              valid.push([s, DAY0 + m * M, p, e]);
+              // A roaming record comes as a reason with its PLMN; here, the country's number.
+              rows.push(p < 0 ? [s, DAY0 + m * M, ROAMING, e, String(-p - 1)] : [s, DAY0 + m * M, p, e, null]);
+            }
+          });
+          rejects.forEach(([code, text], i) => {
+            rows.push([i % subscriberCount, DAY0 + i * M, code, 0, code === -99 ? null : text]);
+          });
+          // In any order, in chunks of 2,048 rows.
+          const raw = await streamRows(conn, rows, `hash(rowid + ${seed})`);
+          const found = await scanChunksNative(raw, subscriberCount, cells.length)!;
+          expect(found.rows).toBe(rows.length);
+          expect(found.outside).toBe(rejects.filter(([c]) => c === -99).length);
+          const others = [...found.code].map((c, i) => `${c}:${found.extra[i]}`).sort();
+          const want = rows.filter(([, , c]) => c < 0 && c !== -99).map(([, , c, , x]) => `${c}:${x}`);
+          expect(others).toEqual(want.sort());
+          // The roaming records kept as their country, as the pipeline does.
+          const roam = new EventBuffer(4);
+          found.code.forEach((c, i) => {
+            if (c === ROAMING) roam.push(found.sub[i]!, found.t[i]!, -Number(found.extra[i]) - 1, found.ev[i]!);
+          });
+          const got: string[] = [];
+          const native = await runShardNative(
+            { sub: roam.sub, t: roam.t, place: roam.place, ev: roam.ev, length: roam.length, chunks: found.chunks },
+            subscriberCount,
+            model,
+            DAY0,
+            dayCount,
+            (s, days) => got.push(...answers((sink) => sink(s, days))),
+            DEFAULT_PARAMS,
+            threads,
+          );
+          const cols = {
+            sub: Int32Array.from(valid, (r) => r[0]),
+            t: Float64Array.from(valid, (r) => r[1]),
+            place: Int32Array.from(valid, (r) => r[2]),
+            ev: Int32Array.from(valid, (r) => r[3]),
+            length: valid.length,
+          };
+          let ts: { duplicates: number; subscribersWithRecords: number } | undefined;
+          const expected = answers((sink) => {
+            ts = processShard(cols, subscriberCount, model, { firstDayStart: DAY0, dayCount, carryOut: false }, sink);
+          });
+          expect(got.sort()).toEqual(expected);
+          expect(native).toEqual(ts);
+          // The run let the chunks go: they cannot be read again.
+          expect(() => releaseChunksNative(found.chunks)).not.toThrow();
+          await expect(
+            runShardNative({ ...cols, chunks: found.chunks }, subscriberCount, model, DAY0, 1, () => {}),
+          ).rejects.toThrow(/already taken/);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("refuses what is not the scan's result, and records out of range, with stable codes", async () => {
+    expect(() => scanChunksNative({}, 1, 1)).toThrow(expect.objectContaining({ code: 'NATIVE_SHARD_ARGS' }));
+    const wrong = await conn.stream('SELECT 1 AS a');
+    expect(() => scanChunksNative((wrong as unknown as { result: unknown }).result, 1, 1)).toThrow(
+      /not the scan's five columns/,
+    );
+    const typed = await conn.stream("SELECT 1 AS sub, 2 AS t, 3 AS code, 4 AS ev, 'x' AS extra");
+    expect(() => scanChunksNative((typed as unknown as { result: unknown }).result, 1, 1)).toThrow(
+      /not the scan's column types/,
+    );
+    // A valid record's subscriber or cell beyond the registries: checked, not trusted.
+    for (const row of [
+      [5, DAY0, 0, 0, null],
+      [0, DAY0, cells.length, 0, null],
+    ] as Array<[number, number, number, number, null]>) {
+      const raw = await streamRows(conn, [row]);
+      await expect(scanChunksNative(raw, 2, cells.length)!).rejects.toMatchObject({
+        code: 'NATIVE_SHARD_FAILED',
+        message: expect.stringMatching(/out of range/),
+      });
+    }
+    // Chunks let go before a run cannot be run; chunks checked against smaller registries can.
+    const raw = await streamRows(conn, [[0, DAY0, 1, 0, null]]);
+    const found = await scanChunksNative(raw, 1, cells.length)!;
+    const none = { sub: new Int32Array(0), t: new Float64Array(0), place: new Int32Array(0), ev: new Int32Array(0) };
+    await expect(
+      runShardNative({ ...none, length: 0, chunks: found.chunks }, 0, model, DAY0, 1, () => {}),
+    ).rejects.toThrow(/checked against other registries/);
+    releaseChunksNative(found.chunks);
+    releaseChunksNative(found.chunks);
+    await expect(
+      runShardNative({ ...none, length: 0, chunks: found.chunks }, 1, model, DAY0, 1, () => {}),
+    ).rejects.toThrow(/already taken/);
+    await expect(
+      runShardNative({ ...none, length: 0, chunks: {} as never }, 1, model, DAY0, 1, () => {}),
+    ).rejects.toThrow(/made by scanChunks/);
   });
 });

@@ -33,7 +33,7 @@ const r = spawnSync(
   compiler,
   // -ffp-contract=off: no fused multiply-add, whatever the target, so every double is the one
   // JavaScript computes and the answers stay identical to the TypeScript engine's.
-  ['-O3', '-ffp-contract=off', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`, source, '-o', tmp],
+  ['-O3', '-ffp-contract=off', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`, source, '-ldl', '-o', tmp],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
 if (r.error) warn(`${compiler}: ${r.error.message}`);

@@ -3,6 +3,7 @@
 // (`compute`): the same decisions, in the same order, on the same doubles, so
 // its answers are identical to the TypeScript engine's (property-tested in
 // native-shard.test.ts). Loaded through Node-API; see native-shard.ts.
+#include <dlfcn.h>
 #include <node_api.h>
 
 #include <algorithm>
@@ -12,8 +13,11 @@
 #include <exception>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -401,14 +405,19 @@ bool before(const double* t, const int32_t* place, const int32_t* ev, int a, int
   return t[a] < t[b] || (t[a] == t[b] && (place[a] < place[b] || (place[a] == place[b] && ev[a] < ev[b])));
 }
 
-struct Input {
+/**
+ * A piece of a shard's records in reading order: columns of `n` records. A DuckDB chunk
+ * (see ChunkSet) is `filtered`: its records with a negative place are the scan's rejected
+ * and roaming ones, which are not records of the shard (the kept roaming ones come again,
+ * with their country as the place, in the columns of the run).
+ */
+struct Segment {
   const int32_t* sub;
   const double* t;
   const int32_t* place;
   const int32_t* ev;
-  int length;
-  const int32_t* runs;
-  int runsLength;
+  int64_t n;
+  bool filtered;
 };
 
 /** One subscriber's answers, days in a row: a thread's part of the shard. */
@@ -441,33 +450,33 @@ struct Buckets {
   std::unique_ptr<double[]> t;
 };
 
-void scatter(const Input& in, int subscriberCount, int threads, Buckets& B) {
-  const int n = in.length;
+void scatter(const std::vector<Segment>& in, int subscriberCount, int threads, Buckets& B) {
   B.bits = bucketBits(subscriberCount);
   B.nb = 1 << B.bits;
   const int nb = B.nb;
   const int mask = nb - 1;
-  // Reading order as [start, end) pairs; cut into `threads` slices of about equal records.
-  std::vector<int32_t> runs;
-  if (in.runs) runs.assign(in.runs, in.runs + in.runsLength);
-  else runs = {0, n};
+  // The reading order cut into `threads` slices of about equal records.
+  int64_t n = 0;
+  for (const Segment& g : in) n += g.n;
   const int parts = std::max(1, std::min(threads, 8));
-  std::vector<std::vector<int32_t>> slices(parts);
+  std::vector<std::vector<Segment>> slices(parts);
   {
-    const int64_t per = (int64_t(n) + parts - 1) / parts;
+    const int64_t per = (n + parts - 1) / parts;
     int k = 0;
     int64_t taken = 0;
-    for (size_t r = 0; r < runs.size(); r += 2) {
-      int a = runs[r];
-      const int b = runs[r + 1];
-      while (a < b) {
+    for (Segment g : in) {
+      while (g.n > 0) {
         while (k < parts - 1 && taken >= per * (k + 1)) k++;
-        const int64_t room = k < parts - 1 ? per * (k + 1) - taken : int64_t(b - a);
-        const int e = int(std::min<int64_t>(b, a + std::max<int64_t>(1, room)));
-        slices[k].push_back(a);
-        slices[k].push_back(e);
-        taken += e - a;
-        a = e;
+        const int64_t room = k < parts - 1 ? per * (k + 1) - taken : g.n;
+        Segment piece = g;
+        piece.n = std::min(g.n, std::max<int64_t>(1, room));
+        slices[k].push_back(piece);
+        taken += piece.n;
+        g.sub += piece.n;
+        g.t += piece.n;
+        g.place += piece.n;
+        g.ev += piece.n;
+        g.n -= piece.n;
       }
     }
   }
@@ -475,8 +484,14 @@ void scatter(const Input& in, int subscriberCount, int threads, Buckets& B) {
   std::vector<std::vector<int64_t>> at(parts, std::vector<int64_t>(nb, 0));
   auto count = [&](int k) {
     auto& c = at[k];
-    for (size_t r = 0; r < slices[k].size(); r += 2)
-      for (int i = slices[k][r]; i < slices[k][r + 1]; i++) c[in.sub[i] & mask]++;
+    for (const Segment& g : slices[k]) {
+      if (g.filtered) {
+        for (int64_t i = 0; i < g.n; i++)
+          if (g.place[i] >= 0) c[g.sub[i] & mask]++;
+      } else {
+        for (int64_t i = 0; i < g.n; i++) c[g.sub[i] & mask]++;
+      }
+    }
   };
   auto place = [&](int k) {
     auto& f = at[k];
@@ -484,14 +499,15 @@ void scatter(const Input& in, int subscriberCount, int threads, Buckets& B) {
     double* bt = B.t.get();
     int32_t* bp = B.place.get();
     int32_t* be = B.ev.get();
-    for (size_t r = 0; r < slices[k].size(); r += 2) {
-      for (int i = slices[k][r]; i < slices[k][r + 1]; i++) {
-        const int s = in.sub[i];
+    for (const Segment& g : slices[k]) {
+      for (int64_t i = 0; i < g.n; i++) {
+        if (g.filtered && g.place[i] < 0) continue;
+        const int s = g.sub[i];
         const int64_t q = f[s & mask]++;
         bs[q] = s;
-        bt[q] = in.t[i];
-        bp[q] = in.place[i];
-        be[q] = in.ev[i];
+        bt[q] = g.t[i];
+        bp[q] = g.place[i];
+        be[q] = g.ev[i];
       }
     }
   };
@@ -632,6 +648,181 @@ void processPart(const Buckets& B, int subscriberCount, const Model& model, cons
   }
 }
 
+// ---- A DuckDB result's chunks, read where DuckDB holds them ----
+//
+// The scan's result handed to JavaScript costs a copy of every column of every chunk
+// (the bindings' vector_get_data copies), one asynchronous call per chunk and the
+// copies' garbage, about a quarter of compute's time on the bench world. Through
+// DuckDB's C API, from the library the bindings already loaded, the chunks are read
+// in place: the stays' first pass scatters them straight from DuckDB's memory.
+
+namespace duck {
+typedef uint64_t idx_t;
+typedef struct Chunk_* chunk;
+typedef struct Vector_* vector;
+/** duckdb_result, as duckdb.h declares it (part of the C API's stable ABI). */
+struct result {
+  idx_t deprecatedColumnCount, deprecatedRowCount, deprecatedRowsChanged;
+  void* deprecatedColumns;
+  char* deprecatedError;
+  void* internal;
+};
+/** duckdb_string_t: a length, then the text inline (up to 12 bytes) or a prefix and a pointer. */
+struct string_t {
+  union {
+    struct {
+      uint32_t length;
+      char prefix[4];
+      const char* ptr;
+    } pointer;
+    struct {
+      uint32_t length;
+      char inlined[12];
+    } inlined;
+  } value;
+};
+static_assert(sizeof(string_t) == 16, "duckdb_string_t is 16 bytes");
+constexpr int TYPE_INTEGER = 4, TYPE_DOUBLE = 11, TYPE_VARCHAR = 17;
+
+struct Api {
+  chunk (*fetchChunk)(result);
+  idx_t (*chunkSize)(chunk);
+  vector (*chunkVector)(chunk, idx_t);
+  void* (*vectorData)(vector);
+  uint64_t* (*vectorValidity)(vector);
+  void (*destroyChunk)(chunk*);
+  idx_t (*columnCount)(result*);
+  int (*columnType)(result*, idx_t);
+};
+
+/**
+ * The C API of the DuckDB library this process already loaded (the bindings', found by
+ * its soname; never a second copy), or nullptr where there is none.
+ */
+const Api* api() {
+  static std::once_flag once;
+  static Api a{};
+  static bool ok = false;
+  std::call_once(once, [] {
+    void* lib = dlopen("libduckdb.so", RTLD_NOW | RTLD_NOLOAD);
+    if (!lib) return;
+    auto sym = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      return fn != nullptr;
+    };
+    ok = sym(a.fetchChunk, "duckdb_fetch_chunk") && sym(a.chunkSize, "duckdb_data_chunk_get_size") &&
+         sym(a.chunkVector, "duckdb_data_chunk_get_vector") && sym(a.vectorData, "duckdb_vector_get_data") &&
+         sym(a.vectorValidity, "duckdb_vector_get_validity") && sym(a.destroyChunk, "duckdb_destroy_data_chunk") &&
+         sym(a.columnCount, "duckdb_column_count") && sym(a.columnType, "duckdb_column_type");
+  });
+  return ok ? &a : nullptr;
+}
+
+/** The bindings' tag on a Result external (duckdb-node-neo, bindings/src/externals.h). */
+const napi_type_tag RESULT_TAG = {0x08F7FE3AE12345E5ULL, 0x8733310DC29372D9ULL};
+}  // namespace duck
+
+/**
+ * The chunks of a scan's result (sub INTEGER, t DOUBLE, code INTEGER, ev INTEGER,
+ * extra VARCHAR: pipeline's scanSql), fetched and kept as DuckDB made them. Owned
+ * by a JavaScript external; let go (destroyChunks) by the run that reads them, or
+ * by the pipeline before it closes DuckDB, never after: their memory is DuckDB's.
+ */
+struct ChunkSet {
+  std::vector<duck::chunk> chunks;
+  std::vector<Segment> segments;
+  /** The ranges the records were checked against (see ScanChunks). */
+  int subscriberCount = 0;
+  int64_t cells = 0;
+  /** Set by the run that took the chunks: only it may read them, and it lets them go. */
+  bool taken = false;
+
+  void destroyChunks() {
+    if (const duck::Api* a = duck::api())
+      for (duck::chunk& c : chunks) a->destroyChunk(&c);
+    chunks.clear();
+    segments.clear();
+  }
+};
+
+const napi_type_tag CHUNKS_TAG = {0x6974696e65726172ULL, 0x7963617264636b73ULL};
+
+/** One scanChunks call: the result it reads, what it found. */
+struct ScanJob {
+  duck::result* result = nullptr;
+  ChunkSet* set = nullptr;
+  int subscriberCount = 0;
+  int64_t cells = 0;
+  int64_t rows = 0;
+  int64_t outside = 0;
+  /** The records with a reason (code < 0) other than outside: rejected or roaming. */
+  std::vector<int32_t> sub, code, ev;
+  std::vector<double> t;
+  std::vector<std::string> extra;
+  std::vector<uint8_t> extraNull;
+  std::string error;
+  napi_ref resultRef = nullptr;
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
+};
+
+constexpr int OUTSIDE_CODE = -99;
+
+void scanChunks(ScanJob& j) {
+  const duck::Api& a = *duck::api();
+  ChunkSet& set = *j.set;
+  for (;;) {
+    duck::chunk c = a.fetchChunk(*j.result);
+    if (!c) break;
+    const duck::idx_t n = a.chunkSize(c);
+    if (n == 0) {
+      a.destroyChunk(&c);
+      break;
+    }
+    set.chunks.push_back(c);
+    Segment g{static_cast<const int32_t*>(a.vectorData(a.chunkVector(c, 0))),
+              static_cast<const double*>(a.vectorData(a.chunkVector(c, 1))),
+              static_cast<const int32_t*>(a.vectorData(a.chunkVector(c, 2))),
+              static_cast<const int32_t*>(a.vectorData(a.chunkVector(c, 3))),
+              int64_t(n),
+              false};
+    for (duck::idx_t i = 0; i < n; i++) {
+      const int32_t code = g.place[i];
+      if (code >= 0) {
+        // Checked here, not trusted: a record's subscriber and cell index the engine's tables.
+        if (g.sub[i] < 0 || g.sub[i] >= j.subscriberCount || code >= j.cells) {
+          j.error = "a record's subscriber or cell is out of range";
+          return;
+        }
+        continue;
+      }
+      g.filtered = true;
+      if (code == OUTSIDE_CODE) {
+        j.outside++;
+        continue;
+      }
+      duck::vector extra = a.chunkVector(c, 4);
+      const uint64_t* valid = a.vectorValidity(extra);
+      const bool isNull = valid && !(valid[i / 64] >> (i % 64) & 1);
+      const auto& s = static_cast<const duck::string_t*>(a.vectorData(extra))[i];
+      const uint32_t len = s.value.inlined.length;
+      j.extra.emplace_back(isNull ? "" : len <= 12 ? std::string(s.value.inlined.inlined, len)
+                                                   : std::string(s.value.pointer.ptr, len));
+      j.extraNull.push_back(isNull ? 1 : 0);
+      j.sub.push_back(g.sub[i]);
+      j.t.push_back(g.t[i]);
+      j.code.push_back(code);
+      j.ev.push_back(g.ev[i]);
+    }
+    j.rows += int64_t(n);
+    set.segments.push_back(g);
+  }
+  // The reading order: chunks by their first record's time (DuckDB hands a parallel scan's
+  // chunks over in no fixed order; so read, a subscriber's records rarely need sorting).
+  std::stable_sort(set.segments.begin(), set.segments.end(),
+                   [](const Segment& x, const Segment& y) { return x.t[0] < y.t[0]; });
+}
+
 // ---- Node-API glue ----
 
 bool typed(napi_env env, napi_value v, napi_typedarray_type want, void** data, size_t* length) {
@@ -666,7 +857,9 @@ void concat(std::vector<T>& into, const std::vector<T>& from) {
 
 /** One runShard call: its inputs (kept alive by references while it runs), its answers. */
 struct Job {
-  Input in{};
+  std::vector<Segment> in;
+  /** The DuckDB chunks the run reads, if any: let go once scattered. */
+  ChunkSet* chunks = nullptr;
   Model model{};
   Params params{};
   int subscriberCount = 0;
@@ -693,12 +886,14 @@ void execute(napi_env, void* data) {
     j.error = e.what();
     j.all = PartOut();
   }
+  if (j.chunks) j.chunks->destroyChunks();
 }
 
 void run(Job& j) {
   const int parts = std::max(1, std::min(j.threads, 8));
   Buckets buckets;
   scatter(j.in, j.subscriberCount, parts, buckets);
+  if (j.chunks) j.chunks->destroyChunks();
   std::vector<PartOut> outs(parts);
   {
     std::vector<std::thread> pool;
@@ -749,89 +944,128 @@ void complete(napi_env env, napi_status status, void* data) {
   delete j;
 }
 
+/** The ChunkSet of a chunks external made by scanChunks, or nullptr (and an exception) for anything else. */
+ChunkSet* chunkSetOf(napi_env env, napi_value v) {
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_check_object_type_tag(env, v, &CHUNKS_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &data) != napi_ok) {
+    fail(env, "chunks: made by scanChunks");
+    return nullptr;
+  }
+  return static_cast<ChunkSet*>(data);
+}
+
 /**
- * runShard(sub, t, place, ev, length, runs | null, subscriberCount,
+ * runShard(chunks | null, sub, t, place, ev, length, runs | null, subscriberCount,
  *          cellCity, coverCities, cellX, cellY, cellKmPerDegLon, maxCover,
  *          params: Float64Array(8), firstDayStart, dayCount, threads)
  * → Promise<{ subs, dayFlags, cityCount, cities, countryCount, countries, duplicates }>,
- * run off the JavaScript thread. Arguments are checked here, synchronously: a bad one throws.
+ * run off the JavaScript thread. The records are the chunks' (see scanChunks; the run
+ * lets them go) and the columns'. Arguments are checked here, synchronously: a bad one throws.
  */
 napi_value RunShard(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value a[17];
+  size_t argc = 18;
+  napi_value a[18];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 17) return fail(env, "runShard takes 17 arguments");
+  if (argc != 18) return fail(env, "runShard takes 18 arguments");
   void* d;
   size_t len;
-  Input in{};
-  // Each column must hold at least `length` values (an EventBuffer's have room beyond it).
-  if (napi_get_value_int32(env, a[4], &in.length) != napi_ok || in.length < 0) return fail(env, "length");
-  const size_t n = size_t(in.length);
-  if (!typed(env, a[0], napi_int32_array, &d, &len) || len < n) return fail(env, "sub: Int32Array of length");
-  in.sub = static_cast<const int32_t*>(d);
-  if (!typed(env, a[1], napi_float64_array, &d, &len) || len < n) return fail(env, "t: Float64Array of length");
-  in.t = static_cast<const double*>(d);
-  if (!typed(env, a[2], napi_int32_array, &d, &len) || len < n) return fail(env, "place: Int32Array of length");
-  in.place = static_cast<const int32_t*>(d);
-  if (!typed(env, a[3], napi_int32_array, &d, &len) || len < n) return fail(env, "ev: Int32Array of length");
-  in.ev = static_cast<const int32_t*>(d);
   napi_valuetype vt;
-  napi_typeof(env, a[5], &vt);
+  ChunkSet* chunks = nullptr;
+  napi_typeof(env, a[0], &vt);
   if (vt != napi_null) {
-    if (!typed(env, a[5], napi_int32_array, &d, &len) || len % 2) return fail(env, "runs: Int32Array of pairs");
-    in.runs = static_cast<const int32_t*>(d);
-    in.runsLength = int(len);
+    chunks = chunkSetOf(env, a[0]);
+    if (!chunks) return nullptr;
+    if (chunks->taken) return fail(env, "chunks: already taken by a run");
+  }
+  const int32_t* sub;
+  const double* t;
+  const int32_t* place;
+  const int32_t* ev;
+  int32_t length;
+  // Each column must hold at least `length` values (an EventBuffer's have room beyond it).
+  if (napi_get_value_int32(env, a[5], &length) != napi_ok || length < 0) return fail(env, "length");
+  const size_t n = size_t(length);
+  if (!typed(env, a[1], napi_int32_array, &d, &len) || len < n) return fail(env, "sub: Int32Array of length");
+  sub = static_cast<const int32_t*>(d);
+  if (!typed(env, a[2], napi_float64_array, &d, &len) || len < n) return fail(env, "t: Float64Array of length");
+  t = static_cast<const double*>(d);
+  if (!typed(env, a[3], napi_int32_array, &d, &len) || len < n) return fail(env, "place: Int32Array of length");
+  place = static_cast<const int32_t*>(d);
+  if (!typed(env, a[4], napi_int32_array, &d, &len) || len < n) return fail(env, "ev: Int32Array of length");
+  ev = static_cast<const int32_t*>(d);
+  const int32_t* runs = nullptr;
+  int runsLength = 0;
+  napi_typeof(env, a[6], &vt);
+  if (vt != napi_null) {
+    if (!typed(env, a[6], napi_int32_array, &d, &len) || len % 2) return fail(env, "runs: Int32Array of pairs");
+    runs = static_cast<const int32_t*>(d);
+    runsLength = int(len);
   }
   int32_t subscriberCount;
-  if (napi_get_value_int32(env, a[6], &subscriberCount) != napi_ok || subscriberCount < 0)
+  if (napi_get_value_int32(env, a[7], &subscriberCount) != napi_ok || subscriberCount < 0)
     return fail(env, "subscriberCount");
   Model model{};
   size_t cells;
-  if (!typed(env, a[7], napi_int32_array, &d, &cells)) return fail(env, "cellCity: Int32Array");
+  if (!typed(env, a[8], napi_int32_array, &d, &cells)) return fail(env, "cellCity: Int32Array");
   model.cellCity = static_cast<const int32_t*>(d);
   size_t coverLen;
-  if (!typed(env, a[8], napi_int32_array, &d, &coverLen)) return fail(env, "coverCities: Int32Array");
+  if (!typed(env, a[9], napi_int32_array, &d, &coverLen)) return fail(env, "coverCities: Int32Array");
   model.coverCities = static_cast<const int32_t*>(d);
-  if (!typed(env, a[9], napi_float64_array, &d, &len) || len != cells) return fail(env, "cellX: Float64Array");
+  if (!typed(env, a[10], napi_float64_array, &d, &len) || len != cells) return fail(env, "cellX: Float64Array");
   model.cellX = static_cast<const double*>(d);
-  if (!typed(env, a[10], napi_float64_array, &d, &len) || len != cells) return fail(env, "cellY: Float64Array");
+  if (!typed(env, a[11], napi_float64_array, &d, &len) || len != cells) return fail(env, "cellY: Float64Array");
   model.cellY = static_cast<const double*>(d);
-  if (!typed(env, a[11], napi_float64_array, &d, &len) || len != cells)
+  if (!typed(env, a[12], napi_float64_array, &d, &len) || len != cells)
     return fail(env, "cellKmPerDegLon: Float64Array");
   model.kmPerDegLon = static_cast<const double*>(d);
-  if (napi_get_value_int32(env, a[12], &model.maxCover) != napi_ok || model.maxCover < 0 || model.maxCover > 100 ||
+  if (napi_get_value_int32(env, a[13], &model.maxCover) != napi_ok || model.maxCover < 0 || model.maxCover > 100 ||
       coverLen != cells * size_t(model.maxCover))
     return fail(env, "maxCover");
   double* pv;
-  if (!typed(env, a[13], napi_float64_array, &d, &len) || len != 8) return fail(env, "params: Float64Array(8)");
+  if (!typed(env, a[14], napi_float64_array, &d, &len) || len != 8) return fail(env, "params: Float64Array(8)");
   pv = static_cast<double*>(d);
   const Params params{pv[0], pv[1], pv[2], pv[3], int(pv[4]), pv[5], pv[6], pv[7]};
   double firstDayStart;
   int32_t dayCount, threads;
-  if (napi_get_value_double(env, a[14], &firstDayStart) != napi_ok) return fail(env, "firstDayStart");
-  if (napi_get_value_int32(env, a[15], &dayCount) != napi_ok || dayCount < 0 || dayCount > 31)
+  if (napi_get_value_double(env, a[15], &firstDayStart) != napi_ok) return fail(env, "firstDayStart");
+  if (napi_get_value_int32(env, a[16], &dayCount) != napi_ok || dayCount < 0 || dayCount > 31)
     return fail(env, "dayCount: 0 to 31");
-  if (napi_get_value_int32(env, a[16], &threads) != napi_ok || threads < 1) return fail(env, "threads");
-  // The records' subscribers and cells must be in range: checked here, not trusted.
-  for (int r = 0; r < in.runsLength; r += 2)
-    if (in.runs[r] < 0 || in.runs[r] > in.runs[r + 1] || in.runs[r + 1] > in.length) return fail(env, "runs out of range");
-  for (int i = 0; i < in.length; i++) {
-    if (in.sub[i] < 0 || in.sub[i] >= subscriberCount) return fail(env, "sub out of range");
-    if (in.place[i] >= int64_t(cells)) return fail(env, "place out of range");
+  if (napi_get_value_int32(env, a[17], &threads) != napi_ok || threads < 1) return fail(env, "threads");
+  // The records' subscribers and cells must be in range: checked here, not trusted (the
+  // chunks' were checked by scanChunks against ranges no wider than these).
+  if (chunks && (chunks->subscriberCount > subscriberCount || chunks->cells > int64_t(cells)))
+    return fail(env, "chunks: checked against other registries");
+  for (int r = 0; r < runsLength; r += 2)
+    if (runs[r] < 0 || runs[r] > runs[r + 1] || runs[r + 1] > length) return fail(env, "runs out of range");
+  for (int i = 0; i < length; i++) {
+    if (sub[i] < 0 || sub[i] >= subscriberCount) return fail(env, "sub out of range");
+    if (place[i] >= int64_t(cells)) return fail(env, "place out of range");
   }
 
   auto* job = new Job();
-  job->in = in;
+  if (chunks) {
+    job->in = chunks->segments;
+    job->chunks = chunks;
+    chunks->taken = true;
+  }
+  if (runs) {
+    for (int r = 0; r < runsLength; r += 2)
+      job->in.push_back({sub + runs[r], t + runs[r], place + runs[r], ev + runs[r], runs[r + 1] - runs[r], false});
+  } else if (length > 0) {
+    job->in.push_back({sub, t, place, ev, length, false});
+  }
   job->model = model;
   job->params = params;
   job->subscriberCount = subscriberCount;
   job->firstDayStart = firstDayStart;
   job->dayCount = dayCount;
   job->threads = threads;
-  for (int k : {0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 13}) {
+  for (int k : {0, 1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 14}) {
     napi_valuetype type;
     napi_typeof(env, a[k], &type);
-    if (type != napi_object) continue;  // runs may be null
+    if (type != napi_object && type != napi_external) continue;  // chunks and runs may be null
     napi_ref ref;
     napi_create_reference(env, a[k], 1, &ref);
     job->refs.push_back(ref);
@@ -844,11 +1078,137 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+void executeScan(napi_env, void* data) {
+  ScanJob& j = *static_cast<ScanJob*>(data);
+  try {
+    scanChunks(j);
+  } catch (const std::exception& e) {
+    j.error = e.what();
+  }
+  if (!j.error.empty()) j.set->destroyChunks();
+}
+
+void deleteChunkSet(napi_env, void* data, void*) {
+  auto* set = static_cast<ChunkSet*>(data);
+  // Normally let go already (by its run, or by releaseChunks before DuckDB closed).
+  set->destroyChunks();
+  delete set;
+}
+
+void completeScan(napi_env env, napi_status status, void* data) {
+  ScanJob* j = static_cast<ScanJob*>(data);
+  napi_delete_reference(env, j->resultRef);
+  if (status != napi_ok || !j->error.empty()) {
+    j->set->destroyChunks();
+    delete j->set;
+    const std::string why = "native scan: " + (j->error.empty() ? std::string("cancelled") : j->error);
+    napi_value message, code, error;
+    napi_create_string_utf8(env, why.c_str(), NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "NATIVE_SHARD_FAILED", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, message, &error);
+    napi_reject_deferred(env, j->deferred, error);
+  } else {
+    napi_value result, chunks, num, extra;
+    napi_create_object(env, &result);
+    napi_create_external(env, j->set, deleteChunkSet, nullptr, &chunks);
+    napi_type_tag_object(env, chunks, &CHUNKS_TAG);
+    napi_set_named_property(env, result, "chunks", chunks);
+    napi_create_double(env, double(j->rows), &num);
+    napi_set_named_property(env, result, "rows", num);
+    napi_create_double(env, double(j->outside), &num);
+    napi_set_named_property(env, result, "outside", num);
+    napi_set_named_property(env, result, "sub", toTyped(env, j->sub, napi_int32_array));
+    napi_set_named_property(env, result, "t", toTyped(env, j->t, napi_float64_array));
+    napi_set_named_property(env, result, "code", toTyped(env, j->code, napi_int32_array));
+    napi_set_named_property(env, result, "ev", toTyped(env, j->ev, napi_int32_array));
+    napi_create_array_with_length(env, j->extra.size(), &extra);
+    for (size_t i = 0; i < j->extra.size(); i++) {
+      napi_value v;
+      if (j->extraNull[i]) napi_get_null(env, &v);
+      else napi_create_string_utf8(env, j->extra[i].data(), j->extra[i].size(), &v);
+      napi_set_element(env, extra, uint32_t(i), v);
+    }
+    napi_set_named_property(env, result, "extra", extra);
+    napi_resolve_deferred(env, j->deferred, result);
+  }
+  napi_delete_async_work(env, j->work);
+  delete j;
+}
+
+/**
+ * scanChunks(result, subscriberCount, cells) → Promise<{ chunks, rows, outside, sub, t,
+ * code, ev, extra }>: fetches every chunk of a streamed result of the pipeline's scan
+ * (a @duckdb/node-bindings Result) off the JavaScript thread and keeps them where DuckDB
+ * made them. Counts the records and those outside the run's days; lists the others with a
+ * reason (rejected, roaming) with their text. Nothing else may read the result meanwhile.
+ * Returns undefined where DuckDB's C API cannot be reached (then the caller reads the result).
+ */
+napi_value ScanChunks(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 3) return fail(env, "scanChunks takes 3 arguments");
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_check_object_type_tag(env, a[0], &duck::RESULT_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, a[0], &data) != napi_ok || !data)
+    return fail(env, "result: a DuckDB result of @duckdb/node-bindings");
+  int32_t subscriberCount;
+  int64_t cells;
+  if (napi_get_value_int32(env, a[1], &subscriberCount) != napi_ok || subscriberCount < 0)
+    return fail(env, "subscriberCount");
+  if (napi_get_value_int64(env, a[2], &cells) != napi_ok || cells < 0) return fail(env, "cells");
+  const duck::Api* api = duck::api();
+  if (!api) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    return undefined;
+  }
+  auto* result = static_cast<duck::result*>(data);
+  const int want[5] = {duck::TYPE_INTEGER, duck::TYPE_DOUBLE, duck::TYPE_INTEGER, duck::TYPE_INTEGER, duck::TYPE_VARCHAR};
+  if (api->columnCount(result) != 5) return fail(env, "result: not the scan's five columns");
+  for (int c = 0; c < 5; c++)
+    if (api->columnType(result, c) != want[c]) return fail(env, "result: not the scan's column types");
+  auto* job = new ScanJob();
+  job->result = result;
+  job->set = new ChunkSet();
+  job->set->subscriberCount = job->subscriberCount = subscriberCount;
+  job->set->cells = job->cells = cells;
+  napi_create_reference(env, a[0], 1, &job->resultRef);
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "itinerary-card:scanChunks", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, executeScan, completeScan, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
+}
+
+/** releaseChunks(chunks): lets a scan's chunks go unless a run took them. Call before DuckDB closes. */
+napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 1) return fail(env, "releaseChunks takes 1 argument");
+  ChunkSet* set = chunkSetOf(env, a[0]);
+  if (!set) return nullptr;
+  if (!set->taken) {
+    set->taken = true;
+    set->destroyChunks();
+  }
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  return undefined;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  napi_create_function(env, "runShard", NAPI_AUTO_LENGTH, RunShard, nullptr, &fn);
-  napi_set_named_property(env, exports, "runShard", fn);
+  const std::pair<const char*, napi_callback> fns[] = {
+      {"runShard", RunShard}, {"scanChunks", ScanChunks}, {"releaseChunks", ReleaseChunks}};
+  for (const auto& [name, cb] : fns) {
+    napi_value fn;
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+    napi_set_named_property(env, exports, name, fn);
+  }
   return exports;
 }

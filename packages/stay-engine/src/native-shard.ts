@@ -21,10 +21,35 @@ export interface ShardColumns {
    * in about time order just need less sorting.
    */
   runs?: Int32Array;
+  /**
+   * Records still in DuckDB's chunks (scanChunksNative), read with the columns'. The run
+   * lets them go once it has read them.
+   */
+  chunks?: NativeChunks;
+}
+
+/** A scan's chunks kept where DuckDB made them (scanChunksNative): an opaque handle. */
+export type NativeChunks = { readonly __brand: 'NativeChunks' };
+
+/**
+ * What scanChunksNative found: the chunks, how many records they hold and how many
+ * fall outside the run's days, and the other records with a reason (code < 0:
+ * rejected, or roaming), with the scan's text column.
+ */
+export interface NativeScan {
+  chunks: NativeChunks;
+  rows: number;
+  outside: number;
+  sub: Int32Array;
+  t: Float64Array;
+  code: Int32Array;
+  ev: Int32Array;
+  extra: (string | null)[];
 }
 
 interface Addon {
   runShard(
+    chunks: NativeChunks | null,
     sub: Int32Array,
     t: Float64Array,
     place: Int32Array,
@@ -51,6 +76,8 @@ interface Addon {
     countries: Int32Array;
     duplicates: number;
   }>;
+  scanChunks(result: unknown, subscriberCount: number, cells: number): Promise<NativeScan> | undefined;
+  releaseChunks(chunks: NativeChunks): void;
 }
 
 /** Most days one native run answers (a day is a bit of a 32-bit flag word). */
@@ -98,6 +125,7 @@ export async function runShardNative(
   if (dayCount > NATIVE_MAX_DAYS) throw new RangeError(`the native stay engine runs at most ${NATIVE_MAX_DAYS} days`);
   const p = params;
   const r = await native.runShard(
+    input.chunks ?? null,
     input.sub,
     input.t,
     input.place,
@@ -142,4 +170,26 @@ export async function runShardNative(
     sink(r.subs[i]!, days);
   }
   return { duplicates: r.duplicates, subscribersWithRecords: r.subs.length };
+}
+
+/**
+ * Reads every chunk of a streamed result of the pipeline's scan (its @duckdb/node-bindings
+ * Result: columns sub, t, code, ev, extra) through DuckDB's C API, off the JavaScript
+ * thread, and keeps them where DuckDB made them, with no copy: the records go to
+ * runShardNative as `chunks`. Records with a subscriber or cell outside the registries'
+ * ranges fail it. Undefined when the addon is not built or cannot reach the C API of
+ * the loaded DuckDB; the caller then reads the result itself. The chunks must be let go
+ * (runShardNative, or releaseChunksNative) before DuckDB closes.
+ */
+export function scanChunksNative(
+  result: unknown,
+  subscriberCount: number,
+  cells: number,
+): Promise<NativeScan> | undefined {
+  return load()?.scanChunks(result, subscriberCount, cells);
+}
+
+/** Lets a scan's chunks go, unless a run took them (which lets them go itself). */
+export function releaseChunksNative(chunks: NativeChunks): void {
+  load()?.releaseChunks(chunks);
 }
