@@ -227,6 +227,8 @@ export async function runDays(
           length: buf.length,
           runs: buf.runOrder(),
           chunks,
+          // Read in place, the records are DuckDB's until the run lets them go: closed then.
+          released: chunks ? closeDuckDb : undefined,
         };
         let res: { duplicates: number; subscribersWithRecords: number };
         if (native) {
@@ -240,7 +242,6 @@ export async function runDays(
             opts.params,
             (input.chunks ? stats.recordsUsed : input.length) >= minParallel ? threads : 1,
           );
-          // Read in place, the records are DuckDB's until the run lets them go: closed after.
           if (!input.chunks) closeDuckDb();
           res = await running;
         } else

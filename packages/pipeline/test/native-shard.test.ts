@@ -10,7 +10,7 @@ import {
   scanChunksNative,
 } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventBuffer } from '../src/event-buffer.ts';
 import { processShard } from '../src/shard-processor.ts';
 
@@ -282,8 +282,17 @@ describe("the native engine reading DuckDB's chunks in place", () => {
             if (c === ROAMING) roam.push(found.sub[i]!, found.t[i]!, -Number(found.extra[i]) - 1, found.ev[i]!);
           });
           const got: string[] = [];
+          let released = 0;
           const native = await runShardNative(
-            { sub: roam.sub, t: roam.t, place: roam.place, ev: roam.ev, length: roam.length, chunks: found.chunks },
+            {
+              sub: roam.sub,
+              t: roam.t,
+              place: roam.place,
+              ev: roam.ev,
+              length: roam.length,
+              chunks: found.chunks,
+              released: () => released++,
+            },
             subscriberCount,
             model,
             DAY0,
@@ -305,6 +314,7 @@ describe("the native engine reading DuckDB's chunks in place", () => {
           });
           expect(got.sort()).toEqual(expected);
           expect(native).toEqual(ts);
+          await vi.waitFor(() => expect(released).toBe(1)); // (it may come after the answers)
           // The run let the chunks go: they cannot be read again.
           expect(() => releaseChunksNative(found.chunks)).not.toThrow();
           await expect(

@@ -870,9 +870,21 @@ struct Job {
   /** Set when the run failed (out of memory, no thread): the promise is rejected with it. */
   std::string error;
   std::vector<napi_ref> refs;
+  /** Called (on the JavaScript thread, maybe after the answers) once the chunks are let go: DuckDB may close then. */
+  napi_threadsafe_function released = nullptr;
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
 };
+
+/** Lets the run's chunks go, once, and says so. */
+void letGo(Job& j) {
+  if (j.chunks) j.chunks->destroyChunks();
+  if (j.released) {
+    napi_call_threadsafe_function(j.released, nullptr, napi_tsfn_nonblocking);
+    napi_release_threadsafe_function(j.released, napi_tsfn_release);
+    j.released = nullptr;
+  }
+}
 
 void run(Job& j);
 
@@ -886,14 +898,14 @@ void execute(napi_env, void* data) {
     j.error = e.what();
     j.all = PartOut();
   }
-  if (j.chunks) j.chunks->destroyChunks();
+  letGo(j);
 }
 
 void run(Job& j) {
   const int parts = std::max(1, std::min(j.threads, 8));
   Buckets buckets;
   scatter(j.in, j.subscriberCount, parts, buckets);
-  if (j.chunks) j.chunks->destroyChunks();
+  letGo(j);
   std::vector<PartOut> outs(parts);
   {
     std::vector<std::thread> pool;
@@ -919,6 +931,7 @@ void run(Job& j) {
 void complete(napi_env env, napi_status status, void* data) {
   Job* j = static_cast<Job*>(data);
   for (napi_ref r : j->refs) napi_delete_reference(env, r);
+  if (j->released) napi_release_threadsafe_function(j->released, napi_tsfn_release);  // (cancelled: never ran)
   if (status != napi_ok || !j->error.empty()) {
     const std::string why = "native stay engine: " + (j->error.empty() ? std::string("the run was cancelled") : j->error);
     napi_value message, code, error;
@@ -959,16 +972,16 @@ ChunkSet* chunkSetOf(napi_env env, napi_value v) {
 /**
  * runShard(chunks | null, sub, t, place, ev, length, runs | null, subscriberCount,
  *          cellCity, coverCities, cellX, cellY, cellKmPerDegLon, maxCover,
- *          params: Float64Array(8), firstDayStart, dayCount, threads)
+ *          params: Float64Array(8), firstDayStart, dayCount, threads, released?: () => void)
  * → Promise<{ subs, dayFlags, cityCount, cities, countryCount, countries, duplicates }>,
  * run off the JavaScript thread. The records are the chunks' (see scanChunks; the run
- * lets them go) and the columns'. Arguments are checked here, synchronously: a bad one throws.
+ * lets them go, then calls `released`) and the columns'. Arguments are checked here, synchronously: a bad one throws.
  */
 napi_value RunShard(napi_env env, napi_callback_info info) {
-  size_t argc = 18;
-  napi_value a[18];
+  size_t argc = 19;
+  napi_value a[19];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 18) return fail(env, "runShard takes 18 arguments");
+  if (argc != 18 && argc != 19) return fail(env, "runShard takes 18 or 19 arguments");
   void* d;
   size_t len;
   napi_valuetype vt;
@@ -1044,7 +1057,17 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
     if (place[i] >= int64_t(cells)) return fail(env, "place out of range");
   }
 
+  napi_valuetype releasedType = napi_undefined;
+  if (argc == 19) napi_typeof(env, a[18], &releasedType);
+  if (releasedType != napi_undefined && releasedType != napi_function) return fail(env, "released: a function");
+
   auto* job = new Job();
+  if (releasedType == napi_function) {
+    napi_value name;
+    napi_create_string_utf8(env, "itinerary-card:released", NAPI_AUTO_LENGTH, &name);
+    napi_create_threadsafe_function(env, a[18], nullptr, name, 0, 1, nullptr, nullptr, nullptr, nullptr,
+                                    &job->released);
+  }
   if (chunks) {
     job->in = chunks->segments;
     job->chunks = chunks;

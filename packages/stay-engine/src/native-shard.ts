@@ -26,6 +26,11 @@ export interface ShardColumns {
    * lets them go once it has read them.
    */
   chunks?: NativeChunks;
+  /**
+   * Called once the run has let the chunks go, so DuckDB may close while the stays run
+   * (on the JavaScript thread; it may come after the answers).
+   */
+  released?: () => void;
 }
 
 /** A scan's chunks kept where DuckDB made them (scanChunksNative): an opaque handle. */
@@ -67,6 +72,7 @@ interface Addon {
     firstDayStart: number,
     dayCount: number,
     threads: number,
+    released?: () => void,
   ): Promise<{
     subs: Int32Array;
     dayFlags: Int32Array;
@@ -152,6 +158,7 @@ export async function runShardNative(
     firstDayStart,
     dayCount,
     threads,
+    input.released,
   );
   const days: DayOutput[] = Array.from({ length: dayCount }, () => ({ cities: [], countries: [], hadRecord: false }));
   let c = 0;
