@@ -263,7 +263,9 @@ const STREAM_BUFFER = '1GB';
 /**
  * Scans the files once, appending valid records to `buf` (an EventBuffer, or a
  * ShardSpill that spreads them over the run's shards) and counting the others
- * by reason, malformed CSV lines included.
+ * by reason, malformed CSV lines included. With `inPlace`, where the native
+ * engine can read DuckDB's chunks (scanChunksNative), the valid records stay in
+ * them (`chunks` of the counts) and `buf` gets the kept roaming records only.
  */
 export async function scanSignaling(
   conn: DuckDBConnection,
