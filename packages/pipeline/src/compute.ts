@@ -47,6 +47,8 @@ export interface ComputeSummary {
   shardRecords: number;
   /** Which stay engine ran. */
   engine: StayEngineKind;
+  /** Whether it read the records where DuckDB made them (the native engine, one shard). */
+  inPlace: boolean;
   durationMs: number;
 }
 
@@ -181,6 +183,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       shards: run.shards,
       shardRecords: run.shardRecords,
       engine: run.engine,
+      inPlace: run.inPlace,
       durationMs: Math.round(performance.now() - t0),
     },
   };

@@ -79,6 +79,8 @@ export interface DayRunStats {
   /** Records per shard the run was planned with. */
   shardRecords: number;
   engine: StayEngineKind;
+  /** Whether the native engine read the valid records where DuckDB made them (scanSignaling's inPlace). */
+  inPlace: boolean;
 }
 
 export interface DayRunContext {
@@ -164,6 +166,7 @@ export async function runDays(
       shards,
       shardRecords,
       engine: native ? 'native' : 'typescript',
+      inPlace: false,
     };
     const progress = (phase: string, rows: number, total: number, shard: number) =>
       opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });
@@ -200,6 +203,7 @@ export async function runDays(
           inPlace,
         );
         chunks = counts.chunks;
+        stats.inPlace = chunks !== undefined;
         spill?.finish();
         opts.onTiming?.('scan', performance.now() - tScan);
         stats.recordsRead = counts.rows;

@@ -255,6 +255,8 @@ describe('compute on a small world', () => {
     });
     expect([one, two, sharded].map((r) => r.summary.engine)).toEqual(['native', 'native', 'native']);
     expect([typescript, typescriptSharded].map((r) => r.summary.engine)).toEqual(['typescript', 'typescript']);
+    // One shard: the native engine read the records in DuckDB's chunks; several: from the shard files.
+    expect([one, two, sharded, typescript].map((r) => r.summary.inPlace)).toEqual([true, true, false, false]);
     for (const r of [typescript, typescriptSharded]) {
       expect(r.lines).toEqual(one.lines);
       expect(r.summary.rejected).toEqual(one.summary.rejected);

@@ -1164,25 +1164,26 @@ void completeScan(napi_env env, napi_status status, void* data) {
  * (a @duckdb/node-bindings Result) off the JavaScript thread and keeps them where DuckDB
  * made them. Counts the records and those outside the run's days; lists the others with a
  * reason (rejected, roaming) with their text. Nothing else may read the result meanwhile.
- * Returns undefined where DuckDB's C API cannot be reached (then the caller reads the result).
+ * Returns undefined for anything but a Result of the bindings this knows, or where DuckDB's C
+ * API cannot be reached: then the caller reads the result itself.
  */
 napi_value ScanChunks(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   if (argc != 3) return fail(env, "scanChunks takes 3 arguments");
-  bool tagged = false;
-  void* data = nullptr;
-  if (napi_check_object_type_tag(env, a[0], &duck::RESULT_TAG, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, a[0], &data) != napi_ok || !data)
-    return fail(env, "result: a DuckDB result of @duckdb/node-bindings");
   int32_t subscriberCount;
   int64_t cells;
   if (napi_get_value_int32(env, a[1], &subscriberCount) != napi_ok || subscriberCount < 0)
     return fail(env, "subscriberCount");
   if (napi_get_value_int64(env, a[2], &cells) != napi_ok || cells < 0) return fail(env, "cells");
+  // Not a Result of the bindings this was written for (another version tags it otherwise),
+  // or no DuckDB library to call: undefined, and the caller reads the result itself.
+  bool tagged = false;
+  void* data = nullptr;
   const duck::Api* api = duck::api();
-  if (!api) {
+  if (napi_check_object_type_tag(env, a[0], &duck::RESULT_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, a[0], &data) != napi_ok || !data || !api) {
     napi_value undefined;
     napi_get_undefined(env, &undefined);
     return undefined;

@@ -184,8 +184,9 @@ export async function runShardNative(
  * Result: columns sub, t, code, ev, extra) through DuckDB's C API, off the JavaScript
  * thread, and keeps them where DuckDB made them, with no copy: the records go to
  * runShardNative as `chunks`. Records with a subscriber or cell outside the registries'
- * ranges fail it. Undefined when the addon is not built or cannot reach the C API of
- * the loaded DuckDB; the caller then reads the result itself. The chunks must be let go
+ * ranges fail it. Undefined when the addon is not built, cannot reach the C API of the
+ * loaded DuckDB, or does not know `result` (another version of the bindings tags it
+ * otherwise); the caller then reads the result itself. The chunks must be let go
  * (runShardNative, or releaseChunksNative) before DuckDB closes.
  */
 export function scanChunksNative(
