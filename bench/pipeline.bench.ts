@@ -3,6 +3,9 @@
 // wall and CPU time of `compute` and of the naive rule (alternated, median of
 // three each), their accuracy against the world's truth, events per second of
 // one day's incremental run from Parquet, and peak memory per million events.
+// The 3x goal is checked on the world as Parquet, the operator's export. On
+// csv.gz, DuckDB's decoding of the text, which both sides pay, bounds the ratio
+// near it (printed as "DuckDB reading the files alone").
 // Both run in this warm process; compute's second thread is kept between runs,
 // as in the operator node's long-lived process (a one-shot CLI run starts it
 // once, from a bundle: 0.1-0.2 s of CPU, while DuckDB reads).
@@ -11,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { compute, runDailyDay, runNaiveRule } from '@itinerary-card/pipeline';
+import { compute, readSignalingOnly, runDailyDay, runNaiveRule } from '@itinerary-card/pipeline';
 import { evaluate, simulate } from '@itinerary-card/simulator';
 
 const SUBSCRIBERS = Number(process.env.BENCH_PIPELINE_SUBSCRIBERS ?? '20000');
@@ -93,12 +96,14 @@ async function parquetCopy(input: string, out: string): Promise<void> {
 type Timed<T> = Awaited<ReturnType<typeof timed<T>>>;
 
 /** compute and the naive rule on the same input, alternated, median of three each. */
-async function compare(input: string, label: string, now: number) {
+async function compare(input: string, label: string, now: number, goal: string) {
   const ours: Array<Timed<Awaited<ReturnType<typeof compute>>>> = [];
   const naive: Array<Timed<Awaited<ReturnType<typeof runNaiveRule>>>> = [];
+  const read: number[] = [];
   for (let k = 0; k < 3; k++) {
     ours.push(await timed(() => compute({ input, date: DATE, days: 7, now })));
     naive.push(await timed(() => runNaiveRule({ input, date: DATE, days: 7 })));
+    read.push((await timed(() => readSignalingOnly({ input }))).wall);
   }
   const events = ours[0]!.value.summary.recordsRead;
   const ow = median(ours.map((x) => x.wall));
@@ -110,7 +115,12 @@ async function compare(input: string, label: string, now: number) {
     `  ours         wall ${(ow / 1000).toFixed(2)} s  cpu ${(oc / 1000).toFixed(2)} s  (${Math.round(events / (ow / 1000)).toLocaleString('en')} records/s)`,
   );
   console.log(`  naive (SQL)  wall ${(nw / 1000).toFixed(2)} s  cpu ${(nc / 1000).toFixed(2)} s`);
-  console.log(`  ratio naive/ours: wall ${(nw / ow).toFixed(2)}x, cpu ${(nc / oc).toFixed(2)}x   (goal: wall >= 3x)`);
+  console.log(`  ratio naive/ours: wall ${(nw / ow).toFixed(2)}x, cpu ${(nc / oc).toFixed(2)}x   (${goal})`);
+  // What both pay: DuckDB reading the files. The ratio cannot pass naive ÷ this.
+  const rw = median(read);
+  console.log(
+    `  DuckDB reading the files alone (every column, times parsed, nothing handed over): wall ${(rw / 1000).toFixed(2)} s; naive ÷ that = ${(nw / rw).toFixed(2)}x, the bound of the ratio on this input`,
+  );
   return { ours, naive, events };
 }
 
@@ -120,9 +130,9 @@ export default async function run(): Promise<void> {
   const now = Date.parse(`${DATE}T09:00:00+08:00`);
   const pq = mkdtempSync(join(tmpdir(), 'ic-bench-parquet-'));
   try {
-    const csv = await compare(input, 'csv.gz', now);
+    const csv = await compare(input, 'csv.gz', now, 'the goal is checked on Parquet, below; here see the bound');
     await parquetCopy(input, pq);
-    const parquet = await compare(pq, 'Parquet, typed times', now);
+    const parquet = await compare(pq, 'Parquet, typed times', now, 'goal: wall >= 3x');
     const same = JSON.stringify(parquet.ours[0]!.value.lines) === JSON.stringify(csv.ours[0]!.value.lines);
     console.log(`  Parquet and csv.gz give ${same ? 'the same' : 'DIFFERENT'} itineraries`);
     await report(dir, pq, now, csv);
