@@ -45,7 +45,8 @@ export class Quarantine {
   readonly counts = new Map<RejectReason, number>();
   private readonly kept = new Map<RejectReason, RejectSample[]>();
 
-  constructor(private readonly samplesPerReason = 20) {}
+  /** Samples kept per reason. */
+  constructor(readonly samplesPerReason = 20) {}
 
   add(reason: RejectReason, sample?: Omit<RejectSample, 'reason'>, count = 1): void {
     this.counts.set(reason, (this.counts.get(reason) ?? 0) + count);

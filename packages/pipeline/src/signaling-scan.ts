@@ -220,37 +220,48 @@ SELECT sub, COALESCE(t, -1) AS t, CASE WHEN reason = 0 THEN cell ELSE -reason EN
 FROM j`;
 }
 
-/**
- * A record the scan gave a reason (other than being outside the run's days): a roaming
- * record's place, its country as -(index + 1), when the visited network is known; else
- * undefined, the record counted and offered as a sample. `text` is the scan's extra
- * column: the PLMN of a roaming record, the raw line of a rejected one.
- */
-function placeOfOther(
-  reason: number,
-  text: string | null,
-  plmnCountry: Map<string, number>,
-  countries: CountryTable,
-  qr: Quarantine,
-): number | undefined {
-  if (reason !== ROAMING) {
-    // Every rejected record is offered as a sample, so which are kept does not depend on
-    // the order the parallel scan hands records over in. Rejects are usually a few per
-    // ten thousand; a file that is all rejects costs a microsecond or two a record more.
-    qr.add(REASON_CODES[reason]!, { text: text ?? '' });
-    return undefined;
-  }
-  const plmn = text ?? '';
+/** A visited network's country index (countries), or -2 for mainland China, -1 for none known. */
+function visitedCountry(plmn: string, plmnCountry: Map<string, number>, countries: CountryTable): number {
   let c = plmnCountry.get(plmn);
   if (c === undefined) {
     const cc = countryOfPlmn(plmn.trim());
     c = cc && cc !== 'CN' ? countries.idx(cc) : cc === 'CN' ? -2 : -1;
     plmnCountry.set(plmn, c);
   }
+  return c;
+}
+
+/**
+ * The place of `records` roaming records of one visited network: its country as
+ * -(index + 1) when known; else undefined, and they are counted and sampled.
+ */
+function roamingPlace(
+  plmn: string,
+  plmnCountry: Map<string, number>,
+  countries: CountryTable,
+  qr: Quarantine,
+  records = 1,
+): number | undefined {
+  const c = visitedCountry(plmn, plmnCountry, countries);
   if (c >= 0) return -c - 1;
   const why: RejectReason = c === -2 ? 'no_location' : 'unknown_plmn';
-  qr.add(why, { text: `${plmn}: visited network is ${c === -2 ? 'mainland China without a cell' : 'unknown'}` });
+  offerSamples(
+    qr,
+    why,
+    `${plmn}: visited network is ${c === -2 ? 'mainland China without a cell' : 'unknown'}`,
+    records,
+  );
   return undefined;
+}
+
+/**
+ * Counts `records` rejected records of one text. The same text offered more often
+ * than samples are kept changes nothing: it is offered that often, the rest counted.
+ */
+function offerSamples(qr: Quarantine, reason: RejectReason, text: string, records: number): void {
+  const offered = Math.min(records, qr.samplesPerReason);
+  for (let k = 0; k < offered; k++) qr.add(reason, { text });
+  if (records > offered) qr.add(reason, undefined, records - offered);
 }
 
 /**
@@ -288,25 +299,43 @@ export async function scanSignaling(
   const result = await conn.stream(sql);
   const raw = (result as unknown as { result: duckdb.Result }).result;
   opts.onTiming?.('sql', performance.now() - tq);
-  const native = inPlace && scanChunksNative(raw, inPlace.subscribers, inPlace.cells);
+  const native = inPlace && scanChunksNative(raw, inPlace.subscribers, inPlace.cells, qr.samplesPerReason);
   if (native) {
     const found = await native;
     try {
-      // The records with a reason: the roaming ones of a known country are kept, as their country.
-      const others = found.code.length;
-      const place = new Int32Array(others);
-      const keep = new Uint8Array(others);
-      for (let i = 0; i < others; i++) {
-        const p = placeOfOther(-found.code[i]!, found.extra[i]!, plmnCountry, countries, qr);
-        if (p === undefined) continue;
-        place[i] = p;
-        keep[i] = 1;
+      // The rejected records: counted, the texts that can be samples offered.
+      for (let r = 1; r < found.rejected.length; r++) {
+        const n = found.rejected[r]!;
+        if (n === 0) continue;
+        const samples = found.samples[r]!;
+        for (const text of samples) qr.add(REASON_CODES[r]!, { text });
+        if (n > samples.length) qr.add(REASON_CODES[r]!, undefined, n - samples.length);
       }
+      // The roaming ones: kept as their country where it is known; else counted and sampled once per network.
+      const country = found.plmns.map((plmn) => visitedCountry(plmn, plmnCountry, countries));
+      const m = found.roamSub.length;
+      const place = new Int32Array(m);
+      const keep = new Uint8Array(m);
+      const unknown = new Int32Array(found.plmns.length);
+      for (let i = 0; i < m; i++) {
+        const k = found.roamPlmn[i]!;
+        const c = country[k]!;
+        if (c < 0) unknown[k]!++;
+        else {
+          place[i] = -c - 1;
+          keep[i] = 1;
+        }
+      }
+      unknown.forEach((n, k) => {
+        if (n) roamingPlace(found.plmns[k]!, plmnCountry, countries, qr, n);
+      });
       buf.beginRun();
-      const kept = buf.appendKept(found.sub, found.t, place, found.ev, keep);
+      const kept = buf.appendKept(found.roamSub, found.roamT, place, found.roamEv, keep);
+      let rejected = 0;
+      for (const n of found.rejected) rejected += n;
       counts.rows = found.rows;
       counts.outside = found.outside;
-      counts.used = found.rows - found.outside - others + kept;
+      counts.used = found.rows - found.outside - rejected - m + kept;
       opts.onRows?.(found.rows);
       await collectCsvRejects(conn, files, qr);
     } catch (e) {
@@ -354,7 +383,15 @@ export async function scanSignaling(
         continue;
       }
       extraVec ??= new DuckDBDataChunk(chunk).getColumnVector(4) as DuckDBVarCharVector;
-      const p = placeOfOther(r, extraVec.getItem(i), plmnCountry, countries, qr);
+      const text = extraVec.getItem(i) ?? '';
+      if (r !== ROAMING) {
+        // Every rejected record is offered as a sample, so which are kept does not depend on
+        // the order the parallel scan hands records over in. Rejects are usually a few per
+        // ten thousand; a file that is all rejects costs a microsecond or two a record more.
+        qr.add(REASON_CODES[r]!, { text });
+        continue;
+      }
+      const p = roamingPlace(text, plmnCountry, countries, qr);
       if (p !== undefined) {
         place[i] = p;
         keep[i] = 1;

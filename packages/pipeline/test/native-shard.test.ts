@@ -237,13 +237,16 @@ describe("the native engine reading DuckDB's chunks in place", () => {
     instance.closeSync();
   });
 
-  it('answers as from columns, and hands back the records with a reason and their text', async () => {
+  it('answers as from columns, counts the rejected records and keeps the texts that can be samples', async () => {
     const ROAMING = -10;
     const texts = fc.oneof(
       fc.constant(null),
       fc.string({ maxLength: 12 }), // DuckDB keeps these inline
       fc.string({ minLength: 13, maxLength: 40 }),
-      fc.constantFrom('twelve bytes', '十二字节', '长文本：漫游至香港特别行政区的记录'), // 12 bytes, the most inline
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }), // astral characters sort as surrogates in JavaScript
+      fc.constantFrom('twelve bytes', '十二字节', '\uE000 private use', '\u{1F600} grin'), // 12 bytes, the most inline; U+E000 after a surrogate
+      fc.string({ minLength: 495, maxLength: 520 }), // cut at 500 UTF-16 units
+      fc.constantFrom(`${'x'.repeat(499)}\u{1F600}`, `${'x'.repeat(499)}\u{1F601}tail`), // cut inside a surrogate pair
     );
     await fc.assert(
       fc.asyncProperty(
@@ -252,8 +255,9 @@ describe("the native engine reading DuckDB's chunks in place", () => {
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 3 }),
         fc.array(fc.tuple(fc.constantFrom(-1, -2, -3, -4, -5, -6, -99), texts), { maxLength: 300 }),
+        fc.integer({ min: 0, max: 6 }),
         fc.integer(),
-        async (subs, spread, dayCount, threads, rejects, seed) => {
+        async (subs, spread, dayCount, threads, rejects, samplesPerReason, seed) => {
           const subscriberCount = Math.max(spread, subs.length);
           const valid: Array<[number, number, number, number]> = [];
           const rows: Array<[number, number, number, number, string | null]> = [];
@@ -262,7 +266,7 @@ describe("the native engine reading DuckDB's chunks in place", () => {
             for (const [m, p, e] of recs) {
               valid.push([s, DAY0 + m * M, p, e]);
               // A roaming record comes as a reason with its PLMN; here, the country's number.
-              rows.push(p < 0 ? [s, DAY0 + m * M, ROAMING, e, String(-p - 1)] : [s, DAY0 + m * M, p, e, null]);
+              rows.push(p < 0 ? [s, DAY0 + m * M, ROAMING, e, `c${-p - 1}`] : [s, DAY0 + m * M, p, e, null]);
             }
           });
           rejects.forEach(([code, text], i) => {
@@ -270,16 +274,26 @@ describe("the native engine reading DuckDB's chunks in place", () => {
           });
           // In any order, in chunks of 2,048 rows.
           const raw = await streamRows(conn, rows, `hash(rowid + ${seed})`);
-          const found = await scanChunksNative(raw, subscriberCount, cells.length)!;
+          const found = await scanChunksNative(raw, subscriberCount, cells.length, samplesPerReason)!;
           expect(found.rows).toBe(rows.length);
           expect(found.outside).toBe(rejects.filter(([c]) => c === -99).length);
-          const others = [...found.code].map((c, i) => `${c}:${found.extra[i]}`).sort();
-          const want = rows.filter(([, , c]) => c < 0 && c !== -99).map(([, , c, , x]) => `${c}:${x}`);
-          expect(others).toEqual(want.sort());
+          // Per reason: the count, and the first texts in string order (cut to 500 units, as the quarantine cuts them).
+          for (let r = 1; r <= 6; r++) {
+            const mine = rejects.filter(([c]) => c === -r).map(([, x]) => (x ?? '').slice(0, 500));
+            expect(found.rejected[r]).toBe(mine.length);
+            expect(found.samples[r]).toEqual(mine.sort().slice(0, samplesPerReason));
+          }
+          const roaming = rows.filter(([, , c]) => c === ROAMING).map(([x, t, , e, p]) => `${x}/${t}/${e}/${p}`);
+          const back = [...found.roamSub].map(
+            (x, i) => `${x}/${found.roamT[i]}/${found.roamEv[i]}/${found.plmns[found.roamPlmn[i]!]}`,
+          );
+          expect(back.sort()).toEqual(roaming.sort());
+          expect(new Set(found.plmns).size).toBe(found.plmns.length); // each network once
           // The roaming records kept as their country, as the pipeline does.
           const roam = new EventBuffer(4);
-          found.code.forEach((c, i) => {
-            if (c === ROAMING) roam.push(found.sub[i]!, found.t[i]!, -Number(found.extra[i]) - 1, found.ev[i]!);
+          found.roamSub.forEach((x, i) => {
+            const country = Number(found.plmns[found.roamPlmn[i]!]!.slice(1));
+            roam.push(x, found.roamT[i]!, -country - 1, found.roamEv[i]!);
           });
           const got: string[] = [];
           let released = 0;
@@ -328,30 +342,31 @@ describe("the native engine reading DuckDB's chunks in place", () => {
 
   it("refuses what is not the scan's result, and records out of range, with stable codes", async () => {
     // Not a Result of the bindings (or of another version of them): the caller reads it itself.
-    expect(scanChunksNative({}, 1, 1)).toBeUndefined();
-    expect(() => scanChunksNative({}, -1, 1)).toThrow(expect.objectContaining({ code: 'NATIVE_SHARD_ARGS' }));
+    expect(scanChunksNative({}, 1, 1, 20)).toBeUndefined();
+    expect(() => scanChunksNative({}, -1, 1, 20)).toThrow(expect.objectContaining({ code: 'NATIVE_SHARD_ARGS' }));
     const wrong = await conn.stream('SELECT 1 AS a');
-    expect(() => scanChunksNative((wrong as unknown as { result: unknown }).result, 1, 1)).toThrow(
+    expect(() => scanChunksNative((wrong as unknown as { result: unknown }).result, 1, 1, 20)).toThrow(
       /not the scan's five columns/,
     );
     const typed = await conn.stream("SELECT 1 AS sub, 2 AS t, 3 AS code, 4 AS ev, 'x' AS extra");
-    expect(() => scanChunksNative((typed as unknown as { result: unknown }).result, 1, 1)).toThrow(
+    expect(() => scanChunksNative((typed as unknown as { result: unknown }).result, 1, 1, 20)).toThrow(
       /not the scan's column types/,
     );
     // A valid record's subscriber or cell beyond the registries: checked, not trusted.
-    for (const row of [
-      [5, DAY0, 0, 0, null],
-      [0, DAY0, cells.length, 0, null],
-    ] as Array<[number, number, number, number, null]>) {
+    for (const [row, why] of [
+      [[5, DAY0, 0, 0, null], /out of range/],
+      [[0, DAY0, cells.length, 0, null], /out of range/],
+      [[0, DAY0, -7, 0, 'x'], /reason is unknown/], // not a reason of the scan
+    ] as Array<[[number, number, number, number, string | null], RegExp]>) {
       const raw = await streamRows(conn, [row]);
-      await expect(scanChunksNative(raw, 2, cells.length)!).rejects.toMatchObject({
+      await expect(scanChunksNative(raw, 2, cells.length, 20)!).rejects.toMatchObject({
         code: 'NATIVE_SHARD_FAILED',
-        message: expect.stringMatching(/out of range/),
+        message: expect.stringMatching(why),
       });
     }
     // Chunks let go before a run cannot be run; chunks checked against smaller registries can.
     const raw = await streamRows(conn, [[0, DAY0, 1, 0, null]]);
-    const found = await scanChunksNative(raw, 1, cells.length)!;
+    const found = await scanChunksNative(raw, 1, cells.length, 20)!;
     const none = { sub: new Int32Array(0), t: new Float64Array(0), place: new Int32Array(0), ev: new Int32Array(0) };
     await expect(
       runShardNative({ ...none, length: 0, chunks: found.chunks }, 0, model, DAY0, 1, () => {}),

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -747,26 +748,86 @@ struct ChunkSet {
 
 const napi_type_tag CHUNKS_TAG = {0x6974696e65726172ULL, 0x7963617264636b73ULL};
 
-/** One scanChunks call: the result it reads, what it found. */
+/**
+ * The first `max` UTF-16 code units of UTF-8 text: JavaScript's text.slice(0, max),
+ * whose strings compare by these units (an invalid byte becomes U+FFFD).
+ */
+std::u16string utf16(const char* s, size_t n, size_t max) {
+  std::u16string out;
+  out.reserve(std::min(n, max));
+  size_t i = 0;
+  while (i < n && out.size() < max) {
+    const uint32_t c = static_cast<unsigned char>(s[i]);
+    const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    uint32_t cp = len == 1 ? c : c & (0xFFu >> (len + 1));
+    bool ok = len > 0 && i + len <= n;
+    for (int k = 1; ok && k < len; k++) {
+      const unsigned char b = static_cast<unsigned char>(s[i + k]);
+      ok = (b & 0xC0) == 0x80;
+      cp = cp << 6 | (b & 0x3F);
+    }
+    if (!ok) {
+      out.push_back(0xFFFD);
+      i++;
+      continue;
+    }
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(char16_t(0xD800 + (cp >> 10)));
+      if (out.size() < max) out.push_back(char16_t(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(char16_t(cp));
+    }
+  }
+  return out;
+}
+
+/** Rejected records of the pipeline's scan, by reason code (signaling-scan.ts REASON_CODES). */
+constexpr int REJECT_REASONS = 6;
+constexpr int ROAMING_CODE = -10;
+constexpr int OUTSIDE_CODE = -99;
+/** quarantine.ts: a sample's text is cut to this many UTF-16 units. */
+constexpr size_t SAMPLE_TEXT_MAX = 500;
+
+/**
+ * One scanChunks call: the result it reads, what it found. Rejected records are
+ * counted, and only the texts that can be the quarantine's samples are kept, so a
+ * file of nothing but bad lines costs no memory per line.
+ */
 struct ScanJob {
   duck::result* result = nullptr;
   ChunkSet* set = nullptr;
   int subscriberCount = 0;
   int64_t cells = 0;
+  size_t samplesPerReason = 0;
   int64_t rows = 0;
   int64_t outside = 0;
-  /** The records with a reason (code < 0) other than outside: rejected or roaming. */
-  std::vector<int32_t> sub, code, ev;
-  std::vector<double> t;
-  std::vector<std::string> extra;
-  std::vector<uint8_t> extraNull;
+  /** Per reason code (1 to 6), the rejected records. */
+  double rejected[REJECT_REASONS + 1] = {};
+  /**
+   * Per reason code, its `samplesPerReason` first texts in JavaScript's string order,
+   * cut as quarantine.ts cuts them: the quarantine keeps the first of each reason in
+   * that order, so no other text can be one of its samples.
+   */
+  std::vector<std::u16string> samples[REJECT_REASONS + 1];
+  /** Roaming records, their visited network an index into `plmns`. */
+  std::vector<int32_t> roamSub, roamEv, roamPlmn;
+  std::vector<double> roamT;
+  std::vector<std::string> plmns;
+  std::unordered_map<std::string, int32_t> plmnIndex;
   std::string error;
   napi_ref resultRef = nullptr;
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
 };
 
-constexpr int OUTSIDE_CODE = -99;
+/** Offers a text as a sample: kept while among the first `k` (equal texts each count). */
+void offerSample(std::vector<std::u16string>& kept, size_t k, std::u16string&& text) {
+  if (k == 0 || (kept.size() >= k && !(text < kept.back()))) return;
+  kept.insert(std::upper_bound(kept.begin(), kept.end(), text), std::move(text));
+  if (kept.size() > k) kept.pop_back();
+}
 
 void scanChunks(ScanJob& j) {
   const duck::Api& a = *duck::api();
@@ -801,18 +862,34 @@ void scanChunks(ScanJob& j) {
         j.outside++;
         continue;
       }
+      if (code != ROAMING_CODE && (code < -REJECT_REASONS)) {
+        j.error = "a record's reason is unknown";
+        return;
+      }
+      // The text column: a roaming record's PLMN, a rejected record's line.
       duck::vector extra = a.chunkVector(c, 4);
       const uint64_t* valid = a.vectorValidity(extra);
-      const bool isNull = valid && !(valid[i / 64] >> (i % 64) & 1);
       const auto& s = static_cast<const duck::string_t*>(a.vectorData(extra))[i];
-      const uint32_t len = s.value.inlined.length;
-      j.extra.emplace_back(isNull ? "" : len <= 12 ? std::string(s.value.inlined.inlined, len)
-                                                   : std::string(s.value.pointer.ptr, len));
-      j.extraNull.push_back(isNull ? 1 : 0);
-      j.sub.push_back(g.sub[i]);
-      j.t.push_back(g.t[i]);
-      j.code.push_back(code);
-      j.ev.push_back(g.ev[i]);
+      const bool isNull = valid && !(valid[i / 64] >> (i % 64) & 1);
+      const uint32_t len = isNull ? 0 : s.value.inlined.length;
+      const char* text = len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr;
+      if (code == ROAMING_CODE) {
+        auto [at, added] = j.plmnIndex.try_emplace(std::string(text, len), int32_t(j.plmns.size()));
+        if (added) j.plmns.push_back(at->first);
+        j.roamSub.push_back(g.sub[i]);
+        j.roamT.push_back(g.t[i]);
+        j.roamEv.push_back(g.ev[i]);
+        j.roamPlmn.push_back(at->second);
+        continue;
+      }
+      j.rejected[-code]++;
+      auto& kept = j.samples[-code];
+      // Most texts of a flood of rejects are not among the first: told by their first units.
+      if (kept.size() >= j.samplesPerReason && j.samplesPerReason > 0) {
+        const std::u16string head = utf16(text, len, 8);
+        if (kept.back().compare(0, head.size(), head) < 0) continue;
+      }
+      offerSample(kept, j.samplesPerReason, utf16(text, len, SAMPLE_TEXT_MAX));
     }
     j.rows += int64_t(n);
     set.segments.push_back(g);
@@ -1131,7 +1208,7 @@ void completeScan(napi_env env, napi_status status, void* data) {
     napi_create_error(env, code, message, &error);
     napi_reject_deferred(env, j->deferred, error);
   } else {
-    napi_value result, chunks, num, extra;
+    napi_value result, chunks, num, samples, plmns;
     napi_create_object(env, &result);
     napi_create_external(env, j->set, deleteChunkSet, nullptr, &chunks);
     napi_type_tag_object(env, chunks, &CHUNKS_TAG);
@@ -1140,18 +1217,32 @@ void completeScan(napi_env env, napi_status status, void* data) {
     napi_set_named_property(env, result, "rows", num);
     napi_create_double(env, double(j->outside), &num);
     napi_set_named_property(env, result, "outside", num);
-    napi_set_named_property(env, result, "sub", toTyped(env, j->sub, napi_int32_array));
-    napi_set_named_property(env, result, "t", toTyped(env, j->t, napi_float64_array));
-    napi_set_named_property(env, result, "code", toTyped(env, j->code, napi_int32_array));
-    napi_set_named_property(env, result, "ev", toTyped(env, j->ev, napi_int32_array));
-    napi_create_array_with_length(env, j->extra.size(), &extra);
-    for (size_t i = 0; i < j->extra.size(); i++) {
-      napi_value v;
-      if (j->extraNull[i]) napi_get_null(env, &v);
-      else napi_create_string_utf8(env, j->extra[i].data(), j->extra[i].size(), &v);
-      napi_set_element(env, extra, uint32_t(i), v);
+    napi_set_named_property(env, result, "rejected",
+                            toTyped(env, std::vector<double>(j->rejected, j->rejected + REJECT_REASONS + 1),
+                                    napi_float64_array));
+    napi_create_array_with_length(env, REJECT_REASONS + 1, &samples);
+    for (int r = 0; r <= REJECT_REASONS; r++) {
+      napi_value list;
+      napi_create_array_with_length(env, j->samples[r].size(), &list);
+      for (size_t i = 0; i < j->samples[r].size(); i++) {
+        napi_value v;
+        napi_create_string_utf16(env, j->samples[r][i].data(), j->samples[r][i].size(), &v);
+        napi_set_element(env, list, uint32_t(i), v);
+      }
+      napi_set_element(env, samples, uint32_t(r), list);
     }
-    napi_set_named_property(env, result, "extra", extra);
+    napi_set_named_property(env, result, "samples", samples);
+    napi_set_named_property(env, result, "roamSub", toTyped(env, j->roamSub, napi_int32_array));
+    napi_set_named_property(env, result, "roamT", toTyped(env, j->roamT, napi_float64_array));
+    napi_set_named_property(env, result, "roamEv", toTyped(env, j->roamEv, napi_int32_array));
+    napi_set_named_property(env, result, "roamPlmn", toTyped(env, j->roamPlmn, napi_int32_array));
+    napi_create_array_with_length(env, j->plmns.size(), &plmns);
+    for (size_t i = 0; i < j->plmns.size(); i++) {
+      napi_value v;
+      napi_create_string_utf8(env, j->plmns[i].data(), j->plmns[i].size(), &v);
+      napi_set_element(env, plmns, uint32_t(i), v);
+    }
+    napi_set_named_property(env, result, "plmns", plmns);
     napi_resolve_deferred(env, j->deferred, result);
   }
   napi_delete_async_work(env, j->work);
@@ -1159,24 +1250,29 @@ void completeScan(napi_env env, napi_status status, void* data) {
 }
 
 /**
- * scanChunks(result, subscriberCount, cells) → Promise<{ chunks, rows, outside, sub, t,
- * code, ev, extra }>: fetches every chunk of a streamed result of the pipeline's scan
- * (a @duckdb/node-bindings Result) off the JavaScript thread and keeps them where DuckDB
- * made them. Counts the records and those outside the run's days; lists the others with a
- * reason (rejected, roaming) with their text. Nothing else may read the result meanwhile.
+ * scanChunks(result, subscriberCount, cells, samplesPerReason) → Promise<{ chunks, rows,
+ * outside, rejected, samples, roamSub, roamT, roamEv, roamPlmn, plmns }>: fetches every
+ * chunk of a streamed result of the pipeline's scan (a @duckdb/node-bindings Result) off
+ * the JavaScript thread and keeps them where DuckDB made them. Counts the records, those
+ * outside the run's days and the rejected ones by reason (with the texts that can be the
+ * quarantine's samples); lists the roaming ones. Nothing else may read the result meanwhile.
  * Returns undefined for anything but a Result of the bindings this knows, or where DuckDB's C
  * API cannot be reached: then the caller reads the result itself.
  */
 napi_value ScanChunks(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
+  size_t argc = 4;
+  napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 3) return fail(env, "scanChunks takes 3 arguments");
+  if (argc != 4) return fail(env, "scanChunks takes 4 arguments");
   int32_t subscriberCount;
   int64_t cells;
   if (napi_get_value_int32(env, a[1], &subscriberCount) != napi_ok || subscriberCount < 0)
     return fail(env, "subscriberCount");
   if (napi_get_value_int64(env, a[2], &cells) != napi_ok || cells < 0) return fail(env, "cells");
+  int32_t samplesPerReason;
+  if (napi_get_value_int32(env, a[3], &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
+      samplesPerReason > 10000)
+    return fail(env, "samplesPerReason: 0 to 10,000");
   // Not a Result of the bindings this was written for (another version tags it otherwise),
   // or no DuckDB library to call: undefined, and the caller reads the result itself.
   bool tagged = false;
@@ -1198,6 +1294,7 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
   job->set = new ChunkSet();
   job->set->subscriberCount = job->subscriberCount = subscriberCount;
   job->set->cells = job->cells = cells;
+  job->samplesPerReason = size_t(samplesPerReason);
   napi_create_reference(env, a[0], 1, &job->resultRef);
   napi_value promise, name;
   napi_create_promise(env, &job->deferred, &promise);

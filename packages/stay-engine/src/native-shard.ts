@@ -37,19 +37,23 @@ export interface ShardColumns {
 export type NativeChunks = { readonly __brand: 'NativeChunks' };
 
 /**
- * What scanChunksNative found: the chunks, how many records they hold and how many
- * fall outside the run's days, and the other records with a reason (code < 0:
- * rejected, or roaming), with the scan's text column.
+ * What scanChunksNative found: the chunks; how many records they hold and how
+ * many fall outside the run's days; the rejected ones counted by reason code (the
+ * pipeline's scan: 1 to 6), with each reason's first `samplesPerReason` texts in
+ * string order, cut to 500 UTF-16 units (the only ones that can be a quarantine's
+ * samples); the roaming ones, their visited network an index into `plmns`.
  */
 export interface NativeScan {
   chunks: NativeChunks;
   rows: number;
   outside: number;
-  sub: Int32Array;
-  t: Float64Array;
-  code: Int32Array;
-  ev: Int32Array;
-  extra: (string | null)[];
+  rejected: Float64Array;
+  samples: string[][];
+  roamSub: Int32Array;
+  roamT: Float64Array;
+  roamEv: Int32Array;
+  roamPlmn: Int32Array;
+  plmns: string[];
 }
 
 interface Addon {
@@ -82,7 +86,12 @@ interface Addon {
     countries: Int32Array;
     duplicates: number;
   }>;
-  scanChunks(result: unknown, subscriberCount: number, cells: number): Promise<NativeScan> | undefined;
+  scanChunks(
+    result: unknown,
+    subscriberCount: number,
+    cells: number,
+    samplesPerReason: number,
+  ): Promise<NativeScan> | undefined;
   releaseChunks(chunks: NativeChunks): void;
 }
 
@@ -193,8 +202,9 @@ export function scanChunksNative(
   result: unknown,
   subscriberCount: number,
   cells: number,
+  samplesPerReason: number,
 ): Promise<NativeScan> | undefined {
-  return load()?.scanChunks(result, subscriberCount, cells);
+  return load()?.scanChunks(result, subscriberCount, cells, samplesPerReason);
 }
 
 /** Lets a scan's chunks go, unless a run took them (which lets them go itself). */
