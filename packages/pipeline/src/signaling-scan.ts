@@ -4,7 +4,7 @@
 import { type DuckDBConnection, DuckDBDataChunk, type DuckDBVarCharVector } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { countryOfPlmn } from '@itinerary-card/domain';
-import { type NativeChunks, releaseChunksNative, scanChunksNative } from '@itinerary-card/stay-engine';
+import { type NativeChunks, type NativeScan, releaseChunksNative, scanChunksNative } from '@itinerary-card/stay-engine';
 import type { CountryTable, RecordSink } from './event-buffer.ts';
 import type { InputDir, SignalingFile } from './input-dir.ts';
 import type { Quarantine, RejectReason } from './quarantine.ts';
@@ -303,39 +303,7 @@ export async function scanSignaling(
   if (native) {
     const found = await native;
     try {
-      // The rejected records: counted, the texts that can be samples offered.
-      for (let r = 1; r < found.rejected.length; r++) {
-        const n = found.rejected[r]!;
-        if (n === 0) continue;
-        const samples = found.samples[r]!;
-        for (const text of samples) qr.add(REASON_CODES[r]!, { text });
-        if (n > samples.length) qr.add(REASON_CODES[r]!, undefined, n - samples.length);
-      }
-      // The roaming ones: kept as their country where it is known; else counted and sampled once per network.
-      const country = found.plmns.map((plmn) => visitedCountry(plmn, plmnCountry, countries));
-      const m = found.roamSub.length;
-      const place = new Int32Array(m);
-      const keep = new Uint8Array(m);
-      const unknown = new Int32Array(found.plmns.length);
-      for (let i = 0; i < m; i++) {
-        const k = found.roamPlmn[i]!;
-        const c = country[k]!;
-        if (c < 0) unknown[k]!++;
-        else {
-          place[i] = -c - 1;
-          keep[i] = 1;
-        }
-      }
-      unknown.forEach((n, k) => {
-        if (n) roamingPlace(found.plmns[k]!, plmnCountry, countries, qr, n);
-      });
-      buf.beginRun();
-      const kept = buf.appendKept(found.roamSub, found.roamT, place, found.roamEv, keep);
-      let rejected = 0;
-      for (const n of found.rejected) rejected += n;
-      counts.rows = found.rows;
-      counts.outside = found.outside;
-      counts.used = found.rows - found.outside - rejected - m + kept;
+      Object.assign(counts, countNativeScan(found, buf, countries, plmnCountry, qr));
       opts.onRows?.(found.rows);
       await collectCsvRejects(conn, files, qr);
     } catch (e) {
@@ -403,6 +371,53 @@ export async function scanSignaling(
   }
   await collectCsvRejects(conn, files, qr);
   return counts;
+}
+
+/**
+ * What the native engine found in DuckDB's chunks, taken in: the rejected records
+ * counted with the texts that can be samples, the roaming ones appended to `buf` as
+ * their country where it is known (else counted and sampled), and the counts.
+ */
+function countNativeScan(
+  found: NativeScan,
+  buf: RecordSink,
+  countries: CountryTable,
+  plmnCountry: Map<string, number>,
+  qr: Quarantine,
+): ScanCounts {
+  let rejected = 0;
+  for (let r = 1; r < found.rejected.length; r++) {
+    const n = found.rejected[r]!;
+    if (n === 0) continue;
+    rejected += n;
+    const samples = found.samples[r]!;
+    for (const text of samples) qr.add(REASON_CODES[r]!, { text });
+    if (n > samples.length) qr.add(REASON_CODES[r]!, undefined, n - samples.length);
+  }
+  const country = found.plmns.map((plmn) => visitedCountry(plmn, plmnCountry, countries));
+  const m = found.roamSub.length;
+  const place = new Int32Array(m);
+  const keep = new Uint8Array(m);
+  const unknown = new Int32Array(found.plmns.length);
+  for (let i = 0; i < m; i++) {
+    const k = found.roamPlmn[i]!;
+    const c = country[k]!;
+    if (c < 0) unknown[k]!++;
+    else {
+      place[i] = -c - 1;
+      keep[i] = 1;
+    }
+  }
+  unknown.forEach((n, k) => {
+    if (n) roamingPlace(found.plmns[k]!, plmnCountry, countries, qr, n);
+  });
+  buf.beginRun();
+  const kept = buf.appendKept(found.roamSub, found.roamT, place, found.roamEv, keep);
+  return {
+    rows: found.rows,
+    outside: found.outside,
+    used: found.rows - found.outside - rejected - m + kept,
+  };
 }
 
 async function collectCsvRejects(conn: DuckDBConnection, files: SignalingFile[], qr: Quarantine): Promise<void> {
