@@ -932,6 +932,47 @@ void concat(std::vector<T>& into, const std::vector<T>& from) {
   into.insert(into.end(), from.begin(), from.end());
 }
 
+/** Rejects a promise with a NATIVE_SHARD_FAILED error saying why. */
+void rejectFailed(napi_env env, napi_deferred deferred, const std::string& why) {
+  napi_value message, code, error;
+  napi_create_string_utf8(env, why.c_str(), NAPI_AUTO_LENGTH, &message);
+  napi_create_string_utf8(env, "NATIVE_SHARD_FAILED", NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, message, &error);
+  napi_reject_deferred(env, deferred, error);
+}
+
+/** Queues work off the JavaScript thread; returns the promise `complete` settles. */
+napi_value queueWork(napi_env env, const char* name, napi_async_execute_callback execute,
+                     napi_async_complete_callback complete, void* data, napi_deferred* deferred,
+                     napi_async_work* work) {
+  napi_value promise, resource;
+  napi_create_promise(env, deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
+  napi_create_async_work(env, nullptr, resource, execute, complete, data, work);
+  napi_queue_async_work(env, *work);
+  return promise;
+}
+
+napi_value undefinedValue(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+/** A JavaScript array of the strings, UTF-8 or UTF-16. */
+template <typename S>
+napi_value toStrings(napi_env env, const std::vector<S>& v) {
+  napi_value arr;
+  napi_create_array_with_length(env, v.size(), &arr);
+  for (size_t i = 0; i < v.size(); i++) {
+    napi_value x;
+    if constexpr (std::is_same_v<S, std::u16string>) napi_create_string_utf16(env, v[i].data(), v[i].size(), &x);
+    else napi_create_string_utf8(env, v[i].data(), v[i].size(), &x);
+    napi_set_element(env, arr, uint32_t(i), x);
+  }
+  return arr;
+}
+
 /** One runShard call: its inputs (kept alive by references while it runs), its answers. */
 struct Job {
   std::vector<Segment> in;
@@ -1010,12 +1051,8 @@ void complete(napi_env env, napi_status status, void* data) {
   for (napi_ref r : j->refs) napi_delete_reference(env, r);
   if (j->released) napi_release_threadsafe_function(j->released, napi_tsfn_release);  // (cancelled: never ran)
   if (status != napi_ok || !j->error.empty()) {
-    const std::string why = "native stay engine: " + (j->error.empty() ? std::string("the run was cancelled") : j->error);
-    napi_value message, code, error;
-    napi_create_string_utf8(env, why.c_str(), NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, "NATIVE_SHARD_FAILED", NAPI_AUTO_LENGTH, &code);
-    napi_create_error(env, code, message, &error);
-    napi_reject_deferred(env, j->deferred, error);
+    rejectFailed(env, j->deferred,
+                 "native stay engine: " + (j->error.empty() ? std::string("the run was cancelled") : j->error));
   } else {
     const PartOut& all = j->all;
     napi_value result, dup;
@@ -1170,12 +1207,7 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
     napi_create_reference(env, a[k], 1, &ref);
     job->refs.push_back(ref);
   }
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "itinerary-card:runShard", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, execute, complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  return queueWork(env, "itinerary-card:runShard", execute, complete, job, &job->deferred, &job->work);
 }
 
 void executeScan(napi_env, void* data) {
@@ -1201,14 +1233,9 @@ void completeScan(napi_env env, napi_status status, void* data) {
   if (status != napi_ok || !j->error.empty()) {
     j->set->destroyChunks();
     delete j->set;
-    const std::string why = "native scan: " + (j->error.empty() ? std::string("cancelled") : j->error);
-    napi_value message, code, error;
-    napi_create_string_utf8(env, why.c_str(), NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, "NATIVE_SHARD_FAILED", NAPI_AUTO_LENGTH, &code);
-    napi_create_error(env, code, message, &error);
-    napi_reject_deferred(env, j->deferred, error);
+    rejectFailed(env, j->deferred, "native scan: " + (j->error.empty() ? std::string("cancelled") : j->error));
   } else {
-    napi_value result, chunks, num, samples, plmns;
+    napi_value result, chunks, num, samples;
     napi_create_object(env, &result);
     napi_create_external(env, j->set, deleteChunkSet, nullptr, &chunks);
     napi_type_tag_object(env, chunks, &CHUNKS_TAG);
@@ -1221,28 +1248,13 @@ void completeScan(napi_env env, napi_status status, void* data) {
                             toTyped(env, std::vector<double>(j->rejected, j->rejected + REJECT_REASONS + 1),
                                     napi_float64_array));
     napi_create_array_with_length(env, REJECT_REASONS + 1, &samples);
-    for (int r = 0; r <= REJECT_REASONS; r++) {
-      napi_value list;
-      napi_create_array_with_length(env, j->samples[r].size(), &list);
-      for (size_t i = 0; i < j->samples[r].size(); i++) {
-        napi_value v;
-        napi_create_string_utf16(env, j->samples[r][i].data(), j->samples[r][i].size(), &v);
-        napi_set_element(env, list, uint32_t(i), v);
-      }
-      napi_set_element(env, samples, uint32_t(r), list);
-    }
+    for (int r = 0; r <= REJECT_REASONS; r++) napi_set_element(env, samples, uint32_t(r), toStrings(env, j->samples[r]));
     napi_set_named_property(env, result, "samples", samples);
     napi_set_named_property(env, result, "roamSub", toTyped(env, j->roamSub, napi_int32_array));
     napi_set_named_property(env, result, "roamT", toTyped(env, j->roamT, napi_float64_array));
     napi_set_named_property(env, result, "roamEv", toTyped(env, j->roamEv, napi_int32_array));
     napi_set_named_property(env, result, "roamPlmn", toTyped(env, j->roamPlmn, napi_int32_array));
-    napi_create_array_with_length(env, j->plmns.size(), &plmns);
-    for (size_t i = 0; i < j->plmns.size(); i++) {
-      napi_value v;
-      napi_create_string_utf8(env, j->plmns[i].data(), j->plmns[i].size(), &v);
-      napi_set_element(env, plmns, uint32_t(i), v);
-    }
-    napi_set_named_property(env, result, "plmns", plmns);
+    napi_set_named_property(env, result, "plmns", toStrings(env, j->plmns));
     napi_resolve_deferred(env, j->deferred, result);
   }
   napi_delete_async_work(env, j->work);
@@ -1279,11 +1291,8 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   const duck::Api* api = duck::api();
   if (napi_check_object_type_tag(env, a[0], &duck::RESULT_TAG, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, a[0], &data) != napi_ok || !data || !api) {
-    napi_value undefined;
-    napi_get_undefined(env, &undefined);
-    return undefined;
-  }
+      napi_get_value_external(env, a[0], &data) != napi_ok || !data || !api)
+    return undefinedValue(env);
   auto* result = static_cast<duck::result*>(data);
   const int want[5] = {duck::TYPE_INTEGER, duck::TYPE_DOUBLE, duck::TYPE_INTEGER, duck::TYPE_INTEGER, duck::TYPE_VARCHAR};
   if (api->columnCount(result) != 5) return fail(env, "result: not the scan's five columns");
@@ -1296,12 +1305,7 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
   job->set->cells = job->cells = cells;
   job->samplesPerReason = size_t(samplesPerReason);
   napi_create_reference(env, a[0], 1, &job->resultRef);
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "itinerary-card:scanChunks", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, executeScan, completeScan, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  return queueWork(env, "itinerary-card:scanChunks", executeScan, completeScan, job, &job->deferred, &job->work);
 }
 
 /** releaseChunks(chunks): lets a scan's chunks go unless a run took them. Call before DuckDB closes. */
@@ -1316,9 +1320,7 @@ napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
     set->taken = true;
     set->destroyChunks();
   }
-  napi_value undefined;
-  napi_get_undefined(env, &undefined);
-  return undefined;
+  return undefinedValue(env);
 }
 
 }  // namespace
