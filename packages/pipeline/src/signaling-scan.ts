@@ -59,7 +59,8 @@ const OUTSIDE = 99;
  * DuckDB's C API bindings: node-api's vector wrappers (type lookup, validity
  * copy, one object per vector) cost about 25 µs each, and the scan reads five
  * per 2,048 rows. These columns are never NULL (see scanSql), so validity is
- * not needed. The views are only valid while the chunk is: copy, don't keep.
+ * not needed. (The bindings hand over a copy of each column: the native engine
+ * reads the chunks in place instead, see scanChunksNative.)
  */
 function column<T extends Int32Array | Float64Array>(
   chunk: duckdb.DataChunk,
@@ -303,14 +304,14 @@ export async function scanSignaling(
   if (native) {
     const found = await native;
     try {
-      Object.assign(counts, countNativeScan(found, buf, countries, plmnCountry, qr));
+      const taken = countNativeScan(found, buf, countries, plmnCountry, qr);
       opts.onRows?.(found.rows);
       await collectCsvRejects(conn, files, qr);
+      return { ...taken, chunks: found.chunks };
     } catch (e) {
       releaseChunksNative(found.chunks);
       throw e;
     }
-    return { ...counts, chunks: found.chunks };
   }
   // Scratch for chunks with rejected or roaming records (see below).
   let keep = new Uint8Array(0);

@@ -797,9 +797,8 @@ constexpr size_t SAMPLE_TEXT_MAX = 500;
  */
 struct ScanJob {
   duck::result* result = nullptr;
+  /** The chunks kept, with the registries' ranges their records are checked against. */
   ChunkSet* set = nullptr;
-  int subscriberCount = 0;
-  int64_t cells = 0;
   size_t samplesPerReason = 0;
   int64_t rows = 0;
   int64_t outside = 0;
@@ -851,7 +850,7 @@ void scanChunks(ScanJob& j) {
       const int32_t code = g.place[i];
       if (code >= 0) {
         // Checked here, not trusted: a record's subscriber and cell index the engine's tables.
-        if (g.sub[i] < 0 || g.sub[i] >= j.subscriberCount || code >= j.cells) {
+        if (g.sub[i] < 0 || g.sub[i] >= set.subscriberCount || code >= set.cells) {
           j.error = "a record's subscriber or cell is out of range";
           return;
         }
@@ -1301,8 +1300,8 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
   auto* job = new ScanJob();
   job->result = result;
   job->set = new ChunkSet();
-  job->set->subscriberCount = job->subscriberCount = subscriberCount;
-  job->set->cells = job->cells = cells;
+  job->set->subscriberCount = subscriberCount;
+  job->set->cells = cells;
   job->samplesPerReason = size_t(samplesPerReason);
   napi_create_reference(env, a[0], 1, &job->resultRef);
   return queueWork(env, "itinerary-card:scanChunks", executeScan, completeScan, job, &job->deferred, &job->work);
