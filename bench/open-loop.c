@@ -105,6 +105,8 @@ static Conn **idle;
 static int nidle;
 static double stall;
 static int epfd;
+static const char *host;
+static int port;
 
 static void flush_out(Conn *c) {
   while (c->out_len) {
@@ -179,6 +181,18 @@ static void parse(Conn *c) {
     }
     if (c->in_len < head + len) return;
     int status = c->in_len >= 12 ? (c->in[9] - '0') * 100 + (c->in[10] - '0') * 10 + (c->in[11] - '0') : 0;
+    /* "Connection: close": the server closes this connection after the response; the
+       next request goes on a new one (sent on this one, it would fail on the close). */
+    int closing = 0;
+    for (char *p = c->in + 1; p + 17 < end && !closing; p++)
+      closing = p[-1] == '\n' && strncasecmp(p, "connection: close", 17) == 0;
+    if (closing) {
+      epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+      close(c->fd);
+      open_conn(host, port, epfd, c);
+      complete(c, status);
+      return;
+    }
     memmove(c->in, c->in + head + len, c->in_len - head - len);
     c->in_len -= head + len;
     complete(c, status);
@@ -190,8 +204,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: open-loop HOST PORT RATE SECONDS CONNECTIONS REQUESTS_FILE\n");
     return 2;
   }
-  const char *host = argv[1];
-  int port = atoi(argv[2]);
+  host = argv[1];
+  port = atoi(argv[2]);
   double rate = atof(argv[3]);
   double seconds = atof(argv[4]);
   int nconn = atoi(argv[5]);

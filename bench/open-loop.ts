@@ -57,6 +57,7 @@ export function getRequest(url: string, headers: Record<string, string> = {}): B
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const LENGTH = Buffer.from('content-length:');
+const CLOSING = /\r\nconnection:[ \t]*close/i;
 
 /**
  * `requests` are sent in turn, prebuilt by the caller (as autocannon's are, so
@@ -206,6 +207,15 @@ async function openLoopNode(
       if (c.buf.length < end + 4 + len) return;
       // "HTTP/1.1 200": the status is bytes 9..11.
       const status = (c.buf[9]! - 0x30) * 100 + (c.buf[10]! - 0x30) * 10 + (c.buf[11]! - 0x30);
+      // "Connection: close": the server closes this connection after the response; the next
+      // request goes on a new one (sent on this one, it would fail on the close).
+      if (CLOSING.test(c.buf.toString('latin1', 0, end))) {
+        const old = c.socket;
+        open(c, (e) => e && fail(e));
+        old.destroy();
+        complete(c, status);
+        return;
+      }
       c.buf = c.buf.subarray(end + 4 + len);
       complete(c, status);
     }
