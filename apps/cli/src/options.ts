@@ -36,3 +36,13 @@ export function stayEngine(v: string): 'native' | 'typescript' {
   if (v !== 'native' && v !== 'typescript') throw new InvalidArgumentError('expected native or typescript');
   return v;
 }
+
+/** `--allow-partial`: a run that could not read part of its input exits 0 all the same. */
+export const ALLOW_PARTIAL_OPTION = {
+  flags: '--allow-partial',
+  description:
+    'accept a run that could not read part of its input (a truncated, corrupt or unopenable signaling file, a day without records): exit 0 instead of 3',
+} as const;
+
+/** Exit status of a run that lost part of its input (INPUT_PARTIAL, DAY_WITHOUT_RECORDS) without --allow-partial. */
+export const PARTIAL_EXIT = 3;

@@ -75,6 +75,21 @@ export const ERROR_TABLE = {
     zh: '输入目录不可用',
     en: 'The input directory is unusable.',
   },
+  INPUT_PARTIAL: {
+    status: 422,
+    zh: '部分输入文件无法读取（被截断、损坏或无法打开），结果缺少其中的记录；确认接受时请加 --allow-partial',
+    en: 'Part of the input could not be read (a file cut short, corrupt or unopenable): the result lacks its records. Pass --allow-partial to accept it.',
+  },
+  DAY_WITHOUT_RECORDS: {
+    status: 422,
+    zh: '该日没有读到任何信令记录（当日文件可能尚未送达）；文件送达后会自动重算',
+    en: "No signaling record of the day was read (the day's files may not have arrived); the day is run again when they do.",
+  },
+  SNAPSHOT_NOT_BUILT: {
+    status: 409,
+    zh: '该查询日的快照尚未生成',
+    en: 'No snapshot has been built for that query day.',
+  },
   CONFIG_INVALID: { status: 500, zh: '配置有误', en: 'Invalid configuration.' },
   SPILL_NO_ROOM: {
     status: 507,

@@ -1,24 +1,43 @@
 // Crash-safe writes: everything is written under a temporary name and renamed
-// into place, so a run killed halfway leaves the previous files untouched.
+// into place, so a run killed halfway leaves the previous files untouched, and
+// what a kill between two renames leaves is put right by the next run.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export function writeFileAtomic(path: string, data: string | Buffer): void {
+/**
+ * A test hook: the process kills itself (SIGKILL, nothing cleaned up) when it
+ * reaches the step named in `crashAt`, so a test can check that the next pass
+ * recovers from a kill at every step.
+ */
+export function crashPoint(crashAt: string | undefined, step: string): void {
+  if (crashAt === step) process.kill(process.pid, 'SIGKILL');
+}
+
+export function writeFileAtomic(path: string, data: string | Buffer, onWritten?: () => void): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   writeFileSync(tmp, data);
+  onWritten?.();
   renameSync(tmp, path);
 }
 
-/** Builds a directory under a temporary name, then swaps it in as `path`. */
-export function replaceDirAtomic(path: string, build: (tmpDir: string) => void): void {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+/**
+ * Builds a directory under a temporary name, then swaps it in as `path`
+ * (`onSwap` runs between the two renames: a test hook).
+ */
+export function replaceDirAtomic(path: string, build: (tmpDir: string) => void, onSwap?: () => void): void {
+  const stamp = `${process.pid}-${Date.now()}`;
+  const tmp = `${path}.tmp-${stamp}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
     build(tmp);
-    const old = `${path}.old-${process.pid}-${Date.now()}`;
-    if (existsSync(path)) renameSync(path, old);
+    // Same stamp as the temporary directory: a kill before the second rename is undone by recoverLeftovers.
+    const old = `${path}.old-${stamp}`;
+    if (existsSync(path)) {
+      renameSync(path, old);
+      onSwap?.();
+    }
     renameSync(tmp, path);
     rmSync(old, { recursive: true, force: true });
   } catch (e) {
@@ -27,10 +46,29 @@ export function replaceDirAtomic(path: string, build: (tmpDir: string) => void):
   }
 }
 
-/** Removes what killed runs left behind (*.tmp-*, *.old-*) in a directory. */
-export function sweepLeftovers(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) {
-    if (/\.(tmp|old)-\d+-\d+$/.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
+const LEFTOVER = /^(.*)\.(tmp|old)-(\d+-\d+)$/;
+
+/**
+ * Puts right what killed runs left in a directory: a swap killed between its
+ * two renames (`X.old-S` there, `X` not) is finished with its complete
+ * `X.tmp-S` (the old one moved away only once the new one was built); every
+ * other leftover (a half-built `*.tmp-*`, a moved-away `*.old-*`) is removed.
+ * Returns the names put back.
+ */
+export function recoverLeftovers(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const restored: string[] = [];
+  const names = readdirSync(dir);
+  for (const name of names) {
+    const m = LEFTOVER.exec(name);
+    if (m === null) continue;
+    if (m[2] !== 'old' || existsSync(join(dir, m[1]!))) continue;
+    const tmp = `${m[1]}.tmp-${m[3]}`;
+    renameSync(join(dir, names.includes(tmp) ? tmp : name), join(dir, m[1]!));
+    restored.push(m[1]!);
   }
+  for (const name of readdirSync(dir)) {
+    if (LEFTOVER.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+  return restored;
 }

@@ -3,14 +3,20 @@
 // per-subscriber summary (pseudonymised), and builds the snapshot for the next
 // query day as the union of the last 7 and 14 daily summaries. Publishing it is
 // a separate atomic step taken at the daily update time.
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { addDays, DAY_MS, isIsoDate, maskPhone, type Operator, type SubscriberKind } from '@itinerary-card/domain';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { AppError, addDays, isIsoDate, maskPhone, type Operator, type SubscriberKind } from '@itinerary-card/domain';
 import type { EngineParams } from '@itinerary-card/stay-engine';
-import { replaceDirAtomic, sweepLeftovers, writeFileAtomic } from './atomic-files.ts';
+import { crashPoint, recoverLeftovers, replaceDirAtomic, writeFileAtomic } from './atomic-files.ts';
 import { subscriberAnswer } from './compute.ts';
-import { type DayRunContext, type DayRunOptions, runDays } from './day-run.ts';
+import { type DayRunContext, type DayRunOptions, type DayRunStats, runDays } from './day-run.ts';
+import { type FileIndex, homeDay, readStoredIndex } from './file-index.ts';
+import { inspectInput } from './input-dir.ts';
 import { pseudonymizer } from './pseudonym.ts';
+import { Quarantine } from './quarantine.ts';
+import { loadRegistries, type Registries } from './registry.ts';
 import { CarryCodec, type StoredCarry } from './stored-carry.ts';
 
 export interface DailyRunOptions {
@@ -26,6 +32,8 @@ export interface DailyRunOptions {
   threads?: number;
   parallelMinRecords?: number;
   onProgress?: DayRunOptions['onProgress'];
+  /** Test hook: the step at which the process kills itself (atomic-files.ts crashPoint). */
+  crashAt?: string;
 }
 
 export interface DailyRunReport {
@@ -38,6 +46,27 @@ export interface DailyRunReport {
   subscribersWithRecords: number;
   carried: number;
   durationMs: number;
+  /** Signaling files this day's run counts as unreadable (input lost; each file counted by one day, its home day). */
+  unreadableFiles: number;
+  /** Stable codes of what is wrong with the day's input: DAY_WITHOUT_RECORDS. */
+  warnings: string[];
+}
+
+/**
+ * How a day's summary was made, kept in its run.json: the next passes of the
+ * schedule compare it with the input and the day before to find the days to run again.
+ */
+export interface DayState {
+  day: string;
+  /** What the run read (file-index.ts dayInputs). */
+  inputs: NonNullable<DayRunStats['inputs']>;
+  /** The carry it started from (the day before's carryHash), null without one. */
+  carryIn: string | null;
+  carryHash: string;
+  summaryHash: string;
+  recordsUsed: number;
+  unreadableFiles: number;
+  warnings: string[];
 }
 
 interface DaySummary {
@@ -47,6 +76,24 @@ interface DaySummary {
 
 const daysDir = (data: string) => join(data, 'days');
 const snapshotsDir = (data: string) => join(data, 'snapshots');
+const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+
+/** A day's state (run.json), or undefined when the day has no complete summary of this kind. */
+export function readDayState(data: string, day: string): DayState | undefined {
+  const path = join(daysDir(data), day, 'run.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(path, 'utf8')) as Partial<DayState>;
+    return j.summaryHash && j.carryHash && j.inputs ? (j as DayState) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts right what killed runs left in the data directory (atomic-files.ts recoverLeftovers). */
+export function recoverDataDir(data: string): string[] {
+  return [data, daysDir(data), snapshotsDir(data)].flatMap((d) => recoverLeftovers(d));
+}
 
 function readJsonLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
@@ -89,10 +136,10 @@ function union(into: readonly string[], add: readonly string[]): readonly string
 export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport> {
   const t0 = performance.now();
   if (!isIsoDate(opts.day)) throw new RangeError(`not a day: ${opts.day}`);
-  sweepLeftovers(daysDir(opts.data));
-  sweepLeftovers(snapshotsDir(opts.data));
+  recoverDataDir(opts.data);
   const keyOf = pseudonymizer(opts.pseudonymKey);
-  const carryIn = new Map(
+  const carryIn = readDayState(opts.data, addDays(opts.day, -1))?.carryHash ?? null;
+  const carryMap = new Map(
     readJsonLines<StoredCarry & { p: string }>(join(daysDir(opts.data), addDays(opts.day, -1), 'carry.jsonl')).map(
       (r) => [r.p, r],
     ),
@@ -123,7 +170,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       parallelMinRecords: opts.parallelMinRecords,
       onProgress: opts.onProgress,
       carries: (sub) => {
-        const stored = carryIn.get(pseudoOf(sub));
+        const stored = carryMap.get(pseudoOf(sub));
         return stored ? codec.decode(stored) : null;
       },
     },
@@ -144,22 +191,54 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   );
   summaries.sort();
   carries.sort();
-  replaceDirAtomic(join(daysDir(opts.data), opts.day), (tmp) => {
-    writeFileSync(join(tmp, 'summary.jsonl'), summaries.length ? `${summaries.join('\n')}\n` : '');
-    writeFileSync(join(tmp, 'carry.jsonl'), carries.length ? `${carries.join('\n')}\n` : '');
-    // Samples of rejected lines are kept with the day's derived data: numbers masked like everywhere else.
-    const masked = run.quarantine.samples.map((s) => ({
-      ...s,
-      text: s.text.replace(/1[3-9]\d{9}/g, (m) => maskPhone(m)),
-    }));
-    writeFileSync(join(tmp, 'quarantine.jsonl'), masked.map((s) => `${JSON.stringify(s)}\n`).join(''));
-    writeFileSync(
-      join(tmp, 'run.json'),
-      `${JSON.stringify({ day: opts.day, operator: opts.operator, recordsRead: run.recordsRead, recordsUsed: run.recordsUsed, rejected: run.quarantine.toJSON() }, null, 2)}\n`,
-    );
-  });
+  const summaryText = summaries.length ? `${summaries.join('\n')}\n` : '';
+  const carryText = carries.length ? `${carries.join('\n')}\n` : '';
+  const unreadableFiles = run.quarantine.counts.get('unreadable_file') ?? 0;
+  // A day that read nothing while the input holds earlier days is a missing delivery, not a quiet day.
+  const warnings =
+    run.recordsUsed === 0 && run.firstRecordDay !== undefined && run.firstRecordDay < opts.day
+      ? ['DAY_WITHOUT_RECORDS']
+      : [];
+  const state: DayState = {
+    day: opts.day,
+    inputs: run.inputs ?? [],
+    carryIn,
+    carryHash: hashOf(carryText),
+    summaryHash: hashOf(summaryText),
+    recordsUsed: run.recordsUsed,
+    unreadableFiles,
+    warnings,
+  };
+  replaceDirAtomic(
+    join(daysDir(opts.data), opts.day),
+    (tmp) => {
+      writeFileSync(join(tmp, 'summary.jsonl'), summaryText);
+      writeFileSync(join(tmp, 'carry.jsonl'), carryText);
+      // Samples of rejected lines are kept with the day's derived data: numbers masked like everywhere else.
+      const masked = run.quarantine.samples.map((s) => ({
+        ...s,
+        text: s.text.replace(/1[3-9]\d{9}/g, (m) => maskPhone(m)),
+      }));
+      writeFileSync(join(tmp, 'quarantine.jsonl'), masked.map((s) => `${JSON.stringify(s)}\n`).join(''));
+      writeFileSync(
+        join(tmp, 'run.json'),
+        `${JSON.stringify({ operator: opts.operator, recordsRead: run.recordsRead, rejected: run.quarantine.toJSON(), ...state }, null, 2)}\n`,
+      );
+    },
+    () => crashPoint(opts.crashAt, 'day-swap'),
+  );
+  crashPoint(opts.crashAt, 'day-written');
   const snapshotDate = addDays(opts.day, 1);
-  const subscribers = buildSnapshotFiles(opts.data, snapshotDate, opts.operator, ctx, pseudoOf, keyOf);
+  const subscribers = buildSnapshotFiles(
+    opts.data,
+    snapshotDate,
+    opts.operator,
+    ctx.registries,
+    pseudoOf,
+    keyOf,
+    opts.crashAt,
+  );
+  crashPoint(opts.crashAt, 'snapshot-written');
   const report: DailyRunReport = {
     day: opts.day,
     snapshotDate,
@@ -170,9 +249,87 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     subscribersWithRecords: run.subscribersWithRecords,
     carried: carries.length,
     durationMs: Math.round(performance.now() - t0),
+    unreadableFiles,
+    warnings,
   };
   writeFileAtomic(join(daysDir(opts.data), opts.day, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** The summaries a snapshot for query day `date` is the union of: each day's summary hash (null: none). */
+function snapshotSources(data: string, date: string): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (let i = 1; i <= 14; i++) {
+    const day = addDays(date, -i);
+    out[day] = readDayState(data, day)?.summaryHash ?? null;
+  }
+  return out;
+}
+
+interface SnapshotMetaFile {
+  operator: Operator;
+  date: string;
+  subscribers: number;
+  /** Hash of snapshot.jsonl: published.json names it, so a rebuilt snapshot is published again. */
+  build?: string;
+  sources?: Record<string, string | null>;
+}
+
+function readSnapshotMeta(data: string, date: string): SnapshotMetaFile | undefined {
+  const dir = snapshotDir(data, date);
+  if (!existsSync(join(dir, 'snapshot.jsonl')) || !existsSync(join(dir, 'meta.json'))) return undefined;
+  try {
+    return JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as SnapshotMetaFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the snapshot of `date` exists and was built from the daily summaries
+ * there now; days before `since` (gone to retention since) are not compared.
+ */
+export function snapshotIsCurrent(data: string, date: string, since = ''): boolean {
+  const meta = readSnapshotMeta(data, date);
+  if (!meta?.sources) return false;
+  const now = snapshotSources(data, date);
+  return Object.keys(now).every((d) => d < since || meta.sources![d] === now[d]);
+}
+
+/**
+ * Builds the snapshot of query day `date` from the stored summaries when it is
+ * missing or was built from other ones (a run killed before it, a day run
+ * again since). Returns whether it built one.
+ */
+export async function ensureSnapshot(opts: {
+  input: string;
+  data: string;
+  date: string;
+  operator: Operator;
+  pseudonymKey: string;
+  /** Days before this one are not compared (see snapshotIsCurrent). */
+  since?: string;
+  crashAt?: string;
+}): Promise<boolean> {
+  if (snapshotIsCurrent(opts.data, opts.date, opts.since)) return false;
+  const input = await inspectInput(opts.input);
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  let registries: Registries;
+  try {
+    registries = await loadRegistries(conn, input, new Quarantine(0));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  const keyOf = pseudonymizer(opts.pseudonymKey);
+  const pseudo: string[] = [];
+  const pseudoOf = (i: number) => {
+    pseudo[i] ??= keyOf(registries.subscribers[i]!.msisdn);
+    return pseudo[i]!;
+  };
+  buildSnapshotFiles(opts.data, opts.date, opts.operator, registries, pseudoOf, keyOf, opts.crashAt);
+  return true;
 }
 
 /**
@@ -184,10 +341,12 @@ function buildSnapshotFiles(
   data: string,
   date: string,
   operator: Operator,
-  ctx: DayRunContext,
+  registries: Registries,
   pseudoOf: (sub: number) => string,
   keyOf: (msisdn: string) => string,
+  crashAt?: string,
 ): number {
+  const sources = snapshotSources(data, date);
   const windows = new Map<string, Windows>();
   for (let i = 1; i <= 14; i++) {
     const lines = readSummary(data, addDays(date, -i));
@@ -207,7 +366,7 @@ function buildSnapshotFiles(
       }
     }
   }
-  const { subscribers, indexOf } = ctx.registries;
+  const { subscribers, indexOf } = registries;
   const lines: string[] = [];
   for (let i = 0; i < subscribers.length; i++) {
     const s = subscribers[i]!;
@@ -239,32 +398,54 @@ function buildSnapshotFiles(
     lines.push(JSON.stringify(entry));
   }
   lines.sort();
-  replaceDirAtomic(join(snapshotsDir(data), date), (tmp) => {
-    writeFileSync(join(tmp, 'snapshot.jsonl'), lines.length ? `${lines.join('\n')}\n` : '');
-    writeFileSync(
-      join(tmp, 'meta.json'),
-      `${JSON.stringify({ operator, date, subscribers: lines.length }, null, 2)}\n`,
-    );
-  });
+  const text = lines.length ? `${lines.join('\n')}\n` : '';
+  const meta: SnapshotMetaFile = { operator, date, subscribers: lines.length, build: hashOf(text), sources };
+  replaceDirAtomic(
+    join(snapshotsDir(data), date),
+    (tmp) => {
+      writeFileSync(join(tmp, 'snapshot.jsonl'), text);
+      writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    },
+    () => crashPoint(crashAt, 'snapshot-swap'),
+  );
   return lines.length;
 }
 
-/** Makes the snapshot of `date` the one served, in one atomic rename. */
-export function publishSnapshot(data: string, date: string, publishedAt: number): void {
-  if (!existsSync(join(snapshotsDir(data), date, 'snapshot.jsonl')))
-    throw new RangeError(`no snapshot built for ${date}`);
-  writeFileAtomic(join(data, 'published.json'), `${JSON.stringify({ date, publishedAt })}\n`);
+export interface Published {
+  date: string;
+  publishedAt: number;
+  /** The build of the snapshot published (its meta.json build). */
+  build?: string;
 }
 
-export function readPublished(data: string): { date: string; publishedAt: number } | undefined {
+/** Makes the snapshot of `date` the one served, in one atomic rename. */
+export function publishSnapshot(data: string, date: string, publishedAt: number, crashAt?: string): void {
+  const meta = readSnapshotMeta(data, date);
+  if (!meta) throw new AppError('SNAPSHOT_NOT_BUILT', { date });
+  const pub: Published = { date, publishedAt, ...(meta.build ? { build: meta.build } : {}) };
+  writeFileAtomic(join(data, 'published.json'), `${JSON.stringify(pub)}\n`, () =>
+    crashPoint(crashAt, 'publish-written'),
+  );
+}
+
+export function readPublished(data: string): Published | undefined {
   const path = join(data, 'published.json');
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as { date: string; publishedAt: number };
+  return JSON.parse(readFileSync(path, 'utf8')) as Published;
+}
+
+/** The build of the snapshot of `date` (its meta.json), undefined when there is none. */
+export function snapshotBuild(data: string, date: string): string | undefined {
+  return readSnapshotMeta(data, date)?.build;
 }
 
 /**
  * Deletes derived data (daily summaries, snapshots) and raw signaling files
- * older than the retention period; the published snapshot is always kept.
+ * older than the retention period; the published snapshot is always kept. A
+ * signaling file goes by the days of its records (file-index.ts homeDay: the
+ * last day it holds), not by when it was written, so a late copy of old files
+ * goes too; a file the index does not know goes by the day its name declares,
+ * else by its modification time.
  */
 export function enforceRetention(opts: {
   data: string;
@@ -272,32 +453,44 @@ export function enforceRetention(opts: {
   today: string;
   retentionDays: number;
   now: number;
+  /** The file index of this pass (default: the one stored in the data directory). */
+  index?: FileIndex;
+  crashAt?: string;
 }): string[] {
   const cutoff = addDays(opts.today, -opts.retentionDays);
   const published = readPublished(opts.data)?.date;
   const removed: string[] = [];
+  const remove = (p: string) => {
+    rmSync(p, { recursive: true, force: true });
+    removed.push(p);
+    crashPoint(opts.crashAt, 'retention');
+  };
   for (const dir of [daysDir(opts.data), snapshotsDir(opts.data)]) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
       const keep = dir === snapshotsDir(opts.data) && name === published;
-      if (isIsoDate(name) && name < cutoff && !keep) {
-        rmSync(join(dir, name), { recursive: true, force: true });
-        removed.push(join(dir, name));
-      }
+      if (isIsoDate(name) && name < cutoff && !keep) remove(join(dir, name));
     }
   }
   if (opts.input) {
+    const index = opts.index ?? readStoredIndex(join(opts.data, 'file-index.json'));
     const sig = join(opts.input, 'signaling');
-    const limit = opts.now - opts.retentionDays * DAY_MS;
     const walk = (d: string) => {
       for (const name of readdirSync(d)) {
         const p = join(d, name);
-        const st = statSync(p);
-        if (st.isDirectory()) walk(p);
-        else if (st.mtimeMs < limit) {
-          rmSync(p, { force: true });
-          removed.push(p);
+        let st: ReturnType<typeof statSync>;
+        try {
+          st = statSync(p);
+        } catch {
+          st = lstatSync(p); // a dangling link: by its name's day or its own time
         }
+        if (st.isDirectory()) {
+          walk(p);
+          continue;
+        }
+        const e = index.get(p);
+        const known = e && e.size === st.size && e.mtimeMs === st.mtimeMs ? e : { days: {}, mtimeMs: st.mtimeMs };
+        if (homeDay(p, known, opts.now) < cutoff) remove(p);
       }
     };
     if (existsSync(sig)) walk(sig);

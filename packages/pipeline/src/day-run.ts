@@ -1,6 +1,7 @@
 // The common core of `compute` and the operator node's daily run: scan the
 // signaling of a span of days shard by shard and hand each subscriber's day
 // results to a sink, with rejects counted in one Quarantine.
+import { lstatSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import {
@@ -13,8 +14,8 @@ import {
   runShardNative,
 } from '@itinerary-card/stay-engine';
 import { CountryTable, EventBuffer } from './event-buffer.ts';
-import { filesForRange } from './file-index.ts';
-import { type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
+import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from './file-index.ts';
+import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
 import {
   MIN_PARALLEL_RECORDS,
   prepareShardWorker,
@@ -46,8 +47,9 @@ export interface DayRunOptions {
   spillDir?: string;
   threads?: number;
   /**
-   * A file in which the node keeps each signaling file's time range: only files that can hold
-   * records of these days are read (a daily run then reads one day's files, not all of them).
+   * A daily run (dayCount 1): the file in which the node keeps what each signaling file holds
+   * (file-index.ts). Only the files with records of the day, or whose home day it is, are read,
+   * and each line is counted once over the days (SignalingFile.countTimeless).
    */
   fileIndex?: string;
   /** Shards smaller than this run on one thread (tests lower it to exercise the worker). */
@@ -81,6 +83,12 @@ export interface DayRunStats {
   engine: StayEngineKind;
   /** Whether the native engine read the valid records where DuckDB made them (scanSignaling's inPlace). */
   inPlace: boolean;
+  /** Input lost: signaling files this run counts as unreadable (also in the quarantine as unreadable_file). */
+  unreadable: Array<{ file: string; reason: string }>;
+  /** With a file index: what the run read (file-index.ts dayInputs), stored with the day. */
+  inputs?: ReturnType<typeof dayInputs>;
+  /** With a file index: the first day any signaling file holds a record of. */
+  firstRecordDay?: string;
 }
 
 export interface DayRunContext {
@@ -103,12 +111,29 @@ function estimateRows(files: SignalingFile[]): number {
   return Math.round(rows);
 }
 
+function statMtime(path: string): number {
+  try {
+    return lstatSync(path).mtimeMs; // a dangling link's own time
+  } catch {
+    return 0;
+  }
+}
+
 export async function runDays(
   opts: DayRunOptions,
   sink: SubscriberSink,
   ctxOut?: (ctx: DayRunContext) => void,
 ): Promise<DayRunStats & DayRunContext> {
   const input = await inspectInput(opts.input);
+  // Without a file index (compute) every gzip file is read to its end before DuckDB opens it, on the
+  // thread pool while the registries load; a daily run's index does it once per file.
+  const gzChecks = opts.fileIndex
+    ? undefined
+    : Promise.all(
+        input.signaling.map(async (f) =>
+          f.path.toLowerCase().endsWith('.gz') ? await gzipProblem(f.path) : undefined,
+        ),
+      );
   const threads = opts.threads ?? 2;
   const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
   // The native engine runs its own threads: no worker thread to bundle and start.
@@ -137,10 +162,40 @@ export async function runDays(
     const side = await instance.connect();
     const registries = await loadRegistries(conn, input, quarantine, side).finally(() => side.closeSync());
     const countries = new CountryTable();
-    let files = await usableFiles(conn, input, quarantine);
     const lo = beijingDayStart(opts.firstDay);
     const hi = lo + opts.dayCount * DAY_MS;
-    if (opts.fileIndex) files = await filesForRange(conn, files, opts.fileIndex, lo, hi);
+    let files: SignalingFile[];
+    let inputs: DayRunStats['inputs'];
+    let firstDayOfRecords: string | undefined;
+    if (opts.fileIndex) {
+      // Each unreadable file is counted once over the days: by the run of its home day.
+      const found = new Quarantine(Number.POSITIVE_INFINITY);
+      const usable = await usableFiles(conn, input, found);
+      const index = await indexFiles(conn, usable, opts.fileIndex);
+      for (const f of usable) {
+        const e = index.get(f.path);
+        if (e?.error) found.add('unreadable_file', { file: f.path, text: e.error });
+      }
+      for (const s of found.samples) {
+        const e = index.get(s.file!);
+        const mtimeMs = e?.mtimeMs ?? statMtime(s.file!);
+        if (homeDay(s.file!, e ?? { days: {}, mtimeMs }, opts.now) === opts.firstDay) quarantine.add(s.reason, s);
+      }
+      files = filesForDay(usable, index, opts.firstDay, opts.now);
+      inputs = dayInputs(input.root, usable, index, opts.firstDay, opts.now);
+      firstDayOfRecords = firstRecordDay(index, opts.now);
+    } else {
+      files = await usableFiles(conn, input, quarantine);
+      const problems = await gzChecks!;
+      const broken = new Set<string>();
+      input.signaling.forEach((f, i) => {
+        const why = problems[i];
+        if (!why) return;
+        quarantine.add('unreadable_file', { file: f.path, text: why });
+        broken.add(f.path);
+      });
+      files = files.filter((f) => !broken.has(f.path));
+    }
     const ctx: DayRunContext = { input, registries, countries, quarantine };
     ctxOut?.(ctx);
     const estimatedRows = estimateRows(files);
@@ -167,7 +222,12 @@ export async function runDays(
       shardRecords,
       engine: native ? 'native' : 'typescript',
       inPlace: false,
+      unreadable: [],
+      inputs,
+      firstRecordDay: firstDayOfRecords,
     };
+    for (const smp of quarantine.samples)
+      if (smp.reason === 'unreadable_file') stats.unreadable.push({ file: smp.file ?? '', reason: smp.text });
     const progress = (phase: string, rows: number, total: number, shard: number) =>
       opts.onProgress?.({ phase, rows, estimatedRows: total, shard, shards });
     // One read of the input; with several shards it spreads the records over a file per shard.

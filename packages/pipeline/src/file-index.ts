@@ -1,54 +1,172 @@
-// Which days each signaling file holds: the first and last record time of
-// every file, computed once per file (keyed by path, size and mtime) and kept
-// in the node's data directory, so a daily run opens only the files that can
-// hold its day (its own and the next days' files, for late records).
+// The node's index of its signaling files: per file (keyed by path, size and
+// mtime, computed once per version of a file) whether it can be read at all,
+// and how many records it holds of each Beijing day with a hash of them. A
+// daily run opens only the files that hold its day (its own and the next
+// days' files, for late records); the schedule compares each day's inputs with
+// what its run read to find days whose input changed (a late file, a late
+// record in the next day's file); retention goes by the records' days.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { addDays, beijingDate, DAY_MS, isIsoDate } from '@itinerary-card/domain';
 import { writeFileAtomic } from './atomic-files.ts';
-import type { SignalingFile } from './input-dir.ts';
+import { gzipProblem, type SignalingFile } from './input-dir.ts';
 import { signalingSource } from './signaling-scan.ts';
 
-interface Entry {
+export interface FileEntry {
   size: number;
   mtimeMs: number;
-  /** Range of record times in the file; null when it has no readable time. */
-  min: number | null;
-  max: number | null;
+  /** Why the file cannot be read (a gzip file cut short or corrupt, DuckDB failing on it). */
+  error?: string;
+  /** Per Beijing day (YYYY-MM-DD): records with a time on that day, and the sum of their hashes. */
+  days: Record<string, [number, string]>;
 }
 
-export async function filesForRange(
+export type FileIndex = Map<string, FileEntry>;
+
+const INDEX_VERSION = 2;
+/** Days outside these are impossible timestamps in any run: not indexed. */
+const FIRST_DAY = '2009-01-01';
+const LAST_DAY = '2099-12-31';
+
+function readIndex(path: string): Record<string, FileEntry> {
+  if (!existsSync(path)) return {};
+  try {
+    const j = JSON.parse(readFileSync(path, 'utf8')) as { version?: number; files?: Record<string, FileEntry> };
+    return j.version === INDEX_VERSION && j.files ? j.files : {};
+  } catch {
+    return {}; // an unreadable index is rebuilt from the files
+  }
+}
+
+/** The index as stored (entries of files that may since have changed: compare size and mtime). */
+export function readStoredIndex(path: string): FileIndex {
+  return new Map(Object.entries(readIndex(path)));
+}
+
+/**
+ * Brings the index up to date with `files` (new or changed files are read once:
+ * gzip files to their end first, as DuckDB must not open a corrupt one) and
+ * returns it. Files that cannot be read have `error` set.
+ */
+export async function indexFiles(
   conn: DuckDBConnection,
   files: SignalingFile[],
   indexPath: string,
-  lo: number,
-  hi: number,
-): Promise<SignalingFile[]> {
-  const index: Record<string, Entry> = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, 'utf8')) : {};
+): Promise<FileIndex> {
+  const stored = readIndex(indexPath);
   let changed = false;
-  const out: SignalingFile[] = [];
+  const out: FileIndex = new Map();
   for (const f of files) {
     const st = statSync(f.path);
-    let e = index[f.path];
+    let e = stored[f.path];
     if (!e || e.size !== st.size || e.mtimeMs !== st.mtimeMs) {
-      const r = await conn.runAndReadAll(`SELECT min(t), max(t) FROM (${signalingSource([f], false)})`);
-      const [min, max] = r.getRows()[0] as [number | null, number | null];
-      e = {
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        min: min === null ? null : Number(min),
-        max: max === null ? null : Number(max),
-      };
-      index[f.path] = e;
+      e = { size: st.size, mtimeMs: st.mtimeMs, days: {} };
+      const gz = f.path.toLowerCase().endsWith('.gz') ? await gzipProblem(f.path) : undefined;
+      if (gz) e.error = gz;
+      else {
+        try {
+          const r = await conn.runAndReadAll(
+            `SELECT floor((t + 28800000) / 86400000)::BIGINT AS d, count(*)::BIGINT, sum(hash(msisdn, t, cell_id, plmn, event))::VARCHAR
+             FROM (${signalingSource([f], false)}) WHERE t IS NOT NULL AND t > -1e15 AND t < 1e15 GROUP BY d ORDER BY d`,
+          );
+          for (const [d, n, h] of r.getRows()) {
+            const day = new Date(Number(d) * DAY_MS).toISOString().slice(0, 10);
+            if (day >= FIRST_DAY && day <= LAST_DAY) e.days[day] = [Number(n), String(h)];
+          }
+        } catch (err) {
+          e.error = `cannot be read: ${(err as Error).message.split('\n')[0]}`;
+        }
+      }
       changed = true;
     }
-    if (e.min !== null && e.max !== null && e.max >= lo && e.min < hi) out.push(f);
+    out.set(f.path, e);
   }
-  for (const p of Object.keys(index)) {
-    if (!files.some((f) => f.path === p)) {
-      delete index[p];
-      changed = true;
-    }
+  if (changed || Object.keys(stored).some((p) => !out.has(p))) {
+    writeFileAtomic(indexPath, `${JSON.stringify({ version: INDEX_VERSION, files: Object.fromEntries(out) })}\n`);
   }
-  if (changed) writeFileAtomic(indexPath, `${JSON.stringify(index)}\n`);
   return out;
+}
+
+/** A date written in a file's name (2022-09-03, 20220903), if any. */
+function declaredDay(path: string): string | undefined {
+  const m = /(20\d\d)-?([01]\d)-?([0-3]\d)/.exec(basename(path));
+  const d = m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+  return d && isIsoDate(d) ? d : undefined;
+}
+
+/**
+ * The day a file belongs to: the last day of its records that can be real at
+ * `now` (a day file holds its own day and late records of earlier days); for a
+ * file without such a record (unreadable, all garbage), the day its name
+ * declares, else the day it was written. The records no day can claim (lines
+ * without a valid time, unreadable files) are counted by this day's run only,
+ * and retention deletes the file with this day.
+ */
+export function homeDay(path: string, e: Pick<FileEntry, 'days' | 'mtimeMs'> | undefined, now: number): string {
+  const latest = addDays(beijingDate(now), 1);
+  let home: string | undefined;
+  for (const d of Object.keys(e?.days ?? {})) if (d <= latest && (home === undefined || d > home)) home = d;
+  return home ?? declaredDay(path) ?? beijingDate(e?.mtimeMs ?? now);
+}
+
+/**
+ * The files a run of `day` reads: those with records of the day, and those whose
+ * home day it is (their lines without a valid time are counted by this run only,
+ * see SignalingFile.countTimeless).
+ */
+export function filesForDay(files: SignalingFile[], index: FileIndex, day: string, now: number): SignalingFile[] {
+  const out: SignalingFile[] = [];
+  for (const f of files) {
+    const e = index.get(f.path);
+    if (!e || e.error) continue;
+    const home = homeDay(f.path, e, now) === day;
+    if (home || e.days[day]) out.push({ ...f, countTimeless: home });
+  }
+  return out;
+}
+
+/**
+ * What a run of `day` reads, as stored with the run: per file (relative to the
+ * input directory) its records of the day and their hash, and for the files
+ * whose home day it is their size and mtime. A change means the day must be run again.
+ */
+export function dayInputs(
+  root: string,
+  files: Array<{ path: string }>,
+  index: FileIndex,
+  day: string,
+  now: number,
+): Array<[string, number, string, number | null, number | null]> {
+  const out: Array<[string, number, string, number | null, number | null]> = [];
+  for (const f of files) {
+    const e = index.get(f.path);
+    const home = homeDay(f.path, e, now) === day;
+    const rec = e?.days[day];
+    if (!rec && !home) continue;
+    out.push([
+      relative(root, f.path),
+      rec?.[0] ?? 0,
+      rec?.[1] ?? '0',
+      home ? (e?.size ?? null) : null,
+      home ? (e?.mtimeMs ?? null) : null,
+    ]);
+  }
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** Records of `day` in the indexed files. */
+export function recordsOfDay(index: FileIndex, day: string): number {
+  let n = 0;
+  for (const e of index.values()) n += e.days[day]?.[0] ?? 0;
+  return n;
+}
+
+/** The first day any indexed file holds a record of (undefined when none does). */
+export function firstRecordDay(index: FileIndex, now: number): string | undefined {
+  const latest = addDays(beijingDate(now), 1);
+  let first: string | undefined;
+  for (const e of index.values())
+    for (const d of Object.keys(e.days)) if (d <= latest && (first === undefined || d < first)) first = d;
+  return first;
 }

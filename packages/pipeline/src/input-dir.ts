@@ -2,6 +2,8 @@
 // up front so an unusable directory fails with the file and the reason.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '@itinerary-card/domain';
 
@@ -17,6 +19,11 @@ export interface SignalingFile {
   rows?: number;
   /** Lines of a CSV file, estimated from its first 64 KB of text (exact for a smaller file). */
   estimatedRows?: number;
+  /**
+   * False when this run is not the file's home day (file-index.ts homeDay): its lines
+   * without a valid time (malformed, bad number or time) are counted by that day's run only.
+   */
+  countTimeless?: boolean;
 }
 
 export interface InputDir {
@@ -34,15 +41,56 @@ function unusable(file: string, reason: string): AppError {
   return new AppError('INPUT_UNUSABLE', { file, reason });
 }
 
-function listFiles(dir: string): string[] {
+/**
+ * The files under `dir`; an entry that cannot even be looked at (a dangling or
+ * looping link, a directory that cannot be listed) goes to `broken` with why.
+ */
+function listFiles(dir: string, broken: Array<{ path: string; reason: string }>): string[] {
   const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (e) {
+    broken.push({ path: dir, reason: `directory cannot be read: ${(e as Error).message}` });
+    return out;
+  }
+  for (const name of names) {
     const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) out.push(...listFiles(p));
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p);
+    } catch (e) {
+      broken.push({ path: p, reason: `cannot be read: ${(e as Error).message}` });
+      continue;
+    }
+    if (st.isDirectory()) out.push(...listFiles(p, broken));
     else if (st.isFile()) out.push(p);
   }
   return out;
+}
+
+/**
+ * Reads a gzip file to its end: undefined when it is whole, else why not (a
+ * truncated or corrupt file). DuckDB reads a truncated gzip file up to the cut
+ * without a word, and can spin on a corrupt one, so every .gz file is checked
+ * before DuckDB opens it. Decompression runs on the thread pool.
+ */
+export async function gzipProblem(path: string): Promise<string | undefined> {
+  try {
+    await pipeline(
+      createReadStream(path, { highWaterMark: 1 << 20 }),
+      createGunzip(),
+      new Writable({
+        highWaterMark: 1 << 20,
+        write(_chunk, _enc, cb) {
+          cb();
+        },
+      }),
+    );
+    return undefined;
+  } catch (e) {
+    return `gzip file cannot be read to its end: ${(e as Error).message}`;
+  }
 }
 
 /** Text read from the start of a CSV file to find its header and estimate its lines. */
@@ -64,6 +112,8 @@ export async function sampleCsv(path: string): Promise<CsvSample> {
   // Small reads for gzip: what gunzip has taken in then runs at most one read ahead of the text.
   const raw = createReadStream(path, { highWaterMark: gz ? 4 * 1024 : 64 * 1024 });
   const gunzip = gz ? createGunzip() : undefined;
+  // pipe() does not pass a read error on: without this, an unreadable file is an unhandled 'error' event.
+  if (gunzip) raw.on('error', (e) => gunzip.destroy(e));
   const stream = gunzip ? raw.pipe(gunzip) : raw;
   const chunks: Buffer[] = [];
   let text = 0;
@@ -133,8 +183,12 @@ export async function inspectInput(root: string): Promise<InputDir> {
   if (!existsSync(sigDir) || !statSync(sigDir).isDirectory()) throw unusable(sigDir, 'signaling/ directory is missing');
   const signaling: SignalingFile[] = [];
   const skipped: InputDir['skipped'] = [];
-  let candidates = 0;
-  for (const path of listFiles(sigDir)) {
+  const broken: InputDir['skipped'] = [];
+  const files = listFiles(sigDir, broken);
+  // A link or directory that cannot be read is lost input when its name is a signaling file's.
+  for (const b of broken) if (/\.(csv|csv\.gz|parquet)$/i.test(b.path) || !/\.[^/]*$/.test(b.path)) skipped.push(b);
+  let candidates = skipped.length;
+  for (const path of files) {
     const lower = path.toLowerCase();
     const bytes = statSync(path).size;
     if (lower.endsWith('.parquet')) {

@@ -2,6 +2,7 @@
 // DuckDB as lookup tables (cell id → cell index, number → subscriber index).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
+  AppError,
   isCityCode,
   isIsoDate,
   isOperator,
@@ -171,6 +172,15 @@ export async function loadRegistries(
     cellIds.push(id!);
   }
 
+  // A registry with no usable row would answer no_data (or nothing) for everyone: the input is unusable.
+  if (!cellIds.length) {
+    await subsRead?.catch(() => undefined);
+    throw new AppError('INPUT_UNUSABLE', {
+      file: input.cellsPath,
+      reason: `cells.csv has no usable cell (${cellRows.length} row(s), ${rejectedCells.length} rejected)`,
+    });
+  }
+
   // Subscribers
   const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns, ROWS_PER_PIECE, 'subs_rows'));
   const subscribers: Subscriber[] = [];
@@ -204,6 +214,13 @@ export async function loadRegistries(
     if (kind === 'secondary') s.primaryMsisdn = primary!;
     indexOf.set(s.msisdn, subscribers.length);
     subscribers.push(s);
+  }
+
+  if (!subscribers.length) {
+    throw new AppError('INPUT_UNUSABLE', {
+      file: input.subscribersPath,
+      reason: `subscribers.csv has no usable subscriber (${subRows.length} row(s), ${rejectedSubs.length} rejected)`,
+    });
   }
 
   // Lookup tables for the signaling scan.

@@ -89,6 +89,18 @@ function parquetTimeSql(type: string | undefined): { t: string; text: string } {
   return { t: tsMsSql('CAST(ts AS VARCHAR)'), text: 'CAST(ts AS VARCHAR)' };
 }
 
+/** Files read by one part of signalingSource's union (CSV parts numbered in this order, for their rejects tables). */
+function sourceGroups(files: SignalingFile[]): Map<string, SignalingFile[]> {
+  const groups = new Map<string, SignalingFile[]>();
+  for (const f of files) {
+    const key = `${f.format === 'csv' ? `csv:${f.columns!.join(',')}` : `parquet:${f.types?.ts ?? 'VARCHAR'}`}|${f.countTimeless !== false}`;
+    const g = groups.get(key);
+    if (g) g.push(f);
+    else groups.set(key, [f]);
+  }
+  return groups;
+}
+
 /**
  * The union of all usable files as one relation: msisdn, cell_id, plmn, event
  * (VARCHAR), t (epoch milliseconds as DOUBLE, NULL when the time is not valid)
@@ -97,20 +109,16 @@ function parquetTimeSql(type: string | undefined): { t: string; text: string } {
  */
 export function signalingSource(files: SignalingFile[], rejectTables: boolean): string {
   const parts: string[] = [];
-  const groups = new Map<string, SignalingFile[]>();
-  for (const f of files) {
-    const key = f.format === 'csv' ? `csv:${f.columns!.join(',')}` : `parquet:${f.types?.ts ?? 'VARCHAR'}`;
-    const g = groups.get(key);
-    if (g) g.push(f);
-    else groups.set(key, [f]);
-  }
+  // A daily run's files say which of them are its to count lines without a day in (SignalingFile.countTimeless).
+  const counted = files.some((f) => f.countTimeless !== undefined);
   let k = 0;
-  for (const [key, group] of groups) {
+  for (const [key, group] of sourceGroups(files)) {
     const paths = group.map((f) => q(f.path)).join(', ');
+    const flag = counted ? `, ${group[0]!.countTimeless !== false} AS counted` : '';
     if (key.startsWith('parquet:')) {
       const { t, text } = parquetTimeSql(group[0]!.types?.ts);
       parts.push(
-        `SELECT CAST(msisdn AS VARCHAR) AS msisdn, ${text} AS ts, ${t} AS t, CAST(cell_id AS VARCHAR) AS cell_id, CAST(plmn AS VARCHAR) AS plmn, CAST(event AS VARCHAR) AS event FROM read_parquet([${paths}], union_by_name = true)`,
+        `SELECT CAST(msisdn AS VARCHAR) AS msisdn, ${text} AS ts, ${t} AS t, CAST(cell_id AS VARCHAR) AS cell_id, CAST(plmn AS VARCHAR) AS plmn, CAST(event AS VARCHAR) AS event${flag} FROM read_parquet([${paths}], union_by_name = true)`,
       );
       continue;
     }
@@ -121,7 +129,7 @@ export function signalingSource(files: SignalingFile[], rejectTables: boolean): 
       ? `, store_rejects = true, rejects_table = 'rej_errors_${k}', rejects_scan = 'rej_scans_${k}'`
       : '';
     parts.push(
-      `SELECT ${pick('msisdn')} AS msisdn, ${pick('ts')} AS ts, ${tsMsSql(pick('ts'))} AS t, ${pick('cell_id')} AS cell_id, ${pick('plmn')} AS plmn, ${pick('event')} AS event FROM read_csv([${paths}], header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${colSpec}, ignore_errors = true${rejects})`,
+      `SELECT ${pick('msisdn')} AS msisdn, ${pick('ts')} AS ts, ${tsMsSql(pick('ts'))} AS t, ${pick('cell_id')} AS cell_id, ${pick('plmn')} AS plmn, ${pick('event')} AS event${flag} FROM read_csv([${paths}], header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${colSpec}, ignore_errors = true${rejects})`,
     );
     k++;
   }
@@ -199,12 +207,18 @@ export function scanSql(files: SignalingFile[], range: ScanRange): string {
   // time plausible and inside the days, so the other WHENs would give 0 too.
   const validFrom = Math.max(range.lo, range.plausibleLo);
   const validTo = Math.min(range.hi, range.plausibleHi);
+  // A daily run counts a line once over the days: a line with a real time in the run of its day, whatever
+  // else is wrong with it; one without (no time, an impossible one) in the run of its file's home day.
+  const other = files.some((f) => f.countTimeless !== undefined)
+    ? `WHEN (t IS NULL OR t < ${range.lo} OR t >= ${range.hi}) AND (NOT ev.counted OR (t >= ${range.plausibleLo} AND t < ${range.plausibleHi})) THEN ${OUTSIDE}
+         `
+    : '';
   return `
 WITH ev AS (${src}),
 j AS (
   SELECT ev.msisdn, ev.ts, ev.cell_id, ev.plmn, ev.event, ev.t, COALESCE(s.idx, -1) AS sub, COALESCE(c.idx, -1) AS cell,
     CASE WHEN s.idx IS NOT NULL AND c.idx IS NOT NULL AND t >= ${validFrom} AND t < ${validTo} THEN 0
-         WHEN s.idx IS NULL AND (ev.msisdn IS NULL OR NOT regexp_full_match(ev.msisdn, '1[3-9][0-9]{9}')) THEN 1
+         ${other}WHEN s.idx IS NULL AND (ev.msisdn IS NULL OR NOT regexp_full_match(ev.msisdn, '1[3-9][0-9]{9}')) THEN 1
          WHEN t IS NULL THEN 2
          WHEN t < ${range.plausibleLo} OR t >= ${range.plausibleHi} THEN 3
          WHEN t < ${range.lo} OR t >= ${range.hi} THEN ${OUTSIDE}
@@ -422,8 +436,9 @@ function countNativeScan(
 }
 
 async function collectCsvRejects(conn: DuckDBConnection, files: SignalingFile[], qr: Quarantine): Promise<void> {
-  const groups = new Set(files.filter((f) => f.format === 'csv').map((f) => f.columns!.join(',')));
-  for (let k = 0; k < groups.size; k++) {
+  const groups = [...sourceGroups(files)].filter(([key]) => key.startsWith('csv:'));
+  for (let k = 0; k < groups.length; k++) {
+    if (groups[k]![1][0]!.countTimeless === false) continue; // another run counts these files' malformed lines
     let rows: unknown[][];
     try {
       const r = await conn.runAndReadAll(

@@ -115,7 +115,7 @@ describe('daily incremental runs', () => {
       },
     });
     await expect(crash).rejects.toThrow('killed');
-    expect(readPublished(data)).toEqual({ date: '2022-09-05', publishedAt: 1 });
+    expect(readPublished(data)).toMatchObject({ date: '2022-09-05', publishedAt: 1 });
     expect(existsSync(join(data, 'days', '2022-09-05'))).toBe(false);
     expect(openSnapshotStore(data, { pseudonymKey: KEY }).loadPublished()!.date).toBe('2022-09-05');
     await runRange(input, data, '2022-09-05', '2022-09-05');

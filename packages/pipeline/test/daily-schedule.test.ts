@@ -30,20 +30,23 @@ describe('the daily schedule', () => {
       retentionDays: 15,
       firstDay: '2022-09-01',
     };
-    // 2022-09-04 07:59 Beijing: before the update, yesterday's snapshot (for 09-03) is what gets published.
+    // 2022-09-04 07:59 Beijing: every finished day is run (09-03 too: its snapshot is built ahead of
+    // the update), but yesterday's snapshot (for 09-03) is what gets published.
     const early = await runSchedule({ ...base, now: Date.parse('2022-09-04T07:59:00+08:00') });
-    expect(early.ran.map((r) => r.day)).toEqual(['2022-09-01', '2022-09-02']);
+    expect(early.ran.map((r) => r.day)).toEqual(['2022-09-01', '2022-09-02', '2022-09-03']);
     expect(early.published).toBe('2022-09-03');
     const store = openSnapshotStore(data, { pseudonymKey: KEY });
     expect(store.loadPublished()!.lookup(A, 7)!.cities).toEqual(['360100']);
-    // 08:00: day 09-03 is run and the snapshot for 09-04 is published, with Wuhan in it.
+    // 08:00: the snapshot for 09-04, already built, is published, with Wuhan in it, stamped with the
+    // time of publication (the clock), not the start of the pass.
     const at = Date.parse('2022-09-04T08:00:00+08:00');
-    const late = await runSchedule({ ...base, now: at });
-    expect(late.ran.map((r) => r.day)).toEqual(['2022-09-03']);
-    expect(readPublished(data)).toEqual({ date: '2022-09-04', publishedAt: at });
+    const late = await runSchedule({ ...base, now: at, clock: { now: () => at + 1234 } });
+    expect(late.ran).toEqual([]);
+    expect(late.published).toBe('2022-09-04');
+    expect(readPublished(data)).toMatchObject({ date: '2022-09-04', publishedAt: at + 1234 });
     const snap = store.loadPublished()!;
     expect(snap.lookup(A, 7)!.cities).toEqual(['360100', '420100']);
-    expect(snap.lookup(A, 7)!.updatedAt).toBe('2022-09-04T08:00:00+08:00');
+    expect(snap.lookup(A, 7)!.updatedAt).toBe('2022-09-04T08:00:01+08:00');
     // Again at 09:00: nothing new to do.
     const again = await runSchedule({ ...base, now: at + 3_600_000 });
     expect(again.ran).toEqual([]);

@@ -2,9 +2,16 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AppError } from '@itinerary-card/domain';
+import { AppError, errorMessage } from '@itinerary-card/domain';
 import type { Command } from 'commander';
-import { isoDate, SHARD_RECORDS_OPTION, stayEngine, windowDays } from '../options.ts';
+import {
+  ALLOW_PARTIAL_OPTION,
+  isoDate,
+  PARTIAL_EXIT,
+  SHARD_RECORDS_OPTION,
+  stayEngine,
+  windowDays,
+} from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 export function registerCompute(program: Command): void {
@@ -23,6 +30,7 @@ export function registerCompute(program: Command): void {
       stayEngine,
       'native',
     )
+    .option(ALLOW_PARTIAL_OPTION.flags, ALLOW_PARTIAL_OPTION.description)
     .action(
       async (o: {
         input: string;
@@ -32,6 +40,7 @@ export function registerCompute(program: Command): void {
         quarantine?: string;
         shardRecords?: number;
         engine: 'native' | 'typescript';
+        allowPartial?: boolean;
       }) => {
         const progress = progressReporter('compute');
         try {
@@ -59,6 +68,9 @@ export function registerCompute(program: Command): void {
             `  records read      ${s.recordsRead}`,
             `  records used      ${s.recordsUsed}`,
             `  outside the days  ${s.recordsOutsideWindow}`,
+            ...(s.unreadableFiles
+              ? [`  unreadable files  ${s.unreadableFiles} (input lost: the answers lack their records)`]
+              : []),
             `  rejected          ${rejected.reduce((a, [, n]) => a + n, 0)}${rejected.length ? ` (${rejected.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
             `  statuses          ok ${s.statuses.ok}, no_data ${s.statuses.no_data}, new_subscriber ${s.statuses.new_subscriber}`,
             `  samples of rejects ${qPath}`,
@@ -69,6 +81,13 @@ export function registerCompute(program: Command): void {
             `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
+          if (s.unreadableFiles) {
+            const files = res.samples.filter((x) => x.reason === 'unreadable_file').map((x) => `${x.file}: ${x.text}`);
+            process.stderr.write(
+              `itinerary-card compute: INPUT_PARTIAL: ${errorMessage('INPUT_PARTIAL', 'en')}\n${files.map((f) => `  ${f}\n`).join('')}`,
+            );
+            if (!o.allowPartial) process.exitCode = PARTIAL_EXIT;
+          }
         } catch (e) {
           progress.done();
           if (e instanceof AppError && e.code === 'INPUT_UNUSABLE') {

@@ -3,7 +3,9 @@
 // waiting for each day's update time), enforce retention.
 import { resolve } from 'node:path';
 import {
+  AppError,
   beijingDate,
+  errorMessage,
   isOperator,
   type Operator,
   offsetClock,
@@ -11,8 +13,8 @@ import {
   parseTimeOfDay,
   systemClock,
 } from '@itinerary-card/domain';
-import { type Command, InvalidArgumentError } from 'commander';
-import { isoDate, SHARD_RECORDS_OPTION } from '../options.ts';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { ALLOW_PARTIAL_OPTION, isoDate, PARTIAL_EXIT, SHARD_RECORDS_OPTION } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 function operator(v: string): Operator {
@@ -51,6 +53,37 @@ function pseudonymKey(): string {
 
 const json = (x: unknown) => process.stdout.write(`${JSON.stringify(x)}\n`);
 
+/** A test hook, not for operators: the process kills itself at that step (pipeline's crashPoint). */
+const crashAtOption = () => new Option('--crash-at <step>').hideHelp();
+
+/** Says on stderr what input a run lost, by stable code; true when that should fail the command. */
+function reportPartial(
+  warnings: Array<{ code: 'INPUT_PARTIAL' | 'DAY_WITHOUT_RECORDS'; day?: string; file?: string; reason?: string }>,
+  allowPartial: boolean | undefined,
+): boolean {
+  for (const w of warnings) {
+    const where = [w.day, w.file, w.reason].filter(Boolean).join(': ');
+    process.stderr.write(
+      `itinerary-card pipeline: ${w.code}: ${errorMessage(w.code, 'en')}${where ? ` (${where})` : ''}\n`,
+    );
+  }
+  return warnings.length > 0 && !allowPartial;
+}
+
+/** An input or snapshot problem with a stable code: said on stderr, exit 2; anything else is a bug and thrown. */
+function failWith(e: unknown): void {
+  if (e instanceof AppError && ['INPUT_UNUSABLE', 'SNAPSHOT_NOT_BUILT'].includes(e.code)) {
+    const d = e.details as { file?: string; reason?: string; date?: string };
+    const where = [d.file, d.reason, d.date].filter(Boolean).join(': ');
+    process.stderr.write(
+      `itinerary-card pipeline: ${e.code}: ${errorMessage(e.code, 'en')}${where ? ` (${where})` : ''}\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  throw e;
+}
+
 export function registerPipeline(program: Command): void {
   const p = program
     .command('pipeline')
@@ -66,30 +99,67 @@ export function registerPipeline(program: Command): void {
     .requiredOption('--day <YYYY-MM-DD>', 'the day whose records are processed', isoDate)
     .option('--operator <op>', 'cmcc, cucc or ctcc', operator, 'cmcc')
     .option(SHARD_RECORDS_OPTION.flags, SHARD_RECORDS_OPTION.description, SHARD_RECORDS_OPTION.parse)
-    .action(async (o: { input: string; data: string; day: string; operator: Operator; shardRecords?: number }) => {
-      const { runDailyDay } = await pipeline();
-      const progress = progressReporter(`run-day ${o.day}`);
-      const r = await runDailyDay({
-        input: resolve(o.input),
-        data: resolve(o.data),
-        day: o.day,
-        operator: o.operator,
-        pseudonymKey: pseudonymKey(),
-        now: Date.now(),
-        shardRecords: o.shardRecords,
-        onProgress: progress.update,
-      });
-      progress.done();
-      json(r);
-    });
+    .option(ALLOW_PARTIAL_OPTION.flags, ALLOW_PARTIAL_OPTION.description)
+    .option('--now <ISO-8601>', 'the current time, for telling impossible (future) timestamps (replays)', instant)
+    .addOption(crashAtOption())
+    .action(
+      async (o: {
+        input: string;
+        data: string;
+        day: string;
+        operator: Operator;
+        shardRecords?: number;
+        allowPartial?: boolean;
+        now?: number;
+        crashAt?: string;
+      }) => {
+        const { runDailyDay } = await pipeline();
+        const progress = progressReporter(`run-day ${o.day}`);
+        try {
+          const r = await runDailyDay({
+            input: resolve(o.input),
+            data: resolve(o.data),
+            day: o.day,
+            operator: o.operator,
+            pseudonymKey: pseudonymKey(),
+            now: o.now ?? Date.now(),
+            shardRecords: o.shardRecords,
+            onProgress: progress.update,
+            crashAt: o.crashAt,
+          });
+          progress.done();
+          json(r);
+          const warnings = r.warnings.map((code) => ({ code: code as 'DAY_WITHOUT_RECORDS', day: r.day }));
+          const lost = r.unreadableFiles
+            ? [
+                {
+                  code: 'INPUT_PARTIAL' as const,
+                  day: r.day,
+                  reason: `${r.unreadableFiles} unreadable file(s), see the quarantine`,
+                },
+              ]
+            : [];
+          if (reportPartial([...lost, ...warnings], o.allowPartial)) process.exitCode = PARTIAL_EXIT;
+        } catch (e) {
+          progress.done();
+          failWith(e);
+        }
+      },
+    );
   p.command('publish')
     .description('make the snapshot of a query day the one served (atomic)')
     .requiredOption('--data <dir>', "the node's data directory")
     .requiredOption('--date <YYYY-MM-DD>', 'query day of the snapshot', isoDate)
-    .action(async (o: { data: string; date: string }) => {
+    .option('--now <ISO-8601>', 'the publication time users see as the update time (replays); default: now', instant)
+    .action(async (o: { data: string; date: string; now?: number }) => {
       const { publishSnapshot } = await pipeline();
-      publishSnapshot(resolve(o.data), o.date, Date.now());
-      json({ published: o.date });
+      const at = o.now ?? Date.now();
+      try {
+        publishSnapshot(resolve(o.data), o.date, at);
+        json({ published: o.date, publishedAt: new Date(at).toISOString() });
+      } catch (e) {
+        failWith(e);
+      }
     });
   p.command('schedule')
     .description(
@@ -107,6 +177,8 @@ export function registerPipeline(program: Command): void {
       'act as if it were this instant (backfills, replays); then runs on in real time',
       instant,
     )
+    .option(ALLOW_PARTIAL_OPTION.flags, ALLOW_PARTIAL_OPTION.description)
+    .addOption(crashAtOption())
     .action(
       async (o: {
         input: string;
@@ -117,38 +189,65 @@ export function registerPipeline(program: Command): void {
         watch?: boolean;
         now?: number;
         shardRecords?: number;
+        allowPartial?: boolean;
+        crashAt?: string;
       }) => {
         const { nextUpdateAt, runSchedule } = await pipeline();
         const key = pseudonymKey();
         const clock = o.now === undefined ? systemClock : offsetClock(o.now);
-        // runSchedule is idempotent: it only acts when a day is due, so waking early is harmless.
-        const once = async (quiet: boolean) => {
+        // runSchedule is idempotent: it only acts when a day is due or an input changed, so waking early is harmless.
+        // Returns whether the pass lost input (see reportPartial).
+        const once = async (quiet: boolean): Promise<boolean> => {
           const r = await runSchedule({
             input: resolve(o.input),
             data: resolve(o.data),
             operator: o.operator,
             pseudonymKey: key,
             now: clock.now(),
+            clock,
             updateTime: o.updateTime,
             retentionDays: o.retentionDays,
             shardRecords: o.shardRecords,
+            crashAt: o.crashAt,
           });
-          if (quiet && !r.ran.length && !r.published && !r.removed.length) return;
+          const acted = r.ran.length || r.published || r.removed.length || r.recovered.length || r.rebuilt;
+          if (quiet && !acted) return false;
           json({
-            time: new Date().toISOString(),
+            time: new Date(clock.now()).toISOString(),
             ran: r.ran.map((x) => ({
               day: x.day,
               recordsRead: x.recordsRead,
+              recordsUsed: x.recordsUsed,
               rejected: x.rejected,
               durationMs: x.durationMs,
             })),
+            rerun: r.rerun,
             published: r.published ?? null,
+            publishedAt: r.publishedAt === undefined ? null : new Date(r.publishedAt).toISOString(),
+            rebuilt: r.rebuilt ?? null,
+            recovered: r.recovered,
             removed: r.removed.length,
+            warnings: r.warnings,
+            status: r.warnings.length ? 'partial' : 'ok',
             next: new Date(nextUpdateAt(clock.now(), o.updateTime)).toISOString(),
           });
+          return reportPartial(r.warnings, o.allowPartial);
         };
-        await once(false);
-        if (!o.watch) return;
+        if (!o.watch) {
+          try {
+            if (await once(false)) process.exitCode = PARTIAL_EXIT;
+          } catch (e) {
+            failWith(e);
+          }
+          return;
+        }
+        // With --watch, a failed pass (a registry file missing while it is replaced, …) is said and tried again.
+        const pass = (quiet: boolean) =>
+          once(quiet).catch((e: unknown) => {
+            const code = e instanceof AppError ? e.code : 'INTERNAL';
+            json({ time: new Date(clock.now()).toISOString(), error: code, message: (e as Error).message });
+          });
+        await pass(false);
         let stop = false;
         let wake = () => {};
         const quit = () => {
@@ -166,7 +265,7 @@ export function registerPipeline(program: Command): void {
               res();
             };
           });
-          if (!stop) await once(true);
+          if (!stop) await pass(true);
         }
       },
     );
@@ -175,15 +274,24 @@ export function registerPipeline(program: Command): void {
     .requiredOption('--data <dir>', "the node's data directory")
     .option('--input <dir>', 'input directory whose signaling files are also subject to retention')
     .option('--retention-days <n>', 'days kept', positive, 15)
-    .action(async (o: { data: string; input?: string; retentionDays: number }) => {
-      const { enforceRetention } = await pipeline();
-      const removed = enforceRetention({
-        data: resolve(o.data),
-        input: o.input && resolve(o.input),
-        today: beijingDate(Date.now()),
-        retentionDays: o.retentionDays,
-        now: Date.now(),
-      });
-      json({ removed });
+    .option('--now <ISO-8601>', 'act as if it were this instant (replays)', instant)
+    .action(async (o: { data: string; input?: string; retentionDays: number; now?: number }) => {
+      const { enforceRetention, refreshFileIndex } = await pipeline();
+      const now = o.now ?? Date.now();
+      try {
+        // Raw files go by the days of their records: the index must know every file first.
+        const index = o.input ? (await refreshFileIndex(resolve(o.input), resolve(o.data))).index : undefined;
+        const removed = enforceRetention({
+          data: resolve(o.data),
+          input: o.input && resolve(o.input),
+          today: beijingDate(now),
+          retentionDays: o.retentionDays,
+          now,
+          index,
+        });
+        json({ removed });
+      } catch (e) {
+        failWith(e);
+      }
     });
 }
