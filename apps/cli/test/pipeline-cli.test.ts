@@ -1,7 +1,8 @@
 // The operator node's daily operation through the command line: the schedule
 // catches up, publishes at the update time, and refuses to run without a key.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -123,6 +124,36 @@ describe('itinerary-card pipeline', () => {
       code: 2,
       stderr: expect.stringContaining(join(inputDir, 'cells.csv')),
     });
+  });
+
+  it('schedule --watch says what failed in a pass and keeps running', async () => {
+    const input = join(dir, 'watch-input');
+    mkdirSync(join(input, 'signaling'), { recursive: true }); // no cells.csv: INPUT_UNUSABLE
+    const child = spawn(
+      process.execPath,
+      [bin, 'pipeline', 'schedule', '--input', input, '--data', join(dir, 'watch-node'), '--watch'],
+      {
+        env,
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b;
+    });
+    await new Promise<void>((res, rej) => {
+      const t = setInterval(() => {
+        if (out.includes('\n')) {
+          clearInterval(t);
+          res();
+        }
+      }, 100);
+      child.once('exit', () => rej(new Error(`exited: ${out}`)));
+    });
+    expect(JSON.parse(out.split('\n')[0]!)).toMatchObject({ error: 'INPUT_UNUSABLE' });
+    expect(child.exitCode).toBeNull(); // still watching
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
   });
 
   it('refuses to run without the pseudonym key, naming the variable', async () => {
