@@ -1,7 +1,7 @@
 // Crash-safe writes: everything is written under a temporary name and renamed
 // into place, so a run killed halfway leaves the previous files untouched, and
 // what a kill between two renames leaves is put right by the next run.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -71,4 +71,42 @@ export function recoverLeftovers(dir: string): string[] {
     if (LEFTOVER.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }
   return restored;
+}
+
+/** Whether a process of that id is running (one that exists but is not ours to signal counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data directory's lock (`<dir>/.lock`, holding this process's id):
+ * one pass at a time, as a pass sweeps what others would be building. A lock
+ * left by a process that is gone (killed) is taken over. Returns the release,
+ * or undefined while another live process holds it.
+ */
+export function lockDir(dir: string): (() => void) | undefined {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, '.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return () => rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(path, 'utf8'));
+      } catch {
+        // removed in between: try again
+      }
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) return undefined;
+      rmSync(path, { force: true });
+    }
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { addDays, beijingDate, beijingDayStart, type Clock, DAY_MS, parseTimeOfDay } from '@itinerary-card/domain';
-import { crashPoint } from './atomic-files.ts';
+import { crashPoint, lockDir } from './atomic-files.ts';
 import {
   type DailyRunOptions,
   type DailyRunReport,
@@ -61,6 +61,8 @@ export interface ScheduleOutcome {
   recovered: string[];
   /** Unreadable signaling files (input lost) and days of this pass that read no record. */
   warnings: ScheduleWarning[];
+  /** The pass did nothing: another one holds the data directory (a long pass overlapping the next). */
+  busy?: boolean;
 }
 
 export function parseUpdateTime(s: string): number {
@@ -105,6 +107,16 @@ export async function refreshFileIndex(
 }
 
 export async function runSchedule(opts: ScheduleOptions): Promise<ScheduleOutcome> {
+  const release = lockDir(opts.data);
+  if (!release) return { ran: [], rerun: [], removed: [], recovered: [], warnings: [], busy: true };
+  try {
+    return await schedulePass(opts);
+  } finally {
+    release();
+  }
+}
+
+async function schedulePass(opts: ScheduleOptions): Promise<ScheduleOutcome> {
   const recovered = recoverDataDir(opts.data);
   const today = beijingDate(opts.now);
   const due = opts.now >= beijingDayStart(today) + parseUpdateTime(opts.updateTime);

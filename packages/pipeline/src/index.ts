@@ -1,4 +1,5 @@
 // The pipeline package's only door: compute, daily runs, snapshots, the naive rule.
+export { lockDir } from './atomic-files.ts';
 export * from './compute.ts';
 export * from './daily-run.ts';
 export * from './daily-schedule.ts';

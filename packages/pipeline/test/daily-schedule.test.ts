@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,36 @@ describe('the daily schedule', () => {
     const again = await runSchedule({ ...base, now: at + 3_600_000 });
     expect(again.ran).toEqual([]);
     expect(again.published).toBeUndefined();
+  });
+
+  it('runs one pass at a time on a data directory, and takes over the lock of a killed one', async () => {
+    const rows: Row[] = [];
+    for (let d = 0; d < 2; d++) rows.push(...every(A, d, 0, 23.5, 'nc-1', 0.5));
+    const input = makeInput([{ msisdn: A }], { 'a.csv': rows });
+    const data = mkdtempSync(join(tmpdir(), 'ic-sched-'));
+    cleanup.push(input, data);
+    const base = {
+      input,
+      data,
+      operator: 'cmcc' as const,
+      pseudonymKey: KEY,
+      updateTime: '08:00',
+      retentionDays: 15,
+      firstDay: '2022-09-01',
+      now: Date.parse('2022-09-03T09:00:00+08:00'),
+    };
+    // A live process holds it (this one, as a pass overlapping another would find it): nothing is done.
+    writeFileSync(join(data, '.lock'), String(process.pid));
+    const busy = await runSchedule(base);
+    expect(busy).toMatchObject({ busy: true, ran: [] });
+    expect(readPublished(data)).toBeUndefined();
+    // Held by a process that is gone (a killed pass): taken over, and let go at the end.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(data, '.lock'), gone);
+    const pass = await runSchedule(base);
+    expect(pass.ran.map((r) => r.day)).toEqual(['2022-09-01', '2022-09-02']);
+    expect(pass.published).toBe('2022-09-03');
+    expect(existsSync(join(data, '.lock'))).toBe(false);
   });
 
   it('knows when the next update is due', () => {

@@ -113,7 +113,15 @@ export function registerPipeline(program: Command): void {
         now?: number;
         crashAt?: string;
       }) => {
-        const { runDailyDay } = await pipeline();
+        const { lockDir, runDailyDay } = await pipeline();
+        const release = lockDir(resolve(o.data));
+        if (!release) {
+          process.stderr.write(
+            `itinerary-card pipeline: another pipeline process is working in ${resolve(o.data)} (see its .lock): try again when it is done\n`,
+          );
+          process.exitCode = 2;
+          return;
+        }
         const progress = progressReporter(`run-day ${o.day}`);
         try {
           const r = await runDailyDay({
@@ -143,6 +151,8 @@ export function registerPipeline(program: Command): void {
         } catch (e) {
           progress.done();
           failWith(e);
+        } finally {
+          release();
         }
       },
     );
@@ -210,6 +220,11 @@ export function registerPipeline(program: Command): void {
             shardRecords: o.shardRecords,
             crashAt: o.crashAt,
           });
+          if (r.busy) {
+            // Another pass (a long one overlapping this one under cron) holds the data directory.
+            if (!quiet) json({ time: new Date(clock.now()).toISOString(), busy: true });
+            return false;
+          }
           const acted = r.ran.length || r.published || r.removed.length || r.recovered.length || r.rebuilt;
           if (quiet && !acted) return false;
           json({
