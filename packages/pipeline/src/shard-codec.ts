@@ -49,6 +49,17 @@ function writeCarry(w: Writer, c: Carry): void {
     w.int(c.epCities[i]!);
     w.float(c.epCounts[i]!);
   }
+  w.int(c.memCities.length);
+  for (let i = 0; i < c.memCities.length; i++) {
+    w.int(c.memCities[i]!);
+    w.float(c.memCounts[i]!);
+  }
+  w.int(c.learnCells.length);
+  for (let i = 0; i < c.learnCells.length; i++) {
+    w.int(c.learnCells[i]!);
+    w.int(c.learnCities[i]!);
+    w.int(c.learnCounts[i]!);
+  }
 }
 
 class Reader {
@@ -85,7 +96,37 @@ function readCarry(r: Reader): Carry {
     epCities[i] = r.int();
     epCounts[i] = r.float();
   }
-  return { state, runStart, t, place, epStart, epAnchor, epCities, epCounts };
+  const nm = r.int();
+  const memCities = new Int32Array(nm);
+  const memCounts = new Float64Array(nm);
+  for (let i = 0; i < nm; i++) {
+    memCities[i] = r.int();
+    memCounts[i] = r.float();
+  }
+  const nl = r.int();
+  const learnCells = new Int32Array(nl);
+  const learnCities = new Int32Array(nl);
+  const learnCounts = new Int32Array(nl);
+  for (let i = 0; i < nl; i++) {
+    learnCells[i] = r.int();
+    learnCities[i] = r.int();
+    learnCounts[i] = r.int();
+  }
+  return {
+    state,
+    runStart,
+    t,
+    place,
+    epStart,
+    epAnchor,
+    epCities,
+    epCounts,
+    memCities,
+    memCounts,
+    learnCells,
+    learnCities,
+    learnCounts,
+  };
 }
 
 /** Carries of the given subscribers, as [sub, carry] pairs. */

@@ -16,6 +16,10 @@ export interface StoredCarry {
   t: number[];
   /** Cell ids, or '@CC' for a roaming record in country CC. */
   pl: string[];
+  /** Contested time by city code (Carry.memCities/memCounts); absent in carries stored before it existed. */
+  mc?: Record<string, number>;
+  /** Learnt cross-coverage: cell id → [city code it serves the subscriber from, bounces seen]. */
+  lc?: Record<string, [string, number]>;
 }
 
 /**
@@ -70,6 +74,26 @@ export class CarryCodec {
       epCounts = epCounts.slice(0, e);
     }
     const anchor = c.ea === null ? -1 : (cellIndex.get(c.ea) ?? -1);
+    const memCities: number[] = [];
+    const memCounts: number[] = [];
+    for (const code in c.mc) {
+      const city = cityIndex.get(code);
+      if (city === undefined) continue;
+      memCities.push(city);
+      memCounts.push(c.mc[code]!);
+    }
+    const learnCells: number[] = [];
+    const learnCities: number[] = [];
+    const learnCounts: number[] = [];
+    for (const id in c.lc) {
+      const cell = cellIndex.get(id);
+      const [code, count] = c.lc[id]!;
+      const city = cityIndex.get(code);
+      if (cell === undefined || city === undefined) continue;
+      learnCells.push(cell);
+      learnCities.push(city);
+      learnCounts.push(count);
+    }
     return {
       t,
       place,
@@ -79,6 +103,11 @@ export class CarryCodec {
       epAnchor: anchor,
       epCities,
       epCounts,
+      memCities: Int32Array.from(memCities),
+      memCounts: Float64Array.from(memCounts),
+      learnCells: Int32Array.from(learnCells),
+      learnCities: Int32Array.from(learnCities),
+      learnCounts: Int32Array.from(learnCounts),
     };
   }
 
@@ -87,6 +116,11 @@ export class CarryCodec {
     const { cityCodes, cellIds } = this.registries;
     const ec: Record<string, number> = {};
     for (let i = 0; i < c.epCities.length; i++) ec[cityCodes[c.epCities[i]!]!] = c.epCounts[i]!;
+    const mc: Record<string, number> = {};
+    for (let i = 0; i < c.memCities.length; i++) mc[cityCodes[c.memCities[i]!]!] = c.memCounts[i]!;
+    const lc: Record<string, [string, number]> = {};
+    for (let i = 0; i < c.learnCells.length; i++)
+      lc[cellIds[c.learnCells[i]!]!] = [cityCodes[c.learnCities[i]!]!, c.learnCounts[i]!];
     const t: number[] = new Array(c.t.length);
     const pl: string[] = new Array(c.place.length);
     for (let i = 0; i < c.t.length; i++) t[i] = c.t[i]!;
@@ -103,6 +137,8 @@ export class CarryCodec {
       ec,
       t,
       pl,
+      ...(c.memCities.length ? { mc } : {}),
+      ...(c.learnCells.length ? { lc } : {}),
     };
     return JSON.stringify(stored);
   }

@@ -28,9 +28,14 @@ const carry = fc
     episode: fc.integer({ min: -1, max: 7 }),
     anchor: fc.integer({ min: -1, max: 4 }),
     cityCounts: fc.dictionary(fc.constantFrom('0', '1', '2'), fc.integer({ min: 1, max: 500 })),
+    memCounts: fc.dictionary(fc.constantFrom('0', '1', '2'), fc.integer({ min: 1, max: 5_000_000 })),
+    learnt: fc.dictionary(
+      fc.constantFrom('0', '1', '2', '3', '4'),
+      fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 9 })),
+    ),
   })
   .map(
-    ({ n, state, runStart, places, episode, anchor, cityCounts }): Carry => ({
+    ({ n, state, runStart, places, episode, anchor, cityCounts, memCounts, learnt }): Carry => ({
       t: Float64Array.from({ length: n }, (_, i) => runStart + i * 60_000),
       place: Int32Array.from(places.slice(0, n)),
       state,
@@ -40,8 +45,21 @@ const carry = fc
       epAnchor: anchor,
       epCities: Int32Array.from(Object.keys(cityCounts), Number),
       epCounts: Float64Array.from(Object.values(cityCounts)),
+      memCities: Int32Array.from(Object.keys(memCounts), Number),
+      memCounts: Float64Array.from(Object.values(memCounts)),
+      learnCells: Int32Array.from(Object.keys(learnt), Number),
+      learnCities: Int32Array.from(Object.values(learnt), (x) => x[0]),
+      learnCounts: Int32Array.from(Object.values(learnt), (x) => x[1]),
     }),
   );
+
+const NOTHING_LEARNT = {
+  memCities: new Int32Array(0),
+  memCounts: new Float64Array(0),
+  learnCells: new Int32Array(0),
+  learnCities: new Int32Array(0),
+  learnCounts: new Int32Array(0),
+};
 
 function stored(line: string): StoredCarry {
   return JSON.parse(line) as StoredCarry;
@@ -72,6 +90,12 @@ describe('a stored carry', () => {
       epAnchor: 0,
       epCities: Int32Array.of(1, 0),
       epCounts: Float64Array.of(4, 7),
+      ...NOTHING_LEARNT,
+      memCities: Int32Array.of(0, 1),
+      memCounts: Float64Array.of(9, 2),
+      learnCells: Int32Array.of(4),
+      learnCities: Int32Array.of(0),
+      learnCounts: Int32Array.of(3),
     };
     expect(stored(codec.line('p1', c))).toEqual({
       p: 'p1',
@@ -82,6 +106,8 @@ describe('a stored carry', () => {
       ec: { '110000': 7, '310000': 4 },
       t: [1000, 2000, 3000],
       pl: ['c3', '@HK', 'c0'],
+      mc: { '110000': 9, '310000': 2 },
+      lc: { c4: ['110000', 3] },
     });
   });
 
@@ -96,6 +122,7 @@ describe('a stored carry', () => {
       epAnchor: 1,
       epCities: Int32Array.of(2, 1),
       epCounts: Float64Array.of(3, 5),
+      ...NOTHING_LEARNT,
     };
     const line = stored(before.line('p', c));
     // c1 removed (cells renumbered), Nanchang (360100) gone, a country table that starts empty.

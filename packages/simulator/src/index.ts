@@ -1,4 +1,6 @@
 // The simulator package's only door: world generation with ground truth, and scoring.
+
+export { COVERAGE_HELP, COVERAGE_MODELS, type CoverageModel, isCoverageModel } from './coverage.ts';
 export { type EvalReport, type EvaluateOptions, evaluate, formatEvalReport, type Score } from './evaluate.ts';
 export { loadCities } from './geography.ts';
 export { PERSONAS, type Persona } from './population.ts';

@@ -2,6 +2,7 @@
 // segments (in a city in some mode, abroad) with gaps for flights, plus the
 // intervals the phone is switched off. This is the ground truth's source.
 import { countryOfPlmn, DAY_MS, HOUR_MS, plmnsOfCountry } from '@itinerary-card/domain';
+import type { CoverageModel } from './coverage.ts';
 import { type City, distanceKm } from './geography.ts';
 import type { Persona } from './population.ts';
 import type { Rng } from './rng.ts';
@@ -13,6 +14,10 @@ export type Mode =
   | { m: 'home'; slot: number }
   | { m: 'border'; nb: number; p: number; switches: number[] }
   | { m: 'work'; nb: number; p: number }
+  /** Each record: the neighbour's border cell at point p with probability `share`, else one of the city's inner cells. */
+  | { m: 'mix'; nb: number; p: number; share: number }
+  /** In the border zone: each record the neighbour's border cell with probability `share`, else the city's own. */
+  | { m: 'zone'; nb: number; p: number; share: number }
   | { m: 'move' };
 
 export type Segment =
@@ -78,6 +83,10 @@ export interface PlanContext {
   hubs: number[];
   startMs: number;
   endMs: number;
+  /** How border cells serve people near a border (coverage.ts); pingpong when absent. */
+  coverage?: CoverageModel;
+  /** dense model: the cities of a pair whose centres are under 40 km apart, their weights, and their partners. */
+  dense?: { cities: number[]; cum: Float64Array; partners: Map<number, number[]> };
 }
 
 class Timeline {
@@ -123,7 +132,20 @@ function sameMode(a: Mode, b: Mode): boolean {
 }
 
 function pickConnected(ctx: PlanContext, rng: Rng): number {
+  if (ctx.dense) return ctx.dense.cities[rng.weighted(ctx.dense.cum)]!;
   return ctx.connected[rng.weighted(ctx.connectedCum)]!;
+}
+
+/** The neighbour a person near a border lives or works by: in the dense model, the close partner city. */
+function pickNeighbour(ctx: PlanContext, city: City, rng: Rng): City['neighbours'][number] {
+  const partners = ctx.dense?.partners.get(city.idx);
+  if (partners) return rng.pick(city.neighbours.filter((n) => partners.includes(n.idx)));
+  return rng.pick(city.neighbours);
+}
+
+/** Every model but the pingpong ones puts commuters in the neighbour's border zone, served by both cities' cells. */
+function zoneCoverage(ctx: PlanContext): boolean {
+  return ctx.coverage === 'mixing' || ctx.coverage === 'zones' || ctx.coverage === 'dense';
 }
 
 function dayStart(ctx: PlanContext, d: number): number {
@@ -164,6 +186,10 @@ export function makePlan(persona: Persona, ctx: PlanContext, rng: Rng): Plan {
       break;
     }
     case 'border_resident': {
+      if (zoneCoverage(ctx)) {
+        borderResident(tl, ctx, rng, H, homeMode, days);
+        break;
+      }
       const nbi = rng.int(H.neighbours.length);
       const nb = H.neighbours[nbi]!;
       const switches: number[] = [];
@@ -188,8 +214,11 @@ export function makePlan(persona: Persona, ctx: PlanContext, rng: Rng): Plan {
       break;
     }
     case 'commuter': {
-      const nb = rng.pick(H.neighbours);
+      const nb = zoneCoverage(ctx) ? pickNeighbour(ctx, H, rng) : rng.pick(H.neighbours);
       const p = rng.int(nb.border.length);
+      const work: Mode = zoneCoverage(ctx)
+        ? { m: 'zone', nb: home, p, share: rng.range(0.1, 0.4) }
+        : { m: 'work', nb: home, p };
       const sixDays = rng.chance(0.2);
       for (let d = 0; d < days; d++) {
         const wd = weekday(ctx, d);
@@ -200,7 +229,7 @@ export function makePlan(persona: Persona, ctx: PlanContext, rng: Rng): Plan {
         tl.dom(home, t1, homeMode);
         tl.dom(home, t1 + c / 2, { m: 'move' });
         tl.dom(nb.idx, t1 + c, { m: 'move' });
-        tl.dom(nb.idx, t2, { m: 'work', nb: home, p });
+        tl.dom(nb.idx, t2, work);
         tl.dom(nb.idx, t2 + c / 2, { m: 'move' });
         tl.dom(home, t2 + c, { m: 'move' });
       }
@@ -214,7 +243,7 @@ export function makePlan(persona: Persona, ctx: PlanContext, rng: Rng): Plan {
         .slice(0, trips)
         .sort((a, b) => a - b);
       for (const d of tripDays) {
-        const nb = rng.pick(H.neighbours);
+        const nb = ctx.dense ? pickNeighbour(ctx, H, rng) : rng.pick(H.neighbours);
         const t1 = at(ctx, d, rng.range(8, 13));
         const c = rng.range(30, 90) * MIN_MS;
         const inB = rng.range(2, 6) * HOUR_MS; // from crossing in to crossing out
@@ -291,6 +320,34 @@ export function makePlan(persona: Persona, ctx: PlanContext, rng: Rng): Plan {
     }
   }
   return { segments: tl.segments, offs, homeCity: home };
+}
+
+/**
+ * A border resident of the mixing, zones and dense models. mixing: at home all
+ * the time, each record served by the neighbour's border cell or an inner cell
+ * of the own city. zones: in the border zone at night, in the evening and at
+ * weekends, in the city centre on working days from about 08:00 to 19:00.
+ */
+function borderResident(tl: Timeline, ctx: PlanContext, rng: Rng, H: City, homeMode: Mode, days: number): void {
+  const nb = pickNeighbour(ctx, H, rng);
+  const p = rng.int(nb.border.length);
+  if (ctx.coverage === 'mixing') {
+    tl.dom(H.idx, ctx.endMs, { m: 'mix', nb: nb.idx, p, share: rng.range(0.1, 0.6) });
+    return;
+  }
+  const zone: Mode = { m: 'zone', nb: nb.idx, p, share: rng.range(0.3, 0.5) };
+  for (let d = 0; d < days; d++) {
+    const wd = weekday(ctx, d);
+    if (wd === 0 || wd === 6) continue;
+    const leave = at(ctx, d, rng.range(7.5, 8.5));
+    const back = at(ctx, d, rng.range(18, 19.5));
+    const ride = rng.range(20, 40) * MIN_MS;
+    tl.dom(H.idx, leave, zone);
+    tl.dom(H.idx, leave + ride, { m: 'move' });
+    tl.dom(H.idx, back, homeMode);
+    tl.dom(H.idx, back + ride, { m: 'move' });
+  }
+  tl.dom(H.idx, ctx.endMs, zone);
 }
 
 function lastCity(tl: Timeline): number {

@@ -182,6 +182,14 @@ export function generateRecords(
         loc = rng.chance(0.85)
           ? cells.border[s.city]![op]!.get(mode.nb)![mode.p]!
           : rng.pick(cells.centre[s.city]![op]!);
+      } else if (mode.m === 'mix') {
+        loc = rng.chance(mode.share)
+          ? cells.border[mode.nb]![op]!.get(s.city)![mode.p]!
+          : rng.pick(cells.centre[s.city]![op]!);
+      } else if (mode.m === 'zone') {
+        loc = rng.chance(mode.share)
+          ? cells.border[mode.nb]![op]!.get(s.city)![mode.p]!
+          : cells.border[s.city]![op]!.get(mode.nb)![mode.p]!;
       } else {
         while (sw < mode.switches.length && mode.switches[sw]! <= ms) sw++;
         loc =

@@ -5,8 +5,9 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, addDays, beijingDate, beijingDayStart, DAY_MS, isIsoDate, OPERATORS } from '@itinerary-card/domain';
+import { type CoverageModel, distortRegistry, isCoverageModel } from './coverage.ts';
 import { ByteTables, type SignalingFormat, writeDayFile } from './day-file-writer.ts';
-import { buildCells, loadCities } from './geography.ts';
+import { buildCells, distanceKm, loadCities } from './geography.ts';
 import { HourBuckets } from './hour-buckets.ts';
 import { clipPlan, makePlan, type PlanContext } from './planner.ts';
 import { PERSONAS, Population } from './population.ts';
@@ -24,6 +25,8 @@ export interface SimulateOptions {
   endDate: string;
   seed: number | string;
   format?: SignalingFormat;
+  /** How border cells serve people near a border (coverage.ts); pingpong by default. */
+  coverage?: CoverageModel;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -61,6 +64,8 @@ function validate(o: SimulateOptions): void {
   if (!isIsoDate(o.endDate)) bad('endDate must be a date YYYY-MM-DD');
   if (o.format && !['csv', 'csv.gz', 'parquet'].includes(o.format)) bad('format must be csv, csv.gz or parquet');
   if (!o.out) bad('out directory is required');
+  if (o.coverage !== undefined && !isCoverageModel(o.coverage))
+    bad('coverage must be pingpong, mixing, zones, mislocated or dense');
 }
 
 /** Buffered synchronous text file (registries, truth): a few MB in flight at most. */
@@ -105,9 +110,15 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const cells = buildCells(cities, seed);
   const cellsFile = new TextFile(join(inputDir, 'cells.csv'));
   cellsFile.write('cell_id,operator,lat,lon,region_code\n');
+  const coverage = opts.coverage ?? 'pingpong';
+  // The mislocated model exports a registry with errors; the network (and the truth) uses the true cells.
+  const registry =
+    coverage === 'mislocated'
+      ? distortRegistry(cells, (c) => cities[c]!.neighbours.map((n) => n.idx), seed)
+      : { lat: cells.lat, lon: cells.lon, city: cells.city, moved: 0, recoded: 0 };
   for (let i = 0; i < cells.id.length; i++) {
     cellsFile.write(
-      `${cells.id[i]},${OPERATORS[cells.op[i]!]},${cells.lat[i]},${cells.lon[i]},${cities[cells.city[i]!]!.code}\n`,
+      `${cells.id[i]},${OPERATORS[cells.op[i]!]},${registry.lat[i]},${registry.lon[i]},${cities[registry.city[i]!]!.code}\n`,
     );
   }
   cellsFile.close();
@@ -130,6 +141,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     hubs: cities.filter((c) => c.weight >= 4).map((c) => c.idx),
     startMs: S,
     endMs: E,
+    coverage,
+    ...(coverage === 'dense' ? { dense: densePairs(cities, cum) } : {}),
   };
   const plmnList: string[] = [];
   const plmnIdx = new Map<string, number>();
@@ -300,6 +313,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     endDate: opts.endDate,
     queryDate: addDays(opts.endDate, 1),
     format,
+    coverage,
+    registryErrors: { moved: registry.moved, recoded: registry.recoded },
     timestamps: {
       iso: 'ISO-8601 with +08:00',
       epochMsFile: epochDay >= 0 ? `${addDays(startDate, epochDay)}` : null,
@@ -325,4 +340,18 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
       elapsedMs: Math.round(t1 - t0),
     },
   };
+}
+
+/** The dense model's cities: those with a neighbour whose centre is under 40 km away, and those neighbours. */
+function densePairs(
+  cities: ReturnType<typeof loadCities>,
+  cum: (idx: number[]) => Float64Array,
+): { cities: number[]; cum: Float64Array; partners: Map<number, number[]> } {
+  const partners = new Map<number, number[]>();
+  for (const c of cities) {
+    const close = c.neighbours.filter((n) => distanceKm(c, cities[n.idx]!) < 40).map((n) => n.idx);
+    if (close.length) partners.set(c.idx, close);
+  }
+  const list = [...partners.keys()];
+  return { cities: list, cum: cum(list), partners };
 }

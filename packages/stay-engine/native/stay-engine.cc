@@ -31,6 +31,11 @@ constexpr double DWELL_CAP_MS = 2 * 3600000.0;
 constexpr double KM_PER_DEG_LAT = 110.574;
 constexpr int EP_MAX = 64;
 constexpr int FEW_DESCENTS = 8;
+// stay-engine.ts's MEM_MAX, LEARN_MAX, BOUNCE_MS, LEARN_BOUNCES.
+constexpr int MEM_MAX = 8;
+constexpr int LEARN_MAX = 8;
+constexpr double BOUNCE_MS = 2 * 3600000.0;
+constexpr int LEARN_BOUNCES = 2;
 
 struct Params {
   double minStayMs, crossCoverLog, switchLog, edgeCapMs;
@@ -77,6 +82,9 @@ class Engine {
   void runDays(const double* t, const int32_t* place, int from, int to, double firstDayStart, int dayCount,
                std::vector<DayOut>& out) {
     const Carry* carry = nullptr;
+    // The subscriber's contested time and learnt cells start empty (a TypeScript carry holds them between days).
+    memN = 0;
+    lrnN = 0;
     int i = from;
     for (int d = 0; d < dayCount; d++) {
       const double dayStart = firstDayStart + d * DAY_MS;
@@ -135,6 +143,12 @@ class Engine {
   int32_t epC[EP_MAX];
   double epW[EP_MAX];
   int epN = 0;
+  int32_t memC[MEM_MAX];
+  double memW[MEM_MAX];
+  int memN = 0;
+  int32_t lrnP[LEARN_MAX], lrnC[LEARN_MAX], lrnK[LEARN_MAX];
+  int lrnN = 0;
+  std::vector<int32_t> effCity;
   int openStart = -1, openAnchor = -1;
   // The carried episode's prior counts, while it is the open one (they live in the carry given to runDay).
   const int32_t* openPriorC = nullptr;
@@ -154,6 +168,7 @@ class Engine {
     back.resize(c * K);
     state.resize(c);
     alt.resize(c);
+    effCity.resize(c);
     cap = c;
   }
 
@@ -176,35 +191,98 @@ class Engine {
       ep[k + i - from] = q;
       if (q < 0) pushUnique(out.countries, -q - 1);
     }
-    buildCandidates(n);
+    buildCandidates(n, k);
     stationaryEpisodes(n, carry, dayEnd);
     decode(n, carry ? carry->state : NONE);
     return collectStays(n, dayStart, dayEnd, carry, out);
   }
 
-  void buildCandidates(int n) {
+  bool covers(int q, int c) const {
+    const int cb = q * m.maxCover;
+    for (int j = 0; j < m.maxCover; j++) {
+      const int x = m.coverCities[cb + j];
+      if (x < 0) return false;
+      if (x == c) return true;
+    }
+    return false;
+  }
+
+  int learnt(int q) const {
+    for (int j = 0; j < lrnN; j++)
+      if (lrnP[j] == q) return lrnK[j] >= LEARN_BOUNCES ? lrnC[j] : -1;
+    return -1;
+  }
+
+  /** StayEngine.countBounce. */
+  void countBounce(int i) {
+    const int p0 = ep[i - 2], p1 = ep[i - 1], p2 = ep[i];
+    if (p0 < 0 || p1 < 0 || p2 < 0 || et[i] - et[i - 2] > BOUNCE_MS) return;
+    const int a = m.cellCity[p0];
+    const int b = m.cellCity[p1];
+    if (m.cellCity[p2] != a || b == a || !covers(p1, a) || covers(p0, b) || covers(p2, b)) return;
+    int j = 0;
+    while (j < lrnN && lrnP[j] != p1) j++;
+    if (j == lrnN) {
+      if (lrnN == LEARN_MAX) return;
+      lrnP[j] = p1;
+      lrnC[j] = a;
+      lrnK[j] = 0;
+      lrnN++;
+    }
+    if (lrnC[j] == a) lrnK[j]++;
+  }
+
+  void buildCandidates(int n, int k) {
     std::fill(alt.begin(), alt.begin() + n, p.crossCoverLog);
     bool amb = false;
     for (int i = 0; i < n; i++) {
       const int q = ep[i];
       const int base = i * K;
+      if (i >= 2 && i >= k) countBounce(i);
       if (q < 0) {
         cand[base] = ABROAD;
         candN[i] = 1;
+        effCity[i] = ABROAD;
         continue;
       }
-      cand[base] = m.cellCity[q];
+      const int own = m.cellCity[q];
+      const int first = lrnN > 0 ? learnt(q) : -1;
+      const int top = first >= 0 ? first : own;
+      cand[base] = top;
+      effCity[i] = top;
       int c = 1;
+      if (first >= 0) cand[base + c++] = own;
       const int cb = q * m.maxCover;
       for (int j = 0; j < m.maxCover; j++) {
         const int city = m.coverCities[cb + j];
         if (city < 0) break;
-        cand[base + c++] = city;
+        if (city != top) cand[base + c++] = city;
       }
       candN[i] = uint8_t(c);
       if (c > 1) amb = true;
     }
     ambiguous = amb;
+  }
+
+  double memOf(int city) const {
+    for (int j = 0; j < memN; j++)
+      if (memC[j] == city) return memW[j];
+    return 0;
+  }
+
+  void remember() {
+    for (int k = 0; k < epN; k++) {
+      const int city = epC[k];
+      int j = 0;
+      while (j < memN && memC[j] != city) j++;
+      if (j == memN) {
+        if (memN == MEM_MAX) continue;
+        memC[j] = city;
+        memW[j] = 0;
+        memN++;
+      }
+      memW[j] += epW[k];
+    }
   }
 
   void epAdd(int city, double w) {
@@ -220,17 +298,24 @@ class Engine {
     }
   }
 
-  void settleEpisode(int a, int b) {
+  /** StayEngine.settleEpisode. */
+  void settleEpisode(int a, int b, bool closed = true) {
     if (epN < 2) return;
     int best = 0;
-    double total = epW[0];
+    double bestW = epW[0] + memOf(epC[0]);
+    double total = bestW;
     for (int j = 1; j < epN; j++) {
-      total += epW[j];
-      if (epW[j] > epW[best]) best = j;
+      const double w = epW[j] + memOf(epC[j]);
+      total += w;
+      if (w > bestW) {
+        best = j;
+        bestW = w;
+      }
     }
+    if (closed) remember();
     const double hours = total / 3600000.0;
-    const double need = std::min(0.75, std::max(0.55, 0.5 + p.decisiveK / std::sqrt(std::max(hours, 1e-3))));
-    if (epW[best] >= need * total) {
+    const double need = std::min(0.9, std::max(0.6, 0.5 + p.decisiveK / std::sqrt(std::max(hours, 1e-3))));
+    if (bestW >= need * total) {
       const int city = epC[best];
       for (int i = a; i < b; i++) {
         if (ep[i] < 0) continue;
@@ -299,9 +384,9 @@ class Engine {
         priorN = 0;
         epN = 0;
       }
-      epAdd(m.cellCity[q], dwell(i, n, dayEnd));
+      epAdd(effCity[i], dwell(i, n, dayEnd));
     }
-    if (anchor >= 0) settleEpisode(a, n);
+    if (anchor >= 0) settleEpisode(a, n, false);
     openStart = anchor >= 0 ? a : -1;
     openAnchor = anchor;
     openPriorC = priorC;
@@ -380,7 +465,7 @@ class Engine {
       // The prior counts may live in `carry`, which the slot written below can be: read them first.
       epN = 0;
       for (int j = 0; j < openPriorN; j++) epAdd(openPriorC[j], openPriorW[j]);
-      for (int i = open; i < from; i++) epAdd(m.cellCity[ep[i]], dwell(i, n, dayEnd));
+      for (int i = open; i < from; i++) epAdd(effCity[i], dwell(i, n, dayEnd));
       epStart = std::max(0, open - from);
     }
     slotAt ^= 1;

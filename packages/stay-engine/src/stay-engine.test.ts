@@ -239,6 +239,89 @@ describe('border ping-pong', () => {
   });
 });
 
+describe('cross-coverage learnt from the records', () => {
+  // Records alternate between A's interior cell (0) and B's border cell (2), which cross-covers A: a phone
+  // that A's interior cell serves cannot be in B, so B's cell is serving it across the border.
+  function mixing(fromH: number, toH: number, longRunAt: number): Rec[] {
+    const recs: Rec[] = [];
+    for (let h = fromH, k = 0; h < toH; h += 0.5, k++) {
+      const inRun = h >= longRunAt && h < longRunAt + 6;
+      recs.push([h, inRun || k % 3 === 1 ? 2 : 0]);
+    }
+    return recs;
+  }
+
+  it('does not list the neighbour for a long run of its cross-covering cell once bounces were seen', () => {
+    // Day 1: bounces A-B-A all day; day 2: 6 h on B's border cell alone, at home as before.
+    const r = run([...mixing(0, 24, 99), ...mixing(24, 48, 30)], 2);
+    expect(r.out.map((o) => o.cities)).toEqual([[0], [0]]);
+    expect(Array.from(r.carry!.learnCells)).toEqual([2]);
+    expect(Array.from(r.carry!.learnCities)).toEqual([0]);
+  });
+
+  it('learns nothing from a real visit: the way in and out is not a bounce between interior cells', () => {
+    const recs: Rec[] = [
+      ...at(0, 0, 8, 0.5),
+      ...at(1, 8.25, 8.75, 0.25),
+      ...at(3, 9, 16, 0.5),
+      ...at(0, 16.5, 23.5, 0.5),
+    ];
+    const r = run(recs);
+    expect(r.union).toEqual([0, 1]);
+    expect(r.carry!.learnCells.length).toBe(0);
+  });
+
+  it('carries what it learnt into the next day as a run of both days does', () => {
+    const recs = [...mixing(0, 24, 99), ...mixing(24, 48, 30)];
+    const whole = run(recs, 2);
+    const day1 = run(
+      recs.filter((r) => r[0] < 24),
+      1,
+    );
+    const next = new StayEngine(model);
+    const sorted = recs.filter((r) => r[0] >= 24);
+    const out: DayOutput[] = [{ cities: [], countries: [], hadRecord: false }];
+    next.runDays(
+      Float64Array.from(sorted.map((r) => DAY0 + r[0] * H)),
+      Int32Array.from(sorted.map((r) => r[1])),
+      0,
+      sorted.length,
+      DAY0 + 24 * H,
+      1,
+      day1.carry,
+      out,
+    );
+    expect(out[0]!.cities).toEqual(whole.out[1]!.cities);
+  });
+});
+
+describe('contested time remembered across days', () => {
+  it('weighs a night at the border with the nights before it, not alone', () => {
+    // Four nights at the border with 40% of the time on the neighbour's cell, each day in A's centre;
+    // the fifth night the neighbour's cell serves 60%: alone it would give that night to B.
+    const recs: Rec[] = [];
+    const night = (d: number, own: number, other: number) =>
+      recs.push(
+        ...pingPong(
+          d * 24 - 5,
+          d * 24 + 8,
+          () => own,
+          () => other,
+        ),
+      );
+    for (let d = 0; d < 5; d++) {
+      night(d + 1, d < 4 ? 36 : 24, d < 4 ? 24 : 36);
+      recs.push(...at(0, d * 24 + 8.5, d * 24 + 18.5, 0.5));
+    }
+    const r = run(
+      recs.filter((x) => x[0] >= 0),
+      6,
+    );
+    expect(r.union).toEqual([0]);
+    expect(r.carry!.memCities.length).toBe(2);
+  });
+});
+
 describe('roaming', () => {
   it('lists the country of any roaming record, with no 4-hour rule abroad', () => {
     const r = run([...at(0, 0, 10, 1), [14, ROAM], ...at(0, 20, 23, 1)]);

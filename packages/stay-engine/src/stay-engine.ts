@@ -82,6 +82,20 @@ export interface Carry {
   /** Records of the open episode dropped from `t` (older than the carried ones), counted by city. */
   epCities: Int32Array;
   epCounts: Float64Array;
+  /**
+   * Contested time so far, by city: the dwell of every closed stationary episode that touched several
+   * cities, summed per city over the subscriber's days (see settleEpisode).
+   */
+  memCities: Int32Array;
+  memCounts: Float64Array;
+  /**
+   * Cells learnt to serve this subscriber from another city: a cell of B that cross-covers A, seen
+   * between two records of A's interior cells (cells that do not cross-cover B) within BOUNCE_MS.
+   * Per entry: the cell, the city it serves the subscriber in, and how many such bounces were seen.
+   */
+  learnCells: Int32Array;
+  learnCities: Int32Array;
+  learnCounts: Int32Array;
 }
 
 export interface DayOutput {
@@ -97,6 +111,21 @@ const NO_CITIES = new Int32Array(0);
 const NO_COUNTS = new Float64Array(0);
 
 type CarryFields = Pick<Carry, 'state' | 'runStart' | 'epStart' | 'epAnchor'>;
+interface Learnt {
+  cells: Int32Array;
+  cities: Int32Array;
+  counts: Int32Array;
+}
+
+/** Most cities the contested-time memory keeps (a subscriber lives by a border or two, not more). */
+const MEM_MAX = 8;
+/** Most cells a subscriber's learnt cross-coverage keeps. */
+const LEARN_MAX = 8;
+/** A bounce: out to the other city's cell and back to interior cells within this time. */
+const BOUNCE_MS = 2 * 3_600_000;
+/** Bounces after which a cell is taken to serve the subscriber from the city it bounced in. */
+const LEARN_BOUNCES = 2;
+const NO_INTS = new Int32Array(0);
 
 /**
  * Room for one of the carries runDays passes between the days of a subscriber
@@ -108,6 +137,11 @@ class CarrySlot {
   private place = new Int32Array(64);
   private readonly cities = new Int32Array(64);
   private readonly counts = new Float64Array(64);
+  private readonly memCities = new Int32Array(MEM_MAX);
+  private readonly memCounts = new Float64Array(MEM_MAX);
+  private readonly learnCells = new Int32Array(LEARN_MAX);
+  private readonly learnCities = new Int32Array(LEARN_MAX);
+  private readonly learnCounts = new Int32Array(LEARN_MAX);
   private readonly carry: Carry = {
     t: this.t,
     place: this.place,
@@ -117,9 +151,23 @@ class CarrySlot {
     epAnchor: -1,
     epCities: NO_CITIES,
     epCounts: NO_COUNTS,
+    memCities: NO_CITIES,
+    memCounts: NO_COUNTS,
+    learnCells: NO_INTS,
+    learnCities: NO_INTS,
+    learnCounts: NO_INTS,
   };
 
-  fill(t: Float64Array, place: Int32Array, cities: Int32Array, counts: Float64Array, fields: CarryFields): Carry {
+  fill(
+    t: Float64Array,
+    place: Int32Array,
+    cities: Int32Array,
+    counts: Float64Array,
+    memCities: Int32Array,
+    memCounts: Float64Array,
+    learn: Learnt,
+    fields: CarryFields,
+  ): Carry {
     const k = t.length;
     if (this.t.length < k) {
       this.t = new Float64Array(Math.max(k, 2 * this.t.length));
@@ -129,11 +177,21 @@ class CarrySlot {
     this.place.set(place);
     this.cities.set(cities);
     this.counts.set(counts);
+    this.memCities.set(memCities);
+    this.memCounts.set(memCounts);
+    this.learnCells.set(learn.cells);
+    this.learnCities.set(learn.cities);
+    this.learnCounts.set(learn.counts);
     const c = Object.assign(this.carry, fields);
     c.t = this.t.subarray(0, k);
     c.place = this.place.subarray(0, k);
     c.epCities = this.cities.subarray(0, cities.length);
     c.epCounts = this.counts.subarray(0, counts.length);
+    c.memCities = this.memCities.subarray(0, memCities.length);
+    c.memCounts = this.memCounts.subarray(0, memCounts.length);
+    c.learnCells = this.learnCells.subarray(0, learn.cells.length);
+    c.learnCities = this.learnCities.subarray(0, learn.cells.length);
+    c.learnCounts = this.learnCounts.subarray(0, learn.cells.length);
     return c;
   }
 }
@@ -158,6 +216,16 @@ export class StayEngine {
   private readonly epC = new Int32Array(64);
   private readonly epW = new Float64Array(64);
   private epN = 0;
+  // Contested time of the subscriber so far (Carry.memCities/memCounts), read from the carry of each day.
+  private readonly memC = new Int32Array(MEM_MAX);
+  private readonly memW = new Float64Array(MEM_MAX);
+  private memN = 0;
+  // Learnt cross-coverage of the subscriber (Carry.learnCells/...), and each record's city as the episodes see it.
+  private readonly lrnP = new Int32Array(LEARN_MAX);
+  private readonly lrnC = new Int32Array(LEARN_MAX);
+  private readonly lrnK = new Int32Array(LEARN_MAX);
+  private lrnN = 0;
+  private effCity = new Int32Array(0);
   // The episode open at the end of the last decode (for the carry).
   private openStart = -1;
   private openAnchor = -1;
@@ -183,6 +251,7 @@ export class StayEngine {
     this.back = new Int8Array(cap * K);
     this.state = new Int32Array(cap);
     this.alt = new Float64Array(cap);
+    this.effCity = new Int32Array(cap);
     this.cap = cap;
   }
 
@@ -295,6 +364,23 @@ export class StayEngine {
     const n = k + (to - from);
     if (n === 0) return carry;
     this.ensure(n);
+    this.memN = 0;
+    if (carry) {
+      for (let m = 0; m < carry.memCities.length; m++) {
+        this.memC[m] = carry.memCities[m]!;
+        this.memW[m] = carry.memCounts[m]!;
+      }
+      this.memN = carry.memCities.length;
+    }
+    this.lrnN = 0;
+    if (carry) {
+      for (let m = 0; m < carry.learnCells.length; m++) {
+        this.lrnP[m] = carry.learnCells[m]!;
+        this.lrnC[m] = carry.learnCities[m]!;
+        this.lrnK[m] = carry.learnCounts[m]!;
+      }
+      this.lrnN = carry.learnCells.length;
+    }
     const { et, ep } = this;
     if (carry) {
       et.set(carry.t, 0);
@@ -309,33 +395,90 @@ export class StayEngine {
         if (!out.countries.includes(c)) out.countries.push(c);
       }
     }
-    this.buildCandidates(n);
+    this.buildCandidates(n, k);
     this.stationaryEpisodes(n, carry, dayEnd);
     this.decode(n, carry ? carry.state : NONE);
     return this.collectStays(n, dayStart, dayEnd, carry, out, transient);
   }
 
-  /** Candidate states of each record: its cell's city, then the cities the cell cross-covers. */
-  private buildCandidates(n: number): void {
-    const { ep, cand, candN, model, alt } = this;
+  /** Whether cell p may cross-cover city c (cell-model.ts). */
+  private covers(p: number, c: number): boolean {
+    const cb = p * MAX_COVER;
+    const { coverCities } = this.model;
+    for (let q = 0; q < MAX_COVER; q++) {
+      const x = coverCities[cb + q]!;
+      if (x < 0) return false;
+      if (x === c) return true;
+    }
+    return false;
+  }
+
+  /** The city cell p is learnt to serve the subscriber from, or -1. */
+  private learnt(p: number): number {
+    for (let m = 0; m < this.lrnN; m++)
+      if (this.lrnP[m] === p) return this.lrnK[m]! >= LEARN_BOUNCES ? this.lrnC[m]! : -1;
+    return -1;
+  }
+
+  /**
+   * Counts a bounce when record i-1 lies in a cell of another city that cross-covers the city of records
+   * i-2 and i, and those two are interior cells (they do not cross-cover i-1's city): a phone there cannot
+   * be in i-1's city, so the cell serves it across the border.
+   */
+  private countBounce(i: number): void {
+    const { ep, et } = this;
+    const p0 = ep[i - 2]!;
+    const p1 = ep[i - 1]!;
+    const p2 = ep[i]!;
+    if (p0 < 0 || p1 < 0 || p2 < 0 || et[i]! - et[i - 2]! > BOUNCE_MS) return;
+    const { cellCity } = this.model;
+    const a = cellCity[p0]!;
+    const b = cellCity[p1]!;
+    if (cellCity[p2] !== a || b === a || !this.covers(p1, a) || this.covers(p0, b) || this.covers(p2, b)) return;
+    let m = 0;
+    while (m < this.lrnN && this.lrnP[m] !== p1) m++;
+    if (m === this.lrnN) {
+      if (this.lrnN === LEARN_MAX) return;
+      this.lrnP[m] = p1;
+      this.lrnC[m] = a;
+      this.lrnK[m] = 0;
+      this.lrnN++;
+    }
+    if (this.lrnC[m] === a) this.lrnK[m]!++;
+  }
+
+  /**
+   * Candidate states of each record: its cell's city, then the cities the cell cross-covers; a cell learnt
+   * to serve the subscriber from another city has that city first. Bounces are counted as the records come
+   * (those of the carried records, the first k, were counted on their own day).
+   */
+  private buildCandidates(n: number, k: number): void {
+    const { ep, cand, candN, model, alt, effCity } = this;
     const { cellCity, coverCities } = model;
     alt.fill(this.params.crossCoverLog, 0, n);
     let ambiguous = false;
     for (let i = 0; i < n; i++) {
       const p = ep[i]!;
       const base = i * K;
+      if (i >= 2 && i >= k) this.countBounce(i);
       if (p < 0) {
         cand[base] = ABROAD;
         candN[i] = 1;
+        effCity[i] = ABROAD;
         continue;
       }
-      cand[base] = cellCity[p]!;
+      const own = cellCity[p]!;
+      const first = this.lrnN > 0 ? this.learnt(p) : -1;
+      const top = first >= 0 ? first : own;
+      cand[base] = top;
+      effCity[i] = top;
       let m = 1;
+      if (first >= 0) cand[base + m++] = own;
       const cb = p * MAX_COVER;
       for (let c = 0; c < MAX_COVER; c++) {
         const city = coverCities[cb + c]!;
         if (city < 0) break;
-        cand[base + m++] = city;
+        if (city !== top) cand[base + m++] = city;
       }
       candN[i] = m;
       if (m > 1) ambiguous = true;
@@ -356,18 +499,51 @@ export class StayEngine {
     }
   }
 
-  /** Gives every record of a stationary episode [a, b) that touches several cities the episode's main city. */
-  private settleEpisode(a: number, b: number): void {
+  private memOf(city: number): number {
+    for (let m = 0; m < this.memN; m++) if (this.memC[m] === city) return this.memW[m]!;
+    return 0;
+  }
+
+  /** Adds a closed contested episode's dwell to the subscriber's memory. */
+  private remember(): void {
+    for (let k = 0; k < this.epN; k++) {
+      const city = this.epC[k]!;
+      let m = 0;
+      while (m < this.memN && this.memC[m] !== city) m++;
+      if (m === this.memN) {
+        if (this.memN === MEM_MAX) continue;
+        this.memC[m] = city;
+        this.memW[m] = 0;
+        this.memN++;
+      }
+      this.memW[m]! += this.epW[k]!;
+    }
+  }
+
+  /**
+   * Gives every record of a stationary episode [a, b) that touches several cities the episode's main city.
+   * The episode is weighed together with the subscriber's earlier contested time in the same cities (the
+   * nights at the same border, the working days in the same border zone), so one night on which the
+   * neighbour's cell happened to serve more does not outweigh the weeks before it. A closed episode
+   * (`closed`) is then added to that memory; the one still open at the day's end is added when it closes.
+   */
+  private settleEpisode(a: number, b: number, closed = true): void {
     if (this.epN < 2) return;
     let best = 0;
-    let total = this.epW[0]!;
+    let bestW = this.epW[0]! + this.memOf(this.epC[0]!);
+    let total = bestW;
     for (let k = 1; k < this.epN; k++) {
-      total += this.epW[k]!;
-      if (this.epW[k]! > this.epW[best]!) best = k;
+      const w = this.epW[k]! + this.memOf(this.epC[k]!);
+      total += w;
+      if (w > bestW) {
+        best = k;
+        bestW = w;
+      }
     }
+    if (closed) this.remember();
     const hours = total / 3_600_000;
-    const need = Math.min(0.75, Math.max(0.55, 0.5 + this.params.decisiveK / Math.sqrt(Math.max(hours, 1e-3))));
-    if (this.epW[best]! >= need * total) {
+    const need = Math.min(0.9, Math.max(0.6, 0.5 + this.params.decisiveK / Math.sqrt(Math.max(hours, 1e-3))));
+    if (bestW >= need * total) {
       const city = this.epC[best]!;
       for (let i = a; i < b; i++) {
         if (this.ep[i]! < 0) continue;
@@ -396,7 +572,7 @@ export class StayEngine {
 
   private stationaryEpisodes(n: number, carry: Carry | null, dayEnd: number): void {
     const { ep, model } = this;
-    const { cellX, cellY, cellCity, cellKmPerDegLon } = model;
+    const { cellX, cellY, cellKmPerDegLon } = model;
     const r2 = this.params.stationaryKm * this.params.stationaryKm;
     const resumeAt = carry && carry.epStart >= 0 ? carry.epStart : -1;
     let a = 0;
@@ -439,9 +615,9 @@ export class StayEngine {
         priorW = NO_COUNTS;
         this.epN = 0;
       }
-      this.epAdd(cellCity[p]!, this.dwell(i, n, dayEnd));
+      this.epAdd(this.effCity[i]!, this.dwell(i, n, dayEnd));
     }
-    if (anchor >= 0) this.settleEpisode(a, n);
+    if (anchor >= 0) this.settleEpisode(a, n, false);
     this.openStart = anchor >= 0 ? a : -1;
     this.openAnchor = anchor;
     this.openPriorC = priorC;
@@ -532,7 +708,7 @@ export class StayEngine {
     if (open >= 0) {
       this.epN = 0;
       for (let k = 0; k < this.openPriorC.length; k++) this.epAdd(this.openPriorC[k]!, this.openPriorW[k]!);
-      for (let i = open; i < from; i++) this.epAdd(this.model.cellCity[ep[i]!]!, this.dwell(i, n, dayEnd));
+      for (let i = open; i < from; i++) this.epAdd(this.effCity[i]!, this.dwell(i, n, dayEnd));
       epStart = Math.max(0, open - from);
     }
     const t = et.subarray(from, n);
@@ -540,10 +716,28 @@ export class StayEngine {
     const cities = open >= 0 ? this.epC.subarray(0, this.epN) : NO_CITIES;
     const counts = open >= 0 ? this.epW.subarray(0, this.epN) : NO_COUNTS;
     const fields: CarryFields = { state: state[n - 1]!, runStart: lastStart, epStart, epAnchor: this.openAnchor };
+    const memCities = this.memC.subarray(0, this.memN);
+    const memCounts = this.memW.subarray(0, this.memN);
+    const learn: Learnt = {
+      cells: this.lrnP.subarray(0, this.lrnN),
+      cities: this.lrnC.subarray(0, this.lrnN),
+      counts: this.lrnK.subarray(0, this.lrnN),
+    };
     if (transient) {
       this.slotAt ^= 1;
-      return this.slots[this.slotAt]!.fill(t, place, cities, counts, fields);
+      return this.slots[this.slotAt]!.fill(t, place, cities, counts, memCities, memCounts, learn, fields);
     }
-    return { ...fields, t: t.slice(), place: place.slice(), epCities: cities.slice(), epCounts: counts.slice() };
+    return {
+      ...fields,
+      t: t.slice(),
+      place: place.slice(),
+      epCities: cities.slice(),
+      epCounts: counts.slice(),
+      memCities: memCities.slice(),
+      memCounts: memCounts.slice(),
+      learnCells: learn.cells.slice(),
+      learnCities: learn.cities.slice(),
+      learnCounts: learn.counts.slice(),
+    };
   }
 }

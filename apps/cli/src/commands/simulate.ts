@@ -1,13 +1,25 @@
 // `itinerary-card simulate`: a world in the DATA.md input format plus its ground truth.
 import { resolve } from 'node:path';
 import { AppError } from '@itinerary-card/domain';
-import type { SignalingFormat, simulate } from '@itinerary-card/simulator';
+import {
+  COVERAGE_HELP,
+  COVERAGE_MODELS,
+  type CoverageModel,
+  isCoverageModel,
+  type SignalingFormat,
+  type simulate,
+} from '@itinerary-card/simulator';
 import { type Command, InvalidArgumentError } from 'commander';
 import { isoDate, positiveInt } from '../options.ts';
 
 function parseFormat(v: string): SignalingFormat {
   if (v !== 'csv' && v !== 'csv.gz' && v !== 'parquet')
     throw new InvalidArgumentError('expected csv, csv.gz or parquet');
+  return v;
+}
+
+function parseCoverage(v: string): CoverageModel {
+  if (!isCoverageModel(v)) throw new InvalidArgumentError(`expected one of ${COVERAGE_MODELS.join(', ')}`);
   return v;
 }
 
@@ -26,6 +38,12 @@ export function registerSimulate(program: Command): void {
     )
     .option('--seed <s>', 'seed: same seed, same bytes', '1')
     .option('--format <csv|csv.gz|parquet>', 'signaling file format', parseFormat, 'csv.gz' as SignalingFormat)
+    .option(
+      '--coverage <model>',
+      `how cells serve people near a border: ${COVERAGE_MODELS.map((m) => `${m} (${COVERAGE_HELP[m]})`).join('; ')}`,
+      parseCoverage,
+      'pingpong' as CoverageModel,
+    )
     .action(
       async (o: {
         out: string;
@@ -34,6 +52,7 @@ export function registerSimulate(program: Command): void {
         endDate: string;
         seed: string;
         format: SignalingFormat;
+        coverage: CoverageModel;
       }) => {
         const tty = process.stderr.isTTY;
         const t0 = performance.now();
@@ -47,6 +66,7 @@ export function registerSimulate(program: Command): void {
             endDate: o.endDate,
             seed: /^\d+$/.test(o.seed) ? Number(o.seed) : o.seed,
             format: o.format,
+            coverage: o.coverage,
             onProgress: (done, total) => {
               if (tty) process.stderr.write(`\rsimulate: ${done}/${total} subscribers`);
               // Scheduled or piped runs get a structured line every 100,000 subscribers, like compute.
@@ -66,7 +86,7 @@ export function registerSimulate(program: Command): void {
         const s = res.stats;
         const secs = (performance.now() - t0) / 1000;
         const lines = [
-          `simulate: ${s.subscribers} subscribers x ${s.days} days (seed ${o.seed}) → ${resolve(o.out)}`,
+          `simulate: ${s.subscribers} subscribers x ${s.days} days (seed ${o.seed}, coverage ${o.coverage}) → ${resolve(o.out)}`,
           `  input          ${res.inputDir} (${s.cells} cells, ${o.format})`,
           `  truth          ${res.truthFile}`,
           `  records        ${s.records} generated, ${s.lines} lines written, ${(s.bytes / 1e6).toFixed(1)} MB of signaling`,
