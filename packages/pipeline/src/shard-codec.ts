@@ -60,6 +60,10 @@ function writeCarry(w: Writer, c: Carry): void {
     w.int(c.learnCities[i]!);
     w.int(c.learnCounts[i]!);
   }
+  w.int(c.seenCities.length);
+  for (let i = 0; i < c.seenCities.length; i++) w.int(c.seenCities[i]!);
+  w.int(c.seenCounts.length);
+  for (let i = 0; i < c.seenCounts.length; i++) w.int(c.seenCounts[i]!);
 }
 
 class Reader {
@@ -112,6 +116,12 @@ function readCarry(r: Reader): Carry {
     learnCities[i] = r.int();
     learnCounts[i] = r.int();
   }
+  const ns = r.int();
+  const seenCities = new Int32Array(ns);
+  for (let i = 0; i < ns; i++) seenCities[i] = r.int();
+  const nk = r.int();
+  const seenCounts = new Int32Array(nk);
+  for (let i = 0; i < nk; i++) seenCounts[i] = r.int();
   return {
     state,
     runStart,
@@ -126,6 +136,8 @@ function readCarry(r: Reader): Carry {
     learnCells,
     learnCities,
     learnCounts,
+    seenCities,
+    seenCounts,
   };
 }
 

@@ -1,7 +1,7 @@
 // The stay carried from one daily run to the next, as stored in a day's
 // carry.jsonl: places by cell id and city code rather than by index, so a
 // carry stays valid when the registries change between the two runs.
-import { ABROAD, type Carry, UNDECIDED } from '@itinerary-card/stay-engine';
+import { ABROAD, type Carry, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
 import type { CountryTable } from './event-buffer.ts';
 import type { Registries } from './registry.ts';
 
@@ -20,6 +20,8 @@ export interface StoredCarry {
   mc?: Record<string, number>;
   /** Learnt cross-coverage: cell id → [city code it serves the subscriber from, bounces seen]. */
   lc?: Record<string, [string, number]>;
+  /** Records at interior cells by city code, or {'*': 0} for every city (Carry.seenCities/seenCounts). */
+  si?: Record<string, number>;
 }
 
 /**
@@ -94,6 +96,20 @@ export class CarryCodec {
       learnCities.push(city);
       learnCounts.push(count);
     }
+    const seenCities: number[] = [];
+    const seenCounts: number[] = [];
+    for (const code in c.si) {
+      if (code === '*') {
+        seenCities.length = 0;
+        seenCounts.length = 0;
+        seenCities.push(SEEN_ALL);
+        break;
+      }
+      const city = cityIndex.get(code);
+      if (city === undefined) continue;
+      seenCities.push(city);
+      seenCounts.push(c.si[code]!);
+    }
     return {
       t,
       place,
@@ -108,7 +124,16 @@ export class CarryCodec {
       learnCells: Int32Array.from(learnCells),
       learnCities: Int32Array.from(learnCities),
       learnCounts: Int32Array.from(learnCounts),
+      seenCities: Int32Array.from(seenCities),
+      seenCounts: Int32Array.from(seenCounts),
     };
+  }
+
+  private seenLine(c: Carry): Record<string, number> {
+    if (c.seenCities[0] === SEEN_ALL) return { '*': 0 };
+    const si: Record<string, number> = {};
+    for (let i = 0; i < c.seenCities.length; i++) si[this.registries.cityCodes[c.seenCities[i]!]!] = c.seenCounts[i]!;
+    return si;
   }
 
   /** The stored line of a carry: StoredCarry with the subscriber's pseudonym first. */
@@ -139,6 +164,7 @@ export class CarryCodec {
       pl,
       ...(c.memCities.length ? { mc } : {}),
       ...(c.learnCells.length ? { lc } : {}),
+      ...(c.seenCities.length ? { si: this.seenLine(c) } : {}),
     };
     return JSON.stringify(stored);
   }

@@ -29,13 +29,14 @@ const carry = fc
     anchor: fc.integer({ min: -1, max: 4 }),
     cityCounts: fc.dictionary(fc.constantFrom('0', '1', '2'), fc.integer({ min: 1, max: 500 })),
     memCounts: fc.dictionary(fc.constantFrom('0', '1', '2'), fc.integer({ min: 1, max: 5_000_000 })),
+    seen: fc.oneof(fc.dictionary(fc.constantFrom('0', '1', '2'), fc.integer({ min: 1, max: 99 })), fc.constant(null)),
     learnt: fc.dictionary(
       fc.constantFrom('0', '1', '2', '3', '4'),
       fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 9 })),
     ),
   })
   .map(
-    ({ n, state, runStart, places, episode, anchor, cityCounts, memCounts, learnt }): Carry => ({
+    ({ n, state, runStart, places, episode, anchor, cityCounts, memCounts, learnt, seen }): Carry => ({
       t: Float64Array.from({ length: n }, (_, i) => runStart + i * 60_000),
       place: Int32Array.from(places.slice(0, n)),
       state,
@@ -50,6 +51,8 @@ const carry = fc
       learnCells: Int32Array.from(Object.keys(learnt), Number),
       learnCities: Int32Array.from(Object.values(learnt), (x) => x[0]),
       learnCounts: Int32Array.from(Object.values(learnt), (x) => x[1]),
+      seenCities: seen === null ? Int32Array.of(-1) : Int32Array.from(Object.keys(seen), Number),
+      seenCounts: seen === null ? new Int32Array(0) : Int32Array.from(Object.values(seen)),
     }),
   );
 
@@ -59,6 +62,8 @@ const NOTHING_LEARNT = {
   learnCells: new Int32Array(0),
   learnCities: new Int32Array(0),
   learnCounts: new Int32Array(0),
+  seenCities: new Int32Array(0),
+  seenCounts: new Int32Array(0),
 };
 
 function stored(line: string): StoredCarry {
@@ -96,6 +101,8 @@ describe('a stored carry', () => {
       learnCells: Int32Array.of(4),
       learnCities: Int32Array.of(0),
       learnCounts: Int32Array.of(3),
+      seenCities: Int32Array.of(2, 0),
+      seenCounts: Int32Array.of(30, 5),
     };
     expect(stored(codec.line('p1', c))).toEqual({
       p: 'p1',
@@ -108,6 +115,7 @@ describe('a stored carry', () => {
       pl: ['c3', '@HK', 'c0'],
       mc: { '110000': 9, '310000': 2 },
       lc: { c4: ['110000', 3] },
+      si: { '360100': 30, '110000': 5 },
     });
   });
 
@@ -148,6 +156,7 @@ describe('a stored carry', () => {
       epAnchor: -1,
       epCities: Int32Array.of(0),
       epCounts: Float64Array.of(5),
+      ...NOTHING_LEARNT,
     });
     expect(after.decode({ ...line, s: '360100' })).toBeNull();
   });

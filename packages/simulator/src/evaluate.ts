@@ -2,7 +2,8 @@
 // precision and recall of cities and countries, status accuracy, and false
 // positives and negatives by persona and by number kind. Undecidable cases
 // (see window-rules.ts) are counted but never scored.
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppError, type ItineraryLine, isIsoDate } from '@itinerary-card/domain';
 import type { TruthLine } from './truth.ts';
@@ -40,6 +41,13 @@ export interface EvalReport {
   undecidable: { cities: number; countries: number };
   byPersona: Record<string, GroupCounts>;
   byKind: Record<string, GroupCounts>;
+  /**
+   * People who never left their home city in the simulated days, by how far from its border they live
+   * (TruthLine.homeBorderKm): how many, and how many got a false city.
+   */
+  byBorderKm: Array<{ bucket: string; subscribers: number; falseCity: number }>;
+  /** The world's coverage model (world.json beside the truth file), when known. */
+  coverage?: string;
   /** A few false positives and negatives (masked numbers) for inspection. */
   examples: Array<{ msisdn: string; persona: string; what: string }>;
 }
@@ -115,6 +123,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   const byPersona: Record<string, GroupCounts> = {};
   const byKind: Record<string, GroupCounts> = {};
   const examples: EvalReport['examples'] = [];
+  const byBorderKm = BORDER_BUCKETS.map(([bucket]) => ({ bucket, subscribers: 0, falseCity: 0 }));
 
   const rl = createInterface({ input: createReadStream(opts.truthFile), crlfDelay: Number.POSITIVE_INFINITY });
   for await (const text of rl) {
@@ -166,6 +175,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     gk.cityFn += cc.fn;
     gk.countryFp += kk.fp;
     gk.countryFn += kk.fn;
+    if (t.homeBorderKm !== undefined && truth.status !== 'new_subscriber' && neverCrossed(t)) {
+      const b = byBorderKm[BORDER_BUCKETS.findIndex(([, hi]) => t.homeBorderKm! < hi)]!;
+      b.subscribers++;
+      if (cc.fp > 0) b.falseCity++;
+    }
     if (examples.length < 12) {
       const what = [
         ...cc.fps.map((x) => `city FP ${x}`),
@@ -196,6 +210,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     undecidable,
     byPersona,
     byKind,
+    byBorderKm,
+    ...coverageOf(opts.truthFile),
     examples,
   };
 }
@@ -214,10 +230,31 @@ function table(title: string, groups: Record<string, GroupCounts>): string[] {
   return rows;
 }
 
+const BORDER_BUCKETS: Array<[string, number]> = [
+  ['< 2 km', 2],
+  ['2-5 km', 5],
+  ['5-10 km', 10],
+  ['10-20 km', 20],
+  ['>= 20 km', Number.POSITIVE_INFINITY],
+];
+
+/** One city all the simulated days, never abroad. */
+function neverCrossed(t: TruthLine): boolean {
+  return t.abroad.length === 0 && new Set(t.stays.map((s) => s.city)).size === 1;
+}
+
+function coverageOf(truthFile: string): { coverage?: string } {
+  // A truth file without its world.json (copied alone): the model is not known.
+  const file = join(dirname(truthFile), 'world.json');
+  if (!existsSync(file)) return {};
+  const w = JSON.parse(readFileSync(file, 'utf8')) as { coverage?: string };
+  return w.coverage ? { coverage: w.coverage } : {};
+}
+
 export function formatEvalReport(report: EvalReport, title = 'result'): string {
   const r = report;
   const lines = [
-    `== ${title}: D=${r.date}, window ${r.days} days, ${r.subscribers} subscribers (missing from result ${r.missing}, not in truth ${r.unknown})`,
+    `== ${title}: D=${r.date}, window ${r.days} days, ${r.subscribers} subscribers (missing from result ${r.missing}, not in truth ${r.unknown})${r.coverage ? `, coverage model ${r.coverage}` : ''}`,
     `cities     precision ${pct(r.cities.precision)}  recall ${pct(r.cities.recall)}  (TP ${r.cities.tp}, FP ${r.cities.fp}, FN ${r.cities.fn}; listed but undecidable ${r.cities.undecidable})`,
     `countries  precision ${pct(r.countries.precision)}  recall ${pct(r.countries.recall)}  (TP ${r.countries.tp}, FP ${r.countries.fp}, FN ${r.countries.fn}; listed but undecidable ${r.countries.undecidable})`,
     `status     accuracy ${pct(r.status.accuracy)}  (${r.status.total - r.status.correct} errors)  ${Object.entries(
@@ -229,6 +266,8 @@ export function formatEvalReport(report: EvalReport, title = 'result'): string {
     `undecidable in truth (left out of scoring): ${r.undecidable.cities} city stays, ${r.undecidable.countries} countries`,
     ...table('persona', r.byPersona),
     ...table('number kind', r.byKind),
+    'people who never left their city, by distance from home to the border: with a false city / all',
+    `  ${r.byBorderKm.map((b) => `${b.bucket}: ${b.falseCity}/${b.subscribers}${b.subscribers ? ` (${pct(b.falseCity / b.subscribers)})` : ''}`).join(';  ')}`,
   ];
   if (r.examples.length) {
     lines.push('examples:');

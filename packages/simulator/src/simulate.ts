@@ -257,7 +257,12 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
         eventCounts[recs.ev[r]!]!++;
       }
       inc('records', recs.n);
-      truth = { ...head, ...buildTruth(p, plan, recs, cities) };
+      const borderKm = homeBorderKm(plan.homeCity, recs, cells, cities);
+      truth = {
+        ...head,
+        ...buildTruth(p, plan, recs, cities),
+        ...(borderKm === null ? {} : { homeBorderKm: borderKm }),
+      };
     }
     truthOut.write(`${JSON.stringify(truth)}\n`);
     prevTruth = truth;
@@ -354,4 +359,33 @@ function densePairs(
   }
   const list = [...partners.keys()];
   return { cities: list, cum: cum(list), partners };
+}
+
+/** TruthLine.homeBorderKm: from the home city's most used cell to the nearest of the city's border points. */
+function homeBorderKm(
+  home: number,
+  recs: RecordBuffer,
+  cells: ReturnType<typeof buildCells>,
+  cities: ReturnType<typeof loadCities>,
+): number | null {
+  const uses = new Map<number, number>();
+  for (let r = 0; r < recs.n; r++) {
+    const loc = recs.loc[r]!;
+    if (loc >= 0 && loc < cells.city.length && cells.city[loc] === home) uses.set(loc, (uses.get(loc) ?? 0) + 1);
+  }
+  let cell = -1;
+  let most = 0;
+  for (const [c, n] of uses) {
+    if (n > most || (n === most && c < cell)) {
+      cell = c;
+      most = n;
+    }
+  }
+  const city = cities[home]!;
+  if (cell < 0 || city.neighbours.length === 0) return null;
+  const at = { lat: cells.lat[cell]!, lon: cells.lon[cell]! };
+  let best = Number.POSITIVE_INFINITY;
+  for (const nb of city.neighbours)
+    for (const [lat, lon] of nb.border) best = Math.min(best, distanceKm(at, { lat, lon }));
+  return Math.round(best * 10) / 10;
 }

@@ -43,6 +43,11 @@ export interface TruthLine {
   abroad: TruthAbroad[];
   /** Beijing dates with at least one valid record of the number (of its primary for a secondary). */
   obsDays: string[];
+  /**
+   * km from the cell that served the person most in their home city to the nearest point of that city's
+   * border (the geography's border points); absent without such a record.
+   */
+  homeBorderKm?: number;
 }
 
 export const FLAG_EPOCH_MS = 1;

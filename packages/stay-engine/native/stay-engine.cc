@@ -36,6 +36,10 @@ constexpr int MEM_MAX = 8;
 constexpr int LEARN_MAX = 8;
 constexpr double BOUNCE_MS = 2 * 3600000.0;
 constexpr int LEARN_BOUNCES = 2;
+// stay-engine.ts's SEEN_MAX and NEED_UNSEEN.
+constexpr int SEEN_MAX = 16;
+constexpr int SEEN_RECORDS = 24;
+constexpr double NEED_UNSEEN = 0.8;
 
 struct Params {
   double minStayMs, crossCoverLog, switchLog, edgeCapMs;
@@ -85,6 +89,7 @@ class Engine {
     // The subscriber's contested time and learnt cells start empty (a TypeScript carry holds them between days).
     memN = 0;
     lrnN = 0;
+    seenN = 0;
     int i = from;
     for (int d = 0; d < dayCount; d++) {
       const double dayStart = firstDayStart + d * DAY_MS;
@@ -149,6 +154,9 @@ class Engine {
   int32_t lrnP[LEARN_MAX], lrnC[LEARN_MAX], lrnK[LEARN_MAX];
   int lrnN = 0;
   std::vector<int32_t> effCity;
+  // Cities seen through interior cells; seenN == SEEN_MAX + 1 when every city counts as seen.
+  int32_t seenC[SEEN_MAX], seenK[SEEN_MAX];
+  int seenN = 0;
   int openStart = -1, openAnchor = -1;
   // The carried episode's prior counts, while it is the open one (they live in the carry given to runDay).
   const int32_t* openPriorC = nullptr;
@@ -207,6 +215,28 @@ class Engine {
     return false;
   }
 
+  void markSeen(int city) {
+    if (seenN > SEEN_MAX) return;
+    for (int j = 0; j < seenN; j++) {
+      if (seenC[j] == city) {
+        seenK[j]++;
+        return;
+      }
+    }
+    if (seenN == SEEN_MAX) seenN = SEEN_MAX + 1;
+    else {
+      seenC[seenN] = city;
+      seenK[seenN++] = 1;
+    }
+  }
+
+  bool seen(int city) const {
+    if (seenN > SEEN_MAX) return true;
+    for (int j = 0; j < seenN; j++)
+      if (seenC[j] == city) return seenK[j] >= SEEN_RECORDS;
+    return false;
+  }
+
   int learnt(int q) const {
     for (int j = 0; j < lrnN; j++)
       if (lrnP[j] == q) return lrnK[j] >= LEARN_BOUNCES ? lrnC[j] : -1;
@@ -246,6 +276,7 @@ class Engine {
         continue;
       }
       const int own = m.cellCity[q];
+      if (m.coverCities[q * m.maxCover] < 0) markSeen(own);
       const int first = lrnN > 0 ? learnt(q) : -1;
       const int top = first >= 0 ? first : own;
       cand[base] = top;
@@ -298,8 +329,20 @@ class Engine {
     }
   }
 
+  /** StayEngine.joinRemembered. */
+  void joinRemembered(int a) {
+    const int q = ep[a];
+    const int city = epC[0];
+    if (q < 0 || effCity[a] != city || memOf(city) == 0) return;
+    for (int j = 0; j < memN; j++) {
+      const int other = memC[j];
+      if (other != city && covers(q, other)) epAdd(other, 0);
+    }
+  }
+
   /** StayEngine.settleEpisode. */
   void settleEpisode(int a, int b, bool closed = true) {
+    if (epN == 1 && memN > 1) joinRemembered(a);
     if (epN < 2) return;
     int best = 0;
     double bestW = epW[0] + memOf(epC[0]);
@@ -314,7 +357,15 @@ class Engine {
     }
     if (closed) remember();
     const double hours = total / 3600000.0;
-    const double need = std::min(0.9, std::max(0.6, 0.5 + p.decisiveK / std::sqrt(std::max(hours, 1e-3))));
+    double need = std::min(0.9, std::max(0.6, 0.5 + p.decisiveK / std::sqrt(std::max(hours, 1e-3))));
+    if (need < NEED_UNSEEN && !seen(epC[best])) {
+      for (int j = 0; j < epN; j++) {
+        if (j != best && seen(epC[j])) {
+          need = NEED_UNSEEN;
+          break;
+        }
+      }
+    }
     if (bestW >= need * total) {
       const int city = epC[best];
       for (int i = a; i < b; i++) {

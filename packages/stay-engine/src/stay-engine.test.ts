@@ -322,6 +322,66 @@ describe('contested time remembered across days', () => {
   });
 });
 
+describe('interior evidence', () => {
+  // Days 1-2: a working day in A's centre (cell 0, interior), evenings at the border where B's cell
+  // serves 35 % of the time; day 3: the whole day at the border with B's cell at 85 %.
+  function resident(interiorB: boolean): Rec[] {
+    const recs: Rec[] = [];
+    for (let d = 0; d < 2; d++) {
+      recs.push(...at(0, d * 24 + 8, d * 24 + 18, 0.25));
+      recs.push(
+        ...pingPong(
+          d * 24 + 18.5,
+          d * 24 + 24,
+          () => 39,
+          () => 21,
+        ),
+      );
+      if (interiorB) recs.push(...at(3, d * 24 + 0.5, d * 24 + 7.5, 0.25));
+    }
+    recs.push(
+      ...pingPong(
+        48,
+        72,
+        () => 9,
+        () => 51,
+      ),
+    );
+    return recs;
+  }
+
+  it('does not give a day to the neighbour it was never seen inside, against the city it was', () => {
+    const r = run(resident(false), 3);
+    expect(r.out[2]!.cities).not.toContain(1);
+  });
+
+  it('gives it when the phone was seen inside both', () => {
+    const r = run(resident(true), 3);
+    expect(r.out[2]!.cities).toContain(1);
+  });
+
+  it('takes an evening served by the neighbour alone as the same contested place', () => {
+    // Working days in A's centre and evenings at the border (B's cell 40 %); on day 4 the neighbour's cell
+    // happens to serve the whole evening, 5.5 h, a place of its own as far as the radius goes.
+    const recs: Rec[] = [];
+    for (let d = 0; d < 4; d++) {
+      recs.push(...at(0, d * 24 + 8, d * 24 + 18, 0.25));
+      if (d < 3)
+        recs.push(
+          ...pingPong(
+            d * 24 + 18.5,
+            d * 24 + 24,
+            () => 36,
+            () => 24,
+          ),
+        );
+    }
+    recs.push(...at(2, 3 * 24 + 18.5, 3 * 24 + 23.9, 0.5));
+    const r = run(recs, 4);
+    expect(r.out[3]!.cities).toEqual([0]);
+  });
+});
+
 describe('roaming', () => {
   it('lists the country of any roaming record, with no 4-hour rule abroad', () => {
     const r = run([...at(0, 0, 10, 1), [14, ROAM], ...at(0, 20, 23, 1)]);

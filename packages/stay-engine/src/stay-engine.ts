@@ -47,7 +47,7 @@ export interface EngineParams {
   stationaryKm: number;
   /**
    * An episode touching several cities is given its leading city once that city's share of the episode's
-   * dwell time reaches 0.5 + decisiveK / sqrt(hours observed) (clamped to [0.55, 0.75]): the longer the
+   * dwell time reaches 0.5 + decisiveK / sqrt(hours observed) (clamped to [0.6, 0.9]), counting the subscriber's earlier contested time in those cities: the longer the
    * episode, the smaller the lead needed. Until then it lists no city on its own (later records settle it),
    * but it does not break a stay in one of its cities that surrounds it.
    */
@@ -96,6 +96,12 @@ export interface Carry {
   learnCells: Int32Array;
   learnCities: Int32Array;
   learnCounts: Int32Array;
+  /**
+   * Cities the subscriber has records in at interior cells (cells that cross-cover no other city), and
+   * how many; SEEN_ALL alone when there were more than SEEN_MAX cities (every city then counts as seen).
+   */
+  seenCities: Int32Array;
+  seenCounts: Int32Array;
 }
 
 export interface DayOutput {
@@ -126,6 +132,20 @@ const BOUNCE_MS = 2 * 3_600_000;
 /** Bounces after which a cell is taken to serve the subscriber from the city it bounced in. */
 const LEARN_BOUNCES = 2;
 const NO_INTS = new Int32Array(0);
+/** Most cities kept as seen through interior cells; beyond it every city counts as seen. */
+const SEEN_MAX = 16;
+/**
+ * Records at a city's interior cells from which the subscriber counts as seen inside it: about a day and
+ * a half of an ordinary phone's records, more than a day trip gives.
+ */
+const SEEN_RECORDS = 24;
+export const SEEN_ALL = -1;
+const SEEN_ALL_LIST = Int32Array.of(SEEN_ALL);
+/**
+ * The lead a contested episode's leading city needs when the subscriber was never seen inside it (only
+ * through its cells that cross-cover the other city) while the other city was seen inside.
+ */
+const NEED_UNSEEN = 0.8;
 
 /**
  * Room for one of the carries runDays passes between the days of a subscriber
@@ -142,6 +162,8 @@ class CarrySlot {
   private readonly learnCells = new Int32Array(LEARN_MAX);
   private readonly learnCities = new Int32Array(LEARN_MAX);
   private readonly learnCounts = new Int32Array(LEARN_MAX);
+  private readonly seenCities = new Int32Array(SEEN_MAX);
+  private readonly seenCounts = new Int32Array(SEEN_MAX);
   private readonly carry: Carry = {
     t: this.t,
     place: this.place,
@@ -156,6 +178,8 @@ class CarrySlot {
     learnCells: NO_INTS,
     learnCities: NO_INTS,
     learnCounts: NO_INTS,
+    seenCities: NO_INTS,
+    seenCounts: NO_INTS,
   };
 
   fill(
@@ -166,6 +190,8 @@ class CarrySlot {
     memCities: Int32Array,
     memCounts: Float64Array,
     learn: Learnt,
+    seen: Int32Array,
+    seenCounts: Int32Array,
     fields: CarryFields,
   ): Carry {
     const k = t.length;
@@ -182,6 +208,8 @@ class CarrySlot {
     this.learnCells.set(learn.cells);
     this.learnCities.set(learn.cities);
     this.learnCounts.set(learn.counts);
+    this.seenCities.set(seen);
+    this.seenCounts.set(seenCounts);
     const c = Object.assign(this.carry, fields);
     c.t = this.t.subarray(0, k);
     c.place = this.place.subarray(0, k);
@@ -192,6 +220,8 @@ class CarrySlot {
     c.learnCells = this.learnCells.subarray(0, learn.cells.length);
     c.learnCities = this.learnCities.subarray(0, learn.cells.length);
     c.learnCounts = this.learnCounts.subarray(0, learn.cells.length);
+    c.seenCities = this.seenCities.subarray(0, seen.length);
+    c.seenCounts = this.seenCounts.subarray(0, seenCounts.length);
     return c;
   }
 }
@@ -226,6 +256,10 @@ export class StayEngine {
   private readonly lrnK = new Int32Array(LEARN_MAX);
   private lrnN = 0;
   private effCity = new Int32Array(0);
+  // Cities seen through interior cells (Carry.seenCities); seenN === SEEN_MAX + 1 when every city counts.
+  private readonly seenC = new Int32Array(SEEN_MAX);
+  private readonly seenK = new Int32Array(SEEN_MAX);
+  private seenN = 0;
   // The episode open at the end of the last decode (for the carry).
   private openStart = -1;
   private openAnchor = -1;
@@ -381,6 +415,16 @@ export class StayEngine {
       }
       this.lrnN = carry.learnCells.length;
     }
+    this.seenN = 0;
+    if (carry) {
+      const sc = carry.seenCities;
+      if (sc.length === 1 && sc[0] === SEEN_ALL) this.seenN = SEEN_MAX + 1;
+      else {
+        this.seenC.set(sc);
+        this.seenK.set(carry.seenCounts);
+        this.seenN = sc.length;
+      }
+    }
     const { et, ep } = this;
     if (carry) {
       et.set(carry.t, 0);
@@ -410,6 +454,27 @@ export class StayEngine {
       if (x < 0) return false;
       if (x === c) return true;
     }
+    return false;
+  }
+
+  private markSeen(city: number): void {
+    if (this.seenN > SEEN_MAX) return;
+    for (let m = 0; m < this.seenN; m++) {
+      if (this.seenC[m] === city) {
+        this.seenK[m]!++;
+        return;
+      }
+    }
+    if (this.seenN === SEEN_MAX) this.seenN = SEEN_MAX + 1;
+    else {
+      this.seenC[this.seenN] = city;
+      this.seenK[this.seenN++] = 1;
+    }
+  }
+
+  private seen(city: number): boolean {
+    if (this.seenN > SEEN_MAX) return true;
+    for (let m = 0; m < this.seenN; m++) if (this.seenC[m] === city) return this.seenK[m]! >= SEEN_RECORDS;
     return false;
   }
 
@@ -468,6 +533,7 @@ export class StayEngine {
         continue;
       }
       const own = cellCity[p]!;
+      if (coverCities[p * MAX_COVER]! < 0) this.markSeen(own);
       const first = this.lrnN > 0 ? this.learnt(p) : -1;
       const top = first >= 0 ? first : own;
       cand[base] = top;
@@ -521,6 +587,21 @@ export class StayEngine {
   }
 
   /**
+   * An episode seen in one city only, at a cell that cross-covers a city it was contested with before
+   * (the neighbour's cell happened to serve every record of it), is the same contested place: its
+   * remembered cities join it, with no time of their own, so the memory weighs it as it weighs the others.
+   */
+  private joinRemembered(a: number): void {
+    const p = this.ep[a]!;
+    const city = this.epC[0]!;
+    if (p < 0 || this.effCity[a] !== city || this.memOf(city) === 0) return;
+    for (let m = 0; m < this.memN; m++) {
+      const other = this.memC[m]!;
+      if (other !== city && this.covers(p, other)) this.epAdd(other, 0);
+    }
+  }
+
+  /**
    * Gives every record of a stationary episode [a, b) that touches several cities the episode's main city.
    * The episode is weighed together with the subscriber's earlier contested time in the same cities (the
    * nights at the same border, the working days in the same border zone), so one night on which the
@@ -528,6 +609,7 @@ export class StayEngine {
    * (`closed`) is then added to that memory; the one still open at the day's end is added when it closes.
    */
   private settleEpisode(a: number, b: number, closed = true): void {
+    if (this.epN === 1 && this.memN > 1) this.joinRemembered(a);
     if (this.epN < 2) return;
     let best = 0;
     let bestW = this.epW[0]! + this.memOf(this.epC[0]!);
@@ -542,7 +624,17 @@ export class StayEngine {
     }
     if (closed) this.remember();
     const hours = total / 3_600_000;
-    const need = Math.min(0.9, Math.max(0.6, 0.5 + this.params.decisiveK / Math.sqrt(Math.max(hours, 1e-3))));
+    let need = Math.min(0.9, Math.max(0.6, 0.5 + this.params.decisiveK / Math.sqrt(Math.max(hours, 1e-3))));
+    // A city known only through its cells that cross-cover the other one, against a city seen inside:
+    // the phone is most likely on the side it is seen inside of (the issue's "interior evidence").
+    if (need < NEED_UNSEEN && !this.seen(this.epC[best]!)) {
+      for (let k = 0; k < this.epN; k++) {
+        if (k !== best && this.seen(this.epC[k]!)) {
+          need = NEED_UNSEEN;
+          break;
+        }
+      }
+    }
     if (bestW >= need * total) {
       const city = this.epC[best]!;
       for (let i = a; i < b; i++) {
@@ -723,9 +815,23 @@ export class StayEngine {
       cities: this.lrnC.subarray(0, this.lrnN),
       counts: this.lrnK.subarray(0, this.lrnN),
     };
+    const all = this.seenN > SEEN_MAX;
+    const seen = all ? SEEN_ALL_LIST : this.seenC.subarray(0, this.seenN);
+    const seenCounts = all ? NO_INTS : this.seenK.subarray(0, this.seenN);
     if (transient) {
       this.slotAt ^= 1;
-      return this.slots[this.slotAt]!.fill(t, place, cities, counts, memCities, memCounts, learn, fields);
+      return this.slots[this.slotAt]!.fill(
+        t,
+        place,
+        cities,
+        counts,
+        memCities,
+        memCounts,
+        learn,
+        seen,
+        seenCounts,
+        fields,
+      );
     }
     return {
       ...fields,
@@ -738,6 +844,8 @@ export class StayEngine {
       learnCells: learn.cells.slice(),
       learnCities: learn.cities.slice(),
       learnCounts: learn.counts.slice(),
+      seenCities: seen.slice(),
+      seenCounts: seenCounts.slice(),
     };
   }
 }
