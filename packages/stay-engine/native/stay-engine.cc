@@ -247,19 +247,28 @@ class Engine {
   void countBounce(int i) {
     const int p0 = ep[i - 2], p1 = ep[i - 1], p2 = ep[i];
     if (p0 < 0 || p1 < 0 || p2 < 0 || et[i] - et[i - 2] > BOUNCE_MS) return;
-    const int a = m.cellCity[p0];
-    const int b = m.cellCity[p1];
-    if (m.cellCity[p2] != a || b == a || !covers(p1, a) || covers(p0, b) || covers(p2, b)) return;
+    const int x = m.cellCity[p0];
+    const int y = m.cellCity[p1];
+    if (m.cellCity[p2] != x || y == x) return;
+    if (covers(p1, x) && !covers(p0, y) && !covers(p2, y)) learn(p1, x);
+    else if (covers(p0, y) && covers(p2, y) && !covers(p1, x)) {
+      learn(p0, y);
+      if (p2 != p0) learn(p2, y);
+    }
+  }
+
+  /** StayEngine.learn. */
+  void learn(int q, int c) {
     int j = 0;
-    while (j < lrnN && lrnP[j] != p1) j++;
+    while (j < lrnN && lrnP[j] != q) j++;
     if (j == lrnN) {
       if (lrnN == LEARN_MAX) return;
-      lrnP[j] = p1;
-      lrnC[j] = a;
+      lrnP[j] = q;
+      lrnC[j] = c;
       lrnK[j] = 0;
       lrnN++;
     }
-    if (lrnC[j] == a) lrnK[j]++;
+    if (lrnC[j] == c) lrnK[j]++;
   }
 
   void buildCandidates(int n, int k) {

@@ -259,6 +259,15 @@ describe('cross-coverage learnt from the records', () => {
     expect(Array.from(r.carry!.learnCities)).toEqual([0]);
   });
 
+  it("learns it too when the neighbour's cell serves most records, between which the interior cell shows", () => {
+    // Two records of B's border cell for one of A's interior cell: B-A-B bounces, then 6 h on B's cell alone.
+    const recs: Rec[] = [];
+    for (let h = 0, k = 0; h < 48; h += 0.5, k++) recs.push([h, (h >= 30 && h < 36) || k % 3 !== 1 ? 2 : 0]);
+    const r = run(recs, 2);
+    expect(r.out.map((o) => o.cities)).toEqual([[0], [0]]);
+    expect(Array.from(r.carry!.learnCells)).toEqual([2]);
+  });
+
   it('learns nothing from a real visit: the way in and out is not a bounce between interior cells', () => {
     const recs: Rec[] = [
       ...at(0, 0, 8, 0.5),

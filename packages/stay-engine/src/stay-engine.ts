@@ -486,9 +486,10 @@ export class StayEngine {
   }
 
   /**
-   * Counts a bounce when record i-1 lies in a cell of another city that cross-covers the city of records
-   * i-2 and i, and those two are interior cells (they do not cross-cover i-1's city): a phone there cannot
-   * be in i-1's city, so the cell serves it across the border.
+   * Counts a bounce in records i-2, i-1, i (within BOUNCE_MS) of two cities X, Y, X: the phone went
+   * nowhere, so one side's cells serve it across the border. Either Y's cell cross-covers X and X's two
+   * cells are interior to Y (they do not cross-cover it: a phone they serve cannot be in Y), or the other
+   * way round: X's cells cross-cover Y and Y's cell is interior to X.
    */
   private countBounce(i: number): void {
     const { ep, et } = this;
@@ -497,19 +498,28 @@ export class StayEngine {
     const p2 = ep[i]!;
     if (p0 < 0 || p1 < 0 || p2 < 0 || et[i]! - et[i - 2]! > BOUNCE_MS) return;
     const { cellCity } = this.model;
-    const a = cellCity[p0]!;
-    const b = cellCity[p1]!;
-    if (cellCity[p2] !== a || b === a || !this.covers(p1, a) || this.covers(p0, b) || this.covers(p2, b)) return;
+    const x = cellCity[p0]!;
+    const y = cellCity[p1]!;
+    if (cellCity[p2] !== x || y === x) return;
+    if (this.covers(p1, x) && !this.covers(p0, y) && !this.covers(p2, y)) this.learn(p1, x);
+    else if (this.covers(p0, y) && this.covers(p2, y) && !this.covers(p1, x)) {
+      this.learn(p0, y);
+      if (p2 !== p0) this.learn(p2, y);
+    }
+  }
+
+  /** One more bounce of cell p serving the subscriber from city c. */
+  private learn(p: number, c: number): void {
     let m = 0;
-    while (m < this.lrnN && this.lrnP[m] !== p1) m++;
+    while (m < this.lrnN && this.lrnP[m] !== p) m++;
     if (m === this.lrnN) {
       if (this.lrnN === LEARN_MAX) return;
-      this.lrnP[m] = p1;
-      this.lrnC[m] = a;
+      this.lrnP[m] = p;
+      this.lrnC[m] = c;
       this.lrnK[m] = 0;
       this.lrnN++;
     }
-    if (this.lrnC[m] === a) this.lrnK[m]!++;
+    if (this.lrnC[m] === c) this.lrnK[m]!++;
   }
 
   /**
