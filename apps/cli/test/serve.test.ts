@@ -98,6 +98,7 @@ describe('itinerary-card serve', () => {
     ['health-code', { ...HC_ENV, HC_DATABASE_URL: 'postgres//db' }, 'HC_DATABASE_URL'],
     ['health-code', { ...HC_ENV, HC_DEV_OUTBOX: '0' }, 'SMPP_HOST'],
     ['node', { NODE_OPERATOR: 'xyz', NODE_SERVICE_SECRET: 'service-secret-0123456789' }, 'NODE_OPERATOR'],
+    ['node', { NODE_OPERATOR: 'cmcc', NODE_SERVICE_SECRET: 'service-secret-0123456789' }, 'NODE_PSEUDONYM_KEY'],
     ['health-code', { HC_PORT: '3001' }, 'HC_KEY_SECRET'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '0' }, 'PLATFORM_WORKERS'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_LOG_LEVEL: 'loud' }, 'PLATFORM_LOG_LEVEL'],

@@ -20,7 +20,8 @@ export interface OperatorNodeConfig {
   serviceSecret: string;
   /** Snapshot directory (the pipeline's data dir). */
   dataDir?: string;
-  pseudonymKey?: string;
+  /** The key of the pseudonyms in the snapshots (NODE_PSEUDONYM_KEY, required). */
+  pseudonymKey: string;
   tls?: TlsConfig;
 }
 
@@ -35,15 +36,18 @@ export function readOperatorNodeConfig(env: NodeJS.ProcessEnv = process.env): Op
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail('NODE_PORT', 'must be a port number');
   const serviceSecret = env.NODE_SERVICE_SECRET ?? '';
   if (serviceSecret.length < 16) fail('NODE_SERVICE_SECRET', 'must be at least 16 characters');
+  // Without its key a node would load snapshots it cannot look anyone up in.
+  const pseudonymKey = env.NODE_PSEUDONYM_KEY ?? '';
+  if (pseudonymKey.length < 16) fail('NODE_PSEUDONYM_KEY', "required, at least 16 characters (the pipeline's key)");
   const cfg: OperatorNodeConfig = {
     operator,
     nodeId: env.NODE_ID || operator,
     host: env.NODE_HOST || '127.0.0.1',
     port,
     serviceSecret,
+    pseudonymKey,
   };
   if (env.NODE_DATA_DIR) cfg.dataDir = env.NODE_DATA_DIR;
-  if (env.NODE_PSEUDONYM_KEY) cfg.pseudonymKey = env.NODE_PSEUDONYM_KEY;
   if (env.NODE_TLS_CERT || env.NODE_TLS_KEY) {
     if (!env.NODE_TLS_CERT) fail('NODE_TLS_CERT', 'required with NODE_TLS_KEY');
     if (!env.NODE_TLS_KEY) fail('NODE_TLS_KEY', 'required with NODE_TLS_CERT');

@@ -33,9 +33,19 @@ export async function startOperatorNode(
     tls: config.tls,
   });
   let unfollow = () => {};
-  if (config.dataDir && config.pseudonymKey) {
+  if (config.dataDir) {
     const store = openSnapshotStore(config.dataDir, { pseudonymKey: config.pseudonymKey, operator: config.operator });
-    unfollow = followSnapshots(store, holder);
+    try {
+      unfollow = followSnapshots(store, holder, undefined, (err) =>
+        app.log.error(
+          { err, code: (err as { code?: string }).code },
+          'published snapshot refused; the previous one stays',
+        ),
+      );
+    } catch (e) {
+      await app.close();
+      throw e;
+    }
   }
   const address = await app.listen({ host: config.host, port: config.port });
   return {

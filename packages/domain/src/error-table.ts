@@ -69,6 +69,12 @@ export const ERROR_TABLE = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, zh: '请求内容过大', en: 'The request is too large.' },
   INTERNAL: { status: 500, zh: '系统繁忙，请稍后再试', en: 'Internal error. Please try again later.' },
+  // A storage outage (PostgreSQL or Redis unreachable or too slow), or nowhere left to keep a record safely.
+  STORAGE_UNAVAILABLE: {
+    status: 503,
+    zh: '系统繁忙，服务暂时不可用，请稍后再试',
+    en: 'The service is temporarily unavailable. Please try again in a moment.',
+  },
   // Pipeline and configuration
   INPUT_UNUSABLE: {
     status: 400,
@@ -91,6 +97,11 @@ export const ERROR_TABLE = {
     en: 'No snapshot has been built for that query day.',
   },
   CONFIG_INVALID: { status: 500, zh: '配置有误', en: 'Invalid configuration.' },
+  SNAPSHOT_KEY_MISMATCH: {
+    status: 500,
+    zh: '快照的假名密钥与本节点的 NODE_PSEUDONYM_KEY 不一致，拒绝加载',
+    en: "The snapshot was made with another pseudonym key than this node's NODE_PSEUDONYM_KEY: refused.",
+  },
   SPILL_NO_ROOM: {
     status: 507,
     zh: '临时分片文件所需磁盘空间不足（请将 TMPDIR 指向更大的磁盘，或调大 --shard-records）',

@@ -14,7 +14,7 @@ import { subscriberAnswer } from './compute.ts';
 import { type DayRunContext, type DayRunOptions, type DayRunStats, runDays } from './day-run.ts';
 import { type FileIndex, homeDay, readStoredIndex } from './file-index.ts';
 import { inspectInput } from './input-dir.ts';
-import { pseudonymizer } from './pseudonym.ts';
+import { keyFingerprint, pseudonymizer } from './pseudonym.ts';
 import { Quarantine } from './quarantine.ts';
 import { loadRegistries, type Registries } from './registry.ts';
 import { CarryCodec, type StoredCarry } from './stored-carry.ts';
@@ -236,6 +236,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     ctx.registries,
     pseudoOf,
     keyOf,
+    keyFingerprint(opts.pseudonymKey),
     opts.crashAt,
   );
   crashPoint(opts.crashAt, 'snapshot-written');
@@ -272,6 +273,8 @@ interface SnapshotMetaFile {
   subscribers: number;
   /** Hash of snapshot.jsonl: published.json names it, so a rebuilt snapshot is published again. */
   build?: string;
+  /** HMAC of a fixed label under the pseudonym key: a node with another key refuses the snapshot. */
+  keyFingerprint?: string;
   sources?: Record<string, string | null>;
 }
 
@@ -328,7 +331,16 @@ export async function ensureSnapshot(opts: {
     pseudo[i] ??= keyOf(registries.subscribers[i]!.msisdn);
     return pseudo[i]!;
   };
-  buildSnapshotFiles(opts.data, opts.date, opts.operator, registries, pseudoOf, keyOf, opts.crashAt);
+  buildSnapshotFiles(
+    opts.data,
+    opts.date,
+    opts.operator,
+    registries,
+    pseudoOf,
+    keyOf,
+    keyFingerprint(opts.pseudonymKey),
+    opts.crashAt,
+  );
   return true;
 }
 
@@ -344,6 +356,7 @@ function buildSnapshotFiles(
   registries: Registries,
   pseudoOf: (sub: number) => string,
   keyOf: (msisdn: string) => string,
+  fingerprint: string,
   crashAt?: string,
 ): number {
   const sources = snapshotSources(data, date);
@@ -399,7 +412,14 @@ function buildSnapshotFiles(
   }
   lines.sort();
   const text = lines.length ? `${lines.join('\n')}\n` : '';
-  const meta: SnapshotMetaFile = { operator, date, subscribers: lines.length, build: hashOf(text), sources };
+  const meta: SnapshotMetaFile = {
+    operator,
+    date,
+    subscribers: lines.length,
+    build: hashOf(text),
+    sources,
+    keyFingerprint: fingerprint,
+  };
   replaceDirAtomic(
     join(snapshotsDir(data), date),
     (tmp) => {

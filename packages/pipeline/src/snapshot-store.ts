@@ -2,9 +2,9 @@
 // in-memory index, and notices when a new one is published.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ItineraryStatus, Operator, SubscriberKind } from '@itinerary-card/domain';
+import { AppError, type ItineraryStatus, type Operator, type SubscriberKind } from '@itinerary-card/domain';
 import { readPublished, snapshotDir } from './daily-run.ts';
-import { pseudonymizer } from './pseudonym.ts';
+import { keyFingerprint, pseudonymizer } from './pseudonym.ts';
 import { Snapshot, type SnapshotEntry } from './snapshot.ts';
 
 interface StoredEntry {
@@ -22,8 +22,12 @@ interface StoredEntry {
 export interface SnapshotStore {
   /** The published snapshot, or undefined when nothing has been published yet. */
   loadPublished(): Snapshot | undefined;
-  /** Calls `onChange` with each newly published snapshot (polling); returns a stop function. */
-  watch(onChange: (s: Snapshot) => void, intervalMs?: number): () => void;
+  /**
+   * Calls `onChange` with each newly published snapshot (polling); returns a
+   * stop function. One that cannot be loaded (made with another key) goes to
+   * `onError` and the previous one stays served.
+   */
+  watch(onChange: (s: Snapshot) => void, intervalMs?: number, onError?: (e: unknown) => void): () => void;
 }
 
 export function loadSnapshot(
@@ -34,7 +38,17 @@ export function loadSnapshot(
   key: string,
 ): Snapshot {
   const dir = snapshotDir(data, date);
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { operator: Operator };
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as {
+    operator: Operator;
+    keyFingerprint?: string;
+  };
+  // Snapshots made before fingerprints were stored have none and are taken as they are.
+  if (meta.keyFingerprint !== undefined && meta.keyFingerprint !== keyFingerprint(key))
+    throw new AppError(
+      'SNAPSHOT_KEY_MISMATCH',
+      { variable: 'NODE_PSEUDONYM_KEY', date },
+      { cause: new Error(`NODE_PSEUDONYM_KEY: the snapshot of ${date} in ${data} was made with another key`) },
+    );
   const entries = new Map<string, SnapshotEntry>();
   for (const line of readFileSync(join(dir, 'snapshot.jsonl'), 'utf8').split('\n')) {
     if (!line) continue;
@@ -58,14 +72,18 @@ export function openSnapshotStore(data: string, opts: { pseudonymKey: string; op
   };
   return {
     loadPublished: load,
-    watch(onChange, intervalMs = 2000) {
+    watch(onChange, intervalMs = 2000, onError) {
       let last = JSON.stringify(readPublished(data) ?? null);
       const timer = setInterval(() => {
-        const now = JSON.stringify(readPublished(data) ?? null);
-        if (now === last) return;
-        last = now;
-        const s = load();
-        if (s) onChange(s);
+        try {
+          const now = JSON.stringify(readPublished(data) ?? null);
+          if (now === last) return;
+          last = now;
+          const s = load();
+          if (s) onChange(s);
+        } catch (e) {
+          onError?.(e);
+        }
       }, intervalMs);
       timer.unref();
       return () => clearInterval(timer);

@@ -123,8 +123,8 @@ export function registerServe(program: Command): void {
         const close = await serve(what);
         closeOnSignals(close, log);
       } catch (e) {
-        if (!(e instanceof AppError) || e.code !== 'CONFIG_INVALID') throw e;
-        process.stderr.write(`itinerary-card serve ${what}: configuration error: ${configErrorText(e)}\n`);
+        if (!(e instanceof AppError) || (e.code !== 'CONFIG_INVALID' && e.code !== 'SNAPSHOT_KEY_MISMATCH')) throw e;
+        process.stderr.write(`itinerary-card serve ${what}: configuration error: ${configErrorText(e)} (${e.code})\n`);
         process.exitCode = 2;
       }
     });
