@@ -4,14 +4,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { AppError, type Clock, formatBeijing, maskPhone } from '@itinerary-card/domain';
-import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
+import { type KeyValue, migrate, migrationsFromDir, Spool, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { HealthCodeConfig } from './config.ts';
 import { installOps } from './ops-plugin.ts';
 import type { PartnerClient } from './partner/partner-client.ts';
 import { AreaRepo } from './repositories/area-repo.ts';
-import { AuditLog, ConsentRepo } from './repositories/audit-log.ts';
-import { CheckinWriter } from './repositories/checkin-writer.ts';
+import { AuditLog, ConsentRepo, insertAuditEntries, type KeyedAuditEntry } from './repositories/audit-log.ts';
+import { type CheckinRow, CheckinWriter, insertCheckins } from './repositories/checkin-writer.ts';
 import { PeopleRepo } from './repositories/people-repo.ts';
 import { VenueRepo } from './repositories/venue-repo.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -41,6 +41,8 @@ export interface HealthCodeDeps {
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
   /** Run the retention job and key reload on timers (default true; tests drive them by hand). */
   timers?: boolean;
+  /** Keep audit entries and check-ins in local spools while the database is down (HC_SPOOL_DIR). */
+  spool?: { dir: string; maxBytes: number };
 }
 
 declare module 'fastify' {
@@ -54,6 +56,8 @@ declare module 'fastify' {
       rotateKeys(): Promise<{ kid: string; nbf: number }>;
       reloadKeys(): Promise<void>;
       autoRotate(): Promise<void>;
+      /** Writes what is queued (check-ins) and stops the spools; what cannot reach the database stays on disk. */
+      flushStorage(): Promise<void>;
     };
   }
 }
@@ -99,7 +103,31 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     config.codeName,
   );
   const writer = new CheckinWriter(sql);
+  const spools: { audit?: Spool<KeyedAuditEntry>; checkins?: Spool<CheckinRow> } = {};
+  if (deps.spool) {
+    const { dir, maxBytes } = deps.spool;
+    spools.audit = await Spool.open<KeyedAuditEntry>({
+      dir,
+      name: 'audit',
+      maxBytes,
+      deliver: (rows) => insertAuditEntries(sql, rows),
+    });
+    spools.checkins = await Spool.open<CheckinRow>({
+      dir,
+      name: 'checkins',
+      maxBytes,
+      deliver: (rows) => insertCheckins(sql, rows),
+    });
+    audit.useSpool(spools.audit);
+    writer.useSpool(spools.checkins);
+  }
   const checkins = new CheckinService(venues, writer, clock);
+  const flushStorage = async () => {
+    await writer.drain();
+    // What could not reach the database stays on disk for the next start.
+    await spools.audit?.close();
+    await spools.checkins?.close();
+  };
   const auth = new AuthService(kv, deps.sms, clock, config.codeName);
   const personOf = async (phone: string): Promise<Session> => {
     const p = await peopleRepo.byPhone(phone);
@@ -130,7 +158,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   const logger = deps.logger === true ? { serializers } : deps.logger ? { ...deps.logger, serializers } : false;
   const app = Fastify({ logger, bodyLimit: 64 * 1024, ajv: { customOptions: { allowUnionTypes: true } } });
   installErrorHandler(app);
-  installOps(app, { sql, kv }); // /metrics, /healthz, /readyz (ops-plugin.ts)
+  installOps(app, { sql, kv, spools }); // /metrics, /healthz, /readyz (ops-plugin.ts)
   app.decorate('healthCode', {
     keyring,
     checkinWriter: writer,
@@ -140,6 +168,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     rotateKeys,
     reloadKeys,
     autoRotate: () => autoRotate(),
+    flushStorage,
   });
 
   app.get('/.well-known/health-code-keys.json', async (_req, reply) => {
@@ -248,7 +277,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   }
   app.addHook('onClose', async () => {
     for (const t of timers) clearInterval(t);
-    await writer.drain();
+    await flushStorage();
   });
   return app;
 }

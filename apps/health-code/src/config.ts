@@ -2,6 +2,7 @@
 // validated and typed; a bad value stops start-up naming the variable.
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@itinerary-card/domain';
+import { defaultSpoolDir } from '@itinerary-card/store';
 import { type ColourRule, DEFAULT_COLOUR_RULES, parseColourRules } from './rules/colour-rules.ts';
 
 export interface HealthCodeConfig {
@@ -32,6 +33,16 @@ export interface HealthCodeConfig {
   /** Expose /dev/outbox (development SMS outbox). */
   devOutbox: boolean;
   partner: { baseUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
+  /** HC_STORAGE_TIMEOUT_MS: limit on a PostgreSQL query or connect and a Redis command (outages fail fast). */
+  storageTimeoutMs: number;
+  /**
+   * HC_SPOOL_DIR: where audit entries and check-ins wait on local disk while
+   * PostgreSQL is down (default with a database URL: a folder under the
+   * temporary directory named after the database); null: no spool.
+   */
+  spoolDir: string | null;
+  /** HC_SPOOL_MAX_MB: bound of each spool; past it a check-in answers STORAGE_UNAVAILABLE. */
+  spoolMaxBytes: number;
 }
 
 export const DEFAULT_CONFIG: Omit<
@@ -48,6 +59,9 @@ export const DEFAULT_CONFIG: Omit<
   colourRules: [...DEFAULT_COLOUR_RULES],
   webDist: null,
   devOutbox: false,
+  storageTimeoutMs: 800,
+  spoolDir: null,
+  spoolMaxBytes: 256 * 1024 * 1024,
 };
 
 function bad(name: string, why: string): never {
@@ -120,6 +134,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConf
       clientSecret: str(env, 'HC_PARTNER_CLIENT_SECRET'),
       timeoutMs: int(env, 'HC_PARTNER_TIMEOUT_MS', 5000, 100, 60_000),
     },
+    storageTimeoutMs: int(env, 'HC_STORAGE_TIMEOUT_MS', DEFAULT_CONFIG.storageTimeoutMs, 50, 60_000),
+    spoolDir: env.HC_SPOOL_DIR || (env.HC_DATABASE_URL ? defaultSpoolDir('health-code', env.HC_DATABASE_URL) : null),
+    spoolMaxBytes: int(env, 'HC_SPOOL_MAX_MB', 256, 1, 1_000_000) * 1024 * 1024,
   };
 }
 

@@ -2,17 +2,21 @@
 // (requests by route and status, latencies, process metrics) and readiness at
 // /readyz (SQL and the key-value store answer). Liveness: /healthz.
 
-import { installRequestMetrics } from '@itinerary-card/ops';
+import { installRequestMetrics, installSpoolMetrics, type SpoolStats } from '@itinerary-card/ops';
 import type { KeyValue, Sql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /** Call on the root instance before routes are registered, so its hooks see every route. */
-export function installOps(app: FastifyInstance, deps: { sql: Sql; kv: KeyValue }): Registry {
+export function installOps(
+  app: FastifyInstance,
+  deps: { sql: Sql; kv: KeyValue; spools?: Record<string, SpoolStats | undefined> },
+): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'health-code' });
   collectDefaultMetrics({ register: registry });
   installRequestMetrics(app, registry);
+  installSpoolMetrics(registry, () => deps.spools ?? {});
   app.get('/metrics', async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
@@ -25,11 +29,11 @@ export function installOps(app: FastifyInstance, deps: { sql: Sql; kv: KeyValue 
         await fn();
         checks[name] = 'ok';
       } catch (e) {
-        checks[name] = (e as Error).message;
+        const cause = (e as { cause?: unknown }).cause;
+        checks[name] = cause instanceof Error ? cause.message : (e as Error).message;
       }
     };
-    await probe('sql', () => deps.sql.query('SELECT 1'));
-    await probe('kv', () => deps.kv.get('readyz'));
+    await Promise.all([probe('sql', () => deps.sql.query('SELECT 1')), probe('kv', () => deps.kv.get('readyz'))]);
     const ready = Object.values(checks).every((v) => v === 'ok');
     return reply.status(ready ? 200 : 503).send({ ready, checks });
   });

@@ -1,7 +1,7 @@
 // Runs the health-code system on its own: configuration from the environment,
 // PostgreSQL or PGlite, Redis or memory, the platform's partner API over HTTP.
 import { systemClock } from '@itinerary-card/domain';
-import { openKeyValue, openSql } from '@itinerary-card/store';
+import { defaultSpoolDir, openKeyValue, openSql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
 import { buildHealthCode, type HealthCodeDeps } from './app.ts';
 import { type HealthCodeConfig, readConfig } from './config.ts';
@@ -19,11 +19,12 @@ export interface StartOptions {
 
 export async function startHealthCode(o: StartOptions): Promise<FastifyInstance> {
   const config = o.config ?? readConfig();
-  const sql = await openSql({
-    url: o.databaseUrl ?? process.env.HC_DATABASE_URL,
-    dataDir: o.dataDir ?? process.env.HC_DATA_DIR,
-  });
-  const kv = await openKeyValue({ url: o.redisUrl ?? process.env.HC_REDIS_URL, prefix: 'hc:' });
+  const databaseUrl = o.databaseUrl ?? process.env.HC_DATABASE_URL;
+  const timeoutMs = config.storageTimeoutMs;
+  const sql = await openSql({ url: databaseUrl, dataDir: o.dataDir ?? process.env.HC_DATA_DIR, timeoutMs });
+  const kv = await openKeyValue({ url: o.redisUrl ?? process.env.HC_REDIS_URL, prefix: 'hc:', timeoutMs });
+  // A spool only where the database can be down: a server, not embedded PGlite.
+  const spoolDir = databaseUrl ? (config.spoolDir ?? defaultSpoolDir('health-code', databaseUrl)) : null;
   const partner = createHttpPartnerClient({ ...config.partner, now: () => systemClock.now() });
   const app = await buildHealthCode({
     sql,
@@ -33,8 +34,11 @@ export async function startHealthCode(o: StartOptions): Promise<FastifyInstance>
     partner,
     config,
     logger: { level: 'info' },
+    spool: spoolDir ? { dir: spoolDir, maxBytes: config.spoolMaxBytes } : undefined,
   });
   app.addHook('onClose', async () => {
+    // onClose hooks run last-added first: this one runs before the app's own, so it flushes first.
+    await app.healthCode.flushStorage();
     await kv.close();
     await sql.close();
   });

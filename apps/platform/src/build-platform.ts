@@ -55,6 +55,8 @@ export interface PlatformDeps {
    * balancer): true (any proxy), a hop count, or the proxies' addresses/CIDRs.
    */
   trustProxy?: boolean | number | string;
+  /** Keep audit entries in a local spool while the database is down (PLATFORM_SPOOL_DIR). */
+  spool?: { dir: string; maxBytes: number };
 }
 
 const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../packages/web/dist', import.meta.url));
@@ -77,6 +79,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
 
   const secrets = new Secrets(options.secretKey);
   const audit = new AuditLog(deps.sql, clock, app.log);
+  if (deps.spool) await audit.openSpool(deps.spool);
   const registry = new PortingRegistry(deps.sql, now, options.cacheTtlMs);
   const riskAreas = new RiskAreas(deps.sql, now, options.cacheTtlMs);
   const partners = new Partners(deps.sql);
@@ -121,7 +124,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   await login.start();
   app.addHook('onClose', async () => {
     await login.stop();
-    await audit.flush();
+    await audit.close();
     for (const n of Object.values(nodes)) n?.close();
   });
 

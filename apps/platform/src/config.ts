@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { AppError, OPERATORS, type Operator, parseTimeOfDay } from '@itinerary-card/domain';
+import { defaultSpoolDir } from '@itinerary-card/store';
 
 export interface NodeEndpoint {
   /** Base URL of the operator node (http:// or https://). */
@@ -114,6 +115,16 @@ export interface PlatformConfig {
   logLevel: string;
   /** PLATFORM_REQUEST_LOG=off drops the line per request (busy sites rely on /metrics). */
   requestLog: boolean;
+  /** PLATFORM_STORAGE_TIMEOUT_MS: limit on a PostgreSQL query or connect and a Redis command (outages fail fast). */
+  storageTimeoutMs: number;
+  /**
+   * PLATFORM_SPOOL_DIR: where audit entries wait on local disk while PostgreSQL
+   * is down (with DATABASE_URL; by default a folder under the system's temporary
+   * directory named after the database). Null with embedded storage.
+   */
+  spoolDir: string | null;
+  /** PLATFORM_SPOOL_MAX_MB: bound of the spool; past it reads are refused (QUERY_FAILED), not left unaudited. */
+  spoolMaxBytes: number;
 }
 
 function fail(variable: string, why: string): never {
@@ -227,6 +238,9 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
   const requestLog = env.PLATFORM_REQUEST_LOG || 'on';
   if (requestLog !== 'on' && requestLog !== 'off') fail('PLATFORM_REQUEST_LOG', 'must be on or off');
   return {
+    storageTimeoutMs: int(env, 'PLATFORM_STORAGE_TIMEOUT_MS', 800, 50),
+    spoolDir: env.DATABASE_URL ? env.PLATFORM_SPOOL_DIR || defaultSpoolDir('platform', env.DATABASE_URL) : null,
+    spoolMaxBytes: int(env, 'PLATFORM_SPOOL_MAX_MB', 256, 1) * 1024 * 1024,
     workers,
     trustProxy,
     logLevel,

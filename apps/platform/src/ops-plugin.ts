@@ -1,9 +1,9 @@
 // Operations endpoints of the platform: Prometheus metrics at /metrics (request
 // counts and latencies by route and status, itinerary answers by channel and
-// outcome, process metrics) and readiness at /readyz (SQL answers, at least one
-// operator node's circuit is not open). /healthz (liveness) is in build-platform.
+// outcome, process metrics) and readiness at /readyz (SQL and the key-value
+// store answer, at least one operator node's circuit is not open). /healthz (liveness) is in build-platform.
 
-import { installRequestMetrics } from '@itinerary-card/ops';
+import { installRequestMetrics, installSpoolMetrics } from '@itinerary-card/ops';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { PlatformServices } from './platform-services.ts';
@@ -15,27 +15,44 @@ declare module 'fastify' {
 }
 
 /** Call on the root instance before routes are registered, so its hooks see every route. */
-export function installOps(app: FastifyInstance, services: Pick<PlatformServices, 'sql' | 'nodes'>): void {
+export function installOps(
+  app: FastifyInstance,
+  services: Pick<PlatformServices, 'sql' | 'kv' | 'nodes' | 'audit'>,
+): void {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'platform' });
   collectDefaultMetrics({ register: registry });
   app.decorate('metrics', registry);
   installRequestMetrics(app, registry);
+  installSpoolMetrics(registry, () => ({ audit: services.audit.spoolStats() }));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const checks: Record<string, string> = {};
-    try {
-      await services.sql.query('SELECT 1');
-      checks.sql = 'ok';
-    } catch (e) {
-      checks.sql = (e as Error).message;
-    }
+    const probe = async (name: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+        checks[name] = 'ok';
+      } catch (e) {
+        checks[name] = outageText(e);
+      }
+    };
+    // Each store has its own time limit (PLATFORM_STORAGE_TIMEOUT_MS): an outage answers at once.
+    await Promise.all([
+      probe('sql', () => services.sql.query('SELECT 1')),
+      probe('kv', () => services.kv.get('readyz')),
+    ]);
     const states = Object.entries(services.nodes).map(([op, n]) => [op, n!.breaker.current()] as const);
     for (const [op, state] of states) checks[`node_${op}`] = state;
-    const ready = checks.sql === 'ok' && states.some(([, s]) => s !== 'open');
+    const ready = checks.sql === 'ok' && checks.kv === 'ok' && states.some(([, s]) => s !== 'open');
     return reply.status(ready ? 200 : 503).send({ ready, checks });
   });
+}
+
+/** What failed, from the outage's cause (the documented error says only "unavailable"). */
+export function outageText(e: unknown): string {
+  const cause = (e as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : (e as Error).message;
 }

@@ -21,8 +21,9 @@ export async function startPlatform(
   // Without DATABASE_URL, PGlite runs in a worker thread: its statements (the audit
   // log's segment inserts above all) then take no time from the event loop that
   // answers queries, as a PostgreSQL server's would not.
-  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir, worker: true });
-  const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:' });
+  const timeoutMs = config.storageTimeoutMs;
+  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir, worker: true, timeoutMs });
+  const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:', timeoutMs });
   let sms: OutboxTransport | SmppTransport;
   let outbox: OutboxTransport | undefined;
   if (config.sms === 'smpp') {
@@ -45,6 +46,7 @@ export async function startPlatform(
     logger: extra.logger === false ? false : { level: config.logLevel, stream: logStream },
     requestLog: config.requestLog,
     trustProxy: config.trustProxy,
+    spool: config.spoolDir ? { dir: config.spoolDir, maxBytes: config.spoolMaxBytes } : undefined,
   });
   if (sms instanceof SmppTransport) {
     // The transport keeps reconnecting on its own; until bound, sends fail with SMS_SEND_FAILED.

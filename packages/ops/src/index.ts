@@ -1,1 +1,2 @@
 export { DEFAULT_BUCKETS, installRequestMetrics, RequestMetrics } from './request-metrics.ts';
+export { installSpoolMetrics, type SpoolStats } from './spool-metrics.ts';

@@ -9,7 +9,16 @@ export {
 } from './key-value.ts';
 export { type Migration, migrate, migrationsFromDir } from './migrate.ts';
 export { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache.ts';
-export { type OpenSqlOptions, openPgliteSql, openPostgresSql, openSql, type Sql } from './sql.ts';
+export { defaultSpoolDir, Spool, type SpoolOptions } from './spool.ts';
+export {
+  DEFAULT_STORAGE_TIMEOUT_MS,
+  type OpenSqlOptions,
+  openPgliteSql,
+  openPostgresSql,
+  openSql,
+  type Sql,
+} from './sql.ts';
+export { isKeyValueOutage, isSqlOutage, isStorageUnavailable, storageUnavailable } from './storage-outage.ts';
 export { freePort } from './testing/free-port.ts';
 export { killAndWait, startPostgres, type TestServer } from './testing/start-postgres.ts';
 export { startRedis } from './testing/start-redis.ts';

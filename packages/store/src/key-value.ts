@@ -2,6 +2,7 @@
 // in memory with TTLs when embedded, Redis in production. Counters use a fixed
 // window: the TTL is set when a key is created and not extended by later incr.
 import type { Redis } from 'ioredis';
+import { isKeyValueOutage, storageUnavailable } from './storage-outage.ts';
 
 export interface KeyValue {
   get(k: string): Promise<string | null>;
@@ -33,10 +34,16 @@ export interface OpenKeyValueOptions {
   prefix?: string;
   /** Clock for the in-memory store (tests move time by hand). */
   now?: () => number;
+  /**
+   * Redis only: how long a command may take, and opening the connection, before
+   * failing with STORAGE_UNAVAILABLE (default 800 ms). While the connection is
+   * down commands fail at once (no offline queue) and it reconnects on its own.
+   */
+  timeoutMs?: number;
 }
 
 export async function openKeyValue(options: OpenKeyValueOptions = {}): Promise<KeyValue> {
-  if (options.url) return openRedisKeyValue(options.url, options.prefix);
+  if (options.url) return openRedisKeyValue(options.url, options.prefix, options.timeoutMs);
   return new MemoryKeyValue(options.now);
 }
 
@@ -138,11 +145,29 @@ const INCR_SCRIPT = `local v = redis.call('INCR', KEYS[1])
 if v == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return v`;
 
-export async function openRedisKeyValue(url: string, prefix = ''): Promise<KeyValue> {
+export async function openRedisKeyValue(url: string, prefix = '', timeoutMs = 800): Promise<KeyValue> {
   const { Redis } = await import('ioredis');
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    // An outage answers within the timeout: no queue of commands waiting for a
+    // reconnect (they failed after 11 s before), a limit on each command, and
+    // reconnects at most 1 s apart so service resumes soon after Redis does.
+    enableOfflineQueue: false,
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(timeoutMs, 1000),
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
+  // Connection errors are reported here while it reconnects; commands fail on their own.
+  redis.on('error', () => {});
   await redis.connect();
   return new RedisKeyValue(redis, prefix);
+}
+
+/** Rethrows a Redis outage (closed, offline, timed out) as STORAGE_UNAVAILABLE; a reply error as it is. */
+function outage(e: unknown): never {
+  throw isKeyValueOutage(e) ? storageUnavailable(e) : e;
 }
 
 class RedisKeyValue implements KeyValue {
@@ -155,34 +180,34 @@ class RedisKeyValue implements KeyValue {
     return this.prefix + k;
   }
   get(k: string): Promise<string | null> {
-    return this.redis.get(this.k(k));
+    return this.redis.get(this.k(k)).catch(outage);
   }
   async set(k: string, v: string, ttlMs?: number): Promise<void> {
-    if (ttlMs && ttlMs > 0) await this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs));
-    else await this.redis.set(this.k(k), v);
+    if (ttlMs && ttlMs > 0) await this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs)).catch(outage);
+    else await this.redis.set(this.k(k), v).catch(outage);
   }
   async setNx(k: string, v: string, ttlMs?: number): Promise<boolean> {
     const r =
       ttlMs && ttlMs > 0
-        ? await this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs), 'NX')
-        : await this.redis.set(this.k(k), v, 'NX');
+        ? await this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs), 'NX').catch(outage)
+        : await this.redis.set(this.k(k), v, 'NX').catch(outage);
     return r === 'OK';
   }
   async del(k: string): Promise<void> {
-    await this.redis.del(this.k(k));
+    await this.redis.del(this.k(k)).catch(outage);
   }
   take(k: string): Promise<string | null> {
-    return this.redis.getdel(this.k(k));
+    return this.redis.getdel(this.k(k)).catch(outage);
   }
   async incr(k: string, ttlMs?: number): Promise<number> {
-    const r = await this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0)));
+    const r = await this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0))).catch(outage);
     return Number(r);
   }
   ttl(k: string): Promise<number> {
-    return this.redis.pttl(this.k(k));
+    return this.redis.pttl(this.k(k)).catch(outage);
   }
   async publish(channel: string, message: string): Promise<void> {
-    await this.redis.publish(this.k(channel), message);
+    await this.redis.publish(this.k(channel), message).catch(outage);
   }
   async subscribe(
     channel: string,
@@ -190,7 +215,13 @@ class RedisKeyValue implements KeyValue {
     onGap?: () => void,
   ): Promise<() => Promise<void>> {
     // A subscribed Redis connection can do nothing else: a connection of its own.
-    const sub = this.redis.duplicate({ lazyConnect: true, maxRetriesPerRequest: null });
+    // It queues its (re)subscription while reconnecting, and waits as long as that takes.
+    const sub = this.redis.duplicate({
+      lazyConnect: true,
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+      commandTimeout: undefined,
+    });
     const name = this.k(channel);
     sub.on('message', (ch: string, message: string) => {
       if (ch === name) onMessage(message);
@@ -216,6 +247,7 @@ class RedisKeyValue implements KeyValue {
   async close(): Promise<void> {
     for (const sub of this.subscribers) sub.disconnect();
     this.subscribers.clear();
-    await this.redis.quit();
+    // In an outage QUIT cannot be sent (no offline queue): drop the connection instead.
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

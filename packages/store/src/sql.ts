@@ -2,6 +2,7 @@
 // data directory) and a `pg` Pool (production), so every app runs the same SQL.
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
+import { isSqlOutage, storageUnavailable } from './storage-outage.ts';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -25,11 +26,20 @@ export interface OpenSqlOptions {
   poolSize?: number;
   /** Run embedded PGlite in a worker thread, off the caller's event loop. */
   worker?: boolean;
+  /**
+   * PostgreSQL only: how long opening a connection and each `query` may take
+   * before failing with STORAGE_UNAVAILABLE (default 800 ms), so an outage
+   * answers within a second. `exec` and transactions (migrations, batch jobs)
+   * have no such limit.
+   */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_STORAGE_TIMEOUT_MS = 800;
 
 /** Opens PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openSql(options: OpenSqlOptions = {}): Promise<Sql> {
-  if (options.url) return openPostgresSql(options.url, options.poolSize ?? 10);
+  if (options.url) return openPostgresSql(options.url, options.poolSize ?? 10, options.timeoutMs);
   if (options.worker) {
     const { openPgliteWorkerSql } = await import('./worker-sql.ts');
     return openPgliteWorkerSql(options.dataDir);
@@ -77,9 +87,15 @@ class PgliteTxSql implements Sql {
   async close(): Promise<void> {}
 }
 
-export async function openPostgresSql(url: string, poolSize = 10): Promise<Sql> {
+export async function openPostgresSql(
+  url: string,
+  poolSize = 10,
+  timeoutMs = DEFAULT_STORAGE_TIMEOUT_MS,
+): Promise<Sql> {
   const pg = await import('pg');
-  const pool = new pg.default.Pool({ connectionString: url, max: poolSize });
+  // Fail fast in an outage: a connection that cannot be opened within the
+  // timeout fails (a stopped server refuses at once), rather than queueing.
+  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: timeoutMs });
   // An idle connection the server ends (a restart, an administrator, a failover)
   // is reported here and dropped from the pool; the next query opens a new one.
   // Without a listener that event would end the process.
@@ -87,20 +103,31 @@ export async function openPostgresSql(url: string, poolSize = 10): Promise<Sql> 
   // Fail fast on a wrong URL rather than on the first request.
   const client = await pool.connect();
   client.release();
-  return new PgPoolSql(pool);
+  return new PgPoolSql(pool, timeoutMs);
+}
+
+/** Rethrows an outage as STORAGE_UNAVAILABLE, anything else as it is. */
+function outage(e: unknown): never {
+  throw isSqlOutage(e) ? storageUnavailable(e) : e;
 }
 
 class PgPoolSql implements Sql {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly timeoutMs: number,
+  ) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    const r = await this.pool.query(text, params as unknown[]);
+    // A query that times out releases its connection with the error, and the pool closes it.
+    const r = await this.pool
+      .query({ text, values: params as unknown[], query_timeout: this.timeoutMs } as { text: string })
+      .catch(outage);
     return r.rows as T[];
   }
   async exec(text: string): Promise<void> {
-    await this.pool.query(text);
+    await this.pool.query(text).catch(outage);
   }
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch(outage);
     try {
       await client.query('BEGIN');
       const out = await fn(new PgClientSql(client));
@@ -108,7 +135,7 @@ class PgPoolSql implements Sql {
       return out;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
-      throw e;
+      outage(e);
     } finally {
       client.release();
     }

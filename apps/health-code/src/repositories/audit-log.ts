@@ -1,6 +1,7 @@
 // The audit trail: every consent and every itinerary read (and the office's
 // decisions), with the subject masked. Consents are also kept as records.
-import type { Sql } from '@itinerary-card/store';
+import { randomUUID } from 'node:crypto';
+import { isStorageUnavailable, type Spool, type Sql } from '@itinerary-card/store';
 
 export interface AuditEntry {
   at: number;
@@ -10,17 +11,52 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+/** An entry as written, and as kept in the spool while the database is down. */
+export interface KeyedAuditEntry extends AuditEntry {
+  /** Idempotency key: written twice, stored once. */
+  key: string;
+}
+
+const INSERT_AUDIT = `INSERT INTO hc_audit (at, actor, action, subject, detail, spool_key)
+  SELECT to_timestamp(t / 1000.0), a, ac, s, d::jsonb, k
+  FROM unnest($1::float8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(t, a, ac, s, d, k, i)
+  ORDER BY i
+  ON CONFLICT (spool_key) DO NOTHING`;
+
+/** Writes entries in order, each once (by key). */
+export async function insertAuditEntries(sql: Sql, entries: readonly KeyedAuditEntry[]): Promise<void> {
+  await sql.query(INSERT_AUDIT, [
+    entries.map((e) => e.at),
+    entries.map((e) => e.actor),
+    entries.map((e) => e.action),
+    entries.map((e) => e.subject),
+    entries.map((e) => JSON.stringify(e.detail ?? {})),
+    entries.map((e) => e.key),
+  ]);
+}
+
 export class AuditLog {
+  private spool: Spool<KeyedAuditEntry> | undefined;
+
   constructor(private readonly sql: Sql) {}
 
+  /** Entries that cannot be written (the database is down) wait in `spool` (its deliver: insertAuditEntries). */
+  useSpool(spool: Spool<KeyedAuditEntry>): void {
+    this.spool = spool;
+  }
+
+  /**
+   * Resolves once the entry is stored, or, with the database down, kept in the
+   * spool on disk; fails (STORAGE_UNAVAILABLE) only when neither can take it.
+   */
   async record(e: AuditEntry): Promise<void> {
-    await this.sql.query('INSERT INTO hc_audit (at, actor, action, subject, detail) VALUES ($1,$2,$3,$4,$5)', [
-      new Date(e.at),
-      e.actor,
-      e.action,
-      e.subject,
-      JSON.stringify(e.detail ?? {}),
-    ]);
+    const keyed = { ...e, key: randomUUID() };
+    try {
+      await insertAuditEntries(this.sql, [keyed]);
+    } catch (err) {
+      if (!this.spool || !isStorageUnavailable(err)) throw err;
+      await this.spool.append([keyed]);
+    }
   }
 
   async recent(limit: number, action?: string): Promise<AuditEntry[]> {

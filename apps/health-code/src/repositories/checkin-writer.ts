@@ -2,12 +2,22 @@
 // everything that queued while the previous batch was in flight as one INSERT
 // over unnest() arrays (one statement text, so the server plans it once per
 // connection), with a few batches in flight at once.
-import type { Sql } from '@itinerary-card/store';
+// Each check-in has a key made before its first write; with the database down a
+// batch waits in the local spool (fsynced) and is acknowledged, and is written
+// again with the same keys once it is back, so nothing is stored twice.
+import { randomUUID } from 'node:crypto';
+import { isStorageUnavailable, type Spool, type Sql } from '@itinerary-card/store';
 
-interface Pending {
+/** A check-in as written, and as kept in the spool. */
+export interface CheckinRow {
   venueId: string;
   personId: string;
   at: number;
+  /** Idempotency key. */
+  key: string;
+}
+
+interface Pending extends CheckinRow {
   done: (e?: unknown) => void;
 }
 
@@ -15,10 +25,28 @@ export interface CheckinWriterOptions {
   maxBatch?: number;
   /** Batches in flight at once (≤ the SQL pool size). */
   concurrency?: number;
+  /** Where batches wait while the database is down; without one they fail. */
+  spool?: Spool<CheckinRow>;
 }
 
 const INSERT =
-  'INSERT INTO hc_checkins (venue_id, person_id, at) SELECT v, p, to_timestamp(t / 1000.0) FROM unnest($1::text[], $2::text[], $3::float8[]) AS x(v, p, t)';
+  'INSERT INTO hc_checkins (venue_id, person_id, at, spool_key) SELECT v, p, to_timestamp(t / 1000.0), k FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[]) WITH ORDINALITY AS x(v, p, t, k, i) ORDER BY i ON CONFLICT (spool_key) DO NOTHING';
+
+/** Writes check-ins in order, each once (by key). */
+export async function insertCheckins(sql: Sql, rows: readonly CheckinRow[]): Promise<void> {
+  const v = new Array<string>(rows.length);
+  const p = new Array<string>(rows.length);
+  const t = new Array<number>(rows.length);
+  const k = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    v[i] = r.venueId;
+    p[i] = r.personId;
+    t[i] = r.at;
+    k[i] = r.key;
+  }
+  await sql.query(INSERT, [v, p, t, k]);
+}
 
 export class CheckinWriter {
   private queue: Pending[] = [];
@@ -26,6 +54,7 @@ export class CheckinWriter {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly concurrency: number;
+  private spool: Spool<CheckinRow> | undefined;
   private idle: Array<() => void> = [];
 
   constructor(
@@ -34,12 +63,18 @@ export class CheckinWriter {
   ) {
     this.maxBatch = opts.maxBatch ?? 2000;
     this.concurrency = opts.concurrency ?? 4;
+    this.spool = opts.spool;
   }
 
-  /** Resolves once the check-in is committed. */
+  /** Batches that cannot be written (the database is down) wait in `spool` (its deliver: insertCheckins). */
+  useSpool(spool: Spool<CheckinRow>): void {
+    this.spool = spool;
+  }
+
+  /** Resolves once the check-in is committed, or kept in the spool while the database is down. */
   write(venueId: string, personId: string, at: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ venueId, personId, at, done: (e) => (e ? reject(e) : resolve()) });
+      this.queue.push({ venueId, personId, at, key: randomUUID(), done: (e) => (e ? reject(e) : resolve()) });
       this.kick();
     });
   }
@@ -67,20 +102,21 @@ export class CheckinWriter {
   }
 
   private async flush(batch: Pending[]): Promise<void> {
-    const v = new Array<string>(batch.length);
-    const p = new Array<string>(batch.length);
-    const t = new Array<number>(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const b = batch[i]!;
-      v[i] = b.venueId;
-      p[i] = b.personId;
-      t[i] = b.at;
-    }
     try {
-      await this.sql.query(INSERT, [v, p, t]);
+      await insertCheckins(this.sql, batch);
       for (const b of batch) b.done();
     } catch (e) {
-      for (const b of batch) b.done(e);
+      let err = e;
+      if (this.spool && isStorageUnavailable(e)) {
+        try {
+          await this.spool.append(batch.map(({ venueId, personId, at, key }) => ({ venueId, personId, at, key })));
+          for (const b of batch) b.done();
+          return;
+        } catch (spoolErr) {
+          err = spoolErr;
+        }
+      }
+      for (const b of batch) b.done(err);
     }
   }
 

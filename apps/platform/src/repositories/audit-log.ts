@@ -4,8 +4,9 @@
 // Storage (migration 003): one `audit_segment` row per flush, its entries as
 // tab-separated lines plus a Bloom filter over their numbers and actors; the
 // `audit_log` view shows one row per entry.
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '@itinerary-card/domain';
-import type { Sql } from '@itinerary-card/store';
+import { isStorageUnavailable, Spool, type Sql } from '@itinerary-card/store';
 import { filterFromHashes, hashInto, keyHashes, probeSql } from './segment-bloom.ts';
 
 export type ActorType = 'owner' | 'partner' | 'sms' | 'admin' | 'system';
@@ -152,8 +153,21 @@ function clean(s: string): string {
   return /[\t\n\r]/.test(s) ? s.replace(/[\t\n\r]/g, ' ') : s;
 }
 
+/** A segment as written, and as kept in the spool while the database is down. */
+export interface AuditSegment {
+  /** Idempotency key: the same segment written twice is stored once. */
+  key: string;
+  firstAt: number;
+  lastAt: number;
+  n: number;
+  body: string;
+  /** The Bloom filter, base64. */
+  filter: string;
+}
+
 export class AuditLog {
   private pending = new Pending();
+  private spool: Spool<AuditSegment> | undefined;
   /**
    * Encodings of frozen entries: a hot caller (the owner's itinerary reads)
    * records the same frozen entry for every read of the same card, and its
@@ -166,10 +180,48 @@ export class AuditLog {
   constructor(
     private readonly sql: Sql,
     private readonly clock: Clock,
-    private readonly log: { error(obj: unknown, msg: string): void },
+    private readonly log: { error(obj: unknown, msg: string): void; warn?(obj: unknown, msg: string): void },
     private readonly batchSize = 5000,
     private readonly flushMs = 1000,
   ) {}
+
+  /**
+   * Keeps segments that cannot be written (the database is down) in a local
+   * spool under `dir` and writes them once it is back; without one they are
+   * logged and dropped.
+   */
+  async openSpool(o: { dir: string; maxBytes: number }): Promise<Spool<AuditSegment>> {
+    this.spool = await Spool.open<AuditSegment>({
+      dir: o.dir,
+      name: 'audit',
+      maxBytes: o.maxBytes,
+      entries: (seg) => seg.n,
+      log: { warn: (obj, msg) => this.log.warn?.(obj, msg) },
+      deliver: async (segments) => {
+        for (const seg of segments) await insertSegment(this.sql, seg);
+      },
+    });
+    return this.spool;
+  }
+
+  /**
+   * False when reads cannot be audited safely: the database is down and the
+   * spool is at its bound. Reads are then refused rather than left unaudited.
+   */
+  accepting(): boolean {
+    return this.spool === undefined || !this.spool.full();
+  }
+
+  /** The spool's figures (metrics); undefined without one. */
+  spoolStats(): Spool<AuditSegment> | undefined {
+    return this.spool;
+  }
+
+  /** Flushes, then stops the spool (what it could not write stays on disk for the next start). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.spool?.close();
+  }
 
   /** Buffers a read; it reaches the database within `flushMs`. A frozen entry may be recorded again and again. */
   record(entry: AuditEntry): void {
@@ -185,7 +237,7 @@ export class AuditLog {
   async write(entry: AuditEntry, tx: Sql = this.sql): Promise<void> {
     const one = new Pending(1);
     one.push(encode(entry), this.clock.now());
-    await insertSegment(tx, one, 0, 1);
+    await insertSegment(tx, segmentOf(one, 0, 1));
   }
 
   private encoded(entry: AuditEntry): Encoded {
@@ -209,14 +261,29 @@ export class AuditLog {
     this.flushing = this.flushing.then(async () => {
       if (batch.length === 0) return;
       const size = this.sql.onEventLoop ? SEGMENT_ON_EVENT_LOOP : SEGMENT;
+      const segments: AuditSegment[] = [];
+      for (let from = 0; from < batch.length; from += size)
+        segments.push(segmentOf(batch, from, Math.min(batch.length, from + size)));
       let written = 0;
       try {
-        for (; written < batch.length; written += size) {
-          await insertSegment(this.sql, batch, written, Math.min(batch.length, written + size));
+        for (; written < segments.length; written++) {
+          await insertSegment(this.sql, segments[written]!);
           if (this.sql.onEventLoop) await new Promise((r) => setImmediate(r));
         }
-      } catch (err) {
-        this.log.error({ err, lost: batch.length - written }, 'audit batch write failed');
+      } catch (e) {
+        const rest = segments.slice(written);
+        const entries = rest.reduce((n, seg) => n + seg.n, 0);
+        let err = e;
+        if (this.spool && isStorageUnavailable(e)) {
+          try {
+            await this.spool.append(rest);
+            this.log.warn?.({ spooled: entries }, 'audit entries spooled: the database is unavailable');
+            return;
+          } catch (spoolErr) {
+            err = spoolErr;
+          }
+        }
+        this.log.error({ err, lost: entries }, 'audit batch write failed');
       }
     });
     return this.flushing;
@@ -291,11 +358,24 @@ export class AuditLog {
   }
 }
 
-/** Entries [from, to) of `p` as one segment. */
-async function insertSegment(sql: Sql, p: Pending, from: number, to: number): Promise<void> {
+/** Entries [from, to) of `p` as one segment, with a new key. */
+function segmentOf(p: Pending, from: number, to: number): AuditSegment {
+  return {
+    key: randomUUID(),
+    firstAt: p.atOf(from),
+    lastAt: p.atOf(to - 1),
+    n: to - from,
+    body: p.body(from, to),
+    filter: Buffer.from(p.filter(from, to)).toString('base64'),
+  };
+}
+
+/** Writes a segment once: again with the same key, it changes nothing. */
+async function insertSegment(sql: Sql, seg: AuditSegment): Promise<void> {
   await sql.query(
-    `INSERT INTO audit_segment (first_at, last_at, n, body, keys)
-     VALUES (to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0), $3, $4, $5)`,
-    [p.atOf(from), p.atOf(to - 1), to - from, p.body(from, to), p.filter(from, to)],
+    `INSERT INTO audit_segment (first_at, last_at, n, body, keys, spool_key)
+     VALUES (to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0), $3, $4, decode($5, 'base64'), $6)
+     ON CONFLICT (spool_key) DO NOTHING`,
+    [seg.firstAt, seg.lastAt, seg.n, seg.body, seg.filter, seg.key],
   );
 }

@@ -23,8 +23,24 @@ function fromFastify(err: FastifyError): AppError | undefined {
   return undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The documented error this route answers in a storage outage instead of
+     * STORAGE_UNAVAILABLE (the itinerary routes: QUERY_FAILED, as API.md says).
+     */
+    outageCode?: ErrorCode;
+  }
+}
+
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isAppError(err) && err.code === 'STORAGE_UNAVAILABLE') {
+      const cause = (err.cause as Error | undefined)?.message;
+      req.log.warn({ code: err.code, cause }, 'storage unavailable');
+      const as = req.routeOptions.config.outageCode;
+      return sendError(req, reply, as ? new AppError(as, {}, { cause: err }) : err);
+    }
     if (isAppError(err)) {
       if (err.status >= 500) req.log.warn({ code: err.code }, 'service unavailable');
       return sendError(req, reply, err);

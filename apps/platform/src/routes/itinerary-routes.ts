@@ -50,7 +50,10 @@ export async function itineraryRoutes(app: FastifyInstance, s: PlatformServices)
       },
       // The headers are checked by the handler; a headers schema would only be
       // documentation, and Fastify copies every request's headers to validate one.
-      config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, headers: DOC_HEADERS }, url }) },
+      config: {
+        outageCode: 'QUERY_FAILED',
+        swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, headers: DOC_HEADERS }, url }),
+      },
     },
     // Not an async function: when the session, registry row, node answer and
     // risk areas are all in memory (nearly every query) the card is sent without

@@ -101,6 +101,7 @@ export async function partnerRoutes(app: FastifyInstance, s: PlatformServices): 
           ...errorResponses('UNAUTHENTICATED', 'CONSENT_REQUIRED', 'NO_DATA', 'QUERY_FAILED'),
         },
       },
+      config: { outageCode: 'QUERY_FAILED' },
     },
     async (req) => {
       const clientId = await s.partner.partnerOf(bearerToken(req.headers.authorization));

@@ -94,6 +94,7 @@ export class ItineraryService {
   /** The answer for `msisdn` (already validated), or an AppError. */
   async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
     try {
+      this.checkAuditRoom();
       const answer = await this.answer(msisdn, opts);
       this.auditRead(msisdn, opts, answer);
       return answer;
@@ -112,6 +113,7 @@ export class ItineraryService {
   cachedQuery(msisdn: string, opts: QueryOptions): ItineraryAnswer | undefined {
     let answer: ItineraryAnswer | undefined;
     try {
+      this.checkAuditRoom();
       const lang = opts.lang ?? 'zh';
       if (opts.clientTime !== undefined) this.checkClientClock(opts.clientTime);
       const now = this.deps.clock.now();
@@ -129,6 +131,11 @@ export class ItineraryService {
     }
     this.auditRead(msisdn, opts, answer);
     return answer;
+  }
+
+  /** Every read is audited: with the database down and the audit spool full, none is answered. */
+  private checkAuditRoom(): void {
+    if (!this.deps.audit.accepting()) throw new AppError('QUERY_FAILED');
   }
 
   private audit(msisdn: string, opts: QueryOptions, outcome: string, date?: string): void {

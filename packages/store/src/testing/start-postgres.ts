@@ -11,6 +11,10 @@ import { scratchDir } from './scratch-dir.ts';
 export interface TestServer {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server and keeps its data (a fault: an outage). */
+  down(): Promise<void>;
+  /** Starts it again on the same port after `down`; resolves once it answers. */
+  up(): Promise<void>;
 }
 
 /** initdb/postgres from /usr/lib/postgresql/<newest>/bin, else from PATH. */
@@ -72,11 +76,15 @@ export async function startPostgres(): Promise<TestServer> {
   for (const s of ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=50']) {
     args.push('-c', s);
   }
-  const child = spawn(pgBin('postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...asUser });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
+  const run = () => {
+    const c = spawn(pgBin('postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...asUser });
+    c.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    return c;
+  };
+  let child = run();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const stop = async () => {
     await killAndWait(child, 'SIGINT');
@@ -88,7 +96,16 @@ export async function startPostgres(): Promise<TestServer> {
     await stop();
     throw e;
   }
-  return { url, stop };
+  return {
+    url,
+    stop,
+    // SIGINT: PostgreSQL's fast shutdown, ending every session (as a restart does).
+    down: () => killAndWait(child, 'SIGINT'),
+    up: async () => {
+      child = run();
+      await waitForPostgres(url, child, () => stderr);
+    },
+  };
 }
 
 async function waitForPostgres(url: string, child: ChildProcess, log: () => string): Promise<void> {
