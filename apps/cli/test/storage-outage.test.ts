@@ -143,7 +143,6 @@ describe('storage outages under load (serve processes on PostgreSQL and Redis)',
       PLATFORM_SERVICE_SECRET: SERVICE_SECRET,
       PLATFORM_NODE_CMCC: `http://127.0.0.1:${nodePort}`,
       PLATFORM_PORT: String(platformPort),
-      PLATFORM_REQUEST_LOG: 'off',
       PLATFORM_SPOOL_DIR: join(spools, 'platform'),
       DATABASE_URL: pg.url,
       REDIS_URL: redis.url,
@@ -367,5 +366,13 @@ describe('storage outages under load (serve processes on PostgreSQL and Redis)',
     expect(tally.hung).toBe(0);
     expect(seenSpooled.audit).toBeGreaterThan(0);
     expect(seenSpooled.checkins).toBeGreaterThan(0);
+
+    // Issue 22 item 17: not one line any of the three processes wrote holds a full mobile number
+    // (the node logs each /internal/v1/itinerary/<number> request; the load used 4 numbers thousands of times).
+    const lines = [node, platform, hc].flatMap((p) => `${p.out.stdout}${p.out.stderr}`.split('\n'));
+    const unmasked = lines.filter((l) => /(?<!\d)1[3-9]\d{9}(?!\d)/.test(l));
+    process.stdout.write(`log lines checked: ${lines.length}, with an unmasked number: ${unmasked.length}\n`);
+    expect(unmasked.slice(0, 3)).toEqual([]);
+    expect(lines.join('\n')).toContain('138****0101');
   }, 120_000);
 });

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { AppError, type Clock, formatBeijing, maskPhone } from '@itinerary-card/domain';
+import { AppError, type Clock, formatBeijing } from '@itinerary-card/domain';
+import { maskedLogger } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, Spool, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { HealthCodeConfig } from './config.ts';
@@ -61,8 +62,6 @@ declare module 'fastify' {
     };
   }
 }
-
-const PHONE_IN_URL = /1[3-9]\d{9}/g;
 
 export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInstance> {
   const { sql, kv, clock, config } = deps;
@@ -150,13 +149,12 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     return { kid: newest.kid, nbf: newest.nbf };
   };
 
-  // Logs never carry a full number: any in a URL (e.g. /dev/outbox?phone=) is masked.
-  const maskUrl = (u: string) => u.replace(PHONE_IN_URL, (m) => maskPhone(m));
-  const serializers = {
-    req: (req: { method: string; url: string }) => ({ method: req.method, url: maskUrl(req.url) }),
-  };
-  const logger = deps.logger === true ? { serializers } : deps.logger ? { ...deps.logger, serializers } : false;
-  const app = Fastify({ logger, bodyLimit: 64 * 1024, ajv: { customOptions: { allowUnionTypes: true } } });
+  // Logs never carry a full number or ID number: every line is masked (packages/ops).
+  const app = Fastify({
+    logger: maskedLogger(deps.logger),
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { allowUnionTypes: true } },
+  });
   installErrorHandler(app);
   installOps(app, { sql, kv, spools }); // /metrics, /healthz, /readyz (ops-plugin.ts)
   app.decorate('healthCode', {

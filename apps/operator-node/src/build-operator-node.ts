@@ -2,6 +2,7 @@
 // in-memory index of the published snapshot, behind HMAC service tokens.
 import { AppError, type Clock, errorMessage, isAppError, systemClock, type WindowDays } from '@itinerary-card/domain';
 import { verifyServiceToken } from '@itinerary-card/domain/service-token';
+import { maskedLogger } from '@itinerary-card/ops';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TlsConfig } from './config.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
@@ -59,7 +60,8 @@ const errorSchema = {
 
 export async function buildOperatorNode(deps: OperatorNodeDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const opts: FastifyServerOptions & { https?: unknown } = { logger: deps.logger ?? false };
+  // Request lines carry the number queried (/internal/v1/itinerary/<number>): masked (packages/ops).
+  const opts: FastifyServerOptions & { https?: unknown } = { logger: maskedLogger(deps.logger) };
   if (deps.tls) {
     opts.https = {
       cert: deps.tls.cert,

@@ -6,6 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Clock, Operator } from '@itinerary-card/domain';
 import { systemClock } from '@itinerary-card/domain';
+import { maskedLogger } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
@@ -20,7 +21,6 @@ import { authRoutes } from './routes/auth-routes.ts';
 import { devRoutes } from './routes/dev-routes.ts';
 import { installErrorHandler } from './routes/error-handler.ts';
 import { itineraryRoutes } from './routes/itinerary-routes.ts';
-import { withMaskedRequests } from './routes/log-masking.ts';
 import { partnerRoutes } from './routes/partner-routes.ts';
 import { webRoutes } from './routes/web-routes.ts';
 import { ItineraryService } from './services/itinerary-service.ts';
@@ -67,7 +67,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   const clock = deps.clock ?? systemClock;
   const now = () => clock.now();
   const app = Fastify({
-    logger: withMaskedRequests(deps.logger),
+    logger: maskedLogger(deps.logger), // numbers masked in every line (packages/ops)
     ...(deps.requestLog === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     // Fastify also takes a hop count (proxy-addr), which its type leaves out.
     trustProxy: (deps.trustProxy ?? false) as FastifyServerOptions['trustProxy'],

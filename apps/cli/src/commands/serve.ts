@@ -5,12 +5,13 @@
 
 import cluster from 'node:cluster';
 import { AppError } from '@itinerary-card/domain';
+import { maskingStream } from '@itinerary-card/ops';
 import type { OutboxTransport, SmppTransport } from '@itinerary-card/sms';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { closeOnSignals } from '../signals.ts';
 
-const log = pino({ base: { app: 'itinerary-card' } });
+const log = pino({ base: { app: 'itinerary-card' } }, maskingStream());
 
 /** The message of a configuration error: `VARIABLE: why`. */
 export function configErrorText(e: AppError): string {
