@@ -2,7 +2,12 @@
 // (requests by route and status, latencies, process metrics) and readiness at
 // /readyz (SQL and the key-value store answer). Liveness: /healthz.
 
-import { installRequestMetrics, installSpoolMetrics, type SpoolStats } from '@itinerary-card/ops';
+import {
+  installRequestMetrics,
+  installSecurityHeaders,
+  installSpoolMetrics,
+  type SpoolStats,
+} from '@itinerary-card/ops';
 import type { KeyValue, Sql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -16,6 +21,7 @@ export function installOps(
   registry.setDefaultLabels({ app: 'health-code' });
   collectDefaultMetrics({ register: registry });
   installRequestMetrics(app, registry);
+  installSecurityHeaders(app); // CSP, framing, sniffing, referrer on every response
   installSpoolMetrics(registry, () => deps.spools ?? {});
   app.get('/metrics', async (_req, reply) => {
     reply.type(registry.contentType);

@@ -39,8 +39,11 @@ export function launch(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
-export function phone(browser: Browser, baseURL: string) {
-  return browser.newContext({
+/** Console messages of any page that report a Content Security Policy violation. */
+export const cspViolations: string[] = [];
+
+export async function phone(browser: Browser, baseURL: string) {
+  const ctx = await browser.newContext({
     baseURL,
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 2,
@@ -50,6 +53,10 @@ export function phone(browser: Browser, baseURL: string) {
     timezoneId: 'Asia/Shanghai',
     acceptDownloads: true,
   });
+  ctx.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return ctx;
 }
 
 export async function shot(page: Page, name: string): Promise<string> {

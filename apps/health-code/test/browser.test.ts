@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { generateKeyRecord, Keyring } from '../src/signing/keyring.ts';
-import { launch, phone, qrPng, qrY4m, shot, webDist, zbar } from './browser-kit.ts';
+import { cspViolations, launch, phone, qrPng, qrY4m, shot, webDist, zbar } from './browser-kit.ts';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
 import { ADMIN, idNumber, TestOutbox, testConfig } from './helpers.ts';
 
@@ -338,5 +338,28 @@ describe('扫码打卡 inside the app', () => {
     } finally {
       await cam.close();
     }
+  });
+});
+
+// Issue 22 item 19: last, after every flow above ran under the policy.
+describe('security headers', () => {
+  it('serves the pages with CSP, frame, sniffing and referrer headers, and no page broke the CSP', async () => {
+    const page = await newPhone();
+    const res = (await page.goto('/health/index.html'))!;
+    const h = res.headers();
+    expect(h['content-security-policy']).toContain("script-src 'self'");
+    expect(h['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(h['x-frame-options']).toBe('DENY');
+    expect(h['x-content-type-options']).toBe('nosniff');
+    expect(h['referrer-policy']).toBe('no-referrer');
+    // An inline script is refused, so the policy is in force in the browser.
+    await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.inlineRan = true';
+      document.head.append(s);
+    });
+    expect(await page.evaluate(() => (window as { inlineRan?: boolean }).inlineRan)).toBeUndefined();
+    await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
+    expect(cspViolations.filter((v) => !v.includes('inline script'))).toEqual([]);
   });
 });

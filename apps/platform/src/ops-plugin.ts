@@ -3,7 +3,7 @@
 // outcome, process metrics) and readiness at /readyz (SQL and the key-value
 // store answer, at least one operator node's circuit is not open). /healthz (liveness) is in build-platform.
 
-import { installRequestMetrics, installSpoolMetrics } from '@itinerary-card/ops';
+import { installRequestMetrics, installSecurityHeaders, installSpoolMetrics } from '@itinerary-card/ops';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { PlatformServices } from './platform-services.ts';
@@ -24,6 +24,8 @@ export function installOps(
   collectDefaultMetrics({ register: registry });
   app.decorate('metrics', registry);
   installRequestMetrics(app, registry);
+  // CSP, framing, sniffing, referrer on every response; Swagger UI (/docs) brings its own inline scripts.
+  installSecurityHeaders(app, { exceptPrefixes: ['/docs'] });
   installSpoolMetrics(registry, () => ({ audit: services.audit.spoolStats() }));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);

@@ -19,9 +19,12 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** Console messages of any page that report a Content Security Policy violation. */
+export const cspViolations: string[] = [];
+
 /** A fresh phone: its own storage, 360x740 at 2x, Chinese locale in Beijing. */
-export function newPhone(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  return browser.newContext({
+export async function newPhone(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const ctx = await browser.newContext({
     baseURL,
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 2,
@@ -30,6 +33,10 @@ export function newPhone(browser: Browser, baseURL: string): Promise<BrowserCont
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
   });
+  ctx.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return ctx;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
