@@ -3,6 +3,7 @@
 // /readyz (SQL and the key-value store answer). Liveness: /healthz.
 
 import {
+  installInputGuard,
   installRequestMetrics,
   installSecurityHeaders,
   installSpoolMetrics,
@@ -22,6 +23,7 @@ export function installOps(
   collectDefaultMetrics({ register: registry });
   installRequestMetrics(app, registry);
   installSecurityHeaders(app); // CSP, framing, sniffing, referrer on every response
+  installInputGuard(app); // NUL characters: BAD_REQUEST at the door, not a 500 from the database
   installSpoolMetrics(registry, () => deps.spools ?? {});
   app.get('/metrics', async (_req, reply) => {
     reply.type(registry.contentType);

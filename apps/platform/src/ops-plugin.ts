@@ -3,7 +3,12 @@
 // outcome, process metrics) and readiness at /readyz (SQL and the key-value
 // store answer, at least one operator node's circuit is not open). /healthz (liveness) is in build-platform.
 
-import { installRequestMetrics, installSecurityHeaders, installSpoolMetrics } from '@itinerary-card/ops';
+import {
+  installInputGuard,
+  installRequestMetrics,
+  installSecurityHeaders,
+  installSpoolMetrics,
+} from '@itinerary-card/ops';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { PlatformServices } from './platform-services.ts';
@@ -26,6 +31,7 @@ export function installOps(
   installRequestMetrics(app, registry);
   // CSP, framing, sniffing, referrer on every response; Swagger UI (/docs) brings its own inline scripts.
   installSecurityHeaders(app, { exceptPrefixes: ['/docs'] });
+  installInputGuard(app); // NUL characters: BAD_REQUEST at the door, not a 500 from the database
   installSpoolMetrics(registry, () => ({ audit: services.audit.spoolStats() }));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);

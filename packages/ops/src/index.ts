@@ -1,3 +1,4 @@
+export { hasNul, installInputGuard } from './input-guard.ts';
 export { maskedLogger, maskedRequest, maskingStream, maskSensitive } from './log-masking.ts';
 export { DEFAULT_BUCKETS, installRequestMetrics, RequestMetrics } from './request-metrics.ts';
 export { CONTENT_SECURITY_POLICY, installSecurityHeaders, SECURITY_HEADERS } from './security-headers.ts';

@@ -112,13 +112,21 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
     },
     async (req) => {
       const csv = typeof req.body === 'string';
+      const body = (csv || req.body === null || typeof req.body !== 'object' ? {} : req.body) as {
+        entries?: unknown;
+        replace?: unknown;
+      };
+      // JSON: an array of objects, nothing else (a string, number or object here was a 500 before).
+      if (!csv && !Array.isArray(body.entries)) throw new AppError('BAD_REQUEST', { field: 'entries' });
       const entries = csv
         ? parseSubscribersCsv(req.body as string)
-        : (((req.body as { entries?: unknown }).entries ?? null) as Record<string, unknown>[] | null)?.map((e, i) =>
-            parseRegistryEntry(e ?? {}, `entries[${i}]`),
+        : (body.entries as unknown[]).map((e, i) =>
+            parseRegistryEntry(
+              e !== null && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>) : {},
+              `entries[${i}]`,
+            ),
           );
-      if (!entries) throw new AppError('BAD_REQUEST', { field: 'entries' });
-      const replace = req.query.replace === 'true' || (!csv && (req.body as { replace?: boolean }).replace === true);
+      const replace = req.query.replace === 'true' || body.replace === true;
       const loaded = await loadPortingRegistry(s, entries, { replace });
       return { loaded };
     },
