@@ -309,6 +309,22 @@ describe('storage outages under load (serve processes on PostgreSQL and Redis)',
       const otherStore = store === 'sql' ? 'kv' : 'sql';
       // The other store is still reported up.
       expect((await ready(platformUrl)).checks[otherStore]).toBe('ok');
+      // The calls the attack saw fail slowly or with a 500 in an outage: each answers now, with its documented error.
+      const probes = [
+        await post(`${platformUrl}/api/v1/sms-code`, { phone: '13800000199' }),
+        await post(`${hcUrl}/api/hc/v1/sms-code`, { phone: '13900000299' }),
+        await call(`${hcUrl}/api/hc/v1/me/code`, { headers: { authorization: `Bearer ${citizenTokens[0]}` } }),
+        await call(`${platformUrl}/api/v1/itinerary`, {
+          headers: { authorization: 'Bearer no-such-session', 'x-client-time': String(Date.now()) },
+        }),
+      ];
+      for (const r of probes)
+        expect(r.status === 0 || r.status === 500 || r.status > 503, JSON.stringify(r)).toBe(false);
+      if (store === 'kv')
+        expect(probes.slice(0, 2).map((r) => r.body.error?.code)).toEqual([
+          'STORAGE_UNAVAILABLE',
+          'STORAGE_UNAVAILABLE',
+        ]);
       await sleep(3000);
       if (store === 'sql') {
         // What could not be written waits in the spools meanwhile (the metric says how much).
