@@ -16,6 +16,7 @@ export {
   openPgliteSql,
   openPostgresSql,
   openSql,
+  type QueryOptions,
   type Sql,
 } from './sql.ts';
 export { isKeyValueOutage, isSqlOutage, isStorageUnavailable, storageUnavailable } from './storage-outage.ts';

@@ -4,8 +4,17 @@ import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
 import { isSqlOutage, storageUnavailable } from './storage-outage.ts';
 
+export interface QueryOptions {
+  /**
+   * PostgreSQL: this query's time limit instead of the connection's (`timeoutMs`
+   * of openSql); 0: none, for batch work known to be long (retention, audit
+   * listings). PGlite ignores it.
+   */
+  timeoutMs?: number;
+}
+
 export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
   /** Runs one or more statements without parameters (migrations, DDL). */
   exec(text: string): Promise<void>;
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
@@ -116,11 +125,11 @@ class PgPoolSql implements Sql {
     private readonly pool: Pool,
     private readonly timeoutMs: number,
   ) {}
-  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+  async query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]> {
     // A query that times out releases its connection with the error, and the pool closes it.
-    const r = await this.pool
-      .query({ text, values: params as unknown[], query_timeout: this.timeoutMs } as { text: string })
-      .catch(outage);
+    const limit = options?.timeoutMs ?? this.timeoutMs;
+    const config = limit > 0 ? { text, values: params, query_timeout: limit } : { text, values: params };
+    const r = await this.pool.query(config as { text: string; values?: unknown[] }).catch(outage);
     return r.rows as T[];
   }
   async exec(text: string): Promise<void> {

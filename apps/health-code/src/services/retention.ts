@@ -14,6 +14,7 @@ export async function runRetention(
   const rows = await sql.query<{ n: string | number }>(
     'WITH d AS (DELETE FROM hc_checkins WHERE at < $1 RETURNING 1) SELECT count(*) AS n FROM d',
     [cutoff],
+    { timeoutMs: 0 }, // a day's check-ins: may take longer than a request's query
   );
   const checkinsDeleted = Number(rows[0]?.n ?? 0);
   await audit.record({

@@ -326,8 +326,12 @@ export class AuditLog {
       ${entryWhere.length ? `WHERE ${entryWhere.join(' AND ')}` : ''}
       ORDER BY id DESC LIMIT ${limit}`;
     const out: AuditRow[] = [];
+    // An office's search through a long log may take longer than a request's query.
+    const unbounded = { timeoutMs: 0 };
     for (;;) {
-      const segs = (await this.sql.query<{ id: string | number }>(segText, segParams)).map((r) => Number(r.id));
+      const segs = (await this.sql.query<{ id: string | number }>(segText, segParams, unbounded)).map((r) =>
+        Number(r.id),
+      );
       if (segs.length === 0) return out;
       const rows = await this.sql.query<{
         id: string | number;
@@ -338,7 +342,7 @@ export class AuditLog {
         msisdn: string | null;
         outcome: string;
         detail: string;
-      }>(entryText, [segs, ...entryParams]);
+      }>(entryText, [segs, ...entryParams], unbounded);
       for (const r of rows) {
         out.push({
           id: Number(r.id),
