@@ -168,6 +168,8 @@ export interface AuditSegment {
 export class AuditLog {
   private pending = new Pending();
   private spool: Spool<AuditSegment> | undefined;
+  /** Segments neither the database nor the (full) spool could take: written before anything newer. */
+  private overflow: AuditSegment[] = [];
   /**
    * Encodings of frozen entries: a hot caller (the owner's itinerary reads)
    * records the same frozen entry for every read of the same card, and its
@@ -209,7 +211,7 @@ export class AuditLog {
    * spool is at its bound. Reads are then refused rather than left unaudited.
    */
   accepting(): boolean {
-    return this.spool === undefined || !this.spool.full();
+    return this.overflow.length === 0 && (this.spool === undefined || !this.spool.full());
   }
 
   /** The spool's figures (metrics); undefined without one. */
@@ -220,6 +222,10 @@ export class AuditLog {
   /** Flushes, then stops the spool (what it could not write stays on disk for the next start). */
   async close(): Promise<void> {
     await this.flush();
+    if (this.overflow.length > 0) {
+      const lost = this.overflow.reduce((n, seg) => n + seg.n, 0);
+      this.log.error({ lost }, 'audit entries lost at stop: the database is down and the spool full');
+    }
     await this.spool?.close();
   }
 
@@ -259,9 +265,10 @@ export class AuditLog {
     const batch = this.pending;
     this.pending = new Pending(Math.max(1024, batch.length));
     this.flushing = this.flushing.then(async () => {
-      if (batch.length === 0) return;
+      // Segments held back while the database was down and the spool full go first.
+      const segments = this.overflow.splice(0);
+      if (batch.length === 0 && segments.length === 0) return;
       const size = this.sql.onEventLoop ? SEGMENT_ON_EVENT_LOOP : SEGMENT;
-      const segments: AuditSegment[] = [];
       for (let from = 0; from < batch.length; from += size)
         segments.push(segmentOf(batch, from, Math.min(batch.length, from + size)));
       let written = 0;
@@ -273,17 +280,23 @@ export class AuditLog {
       } catch (e) {
         const rest = segments.slice(written);
         const entries = rest.reduce((n, seg) => n + seg.n, 0);
-        let err = e;
-        if (this.spool && isStorageUnavailable(e)) {
-          try {
-            await this.spool.append(rest);
-            this.log.warn?.({ spooled: entries }, 'audit entries spooled: the database is unavailable');
-            return;
-          } catch (spoolErr) {
-            err = spoolErr;
+        if (!this.spool || !isStorageUnavailable(e)) {
+          this.log.error({ err: e, lost: entries }, 'audit batch write failed');
+          return;
+        }
+        try {
+          await this.spool.append(rest);
+          this.log.warn?.({ spooled: entries }, 'audit entries spooled: the database is unavailable');
+        } catch (spoolErr) {
+          // The spool is at its bound: the entries stay in memory, reads are refused
+          // meanwhile (accepting() is false), and the next flush tries again.
+          this.overflow = rest;
+          this.log.error({ err: spoolErr, held: entries }, 'audit spool full: entries held, reads refused');
+          if (!this.timer) {
+            this.timer = setTimeout(() => void this.flush(), this.flushMs);
+            this.timer.unref();
           }
         }
-        this.log.error({ err, lost: entries }, 'audit batch write failed');
       }
     });
     return this.flushing;

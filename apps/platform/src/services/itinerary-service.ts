@@ -93,8 +93,8 @@ export class ItineraryService {
 
   /** The answer for `msisdn` (already validated), or an AppError. */
   async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
+    this.checkAuditRoom();
     try {
-      this.checkAuditRoom();
       const answer = await this.answer(msisdn, opts);
       this.auditRead(msisdn, opts, answer);
       return answer;
@@ -112,8 +112,8 @@ export class ItineraryService {
    */
   cachedQuery(msisdn: string, opts: QueryOptions): ItineraryAnswer | undefined {
     let answer: ItineraryAnswer | undefined;
+    this.checkAuditRoom();
     try {
-      this.checkAuditRoom();
       const lang = opts.lang ?? 'zh';
       if (opts.clientTime !== undefined) this.checkClientClock(opts.clientTime);
       const now = this.deps.clock.now();
@@ -133,7 +133,10 @@ export class ItineraryService {
     return answer;
   }
 
-  /** Every read is audited: with the database down and the audit spool full, none is answered. */
+  /**
+   * Every read is audited: with the database down and the audit spool full, none
+   * is answered (QUERY_FAILED; nothing was read, so nothing is recorded).
+   */
   private checkAuditRoom(): void {
     if (!this.deps.audit.accepting()) throw new AppError('QUERY_FAILED');
   }
