@@ -10,13 +10,13 @@ const PHONE = /(?<!\d)1[3-9]\d{9}(?!\d)/g;
 /** An 18-character resident ID number (region, birth date, sequence, check character). */
 const ID_NUMBER =
   /(?<![\dA-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])/g;
-/** Cheap test first: most lines have no run of 11 digits at all. */
-const MAYBE = /\d{11}/;
+/** Cheap test before the ID pattern: most lines have no run of 17 digits (pino's times have 13). */
+const MAYBE_ID = /\d{17}/;
 
 /** `text` with every mobile number masked (138****0001) and every ID number masked (3601**********5551). */
 export function maskSensitive(text: string): string {
-  if (!MAYBE.test(text)) return text;
-  return text.replace(ID_NUMBER, (m) => `${m.slice(0, 4)}**********${m.slice(-4)}`).replace(PHONE, maskPhone);
+  const out = text.replace(PHONE, maskPhone);
+  return MAYBE_ID.test(out) ? out.replace(ID_NUMBER, (m) => `${m.slice(0, 4)}**********${m.slice(-4)}`) : out;
 }
 
 /** The request serializer: method, masked URL, client address. */
