@@ -3,8 +3,10 @@
 // configuration serves /healthz, /readyz and /metrics, logs JSON lines, and
 // SIGTERM shuts it down cleanly (exit 0).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keyFingerprint, snapshotDir } from '@itinerary-card/pipeline';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -157,6 +159,36 @@ describe('itinerary-card serve', () => {
       for (const pid of before) expect(alive(pid)).toBe(false);
     } finally {
       await Promise.all([pg.stop(), redis.stop()]);
+    }
+  });
+
+  it('serve node refuses to start on a snapshot made with another pseudonym key (exit 2, SNAPSHOT_KEY_MISMATCH)', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'ic-serve-node-'));
+    try {
+      const dir = snapshotDir(data, '2022-09-08');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'snapshot.jsonl'), '');
+      writeFileSync(
+        join(dir, 'meta.json'),
+        JSON.stringify({
+          operator: 'cmcc',
+          date: '2022-09-08',
+          keyFingerprint: keyFingerprint('the-pipeline-key-0123'),
+        }),
+      );
+      writeFileSync(join(data, 'published.json'), JSON.stringify({ date: '2022-09-08', publishedAt: 0 }));
+      const r = run(['serve', 'node'], {
+        NODE_OPERATOR: 'cmcc',
+        NODE_SERVICE_SECRET: 'service-secret-0123456789',
+        NODE_PORT: String(await freePort()),
+        NODE_DATA_DIR: data,
+        NODE_PSEUDONYM_KEY: 'another-key-0123456789',
+      });
+      expect(await r.exited).toBe(2);
+      expect(r.out.stderr).toContain('NODE_PSEUDONYM_KEY');
+      expect(r.out.stderr).toContain('SNAPSHOT_KEY_MISMATCH');
+    } finally {
+      rmSync(data, { recursive: true, force: true });
     }
   });
 
