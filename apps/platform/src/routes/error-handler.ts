@@ -1,9 +1,10 @@
 // The one place errors become responses: AppError → its status and
 // {error:{code,message,…details}} (English with Accept-Language: en), schema
 // validation and malformed requests → BAD_REQUEST, anything else → 500 INTERNAL,
-// logged.
+// logged. An unknown address opened in a browser gets a page with a link home.
 import { AppError, type ErrorCode, errorMessage, isAppError, langFromHeader } from '@itinerary-card/domain';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { notFoundPage, wantsHtml } from './not-found-page.ts';
 
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const lang = langFromHeader(req.headers['accept-language']);
@@ -50,7 +51,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     req.log.error({ err }, 'unexpected error');
     return sendError(req, reply, new AppError('INTERNAL'));
   });
-  app.setNotFoundHandler((req, reply) => sendError(req, reply, new AppError('NOT_FOUND')));
+  app.setNotFoundHandler((req, reply) => {
+    if (req.method === 'GET' && wantsHtml(req)) {
+      const lang = langFromHeader(req.headers['accept-language']);
+      return reply.status(404).type('text/html; charset=utf-8').send(notFoundPage(lang));
+    }
+    return sendError(req, reply, new AppError('NOT_FOUND'));
+  });
 }
 
 export const errorResponseSchema = {

@@ -1,6 +1,7 @@
 // The H5 pages built by packages/web into dist/: `/` is the card, `/help` its
-// help page, `/assets/*` the bundles. Read at request time, so a later build is
-// picked up; without a build `/` says how to make one.
+// help page, `/assets/*` the bundles, `/favicon.ico` the site icon. Read at
+// request time, so a later build is picked up; without a build `/` says how to
+// make one.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +21,14 @@ export async function webRoutes(app: FastifyInstance, dist: string): Promise<voi
   };
   app.get('/', { schema: { hide: true } }, page('card/index.html', NOT_BUILT));
   app.get('/help', { schema: { hide: true } }, page('card/help.html'));
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => {
+    const path = join(dist, 'favicon.ico');
+    if (!existsSync(path)) return reply.callNotFound();
+    return reply
+      .type('image/x-icon')
+      .header('cache-control', 'public, max-age=86400')
+      .send(await readFile(path));
+  });
   const assets = join(dist, 'assets');
   if (existsSync(assets)) {
     await app.register(fastifyStatic, { root: assets, prefix: '/assets/', decorateReply: false, maxAge: 3_600_000 });
