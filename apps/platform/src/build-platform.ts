@@ -21,6 +21,7 @@ import { authRoutes } from './routes/auth-routes.ts';
 import { devRoutes } from './routes/dev-routes.ts';
 import { installErrorHandler } from './routes/error-handler.ts';
 import { itineraryRoutes } from './routes/itinerary-routes.ts';
+import { withSecurity } from './routes/openapi-security.ts';
 import { partnerRoutes } from './routes/partner-routes.ts';
 import { webRoutes } from './routes/web-routes.ts';
 import { ItineraryService } from './services/itinerary-service.ts';
@@ -132,6 +133,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   installOps(app, services); // /metrics, /readyz (ops-plugin.ts)
   if (deps.docs !== false) {
     await app.register(fastifySwagger, {
+      transformObject: (d) => ('openapiObject' in d ? withSecurity(d.openapiObject) : d.swaggerObject),
       openapi: {
         info: {
           title: 'Itinerary Card query platform',

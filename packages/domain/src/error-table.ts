@@ -60,6 +60,11 @@ export const ERROR_TABLE = {
   },
   // Generic
   BAD_REQUEST: { status: 400, zh: '请求参数有误', en: 'The request is malformed.' },
+  INVALID_TIME: {
+    status: 400,
+    zh: '日期或时间格式有误：请使用日期（2026-11-25，即北京时间当日0时）或带时区的时间（2026-11-25T08:00:00+08:00）',
+    en: 'Invalid date or time: give a date (2026-11-25, meaning 00:00 Beijing time that day) or an instant with its offset (2026-11-25T08:00:00+08:00).',
+  },
   NOT_FOUND: { status: 404, zh: '您访问的内容不存在', en: 'Not found.' },
   FORBIDDEN: { status: 403, zh: '无权访问', en: 'Access denied.' },
   CONSENT_REQUIRED: {

@@ -2,6 +2,7 @@
 // consent records that let a partner read one person's itinerary.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { formatBeijing } from '@itinerary-card/domain';
 import type { Sql } from '@itinerary-card/store';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
@@ -69,8 +70,8 @@ export class Partners {
     return rows.map((r) => ({
       clientId: r.client_id,
       name: r.name,
-      createdAt: new Date(r.created_at).toISOString(),
-      ...(r.revoked_at ? { revokedAt: new Date(r.revoked_at).toISOString() } : {}),
+      createdAt: formatBeijing(new Date(r.created_at).getTime()),
+      ...(r.revoked_at ? { revokedAt: formatBeijing(new Date(r.revoked_at).getTime()) } : {}),
     }));
   }
 

@@ -1,7 +1,7 @@
 // Medium- and high-risk areas with effective dates, maintained through the
 // admin API. The query path asks which cities contain one now; the whole list
 // is small, so it is cached and re-read after a change or every `ttlMs`.
-import { AppError, isCityCode, parseInstant } from '@itinerary-card/domain';
+import { AppError, beijingDayStart, formatBeijing, isCityCode, isIsoDate, parseInstant } from '@itinerary-card/domain';
 import { RefreshingCache, type Sql } from '@itinerary-card/store';
 
 export type RiskLevel = 'medium' | 'high';
@@ -11,7 +11,7 @@ export interface RiskArea {
   cityCode: string;
   area: string;
   level: RiskLevel;
-  /** ISO-8601 instants. */
+  /** ISO-8601 instants in Beijing time (+08:00), as everywhere in the API. */
   effectiveFrom: string;
   effectiveTo?: string;
 }
@@ -25,7 +25,7 @@ interface Row {
   effective_to: Date | string | null;
 }
 
-const iso = (d: Date | string) => new Date(d).toISOString();
+const iso = (d: Date | string) => formatBeijing(new Date(d).getTime());
 
 function toArea(r: Row): RiskArea {
   const a: RiskArea = {
@@ -47,16 +47,28 @@ export interface RiskAreaInput {
   effectiveTo?: string | null;
 }
 
+/**
+ * An effective date or instant: a plain date (2026-11-25) is that day's 00:00
+ * Beijing time, as an epidemic-prevention notice means it; an ISO-8601 instant
+ * needs its offset. NaN for anything else.
+ */
+export function parseEffective(s: string): number {
+  const t = s.trim();
+  return isIsoDate(t) ? beijingDayStart(t) : parseInstant(t);
+}
+
 /** Checks the admin's input: a known city, a level, and a sane effective period. */
 export function validateRiskArea(input: RiskAreaInput): { from: number; to: number | null } {
   if (!isCityCode(input.cityCode)) throw new AppError('BAD_REQUEST', { field: 'cityCode' });
   if (input.area.trim() === '') throw new AppError('BAD_REQUEST', { field: 'area' });
-  const from = parseInstant(input.effectiveFrom);
-  if (Number.isNaN(from)) throw new AppError('BAD_REQUEST', { field: 'effectiveFrom' });
+  const from = parseEffective(input.effectiveFrom);
+  if (Number.isNaN(from)) throw new AppError('INVALID_TIME', { field: 'effectiveFrom', value: input.effectiveFrom });
   let to: number | null = null;
   if (input.effectiveTo) {
-    to = parseInstant(input.effectiveTo);
-    if (Number.isNaN(to) || to <= from) throw new AppError('BAD_REQUEST', { field: 'effectiveTo' });
+    to = parseEffective(input.effectiveTo);
+    if (Number.isNaN(to)) throw new AppError('INVALID_TIME', { field: 'effectiveTo', value: input.effectiveTo });
+    if (to <= from)
+      throw new AppError('BAD_REQUEST', { field: 'effectiveTo', reason: 'effectiveTo must be after effectiveFrom' });
   }
   return { from, to };
 }

@@ -11,6 +11,9 @@ import type { RiskAreaInput } from '../repositories/risk-areas.ts';
 import { loadPortingRegistry } from '../services/porting-import.ts';
 import { bearerToken } from './phone-input.ts';
 
+/** Every admin route's Swagger group; its security (the admin token) is declared in openapi-security.ts. */
+const ADMIN = { tags: ['admin'] };
+
 const riskAreaBody = {
   type: 'object',
   required: ['cityCode', 'area', 'level', 'effectiveFrom'],
@@ -18,8 +21,15 @@ const riskAreaBody = {
     cityCode: { type: 'string', pattern: '^\\d{6}$' },
     area: { type: 'string', minLength: 1, maxLength: 200 },
     level: { type: 'string', enum: ['medium', 'high'] },
-    effectiveFrom: { type: 'string' },
-    effectiveTo: { type: ['string', 'null'] },
+    effectiveFrom: {
+      type: 'string',
+      description: 'a date (2026-11-25: 00:00 Beijing time that day) or an ISO-8601 instant with its offset',
+      examples: ['2026-11-25', '2026-11-25T08:00:00+08:00'],
+    },
+    effectiveTo: {
+      type: ['string', 'null'],
+      description: 'when the area is lifted (same forms as effectiveFrom); null or absent: until further notice',
+    },
   },
 } as const;
 
@@ -41,14 +51,18 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
       return r;
     });
 
-  app.get('/api/v1/admin/risk-areas', { schema: { tags: ['admin'] } }, async () => ({
-    areas: await s.riskAreas.list(),
-  }));
+  app.get(
+    '/api/v1/admin/risk-areas',
+    { schema: { ...ADMIN, summary: 'List the risk areas (times in +08:00)' } },
+    async () => ({
+      areas: await s.riskAreas.list(),
+    }),
+  );
 
   app.post<{ Body: RiskAreaInput }>(
     '/api/v1/admin/risk-areas',
     {
-      schema: { tags: ['admin'], summary: 'Add a medium/high-risk area with its effective period', body: riskAreaBody },
+      schema: { ...ADMIN, summary: 'Add a medium/high-risk area with its effective period', body: riskAreaBody },
     },
     async (req, reply) => {
       const area = await audited(
@@ -63,7 +77,7 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
   app.put<{ Params: { id: string }; Body: RiskAreaInput }>(
     '/api/v1/admin/risk-areas/:id',
     {
-      schema: { tags: ['admin'], summary: 'Change a risk area (e.g. set effectiveTo to lift it)', body: riskAreaBody },
+      schema: { ...ADMIN, summary: 'Change a risk area (e.g. set effectiveTo to lift it)', body: riskAreaBody },
     },
     async (req) => {
       const id = Number(req.params.id);
@@ -83,7 +97,7 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/admin/risk-areas/:id',
-    { schema: { tags: ['admin'] } },
+    { schema: { ...ADMIN, summary: 'Delete a risk area (to lift one and keep its history, set effectiveTo instead)' } },
     async (req, reply) => {
       const id = Number(req.params.id);
       const before = Number.isInteger(id) ? await s.riskAreas.get(id) : undefined;
@@ -105,7 +119,7 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
     {
       bodyLimit: 64 * 1024 * 1024,
       schema: {
-        tags: ['admin'],
+        ...ADMIN,
         summary:
           'Load the porting registry: JSON {entries:[{msisdn,operator,portedAt,kind,primaryMsisdn}]} or subscribers.csv as text/csv (?replace=true for a full daily load)',
       },
@@ -136,7 +150,7 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
     '/api/v1/admin/partners',
     {
       schema: {
-        tags: ['admin'],
+        ...ADMIN,
         summary: 'Register a partner; the client secret is shown once',
         body: {
           type: 'object',
@@ -160,13 +174,17 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
     },
   );
 
-  app.get('/api/v1/admin/partners', { schema: { tags: ['admin'] } }, async () => ({
-    partners: await s.partners.list(),
-  }));
+  app.get(
+    '/api/v1/admin/partners',
+    { schema: { ...ADMIN, summary: 'List the partners (without secrets)' } },
+    async () => ({
+      partners: await s.partners.list(),
+    }),
+  );
 
   app.delete<{ Params: { clientId: string } }>(
     '/api/v1/admin/partners/:clientId',
-    { schema: { tags: ['admin'] } },
+    { schema: { ...ADMIN, summary: "Revoke a partner's credentials" } },
     async (req, reply) => {
       await audited(
         'partner.revoke',
@@ -183,7 +201,8 @@ export async function adminRoutes(app: FastifyInstance, s: PlatformServices): Pr
     '/api/v1/admin/audit',
     {
       schema: {
-        tags: ['admin'],
+        ...ADMIN,
+        summary: 'Read the audit log, newest first, by number or actor',
         querystring: {
           type: 'object',
           properties: {
