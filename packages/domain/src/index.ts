@@ -4,5 +4,6 @@ export * from './countries.ts';
 export * from './error-table.ts';
 export * from './itinerary.ts';
 export * from './phone.ts';
+export * from './region-names-en.ts';
 export * from './regions.ts';
 export * from './time.ts';

@@ -14,6 +14,7 @@ import {
   OPERATORS,
   type Operator,
   regionByCode,
+  regionNameEn,
   segmentOperator,
   type WindowDays,
 } from '@itinerary-card/domain';
@@ -66,6 +67,8 @@ export interface ItineraryAnswer {
 
 export interface ItineraryServiceDeps {
   clock: Clock;
+  /** With a simulated `clock` (the demo's --now): the real time, which a phone's clock may follow too. */
+  realClock?: Clock;
   options: Pick<
     PlatformOptions,
     'clockSkewMs' | 'updateTimeMs' | 'greenCountries' | 'portingNoteDays' | 'queryDeadlineMs' | 'answerCacheMs'
@@ -167,12 +170,15 @@ export class ItineraryService {
     this.deps.audit.record(entry);
   }
 
-  /** Rejects a phone clock that differs from Beijing time by more than the allowed skew, either way. */
+  /**
+   * Rejects a phone clock that differs from Beijing time by more than the allowed skew, either way
+   * (from both the system's clock and, when there is one, the real clock).
+   */
   checkClientClock(clientTime: number | undefined): void {
     if (clientTime === undefined || !Number.isFinite(clientTime)) throw new AppError('ILLEGAL_ACCESS');
-    if (Math.abs(clientTime - this.deps.clock.now()) > this.deps.options.clockSkewMs) {
-      throw new AppError('ILLEGAL_ACCESS');
-    }
+    const { clock, realClock, options } = this.deps;
+    const near = (c: Clock) => Math.abs(clientTime - c.now()) <= options.clockSkewMs;
+    if (!near(clock) && !(realClock && near(realClock))) throw new AppError('ILLEGAL_ACCESS');
   }
 
   private async answer(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
@@ -241,7 +247,8 @@ export class ItineraryService {
     notes: string[],
   ): ItineraryAnswer {
     const cities = found.cities.map((code) => {
-      const r = regionByCode(code);
+      // Names in the answer's language: GB/T 2260's Chinese, or English (pinyin cities, official provinces).
+      const r = lang === 'en' ? regionNameEn(code) : regionByCode(code);
       return { code, province: r?.province ?? '', city: r?.city ?? code, risk: risky.has(code) };
     });
     const countries = found.countries.map((code) => ({ code, name: cachedCountryName(code, lang) }));
