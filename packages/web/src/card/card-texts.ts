@@ -1,6 +1,7 @@
 // Every text of the itinerary card page, in Chinese (the seed's and the real
 // card's wording) and English.
 import type { Texts } from '../shared/lang.ts';
+import { formatWait } from '../shared/wait.ts';
 
 export const HOTLINE = { zh: '电信10000/移动10086/联通10010', en: 'Telecom 10000 / Mobile 10086 / Unicom 10010' };
 
@@ -19,6 +20,8 @@ export const TEXTS: Texts<{
   getCode: string;
   resendIn: (s: number) => string;
   codeSent: (masked: string) => string;
+  /** After too many wrong codes: the code is used up, and when a new one can be had. */
+  codeSpent: (waitSeconds: number, lang: 'zh' | 'en') => string;
   consent: string;
   remember: string;
   query: string;
@@ -57,15 +60,20 @@ export const TEXTS: Texts<{
     shortTitle: '通信大数据行程卡',
     slogan: '疫情防控，人人有责',
     langSwitch: 'EN',
-    langSwitchLabel: 'Switch to English',
+    // Begins with the visible "EN" (WCAG 2.5.3: the spoken name holds the visible label).
+    langSwitchLabel: 'EN: switch to English',
     intro: '免费为您提供本人过往7天内到访过的国家（地区）和连续停留满4小时的国内城市证明。',
     phoneLabel: '手机号码',
     phonePlaceholder: '请输入您的手机号',
     codeLabel: '验证码',
     codePlaceholder: '请输入验证码',
     getCode: '获取验证码',
-    resendIn: (s) => `${s}秒后重新获取`,
+    resendIn: (s) => `${formatWait(s, 'zh')}后重新获取`,
     codeSent: (m) => `验证码已发送至${m}，请查收短信`,
+    codeSpent: (s, l) =>
+      s > 0
+        ? `验证码错误次数过多，该验证码已作废。请在${formatWait(s, l)}后点击“获取验证码”重新获取。`
+        : '验证码错误次数过多，该验证码已作废。请点击“获取验证码”重新获取。',
     consent: '同意并授权运营商查询本人在疫情期间7天内到访地信息',
     remember: '在本机记住我，下次无需验证码直接查询',
     query: '查询',
@@ -113,8 +121,12 @@ export const TEXTS: Texts<{
     codeLabel: 'Verification code',
     codePlaceholder: 'Enter the code',
     getCode: 'Get code',
-    resendIn: (s) => `Resend in ${s}s`,
+    resendIn: (s) => `Resend in ${formatWait(s, 'en')}`,
     codeSent: (m) => `A code was sent to ${m}. Please check your SMS.`,
+    codeSpent: (s, l) =>
+      s > 0
+        ? `Too many wrong codes: this code no longer works. Tap "Get code" in ${formatWait(s, l)} for a new one.`
+        : 'Too many wrong codes: this code no longer works. Tap "Get code" for a new one.',
     consent: 'I agree and authorise my operator to look up the places I visited in the past 7 days during the epidemic',
     remember: 'Remember me on this phone: next time, no code needed',
     query: 'Query',

@@ -39,6 +39,9 @@ describe('what to do next after an error', () => {
   it('says how long to wait when the platform gave retryAfterSeconds', () => {
     expect(adviceFor('TOO_MANY_REQUESTS', 'zh', 42).next).toBe('请在42秒后再试。');
     expect(adviceFor('TOO_MANY_REQUESTS', 'en', 42).next).toBe('Please try again in 42 seconds.');
+    // A day's lockout is said in hours and minutes, not in thousands of seconds.
+    expect(adviceFor('TOO_MANY_ATTEMPTS', 'zh', 8100).next).toBe('请在2小时15分钟后再试。');
+    expect(adviceFor('TOO_MANY_ATTEMPTS', 'en', 300).next).toBe('Please try again in 5 minutes.');
   });
 
   it("links to the seed's FAQ answer about the error", () => {

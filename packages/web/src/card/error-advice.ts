@@ -1,6 +1,8 @@
 // What to do next after each error of API.md (plus the page's own
-// NETWORK_ERROR): one line of advice and the action the dialog offers.
+// NETWORK_ERROR): one line of advice and the action the dialog offers. The
+// advice adds to the platform's message (the seed's words), never repeats it.
 import type { Lang } from '../shared/lang.ts';
+import { formatWait } from '../shared/wait.ts';
 
 /** relogin: back to the login form; newCode: focus "获取验证码"; retry: repeat the query; help: FAQ. */
 export type NextAction = 'ok' | 'relogin' | 'newCode' | 'retry' | 'help';
@@ -61,13 +63,13 @@ const ADVICE: Record<string, Advice> = {
     action: 'retry',
   },
   NEW_SUBSCRIBER: {
-    zh: '开户满7天后即可查询；在此之前，请携带车票、住宿单据、社区证明等材料向防疫部门说明行程。',
-    en: 'You can query 7 days after the number was opened; until then, show tickets, hotel receipts or a community certificate to the epidemic-prevention office.',
+    zh: '开户满7天后即可查询行程。',
+    en: 'You can query 7 days after the number was opened.',
     action: 'help',
   },
   NO_DATA: {
-    zh: '通常第二天就能查到数据，请明天再来查询。' + HOTLINE_ZH,
-    en: 'The data usually appears the next day: please query again tomorrow. ' + HOTLINE_EN,
+    zh: '请明天再来查询。' + HOTLINE_ZH,
+    en: 'Please query again tomorrow. ' + HOTLINE_EN,
     action: 'help',
   },
   QUERY_FAILED: {
@@ -104,7 +106,8 @@ export function adviceFor(code: string, lang: Lang, retryAfterSeconds?: number):
   const a = ADVICE[code] ?? FALLBACK;
   let next = a[lang];
   if (retryAfterSeconds !== undefined) {
-    next = lang === 'en' ? `Please try again in ${retryAfterSeconds} seconds.` : `请在${retryAfterSeconds}秒后再试。`;
+    const wait = formatWait(retryAfterSeconds, lang);
+    next = lang === 'en' ? `Please try again in ${wait}.` : `请在${wait}后再试。`;
   }
   return { next, action: a.action };
 }

@@ -4,6 +4,8 @@ import type { Texts } from '../shared/lang.ts';
 
 export interface HelpSection {
   title: Texts<string>;
+  /** Its first paragraph (方式一, 扫码) is followed by a QR code of the card page. */
+  qr?: boolean;
   paragraphs: Texts<string[]>;
 }
 
@@ -56,6 +58,7 @@ export const GUIDE: HelpSection[] = [
   },
   {
     title: { zh: '使用方式', en: 'Ways to query' },
+    qr: true,
     paragraphs: {
       zh: [
         '【方式一（推荐）】扫码下载行程卡APP，也可在各大应用商店搜索“通信行程卡”下载。',

@@ -35,9 +35,13 @@ export function cardColour(a: ItineraryAnswer): CardColour {
   return a.countries.length > 0 ? 'yellow' : 'green';
 }
 
-/** 江西省南昌市; a municipality (北京市北京市) once; an asterisk when the city has a risk area. */
-export function placeName(c: AnswerCity): string {
-  const name = c.province && c.province !== c.city ? `${c.province}${c.city}` : c.city || c.province;
+/**
+ * 江西省南昌市, or in English (the platform's English names) Nanchang, Jiangxi; a
+ * municipality (北京市北京市) once; an asterisk when the city has a risk area.
+ */
+export function placeName(c: AnswerCity, lang: 'zh' | 'en' = 'zh'): string {
+  const both = c.province && c.province !== c.city;
+  const name = both ? (lang === 'en' ? `${c.city}, ${c.province}` : `${c.province}${c.city}`) : c.city || c.province;
   return c.risk ? `${name}*` : name;
 }
 

@@ -13,6 +13,8 @@ export interface LoginState {
   remember: boolean;
   /** Epoch ms (phone clock) before which "获取验证码" stays disabled. */
   resendAt: number;
+  /** The last code was burnt by too many wrong tries: a new one is needed. */
+  codeSpent: boolean;
   busy: boolean;
   status: string;
 }
@@ -20,6 +22,8 @@ export interface LoginState {
 export interface LoginHandlers {
   requestCode(msisdn: string): void;
   login(msisdn: string, code: string): void;
+  /** Seconds until a new code may be asked for (after too many wrong codes). */
+  spentWait(): number;
 }
 
 const CODE_RE = /^\d{4,8}$/;
@@ -33,7 +37,7 @@ export interface RenderedLogin {
 export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): RenderedLogin {
   const t = TEXTS[lang];
   const phoneError = h('p', { id: 'phone-error', class: 'field-error', hidden: true });
-  const codeError = h('p', { id: 'code-error', class: 'field-error', hidden: true });
+  const codeError = h('p', { id: 'code-error', class: 'field-error', role: 'alert', hidden: true });
   const consentError = h('p', { id: 'consent-error', class: 'field-error', hidden: true });
 
   const phone = h('input', {
@@ -147,6 +151,12 @@ export function renderLogin(state: LoginState, lang: Lang, on: LoginHandlers): R
     const c = code.value.trim();
     if (!CODE_RE.test(c)) {
       showError(code, codeError, t.codeInvalid);
+      code.focus();
+      return;
+    }
+    if (state.codeSpent) {
+      // The platform would only say 验证码已失效: say what happened and how long to wait.
+      showError(code, codeError, t.codeSpent(on.spentWait(), lang));
       code.focus();
       return;
     }

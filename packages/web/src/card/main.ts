@@ -5,6 +5,7 @@ import '../shared/base.css';
 import './card.css';
 import { ApiError, apiRequest, asApiError } from '../shared/api-client.ts';
 import { showDialog } from '../shared/dialog.ts';
+import { applyElderMode, elderSwitch } from '../shared/elder-mode.ts';
 import { h, replaceChildren } from '../shared/h.ts';
 import { applyLang, currentLang, type Lang, setLang } from '../shared/lang.ts';
 import { HOTLINE, TEXTS } from './card-texts.ts';
@@ -27,7 +28,17 @@ interface LoginAnswer {
   deviceToken?: string;
 }
 
-const login: LoginState = { phone: '', code: '', consent: false, remember: true, resendAt: 0, busy: false, status: '' };
+// "在本机记住我" is the person's choice: unticked until they tick it.
+const login: LoginState = {
+  phone: '',
+  code: '',
+  consent: false,
+  remember: false,
+  resendAt: 0,
+  codeSpent: false,
+  busy: false,
+  status: '',
+};
 let view: View = { kind: 'loading' };
 let stopView: (() => void) | undefined;
 let refreshLogin: (() => void) | undefined;
@@ -49,6 +60,7 @@ function render(): void {
   langButton.textContent = t.langSwitch;
   langButton.setAttribute('aria-label', t.langSwitchLabel);
   langButton.lang = l === 'en' ? 'zh-CN' : 'en';
+  document.getElementById('elder-slot')?.replaceChildren(elderSwitch(l));
   replaceChildren(
     footer,
     h('p', {}, t.hotlineLabel, HOTLINE[l]),
@@ -60,7 +72,7 @@ function render(): void {
   if (view.kind === 'loading') {
     replaceChildren(main, h('p', { class: 'loading', role: 'status', 'aria-busy': 'true' }, t.loading));
   } else if (view.kind === 'login') {
-    const r = renderLogin(login, l, { requestCode, login: doLogin });
+    const r = renderLogin(login, l, { requestCode, login: doLogin, spentWait: () => waitSeconds() });
     replaceChildren(main, r.el);
     refreshLogin = r.refresh;
   } else if (view.kind === 'error') {
@@ -79,8 +91,8 @@ function renderError(err: ApiError, l: Lang): HTMLElement {
     'section',
     { class: 'panel', 'aria-labelledby': 'error-title', id: 'query-error', 'data-code': err.code },
     h('h2', { id: 'error-title', class: 'panel-title', tabindex: -1 }, t.dialogTitle),
-    h('p', { class: 'error-message' }, err.message),
-    h('p', { class: 'error-next' }, next),
+    ...messageLines(err).map((m) => h('p', { class: 'error-message' }, m)),
+    next ? h('p', { class: 'error-next' }, next) : null,
     h('p', {}, h('a', { href: helpLink(err.code) }, t.seeHelp)),
     h(
       'div',
@@ -104,12 +116,24 @@ function show(next: View): void {
   firstScreen = false;
 }
 
-/** Shows an error of the platform in the dialog with what to do next. */
-async function explain(err: unknown, retry?: () => void): Promise<void> {
+/** The platform's message (the seed's words) and the notes it added (a ported number's delay, an MVNO caveat). */
+function messageLines(e: ApiError): string[] {
+  const notes = Array.isArray(e.details.notes) ? e.details.notes.filter((n) => typeof n === 'string') : [];
+  return [e.message, ...notes];
+}
+
+/**
+ * Shows an error of the platform in the dialog with what to do next: for what
+ * happens on the login form or over a card already shown. An error that takes
+ * the place of the card is shown in the page instead (renderError), never both.
+ */
+async function explain(err: unknown, retry?: () => void, nextText?: string): Promise<void> {
   const l = lang();
   const t = TEXTS[l];
   const e = asApiError(err);
-  const { next, action } = adviceFor(e.code, l, e.retryAfterSeconds);
+  const advice = adviceFor(e.code, l, e.retryAfterSeconds);
+  const { action } = advice;
+  const next = nextText ?? advice.next;
   const actions = [];
   if (action === 'retry' && retry)
     actions.push({ label: e.code === 'ILLEGAL_ACCESS' ? t.requery : t.retry, primary: true, run: retry });
@@ -119,14 +143,10 @@ async function explain(err: unknown, retry?: () => void): Promise<void> {
   }
   if (action === 'help') actions.push({ label: t.seeHelp, href: helpLink(e.code) });
   actions.push({ label: t.ok, primary: actions.length === 0 });
-  // The platform can add notes to an error (a recently ported number's delay, an MVNO caveat).
-  const notes = Array.isArray(e.details.notes) ? e.details.notes.filter((n) => typeof n === 'string') : [];
-  const message = [e.message, ...notes].join('\n');
   await showDialog({
     title: t.dialogTitle,
-    message,
+    message: messageLines(e).join('\n'),
     next,
-    code: e.code,
     actions,
     fallbackFocus: () => focusAfter(e.code),
   });
@@ -161,6 +181,7 @@ async function requestCode(msisdn: string): Promise<void> {
       body: { phone: msisdn },
     });
     login.resendAt = Date.now() + (r.resendAfterSeconds ?? 60) * 1000;
+    login.codeSpent = false;
     setBusy(false, TEXTS[lang()].codeSent(`${msisdn.slice(0, 3)}****${msisdn.slice(-4)}`));
     document.getElementById('code')?.focus();
   } catch (err) {
@@ -186,11 +207,35 @@ async function doLogin(msisdn: string, code: string): Promise<void> {
   } catch (err) {
     setBusy(false);
     if (err instanceof ApiError && err.code === 'CODE_INVALID') login.code = '';
+    if (err instanceof ApiError && err.code === 'TOO_MANY_ATTEMPTS') {
+      await lockedOut(err);
+      return;
+    }
     await explain(err);
     if (err instanceof ApiError && (err.code === 'CODE_INVALID' || err.code === 'CODE_EXPIRED')) {
       (document.getElementById('code') as HTMLInputElement | null)?.select();
     }
   }
+}
+
+/** Seconds until a new code may be asked for: the platform's, else what is left of the resend wait. */
+function waitSeconds(err?: ApiError): number {
+  const left = Math.max(0, Math.ceil((login.resendAt - Date.now()) / 1000));
+  return Math.max(err?.retryAfterSeconds ?? 0, left);
+}
+
+/**
+ * Too many wrong codes: this code is used up. Say so, and for how long no new
+ * code can be had (the resend button counts down); until a new code is asked
+ * for, the form says the same again rather than 验证码已失效.
+ */
+async function lockedOut(err: ApiError): Promise<void> {
+  login.codeSpent = true;
+  login.code = '';
+  const wait = waitSeconds(err);
+  login.resendAt = Math.max(login.resendAt, Date.now() + wait * 1000);
+  refreshLogin?.();
+  await explain(err, undefined, TEXTS[lang()].codeSpent(wait, lang()));
 }
 
 /** A returning device logs in without a code; undefined when it is no longer accepted. */
@@ -227,7 +272,11 @@ async function query(): Promise<void> {
     if (e.code === 'UNAUTHENTICATED') {
       saveSession(undefined);
       show({ kind: 'login' });
-    } else if (view.kind !== 'result') show({ kind: 'error', err: e });
+    } else if (view.kind !== 'result') {
+      // The error takes the card's place, with its message, advice and actions: no dialog on top.
+      show({ kind: 'error', err: e });
+      return;
+    }
     await explain(e, () => void query());
   }
 }
@@ -290,5 +339,6 @@ langButton.addEventListener('click', () => {
 });
 
 applyLang();
+applyElderMode();
 render();
 void query();

@@ -44,12 +44,10 @@ function windowText(a: ItineraryAnswer, lang: Lang): string | undefined {
   return TEXTS[lang].window(beijingParts(start).date, beijingParts(end - 1).date);
 }
 
-function placeNodes(places: Array<[string, boolean]>, sep: string, none: string): Array<Node | string> {
+/** Each place whole (扬州市 never breaks as 扬州/市): lines break only between places. */
+function placeNodes(places: string[], sep: string, none: string): Array<Node | string> {
   if (places.length === 0) return [none];
-  return places.flatMap(([name, chinese], i) => [
-    ...(i > 0 ? [sep] : []),
-    chinese && document.documentElement.lang !== 'zh-CN' ? h('span', { lang: 'zh-CN' }, name) : name,
-  ]);
+  return places.flatMap((name, i) => [...(i > 0 ? [sep] : []), h('span', { class: 'place' }, name)]);
 }
 
 export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers): RenderedResult {
@@ -57,15 +55,12 @@ export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers)
   const colour = cardColour(a);
   const days = a.windowDays || 7;
   const updated = Date.parse(a.updatedAt);
-  // City names are Chinese in both languages: marked so a screen reader reads them as Chinese.
-  const places: Array<[string, boolean]> = [
-    ...a.cities.map((c): [string, boolean] => [placeName(c), true]),
-    ...a.countries.map((c): [string, boolean] => [c.name || c.code, false]),
-  ];
+  // Names come from the platform in the page's language (English: pinyin cities, official provinces).
+  const places = [...a.cities.map((c) => placeName(c, lang)), ...a.countries.map((c) => c.name || c.code)];
   const anyRisk = a.cities.some((c) => c.risk);
   const clockDate = h('span', { class: 'clock-date' });
   const clockTime = h('span', { class: 'clock-time', id: 'clock-time' });
-  const sep = lang === 'en' ? ', ' : '，';
+  const sep = lang === 'en' ? '; ' : '，';
 
   const card = h(
     'section',
@@ -79,13 +74,14 @@ export function renderResult(a: ItineraryAnswer, lang: Lang, on: ResultHandlers)
     ),
     h('div', { class: 'badge' }, badge(colour)),
     h('h2', { class: 'card-headline', id: 'card-headline', tabindex: -1 }, t.headline[colour]),
-    h('p', { class: 'clock', role: 'timer' }, h('span', { class: 'clock-label' }, t.clockLabel), clockDate, clockTime),
+    // The places come before the clock, so a 320 px phone shows them on the first screen.
     h(
       'div',
       { class: 'places' },
       h('p', { class: 'places-label' }, t.visited(days)),
       h('p', { class: 'places-list', id: 'places' }, ...placeNodes(places, sep, t.none)),
     ),
+    h('p', { class: 'clock', role: 'timer' }, h('span', { class: 'clock-label' }, t.clockLabel), clockDate, clockTime),
     anyRisk ? h('p', { class: 'footnote', id: 'risk-footnote' }, a.riskFootnote || t.riskFootnote) : null,
     ...noteTexts(a).map((n) => h('p', { class: 'footnote card-note' }, n)),
     h('p', { class: 'footnote' }, t.scope(days)),

@@ -18,8 +18,6 @@ export interface DialogOptions {
   message: string;
   /** What to do next, shown under the message. */
   next?: string;
-  /** A stable code shown small, so support can be told what happened. */
-  code?: string;
   actions: DialogAction[];
   /** Where focus goes on close when the element that had it is gone or disabled. */
   fallbackFocus?: () => HTMLElement | null | undefined;
@@ -79,7 +77,6 @@ export function showDialog(opts: DialogOptions): Promise<void> {
     h('h2', { id: 'dlg-title', class: 'dlg-title' }, opts.title),
     h('p', { id: 'dlg-message', class: 'dlg-message' }, opts.message),
     opts.next ? h('p', { id: 'dlg-next', class: 'dlg-next' }, opts.next) : null,
-    opts.code ? h('p', { class: 'dlg-code' }, opts.code) : null,
     h('div', { class: 'dlg-actions' }, ...buttons),
   );
   if (el.open) el.close();

@@ -10,6 +10,8 @@ export const NUMBERS = {
   abroad: '13700000003',
   newNumber: '15000000004',
   wrongCode: '13600000005',
+  /** Five wrong codes in a row: the code is burnt. */
+  lockout: '13600000010',
   skewedClock: '13500000007',
   /** Only asks for codes (TOO_MANY_REQUESTS on a second request within 60 s). */
   resend: '13300000008',
@@ -17,6 +19,19 @@ export const NUMBERS = {
   smsFails: '13200000009',
   /** On the Unicom node, which the outage scenario takes down. */
   outage: '18600000006',
+  /** The normal traveller's itinerary on numbers of their own (one login each within the 60 s resend wait). */
+  likeNormal: [
+    '13800000011',
+    '13800000012',
+    '13800000013',
+    '13800000014',
+    '13800000015',
+    '13800000016',
+    '13800000017',
+    '13800000018',
+    '13800000019',
+    '13800000020',
+  ],
 } as const;
 
 export interface CardHarness {
@@ -26,7 +41,7 @@ export interface CardHarness {
   /** Takes the operator node of the outage number down (true) or brings it back (false). */
   operatorDown(down: boolean): Promise<void>;
   /** The places line the card should show for the scenario numbers. */
-  expectedPlaces: { normal: string; border: string; abroad: string };
+  expectedPlaces: { normal: string; border: string; abroad: string; normalEnglish: string };
   close(): Promise<void>;
 }
 
@@ -46,6 +61,8 @@ export async function startHarness(): Promise<CardHarness> {
       { msisdn: NUMBERS.abroad, operator: 'cmcc', cities: [home], countries: ['JP'] },
       { msisdn: NUMBERS.newNumber, operator: 'cmcc', status: 'new_subscriber' },
       { msisdn: NUMBERS.wrongCode, operator: 'cmcc', cities: [home] },
+      { msisdn: NUMBERS.lockout, operator: 'cmcc', cities: [home] },
+      ...NUMBERS.likeNormal.map((msisdn) => ({ msisdn, operator: 'cmcc' as const, cities: [home, risky] })),
       { msisdn: NUMBERS.skewedClock, operator: 'cmcc', cities: [home] },
       { msisdn: NUMBERS.outage, operator: 'cucc', cities: [home] },
     ],
@@ -66,6 +83,7 @@ export async function startHarness(): Promise<CardHarness> {
       normal: `${place(home)}，${place(risky)}*`,
       border: place(home),
       abroad: `${place(home)}，日本`,
+      normalEnglish: 'Nanchang, Jiangxi; Shenzhen, Guangdong*',
     },
     close: () => h.close(),
   };
