@@ -3,7 +3,15 @@
 // and what the operator nodes will actually answer, so every number shown
 // really shows its case.
 import { existsSync, readFileSync } from 'node:fs';
-import { countryName, isRegionOfChina, type NodeItinerary, type Operator, regionByCode } from '@itinerary-card/domain';
+import {
+  countryName,
+  isRegionOfChina,
+  type NodeItinerary,
+  type Operator,
+  provinceNameEn,
+  regionByCode,
+  regionNameEn,
+} from '@itinerary-card/domain';
 
 export interface DemoCase {
   id: string;
@@ -29,11 +37,16 @@ interface Sub {
 
 type Lookup = (msisdn: string, op: Operator, days: 7 | 14) => NodeItinerary | undefined;
 
-const cityList = (codes: string[]) => codes.map((c) => regionByCode(c)?.city ?? c).join(', ');
+// The table is in English throughout: cities in pinyin (鹤壁市 → Hebi), countries and outcomes in words.
+const cityList = (codes: string[]) => codes.map((c) => regionNameEn(c)?.city ?? c).join(', ');
+const OUTCOME: Record<string, string> = {
+  new_subscriber: 'no itinerary: number opened less than 7 days ago',
+  no_data: 'no itinerary: no records in the window',
+};
 const describe = (a: NodeItinerary) =>
   a.status === 'ok'
     ? [cityList(a.cities), a.countries.map((c) => countryName(c, 'en')).join(', ')].filter(Boolean).join('; ') || '-'
-    : a.status;
+    : (OUTCOME[a.status] ?? a.status.replace(/_/g, ' '));
 
 export function readSubscribers(subscribersCsv: string, truthFile?: string): Sub[] {
   const persona = new Map<string, string>();
@@ -114,7 +127,7 @@ export function pickCases(subs: Sub[], lookup: Lookup): CasePick {
     { id: 'secondary', label: 'secondary number', ok: (s) => s.kind === 'secondary' && a7(s)?.status === 'ok' },
     {
       id: 'epidemic',
-      label: `epidemic-area visitor (${epidemic.name}, 14 days)`,
+      label: `epidemic-area visitor (${provinceNameEn(epidemic.name)}, 14 days)`,
       days: 14,
       ok: (s) =>
         plain(s) &&

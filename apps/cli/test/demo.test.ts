@@ -15,8 +15,10 @@ const NOW = Date.parse('2022-09-08T10:00:00+08:00');
 let demo: RunningDemo;
 let printed = '';
 let input: string;
+let basePort: number;
 
-async function freePortPair(): Promise<number> {
+/** A port with the next four free too: platform, health code, and the three operator nodes. */
+async function freePortRun(): Promise<number> {
   const free = (port: number) =>
     new Promise<boolean>((ok) => {
       const srv = createServer();
@@ -25,19 +27,24 @@ async function freePortPair(): Promise<number> {
     });
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await free(port)) && (await free(port + 1))) return port;
+    let ok = true;
+    for (let i = 0; i < 5 && ok; i++) ok = await free(port + i);
+    if (ok) return port;
   }
 }
+
+let startedAt: number;
 
 beforeAll(async () => {
   const world = await simulate({ out: join(dir, 'world'), subscribers: 300, days: 8, endDate: '2022-09-07', seed: 7 });
   input = world.inputDir;
+  startedAt = Date.now();
   demo = await startDemo(
     {
       input,
       subscribers: 300,
       now: NOW,
-      port: await freePortPair(),
+      port: (basePort = await freePortRun()),
       host: '127.0.0.1',
       seed: 1,
       workDir: join(dir, 'work'),
@@ -79,14 +86,36 @@ describe('itinerary-card demo --input DIR --now', () => {
     const outbox = (await (await fetch(`${base}/dev/outbox?phone=${phone}`)).json()) as Array<{ text: string }>;
     const code = /(\d{6})/.exec(outbox.at(-1)!.text)![1];
     const login = (await (await post('/api/v1/login', { phone, code })).json()) as { token: string };
-    // The browser's own clock is real time: the demo's phone-clock check allows the --now offset.
-    const r = await fetch(`${base}/api/v1/itinerary`, {
-      headers: { authorization: `Bearer ${login.token}`, 'x-client-time': String(Date.now()) },
-    });
+    const ask = (clientTime: number) =>
+      fetch(`${base}/api/v1/itinerary`, {
+        headers: { authorization: `Bearer ${login.token}`, 'x-client-time': String(clientTime) },
+      });
+    // A phone clock may follow the simulated clock (--now) or the real one (a browser on real time)...
+    const simulated = NOW + (Date.now() - startedAt);
+    expect((await ask(simulated + 60_000)).status).toBe(200);
+    // ...but a clock off from both is 非法访问, so the case can be seen and tested.
+    for (const off of [simulated - 86_400_000, Date.now() + 3 * 3_600_000, (simulated + Date.now()) / 2]) {
+      const bad = await ask(off);
+      expect(bad.status).toBe(403);
+      expect((await bad.json()).error.code).toBe('ILLEGAL_ACCESS');
+    }
+    const r = await ask(Date.now());
     expect(r.status).toBe(200);
     const body = await r.json();
     expect(body.windowEnd).toBe('2022-09-08T00:00:00+08:00');
     expect(body.cities.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('prints Beijing time and an English table, and puts the operator nodes on --port+2, +3, +4', async () => {
+    expect(printed).toContain('query day 2022-09-08, Beijing time 2022-09-08T10:0');
+    expect(printed).not.toMatch(/\d{2}:\d{2}:\d{2}(\.\d+)?Z/);
+    const table = printed.slice(printed.indexOf('Numbers to try'), printed.indexOf('Epidemic areas'));
+    // No Chinese and no raw status codes in the table of numbers.
+    expect(table).not.toMatch(/[\u4e00-\u9fff]/);
+    expect(table).not.toMatch(/new_subscriber|no_data/);
+    expect(printed).toContain(
+      `cmcc http://127.0.0.1:${basePort + 2}  cucc http://127.0.0.1:${basePort + 3}  ctcc http://127.0.0.1:${basePort + 4}`,
+    );
   });
 
   it('reports the pipeline runs on the operations API, behind the admin token', async () => {

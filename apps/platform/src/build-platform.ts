@@ -46,6 +46,11 @@ export interface PlatformDeps {
   /** Secrets are required; everything else has DEFAULT_OPTIONS. */
   options: Partial<PlatformOptions> & Pick<PlatformOptions, 'secretKey' | 'serviceSecret'>;
   clock?: Clock;
+  /**
+   * With a simulated `clock` (the demo's --now): the real time. A phone clock within the
+   * allowed skew of either one is accepted; any other gets ILLEGAL_ACCESS.
+   */
+  realClock?: Clock;
   logger?: FastifyServerOptions['logger'];
   /** Log a line per request and response (default true; /metrics counts them either way). */
   requestLog?: boolean;
@@ -94,7 +99,16 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
       now,
     });
   }
-  const itinerary = new ItineraryService({ clock, options, registry, riskAreas, audit, nodes, log: app.log });
+  const itinerary = new ItineraryService({
+    clock,
+    realClock: deps.realClock,
+    options,
+    registry,
+    riskAreas,
+    audit,
+    nodes,
+    log: app.log,
+  });
   const login = new LoginService({ kv: deps.kv, clock, secrets, sms: deps.sms, options, log: app.log });
   const partner = new PartnerService({
     sql: deps.sql,

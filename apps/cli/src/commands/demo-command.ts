@@ -27,8 +27,8 @@ export function registerDemo(program: Command): void {
     .option('--now <iso>', 'set the system clock to this instant at start (then it runs on)', parseNow)
     .option(
       '--port <port>',
-      'platform port; the health-code system listens on port+1',
-      positiveInt(65534, '--port'),
+      'platform port; the health-code system listens on port+1, the operator nodes (loopback) on port+2, +3, +4',
+      positiveInt(65531, '--port'),
       3000,
     )
     .option('--host <host>', 'interface to listen on', '127.0.0.1')

@@ -10,9 +10,11 @@ import {
   addDays,
   beijingDate,
   type Clock,
+  formatBeijing,
   OPERATORS,
   type Operator,
   offsetClock,
+  provinceNameEn,
   systemClock,
 } from '@itinerary-card/domain';
 import { buildHealthCode, createHttpPartnerClient, embeddedConfig } from '@itinerary-card/health-code';
@@ -74,7 +76,7 @@ export async function startDemo(
     const updateTimeMs = DEFAULT_OPTIONS.updateTimeMs;
     const nodes: Partial<Record<Operator, { url: string; nodeId: string }>> = {};
     const served: Partial<Record<Operator, Snapshot>> = {};
-    for (const op of OPERATORS) {
+    for (const [i, op] of OPERATORS.entries()) {
       const holder = new SnapshotHolder();
       for (const s of loadNodeSnapshots(world, op, updateTimeMs)) {
         holder.publish(s);
@@ -82,7 +84,8 @@ export async function startDemo(
       }
       const node = await buildOperatorNode({ nodeId: `${op}-1`, serviceSecret, holder, clock });
       closers.push(() => node.close());
-      nodes[op] = { url: await node.listen({ host: '127.0.0.1', port: 0 }), nodeId: `${op}-1` };
+      // Fixed ports after the platform's and the health-code system's: --port+2, +3, +4.
+      nodes[op] = { url: await node.listen({ host: '127.0.0.1', port: o.port + 2 + i }), nodeId: `${op}-1` };
     }
 
     // The query platform: PGlite, in-memory key-value, development outbox.
@@ -102,9 +105,10 @@ export async function startDemo(
       outbox,
       nodes,
       clock,
+      // With --now a browser on real time can still query: its clock may follow either one
+      // (within the usual skew); a phone clock off from both gets 非法访问 (ILLEGAL_ACCESS).
+      ...(o.now === undefined ? {} : { realClock: systemClock }),
       options: {
-        // A browser sends its own (real) clock: with --now, the phone-clock check allows the offset on top.
-        clockSkewMs: DEFAULT_OPTIONS.clockSkewMs + (o.now === undefined ? 0 : Math.abs(clock.now() - Date.now())),
         secretKey: randomBytes(24).toString('base64url'),
         serviceSecret,
         adminToken,
@@ -153,7 +157,7 @@ export async function startDemo(
     const lines = [
       '',
       `Itinerary Card demo is running (${world.reused ? 'prepared world reused' : 'world prepared'}, ready in ${seconds} s)`,
-      `  query day ${date} (Beijing), clock ${new Date(clock.now()).toISOString()}${o.now === undefined ? '' : ' (--now; the phone-clock check allows this offset so a browser on real time can query)'}`,
+      `  query day ${date}, Beijing time ${formatBeijing(clock.now())}${o.now === undefined ? '' : ' (--now; a phone clock within 5 minutes of this clock or of the real time may query)'}`,
       `  data      ${world.simulated ? `simulated world of ${owner.size} subscribers` : `input ${world.inputDir}`} in ${world.dir}`,
       '',
       ...(
@@ -166,6 +170,12 @@ export async function startDemo(
           ['Health-code SMS outbox', urls.healthOutbox],
           ['Operations page', urls.ops],
           ['Metrics / readiness', `${urls.metrics}  ${urls.readyz}`],
+          [
+            'Operator nodes (internal)',
+            Object.entries(nodes)
+              .map(([op, n]) => `${op} ${n!.url}`)
+              .join('  '),
+          ],
           ['Health-code metrics', `${urls.healthMetrics}  ${urls.healthReadyz}`],
         ] as const
       ).map(([label, url]) => `  ${padWide(label, 24)}${url}`),
@@ -174,7 +184,7 @@ export async function startDemo(
       '  Numbers to try (log in with the code from the SMS outbox):',
       ...pick.cases.map((c) => `    ${c.msisdn}  ${c.operator}  ${padWide(c.label, 44)} ${c.expect}`),
       '',
-      `  Epidemic areas of the health-code city: ${pick.epidemicProvince.name} and 境外 (abroad), since ${addDays(date, -30)}`,
+      `  Epidemic areas of the health-code city: ${provinceNameEn(pick.epidemicProvince.name)} (${pick.epidemicProvince.name} on its pages) and abroad (境外), since ${addDays(date, -30)}`,
       '  SMS channel: POST /api/v1/sms/inbound {"from":"<number>","to":"10086","text":"CXMYD"}, reply in the outbox.',
       '  Press Ctrl+C to stop.',
       '',
