@@ -1,16 +1,21 @@
 // The demo in-process on an --input directory with --now: each operator node
 // holds only its own subscribers, the platform answers for the --now day, the
 // operations API reports the runs, and close() stops everything.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPERATORS } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
+/** Screenshots for people to look at (gitignored). */
+const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
 const NOW = Date.parse('2022-09-08T10:00:00+08:00');
 let demo: RunningDemo;
 let printed = '';
@@ -38,13 +43,14 @@ let startedAt: number;
 beforeAll(async () => {
   const world = await simulate({ out: join(dir, 'world'), subscribers: 300, days: 8, endDate: '2022-09-07', seed: 7 });
   input = world.inputDir;
+  basePort = await freePortRun();
   startedAt = Date.now();
   demo = await startDemo(
     {
       input,
       subscribers: 300,
       now: NOW,
-      port: (basePort = await freePortRun()),
+      port: basePort,
       host: '127.0.0.1',
       seed: 1,
       workDir: join(dir, 'work'),
@@ -128,5 +134,55 @@ describe('itinerary-card demo --input DIR --now', () => {
     expect(o.runs).toHaveLength(3 * 8);
     expect(o.runs.every((x: { recordsRead: number }) => x.recordsRead > 0)).toBe(true);
     expect((await fetch(`${base}/ops/`)).status).toBe(200);
+  });
+});
+
+describe('operations page', () => {
+  it('is Chinese by default with an English switch, charts failures apart, and passes axe-core', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+      await page.goto(demo.urls.ops);
+      await expect
+        .poll(() => page.locator('#summary').textContent(), { timeout: 15_000 })
+        .toContain('查询日 2022-09-08');
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+      expect(await page.locator('#t-traffic').textContent()).toContain('服务故障与用户结果分开统计');
+      // --input has no truth: the accuracy panel says so, in Chinese.
+      expect(await page.locator('#accuracy').textContent()).toContain('没有真实行程可供评分');
+      // Ordinary user outcomes (a wrong code) count as user outcomes, not as failures.
+      const base = demo.urls.card.replace(/\/$/, '');
+      await fetch(`${base}/api/v1/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: '13900000000', code: '000000' }),
+      });
+      const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      const serious = async () => {
+        await page.addScriptTag({ content: axe });
+        return page.evaluate(async () => {
+          const r = await (
+            window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string }> }> } }
+          ).axe.run();
+          return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+        });
+      };
+      expect(await serious()).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'ops-zh.png'), fullPage: true });
+      await page.getByRole('button', { name: 'switch to English' }).click();
+      await expect
+        .poll(() => page.locator('#summary').textContent(), { timeout: 15_000 })
+        .toContain('Query day 2022-09-08');
+      expect(await page.locator('#t-traffic').textContent()).toBe(
+        'Queries per 5 s: server failures apart from user outcomes',
+      );
+      expect(await serious()).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'ops-en.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });

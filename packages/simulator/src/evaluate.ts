@@ -21,6 +21,9 @@ export interface Score {
 
 export interface GroupCounts {
   subscribers: number;
+  /** Cities and countries rightly listed: with the FP and FN, precision and recall per group. */
+  cityTp: number;
+  countryTp: number;
   cityFp: number;
   cityFn: number;
   countryFp: number;
@@ -72,7 +75,7 @@ function score(tp: number, fp: number, fn: number, undecidable: number): Score {
 }
 
 function group(): GroupCounts {
-  return { subscribers: 0, cityFp: 0, cityFn: 0, countryFp: 0, countryFn: 0, statusErrors: 0 };
+  return { subscribers: 0, cityTp: 0, countryTp: 0, cityFp: 0, cityFn: 0, countryFp: 0, countryFn: 0, statusErrors: 0 };
 }
 
 function compare(truth: Map<string, Decision>, listed: readonly string[]) {
@@ -167,6 +170,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     k.fp += kk.fp;
     k.fn += kk.fn;
     k.und += kk.und;
+    gp.cityTp += cc.tp;
+    gp.countryTp += kk.tp;
+    gk.cityTp += cc.tp;
+    gk.countryTp += kk.tp;
     gp.cityFp += cc.fp;
     gp.cityFn += cc.fn;
     gp.countryFp += kk.fp;

@@ -4,6 +4,9 @@ import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import { applyLang, currentLang, setLang } from '../shared/lang.ts';
+import { axisMin, prf, shares } from './ops-figures.ts';
+import { OPS_TEXTS } from './ops-texts.ts';
 
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -20,13 +23,29 @@ interface Score {
   precision: number;
   recall: number;
 }
+/** Per persona: cities and countries rightly listed, wrongly listed and missed. */
+interface GroupCounts {
+  subscribers: number;
+  cityTp?: number;
+  cityFp: number;
+  cityFn: number;
+}
 interface Overview {
   date: string;
   simulated: boolean;
   subscribers: number;
   timings: Record<string, number>;
   runs: Run[];
-  accuracy: Record<string, { days: number; cities: Score; countries: Score; status: { accuracy: number } }> | null;
+  accuracy: Record<
+    string,
+    {
+      days: number;
+      cities: Score;
+      countries: Score;
+      status: { accuracy: number };
+      byPersona?: Record<string, GroupCounts>;
+    }
+  > | null;
 }
 interface Traffic {
   intervalMs: number;
@@ -46,6 +65,38 @@ interface DayRow {
 const OPS = ['cmcc', 'cucc', 'ctcc'];
 const OP_COLOURS = ['#1b5fd1', '#e8590c', '#2b8a3e'];
 const $ = (id: string) => document.getElementById(id)!;
+const lang = currentLang();
+const t = OPS_TEXTS[lang];
+
+/** The page's static texts in the chosen language (Chinese by default). */
+function applyTexts(): void {
+  applyLang(lang);
+  document.title = t.title;
+  const set = (id: string, text: string) => {
+    $(id).textContent = text;
+  };
+  set('t-title', t.title);
+  set('t-token', t.tokenLabel);
+  set('t-open', t.tokenOpen);
+  set('t-runs', t.runsTitle);
+  set('t-rejects', t.rejectsTitle);
+  set('t-accuracy', t.accuracyTitle);
+  set('t-accuracy-note', t.accuracyNote);
+  set('t-traffic', t.trafficTitle);
+  set('t-traffic-note', t.trafficNote);
+  set('t-lookup', t.lookupTitle);
+  set('t-phone', t.phoneLabel);
+  set('t-show', t.show);
+  set('summary', t.loading);
+  const b = $('lang-switch') as HTMLButtonElement;
+  b.textContent = t.langSwitch;
+  b.setAttribute('aria-label', t.langSwitchLabel);
+  b.lang = lang === 'en' ? 'zh-CN' : 'en';
+  b.addEventListener('click', () => {
+    setLang(lang === 'en' ? 'zh' : 'en');
+    location.reload();
+  });
+}
 
 function token(): string {
   const m = /token=([^&]+)/.exec(location.hash);
@@ -57,7 +108,7 @@ function token(): string {
 }
 
 async function api<T>(path: string): Promise<T> {
-  const r = await fetch(path, { headers: { authorization: `Bearer ${token()}`, 'accept-language': 'en' } });
+  const r = await fetch(path, { headers: { authorization: `Bearer ${token()}`, 'accept-language': lang } });
   const body = await r.json();
   if (!r.ok) throw Object.assign(new Error(body?.error?.message ?? r.statusText), { status: r.status });
   return body as T;
@@ -78,18 +129,18 @@ function drawRuns(o: Overview): void {
     grid: { left: 70, right: 70, top: 36, bottom: 30 },
     xAxis: { type: 'category', data: days },
     yAxis: [
-      { type: 'value', name: 'records read' },
-      { type: 'value', name: 'seconds', splitLine: { show: false } },
+      { type: 'value', name: t.recordsRead },
+      { type: 'value', name: t.seconds, splitLine: { show: false } },
     ],
     series: [
       ...OPS.map((op, i) => ({
-        name: `${op} records`,
+        name: t.records(op),
         type: 'bar',
         color: OP_COLOURS[i],
         data: days.map((d) => at(op, d)?.recordsRead ?? 0),
       })),
       ...OPS.map((op, i) => ({
-        name: `${op} run time`,
+        name: t.runTime(op),
         type: 'line',
         yAxisIndex: 1,
         color: OP_COLOURS[i],
@@ -103,8 +154,8 @@ function drawRuns(o: Overview): void {
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 110, right: 20, top: 36, bottom: 30 },
-    xAxis: { type: 'value', name: 'lines' },
-    yAxis: { type: 'category', data: reasons },
+    xAxis: { type: 'value', name: t.lines },
+    yAxis: { type: 'category', data: reasons.map((why) => t.reasons[why] ?? why) },
     series: OPS.map((op, i) => ({
       name: op,
       type: 'bar',
@@ -120,62 +171,94 @@ function drawRuns(o: Overview): void {
 function drawAccuracy(o: Overview): void {
   const el = $('accuracy');
   if (!o.accuracy) {
-    el.textContent = 'Served from --input: there is no ground truth to score against.';
+    el.textContent = t.noTruth;
+    $('accuracy-table').hidden = true;
     return;
   }
-  const metrics = ['city precision', 'city recall', 'country precision', 'country recall', 'status accuracy'];
-  const values = (a: NonNullable<Overview['accuracy']>[string]) =>
-    [a.cities.precision, a.cities.recall, a.countries.precision, a.countries.recall, a.status.accuracy].map(
-      (v) => +(v * 100).toFixed(2),
-    );
+  // The 7-day window is what the card shows; by persona, where the errors differ.
+  const a = Object.values(o.accuracy).find((x) => x.days === 7) ?? Object.values(o.accuracy)[0]!;
+  const rows = Object.entries(a.byPersona ?? {})
+    .filter(([, g]) => g.subscribers > 0)
+    .sort(([x], [y]) => x.localeCompare(y))
+    .map(([name, g]) => ({ name: t.personas[name] ?? name, g, v: prf(g.cityTp ?? 0, g.cityFp, g.cityFn) }));
+  const f1 = rows.map((r) => r.v[2]);
+  // F1 per persona as bars, on an axis chosen from the data; the figures behind it in the table.
   chart('accuracy').setOption({
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${v}%` },
-    legend: { top: 0 },
-    grid: { left: 120, right: 64, top: 36, bottom: 30 },
-    xAxis: {
-      type: 'value',
-      min: Math.max(0, Math.floor(Math.min(...Object.values(o.accuracy).flatMap(values)) / 5) * 5 - 5),
-      max: 100,
-      name: '%',
-    },
-    yAxis: { type: 'category', data: metrics },
-    series: Object.entries(o.accuracy).map(([k, a], i) => ({
-      name: `${a.days} days (${k})`,
-      type: 'bar',
-      color: ['#1b5fd1', '#7048e8'][i],
-      label: { show: true, position: 'right', formatter: '{c}%' },
-      data: values(a),
-    })),
+    grid: { left: 130, right: 56, top: 10, bottom: 30 },
+    xAxis: { type: 'value', min: axisMin(f1.length ? f1 : [100]), max: 100, name: '%' },
+    yAxis: { type: 'category', data: rows.map((r) => r.name) },
+    series: [
+      {
+        name: `${t.f1} (${t.cities})`,
+        type: 'bar',
+        color: '#2b8a3e',
+        label: { show: true, position: 'right', formatter: '{c}%' },
+        data: f1,
+      },
+    ],
   });
+  const cell = (tag: 'th' | 'td', text: string | number) => {
+    const c = document.createElement(tag);
+    c.textContent = String(text);
+    if (tag === 'th') c.scope = 'col';
+    return c;
+  };
+  const table = $('accuracy-table');
+  const head = document.createElement('tr');
+  head.append(...t.accuracyColumns.map((c) => cell('th', c)));
+  table.replaceChildren(
+    head,
+    ...rows.map((r) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell('td', r.name),
+        cell('td', r.g.subscribers.toLocaleString('en')),
+        cell('td', (r.g.cityTp ?? 0).toLocaleString('en')),
+        cell('td', r.g.cityFp),
+        cell('td', r.g.cityFn),
+        ...r.v.map((v) => cell('td', `${v}%`)),
+      );
+      return tr;
+    }),
+  );
+  el.dataset.values = JSON.stringify(rows.map((r) => ({ name: r.name, v: r.v })));
 }
 
-function drawTraffic(t: Traffic): void {
-  const groups = Object.keys(t.totals).sort();
-  const times = t.samples.map((s) => new Date(s.at).toLocaleTimeString('en-GB'));
+function drawTraffic(tr: Traffic): void {
+  const groups = Object.keys(tr.totals).sort();
+  const times = tr.samples.map((s) => new Date(s.at).toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai' }));
+  const sh = tr.samples.map((s) => shares(s.routes));
   chart('traffic').setOption({
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 60, right: 60, top: 36, bottom: 30 },
     xAxis: { type: 'category', data: times },
     yAxis: [
-      { type: 'value', name: 'requests', minInterval: 1 },
-      { type: 'value', name: 'errors %', max: 100, splitLine: { show: false } },
+      { type: 'value', name: t.requests, minInterval: 1 },
+      { type: 'value', name: t.percent, max: 100, splitLine: { show: false } },
     ],
     series: [
-      ...groups.map((g) => ({ name: g, type: 'bar', stack: 'q', data: t.samples.map((s) => s.routes[g]?.total ?? 0) })),
+      ...groups.map((g) => ({
+        name: g,
+        type: 'bar',
+        stack: 'q',
+        data: tr.samples.map((s) => s.routes[g]?.total ?? 0),
+      })),
+      // Server failures are what operations must act on; user outcomes are ordinary answers, drawn apart.
+      { name: t.serverFailures, type: 'line', yAxisIndex: 1, color: '#b42318', data: sh.map((x) => x.server) },
       {
-        name: 'error rate (4xx+5xx)',
+        name: t.userOutcomes,
         type: 'line',
         yAxisIndex: 1,
-        color: '#b42318',
-        data: t.samples.map((s) => {
-          const all = Object.values(s.routes);
-          const n = all.reduce((x, r) => x + r.total, 0);
-          return n ? +((all.reduce((x, r) => x + r.client + r.server, 0) / n) * 100).toFixed(1) : 0;
-        }),
+        color: '#868e96',
+        lineStyle: { type: 'dashed' },
+        data: sh.map((x) => x.user),
       },
     ],
   });
+  const last = sh.at(-1);
+  $('traffic').dataset.last = JSON.stringify(last ?? null);
 }
 
 let geo: Geo | undefined;
@@ -183,7 +266,7 @@ let mapChart: echarts.ECharts | undefined;
 
 async function drawItinerary(phone: string): Promise<void> {
   const status = $('lookup-status');
-  status.textContent = 'Loading…';
+  status.textContent = t.loading;
   geo ??= await api<Geo>('/ops/api/geo');
   let r: {
     phone: string;
@@ -199,7 +282,7 @@ async function drawItinerary(phone: string): Promise<void> {
     status.textContent = (e as Error).message;
     return;
   }
-  status.textContent = `${r.phone} · ${r.operator} · ${r.kind} · 7 days: ${r.w7?.status ?? '-'} · 14 days: ${r.w14?.status ?? '-'}`;
+  status.textContent = `${r.phone} · ${r.operator} · ${r.kind} · ${t.days(7)}: ${r.w7?.status ?? '-'} · ${t.days(14)}: ${r.w14?.status ?? '-'}`;
   const byCode = new Map(geo.cities.map((c) => [c.code, c]));
   const path: Array<[number, number, string]> = [];
   for (const d of r.days)
@@ -246,7 +329,7 @@ async function drawItinerary(phone: string): Promise<void> {
   list.replaceChildren(
     ...r.days.map((d) => {
       const li = document.createElement('li');
-      const places = [...d.cities.map((c) => c.name), ...d.countries].join(', ') || 'no stay of 4 h or more';
+      const places = [...d.cities.map((c) => c.name), ...d.countries].join(', ') || t.noStay;
       li.textContent = `${d.day}: ${places}`;
       return li;
     }),
@@ -260,18 +343,24 @@ async function load(): Promise<void> {
   } catch (e) {
     if ((e as { status?: number }).status === 401) {
       $('token-form').hidden = false;
-      $('summary').textContent = 'Enter the admin token.';
+      $('summary').textContent = t.enterToken;
       return;
     }
     throw e;
   }
   $('token-form').hidden = true;
-  const t = o.timings;
+  const tm = o.timings;
   const secs = (ms?: number) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
-  $('summary').textContent =
-    `Query day ${o.date} · ${o.subscribers.toLocaleString('en')} subscribers (${o.simulated ? 'simulated world' : 'input directory'}) · ` +
-    `${o.runs.length} pipeline runs · subscribers per node: ${OPS.map((op) => `${op} ${(o.runs.filter((r) => r.operator === op).at(-1)?.subscribers ?? 0).toLocaleString('en')}`).join(', ')} · ` +
-    `simulate ${secs(t.simulateMs)}, split ${secs(t.splitMs)}, pipelines ${secs(t.pipelineMs)}`;
+  $('summary').textContent = t.summary({
+    date: o.date,
+    subscribers: o.subscribers.toLocaleString('en'),
+    simulated: o.simulated,
+    runs: o.runs.length,
+    perNode: OPS.map(
+      (op) => `${op} ${(o.runs.filter((r) => r.operator === op).at(-1)?.subscribers ?? 0).toLocaleString('en')}`,
+    ).join(', '),
+    timings: t.timings(secs(tm.simulateMs), secs(tm.splitMs), secs(tm.pipelineMs)),
+  });
   drawRuns(o);
   drawAccuracy(o);
   const refresh = async () => drawTraffic(await api<Traffic>('/ops/api/traffic'));
@@ -279,6 +368,7 @@ async function load(): Promise<void> {
   setInterval(() => void refresh().catch(() => {}), 5_000);
 }
 
+applyTexts();
 $('token-form').addEventListener('submit', (e) => {
   e.preventDefault();
   sessionStorage.setItem('ops-token', ($('token') as HTMLInputElement).value);
