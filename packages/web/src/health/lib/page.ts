@@ -1,6 +1,7 @@
 // Page chrome shared by the health-code pages: title bar, main area, footer.
 import '../../shared/base.css';
 import '../health.css';
+import { applyElderMode, elderSwitch } from '../../shared/elder-mode.ts';
 import { h, replaceChildren } from '../../shared/h.ts';
 
 export function mount(title: string): HTMLElement {
@@ -8,6 +9,9 @@ export function mount(title: string): HTMLElement {
   const main = document.getElementById('app') as HTMLElement;
   const t = document.getElementById('page-title');
   if (t) t.textContent = title;
+  // 长辈模式 (large text), the same switch and choice as on the itinerary card.
+  applyElderMode();
+  t?.parentElement?.append(h('div', { class: 'topbar-tools' }, elderSwitch('zh')));
   return main;
 }
 
