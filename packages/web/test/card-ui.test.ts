@@ -35,11 +35,14 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** A phone of the given width (568 px high at 320, as an iPhone SE; 844 at 390). */
+/**
+ * A phone of the given width, as tall as what a browser shows of it under its
+ * own bars: 480 px at 320 (a 320x568 phone), 664 at 390 (a 390x844 phone).
+ */
 async function phone(width: 320 | 360 | 390, storage: Record<string, string> = {}): Promise<Page> {
   const ctx = await browser.newContext({
     baseURL: harness.url,
-    viewport: { width, height: width === 320 ? 568 : width === 390 ? 844 : 740 },
+    viewport: { width, height: width === 320 ? 480 : width === 390 ? 664 : 740 },
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
@@ -121,6 +124,33 @@ describe('login', () => {
       expect(await page.locator('#card').count()).toBe(0);
     }
   });
+
+  it('reads the wait from the platform: retryAfterSeconds in the body, else the Retry-After header', async () => {
+    for (const [answer, said, button] of [
+      [{ headers: { 'retry-after': '300' }, extra: {} }, '请在5分钟后', /^5分钟后重新获取$/],
+      [{ headers: {}, extra: { retryAfterSeconds: 8100 } }, '请在2小时15分钟后', /^2小时15分钟后重新获取$/],
+    ] as const) {
+      const page = await phone(360);
+      // The platform's 429 for a locked number, as the login service answers it with its wait.
+      await page.route('**/api/v1/login', (route) =>
+        route.fulfill({
+          status: 429,
+          headers: { 'content-type': 'application/json', ...answer.headers },
+          body: JSON.stringify({
+            error: { code: 'TOO_MANY_ATTEMPTS', message: '验证码错误次数过多，请稍后重新获取', ...answer.extra },
+          }),
+        }),
+      );
+      await page.goto('/');
+      await codeSent(page, fresh());
+      await page.locator('#code').fill('123456');
+      await page.locator('#consent').check();
+      await page.locator('#query').click();
+      expect(await page.locator('dialog[open]').textContent()).toContain(`${said}点击“获取验证码”重新获取`);
+      await closeDialog(page);
+      expect(await page.locator('#get-code').textContent()).toMatch(button);
+    }
+  });
 });
 
 describe('the card on small and large phones', () => {
@@ -135,7 +165,7 @@ describe('the card on small and large phones', () => {
           .poll(() => places.textContent())
           .toBe(lang === 'en' ? harness.expectedPlaces.normalEnglish : harness.expectedPlaces.normal);
         const box = await places.boundingBox();
-        expect(box!.y + box!.height).toBeLessThanOrEqual(width === 320 ? 568 : 844);
+        expect(box!.y + box!.height).toBeLessThanOrEqual(width === 320 ? 480 : 664);
         // No place name is cut across two lines (扬州/市).
         const broken = await page.$$eval('#places .place', (els) =>
           els.filter((e) => e.getClientRects().length > 1 && !/\s/.test(e.textContent ?? '')).map((e) => e.textContent),

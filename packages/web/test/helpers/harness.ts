@@ -20,18 +20,7 @@ export const NUMBERS = {
   /** On the Unicom node, which the outage scenario takes down. */
   outage: '18600000006',
   /** The normal traveller's itinerary on numbers of their own (one login each within the 60 s resend wait). */
-  likeNormal: [
-    '13800000011',
-    '13800000012',
-    '13800000013',
-    '13800000014',
-    '13800000015',
-    '13800000016',
-    '13800000017',
-    '13800000018',
-    '13800000019',
-    '13800000020',
-  ],
+  likeNormal: Array.from({ length: 20 }, (_, i) => `138000000${String(i + 11).padStart(2, '0')}`),
 } as const;
 
 export interface CardHarness {
