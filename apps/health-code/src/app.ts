@@ -1,6 +1,7 @@
 // buildHealthCode: the city health-code system as a Fastify app (not listening),
 // built from its dependencies so the demo, the tests and production wire it alike.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { AppError, type Clock, formatBeijing } from '@itinerary-card/domain';
@@ -249,6 +250,16 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
       });
     }
     app.get('/', async (_req, reply) => reply.redirect('/health/'));
+    // The site icon every browser asks for (drawn by packages/web's build).
+    const icon = join(config.webDist, 'favicon.ico');
+    app.get('/favicon.ico', async (_req, reply) =>
+      existsSync(icon)
+        ? reply
+            .type('image/x-icon')
+            .header('cache-control', 'public, max-age=86400')
+            .send(await readFile(icon))
+        : reply.callNotFound(),
+    );
   }
 
   /** Rotates when the signing key is older than keyRotateDays and no successor is pending. */

@@ -112,6 +112,12 @@ async function holder(): Promise<Page> {
 }
 
 describe('health-code pages and axe-core', () => {
+  it('serves the site icon, so no page of it meets a 404 for /favicon.ico', async () => {
+    const r = await fetch(`${base}/favicon.ico`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/x-icon');
+  });
+
   it('no serious or critical violation on the home, login, register, code, edit, venue, scan and verify pages', async () => {
     const anon = await phone();
     const found: Record<string, string[]> = {};
