@@ -108,6 +108,8 @@ describe('login', () => {
     expect(fifth).toContain('验证码错误次数过多');
     expect(fifth).toMatch(/该验证码已作废。请在\d+秒后点击“获取验证码”重新获取/);
     expect(fifth).not.toContain('TOO_MANY_ATTEMPTS');
+    // The dialog itself passes axe-core.
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'card-ui-01-lockout');
     await closeDialog(page);
     // The resend button counts the same wait down.

@@ -171,7 +171,7 @@ export async function startDemo(
           ['Operations page', urls.ops],
           ['Metrics / readiness', `${urls.metrics}  ${urls.readyz}`],
           [
-            'Operator nodes (internal)',
+            'Operator nodes',
             Object.entries(nodes)
               .map(([op, n]) => `${op} ${n!.url}`)
               .join('  '),
