@@ -99,6 +99,18 @@ describe('risk-area admin API dates', () => {
     expect(instant.json().effectiveFrom).toBe('2026-11-25T18:30:00+08:00');
     const list = (await p.app.inject({ url: '/api/v1/admin/risk-areas', headers: admin })).json();
     for (const a of list.areas) expect(a.effectiveFrom).toMatch(/\+08:00$/);
+    // The rest of the admin API too: the audit log and the partners.
+    await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/partners',
+      headers: admin,
+      payload: { clientId: 'nanchang-hc', name: '昌通码' },
+    });
+    const audit = (await p.app.inject({ url: '/api/v1/admin/audit?actor=admin', headers: admin })).json();
+    expect(audit.entries.length).toBeGreaterThan(0);
+    for (const e of audit.entries) expect(e.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/);
+    const partners = (await p.app.inject({ url: '/api/v1/admin/partners', headers: admin })).json();
+    for (const x of partners.partners) expect(x.createdAt).toMatch(/\+08:00$/);
   });
 
   it('refuses a date it cannot read with INVALID_TIME, saying which field and what it expects', async () => {

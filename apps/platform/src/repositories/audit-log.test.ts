@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { migrate, migrationsFromDir, openPgliteSql, type Sql } from '@itinerary-card/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEntry, AuditLog } from './audit-log.ts';
+import { type AuditEntry, AuditLog, beijingMs } from './audit-log.ts';
 import { filterFromHashes, hashInto, keyHashes, mayContain, probeSql } from './segment-bloom.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -95,7 +95,7 @@ describe('audit log', () => {
     const expected = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 700 === 5);
     expect(mine).toHaveLength(expected.length);
     expect(mine.map((e) => e.at)).toEqual(
-      expected.reverse().map((i) => new Date(Date.parse('2026-11-23T01:00:00Z') + i).toISOString()),
+      expected.reverse().map((i) => beijingMs(Date.parse('2026-11-23T01:00:00Z') + i)),
     );
     expect(mine[0]).toMatchObject({
       actorType: 'owner',
@@ -120,7 +120,7 @@ describe('audit log', () => {
     const start = now;
     for (let i = 0; i < 5; i++) log.record(i % 2 ? read(3) : entry);
     const rows = await log.list({ msisdn: number(3) });
-    expect(rows.map((e) => e.at)).toEqual([4, 3, 2, 1, 0].map((i) => new Date(start + i).toISOString()));
+    expect(rows.map((e) => e.at)).toEqual([4, 3, 2, 1, 0].map((i) => beijingMs(start + i)));
     for (const r of rows) {
       const { id: _id, at: _at, ...rest } = r;
       expect(rest).toEqual(read(3));
@@ -218,7 +218,7 @@ describe('audit migration 003', () => {
     const log = new AuditLog(sql, { now: () => Date.parse('2026-11-23T00:00:00Z') }, { error: () => {} });
     log.record(read(1));
     const mine = await log.list({ msisdn: '13800000001' });
-    expect(mine.map((e) => e.at)).toEqual(['2026-11-23T00:00:00.000Z', '2026-11-20T00:00:00.000Z']);
+    expect(mine.map((e) => e.at)).toEqual(['2026-11-23T08:00:00.000+08:00', '2026-11-20T08:00:00.000+08:00']);
     expect(mine[1]!.detail).toEqual({ channel: 'web' });
     expect((await log.list({ actor: 'admin' }))[0]).toMatchObject({ action: 'risk.add', detail: {} });
     await sql.close();

@@ -5,9 +5,12 @@
 // tab-separated lines plus a Bloom filter over their numbers and actors; the
 // `audit_log` view shows one row per entry.
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '@itinerary-card/domain';
+import { BEIJING_OFFSET_MS, type Clock } from '@itinerary-card/domain';
 import { isStorageUnavailable, Spool, type Sql } from '@itinerary-card/store';
 import { filterFromHashes, hashInto, keyHashes, probeSql } from './segment-bloom.ts';
+
+/** An entry's time in Beijing time (+08:00, as the rest of the API), to the millisecond that orders it. */
+export const beijingMs = (ms: number) => `${new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 23)}+08:00`;
 
 export type ActorType = 'owner' | 'partner' | 'sms' | 'admin' | 'system';
 
@@ -359,7 +362,7 @@ export class AuditLog {
       for (const r of rows) {
         out.push({
           id: Number(r.id),
-          at: new Date(Number(r.at_ms)).toISOString(),
+          at: beijingMs(Number(r.at_ms)),
           actorType: r.actor_type,
           actor: r.actor,
           action: r.action,
