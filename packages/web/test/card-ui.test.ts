@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webDistDir } from '../src/index.ts';
 import { seriousViolations } from './helpers/axe.ts';
-import { launchBrowser, screenshot } from './helpers/browser.ts';
+import { ARTIFACTS_DIR, launchBrowser, screenshot } from './helpers/browser.ts';
 import { type CardHarness, NUMBERS, startHarness } from './helpers/harness.ts';
 
 let browser: Browser;
@@ -219,6 +219,42 @@ describe('help page', () => {
     expect(method).toContain('扫码下载行程卡APP');
     await qr.scrollIntoViewIfNeeded();
     await screenshot(page, 'card-ui-help-qr');
+  });
+
+  it('reads at 320 and 390 px, in Chinese and English, in 长辈模式, without sideways scrolling', async () => {
+    for (const width of [320, 390] as const)
+      for (const lang of ['zh', 'en'] as const)
+        for (const elder of [false, true]) {
+          const page = await phone(width, { 'itinerary-card.lang': lang, 'itinerary-card.elder': elder ? '1' : '0' });
+          await page.goto('/help');
+          await page.locator('#card-qr').waitFor();
+          await page.locator('#q10 summary').click();
+          expect(await noSidewaysScroll(page), `${width} ${lang} ${elder}`).toBe(true);
+          await screenshot(page, `card-ui-help-${width}-${lang}${elder ? '-elder' : ''}`);
+          // The first screen and the QR code as a phone shows them.
+          await page.evaluate(() => window.scrollTo(0, 0));
+          await page.screenshot({
+            path: `${ARTIFACTS_DIR}/card-ui-help-${width}-${lang}${elder ? '-elder' : ''}-top.png`,
+          });
+          await page.locator('#card-qr').scrollIntoViewIfNeeded();
+          await page.screenshot({
+            path: `${ARTIFACTS_DIR}/card-ui-help-${width}-${lang}${elder ? '-elder' : ''}-qr.png`,
+          });
+          await page.context().close();
+        }
+  });
+
+  it('a mistyped address shows a page with a link home', async () => {
+    for (const width of [320, 390] as const) {
+      const page = await phone(width);
+      const res = await page.goto('/helpp');
+      expect(res?.status()).toBe(404);
+      await page.getByRole('link', { name: '返回行程卡查询首页' }).click();
+      await page.locator('#login-form').waitFor();
+      await page.goBack();
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, `card-ui-404-${width}`);
+    }
   });
 });
 
