@@ -44,6 +44,8 @@ interface Overview {
       countries: Score;
       status: { accuracy: number };
       byPersona?: Record<string, GroupCounts>;
+      /** The simulated world's coverage model (pingpong, mixing, zones…), when known. */
+      coverage?: string;
     }
   > | null;
 }
@@ -223,6 +225,7 @@ function drawAccuracy(o: Overview): void {
     }),
   );
   el.dataset.values = JSON.stringify(rows.map((r) => ({ name: r.name, v: r.v })));
+  if (a.coverage) $('t-accuracy-note').textContent = `${t.accuracyNote} ${t.coverage(a.coverage)}`;
 }
 
 function drawTraffic(tr: Traffic): void {

@@ -25,6 +25,7 @@ export const OPS_TEXTS: Texts<{
   recall: string;
   f1: string;
   cities: string;
+  coverage: (model: string) => string;
   accuracyColumns: string[];
   trafficTitle: string;
   trafficNote: string;
@@ -73,6 +74,7 @@ export const OPS_TEXTS: Texts<{
     recall: '召回率',
     f1: 'F1',
     cities: '城市',
+    coverage: (m) => `模拟世界的基站覆盖模型：${m}。`,
     accuracyColumns: ['用户类型', '用户数', '城市正确', '误报', '漏报', '精确率', '召回率', 'F1'],
     trafficTitle: '每5秒查询量：服务故障与用户结果分开统计',
     trafficNote:
@@ -138,6 +140,7 @@ export const OPS_TEXTS: Texts<{
     recall: 'recall',
     f1: 'F1',
     cities: 'cities',
+    coverage: (m) => `Coverage model of the simulated world: ${m}.`,
     accuracyColumns: [
       'persona',
       'subscribers',
