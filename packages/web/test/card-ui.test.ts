@@ -230,7 +230,6 @@ describe('help page', () => {
           await page.locator('#card-qr').waitFor();
           await page.locator('#q10 summary').click();
           expect(await noSidewaysScroll(page), `${width} ${lang} ${elder}`).toBe(true);
-          await screenshot(page, `card-ui-help-${width}-${lang}${elder ? '-elder' : ''}`);
           // The first screen and the QR code as a phone shows them.
           await page.evaluate(() => window.scrollTo(0, 0));
           await page.screenshot({
@@ -242,7 +241,7 @@ describe('help page', () => {
           });
           await page.context().close();
         }
-  });
+  }, 120_000);
 
   it('a mistyped address shows a page with a link home', async () => {
     for (const width of [320, 390] as const) {
