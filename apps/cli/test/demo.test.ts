@@ -181,6 +181,13 @@ describe('operations page', () => {
       );
       expect(await serious()).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, 'ops-en.png'), fullPage: true });
+      // On a phone: one column, nothing wider than the screen.
+      for (const width of [320, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.waitForTimeout(300);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `${width}`).toBe(true);
+        await page.screenshot({ path: join(ARTIFACTS, `ops-en-${width}.png`), fullPage: true });
+      }
     } finally {
       await browser.close();
     }
