@@ -151,6 +151,7 @@ export async function opsRoutes(app: FastifyInstance, services: PlatformServices
                 countries: a.countries,
                 status: { accuracy: a.status.accuracy, correct: a.status.correct, total: a.status.total },
                 byPersona: a.byPersona,
+                byBorderKm: a.byBorderKm,
                 ...(a.coverage ? { coverage: a.coverage } : {}),
               },
             ]),

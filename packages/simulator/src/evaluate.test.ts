@@ -172,6 +172,47 @@ describe('evaluate', () => {
     expect(text).not.toContain('13800000001');
   });
 
+  it('counts the false cities of people who never left their city by their distance from the border', async () => {
+    const person = (n: number, km: number): TruthLine => ({
+      msisdn: `1380000010${n}`,
+      operator: 'cmcc',
+      kind: 'normal',
+      numberKind: 'normal',
+      persona: 'border_resident',
+      activatedAt: '2020-01-01',
+      stays: [stay('360100', w.start - 86_400_000, w.end)],
+      abroad: [],
+      obsDays: ['2022-09-03'],
+      homeBorderKm: km,
+    });
+    const sub = mkdtempSync(join(dir, 'w-'));
+    const file = join(sub, 'truth.jsonl');
+    writeFileSync(file, [person(1, 1.5), person(2, 1.4), person(3, 30)].map((t) => JSON.stringify(t)).join('\n'));
+    writeFileSync(join(sub, 'world.json'), JSON.stringify({ coverage: 'zones' }));
+    const ok = (msisdn: string, cities: string[]) => ({
+      msisdn,
+      date: D,
+      days: 7 as const,
+      status: 'ok' as const,
+      cities,
+      countries: [],
+    });
+    const r = await evaluate({
+      truthFile: file,
+      result: [ok('13800000101', ['360100', '361100']), ok('13800000102', ['360100']), ok('13800000103', ['360100'])],
+      days: 7,
+      date: D,
+    });
+    expect(r.coverage).toBe('zones');
+    expect(r.byBorderKm.find((b) => b.bucket === '< 2 km')).toEqual({ bucket: '< 2 km', subscribers: 2, falseCity: 1 });
+    expect(r.byBorderKm.find((b) => b.bucket === '>= 20 km')).toEqual({
+      bucket: '>= 20 km',
+      subscribers: 1,
+      falseCity: 0,
+    });
+    expect(formatEvalReport(r)).toContain('< 2 km: 1/2 (50.00%)');
+  });
+
   it('rejects a bad date or window', async () => {
     await expect(evaluate({ truthFile: 'x', result: [], days: 7, date: '2022-13-01' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',

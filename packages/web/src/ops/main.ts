@@ -46,6 +46,8 @@ interface Overview {
       byPersona?: Record<string, GroupCounts>;
       /** The simulated world's coverage model (pingpong, mixing, zones…), when known. */
       coverage?: string;
+      /** People who never left their city, by distance from home to the border: how many, how many with a false city. */
+      byBorderKm?: Array<{ bucket: string; subscribers: number; falseCity: number }>;
     }
   > | null;
 }
@@ -226,6 +228,13 @@ function drawAccuracy(o: Overview): void {
   );
   el.dataset.values = JSON.stringify(rows.map((r) => ({ name: r.name, v: r.v })));
   if (a.coverage) $('t-accuracy-note').textContent = `${t.accuracyNote} ${t.coverage(a.coverage)}`;
+  const border = $('accuracy-border');
+  border.textContent = a.byBorderKm
+    ? `${t.borderFalse} ${a.byBorderKm
+        .filter((b) => b.subscribers > 0)
+        .map((b) => `${b.bucket}: ${b.falseCity}/${b.subscribers}`)
+        .join(t.listSep)}`
+    : '';
 }
 
 function drawTraffic(tr: Traffic): void {

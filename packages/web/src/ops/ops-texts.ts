@@ -26,6 +26,8 @@ export const OPS_TEXTS: Texts<{
   f1: string;
   cities: string;
   coverage: (model: string) => string;
+  borderFalse: string;
+  listSep: string;
   accuracyColumns: string[];
   trafficTitle: string;
   trafficNote: string;
@@ -75,6 +77,8 @@ export const OPS_TEXTS: Texts<{
     f1: 'F1',
     cities: '城市',
     coverage: (m) => `模拟世界的基站覆盖模型：${m}。`,
+    borderFalse: '从未离开所在城市的人，按住处到市界的距离，被误列其他城市的人数/总人数：',
+    listSep: '；',
     accuracyColumns: ['用户类型', '用户数', '城市正确', '误报', '漏报', '精确率', '召回率', 'F1'],
     trafficTitle: '每5秒查询量：服务故障与用户结果分开统计',
     trafficNote:
@@ -141,6 +145,8 @@ export const OPS_TEXTS: Texts<{
     f1: 'F1',
     cities: 'cities',
     coverage: (m) => `Coverage model of the simulated world: ${m}.`,
+    borderFalse: 'People who never left their city, by distance from home to the city border, with a false city / all:',
+    listSep: '; ',
     accuracyColumns: [
       'persona',
       'subscribers',
