@@ -60,9 +60,14 @@ declare module 'fastify' {
       autoRotate(): Promise<void>;
       /** Writes what is queued (check-ins) and stops the spools; what cannot reach the database stays on disk. */
       flushStorage(): Promise<void>;
+      revokeKey(kid: string): Promise<{ revoked: boolean; venuesResigned: number }>;
+      revokeVenue(id: string): Promise<boolean>;
     };
   }
 }
+
+/** Revocations announced to every replica: `key:<kid>` or `venue:<id>`. */
+const REVOCATIONS = 'hc:revocations';
 
 export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInstance> {
   const { sql, kv, clock, config } = deps;
@@ -101,6 +106,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     config.publicUrl,
     config.cityName,
     config.codeName,
+    config.venueCacheSeconds * 1000,
   );
   const writer = new CheckinWriter(sql);
   const spools: { audit?: Spool<KeyedAuditEntry>; checkins?: Spool<CheckinRow> } = {};
@@ -137,6 +143,41 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   const reloadKeys = async () => {
     ring = await keyStore.load();
   };
+  /** What a revocation announced by any replica (this one included) changes here. */
+  const onRevocation = async (message: string) => {
+    if (message.startsWith('venue:')) {
+      venues.forget(message.slice(6));
+      return;
+    }
+    await reloadKeys();
+    venues.clearCache();
+  };
+  const announce = async (message: string) => {
+    await onRevocation(message);
+    // The other replicas hear it at once; one that misses it catches up at its next key reload
+    // and when its cached venue entries expire (config.venueCacheSeconds).
+    await kv.publish(REVOCATIONS, message);
+  };
+  const revokeKey = async (kid: string) => {
+    const revoked = await keyStore.revoke(kid, clock.now());
+    await reloadKeys();
+    const venuesResigned = revoked ? await venues.resignKey(kid) : 0;
+    await announce(`key:${kid}`);
+    await audit.record({
+      at: clock.now(),
+      actor: 'office',
+      action: 'keys.revoke',
+      subject: kid,
+      detail: { revoked, venuesResigned, signingKey: ring.signingKey(clock.now())?.kid ?? null },
+    });
+    return { revoked, venuesResigned };
+  };
+  const revokeVenue = async (id: string) => {
+    const revoked = await venues.revoke(id);
+    await announce(`venue:${id}`);
+    await audit.record({ at: clock.now(), actor: 'office', action: 'venue.revoke', subject: id, detail: { revoked } });
+    return revoked;
+  };
   const rotateKeys = async () => {
     ring = await keyStore.rotate(clock.now(), config.keyPublishAheadSeconds * 1000);
     const newest = ring.records().sort((a, b) => b.nbf - a.nbf)[0]!;
@@ -168,6 +209,8 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     reloadKeys,
     autoRotate: () => autoRotate(),
     flushStorage,
+    revokeKey,
+    revokeVenue,
   });
 
   app.get('/.well-known/health-code-keys.json', async (_req, reply) => {
@@ -223,12 +266,9 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
       people,
       audit,
       rotateKeys,
-      revokeKey: async (kid) => {
-        await keyStore.revoke(kid, clock.now());
-        await reloadKeys();
-        venues.clearCache();
-        await audit.record({ at: clock.now(), actor: 'office', action: 'keys.revoke', subject: kid });
-      },
+      revokeKey,
+      revokeVenue,
+      venues,
       retention,
     }),
   );
@@ -271,6 +311,11 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     if (current && !pending && now - current.nbf >= config.keyRotateDays * 86_400_000) await rotateKeys();
   };
 
+  const unsubscribe = await kv.subscribe(
+    REVOCATIONS,
+    (m) => void onRevocation(m).catch((e) => app.log.error({ err: e }, 'revocation not applied')),
+    () => void onRevocation('key:*').catch((e) => app.log.error({ err: e }, 'key reload failed')),
+  );
   const timers: NodeJS.Timeout[] = [];
   if (deps.timers !== false) {
     timers.push(
@@ -286,6 +331,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   }
   app.addHook('onClose', async () => {
     for (const t of timers) clearInterval(t);
+    await unsubscribe();
     await flushStorage();
   });
   return app;

@@ -27,6 +27,8 @@ export interface HealthCodeConfig {
   /** A signing key older than this is rotated automatically (0: only by the admin API). */
   keyRotateDays: number;
   checkinRetentionDays: number;
+  /** How long a replica trusts a resolved venue code before asking the database (revocations also clear it at once). */
+  venueCacheSeconds: number;
   colourRules: ColourRule[];
   /** Folder with the built pages (packages/web/dist): serves /health/* and /assets/*; null: no pages. */
   webDist: string | null;
@@ -56,6 +58,7 @@ export const DEFAULT_CONFIG: Omit<
   jwksMaxAgeSeconds: 300,
   keyRotateDays: 30,
   checkinRetentionDays: 21,
+  venueCacheSeconds: 30,
   colourRules: [...DEFAULT_COLOUR_RULES],
   webDist: null,
   devOutbox: false,
@@ -125,6 +128,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConf
     jwksMaxAgeSeconds: int(env, 'HC_JWKS_MAX_AGE_SECONDS', DEFAULT_CONFIG.jwksMaxAgeSeconds, 0, 86_400),
     keyRotateDays: int(env, 'HC_KEY_ROTATE_DAYS', DEFAULT_CONFIG.keyRotateDays, 0, 3650),
     checkinRetentionDays: int(env, 'HC_CHECKIN_RETENTION_DAYS', DEFAULT_CONFIG.checkinRetentionDays, 1, 365),
+    venueCacheSeconds: int(env, 'HC_VENUE_CACHE_SECONDS', DEFAULT_CONFIG.venueCacheSeconds, 0, 3600),
     colourRules,
     webDist: env.HC_WEB_DIST ?? null,
     devOutbox: env.HC_DEV_OUTBOX === '1',

@@ -329,8 +329,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
           await t.app.inject({ method: 'POST', url: '/api/hc/v1/admin/keys/rotate', headers: admin })
         ).json();
         const jwks = (await t.app.inject({ method: 'GET', url: '/.well-known/health-code-keys.json' })).json();
-        expect(jwks.keys).toHaveLength(2);
+        // The key in force, its successor (the former standby), and a new standby.
+        expect(jwks.keys).toHaveLength(3);
         expect(jwks.keys[1].kid).toBe(rot.kid);
+        expect(jwks.keys[2].standby).toBe(true);
         // Still the old key during the publish-ahead period; the old code verifies.
         const during = (await t.app.inject({ method: 'GET', url: '/api/hc/v1/me/code', headers: h })).json().token;
         expect(JSON.parse(Buffer.from(during.split('.')[1], 'base64url').toString())[1]).not.toBe(rot.kid);
@@ -344,12 +346,12 @@ for (const backend of ['pglite', 'postgres'] as const) {
         // Automatic rotation once the signing key is older than keyRotateDays (30).
         await t.app.healthCode.autoRotate();
         const jwks2 = (await t.app.inject({ method: 'GET', url: '/.well-known/health-code-keys.json' })).json();
-        expect(jwks2.keys).toHaveLength(2);
+        expect(jwks2.keys).toHaveLength(3);
         t.clock.advance(31 * DAY_MS);
         await t.app.healthCode.autoRotate();
         await t.app.healthCode.autoRotate();
         const keys = (await t.app.inject({ method: 'GET', url: '/.well-known/health-code-keys.json' })).json().keys;
-        expect(keys).toHaveLength(3);
+        expect(keys).toHaveLength(4);
         expect(keys[1].signUntil).toBe(keys[2].nbf);
       });
     });

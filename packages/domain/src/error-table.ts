@@ -149,6 +149,37 @@ export const ERROR_TABLE = {
     zh: '无效的场所码，请扫描张贴的昌通码场所码或核验码',
     en: 'Invalid venue code. Please scan a posted venue or checkpoint code.',
   },
+  SIGNING_UNAVAILABLE: {
+    status: 503,
+    zh: '昌通码签发暂时不可用，请稍后刷新重试',
+    en: 'Codes cannot be signed at the moment. Please refresh and try again shortly.',
+  },
+  VENUE_REPRINT_REQUIRED: {
+    status: 400,
+    zh: '该场所码已失效，请联系场所管理方更换新的场所码',
+    en: 'This venue code is no longer valid. Please ask the venue to post its new code.',
+  },
+  ID_NAME_MISMATCH: {
+    status: 400,
+    zh: '姓名与身份证号码不一致，请核对后重新提交',
+    en: 'The name does not match the ID number. Please check and submit again.',
+  },
+  CLAIM_DISPUTED: {
+    status: 409,
+    zh: '该身份证号码的昌通码近期已多次被认领，请携带身份证件联系当地防疫部门处理',
+    en: 'The code of this ID number has been claimed several times recently. Please contact the epidemic-prevention office with your ID card.',
+  },
+  // Partner consents (API.md): the owner's proof
+  CONSENT_PROOF_REQUIRED: {
+    status: 403,
+    zh: '记录授权需要本人的短信验证授权凭证',
+    en: "Recording a consent needs the owner's grant (from the owner's SMS confirmation).",
+  },
+  CONSENT_PROOF_INVALID: {
+    status: 403,
+    zh: '授权凭证无效、已使用或已过期，请本人重新进行短信验证授权',
+    en: "The owner's grant is invalid, used or expired. The owner must confirm again by SMS.",
+  },
 } as const satisfies Record<string, ErrorRow>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

@@ -7,6 +7,7 @@ import type { AuditLog } from '../repositories/audit-log.ts';
 import type { AreaList, NewArea } from '../services/area-list.ts';
 import { AuthService } from '../services/auth-service.ts';
 import type { PersonService } from '../services/person-service.ts';
+import type { VenueService } from '../services/venue-service.ts';
 
 export interface AdminDeps {
   adminToken: string;
@@ -15,7 +16,9 @@ export interface AdminDeps {
   people: PersonService;
   audit: AuditLog;
   rotateKeys(): Promise<{ kid: string; nbf: number }>;
-  revokeKey(kid: string): Promise<void>;
+  revokeKey(kid: string): Promise<{ revoked: boolean; venuesResigned: number }>;
+  revokeVenue(id: string): Promise<boolean>;
+  venues: VenueService;
   retention(): Promise<{ checkinsDeleted: number }>;
 }
 
@@ -92,7 +95,14 @@ export async function adminRoutes(app: FastifyInstance, d: AdminDeps): Promise<v
 
   app.post('/api/hc/v1/admin/keys/rotate', async () => d.rotateKeys());
   app.post('/api/hc/v1/admin/keys/:kid/revoke', async (req) => {
-    await d.revokeKey((req.params as { kid: string }).kid);
+    const r = await d.revokeKey((req.params as { kid: string }).kid);
+    if (!r.revoked) throw new AppError('NOT_FOUND');
+    return r;
+  });
+  // Posters whose code was signed again after its key was revoked: they must be reprinted.
+  app.get('/api/hc/v1/admin/venues/reprint', async () => ({ venues: await d.venues.reprintList() }));
+  app.post('/api/hc/v1/admin/venues/:id/revoke', async (req) => {
+    if (!(await d.revokeVenue((req.params as { id: string }).id))) throw new AppError('NOT_FOUND');
     return { revoked: true };
   });
   app.post('/api/hc/v1/admin/retention', async () => d.retention());

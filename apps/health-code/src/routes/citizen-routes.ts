@@ -166,6 +166,11 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
 
   app.get('/api/hc/v1/venues', async (req) => ({ venues: await d.venues.mine((await sessionOf(req)).session.phone) }));
 
+  app.post('/api/hc/v1/venues/:id/reprinted', async (req) => {
+    const { session } = await sessionOf(req);
+    return d.venues.reprinted((req.params as { id: string }).id, session.phone);
+  });
+
   app.get('/api/hc/v1/venues/:id/poster.png', async (req, reply) => {
     const { session } = await sessionOf(req);
     const png = await d.venues.posterPng((req.params as { id: string }).id, session.phone);

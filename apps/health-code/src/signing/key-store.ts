@@ -1,5 +1,8 @@
 // Persists the signing keys in SQL so every replica signs with the same keys;
 // private keys are sealed with AES-256-GCM under the configured key secret.
+// A key is in force at every instant: a standby key is always published, a
+// rotation promotes it (after the publish-ahead period) and a revocation of the
+// key in force promotes it at once; each change makes the next standby.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { AppError } from '@itinerary-card/domain';
 import type { Sql } from '@itinerary-card/store';
@@ -29,6 +32,7 @@ interface Row {
   private_sealed: string;
   nbf: string | Date;
   sign_until: string | Date | null;
+  standby: boolean;
 }
 
 const ms = (v: string | Date) => (v instanceof Date ? v.getTime() : Date.parse(v));
@@ -53,7 +57,7 @@ export class KeyStore {
 
   async load(): Promise<Keyring> {
     const rows = await this.sql.query<Row>(
-      'SELECT kid, public_key, private_sealed, nbf, sign_until FROM hc_signing_keys WHERE revoked_at IS NULL ORDER BY nbf',
+      'SELECT kid, public_key, private_sealed, nbf, sign_until, standby FROM hc_signing_keys WHERE revoked_at IS NULL ORDER BY nbf',
     );
     return new Keyring(
       rows.map((r) => ({
@@ -62,6 +66,7 @@ export class KeyStore {
         privateKey: this.open(r.private_sealed),
         nbf: ms(r.nbf),
         signUntil: r.sign_until === null ? null : ms(r.sign_until),
+        ...(r.standby ? { standby: true } : {}),
       })),
     );
   }
@@ -69,37 +74,101 @@ export class KeyStore {
   private async insert(rec: KeyRecord, now: number): Promise<void> {
     const der = rec.privateKey!.export({ format: 'der', type: 'pkcs8' }) as Buffer;
     await this.sql.query(
-      'INSERT INTO hc_signing_keys (kid, public_key, private_sealed, nbf, sign_until, created_at) VALUES ($1, $2, $3, $4, NULL, $5)',
-      [rec.kid, rec.publicKey.toString('base64url'), seal(der, this.secret), new Date(rec.nbf), new Date(now)],
+      'INSERT INTO hc_signing_keys (kid, public_key, private_sealed, nbf, sign_until, standby, created_at) VALUES ($1, $2, $3, $4, NULL, $5, $6)',
+      [
+        rec.kid,
+        rec.publicKey.toString('base64url'),
+        seal(der, this.secret),
+        new Date(rec.nbf),
+        rec.standby === true,
+        new Date(now),
+      ],
     );
   }
 
-  /** Makes sure a key is in force; creates the first one. */
+  /**
+   * Makes sure a key is in force and a standby key is published; creates what is
+   * missing. Serialised across replicas by a lock on the table.
+   */
   async ensure(now: number): Promise<Keyring> {
     const ring = await this.load();
-    if (ring.signingKey(now)) return ring;
-    await this.insert(generateKeyRecord(now), now);
-    return this.load();
-  }
-
-  /**
-   * Starts a rotation: the new key is published now and signs from `now + publishAheadMs`;
-   * the current key signs until then. Codes of the old key keep verifying (overlap).
-   */
-  async rotate(now: number, publishAheadMs: number): Promise<Keyring> {
-    const start = now + publishAheadMs;
+    if (ring.signingKey(now) && ring.records().some((k) => k.standby)) return ring;
     await this.sql.transaction(async (tx) => {
-      await tx.query('UPDATE hc_signing_keys SET sign_until = $1 WHERE sign_until IS NULL AND revoked_at IS NULL', [
-        new Date(start),
-      ]);
-      const store = new KeyStore(tx, this.secret);
-      await store.insert(generateKeyRecord(start), now);
+      await tx.query('LOCK TABLE hc_signing_keys IN SHARE ROW EXCLUSIVE MODE');
+      await new KeyStore(tx, this.secret).repair(now);
     });
     return this.load();
   }
 
-  /** Withdraws a key: codes it signed stop verifying once verifiers refresh the key set. */
-  async revoke(kid: string, now: number): Promise<void> {
-    await this.sql.query('UPDATE hc_signing_keys SET revoked_at = $2 WHERE kid = $1', [kid, new Date(now)]);
+  /** Inside a locked transaction: a key in force (promoting the standby if need be) and a standby. */
+  private async repair(now: number): Promise<void> {
+    let ring = await this.load();
+    if (!ring.signingKey(now)) {
+      // A successor already published (a rotation under way) signs from now; else the standby; else a new key.
+      const next =
+        ring
+          .records()
+          .filter((k) => !k.standby && k.nbf > now)
+          .sort((a, b) => a.nbf - b.nbf)[0] ?? ring.records().find((k) => k.standby);
+      if (next) {
+        await this.sql.query('UPDATE hc_signing_keys SET standby = false, nbf = $2, sign_until = NULL WHERE kid = $1', [
+          next.kid,
+          new Date(Math.min(next.nbf, now)),
+        ]);
+      } else {
+        await this.insert(generateKeyRecord(now), now);
+      }
+      ring = await this.load();
+    }
+    // The key in force signs until its successor starts; without a successor, on and on.
+    const current = ring.signingKey(now)!;
+    const successor = ring.records().some((k) => !k.standby && k.nbf > now);
+    if (current.signUntil !== null && !successor) {
+      await this.sql.query('UPDATE hc_signing_keys SET sign_until = NULL WHERE kid = $1', [current.kid]);
+    }
+    if (!ring.records().some((k) => k.standby)) await this.insert(generateKeyRecord(now, true), now);
+  }
+
+  /**
+   * Starts a rotation: the standby key (published since it was made) signs from
+   * `now + publishAheadMs`; the current key signs until then, and a new standby is
+   * published. Codes of the old key keep verifying (overlap).
+   */
+  async rotate(now: number, publishAheadMs: number): Promise<Keyring> {
+    const start = now + publishAheadMs;
+    await this.sql.transaction(async (tx) => {
+      await tx.query('LOCK TABLE hc_signing_keys IN SHARE ROW EXCLUSIVE MODE');
+      const store = new KeyStore(tx, this.secret);
+      await store.repair(now);
+      await tx.query(
+        'UPDATE hc_signing_keys SET sign_until = $1 WHERE sign_until IS NULL AND standby = false AND revoked_at IS NULL',
+        [new Date(start)],
+      );
+      const standby = (await store.load()).records().find((k) => k.standby)!;
+      await tx.query('UPDATE hc_signing_keys SET standby = false, nbf = $2 WHERE kid = $1', [
+        standby.kid,
+        new Date(start),
+      ]);
+      await store.insert(generateKeyRecord(now, true), now);
+    });
+    return this.load();
+  }
+
+  /**
+   * Withdraws a key: codes it signed stop verifying once verifiers refresh the key
+   * set. When it was the key in force, the standby signs from this instant (cached
+   * verifiers already hold it) and a new standby is published. Answers whether the
+   * key existed and was not already revoked.
+   */
+  async revoke(kid: string, now: number): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      await tx.query('LOCK TABLE hc_signing_keys IN SHARE ROW EXCLUSIVE MODE');
+      const rows = await tx.query<{ kid: string }>(
+        'UPDATE hc_signing_keys SET revoked_at = $2 WHERE kid = $1 AND revoked_at IS NULL RETURNING kid',
+        [kid, new Date(now)],
+      );
+      await new KeyStore(tx, this.secret).repair(now);
+      return rows.length > 0;
+    });
   }
 }

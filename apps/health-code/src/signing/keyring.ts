@@ -2,7 +2,9 @@
 // not-before (it is published before it signs, so cached verifiers know it) and a
 // sign-until (set when its successor takes over); codes signed while a key was
 // current keep verifying: personal codes until they expire, venue posters until
-// the key is revoked.
+// the key is revoked. A standby key is published but signs nothing until it is
+// promoted (at a rotation, or at once when the key in force is revoked), so
+// cached verifiers already know whichever key signs next.
 import {
   createPrivateKey,
   createPublicKey,
@@ -12,6 +14,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { AppError } from '@itinerary-card/domain';
 import {
   type CodePayload,
   type PersonPayload,
@@ -31,6 +34,8 @@ export interface KeyRecord {
   privateKey?: KeyObject;
   nbf: number;
   signUntil: number | null;
+  /** Published, not signing: promoted when the signing key is rotated or revoked. */
+  standby?: boolean;
 }
 
 export interface PublicKeyJwk {
@@ -42,6 +47,8 @@ export interface PublicKeyJwk {
   /** Epoch seconds: the key signs codes issued from nbf until signUntil (absent: still current). */
   nbf: number;
   signUntil?: number;
+  /** Present on the standby key: it signs nothing yet. */
+  standby?: true;
 }
 
 export type VerifyResult =
@@ -51,7 +58,7 @@ export type VerifyResult =
 /** Clock difference tolerated between the signer and a verifier (seconds). */
 export const SKEW_S = 30;
 
-export function generateKeyRecord(nbf: number): KeyRecord {
+export function generateKeyRecord(nbf: number, standby = false): KeyRecord {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const jwk = publicKey.export({ format: 'jwk' });
   return {
@@ -60,6 +67,7 @@ export function generateKeyRecord(nbf: number): KeyRecord {
     privateKey,
     nbf,
     signUntil: null,
+    ...(standby ? { standby: true } : {}),
   };
 }
 
@@ -74,15 +82,19 @@ export class Keyring {
     for (const rec of records) this.byKid.set(rec.kid, { rec, pub: publicKeyObject(rec.publicKey) });
   }
 
+  has(kid: string): boolean {
+    return this.byKid.has(kid);
+  }
+
   records(): KeyRecord[] {
     return [...this.byKid.values()].map((k) => k.rec);
   }
 
-  /** The key that signs at `now`: in force, with a private key, the newest such. */
+  /** The key that signs at `now`: in force, with a private key, not standby, the newest such. */
   signingKey(now: number): KeyRecord | undefined {
     let best: KeyRecord | undefined;
     for (const { rec } of this.byKid.values()) {
-      if (!rec.privateKey || rec.nbf > now || (rec.signUntil !== null && rec.signUntil <= now)) continue;
+      if (!rec.privateKey || rec.standby || rec.nbf > now || (rec.signUntil !== null && rec.signUntil <= now)) continue;
       if (!best || rec.nbf > best.nbf) best = rec;
     }
     return best;
@@ -91,7 +103,7 @@ export class Keyring {
   /** Signs a payload (its kid and iat are set here). */
   sign(payload: UnsignedPayload, now: number): string {
     const key = this.signingKey(now);
-    if (!key?.privateKey) throw new Error('no signing key in force');
+    if (!key?.privateKey) throw new AppError('SIGNING_UNAVAILABLE');
     const full = { ...payload, kid: key.kid, iat: Math.floor(now / 1000) } as CodePayload;
     const body = `${TOKEN_PREFIX}.${Buffer.from(JSON.stringify(payloadToArray(full))).toString('base64url')}`;
     return `${body}.${sign(null, Buffer.from(body), key.privateKey).toString('base64url')}`;
@@ -118,7 +130,7 @@ export class Keyring {
   /** The published key set (JWKS-like). */
   jwks(): { keys: PublicKeyJwk[] } {
     const keys = this.records()
-      .sort((a, b) => a.nbf - b.nbf)
+      .sort((a, b) => Number(a.standby === true) - Number(b.standby === true) || a.nbf - b.nbf)
       .map((r) => {
         const j: PublicKeyJwk = {
           kty: 'OKP',
@@ -129,6 +141,7 @@ export class Keyring {
           nbf: Math.floor(r.nbf / 1000),
         };
         if (r.signUntil !== null) j.signUntil = Math.ceil(r.signUntil / 1000);
+        if (r.standby) j.standby = true;
         return j;
       });
     return { keys };

@@ -11,6 +11,8 @@ interface Venue {
   name: string;
   address: string;
   checkinUrl: string;
+  /** The printed poster carries a withdrawn code (its signing key was revoked). */
+  reprintRequired?: boolean;
 }
 
 const KIND_ZH = { unit: '单位码', community: '小区码', vehicle: '车辆码', checkpoint: '昌通核验码（卡口）' } as const;
@@ -28,6 +30,34 @@ async function download(v: Venue, ext: 'png' | 'pdf', status: HTMLElement): Prom
   }
 }
 
+/** The notice on a venue whose printed poster no longer checks in, until the owner replaces it. */
+function reprintNotice(v: Venue): HTMLElement | null {
+  if (!v.reprintRequired) return null;
+  const notice: HTMLElement = h(
+    'div',
+    { class: 'hc-itin hc-itin-error', id: `reprint-${v.id}`, role: 'alert' },
+    h('p', {}, '重要：此场所码的签名密钥已停用，已张贴的旧海报扫码无法打卡。请下载下方新的海报，打印后替换张贴。'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'btn',
+        'data-reprinted': v.id,
+        onclick: async () => {
+          try {
+            await hcJson(`/api/hc/v1/venues/${v.id}/reprinted`, { method: 'POST', body: {} });
+            notice.remove();
+          } catch (e) {
+            replaceChildren(notice, (e as HcError).message);
+          }
+        },
+      },
+      '我已更换张贴新海报',
+    ),
+  );
+  return notice;
+}
+
 function venueCard(v: Venue): HTMLElement {
   const status = h('p', { class: 'hc-error', role: 'alert' });
   const preview = h('img', { class: 'hc-poster', alt: `${v.name} ${KIND_ZH[v.kind]}海报`, id: `poster-${v.id}` });
@@ -42,6 +72,7 @@ function venueCard(v: Venue): HTMLElement {
     { class: 'panel hc-venue', 'data-venue': v.id },
     h('h3', { class: 'panel-title' }, `${KIND_ZH[v.kind]} · ${v.name}`),
     h('p', { class: 'hc-muted' }, `编号 ${v.id} · ${v.address}`),
+    reprintNotice(v),
     preview,
     h(
       'div',
