@@ -16,6 +16,8 @@ const VENUES = 200;
 const PEOPLE = 100_000;
 
 const noPartner: PartnerClient = {
+  requestGrantCode: () => Promise.reject(new Error('not used')),
+  confirmGrant: () => Promise.reject(new Error('not used')),
   grantConsent: () => Promise.reject(new Error('not used')),
   itinerary: () => Promise.reject(new Error('not used')),
 };

@@ -47,6 +47,8 @@ const ROUTE_GROUPS: Record<string, string> = {
   '/api/v1/partner/itinerary': 'partner',
   '/api/v1/partner/consents': 'partner',
   '/api/v1/partner/token': 'partner',
+  '/api/v1/partner/grants/sms-code': 'partner',
+  '/api/v1/partner/grants': 'partner',
 };
 
 async function counters(registry: Registry): Promise<Map<string, { total: number; client: number; server: number }>> {

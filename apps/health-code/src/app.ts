@@ -88,6 +88,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     areas,
     clock,
     config.itineraryCardUrl,
+    config.codeName,
   );
   const people = new PersonService(
     peopleRepo,

@@ -97,14 +97,23 @@ async function logIn(page: Page, msisdn: string): Promise<void> {
   await page.click('#login-submit');
 }
 
-async function apply(page: Page, msisdn: string, name: string, id: string, authorise: boolean): Promise<void> {
+/** Ticks the authorisation box and types the code the platform texted (the partner double keeps it). */
+async function authorise(page: Page, msisdn: string): Promise<void> {
+  await page.check('#itinerary-authorise');
+  await page.waitForSelector('#itinerary-code');
+  expect(await page.textContent('#itinerary-confirm-step')).toContain(`${msisdn.slice(0, 3)}****${msisdn.slice(-4)}`);
+  await page.fill('#itinerary-code', partner.lastGrantCode(msisdn));
+  await page.click('#itinerary-confirm');
+}
+
+async function apply(page: Page, msisdn: string, name: string, id: string, withItinerary: boolean): Promise<void> {
   await page.goto('/health/register.html');
   await logIn(page, msisdn);
   await page.waitForSelector('#person-form');
   await page.fill('#f-name', name);
   await page.fill('#f-id', id);
   await page.fill('#f-address', '南昌市东湖区八一大道1号');
-  if (authorise) await page.check('#itinerary-authorise');
+  if (withItinerary) await authorise(page, msisdn);
 }
 
 const tokens: Record<string, string> = {};
@@ -156,7 +165,7 @@ describe('health code in the browser', () => {
     await logIn(page, '13800000011');
     await page.waitForSelector('#person-form');
     expect(await page.inputValue('#f-name')).toBe('王小明');
-    await page.check('#itinerary-authorise');
+    await authorise(page, '13800000011');
     await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
     await page.check('#symptoms-yes');
     await shot(page, 'edit');
@@ -199,7 +208,7 @@ describe('health code in the browser', () => {
     await logIn(page, '13900000012');
     await page.waitForSelector('#checkin-success');
     expect(await page.textContent('#checkin-venue')).toBe('昌通核验码 · 红谷滩区丰和卡口');
-    await page.check('#itinerary-authorise');
+    await authorise(page, '13900000012');
     await expect.poll(() => page.textContent('#itinerary-cities')).toContain('湖北省武汉市');
     await shot(page, 'checkin-itinerary');
     await app.healthCode.checkinWriter.drain();
@@ -218,7 +227,7 @@ describe('health code in the browser', () => {
     await page.goto(tokens.venueUrl!);
     await page.waitForSelector('#checkin-success');
     // The module unticks itself when the query fails.
-    await page.click('#itinerary-authorise');
+    await authorise(page, '13700000013');
     await page.waitForSelector('#itinerary-card-link');
     expect(await page.textContent('#itinerary-error')).toContain('未查询到您的行程数据');
     expect(await page.getAttribute('#itinerary-card-link', 'href')).toBe(CARD_URL);
@@ -338,6 +347,38 @@ describe('扫码打卡 inside the app', () => {
     } finally {
       await cam.close();
     }
+  });
+});
+
+describe('场所码 after its signing key is revoked', () => {
+  it('the venue page says the poster must be replaced, until the owner confirms', async () => {
+    const kid = JSON.parse(
+      Buffer.from(new URL(tokens.venueUrl!).searchParams.get('c')!.split('.')[1]!, 'base64url').toString(),
+    )[1];
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/hc/v1/admin/keys/${kid}/revoke`,
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(r.json()).toMatchObject({ revoked: true, venuesResigned: 1 });
+    const page = await newPhone('13800000011');
+    await page.goto('/health/venue.html');
+    await logIn(page, '13800000011');
+    const notice = page.locator('[id^=reprint-]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('旧海报扫码无法打卡');
+    await shot(page, 'venue-reprint');
+    // The poster offered now carries the new code.
+    const card = page.locator('article.hc-venue').first();
+    const [png] = await Promise.all([page.waitForEvent('download'), card.locator('[data-download=png]').click()]);
+    const pngPath = join(tmpdir(), `hc-reprint-${png.suggestedFilename()}`);
+    await png.saveAs(pngPath);
+    expect(zbar(pngPath)).not.toBe(tokens.venueUrl);
+    await page.click('[data-reprinted]');
+    await notice.waitFor({ state: 'detached' });
+    await page.reload();
+    await card.waitFor();
+    expect(await page.locator('[id^=reprint-]').count()).toBe(0);
   });
 });
 

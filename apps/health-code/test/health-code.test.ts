@@ -7,7 +7,7 @@ import { DAY_MS } from '@itinerary-card/domain';
 import { openPostgresSql, type Sql, startPostgres, type TestServer } from '@itinerary-card/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
-import { ADMIN, idNumber, login, makeApp, T0, type TestApp } from './helpers.ts';
+import { ADMIN, checkItinerary, idNumber, login, makeApp, T0, type TestApp } from './helpers.ts';
 
 const WINDOW_END = Date.parse('2022-09-08T00:00:00+08:00');
 const NANCHANG: [string, string, string] = ['360100', '江西省', '南昌市'];
@@ -78,12 +78,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const h = await login(t, '13800000001');
         const me0 = await t.app.inject({ method: 'GET', url: '/api/hc/v1/me', headers: h });
         expect(me0.json().error.code).toBe('NOT_REGISTERED');
-        const chk = await t.app.inject({
-          method: 'POST',
-          url: '/api/hc/v1/itinerary-checks',
-          headers: h,
-          payload: { authorised: true, purpose: 'register' },
-        });
+        const chk = await checkItinerary(t.app, partner, h, 'register');
         expect(chk.statusCode, chk.body).toBe(200);
         expect(chk.json()).toMatchObject({
           epidemicSojourn: false,
@@ -121,14 +116,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
       it('locks 疫区旅居史 to Yes when the itinerary touches an epidemic area, and the code is red with the reason', async () => {
         const h = await login(t, '13900000002');
-        const chk = (
-          await t.app.inject({
-            method: 'POST',
-            url: '/api/hc/v1/itinerary-checks',
-            headers: h,
-            payload: { authorised: true, purpose: 'register' },
-          })
-        ).json();
+        const chk = (await checkItinerary(t.app, partner, h, 'register')).json();
         expect(chk.epidemicSojourn).toBe(true);
         expect(chk.hits).toEqual([{ areaName: '湖北省', place: '湖北省武汉市' }]);
         // The form tries to answer No: the lock wins.
@@ -184,12 +172,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
       it('gives the error and the itinerary card link when the itinerary cannot be had', async () => {
         const h = await login(t, '13700000004');
-        const r = await t.app.inject({
-          method: 'POST',
-          url: '/api/hc/v1/itinerary-checks',
-          headers: h,
-          payload: { authorised: true, purpose: 'register' },
-        });
+        const r = await checkItinerary(t.app, partner, h, 'register');
         expect(r.statusCode).toBe(403);
         expect(r.json().error).toMatchObject({ code: 'NEW_SUBSCRIBER', itineraryCardUrl: 'http://127.0.0.1:3000/' });
         const forged = await t.app.inject({
@@ -217,14 +200,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         });
         expect(ed.json()).toMatchObject({ colour: 'yellow', reasons: [{ condition: 'symptoms' }] });
         partner.answers.set('13800000001', { cities: [NANCHANG], countries: [['JP', '日本']] });
-        const chk = (
-          await t.app.inject({
-            method: 'POST',
-            url: '/api/hc/v1/itinerary-checks',
-            headers: h,
-            payload: { authorised: true, purpose: 'edit' },
-          })
-        ).json();
+        const chk = (await checkItinerary(t.app, partner, h, 'edit')).json();
         expect(chk.epidemicSojourn).toBe(true);
         const ed2 = await t.app.inject({
           method: 'PUT',
@@ -244,14 +220,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         const h = await login(t, '13900000002');
         // 李四's stored declaration was locked to Yes by the itinerary; the edit form (without a new
         // check) answers No again, leaving the itinerary as the only evidence.
-        const chk = (
-          await t.app.inject({
-            method: 'POST',
-            url: '/api/hc/v1/itinerary-checks',
-            headers: h,
-            payload: { authorised: true, purpose: 'edit' },
-          })
-        ).json();
+        const chk = (await checkItinerary(t.app, partner, h, 'edit')).json();
         expect(chk.epidemicSojourn).toBe(true);
         const del = await t.app.inject({
           method: 'PATCH',

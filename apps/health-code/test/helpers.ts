@@ -90,3 +90,29 @@ export function idNumber(region: string, birth: string, seq: string): string {
   for (let i = 0; i < 17; i++) s += Number(first[i]) * w[i]!;
   return first + '10X98765432'[s % 11];
 }
+
+/**
+ * The itinerary module's two steps as a page does them: the platform texts the
+ * holder a code (the partner double keeps it), then the check carries that code.
+ */
+export async function checkItinerary(
+  app: FastifyInstance,
+  partner: { codeOf(requestId: string): string },
+  headers: { authorization: string },
+  purpose: 'register' | 'edit' | 'checkin',
+) {
+  const sent = await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/itinerary-checks/sms-code',
+    headers,
+    payload: { purpose },
+  });
+  if (sent.statusCode !== 200) return sent;
+  const { requestId } = sent.json() as { requestId: string };
+  return app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/itinerary-checks',
+    headers,
+    payload: { authorised: true, purpose, requestId, smsCode: partner.codeOf(requestId) },
+  });
+}

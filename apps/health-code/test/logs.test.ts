@@ -5,7 +5,7 @@ import { MemoryKeyValue, openPgliteSql } from '@itinerary-card/store';
 import { describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { fakePartner } from './fake-partner.ts';
-import { idNumber, T0, TestOutbox, testConfig } from './helpers.ts';
+import { checkItinerary, idNumber, T0, TestOutbox, testConfig } from './helpers.ts';
 
 describe('logs', () => {
   it('mask numbers and leave out ID numbers and codes', async () => {
@@ -39,12 +39,7 @@ describe('logs', () => {
       const code = sms.lastCode(phone);
       const login = await app.inject({ method: 'POST', url: '/api/hc/v1/login', payload: { phone, code } });
       const h = { authorization: `Bearer ${login.json().token}` };
-      const chk = await app.inject({
-        method: 'POST',
-        url: '/api/hc/v1/itinerary-checks',
-        headers: h,
-        payload: { authorised: true, purpose: 'register' },
-      });
+      const chk = await checkItinerary(app, partner, h, 'register');
       await app.inject({
         method: 'POST',
         url: '/api/hc/v1/registrations',

@@ -1,6 +1,7 @@
 // The itinerary module against the real query platform (buildPlatform) and an
-// operator node on real sockets: partner token, consent, 14-day itinerary over
-// HTTP through createHttpPartnerClient; the answer drives the health code.
+// operator node on real sockets: partner token, the owner's SMS confirmation sent
+// by the platform, the grant, the consent, the 14-day itinerary over HTTP through
+// createHttpPartnerClient; the answer drives the health code.
 import { beijingDayStart, HOUR_MS, ManualClock } from '@itinerary-card/domain';
 import { buildOperatorNode, MemorySnapshot, SnapshotHolder } from '@itinerary-card/operator-node';
 import { buildPlatform } from '@itinerary-card/platform';
@@ -21,6 +22,9 @@ let platformSql: Sql;
 let platformKv: MemoryKeyValue;
 let platformUrl: string;
 let t: TestApp;
+/** The platform's SMS transport: the owner's confirmation codes arrive here. */
+const platformSms = new TestOutbox();
+let secret: string;
 const clock = new ManualClock(NOW);
 
 beforeAll(async () => {
@@ -39,7 +43,7 @@ beforeAll(async () => {
   platform = await buildPlatform({
     sql: platformSql,
     kv: platformKv,
-    sms: new TestOutbox(),
+    sms: platformSms,
     clock,
     docs: false,
     nodes: { cmcc: { url: nodeUrl, nodeId: 'cmcc-1' } },
@@ -58,10 +62,11 @@ beforeAll(async () => {
     payload: { clientId: 'nanchang-health', name: '昌通码' },
   });
   expect(reg.statusCode, reg.body).toBe(201);
+  secret = reg.json().clientSecret;
   const partner = createHttpPartnerClient({
     baseUrl: platformUrl,
     clientId: 'nanchang-health',
-    clientSecret: reg.json().clientSecret,
+    clientSecret: secret,
     timeoutMs: 5000,
     now: () => clock.now(),
   });
@@ -74,6 +79,26 @@ beforeAll(async () => {
   });
 });
 
+/** What the page does: ask the platform to text the holder, then check with the code from that SMS. */
+async function authorisedCheck(h: { authorization: string }, phone: string, purpose: string) {
+  const sent = await t.app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/itinerary-checks/sms-code',
+    headers: h,
+    payload: { purpose },
+  });
+  if (sent.statusCode !== 200) return sent;
+  const text = platformSms.list(phone).at(-1)!.text;
+  expect(text).toContain('昌通码');
+  const code = /授权码(\d{6})/.exec(text)![1]!;
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/itinerary-checks',
+    headers: h,
+    payload: { authorised: true, purpose, requestId: sent.json().requestId, smsCode: code },
+  });
+}
+
 afterAll(async () => {
   await t?.close();
   await platform?.close();
@@ -83,14 +108,55 @@ afterAll(async () => {
 });
 
 describe('itinerary module through the real partner API', () => {
-  it('reads the 14-day itinerary under a recorded consent and turns a Wuhan stay red', async () => {
-    const h = await login(t, '13800000021');
-    const chk = await t.app.inject({
+  it("a wrong SMS code reads nothing; without the owner's code the platform records no consent", async () => {
+    const h = await login(t, '13800000022');
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/itinerary-checks/sms-code',
+      headers: h,
+      payload: { purpose: 'register' },
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    expect(sent.json().phone).toBe('138****0022');
+    const right = /授权码(\d{6})/.exec(platformSms.list('13800000022').at(-1)!.text)![1]!;
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/itinerary-checks',
+      headers: h,
+      payload: {
+        authorised: true,
+        purpose: 'register',
+        requestId: sent.json().requestId,
+        smsCode: right === '000000' ? '111111' : '000000',
+      },
+    });
+    expect(wrong.json().error.code).toBe('CODE_INVALID');
+    const bare = await t.app.inject({
       method: 'POST',
       url: '/api/hc/v1/itinerary-checks',
       headers: h,
       payload: { authorised: true, purpose: 'register' },
     });
+    expect(bare.json().error.code).toBe('CONSENT_PROOF_REQUIRED');
+    // The partner client cannot record a consent on its own either.
+    const partner = createHttpPartnerClient({
+      baseUrl: platformUrl,
+      clientId: 'nanchang-health',
+      clientSecret: secret,
+      timeoutMs: 5000,
+      now: () => clock.now(),
+    });
+    await expect(
+      partner.grantConsent('13800000099', 'x', '2022-09-08T10:00:00+08:00', 'PG1.e30.x'),
+    ).rejects.toMatchObject({
+      code: 'CONSENT_PROOF_INVALID',
+    });
+    clock.advance(61_000); // the platform's resend interval for this number
+  });
+
+  it('reads the 14-day itinerary under a recorded consent and turns a Wuhan stay red', async () => {
+    const h = await login(t, '13800000021');
+    const chk = await authorisedCheck(h, '13800000021', 'register');
     expect(chk.statusCode, chk.body).toBe(200);
     expect(chk.json()).toMatchObject({
       windowStart: '2022-08-25T00:00:00+08:00',
@@ -117,23 +183,13 @@ describe('itinerary module through the real partner API', () => {
 
   it('answers No for a Nanchang-only itinerary', async () => {
     const h = await login(t, '13800000022');
-    const chk = await t.app.inject({
-      method: 'POST',
-      url: '/api/hc/v1/itinerary-checks',
-      headers: h,
-      payload: { authorised: true, purpose: 'checkin' },
-    });
+    const chk = await authorisedCheck(h, '13800000022', 'checkin');
     expect(chk.json()).toMatchObject({ epidemicSojourn: false, hits: [] });
   });
 
   it("passes the platform's NO_DATA through with the itinerary card link", async () => {
     const h = await login(t, '13800000023');
-    const chk = await t.app.inject({
-      method: 'POST',
-      url: '/api/hc/v1/itinerary-checks',
-      headers: h,
-      payload: { authorised: true, purpose: 'register' },
-    });
+    const chk = await authorisedCheck(h, '13800000023', 'register');
     expect(chk.statusCode).toBe(404);
     expect(chk.json().error).toMatchObject({ code: 'NO_DATA', itineraryCardUrl: 'http://127.0.0.1:3000/' });
   });
@@ -146,7 +202,7 @@ describe('itinerary module through the real partner API', () => {
       timeoutMs: 2000,
       now: () => clock.now(),
     });
-    await expect(wrong.grantConsent('13800000022', 'x', '2022-09-08T10:00:00+08:00')).rejects.toMatchObject({
+    await expect(wrong.grantConsent('13800000022', 'x', '2022-09-08T10:00:00+08:00', 'g')).rejects.toMatchObject({
       code: 'QUERY_FAILED',
     });
     const down = createHttpPartnerClient({

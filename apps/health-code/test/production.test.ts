@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { fakePartner } from './fake-partner.ts';
-import { idNumber, TestOutbox, testConfig } from './helpers.ts';
+import { checkItinerary, idNumber, TestOutbox, testConfig } from './helpers.ts';
 
 let pg: TestServer;
 let redis: TestServer;
@@ -22,12 +22,12 @@ let sql: Sql;
 let kv: KeyValue;
 let app: FastifyInstance;
 const sms = new TestOutbox();
+const partner = fakePartner(Date.parse('2022-09-08T00:00:00+08:00'));
 
 beforeAll(async () => {
   [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
   sql = await openPostgresSql(pg.url, 4);
   kv = await openRedisKeyValue(redis.url, 'hc-test:');
-  const partner = fakePartner(Date.parse('2022-09-08T00:00:00+08:00'));
   partner.answers.set('13800000041', { cities: [['360100', '江西省', '南昌市']], countries: [['JP', '日本']] });
   app = await buildHealthCode({ sql, kv, clock: systemClock, sms, partner, config: testConfig(), timers: false });
   await app.inject({
@@ -67,14 +67,7 @@ describe('PostgreSQL + Redis', () => {
     });
     expect(login.statusCode).toBe(200);
     const h = { authorization: `Bearer ${login.json().token}` };
-    const chk = (
-      await app.inject({
-        method: 'POST',
-        url: '/api/hc/v1/itinerary-checks',
-        headers: h,
-        payload: { authorised: true, purpose: 'register' },
-      })
-    ).json();
+    const chk = (await checkItinerary(app, partner, h, 'register')).json();
     expect(chk.epidemicSojourn).toBe(true);
     const reg = await app.inject({
       method: 'POST',

@@ -118,6 +118,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
     partners,
     audit,
     itinerary,
+    sms: deps.sms,
     options,
   });
   const services: PlatformServices = {

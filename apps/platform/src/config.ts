@@ -36,6 +36,15 @@ export interface PlatformOptions {
   deviceTtlMs: number;
   partnerTokenTtlMs: number;
   consentTtlMs: number;
+  /** Owner confirmation codes a partner may have sent to one number (all partners together). */
+  partnerCodesPerNumberPerHour: number;
+  partnerCodesPerNumberPerDay: number;
+  /** Lifetime of the one-time grant the owner's code turns into. */
+  partnerGrantTtlMs: number;
+  /** Calls one partner may make per minute, all numbers together. */
+  partnerPerMinute: number;
+  /** Itinerary reads one partner may make per number per hour. */
+  partnerReadsPerNumberPerHour: number;
   /** Per-call timeout to an operator node. */
   nodeTimeoutMs: number;
   /** Whole-query deadline: the user hears QUERY_FAILED within this. */
@@ -86,6 +95,11 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   deviceTtlMs: 30 * 86_400_000,
   partnerTokenTtlMs: 3_600_000,
   consentTtlMs: 86_400_000,
+  partnerCodesPerNumberPerHour: 5,
+  partnerCodesPerNumberPerDay: 10,
+  partnerGrantTtlMs: 10 * 60_000,
+  partnerPerMinute: 600,
+  partnerReadsPerNumberPerHour: 20,
   nodeTimeoutMs: 1_200,
   queryDeadlineMs: 2_500,
   breakerFailures: 5,
@@ -218,6 +232,26 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     smsPerIpPerMinute: int(env, 'PLATFORM_SMS_PER_IP_PER_MINUTE', d.smsPerIpPerMinute, 1),
     smsPerIpPerHour: int(env, 'PLATFORM_SMS_PER_IP_PER_HOUR', d.smsPerIpPerHour, 1),
     loginPerIpPerMinute: int(env, 'PLATFORM_LOGIN_PER_IP_PER_MINUTE', d.loginPerIpPerMinute, 1),
+    partnerCodesPerNumberPerHour: int(
+      env,
+      'PLATFORM_PARTNER_CODES_PER_NUMBER_PER_HOUR',
+      d.partnerCodesPerNumberPerHour,
+      1,
+    ),
+    partnerCodesPerNumberPerDay: int(
+      env,
+      'PLATFORM_PARTNER_CODES_PER_NUMBER_PER_DAY',
+      d.partnerCodesPerNumberPerDay,
+      1,
+    ),
+    partnerGrantTtlMs: int(env, 'PLATFORM_PARTNER_GRANT_TTL_MS', d.partnerGrantTtlMs, 10_000),
+    partnerPerMinute: int(env, 'PLATFORM_PARTNER_PER_MINUTE', d.partnerPerMinute, 1),
+    partnerReadsPerNumberPerHour: int(
+      env,
+      'PLATFORM_PARTNER_READS_PER_NUMBER_PER_HOUR',
+      d.partnerReadsPerNumberPerHour,
+      1,
+    ),
     secretKey,
     serviceSecret,
     adminToken: env.PLATFORM_ADMIN_TOKEN ?? '',

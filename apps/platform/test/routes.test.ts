@@ -286,11 +286,36 @@ describe('partner API', () => {
     });
     expect(noConsent.statusCode).toBe(403);
     expect(noConsent.json().error.code).toBe('CONSENT_REQUIRED');
+    // The owner confirms by SMS; the partner turns the code into a one-time grant.
+    const req = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/partner/grants/sms-code',
+      headers: auth,
+      payload: { phone: '13800000001', purpose: '昌通码申领' },
+    });
+    expect(req.statusCode, req.body).toBe(200);
+    const grant = await p.app.inject({
+      method: 'POST',
+      url: '/api/v1/partner/grants',
+      headers: auth,
+      payload: {
+        phone: '13800000001',
+        purpose: '昌通码申领',
+        requestId: req.json().requestId,
+        code: p.outbox.lastCode('13800000001'),
+      },
+    });
+    expect(grant.statusCode, grant.body).toBe(200);
     const consent = await p.app.inject({
       method: 'POST',
       url: '/api/v1/partner/consents',
       headers: auth,
-      payload: { phone: '13800000001', purpose: '昌通码申领', grantedAt: '2022-09-08T08:59:00+08:00' },
+      payload: {
+        phone: '13800000001',
+        purpose: '昌通码申领',
+        grantedAt: '2022-09-08T08:59:00+08:00',
+        grant: grant.json().grant,
+      },
     });
     expect(consent.statusCode).toBe(200);
     const { consentId } = consent.json();

@@ -1,5 +1,7 @@
-// The platform's partner API as the health-code system sees it (TEAM-CONTRACTS.md):
-// a token, a consent record, then the 14-day itinerary under that consent.
+// The platform's partner API as the health-code system sees it (TEAM-CONTRACTS.md,
+// API.md): a token; the owner's SMS confirmation (the platform sends the code, the
+// owner types it on our page) turned into a one-time grant; a consent record that
+// carries the grant; then the 14-day itinerary under that consent.
 import { AppError, ERROR_TABLE, type ErrorCode } from '@itinerary-card/domain';
 
 /** The API.md itinerary body. */
@@ -15,7 +17,21 @@ export interface ItineraryAnswer {
 }
 
 export interface PartnerClient {
-  grantConsent(phone: string, purpose: string, grantedAt: string): Promise<{ consentId: string; expiresAt: string }>;
+  /** The platform sends the owner a code naming us and the purpose. */
+  requestGrantCode(phone: string, purpose: string): Promise<{ requestId: string; resendAfterSeconds: number }>;
+  /** The owner's code for a one-time grant bound to us, the number and the purpose. */
+  confirmGrant(
+    phone: string,
+    purpose: string,
+    requestId: string,
+    code: string,
+  ): Promise<{ grant: string; expiresAt: string }>;
+  grantConsent(
+    phone: string,
+    purpose: string,
+    grantedAt: string,
+    grant: string,
+  ): Promise<{ consentId: string; expiresAt: string }>;
   itinerary(phone: string, consentId: string): Promise<ItineraryAnswer>;
 }
 
@@ -32,13 +48,17 @@ export interface HttpPartnerOptions {
 /** Turns the platform's error body into our AppError; anything else is QUERY_FAILED. */
 async function failure(res: Response): Promise<AppError> {
   let code: string | undefined;
+  let details: Record<string, unknown> = {};
   try {
-    code = ((await res.json()) as { error?: { code?: string } }).error?.code;
+    const { code: c, message: _m, ...rest } = ((await res.json()) as { error?: Record<string, unknown> }).error ?? {};
+    code = typeof c === 'string' ? c : undefined;
+    // Only what a page may show (e.g. retryAfterSeconds of a 429).
+    if (typeof rest.retryAfterSeconds === 'number') details = { retryAfterSeconds: rest.retryAfterSeconds };
   } catch {
     code = undefined;
   }
   if (code && code in ERROR_TABLE && code !== 'INTERNAL')
-    return new AppError(code as ErrorCode, {}, { cause: new Error(`partner API ${res.status}`) });
+    return new AppError(code as ErrorCode, details, { cause: new Error(`partner API ${res.status}`) });
   return new AppError('QUERY_FAILED', {}, { cause: new Error(`partner API ${res.status} ${code ?? ''}`) });
 }
 
@@ -79,8 +99,18 @@ export function createHttpPartnerClient(o: HttpPartnerOptions): PartnerClient {
   }
 
   return {
-    async grantConsent(phone, purpose, grantedAt) {
-      const res = await authed('/api/v1/partner/consents', { phone, purpose, grantedAt });
+    async requestGrantCode(phone, purpose) {
+      const res = await authed('/api/v1/partner/grants/sms-code', { phone, purpose });
+      if (!res.ok) throw await failure(res);
+      return (await res.json()) as { requestId: string; resendAfterSeconds: number };
+    },
+    async confirmGrant(phone, purpose, requestId, code) {
+      const res = await authed('/api/v1/partner/grants', { phone, purpose, requestId, code });
+      if (!res.ok) throw await failure(res);
+      return (await res.json()) as { grant: string; expiresAt: string };
+    },
+    async grantConsent(phone, purpose, grantedAt, grant) {
+      const res = await authed('/api/v1/partner/consents', { phone, purpose, grantedAt, grant });
       if (!res.ok) throw await failure(res);
       return (await res.json()) as { consentId: string; expiresAt: string };
     },

@@ -72,6 +72,20 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
 
   app.get('/api/hc/v1/me', async (req) => d.people.profile((await sessionOf(req)).session.phone));
 
+  const purposeProp = { type: 'string', enum: ['register', 'edit', 'checkin'] } as const;
+
+  // Step 1 of the authorisation: the platform texts the holder a code naming this system and the purpose.
+  app.post(
+    '/api/hc/v1/itinerary-checks/sms-code',
+    { schema: { body: { type: 'object', required: ['purpose'], properties: { purpose: purposeProp } } } },
+    async (req) => {
+      const { session } = await sessionOf(req);
+      const r = await d.checks.requestCode(session.phone, (req.body as { purpose: CheckPurpose }).purpose);
+      return { requestId: r.requestId, resendAfterSeconds: r.resendAfterSeconds, phone: maskPhone(session.phone) };
+    },
+  );
+
+  // Step 2: the holder's code proves the authorisation; the itinerary is read under it.
   app.post(
     '/api/hc/v1/itinerary-checks',
     {
@@ -81,15 +95,18 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
           required: ['authorised', 'purpose'],
           properties: {
             authorised: { type: 'boolean' },
-            purpose: { type: 'string', enum: ['register', 'edit', 'checkin'] },
+            purpose: purposeProp,
+            requestId: { type: 'string', maxLength: 64 },
+            smsCode: { type: 'string', maxLength: 12 },
           },
         },
       },
     },
     async (req) => {
       const { session } = await sessionOf(req);
-      const b = req.body as { authorised: boolean; purpose: CheckPurpose };
-      const c = await d.checks.check(session.phone, b.purpose, b.authorised);
+      const b = req.body as { authorised: boolean; purpose: CheckPurpose; requestId?: string; smsCode?: string };
+      const proof = b.requestId && b.smsCode ? { requestId: b.requestId, code: b.smsCode } : undefined;
+      const c = await d.checks.check(session.phone, b.purpose, b.authorised, proof);
       return {
         checkId: c.checkId,
         phone: maskPhone(c.phone),

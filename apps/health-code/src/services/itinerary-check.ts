@@ -1,7 +1,8 @@
-// The embedded itinerary module (两码合一): with the holder's authorisation, record
-// the consent, query the number's 14-day itinerary through the platform's partner
-// API, audit the read, and answer "疫区旅居史" against the city's list. The result
-// is kept briefly under an id so the form that submits it cannot alter it.
+// The embedded itinerary module (两码合一): with the holder's authorisation, proven
+// by the SMS code the platform sends to the holder's number, record the consent,
+// query the number's 14-day itinerary through the platform's partner API, audit
+// the read, and answer "疫区旅居史" against the city's list. The result is kept
+// briefly under an id so the form that submits it cannot alter it.
 import { randomBytes } from 'node:crypto';
 import { AppError, type Clock, formatBeijing, isAppError, maskPhone } from '@itinerary-card/domain';
 import type { KeyValue } from '@itinerary-card/store';
@@ -12,6 +13,19 @@ import type { AreaList } from './area-list.ts';
 
 export type CheckPurpose = 'register' | 'edit' | 'checkin';
 const CHECK_TTL_MS = 30 * 60_000;
+
+/** The purpose the platform names in the owner's SMS and records with the consent. */
+export function purposeText(purpose: CheckPurpose, codeName: string): string {
+  if (purpose === 'register') return `${codeName}申领`;
+  if (purpose === 'edit') return `${codeName}信息修改`;
+  return `${codeName}扫码打卡`;
+}
+
+/** The SMS code the holder received from the platform for this check. */
+export interface GrantProof {
+  requestId: string;
+  code: string;
+}
 
 export interface ItineraryCheck {
   checkId: string;
@@ -41,10 +55,25 @@ export class ItineraryCheckService {
     private readonly areas: AreaList,
     private readonly clock: Clock,
     private readonly itineraryCardUrl: string,
+    private readonly codeName = '昌通码',
   ) {}
 
-  async check(phone: string, purpose: CheckPurpose, authorised: boolean): Promise<ItineraryCheck> {
+  /** Asks the platform to send the holder the code that proves their authorisation. */
+  async requestCode(phone: string, purpose: CheckPurpose): Promise<{ requestId: string; resendAfterSeconds: number }> {
+    try {
+      return await this.partner.requestGrantCode(phone, purposeText(purpose, this.codeName));
+    } catch (e) {
+      const err = isAppError(e) ? e : new AppError('QUERY_FAILED', {}, { cause: e });
+      throw new AppError(err.code, { ...err.details, itineraryCardUrl: this.itineraryCardUrl }, { cause: e });
+    }
+  }
+
+  async check(phone: string, purpose: CheckPurpose, authorised: boolean, proof?: GrantProof): Promise<ItineraryCheck> {
     if (!authorised) throw new AppError('CONSENT_REQUIRED');
+    if (!proof) throw new AppError('CONSENT_PROOF_REQUIRED');
+    const text = purposeText(purpose, this.codeName);
+    // The holder's code first: a wrong one is typed again and records nothing.
+    const { grant } = await this.partner.confirmGrant(phone, text, proof.requestId, proof.code);
     const now = this.clock.now();
     const id = randomBytes(12).toString('base64url');
     const masked = maskPhone(phone);
@@ -58,7 +87,7 @@ export class ItineraryCheckService {
     });
     let answer: ItineraryAnswer;
     try {
-      const c = await this.partner.grantConsent(phone, `health-code:${purpose}`, formatBeijing(now));
+      const c = await this.partner.grantConsent(phone, text, formatBeijing(now), grant);
       await this.consents.linkPartner(id, c.consentId, c.expiresAt);
       answer = await this.partner.itinerary(phone, c.consentId);
     } catch (e) {

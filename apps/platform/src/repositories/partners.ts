@@ -87,6 +87,12 @@ export class Partners {
     return ok && rows.length > 0;
   }
 
+  /** The partner's display name (named in the owner's confirmation SMS). */
+  async nameOf(clientId: string): Promise<string | undefined> {
+    const rows = await this.sql.query<{ name: string }>('SELECT name FROM partners WHERE client_id = $1', [clientId]);
+    return rows[0]?.name;
+  }
+
   async isActive(clientId: string): Promise<boolean> {
     const rows = await this.sql.query('SELECT 1 FROM partners WHERE client_id = $1 AND revoked_at IS NULL', [clientId]);
     return rows.length > 0;

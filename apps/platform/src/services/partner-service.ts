@@ -1,13 +1,17 @@
 // The partner API's rules: client credentials → short-lived access token; a
-// consent record names the owner, the purpose and the time; a read needs a
-// live consent of this partner for this number. Every step is audited.
+// consent record names the owner, the purpose and the time, and carries the
+// owner's proof (a one-time grant from the owner's SMS confirmation, see
+// partner-grants.ts); a read needs a live consent of this partner for this
+// number. Partners are rate-limited overall and per number. Every step is audited.
 import { AppError, type Clock, formatBeijing, type WindowDays } from '@itinerary-card/domain';
 import type { KeyValue, Sql } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import type { AuditLog } from '../repositories/audit-log.ts';
 import type { Partners } from '../repositories/partners.ts';
 import type { ItineraryAnswer, ItineraryService } from './itinerary-service.ts';
+import { PartnerGrants } from './partner-grants.ts';
 import { Secrets } from './secrets.ts';
+import type { SmsSender } from './sms-sender.ts';
 
 export interface PartnerServiceDeps {
   sql: Sql;
@@ -17,11 +21,55 @@ export interface PartnerServiceDeps {
   partners: Partners;
   audit: AuditLog;
   itinerary: ItineraryService;
-  options: Pick<PlatformOptions, 'partnerTokenTtlMs' | 'consentTtlMs' | 'clockSkewMs'>;
+  sms: SmsSender;
+  options: Pick<
+    PlatformOptions,
+    | 'partnerTokenTtlMs'
+    | 'consentTtlMs'
+    | 'clockSkewMs'
+    | 'codeTtlMs'
+    | 'codeResendMs'
+    | 'codeMaxTries'
+    | 'partnerCodesPerNumberPerHour'
+    | 'partnerCodesPerNumberPerDay'
+    | 'partnerGrantTtlMs'
+    | 'partnerPerMinute'
+    | 'partnerReadsPerNumberPerHour'
+  >;
 }
 
 export class PartnerService {
-  constructor(private readonly d: PartnerServiceDeps) {}
+  private readonly grants: PartnerGrants;
+
+  constructor(private readonly d: PartnerServiceDeps) {
+    this.grants = new PartnerGrants(d);
+  }
+
+  /** Every partner call counts against the partner's overall limit. */
+  private async limit(key: string, max: number, windowMs: number): Promise<void> {
+    if ((await this.d.kv.incr(key, windowMs)) > max) {
+      throw new AppError('TOO_MANY_REQUESTS', {
+        retryAfterSeconds: Math.max(1, Math.ceil((await this.d.kv.ttl(key)) / 1000)),
+      });
+    }
+  }
+
+  private overall(clientId: string): Promise<void> {
+    return this.limit(`plim:m:${clientId}`, this.d.options.partnerPerMinute, 60_000);
+  }
+
+  /** Sends the owner an SMS code that confirms this partner's request (the owner's proof). */
+  async requestGrantCode(clientId: string, msisdn: string, purpose: string) {
+    await this.overall(clientId);
+    const name = (await this.d.partners.nameOf(clientId)) ?? clientId;
+    return this.grants.requestCode(clientId, name, msisdn, purpose);
+  }
+
+  /** The owner's code (typed on the partner's page) for a one-time grant bound to partner, number and purpose. */
+  async confirmGrant(clientId: string, msisdn: string, purpose: string, requestId: string, code: string) {
+    await this.overall(clientId);
+    return this.grants.confirm(clientId, msisdn, purpose, requestId, code);
+  }
 
   async issueToken(clientId: string, clientSecret: string): Promise<{ accessToken: string; expiresAt: string }> {
     const ok = await this.d.partners.authenticate(clientId, clientSecret);
@@ -51,11 +99,28 @@ export class PartnerService {
     msisdn: string,
     purpose: string,
     grantedAt: number,
+    grant: string | undefined,
   ): Promise<{ consentId: string; expiresAt: string }> {
+    await this.overall(clientId);
     const now = this.d.clock.now();
     if (grantedAt > now + this.d.options.clockSkewMs) throw new AppError('BAD_REQUEST', { field: 'grantedAt' });
     const expiresAt = grantedAt + this.d.options.consentTtlMs;
     if (expiresAt <= now) throw new AppError('BAD_REQUEST', { field: 'grantedAt' });
+    // The owner's proof: without it a partner could record a consent for anyone.
+    try {
+      if (!grant) throw new AppError('CONSENT_PROOF_REQUIRED');
+      await this.grants.redeem(clientId, msisdn, purpose, grant);
+    } catch (e) {
+      this.d.audit.record({
+        actorType: 'partner',
+        actor: clientId,
+        action: 'consent.record',
+        msisdn,
+        outcome: (e as AppError).code ?? 'INTERNAL',
+        detail: { purpose },
+      });
+      throw e;
+    }
     const consent = await this.d.sql.transaction(async (tx) => {
       const c = await this.d.partners.addConsent({ clientId, msisdn, purpose, grantedAt, expiresAt }, tx);
       await this.d.audit.write(
@@ -89,6 +154,12 @@ export class PartnerService {
   }
 
   async itinerary(clientId: string, msisdn: string, days: WindowDays, consentId: string): Promise<ItineraryAnswer> {
+    await this.overall(clientId);
+    await this.limit(
+      `plim:r:${clientId}:${this.d.secrets.numberId(msisdn)}`,
+      this.d.options.partnerReadsPerNumberPerHour,
+      3_600_000,
+    );
     const c = await this.d.partners.consent(consentId);
     const now = this.d.clock.now();
     if (!c || c.clientId !== clientId || c.msisdn !== msisdn || c.revokedAt !== undefined || c.expiresAt <= now) {
