@@ -23,6 +23,7 @@ import { maskName } from './rules/id-card.ts';
 import { AreaList } from './services/area-list.ts';
 import { AuthService, type Session, type SmsSender } from './services/auth-service.ts';
 import { CheckinService } from './services/checkin-service.ts';
+import { ClaimSupport } from './services/claim-support.ts';
 import { ItineraryCheckService } from './services/itinerary-check.ts';
 import { PersonService } from './services/person-service.ts';
 import { runRetention } from './services/retention.ts';
@@ -90,6 +91,9 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     config.itineraryCardUrl,
     config.codeName,
   );
+  // Logs go through the app's logger once it exists.
+  let logError = (_msg: string, _err: unknown) => {};
+  const claims = new ClaimSupport(kv, deps.sms, clock, config.codeName, (msg, err) => logError(msg, err));
   const people = new PersonService(
     peopleRepo,
     areas,
@@ -99,6 +103,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     config.colourRules,
     clock,
     config.codeTtlSeconds,
+    claims,
   );
   const venues = new VenueService(
     new VenueRepo(sql),
@@ -198,6 +203,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { allowUnionTypes: true } },
   });
+  logError = (msg, err) => app.log.warn({ err }, msg);
   installErrorHandler(app);
   installOps(app, { sql, kv, spools }); // /metrics, /healthz, /readyz (ops-plugin.ts)
   app.decorate('healthCode', {
@@ -258,7 +264,17 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     },
   );
 
-  await app.register(async (scope) => citizenRoutes(scope, { auth, people, checks, venues, checkins, personOf }));
+  await app.register(async (scope) =>
+    citizenRoutes(scope, {
+      auth,
+      people,
+      checks,
+      venues,
+      checkins,
+      personOf,
+      holderChanged: (personId, phone) => claims.holderChanged(personId, phone),
+    }),
+  );
   await app.register(async (scope) =>
     adminRoutes(scope, {
       adminToken: config.adminToken,

@@ -19,6 +19,8 @@ export interface Person {
   colour: Colour;
   createdAt: number;
   updatedAt: number;
+  /** Registered by the phone for someone else (代申领); the ID's owner can claim it. */
+  proxy?: boolean;
 }
 
 interface Row {
@@ -37,10 +39,11 @@ interface Row {
   colour: Colour;
   created_at: Date;
   updated_at: Date;
+  proxy: boolean;
 }
 
 const COLS =
-  'id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact, itinerary, itinerary_consent_id, office_colour, office_reason, colour, created_at, updated_at';
+  'id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact, itinerary, itinerary_consent_id, office_colour, office_reason, colour, created_at, updated_at, proxy';
 
 function toPerson(r: Row): Person {
   return {
@@ -58,6 +61,7 @@ function toPerson(r: Row): Person {
     colour: r.colour,
     createdAt: new Date(r.created_at).getTime(),
     updatedAt: new Date(r.updated_at).getTime(),
+    proxy: r.proxy === true,
   };
 }
 
@@ -76,7 +80,7 @@ export class PeopleRepo {
 
   async insert(p: Person): Promise<void> {
     await this.sql.query(
-      `INSERT INTO hc_people (${COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`,
+      `INSERT INTO hc_people (${COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)`,
       [
         p.id,
         p.phone,
@@ -93,8 +97,53 @@ export class PeopleRepo {
         p.colour,
         new Date(p.createdAt),
         new Date(p.updatedAt),
+        p.proxy === true,
       ],
     );
+  }
+
+  /**
+   * Moves a registration to the phone that claimed it, with the claimant's answers,
+   * and keeps the move; false when it no longer belongs to `fromPhone` (a claim raced).
+   */
+  async claim(p: Person, fromPhone: string, at: number): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE hc_people SET phone=$2, name=$3, address=$4, declared_sojourn=$5, symptoms=$6, close_contact=$7,
+           itinerary=$8, itinerary_consent_id=$9, colour=$10, updated_at=$11, proxy=$12 WHERE id=$1 AND phone=$13 RETURNING id`,
+        [
+          p.id,
+          p.phone,
+          p.name,
+          p.address,
+          p.declaredSojourn,
+          p.symptoms,
+          p.closeContact,
+          p.itinerary ? JSON.stringify(p.itinerary) : null,
+          p.itineraryConsentId,
+          p.colour,
+          new Date(p.updatedAt),
+          p.proxy === true,
+          fromPhone,
+        ],
+      );
+      if (rows.length === 0) return false;
+      await tx.query('INSERT INTO hc_claims (person_id, from_phone, to_phone, at) VALUES ($1,$2,$3,$4)', [
+        p.id,
+        fromPhone,
+        p.phone,
+        new Date(at),
+      ]);
+      return true;
+    });
+  }
+
+  async claimsSince(personId: string, since: number): Promise<number> {
+    const r = await this.sql.query<{ n: string | number }>(
+      'SELECT count(*) AS n FROM hc_claims WHERE person_id = $1 AND at >= $2',
+      [personId, new Date(since)],
+    );
+    return Number(r[0]?.n ?? 0);
   }
 
   async update(p: Person): Promise<void> {

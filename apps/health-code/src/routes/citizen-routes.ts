@@ -16,6 +16,8 @@ export interface CitizenDeps {
   venues: VenueService;
   checkins: CheckinService;
   personOf(phone: string): Promise<Session>;
+  /** The person a session acts for was claimed by another phone since it was opened. */
+  holderChanged(personId: string, phone: string): Promise<boolean>;
 }
 
 const phoneBody = {
@@ -35,9 +37,15 @@ const personBody = {
     symptoms: { type: 'boolean' },
     closeContact: { type: 'boolean' },
     itineraryCheckId: { type: 'string', maxLength: 64 },
+    forOther: { type: 'boolean' },
   },
 } as const;
-const editBody = { ...personBody, required: personBody.required.filter((f) => f !== 'idNumber') };
+const { forOther: _forOther, ...editProps } = personBody.properties;
+const editBody = {
+  ...personBody,
+  properties: editProps,
+  required: personBody.required.filter((f) => f !== 'idNumber'),
+};
 
 export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promise<void> {
   const sessionOf = (req: FastifyRequest) => d.auth.session(req.headers.authorization);
@@ -148,6 +156,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     async (req, reply) => {
       const { token, session } = await sessionOf(req);
       let s = session;
+      if (s.personId && (await d.holderChanged(s.personId, s.phone))) s = { phone: s.phone };
       if (!s.personId) {
         s = await d.personOf(session.phone);
         if (!s.personId) throw new AppError('NOT_REGISTERED');

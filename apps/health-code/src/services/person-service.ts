@@ -1,6 +1,9 @@
 // First application and changes of a person's health code, the colour verdict
 // (evaluated live against the current area list and rules), the signed personal
-// code, and the office's decisions.
+// code, and the office's decisions. An ID number another phone registered (代申领,
+// or a squatter) is claimed by a registration that gives the ID's name: the code
+// moves to the claimant and the other phone is told; the answer is the same as
+// for a first registration, so it does not tell whether anyone registered the ID.
 import { randomBytes } from 'node:crypto';
 import { AppError, beijingDate, type Clock, DAY_MS, maskPhone } from '@itinerary-card/domain';
 import type { AuditLog } from '../repositories/audit-log.ts';
@@ -11,6 +14,7 @@ import { checkIdNumber, checkName, maskIdNumber, maskName } from '../rules/id-ca
 import type { ColourLetter } from '../signing/code-token.ts';
 import type { Keyring } from '../signing/keyring.ts';
 import type { AreaList } from './area-list.ts';
+import type { ClaimSupport } from './claim-support.ts';
 import type { ItineraryCheck, ItineraryCheckService } from './itinerary-check.ts';
 
 export interface PersonInput {
@@ -21,7 +25,13 @@ export interface PersonInput {
   symptoms: boolean;
   closeContact: boolean;
   itineraryCheckId?: string;
+  /** Registering for someone else (代申领), e.g. an elderly relative without a phone of their own. */
+  forOther?: boolean;
 }
+
+/** Claims of one registration within this window beyond which the office decides (CLAIM_DISPUTED). */
+export const CLAIM_WINDOW_MS = 30 * DAY_MS;
+export const MAX_CLAIMS_IN_WINDOW = 3;
 
 /** An itinerary is evidence for 14 days after its window closed; after that the stays are older than 14 days. */
 export const ITINERARY_EVIDENCE_MS = 14 * DAY_MS;
@@ -57,6 +67,7 @@ export class PersonService {
     private readonly rules: readonly ColourRule[],
     private readonly clock: Clock,
     private readonly codeTtlSeconds: number,
+    private readonly claims?: ClaimSupport,
   ) {}
 
   private validate(input: PersonInput, now: number): { name: string; idNumber: string; address: string } {
@@ -86,8 +97,9 @@ export class PersonService {
     const now = this.clock.now();
     const v = this.validate(input, now);
     if (await this.people.byPhone(phone)) throw new AppError('ALREADY_REGISTERED');
-    if (await this.people.byIdNumber(v.idNumber)) throw new AppError('ALREADY_REGISTERED');
     const check = input.itineraryCheckId ? await this.checks.take(input.itineraryCheckId, phone) : undefined;
+    const held = await this.people.byIdNumber(v.idNumber);
+    if (held) return this.claim(phone, held, v, input, check, now);
     const p: Person = {
       id: `P${randomBytes(8).toString('hex')}`,
       phone,
@@ -101,9 +113,68 @@ export class PersonService {
       colour: 'green',
       createdAt: now,
       updatedAt: now,
+      proxy: input.forOther === true,
     };
     await this.apply(p, input, check);
-    return this.save(p, 'person.register', phone, now, () => this.people.insert(p));
+    try {
+      return await this.save(p, 'person.register', phone, now, () => this.people.insert(p));
+    } catch (e) {
+      // Raced with another phone registering the same ID number: that is a claim too.
+      const raced = (e as AppError).code === 'ALREADY_REGISTERED' && !(await this.people.byPhone(phone));
+      const other = raced ? await this.people.byIdNumber(v.idNumber) : undefined;
+      if (!other) throw e;
+      return this.claim(phone, other, v, input, check, now);
+    }
+  }
+
+  /**
+   * The ID number is held by another phone. Given the name on that record, the
+   * registration moves to this phone with this phone's answers (the office's
+   * decision stays with the person) and the other phone is told by SMS.
+   */
+  private async claim(
+    phone: string,
+    held: Person,
+    v: { name: string; idNumber: string; address: string },
+    input: PersonInput,
+    check: ItineraryCheck | undefined,
+    now: number,
+  ): Promise<Person> {
+    if (held.name !== v.name) {
+      await this.claims?.mismatch(phone);
+      throw new AppError('ID_NAME_MISMATCH');
+    }
+    if ((await this.people.claimsSince(held.id, now - CLAIM_WINDOW_MS)) >= MAX_CLAIMS_IN_WINDOW) {
+      await this.audit.record({
+        at: now,
+        actor: 'holder',
+        action: 'person.claim',
+        subject: maskPhone(phone),
+        detail: { person: held.id, outcome: 'CLAIM_DISPUTED' },
+      });
+      throw new AppError('CLAIM_DISPUTED');
+    }
+    const from = held.phone;
+    const p: Person = {
+      ...held,
+      phone,
+      address: v.address,
+      itinerary: null,
+      itineraryConsentId: null,
+      updatedAt: now,
+      proxy: input.forOther === true,
+    };
+    await this.apply(p, input, check);
+    if (!(await this.people.claim(p, from, now))) throw new AppError('CLAIM_DISPUTED');
+    await this.audit.record({
+      at: now,
+      actor: 'holder',
+      action: 'person.claim',
+      subject: maskPhone(phone),
+      detail: { person: p.id, from: maskPhone(from), wasProxy: held.proxy === true, colour: p.colour },
+    });
+    await this.claims?.claimed(p, from);
+    return p;
   }
 
   /** An edit may leave the ID number out (the form shows it masked): the stored one is kept. */
@@ -116,7 +187,14 @@ export class PersonService {
     );
     if (v.idNumber !== p.idNumber) {
       const other = await this.people.byIdNumber(v.idNumber);
-      if (other && other.id !== p.id) throw new AppError('ALREADY_REGISTERED');
+      if (other && other.id !== p.id) {
+        // As at registration: a wrong name learns only that name and ID do not match.
+        if (other.name !== v.name) {
+          await this.claims?.mismatch(phone);
+          throw new AppError('ID_NAME_MISMATCH');
+        }
+        throw new AppError('ALREADY_REGISTERED');
+      }
     }
     const check = input.itineraryCheckId ? await this.checks.take(input.itineraryCheckId, phone) : undefined;
     Object.assign(p, v, { updatedAt: now });
@@ -174,6 +252,7 @@ export class PersonService {
       symptoms: p.symptoms,
       closeContact: p.closeContact,
       itinerary: p.itinerary,
+      forOther: p.proxy === true,
       colour: v.colour,
       reasons: v.reasons,
       updatedAt: p.updatedAt,

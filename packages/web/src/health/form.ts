@@ -78,6 +78,8 @@ async function render(main: HTMLElement): Promise<void> {
     replaceChildren(idHint, idNo.value && !idNumberLooksValid(idNo.value) ? '身份证号码校验位不正确，请核对' : '');
   });
   const address = h('textarea', { id: 'f-address', class: 'hc-input', rows: 2, maxlength: 200 }, me?.address ?? '');
+  // 代申领: a family member applies for someone without a phone; the ID's owner can later claim it.
+  const forOther = h('input', { type: 'checkbox', id: 'f-for-other' });
   const symptoms = yesNo('symptoms', '近14天是否有发热、干咳、乏力等症状', me?.symptoms ?? false);
   const contact = yesNo('contact', '近14天是否接触过确诊或疑似病例', me?.closeContact ?? false);
   const sojourn = yesNo('sojourn', '疫区旅居史：近14天是否在湖北等疫区或境外旅居', me?.epidemicSojourn ?? false);
@@ -109,6 +111,7 @@ async function render(main: HTMLElement): Promise<void> {
           epidemicSojourn: answers[2],
         };
         if (check) body.itineraryCheckId = check.checkId;
+        if (mode === 'register' && forOther.checked) body.forOther = true;
         if (mode === 'edit' && !body.idNumber) delete body.idNumber;
         try {
           await hcJson(mode === 'edit' ? '/api/hc/v1/me' : '/api/hc/v1/registrations', {
@@ -133,6 +136,18 @@ async function render(main: HTMLElement): Promise<void> {
       idHint,
       h('label', { class: 'hc-label', for: 'f-address' }, '现居住地址'),
       address,
+      mode === 'register'
+        ? h(
+            'label',
+            { class: 'hc-check', for: 'f-for-other' },
+            forOther,
+            h(
+              'span',
+              {},
+              '为家人代申领（如老人、儿童）。身份证持有人本人日后可用自己的手机号码、以相同姓名和身份证号码申领，即可认领该码，届时本机会收到短信通知。',
+            ),
+          )
+        : null,
     ),
     module,
     h(

@@ -1,0 +1,57 @@
+// What a claim needs outside the database: the SMS that tells the phone that
+// registered for someone (代申领) that the ID's owner took the code over; a marker
+// so that phone's open sessions stop acting for that person at once; and a bound
+// on registrations whose name does not match the ID's record.
+import { createHash } from 'node:crypto';
+import { AppError, beijingDate, type Clock, maskPhone } from '@itinerary-card/domain';
+import type { KeyValue } from '@itinerary-card/store';
+import type { Person } from '../repositories/people-repo.ts';
+import { maskIdNumber, maskName } from '../rules/id-card.ts';
+import type { SmsSender } from './auth-service.ts';
+
+/** Name mismatches one phone may get a day (each tells it only that this ID and name do not match). */
+export const MISMATCHES_PER_DAY = 5;
+/** A session lives 7 days: the holder marker must outlive every session opened before the claim. */
+const HOLDER_TTL_MS = 7 * 86_400_000;
+
+const phoneTag = (phone: string) => createHash('sha256').update(`hc-holder\0${phone}`).digest('base64url').slice(0, 16);
+
+export class ClaimSupport {
+  constructor(
+    private readonly kv: KeyValue,
+    private readonly sms: SmsSender,
+    private readonly clock: Clock,
+    private readonly codeName: string,
+    private readonly log: (msg: string, err: unknown) => void = () => {},
+  ) {}
+
+  /** Counts a name mismatch of this phone; TOO_MANY_REQUESTS past the day's bound. */
+  async mismatch(phone: string): Promise<void> {
+    const key = `hc:idmis:${phoneTag(phone)}:${beijingDate(this.clock.now())}`;
+    if ((await this.kv.incr(key, 86_400_000 + 3_600_000)) > MISMATCHES_PER_DAY) {
+      throw new AppError('TOO_MANY_REQUESTS', {
+        retryAfterSeconds: Math.max(1, Math.ceil((await this.kv.ttl(key)) / 1000)),
+      });
+    }
+  }
+
+  /** After a claim moved `p` from `fromPhone`: that phone's sessions let go, and it is told by SMS. */
+  async claimed(p: Person, fromPhone: string): Promise<void> {
+    await this.kv.set(`hc:holder:${p.id}`, phoneTag(p.phone), HOLDER_TTL_MS);
+    try {
+      await this.sms.send({
+        to: fromPhone,
+        text: `【${this.codeName}】您用本机号码为${maskName(p.name)}（身份证号${maskIdNumber(p.idNumber)}）申领的${this.codeName}，已由其本人使用手机号${maskPhone(p.phone)}认领，本机不再显示该码。如有疑问，请联系当地防疫部门。`,
+      });
+    } catch (e) {
+      // The move stands (it is audited); the notice is best effort.
+      this.log('claim notice not sent', e);
+    }
+  }
+
+  /** True when the person a session acts for has since been claimed by another phone. */
+  async holderChanged(personId: string, phone: string): Promise<boolean> {
+    const tag = await this.kv.get(`hc:holder:${personId}`);
+    return tag !== null && tag !== phoneTag(phone);
+  }
+}
