@@ -219,11 +219,15 @@ describe('health code in the browser', () => {
   it('自助扫码打卡 without an itinerary links straight to the itinerary card page', async () => {
     const page = await newPhone('13700000013');
     await apply(page, '13700000013', '赵六', idNumber('110105', '1949-12-31', '002'), false);
+    // Applied by a family member for an elderly relative (代申领).
+    await page.check('#f-for-other');
     await page.check('#sojourn-no');
     await page.check('#symptoms-no');
     await page.check('#contact-no');
     await page.click('#form-submit');
     await page.waitForSelector('#code-card');
+    const proxy = await sql.query<{ proxy: boolean }>("SELECT proxy FROM hc_people WHERE phone = '13700000013'");
+    expect(proxy[0]!.proxy).toBe(true);
     await page.goto(tokens.venueUrl!);
     await page.waitForSelector('#checkin-success');
     // The module unticks itself when the query fails.
