@@ -104,17 +104,19 @@ export class KeyStore {
   private async repair(now: number): Promise<void> {
     let ring = await this.load();
     if (!ring.signingKey(now)) {
-      // A successor already published (a rotation under way) signs from now; else the standby; else a new key.
-      const next =
-        ring
-          .records()
-          .filter((k) => !k.standby && k.nbf > now)
-          .sort((a, b) => a.nbf - b.nbf)[0] ?? ring.records().find((k) => k.standby);
-      if (next) {
-        await this.sql.query('UPDATE hc_signing_keys SET standby = false, nbf = $2, sign_until = NULL WHERE kid = $1', [
-          next.kid,
-          new Date(Math.min(next.nbf, now)),
+      // The standby signs from now: it was published with its creation time, so every cached key
+      // set already vouches for what it signs. Failing that, a published successor starts early.
+      const standby = ring.records().find((k) => k.standby);
+      const successor = ring
+        .records()
+        .filter((k) => !k.standby && k.nbf > now)
+        .sort((a, b) => a.nbf - b.nbf)[0];
+      if (standby) {
+        await this.sql.query('UPDATE hc_signing_keys SET standby = false, sign_until = NULL WHERE kid = $1', [
+          standby.kid,
         ]);
+      } else if (successor) {
+        await this.sql.query('UPDATE hc_signing_keys SET nbf = $2 WHERE kid = $1', [successor.kid, new Date(now)]);
       } else {
         await this.insert(generateKeyRecord(now), now);
       }
@@ -122,9 +124,16 @@ export class KeyStore {
     }
     // The key in force signs until its successor starts; without a successor, on and on.
     const current = ring.signingKey(now)!;
-    const successor = ring.records().some((k) => !k.standby && k.nbf > now);
-    if (current.signUntil !== null && !successor) {
-      await this.sql.query('UPDATE hc_signing_keys SET sign_until = NULL WHERE kid = $1', [current.kid]);
+    const next = ring
+      .records()
+      .filter((k) => !k.standby && k.nbf > now)
+      .sort((a, b) => a.nbf - b.nbf)[0];
+    const until = next ? next.nbf : null;
+    if (current.signUntil !== until) {
+      await this.sql.query('UPDATE hc_signing_keys SET sign_until = $2 WHERE kid = $1', [
+        current.kid,
+        until === null ? null : new Date(until),
+      ]);
     }
     if (!ring.records().some((k) => k.standby)) await this.insert(generateKeyRecord(now, true), now);
   }
