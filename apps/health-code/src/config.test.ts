@@ -27,6 +27,8 @@ describe('configuration', () => {
       { when: 'closeContact', colour: 'red' },
     ]);
     expect(custom.codeTtlSeconds).toBe(30);
+    expect(c.venueCacheSeconds).toBe(30);
+    expect(readConfig({ ...env, HC_VENUE_CACHE_SECONDS: '0' }).venueCacheSeconds).toBe(0);
   });
   it('stops on a bad value, naming the variable', () => {
     const naming = (over: Record<string, string | undefined>, variable: string) => {
@@ -41,6 +43,7 @@ describe('configuration', () => {
     expect(naming({ HC_KEY_SECRET: 'short' }, 'HC_KEY_SECRET')).toBe(true);
     expect(naming({ HC_ADMIN_TOKEN: undefined }, 'HC_ADMIN_TOKEN')).toBe(true);
     expect(naming({ HC_CODE_TTL_SECONDS: '5' }, 'HC_CODE_TTL_SECONDS')).toBe(true);
+    expect(naming({ HC_VENUE_CACHE_SECONDS: '-1' }, 'HC_VENUE_CACHE_SECONDS')).toBe(true);
     expect(naming({ HC_COLOUR_RULES: '[{"when":"epidemicSojourn","colour":"yellow"}]' }, 'HC_COLOUR_RULES')).toBe(true);
   });
   it('makes an embedded configuration with fresh secrets', () => {

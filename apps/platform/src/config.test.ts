@@ -25,6 +25,14 @@ describe('readPlatformConfig', () => {
     expect(c.options.clockSkewMs).toBe(120_000);
     expect(c.options.greenCountries).toEqual(['HK', 'MO', 'TW']);
     expect(c.sms).toBe('outbox');
+    const limits = readPlatformConfig({
+      ...base,
+      PLATFORM_PARTNER_PER_MINUTE: '100',
+      PLATFORM_PARTNER_CODES_PER_NUMBER_PER_HOUR: '3',
+    }).options;
+    expect([limits.partnerPerMinute, limits.partnerCodesPerNumberPerHour, limits.partnerGrantTtlMs]).toEqual([
+      100, 3, 600_000,
+    ]);
   });
 
   it('stops start-up naming the bad variable', () => {
@@ -33,6 +41,8 @@ describe('readPlatformConfig', () => {
     expect(variableOf({ ...base, PLATFORM_NODE_CMCC: 'ftp://x' })).toBe('PLATFORM_NODE_CMCC');
     expect(variableOf({ ...base, PLATFORM_CLOCK_SKEW_MS: '-1' })).toBe('PLATFORM_CLOCK_SKEW_MS');
     expect(variableOf({ ...base, PLATFORM_SMS: 'pigeon' })).toBe('PLATFORM_SMS');
+    expect(variableOf({ ...base, PLATFORM_PARTNER_PER_MINUTE: '0' })).toBe('PLATFORM_PARTNER_PER_MINUTE');
+    expect(variableOf({ ...base, PLATFORM_PARTNER_GRANT_TTL_MS: '500' })).toBe('PLATFORM_PARTNER_GRANT_TTL_MS');
     expect(variableOf({ ...base, PLATFORM_NODE_TLS_CA: '/nonexistent/ca.pem' })).toBe('PLATFORM_NODE_TLS_CA');
     expect(variableOf({ ...base, PLATFORM_TRUST_PROXY: '10.0.0.0/33' })).toBe('PLATFORM_TRUST_PROXY');
     expect(variableOf({ ...base, PLATFORM_TRUST_PROXY: 'proxy.internal' })).toBe('PLATFORM_TRUST_PROXY');
