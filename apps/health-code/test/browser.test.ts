@@ -103,6 +103,7 @@ async function authorise(page: Page, msisdn: string): Promise<void> {
   await page.waitForSelector('#itinerary-code');
   expect(await page.textContent('#itinerary-confirm-step')).toContain(`${msisdn.slice(0, 3)}****${msisdn.slice(-4)}`);
   await page.fill('#itinerary-code', partner.lastGrantCode(msisdn));
+  await shot(page, 'itinerary-confirm');
   await page.click('#itinerary-confirm');
 }
 
