@@ -184,8 +184,14 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     await audit.record({ at: clock.now(), actor: 'office', action: 'venue.revoke', subject: id, detail: { revoked } });
     return revoked;
   };
-  const rotateKeys = async () => {
-    ring = await keyStore.rotate(clock.now(), config.keyPublishAheadSeconds * 1000);
+  const rotateKeys = async () => (await rotateIf())!;
+  const rotateIf = async (due?: (ring: Keyring) => boolean) => {
+    const rotated = await keyStore.rotate(clock.now(), config.keyPublishAheadSeconds * 1000, due);
+    if (!rotated) {
+      ring = await keyStore.load();
+      return null;
+    }
+    ring = rotated;
     const newest = ring.records().sort((a, b) => b.nbf - a.nbf)[0]!;
     await audit.record({
       at: clock.now(),
@@ -322,10 +328,13 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   /** Rotates when the signing key is older than keyRotateDays and no successor is pending. */
   const autoRotate = async () => {
     if (config.keyRotateDays <= 0) return;
-    const now = clock.now();
-    const current = ring.signingKey(now);
-    const pending = ring.records().some((k) => k.nbf > now);
-    if (current && !pending && now - current.nbf >= config.keyRotateDays * 86_400_000) await rotateKeys();
+    const due = (r: Keyring) => {
+      const now = clock.now();
+      const current = r.signingKey(now);
+      const pending = r.records().some((k) => !k.standby && k.nbf > now);
+      return current !== undefined && !pending && now - current.nbf >= config.keyRotateDays * 86_400_000;
+    };
+    if (due(ring)) await rotateIf(due);
   };
 
   const unsubscribe = await kv.subscribe(

@@ -173,4 +173,14 @@ describe('key revocation', () => {
     expect(keys.filter((k) => k.standby)).toHaveLength(1);
     expect(keys.map((k) => k.kid)).not.toContain(current);
   });
+
+  it('replicas that all find the signing key old rotate it once', async () => {
+    t.clock.advance(31 * 86_400_000);
+    const before = (await jwks()).keys.length;
+    await Promise.all([t.app.healthCode.autoRotate(), t.app.healthCode.autoRotate(), t.app.healthCode.autoRotate()]);
+    const after = (await jwks()).keys;
+    expect(after.length).toBe(before + 1); // one successor (the former standby) and one new standby
+    expect(after.filter((k) => k.standby)).toHaveLength(1);
+    expect(after.filter((k) => !k.standby && k.nbf * 1000 > t.clock.now())).toHaveLength(1);
+  });
 });

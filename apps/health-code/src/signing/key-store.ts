@@ -141,14 +141,17 @@ export class KeyStore {
   /**
    * Starts a rotation: the standby key (published since it was made) signs from
    * `now + publishAheadMs`; the current key signs until then, and a new standby is
-   * published. Codes of the old key keep verifying (overlap).
+   * published. Codes of the old key keep verifying (overlap). With `due`, only when it
+   * holds of the keys as they are under the lock (null otherwise).
    */
-  async rotate(now: number, publishAheadMs: number): Promise<Keyring> {
+  async rotate(now: number, publishAheadMs: number, due?: (ring: Keyring) => boolean): Promise<Keyring | null> {
     const start = now + publishAheadMs;
-    await this.sql.transaction(async (tx) => {
+    const rotated = await this.sql.transaction(async (tx) => {
       await tx.query('LOCK TABLE hc_signing_keys IN SHARE ROW EXCLUSIVE MODE');
       const store = new KeyStore(tx, this.secret);
       await store.repair(now);
+      // Decided under the lock: replicas that all find the key old rotate once.
+      if (due && !due(await store.load())) return false;
       await tx.query(
         'UPDATE hc_signing_keys SET sign_until = $1 WHERE sign_until IS NULL AND standby = false AND revoked_at IS NULL',
         [new Date(start)],
@@ -159,8 +162,9 @@ export class KeyStore {
         new Date(start),
       ]);
       await store.insert(generateKeyRecord(now, true), now);
+      return true;
     });
-    return this.load();
+    return rotated ? this.load() : null;
   }
 
   /**
