@@ -122,8 +122,8 @@ export async function splitSignaling(
   return { days: [...days].sort(), lines };
 }
 
-/** A gzip file written in large chunks (per-line writes cost more than the split itself). */
-class Sink {
+/** A gzip file written in large chunks (per-line writes cost more than the split itself); also used by shard-split.ts. */
+export class Sink {
   private parts: string[] = [];
   private size = 0;
   private readonly gz = createGzip({ level: 1 });

@@ -6,4 +6,5 @@ export * from './itinerary.ts';
 export * from './phone.ts';
 export * from './region-names-en.ts';
 export * from './regions.ts';
+export * from './subscriber-shard.ts';
 export * from './time.ts';

@@ -14,7 +14,7 @@ import {
   systemClock,
 } from '@itinerary-card/domain';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { ALLOW_PARTIAL_OPTION, isoDate, PARTIAL_EXIT, SHARD_RECORDS_OPTION } from '../options.ts';
+import { ALLOW_PARTIAL_OPTION, isoDate, PARTIAL_EXIT, positiveInt, SHARD_RECORDS_OPTION } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 function operator(v: string): Operator {
@@ -284,6 +284,23 @@ export function registerPipeline(program: Command): void {
         }
       },
     );
+  p.command('shard')
+    .description(
+      "split an operator's input directory by subscriber (CRC-32 of the number mod N) into N shard input directories",
+    )
+    .requiredOption('--input <dir>', "the operator's input directory (DATA.md; CSV or CSV.gz signaling)")
+    .requiredOption('--shards <n>', 'number of shards', positiveInt(64, '--shards'))
+    .requiredOption('--out <dir>', 'where shard-0 … shard-<N-1> are written')
+    .action(async (o: { input: string; shards: number; out: string }) => {
+      const { splitInputByShard } = await import('../shard-split.ts');
+      try {
+        json(await splitInputByShard(resolve(o.input), o.shards, resolve(o.out)));
+      } catch (e) {
+        if (!(e instanceof AppError) || e.code !== 'INPUT_UNUSABLE') throw e;
+        process.stderr.write(`itinerary-card pipeline shard: ${(e.cause as Error).message}\n`);
+        process.exitCode = 2;
+      }
+    });
   p.command('retention')
     .description('delete derived data and raw signaling files older than the retention period')
     .requiredOption('--data <dir>', "the node's data directory")
