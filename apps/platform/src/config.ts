@@ -12,6 +12,11 @@ export interface NodeEndpoint {
   nodeId: string;
   /** Client certificate, key and CA for mTLS to the node. */
   tls?: { cert?: string; key?: string; ca?: string };
+  /**
+   * Shards behind the URL (a proxy routing by subscriberShard): one circuit
+   * breaker per shard, so a dead shard fails its own numbers only. 1 by default.
+   */
+  shards?: number;
 }
 
 export interface PlatformOptions {
@@ -211,6 +216,9 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
       }
     }
     if (Object.keys(tls).length > 0) endpoint.tls = tls;
+    const shards = int(env, `${name}_SHARDS`, 1, 1);
+    if (shards > 64) fail(`${name}_SHARDS`, 'must be an integer from 1 to 64');
+    if (shards > 1) endpoint.shards = shards;
     nodes[op] = endpoint;
   }
   if (Object.keys(nodes).length === 0)

@@ -2,12 +2,14 @@
 // short-lived service token, a per-call timeout and a circuit breaker. Any
 // failure surfaces as NodeUnavailableError, which the service turns into
 // QUERY_FAILED; a 404 (not this node's subscriber) is an answer, not a failure.
+// Behind a proxy that routes to shards by subscriberShard, one breaker per
+// shard: a dead shard opens its own circuit, its neighbours' numbers still pass.
 import http from 'node:http';
 import https from 'node:https';
-import type { NodeItinerary, WindowDays } from '@itinerary-card/domain';
+import { type NodeItinerary, subscriberShard, type WindowDays } from '@itinerary-card/domain';
 import { signServiceToken } from '@itinerary-card/domain/service-token';
 import type { NodeEndpoint } from '../config.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
+import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 
 export class NodeUnavailableError extends Error {
   constructor(
@@ -32,7 +34,8 @@ export interface NodeClientOptions {
 const TOKEN_TTL_MS = 5 * 60_000;
 
 export class NodeClient {
-  readonly breaker: CircuitBreaker;
+  /** One per shard behind the endpoint (one without shards). */
+  readonly breakers: CircuitBreaker[];
   private readonly agent: http.Agent;
   private readonly mod: typeof http | typeof https;
   private readonly base: URL;
@@ -49,7 +52,25 @@ export class NodeClient {
     this.agent = secure
       ? new https.Agent({ keepAlive: true, maxSockets: 128, ...(endpoint.tls ?? {}) })
       : new http.Agent({ keepAlive: true, maxSockets: 128 });
-    this.breaker = new CircuitBreaker(opts.now, opts.breakerFailures, opts.breakerOpenMs);
+    this.breakers = Array.from(
+      { length: endpoint.shards ?? 1 },
+      () => new CircuitBreaker(opts.now, opts.breakerFailures, opts.breakerOpenMs),
+    );
+  }
+
+  /**
+   * The node's circuit as a whole: closed while any shard's is closed (the
+   * node still answers some numbers), open when every shard's is open.
+   */
+  get breaker(): { current(): BreakerState } {
+    if (this.breakers.length === 1) return this.breakers[0]!;
+    const states = this.breakers.map((b) => b.current());
+    const state: BreakerState = states.includes('closed')
+      ? 'closed'
+      : states.includes('half-open')
+        ? 'half-open'
+        : 'open';
+    return { current: () => state };
   }
 
   private bearer(): string {
@@ -67,20 +88,21 @@ export class NodeClient {
 
   /** The node's answer, or null when the number is not its subscriber. */
   async itinerary(msisdn: string, days: WindowDays, date: string): Promise<NodeItinerary | null> {
-    if (!this.breaker.allow()) throw new NodeUnavailableError(this.endpoint.nodeId, 'circuit open');
+    const breaker = this.breakers[subscriberShard(msisdn, this.breakers.length)]!;
+    if (!breaker.allow()) throw new NodeUnavailableError(this.endpoint.nodeId, 'circuit open');
     try {
       const { status, body } = await this.get(`/internal/v1/itinerary/${msisdn}?days=${days}&date=${date}`);
       if (status === 200) {
-        this.breaker.success();
+        breaker.success();
         return JSON.parse(body) as NodeItinerary;
       }
       if (status === 404) {
-        this.breaker.success();
+        breaker.success();
         return null;
       }
       throw new NodeUnavailableError(this.endpoint.nodeId, `status ${status}`);
     } catch (e) {
-      this.breaker.failure();
+      breaker.failure();
       if (e instanceof NodeUnavailableError) throw e;
       throw new NodeUnavailableError(this.endpoint.nodeId, (e as Error).message);
     }
