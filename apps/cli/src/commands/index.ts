@@ -8,6 +8,7 @@ import { registerEval } from './eval.ts';
 import { registerPipeline } from './pipeline.ts';
 import { registerServe } from './serve.ts';
 import { registerSimulate } from './simulate.ts';
+import { registerTopology } from './topology.ts';
 
 type Register = (program: Command) => void;
 
@@ -18,6 +19,7 @@ const registrations: Register[] = [
   registerEval,
   registerPipeline,
   registerServe,
+  registerTopology,
 ];
 
 export function registerCommands(program: Command): void {
