@@ -4,6 +4,7 @@
 // graceful shutdown on SIGTERM/SIGINT.
 
 import cluster from 'node:cluster';
+import type { Server } from 'node:http';
 import { AppError } from '@itinerary-card/domain';
 import { maskingStream } from '@itinerary-card/ops';
 import type { OutboxTransport, SmppTransport } from '@itinerary-card/sms';
@@ -48,6 +49,36 @@ export function checkUrls(env: NodeJS.ProcessEnv, vars: Array<[string, string[]]
   }
 }
 
+/**
+ * SERVE_DRAIN_MS (0-5000, default 0): on SIGTERM a platform or health-code
+ * process first stops accepting connections and keeps answering on the ones it
+ * has for this long, so the load balancer's health checks (refused) take it out
+ * before it closes; requests it refuses meanwhile are the balancer's to retry
+ * elsewhere (HAProxy: `retry-on conn-failure`). Set it above the checks'
+ * interval x fall (the topology: 500 ms x 2).
+ */
+export function drainMsFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.SERVE_DRAIN_MS;
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d+$/.test(raw) || Number(raw) > 5000)
+    throw new AppError(
+      'CONFIG_INVALID',
+      { variable: 'SERVE_DRAIN_MS' },
+      { cause: new Error('SERVE_DRAIN_MS: must be an integer from 0 to 5000 (milliseconds)') },
+    );
+  return Number(raw);
+}
+
+/** `close`, preceded by `ms` of draining: the listening socket closed, open connections still served. */
+function drainThen(server: Server, ms: number, close: () => Promise<void>): () => Promise<void> {
+  if (ms === 0) return close;
+  return async () => {
+    server.close();
+    await new Promise((r) => setTimeout(r, ms));
+    await close();
+  };
+}
+
 const PG = ['postgres', 'postgresql'];
 const REDIS = ['redis', 'rediss'];
 
@@ -63,6 +94,7 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
       ['REDIS_URL', REDIS],
     ]);
     const config = readPlatformConfig(env);
+    const drainMs = drainMsFrom(env);
     // The SMPP settings are read again by startPlatform; checked here so a bad one fails before storage opens.
     if (config.sms === 'smpp') readSmppConfig(config.smppEnv);
     if (config.workers > 1 && cluster.isPrimary) {
@@ -71,7 +103,7 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
       return pool.close;
     }
     const p = await startPlatform(config);
-    return p.close;
+    return drainThen(p.app.server, drainMs, p.close);
   }
   if (what === 'node') {
     const { readOperatorNodeConfig, startOperatorNode } = await import('@itinerary-card/operator-node');
@@ -84,6 +116,7 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
     import('@itinerary-card/sms'),
   ]);
   const config = readConfig(env);
+  const drainMs = drainMsFrom(env);
   checkUrls(env, [
     ['HC_DATABASE_URL', PG],
     ['HC_REDIS_URL', REDIS],
@@ -104,10 +137,10 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
     );
   }
   const app = await startHealthCode({ config, sms, host: env.HC_HOST || '127.0.0.1', port });
-  return async () => {
+  return drainThen(app.server, drainMs, async () => {
     await app.close();
     await sms.close();
-  };
+  });
 }
 
 export function registerServe(program: Command): void {

@@ -174,38 +174,15 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     // 3. Ports, secrets, HAProxy.
     t0 = performance.now();
     const port = (n: number) => (o.port ? Promise.resolve(o.port + n) : freePort());
-    const platformPort = await port(0);
-    const healthCodePort = await port(1);
-    const statsPort = await port(2);
     const free = async (n: number) => Promise.all(Array.from({ length: n }, () => freePort()));
     const platformPorts = await free(2);
     const healthCodePorts = await free(2);
-    const nodeFronts = await free(OPERATORS.length);
     const shardPorts = Object.fromEntries(
       await Promise.all(OPERATORS.map(async (op) => [op, await free(o.shards)] as const)),
     ) as Record<Operator, number[]>;
     const serviceSecret = secret();
     const adminToken = secret();
     const healthCodeAdminToken = secret();
-    const platformUrl = `http://${HOST}:${platformPort}`;
-    const healthCodeUrl = `http://${HOST}:${healthCodePort}`;
-    const nodeUrls = Object.fromEntries(OPERATORS.map((op, i) => [op, `http://${HOST}:${nodeFronts[i]}`])) as Record<
-      Operator,
-      string
-    >;
-    const cfg = join(work, 'haproxy.cfg');
-    writeFileSync(
-      cfg,
-      haproxyConfig({
-        platformPort,
-        healthCodePort,
-        statsPort,
-        socket: join(work, 'haproxy.sock'),
-        platform: platformPorts,
-        healthCode: healthCodePorts,
-        nodes: OPERATORS.map((op, i) => ({ operator: op, port: nodeFronts[i]!, shards: shardPorts[op] })),
-      }),
-    );
     const serve = (
       name: string,
       what: string,
@@ -250,16 +227,55 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     }
     await Promise.all(OPERATORS.flatMap((op) => shards[op].map((s) => s.start())));
     o.signal?.throwIfAborted();
-    const haproxy = new ServiceProcess({
-      name: 'haproxy',
-      command: HAPROXY,
-      args: ['-db', '-f', cfg],
-      env: {},
-      readyUrl: `http://${HOST}:${statsPort}/`,
-      logFile: join(logs, 'haproxy.log'),
-    });
+    // HAProxy's fronts: a free port may be taken before HAProxy binds it (this machine is shared), then new ones.
+    let haproxy: ServiceProcess | undefined;
+    let fronts: { platform: number; healthCode: number; stats: number; nodes: number[] } | undefined;
+    const cfg = join(work, 'haproxy.cfg');
+    for (let attempt = 1; !haproxy; attempt++) {
+      const f = {
+        platform: await port(0),
+        healthCode: await port(1),
+        stats: await port(2),
+        nodes: await free(OPERATORS.length),
+      };
+      writeFileSync(
+        cfg,
+        haproxyConfig({
+          platformPort: f.platform,
+          healthCodePort: f.healthCode,
+          statsPort: f.stats,
+          socket: join(work, 'haproxy.sock'),
+          platform: platformPorts,
+          healthCode: healthCodePorts,
+          nodes: OPERATORS.map((op, i) => ({ operator: op, port: f.nodes[i]!, shards: shardPorts[op] })),
+        }),
+      );
+      const p = new ServiceProcess({
+        name: 'haproxy',
+        command: HAPROXY,
+        args: ['-db', '-f', cfg],
+        env: {},
+        readyUrl: `http://${HOST}:${f.stats}/`,
+        logFile: join(logs, 'haproxy.log'),
+      });
+      try {
+        await p.start();
+        haproxy = p;
+        fronts = f;
+      } catch (e) {
+        p.close();
+        const inUse = readFileSync(join(logs, 'haproxy.log'), 'utf8').includes('Address already in use');
+        if (!inUse || o.port || attempt >= 5) throw e;
+      }
+    }
     processes.push(haproxy);
-    await haproxy.start();
+    const platformUrl = `http://${HOST}:${fronts!.platform}`;
+    const healthCodeUrl = `http://${HOST}:${fronts!.healthCode}`;
+    const statsPort = fronts!.stats;
+    const nodeUrls = Object.fromEntries(OPERATORS.map((op, i) => [op, `http://${HOST}:${fronts!.nodes[i]}`])) as Record<
+      Operator,
+      string
+    >;
 
     // 5. The platform replicas, on the shared stores, each operator's node URL the proxy's front.
     const platformEnv: Record<string, string> = {
@@ -269,6 +285,8 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       PLATFORM_ADMIN_TOKEN: adminToken,
       PLATFORM_SMS: 'outbox',
       PLATFORM_TRUST_PROXY: HOST,
+      // Draining on SIGTERM: out of HAProxy's rotation (checks every 500 ms, 2 failures) before closing.
+      SERVE_DRAIN_MS: '1500',
       DATABASE_URL: `${postgres.url}/platform`,
       REDIS_URL: redis.url,
       ...Object.fromEntries(
@@ -311,6 +329,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       HC_DATABASE_URL: `${postgres.url}/healthcode`,
       HC_REDIS_URL: redis.url,
       HC_DEV_OUTBOX: '1',
+      SERVE_DRAIN_MS: '1500',
       ...o.healthCodeEnv,
     };
     const healthCode = healthCodePorts.map((p, i) => {
