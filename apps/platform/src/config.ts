@@ -235,6 +235,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     updateTimeMs: env.PLATFORM_UPDATE_TIME ? parseUpdateTime(env.PLATFORM_UPDATE_TIME) : d.updateTimeMs,
     greenCountries: green.filter((c) => c !== ''),
     nodeTimeoutMs: int(env, 'PLATFORM_NODE_TIMEOUT_MS', d.nodeTimeoutMs, 50),
+    queryDeadlineMs: int(env, 'PLATFORM_QUERY_DEADLINE_MS', d.queryDeadlineMs, 50),
     answerCacheMs: int(env, 'PLATFORM_ANSWER_CACHE_MS', d.answerCacheMs),
     sessionCacheMs: int(env, 'PLATFORM_SESSION_CACHE_MS', d.sessionCacheMs),
     smsPerIpPerMinute: int(env, 'PLATFORM_SMS_PER_IP_PER_MINUTE', d.smsPerIpPerMinute, 1),
