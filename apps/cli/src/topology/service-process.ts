@@ -38,7 +38,7 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 150_000): Promise<void> {
     const child = spawn(this.spec.command, this.spec.args, {
       env: { ...process.env, ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,18 +49,21 @@ export class ServiceProcess {
     child.stderr!.pipe(this.log, { end: false });
     const deadline = Date.now() + timeoutMs;
     if (!this.spec.readyUrl) return;
+    let last = 'no answer yet';
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode}); see ${this.spec.logFile}`);
       try {
-        const r = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(2000) });
+        const r = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(5000) });
         const body = await r.text();
         if (r.ok && (this.spec.readyBody?.(body) ?? true)) return;
-      } catch {
+        last = `${r.status} ${body.slice(0, 200)}`;
+      } catch (e) {
         // not listening yet
+        last = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
       }
       if (Date.now() > deadline)
-        throw new Error(`${this.name} not ready after ${timeoutMs} ms; see ${this.spec.logFile}`);
+        throw new Error(`${this.name} not ready after ${timeoutMs} ms (last: ${last}); see ${this.spec.logFile}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

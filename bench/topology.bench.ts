@@ -1,0 +1,319 @@
+// Platform replicas behind HAProxy (the topology of docs/deployment.md): the
+// itinerary queries a second one, then two replicas answer when saturated,
+// against the one-replica figure measured in the same run, and the CPU time
+// each query costs, read from /proc/<pid>/stat of every process that serves it
+// (the replicas, HAProxy, the operator node, Redis, PostgreSQL). On this
+// 2-core machine, shared with the load generator, two replicas cannot double
+// the throughput; the CPU time per query is the figure that carries to bigger
+// machines (docs/deployment.md, capacity model).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildPlatform } from '@itinerary-card/platform';
+import { OutboxTransport } from '@itinerary-card/sms';
+import { freePort, openKeyValue, openSql, startPostgres, startRedis } from '@itinerary-card/store';
+import autocannon from 'autocannon';
+import { startServer, stop } from './platform.bench.ts';
+import { BENCH_SECRET, benchNumber } from './platform-bench-server.ts';
+
+const CLI = fileURLToPath(new URL('../apps/cli/bin/itinerary-card.js', import.meta.url));
+const HAPROXY = process.env.HAPROXY_BIN || '/usr/sbin/haproxy';
+const SECRET_KEY = 'bench-secret-key-0123456789';
+const USERS = 500;
+const CONNECTIONS = 32;
+const DURATION = Number(process.env.BENCH_DURATION ?? '8');
+const WARM = Number(process.env.BENCH_WARM ?? '6');
+const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICK;
+}
+
+/** Pids of a process and its descendants (tsx runs the CLI in a child process). */
+function tree(pid: number): number[] {
+  const out = [pid];
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    for (const k of kids) out.push(...tree(Number(k)));
+  } catch {
+    // gone
+  }
+  return out;
+}
+
+function haproxyConfig(port: number, replicas: number[]): string {
+  return [
+    'global',
+    '  maxconn 4096',
+    'defaults',
+    '  mode http',
+    '  timeout connect 1s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    'frontend platform',
+    `  bind 127.0.0.1:${port}`,
+    '  default_backend platform',
+    'backend platform',
+    '  balance roundrobin',
+    ...replicas.map((p, i) => `  server p${i + 1} 127.0.0.1:${p}`),
+    '',
+  ].join('\n');
+}
+
+async function waitReady(url: string, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode}`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} not ready`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Resident memory (MB) of a set of processes. */
+function rssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kb / 1024;
+}
+
+/**
+ * Heap an operator node's snapshot takes per subscriber: a published snapshot
+ * of `n` subscribers (pseudonyms, two windows of one or two cities) loaded the
+ * way `serve node` loads it.
+ */
+async function snapshotBytesPerSubscriber(dir: string, n: number): Promise<number> {
+  const { loadSnapshot, pseudonymizer } = await import('@itinerary-card/pipeline');
+  const key = 'bench-pseudonym-key-0123';
+  const pseudo = pseudonymizer(key);
+  const snap = join(dir, 'data', 'snapshots', '2022-09-08');
+  mkdirSync(snap, { recursive: true });
+  writeFileSync(join(snap, 'meta.json'), JSON.stringify({ operator: 'cmcc' }));
+  const cities = ['110000', '310000', '360100', '440100', '440300'];
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % 3 ? [cities[i % 5]!] : [cities[i % 5]!, cities[(i + 2) % 5]!].sort();
+    lines.push(
+      JSON.stringify({
+        p: pseudo(benchNumber(i)),
+        k: 'normal',
+        s7: 'ok',
+        c7: c,
+        n7: [],
+        s14: 'ok',
+        c14: c,
+        n14: i % 20 ? [] : ['JP'],
+      }),
+    );
+  }
+  writeFileSync(join(snap, 'snapshot.jsonl'), `${lines.join('\n')}\n`);
+  lines.length = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const s = loadSnapshot(join(dir, 'data'), '2022-09-08', Date.now(), 'cmcc', key);
+  gc?.();
+  const bytes = (process.memoryUsage().heapUsed - before) / n;
+  if (!s.lookup(benchNumber(7), 7)) throw new Error('snapshot lookup failed');
+  return bytes;
+}
+
+interface Run {
+  label: string;
+  rps: number;
+  requests: number;
+  p99: number;
+  errors: number;
+  /** CPU ms per query by process kind. */
+  cpuMs: Record<string, number>;
+  /** Resident memory of the replicas at the end (MB, all of them). */
+  replicaRssMb: number;
+}
+
+export default async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-topology-'));
+  const node = await startServer({ MODE: 'node', SUBSCRIBERS: '10000' });
+  const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+  const children: ChildProcess[] = [];
+  try {
+    // Users log in through an in-process platform on the same stores (its outbox hands over the codes).
+    const sql = await openSql({ url: pg.url });
+    const kv = await openKeyValue({ url: redis.url, prefix: 'platform:' });
+    const outbox = new OutboxTransport({ limit: 10 * USERS });
+    const app = await buildPlatform({
+      sql,
+      kv,
+      sms: outbox,
+      outbox,
+      docs: false,
+      nodes: { cmcc: { url: node.url, nodeId: 'cmcc-1' } },
+      options: {
+        secretKey: SECRET_KEY,
+        serviceSecret: BENCH_SECRET,
+        smsPerIpPerMinute: 1e9,
+        smsPerIpPerHour: 1e9,
+        loginPerIpPerMinute: 1e9,
+      },
+    });
+    const tokens: string[] = [];
+    for (let i = 0; i < USERS; i++) {
+      const phone = benchNumber(i);
+      await app.inject({ method: 'POST', url: '/api/v1/sms-code', payload: { phone } });
+      const code = /(\d{6})/.exec(outbox.list(phone).at(-1)!.text)![1];
+      tokens.push((await app.inject({ method: 'POST', url: '/api/v1/login', payload: { phone, code } })).json().token);
+    }
+    await app.close();
+    await kv.close();
+    await sql.close();
+
+    const replicaPorts = [await freePort(), await freePort()];
+    const startReplica = async (port: number, env: Record<string, string>) => {
+      const child = spawn(process.execPath, [CLI, 'serve', 'platform'], {
+        env: {
+          ...process.env,
+          PLATFORM_SECRET_KEY: SECRET_KEY,
+          PLATFORM_SERVICE_SECRET: BENCH_SECRET,
+          PLATFORM_NODE_CMCC: node.url,
+          PLATFORM_NODE_CMCC_ID: 'cmcc-1',
+          PLATFORM_PORT: String(port),
+          PLATFORM_REQUEST_LOG: 'off',
+          DATABASE_URL: pg.url,
+          REDIS_URL: redis.url,
+          ...env,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      await waitReady(`http://127.0.0.1:${port}/readyz`, child, 'platform replica');
+      return child;
+    };
+    const pidOf = (s: string) =>
+      Number(
+        execFileSync('ps', ['-eo', 'pid,args'])
+          .toString()
+          .split('\n')
+          .find((l) => l.includes(s))
+          ?.trim()
+          .split(' ')[0],
+      );
+
+    const measure = async (label: string, replicas: ChildProcess[]): Promise<Run> => {
+      const front = await freePort();
+      const cfg = join(dir, `haproxy-${front}.cfg`);
+      writeFileSync(cfg, haproxyConfig(front, replicaPorts.slice(0, replicas.length)));
+      const haproxy = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(haproxy);
+      const url = `http://127.0.0.1:${front}`;
+      try {
+        await waitReady(`${url}/healthz`, haproxy, 'haproxy');
+        const clientTime = String(Date.now());
+        const opts: autocannon.Options = {
+          url: `${url}/api/v1/itinerary`,
+          connections: CONNECTIONS,
+          requests: tokens.map((t) => ({
+            method: 'GET' as const,
+            headers: { authorization: `Bearer ${t}`, 'x-client-time': clientTime },
+          })),
+        };
+        await autocannon({ ...opts, duration: WARM });
+        const pids: Record<string, number[]> = {
+          'platform replicas': replicas.flatMap((c) => tree(c.pid!)),
+          haproxy: [haproxy.pid!],
+          'operator node': tree(node.child.pid!),
+          redis: [pidOf(`redis-server 127.0.0.1:${new URL(redis.url).port}`)],
+          postgresql: execFileSync('pgrep', ['-f', `postgres.*-p ${new URL(pg.url).port}`])
+            .toString()
+            .trim()
+            .split('\n')
+            .map(Number)
+            .flatMap((p) => tree(p)),
+        };
+        const cpu = (list: number[]) => list.reduce((a, p) => a + (Number.isFinite(p) ? safeCpu(p) : 0), 0);
+        const before = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpu(v)]));
+        const r = await autocannon({ ...opts, duration: DURATION });
+        const requests = r.requests.total;
+        const cpuMs = Object.fromEntries(
+          Object.entries(pids).map(([k, v]) => [k, ((cpu(v) - before[k]!) * 1000) / Math.max(1, requests)]),
+        );
+        const run: Run = {
+          label,
+          rps: r.requests.average,
+          requests,
+          p99: r.latency.p99,
+          errors: r.errors + r.timeouts + r.non2xx,
+          cpuMs,
+          replicaRssMb: rssMb(pids['platform replicas']!),
+        };
+        const total = Object.values(cpuMs).reduce((a, b) => a + b, 0);
+        console.log(
+          `${label.padEnd(44)} ${run.rps.toFixed(0).padStart(6)} queries/s  p99 ${String(run.p99).padStart(3)} ms  errors ${run.errors}  replicas' RSS ${run.replicaRssMb.toFixed(0)} MB  CPU per query ${total.toFixed(3)} ms (${Object.entries(
+            cpuMs,
+          )
+            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+            .join(', ')})`,
+        );
+        return run;
+      } finally {
+        await stop(haproxy);
+      }
+    };
+
+    console.log(
+      `topology bench: itinerary queries through HAProxy, ${CONNECTIONS} connections (autocannon, on the same ${execFileSync('nproc').toString().trim()} cores), ${DURATION} s after ${WARM} s warm-up; CPU from /proc/<pid>/stat`,
+    );
+    const r1 = await startReplica(replicaPorts[0]!, {});
+    const one = await measure('1 replica behind HAProxy (answer cache on)', [r1]);
+    const r2 = await startReplica(replicaPorts[1]!, {});
+    const two = await measure('2 replicas behind HAProxy (answer cache on)', [r1, r2]);
+    await Promise.all([stop(r1), stop(r2)]);
+    const n1 = await startReplica(replicaPorts[0]!, { PLATFORM_ANSWER_CACHE_MS: '0' });
+    const n2 = await startReplica(replicaPorts[1]!, { PLATFORM_ANSWER_CACHE_MS: '0' });
+    const uncached = await measure('2 replicas, no answer cache (node per query)', [n1, n2]);
+    const perQuery = (r: Run) => Object.values(r.cpuMs).reduce((a, b) => a + b, 0);
+    console.log(
+      `scaling: 2 replicas ${two.rps.toFixed(0)} / 1 replica ${one.rps.toFixed(0)} queries/s = ${(two.rps / one.rps).toFixed(2)}x on this machine`,
+    );
+    const n = Number(process.env.BENCH_SNAPSHOT_SUBSCRIBERS ?? '200000');
+    const perSub = await snapshotBytesPerSubscriber(dir, n);
+    console.log(
+      `operator node snapshot in memory: ${perSub.toFixed(0)} bytes per subscriber (${n.toLocaleString('en')} loaded${(globalThis as { gc?: unknown }).gc ? '' : '; run with --expose-gc for a steadier figure'})`,
+    );
+    for (const r of [one, two, uncached]) {
+      const platformMs = r.cpuMs['platform replicas']!;
+      console.log(
+        `per core: ${r.label}: ${(1000 / perQuery(r)).toFixed(0)} queries per core-second for the whole path, ${(1000 / platformMs).toFixed(0)} for the platform replicas alone`,
+      );
+    }
+  } finally {
+    await Promise.all(children.map((c) => stop(c)));
+    await stop(node.child);
+    await Promise.all([pg.stop(), redis.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function safeCpu(pid: number): number {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return 0;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
