@@ -50,9 +50,10 @@ export function haproxyConfig(l: HaproxyLayout): string {
     'defaults',
     '  mode http',
     '  timeout connect 1s',
-    '  timeout client 30s',
+    '  timeout client 60s',
     '  timeout server 30s',
-    '  timeout http-keep-alive 10s',
+    // Longer than clients keep an idle connection (undici: 4 s), so a client does not send on one being closed.
+    '  timeout http-keep-alive 30s',
     '  option redispatch 1',
     '  retries 3',
     '  retry-on conn-failure empty-response',
