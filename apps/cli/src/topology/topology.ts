@@ -155,6 +155,11 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
             updateTime: '08:00',
             retentionDays: 15,
             firstDay,
+          }).then((r) => {
+            for (const w of r.warnings)
+              o.log(`  ${op} shard ${k}: ${w.code} ${w.day ?? w.file ?? ''} ${w.reason ?? ''}`);
+            if (r.published !== date)
+              throw new Error(`${op} shard ${k}: the pipeline published no snapshot for ${date}`);
           }),
         ),
       ),
