@@ -106,7 +106,6 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
   mkdirSync(logs, { recursive: true });
   // PostgreSQL runs as the postgres user when this runs as root: it must reach its directory.
   chmodSync(work, 0o755);
-  const started: Array<{ stop(): Promise<void> }> = [];
   const processes: ServiceProcess[] = [];
   let postgres: DataServer | undefined;
   let redis: DataServer | undefined;
@@ -117,7 +116,6 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     await Promise.all(processes.filter((p) => p.name === 'haproxy').map((p) => p.stop('SIGTERM')));
     for (const p of processes) p.close();
     await Promise.all([postgres?.stop(), redis?.stop()]);
-    for (const s of started) await s.stop();
   };
 
   try {
