@@ -38,7 +38,8 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async start(timeoutMs = 150_000): Promise<void> {
+  /** Starts the process and waits until it is ready; `signal` gives up waiting (the process stays, for stop()). */
+  async start(timeoutMs = 150_000, signal?: AbortSignal): Promise<void> {
     const child = spawn(this.spec.command, this.spec.args, {
       env: { ...process.env, ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,6 +52,7 @@ export class ServiceProcess {
     if (!this.spec.readyUrl) return;
     let last = 'no answer yet';
     for (;;) {
+      signal?.throwIfAborted();
       if (child.exitCode !== null || child.signalCode !== null)
         throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode}); see ${this.spec.logFile}`);
       try {

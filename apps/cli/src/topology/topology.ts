@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDays, HOUR_MS, OPERATORS, type Operator } from '@itinerary-card/domain';
+import { addDays, beijingDate, HOUR_MS, OPERATORS, type Operator } from '@itinerary-card/domain';
 import { runSchedule } from '@itinerary-card/pipeline';
 import { servingDay } from '@itinerary-card/platform';
 import { simulate } from '@itinerary-card/simulator';
@@ -121,14 +121,17 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
   try {
     // 1. The world and the pipelines: each shard its own input, data directory and daily runs.
     let t0 = performance.now();
+    // The query day served now; the world ends yesterday (Beijing), the last day the schedule runs
+    // (before the 08:00 update that is the query day itself).
     const date = servingDay(Date.now(), 8 * HOUR_MS);
-    const firstDay = addDays(date, -o.days);
-    o.log(`Simulating ${o.subscribers} subscribers x ${o.days} days (${firstDay} … ${addDays(date, -1)})`);
+    const endDate = addDays(beijingDate(Date.now()), -1);
+    const firstDay = addDays(endDate, 1 - o.days);
+    o.log(`Simulating ${o.subscribers} subscribers x ${o.days} days (${firstDay} … ${endDate})`);
     const world = await simulate({
       out: join(work, 'world'),
       subscribers: o.subscribers,
       days: o.days,
-      endDate: addDays(date, -1),
+      endDate,
       seed: o.seed,
       format: 'csv.gz',
     });
@@ -228,7 +231,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
         );
       });
     }
-    await Promise.all(OPERATORS.flatMap((op) => shards[op].map((s) => s.start())));
+    await Promise.all(OPERATORS.flatMap((op) => shards[op].map((s) => s.start(undefined, o.signal))));
     o.signal?.throwIfAborted();
     // HAProxy's fronts: a free port may be taken before HAProxy binds it (this machine is shared), then new ones.
     let haproxy: ServiceProcess | undefined;
@@ -262,10 +265,11 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
         logFile: join(logs, 'haproxy.log'),
       });
       try {
-        await p.start();
+        await p.start(undefined, o.signal);
         haproxy = p;
         fronts = f;
       } catch (e) {
+        await p.stop('SIGTERM');
         p.close();
         const inUse = readFileSync(join(logs, 'haproxy.log'), 'utf8').includes('Address already in use');
         if (!inUse || o.port || attempt >= 5) throw e;
@@ -309,7 +313,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
         `http://${HOST}:${p}/readyz`,
       );
     });
-    await Promise.all(platform.map((p) => p.start()));
+    await Promise.all(platform.map((p) => p.start(undefined, o.signal)));
     o.signal?.throwIfAborted();
     const subscribersCsv = readFileSync(join(world.inputDir, 'subscribers.csv'), 'utf8');
     await post(`${platformUrl}/api/v1/admin/porting?replace=true`, adminToken, subscribersCsv, 'text/csv');
@@ -345,8 +349,8 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       );
     });
     // The first replica creates the tables and the signing key; the second starts on them.
-    await healthCode[0]!.start();
-    await healthCode[1]!.start();
+    await healthCode[0]!.start(undefined, o.signal);
+    await healthCode[1]!.start(undefined, o.signal);
     timings.processesMs = Math.round(performance.now() - t0);
     o.signal?.throwIfAborted();
 
