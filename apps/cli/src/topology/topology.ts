@@ -294,6 +294,8 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       PLATFORM_TRUST_PROXY: HOST,
       // Draining on SIGTERM: out of HAProxy's rotation (checks every 500 ms, 2 failures) before closing.
       SERVE_DRAIN_MS: '1500',
+      // One spool per host, shared by the replicas on it (told apart by process id), inside the work directory.
+      PLATFORM_SPOOL_DIR: join(work, 'spool', 'platform'),
       DATABASE_URL: `${postgres.url}/platform`,
       REDIS_URL: redis.url,
       ...Object.fromEntries(
@@ -337,6 +339,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       HC_REDIS_URL: redis.url,
       HC_DEV_OUTBOX: '1',
       SERVE_DRAIN_MS: '1500',
+      HC_SPOOL_DIR: join(work, 'spool', 'health-code'),
       ...o.healthCodeEnv,
     };
     const healthCode = healthCodePorts.map((p, i) => {
