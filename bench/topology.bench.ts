@@ -195,6 +195,7 @@ export default async function run(): Promise<void> {
           PLATFORM_REQUEST_LOG: 'off',
           DATABASE_URL: pg.url,
           REDIS_URL: redis.url,
+          PLATFORM_SPOOL_DIR: join(dir, 'spool'),
           ...env,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
