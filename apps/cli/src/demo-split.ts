@@ -1,8 +1,12 @@
 // Splits a DATA.md input directory into one input per operator and day, so each
 // demo operator node reads only its own subscribers' signaling (a real node only
 // ever receives its own operator's feed) and each daily run reads one day.
+// The parts are plain CSV: they are the demo's own work files, read once by
+// the daily runs, and writing them through gzip took half of the split's time,
+// which the runs then paid again to decompress.
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { beijingDate, isOperator, type Operator } from '@itinerary-card/domain';
 
@@ -45,7 +49,7 @@ export function operatorsOf(subscribersCsv: string): Map<string, Operator> {
 }
 
 /**
- * Writes `<out>/<operator>/<day>/signaling/part-<n>.csv.gz` for every line of
+ * Writes `<out>/<operator>/<day>/signaling/part-<n>.csv` for every line of
  * every CSV signaling file of `signalingDir`. A line whose number or time cannot
  * be read still goes somewhere (the source file's day, an operator by a hash of
  * the line), so each node's run counts it as a rejected line exactly once.
@@ -55,6 +59,8 @@ export async function splitSignaling(
   owner: Map<string, Operator>,
   out: string,
   onFile?: (done: number, total: number) => void,
+  /** Write `part-<n>.csv.gz` (gzip level 1) instead, as the split did before: the bench's peer. */
+  gzip = false,
 ): Promise<SplitResult> {
   const files = listSignaling(signalingDir);
   const sinks = new Map<string, Sink>();
@@ -70,7 +76,7 @@ export async function splitSignaling(
     if (!s) {
       const dir = join(out, op, day, 'signaling');
       mkdirSync(dir, { recursive: true });
-      s = new Sink(join(dir, `part-${h}.csv.gz`), `${header}\n`);
+      s = new Sink(join(dir, `part-${h}.csv${gzip ? '.gz' : ''}`), header, gzip);
       sinks.set(key, s);
     }
     return s;
@@ -93,15 +99,14 @@ export async function splitSignaling(
       }
       if (!line) return;
       lines++;
-      const f = line.split(',', Math.max(im, it) + 1);
-      const msisdn = (f[im] ?? '').replace(/"/g, '');
+      const msisdn = unquote(field(line, im));
       let op = owner.get(msisdn);
       if (!op) {
         let h = 0;
         for (let i = 0; i < line.length; i++) h = (h * 31 + line.charCodeAt(i)) | 0;
         op = ops[Math.abs(h) % 3]!;
       }
-      const day = dayOfTs((f[it] ?? '').replace(/"/g, '')) ?? fileDay ?? 'unknown';
+      const day = dayOfTs(unquote(field(line, it))) ?? fileDay ?? 'unknown';
       if (day !== 'unknown') days.add(day);
       sinkFor(op, day, header).push(line);
     };
@@ -122,21 +127,38 @@ export async function splitSignaling(
   return { days: [...days].sort(), lines };
 }
 
-/** A gzip file written in large chunks (per-line writes cost more than the split itself); also used by shard-split.ts. */
+/** The `i`-th comma-separated field of a line, '' when it has fewer (line.split(',')[i] ?? '', without the array). */
+export function field(line: string, i: number): string {
+  if (i < 0) return '';
+  let from = 0;
+  for (let k = 0; k < i; k++) {
+    const c = line.indexOf(',', from);
+    if (c < 0) return '';
+    from = c + 1;
+  }
+  const end = line.indexOf(',', from);
+  return end < 0 ? line.slice(from) : line.slice(from, end);
+}
+
+const unquote = (s: string) => (s.includes('"') ? s.replace(/"/g, '') : s);
+
+/** A CSV file written in large chunks (per-line writes cost more than the split itself); also used by shard-split.ts. */
 export class Sink {
   private parts: string[] = [];
   private size = 0;
-  private readonly gz = createGzip({ level: 1 });
+  private readonly out: Writable;
   private readonly done: Promise<void>;
 
-  constructor(path: string, first: string) {
+  constructor(path: string, header: string, gzip: boolean) {
     const file = createWriteStream(path);
-    this.gz.pipe(file);
+    const gz = gzip ? createGzip({ level: 1 }) : undefined;
+    gz?.pipe(file);
+    this.out = gz ?? file;
     this.done = new Promise((resolveDone, reject) => {
       file.once('finish', () => resolveDone());
       file.once('error', reject);
     });
-    this.push(first.slice(0, -1));
+    this.push(header);
   }
 
   push(line: string): void {
@@ -153,12 +175,12 @@ export class Sink {
     const text = `${this.parts.join('\n')}\n`;
     this.parts = [];
     this.size = 0;
-    if (!this.gz.write(text)) await new Promise((r) => this.gz.once('drain', r));
+    if (!this.out.write(text)) await new Promise((r) => this.out.once('drain', r));
   }
 
   async end(): Promise<void> {
     await this.flush();
-    this.gz.end();
+    this.out.end();
     await this.done;
   }
 }

@@ -126,7 +126,7 @@ export async function splitInputByShard(input: string, shards: number, out: stri
         sinks = Array.from({ length: shards }, (_, s) => {
           const path = join(out, `shard-${s}`, 'signaling', name);
           mkdirSync(join(path, '..'), { recursive: true });
-          return new Sink(path, `${line.trim()}\n`);
+          return new Sink(path, `${line.trim()}\n`, true);
         });
         return;
       }
