@@ -264,6 +264,8 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
         type: 'person',
         colour,
         maskedName: p.name,
+        // Absent for codes signed before the flag existed.
+        ...(p.itinerary ? { itineraryVerified: p.itinerary === 'v' } : {}),
         issuedAt: p.iat * 1000,
         expiresAt: p.exp * 1000,
       };
@@ -278,6 +280,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
       venues,
       checkins,
       personOf,
+      kv,
       holderChanged: (personId, phone) => claims.holderChanged(personId, phone),
     }),
   );

@@ -1,6 +1,7 @@
 // Routes of the holder: login, registration and edits with the embedded itinerary
 // module, the personal code, venues and their posters, scan and punch.
 import { AppError, maskPhone } from '@itinerary-card/domain';
+import type { KeyValue } from '@itinerary-card/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { maskName } from '../rules/id-card.ts';
 import type { AuthService, Session } from '../services/auth-service.ts';
@@ -18,7 +19,11 @@ export interface CitizenDeps {
   personOf(phone: string): Promise<Session>;
   /** The person a session acts for was claimed by another phone since it was opened. */
   holderChanged(personId: string, phone: string): Promise<boolean>;
+  kv: KeyValue;
 }
+
+const ID_CHECKS_PER_WINDOW = 10;
+const ID_CHECK_WINDOW_MS = 3_600_000;
 
 const phoneBody = {
   type: 'object',
@@ -115,7 +120,15 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
       const b = req.body as { authorised: boolean; purpose: CheckPurpose; requestId?: string; smsCode?: string };
       const proof = b.requestId && b.smsCode ? { requestId: b.requestId, code: b.smsCode } : undefined;
       const c = await d.checks.check(session.phone, b.purpose, b.authorised, proof);
+      // At a check-in there is no form to submit: the result is the code's evidence at once,
+      // and the answer carries the colour it gives so the page in front of the guard follows.
+      let holder: Awaited<ReturnType<PersonService['current']>> | undefined;
+      if (b.purpose === 'checkin' && session.personId) {
+        await d.people.adoptCheck(session.phone, c);
+        holder = await d.people.current(session.phone);
+      }
       return {
+        ...(holder ? { holder } : {}),
         checkId: c.checkId,
         phone: maskPhone(c.phone),
         windowDays: 14,
@@ -133,6 +146,27 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     void reply.status(201);
     return d.people.profile(session.phone);
   });
+
+  app.post(
+    '/api/hc/v1/registrations/id-check',
+    {
+      schema: {
+        body: { type: 'object', required: ['idNumber'], properties: { idNumber: { type: 'string', maxLength: 30 } } },
+      },
+    },
+    async (req) => {
+      const { token, session } = await sessionOf(req);
+      // As many as a person filling in a form needs, not enough to walk through ID numbers.
+      const key = `hc:idchk:${token}`;
+      if ((await d.kv.incr(key, ID_CHECK_WINDOW_MS)) > ID_CHECKS_PER_WINDOW) {
+        throw new AppError('TOO_MANY_REQUESTS', {
+          retryAfterSeconds: Math.max(1, Math.ceil((await d.kv.ttl(key)) / 1000)),
+        });
+      }
+      await d.people.precheckId(session.phone, (req.body as { idNumber: string }).idNumber);
+      return { ok: true };
+    },
+  );
 
   app.put('/api/hc/v1/me', { schema: { body: editBody } }, async (req) => {
     const { token, session } = await sessionOf(req);
@@ -163,8 +197,10 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
         await d.auth.updateSession(token, s);
       }
       const r = await d.checkins.punch(s.personId!, (req.body as { code: string }).code);
+      // The guard looks at the phone: the answer carries the holder's colour as it is now.
+      const now = await d.people.current(s.phone);
       void reply.status(201);
-      return { ...r, maskedName: s.maskedName, phone: maskPhone(s.phone) };
+      return { ...r, ...now, maskedName: s.maskedName, phone: maskPhone(s.phone) };
     },
   );
 

@@ -9,7 +9,7 @@ import { AppError, beijingDate, type Clock, DAY_MS, maskPhone } from '@itinerary
 import type { AuditLog } from '../repositories/audit-log.ts';
 import type { PeopleRepo, Person } from '../repositories/people-repo.ts';
 import { type ColourRule, evaluateColour, type Verdict } from '../rules/colour-rules.ts';
-import { type EpidemicArea, matchItinerary } from '../rules/epidemic-areas.ts';
+import { type EpidemicArea, type ItinerarySummary, matchItinerary } from '../rules/epidemic-areas.ts';
 import { checkIdNumber, checkName, maskIdNumber, maskName } from '../rules/id-card.ts';
 import type { ColourLetter } from '../signing/code-token.ts';
 import type { Keyring } from '../signing/keyring.ts';
@@ -36,17 +36,22 @@ export const MAX_CLAIMS_IN_WINDOW = 3;
 /** An itinerary is evidence for 14 days after its window closed; after that the stays are older than 14 days. */
 export const ITINERARY_EVIDENCE_MS = 14 * DAY_MS;
 
+/** The person's last authorised itinerary while it is still evidence, else null. */
+export function freshItinerary(p: Person, now: number): ItinerarySummary | null {
+  return p.itinerary !== null && now < Date.parse(p.itinerary.windowEnd) + ITINERARY_EVIDENCE_MS ? p.itinerary : null;
+}
+
 export function verdictOf(
   p: Person,
   areas: readonly EpidemicArea[],
   rules: readonly ColourRule[],
   now: number,
 ): Verdict {
-  const fresh = p.itinerary !== null && now < Date.parse(p.itinerary.windowEnd) + ITINERARY_EVIDENCE_MS;
+  const itinerary = freshItinerary(p, now);
   return evaluateColour(
     {
       declaredSojourn: p.declaredSojourn,
-      itineraryHits: fresh && p.itinerary ? matchItinerary(p.itinerary, areas) : [],
+      itineraryHits: itinerary ? matchItinerary(itinerary, areas) : [],
       symptoms: p.symptoms,
       closeContact: p.closeContact,
       office: p.office,
@@ -177,6 +182,17 @@ export class PersonService {
     return p;
   }
 
+  /**
+   * The ID number's checks of register(), asked for as soon as it is typed so the form
+   * says so before the rest is filled in; it tells no more than submitting would.
+   */
+  async precheckId(phone: string, idNumber: unknown): Promise<void> {
+    const id = checkIdNumber(idNumber, beijingDate(this.clock.now()));
+    if (!id.ok) throw new AppError('ID_NUMBER_INVALID', { reason: id.reason });
+    if ((await this.people.byPhone(phone)) || (await this.people.byIdNumber(id.id)))
+      throw new AppError('ALREADY_REGISTERED');
+  }
+
   /** An edit may leave the ID number out (the form shows it masked): the stored one is kept. */
   async edit(phone: string, input: PersonInput): Promise<Person> {
     const now = this.clock.now();
@@ -237,11 +253,34 @@ export class PersonService {
     return verdictOf(p, await this.areas.list(), this.rules, this.clock.now());
   }
 
+  /**
+   * What the colour rests on besides the declaration: the last authorised itinerary
+   * while it is evidence (null: the holder skipped the check or it has aged out, which
+   * the code and the staff page show as 行程未核验), and the places in it that lock
+   * 疫区旅居史 to Yes on the edit form until a newer authorised check says otherwise.
+   */
+  async itineraryBasis(p: Person) {
+    const itinerary = freshItinerary(p, this.clock.now());
+    const hits = itinerary ? matchItinerary(itinerary, await this.areas.list()) : [];
+    return {
+      itineraryVerified: itinerary !== null,
+      sojournLock: hits.length > 0 ? { hits: hits.map((h) => ({ areaName: h.areaName, place: h.place })) } : null,
+    };
+  }
+
+  /** The holder's current colour with its reasons (the check-in answer shows it to the guard). */
+  async current(phone: string) {
+    const p = await this.mine(phone);
+    const v = await this.verdict(p);
+    return { colour: v.colour, reasons: v.reasons, itineraryVerified: freshItinerary(p, this.clock.now()) !== null };
+  }
+
   /** What the holder sees about themselves (masked identity numbers). */
   async profile(phone: string) {
     const p = await this.mine(phone);
     const v = await this.verdict(p);
     return {
+      ...(await this.itineraryBasis(p)),
       personId: p.id,
       phone: maskPhone(p.phone),
       name: p.name,
@@ -266,11 +305,16 @@ export class PersonService {
     const now = this.clock.now();
     const exp = Math.floor(now / 1000) + this.codeTtlSeconds;
     const maskedName = maskName(p.name);
-    const token = this.keyring().sign({ t: 'P', exp, colour: LETTER[v.colour]!, name: maskedName, ref: p.id }, now);
+    const itineraryVerified = freshItinerary(p, now) !== null;
+    const token = this.keyring().sign(
+      { t: 'P', exp, colour: LETTER[v.colour]!, name: maskedName, ref: p.id, itinerary: itineraryVerified ? 'v' : 'u' },
+      now,
+    );
     return {
       token,
       colour: v.colour,
       reasons: v.reasons,
+      itineraryVerified,
       maskedName,
       phone: maskPhone(p.phone),
       issuedAt: now,
@@ -278,6 +322,29 @@ export class PersonService {
       refreshAfterSeconds: Math.max(5, Math.floor(this.codeTtlSeconds / 3)),
       serverTime: now,
     };
+  }
+
+  /**
+   * An itinerary check the holder authorised at a check-in becomes the evidence of their
+   * code, as one at an edit would: the guard then sees the colour the itinerary gives.
+   * Nothing for a number that holds no code.
+   */
+  async adoptCheck(phone: string, check: ItineraryCheck): Promise<void> {
+    const p = await this.people.byPhone(phone);
+    if (!p) return;
+    const now = this.clock.now();
+    p.itinerary = check.itinerary;
+    p.itineraryConsentId = check.consentId;
+    p.updatedAt = now;
+    p.colour = verdictOf(p, await this.areas.list(), this.rules, now).colour;
+    await this.people.update(p);
+    await this.audit.record({
+      at: now,
+      actor: 'holder',
+      action: 'person.itinerary',
+      subject: maskPhone(phone),
+      detail: { person: p.id, consent: check.consentId, colour: p.colour },
+    });
   }
 
   /** The office's decision (red, yellow, or none) about one holder. */

@@ -2,7 +2,9 @@
 // spirit of the EU Digital COVID Certificate but smaller: a JSON array payload,
 // base64url, and an Ed25519 signature, like a JWS with a fixed header.
 //   CT1.<base64url(payload)>.<base64url(signature over "CT1.<base64url(payload)>")>
-// Personal: ["P", kid, iat, exp, colour g|y|r, masked name, holder ref] (times in epoch seconds)
+// Personal: ["P", kid, iat, exp, colour g|y|r, masked name, holder ref, itinerary v|u] (times in epoch
+//           seconds; the last element, optional, says whether an authorised itinerary check backs the
+//           colour (v) or the holder skipped it (u); codes signed before it existed have 7 elements)
 // Venue:    ["V", kid, iat, kind, venue name, venue id]
 export const TOKEN_PREFIX = 'CT1';
 
@@ -24,6 +26,8 @@ export interface PersonPayload {
   colour: ColourLetter;
   name: string;
   ref: string;
+  /** v: an authorised itinerary check backs the colour; u: skipped (not authorised or not available). */
+  itinerary?: 'v' | 'u';
 }
 export interface VenuePayload {
   t: 'V';
@@ -36,17 +40,23 @@ export interface VenuePayload {
 export type CodePayload = PersonPayload | VenuePayload;
 
 export function payloadToArray(p: CodePayload): unknown[] {
-  return p.t === 'P' ? ['P', p.kid, p.iat, p.exp, p.colour, p.name, p.ref] : ['V', p.kid, p.iat, p.kind, p.name, p.id];
+  if (p.t === 'V') return ['V', p.kid, p.iat, p.kind, p.name, p.id];
+  const a: unknown[] = ['P', p.kid, p.iat, p.exp, p.colour, p.name, p.ref];
+  if (p.itinerary) a.push(p.itinerary);
+  return a;
 }
 
 /** Parses the array form; undefined when it is not a well-formed payload. */
 export function payloadFromArray(a: unknown): CodePayload | undefined {
   if (!Array.isArray(a) || typeof a[1] !== 'string' || !Number.isInteger(a[2])) return undefined;
-  if (a[0] === 'P' && a.length === 7) {
-    const [, kid, iat, exp, colour, name, ref] = a;
+  if (a[0] === 'P' && (a.length === 7 || a.length === 8)) {
+    const [, kid, iat, exp, colour, name, ref, itinerary] = a;
     if (!Number.isInteger(exp) || (colour !== 'g' && colour !== 'y' && colour !== 'r')) return undefined;
     if (typeof name !== 'string' || typeof ref !== 'string') return undefined;
-    return { t: 'P', kid, iat, exp, colour, name, ref };
+    if (a.length === 8 && itinerary !== 'v' && itinerary !== 'u') return undefined;
+    const p: PersonPayload = { t: 'P', kid, iat, exp, colour, name, ref };
+    if (itinerary === 'v' || itinerary === 'u') p.itinerary = itinerary;
+    return p;
   }
   if (a[0] === 'V' && a.length === 6) {
     const [, kid, iat, kind, name, id] = a;

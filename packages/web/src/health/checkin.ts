@@ -1,22 +1,68 @@
 // Scan and punch (自助扫码打卡): opened by scanning a venue code or a checkpoint's
-// verification code; records the check-in, then shows the success page with the
-// embedded itinerary module to present to the checkpoint staff.
+// verification code; records the check-in, then shows the result the guard looks
+// at: the holder's current code colour as a full-width block with its reasons, the
+// check-in time and a live clock and sweep (a screenshot cannot pass for it), then
+// the embedded itinerary module, whose result becomes the code's evidence.
+import { formatBeijingDisplay } from '@itinerary-card/domain';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
-import { getToken, type HcError, hcConfig, hcJson } from './lib/hc-api.ts';
+import { COLOUR_ZH, getToken, type HcError, type HolderNow, hcJson, UNVERIFIED_ZH } from './lib/hc-api.ts';
 import { itineraryModule } from './lib/itinerary-module.ts';
 import { loginBox } from './lib/login-box.ts';
 import { errorPanel, mount } from './lib/page.ts';
 
-interface Punch {
+interface Punch extends HolderNow {
   venue: { id: string; kind: string; kindName: string; name: string };
   at: string;
   maskedName: string;
   phone: string;
 }
 
+/** What the colour means at the door, under the colour itself. */
+const VERDICT = {
+  green: '✓ 打卡成功',
+  yellow: '已打卡 · 请出示给工作人员核验',
+  red: '已打卡 · 请勿进入，请配合工作人员处置',
+} as const;
+
+const INK = { green: '#0a7d3e', yellow: '#8a5d00', red: '#b3261e' } as const;
+
 const main = mount('扫码打卡');
 const code = new URLSearchParams(location.search).get('c') ?? '';
+let tickTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The colour block: dominant, with the reasons, the check-in time and a clock that ticks. */
+function resultBlock(p: Punch, now: HolderNow, offset: number): HTMLElement {
+  const clock = h('p', { class: 'hc-checkin-clock', id: 'checkin-clock', 'aria-label': '当前北京时间' });
+  const tick = () => {
+    const t = beijingParts(Date.now() + offset);
+    clock.textContent = `${t.date} ${t.time}`;
+    tickTimer = setTimeout(tick, 1000 - ((Date.now() + offset) % 1000) + 5);
+  };
+  clearTimeout(tickTimer);
+  tick();
+  document.body.dataset.colour = now.colour;
+  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', INK[now.colour]);
+  return h(
+    'section',
+    {
+      class: `hc-checkin hc-${now.colour}`,
+      id: 'checkin-success',
+      'data-colour': now.colour,
+      role: 'status',
+      'aria-live': 'polite',
+    },
+    h('div', { class: 'hc-checkin-sweep', 'aria-hidden': 'true' }),
+    h('p', { class: 'hc-checkin-colour', id: 'checkin-colour' }, COLOUR_ZH[now.colour]),
+    h('p', { class: 'hc-checkin-verdict', id: 'checkin-verdict' }, VERDICT[now.colour]),
+    clock,
+    h('ul', { class: 'hc-checkin-reasons', id: 'checkin-reasons' }, ...now.reasons.map((r) => h('li', {}, r.zh))),
+    now.itineraryVerified ? null : h('p', { class: 'hc-checkin-unverified', id: 'checkin-unverified' }, UNVERIFIED_ZH),
+    h('p', { class: 'hc-checkin-venue', id: 'checkin-venue' }, `${p.venue.kindName} · ${p.venue.name}`),
+    h('p', { id: 'checkin-person' }, `${p.maskedName ?? ''} ${p.phone}`),
+    h('p', { id: 'checkin-time' }, `打卡时间：${formatBeijingDisplay(Date.parse(p.at))}`),
+  );
+}
 
 async function punch(): Promise<void> {
   let p: Punch;
@@ -26,48 +72,36 @@ async function punch(): Promise<void> {
     const err = e as HcError;
     if (err.code === 'UNAUTHENTICATED') return login();
     if (err.code === 'NOT_REGISTERED') {
+      // The application form comes back here with the same venue code, so the check-in is not lost.
       return errorPanel(
         main,
-        err.message,
-        h('a', { class: 'btn btn-primary btn-block', href: 'register.html' }, '立即申领'),
+        `${err.message}。申领后将自动完成本次打卡。`,
+        h(
+          'a',
+          {
+            class: 'btn btn-primary btn-block',
+            id: 'go-register',
+            href: `register.html?c=${encodeURIComponent(code)}`,
+          },
+          '立即申领',
+        ),
       );
     }
-    const cfg = await hcConfig().catch(() => null);
-    return errorPanel(
-      main,
-      err.message,
-      cfg
-        ? h(
-            'a',
-            { class: 'btn btn-block', href: cfg.itineraryCardUrl, id: 'itinerary-card-link' },
-            '前往通信大数据行程卡查询（输入手机号码和验证码）',
-          )
-        : undefined,
-    );
+    // A forged, altered or unknown venue code: nothing to do with the itinerary, so no link to it.
+    return errorPanel(main, err.message);
   }
-  const clock = h('p', { class: 'hc-clock', id: 'checkin-clock' });
-  const tick = () => {
-    const t = beijingParts(Date.now());
-    clock.textContent = `${t.date} ${t.time}`;
-    setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
-  };
+  const offset = Date.parse(p.at) - Date.now();
+  const slot = h('div', { id: 'checkin-slot' }, resultBlock(p, p, offset));
   replaceChildren(
     main,
-    h(
-      'section',
-      { class: 'panel hc-success', id: 'checkin-success' },
-      h('div', { class: 'hc-tick', 'aria-hidden': 'true' }, '✓'),
-      h('h2', { class: 'hc-success-title' }, '打卡成功'),
-      h('p', { id: 'checkin-venue' }, `${p.venue.kindName} · ${p.venue.name}`),
-      h('p', { class: 'hc-muted', id: 'checkin-person' }, `${p.maskedName ?? ''} ${p.phone}`),
-      h('p', { class: 'hc-muted' }, `打卡时间：${p.at.replace('T', ' ').slice(0, 19)}`),
-      clock,
-    ),
-    itineraryModule('checkin', () => {}),
+    slot,
+    itineraryModule('checkin', (c) => {
+      // The check is now the code's evidence: show the colour it gives.
+      if (c?.holder) replaceChildren(slot, resultBlock(p, c.holder, offset));
+    }),
     h('p', { class: 'hc-muted hc-center' }, '查询结果可出示给卡口工作人员查验'),
     h('a', { class: 'btn btn-block', href: 'code.html' }, '查看我的昌通码'),
   );
-  tick();
 }
 
 function login(): void {

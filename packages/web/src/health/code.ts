@@ -4,7 +4,7 @@
 import QRCode from 'qrcode';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
-import { COLOUR_ZH, getToken, type HcError, hcConfig, hcJson, type Reason } from './lib/hc-api.ts';
+import { COLOUR_ZH, getToken, type HcError, hcConfig, hcJson, type Reason, UNVERIFIED_ZH } from './lib/hc-api.ts';
 import { loginBox } from './lib/login-box.ts';
 import { errorPanel, mount, nav } from './lib/page.ts';
 
@@ -12,6 +12,7 @@ interface CodeAnswer {
   token: string;
   colour: 'green' | 'yellow' | 'red';
   reasons: Reason[];
+  itineraryVerified: boolean;
   maskedName: string;
   phone: string;
   issuedAt: number;
@@ -76,6 +77,14 @@ async function show(): Promise<void> {
       h('p', { class: 'hc-code-colour', id: 'code-colour' }, COLOUR_ZH[c.colour]),
       status,
       h('ul', { class: 'hc-reasons', id: 'code-reasons' }, ...c.reasons.map((r) => h('li', {}, r.zh))),
+      c.itineraryVerified
+        ? null
+        : h(
+            'p',
+            { class: 'hc-unverified', id: 'code-unverified' },
+            UNVERIFIED_ZH,
+            h('a', { href: 'edit.html' }, '授权查询行程'),
+          ),
     ),
     nav(),
   );

@@ -1,20 +1,26 @@
 // The application form (首次申领) and the edit form (修改信息): personal details,
 // the health declaration, and the embedded itinerary module that answers
-// "疫区旅居史" and locks it to Yes when the itinerary touches an epidemic area.
+// "疫区旅居史" and locks it to Yes when the itinerary touches an epidemic area. The
+// edit form keeps the lock of the stored itinerary (with the itinerary behind it)
+// until a newer authorised check says otherwise. Opened from a check-in (`?c=`),
+// the application goes back to that check-in once the code is issued.
 import { h, replaceChildren } from '../shared/h.ts';
 import { getToken, type HcError, hcConfig, hcJson, type ItineraryCheck, type Profile } from './lib/hc-api.ts';
 import { idNumberLooksValid } from './lib/id-check.ts';
-import { itineraryModule } from './lib/itinerary-module.ts';
+import { itineraryModule, itineraryView } from './lib/itinerary-module.ts';
 import { loginBox } from './lib/login-box.ts';
 import { errorPanel, mount } from './lib/page.ts';
 
 const mode = document.body.dataset.mode === 'edit' ? 'edit' : 'register';
+/** The venue code of a check-in that sent an unregistered holder here. */
+const pendingCheckin = new URLSearchParams(location.search).get('c');
+const afterSubmit = pendingCheckin ? `checkin.html?c=${encodeURIComponent(pendingCheckin)}` : 'code.html';
 
 function yesNo(
   name: string,
   label: string,
   value: boolean,
-): { el: HTMLElement; get(): boolean | null; set(v: boolean, locked?: boolean): void } {
+): { el: HTMLElement; get(): boolean | null; set(v: boolean, locked?: boolean, why?: string): void } {
   const yes = h('input', { type: 'radio', name, id: `${name}-yes`, value: 'yes' });
   const no = h('input', { type: 'radio', name, id: `${name}-no`, value: 'no' });
   const lock = h('span', { class: 'hc-lock', id: `${name}-lock` });
@@ -30,12 +36,12 @@ function yesNo(
       lock,
     ),
     get: () => (yes.checked ? true : no.checked ? false : null),
-    set(v, locked = false) {
+    set(v, locked = false, why = '已根据行程查询结果锁定为“是”') {
       yes.checked = v;
       no.checked = !v;
       no.disabled = locked;
       yes.disabled = locked;
-      lock.textContent = locked ? '已根据行程查询结果锁定为“是”' : '';
+      lock.textContent = locked ? why : '';
     },
   };
 }
@@ -51,7 +57,7 @@ async function render(main: HTMLElement): Promise<void> {
     if (err.code !== 'NOT_REGISTERED') return errorPanel(main, err.message);
   }
   if (mode === 'register' && me) {
-    location.replace('code.html');
+    location.replace(afterSubmit);
     return;
   }
   if (mode === 'edit' && !me) {
@@ -74,8 +80,17 @@ async function render(main: HTMLElement): Promise<void> {
     placeholder: me ? `${me.idNumber}（不修改请留空）` : '18位居民身份证号码',
   });
   const idHint = h('p', { class: 'hc-hint', id: 'f-id-hint' });
-  idNo.addEventListener('blur', () => {
-    replaceChildren(idHint, idNo.value && !idNumberLooksValid(idNo.value) ? '身份证号码校验位不正确，请核对' : '');
+  idNo.addEventListener('blur', async () => {
+    const value = idNo.value.trim();
+    if (value && !idNumberLooksValid(value)) return replaceChildren(idHint, '身份证号码校验位不正确，请核对');
+    replaceChildren(idHint);
+    // Registered already? Say so now, not after the whole form.
+    if (!value || mode !== 'register') return;
+    try {
+      await hcJson('/api/hc/v1/registrations/id-check', { method: 'POST', body: { idNumber: value } });
+    } catch (e) {
+      if (idNo.value.trim() === value) replaceChildren(idHint, (e as HcError).message);
+    }
   });
   const address = h('textarea', { id: 'f-address', class: 'hc-input', rows: 2, maxlength: 200 }, me?.address ?? '');
   // 代申领: a family member applies for someone without a phone; the ID's owner can later claim it.
@@ -83,11 +98,34 @@ async function render(main: HTMLElement): Promise<void> {
   const symptoms = yesNo('symptoms', '近14天是否有发热、干咳、乏力等症状', me?.symptoms ?? false);
   const contact = yesNo('contact', '近14天是否接触过确诊或疑似病例', me?.closeContact ?? false);
   const sojourn = yesNo('sojourn', '疫区旅居史：近14天是否在湖北等疫区或境外旅居', me?.epidemicSojourn ?? false);
+  // The stored itinerary keeps the answer locked on the edit form, as the registration did.
+  const stored = me?.sojournLock && me.itinerary ? { lock: me.sojournLock, itinerary: me.itinerary } : null;
+  const storedLock = () => {
+    if (!stored) return false;
+    const places = [...new Set(stored.lock.hits.map((x) => x.place))].join('、');
+    sojourn.set(
+      true,
+      true,
+      `已根据行程查询结果锁定为“是”：14天内到访${places}。如行程已更新，请勾选上方授权重新查询。`,
+    );
+    return true;
+  };
+  const storedBox = stored
+    ? h(
+        'div',
+        { id: 'stored-itinerary' },
+        itineraryView(stored.itinerary, stored.lock.hits, '上次授权查询的14天行程', 'stored-itinerary'),
+      )
+    : null;
   const module = itineraryModule(mode, (c) => {
     check = c;
+    // A newer check replaces the stored one (on submit) and decides alone.
+    if (storedBox) storedBox.hidden = c !== null;
     if (c) sojourn.set(c.epidemicSojourn, c.epidemicSojourn);
-    else sojourn.set(sojourn.get() ?? false, false);
+    else if (!storedLock()) sojourn.set(sojourn.get() ?? false, false);
   });
+  if (storedBox) module.append(storedBox);
+  storedLock();
   const msg = h('p', { class: 'hc-error', role: 'alert', id: 'form-error' });
   const form = h(
     'form',
@@ -118,7 +156,7 @@ async function render(main: HTMLElement): Promise<void> {
             method: mode === 'edit' ? 'PUT' : 'POST',
             body,
           });
-          location.href = 'code.html';
+          location.href = afterSubmit;
         } catch (e) {
           replaceChildren(msg, (e as HcError).message);
         }

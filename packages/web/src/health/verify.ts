@@ -4,7 +4,7 @@
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
 import { cachedKeys, type KeySet, loadKeys, type Verified, verifyCode } from './lib/code-verifier.ts';
-import { COLOUR_ZH, hcConfig } from './lib/hc-api.ts';
+import { COLOUR_ZH, hcConfig, UNVERIFIED_ZH } from './lib/hc-api.ts';
 import { mount } from './lib/page.ts';
 import { cameraScanner, decodeFile } from './lib/qr-scanner.ts';
 
@@ -72,6 +72,11 @@ function show(v: Verified): void {
       h('p', { class: 'hc-big', id: 'verify-colour' }, COLOUR_ZH[v.colour]),
       h('p', { class: 'hc-big', id: 'verify-name' }, v.maskedName),
       h('p', { id: 'verify-fresh' }, `签名有效 · 实时码：${hhmmss(v.iat)} 签发（${age}秒前），${hhmmss(v.exp)} 前有效`),
+      v.itineraryVerified === false
+        ? h('p', { class: 'hc-unverified', id: 'verify-unverified' }, UNVERIFIED_ZH)
+        : v.itineraryVerified
+          ? h('p', { id: 'verify-itinerary' }, '行程已核验（本人授权查询通信行程）')
+          : null,
     ),
   );
 }
@@ -110,6 +115,7 @@ async function verifyOnServer(text: string): Promise<Verified> {
         type: 'person',
         colour: b.colour,
         maskedName: b.maskedName,
+        ...(typeof b.itineraryVerified === 'boolean' ? { itineraryVerified: b.itineraryVerified } : {}),
         iat: b.issuedAt / 1000,
         exp: b.expiresAt / 1000,
         kid: '',

@@ -25,6 +25,8 @@ export type Verified =
       iat: number;
       exp: number;
       kid: string;
+      /** false: the holder skipped the itinerary check (行程未核验); absent: a code signed before the flag. */
+      itineraryVerified?: boolean;
     }
   | { ok: true; type: 'venue'; kind: string; name: string; id: string; iat: number; kid: string }
   | { ok: false; reason: 'malformed' | 'unknown_key' | 'signature' | 'expired' | 'not_yet_valid' | 'unsupported' };
@@ -104,11 +106,13 @@ export async function verifyCode(text: string, keys: KeySet, nowMs: number): Pro
   if (iat < jwk.nbf || (jwk.signUntil !== undefined && iat > jwk.signUntil)) return { ok: false, reason: 'signature' };
   const now = nowMs / 1000;
   if (iat > now + SKEW_S) return { ok: false, reason: 'not_yet_valid' };
-  if (a[0] === 'P' && a.length === 7) {
+  if (a[0] === 'P' && (a.length === 7 || (a.length === 8 && (a[7] === 'v' || a[7] === 'u')))) {
     const exp = a[3] as number;
     if (now > exp) return { ok: false, reason: 'expired' };
     const colour = a[4] === 'g' ? 'green' : a[4] === 'y' ? 'yellow' : 'red';
-    return { ok: true, type: 'person', colour, maskedName: String(a[5]), iat, exp, kid: jwk.kid };
+    const v: Verified = { ok: true, type: 'person', colour, maskedName: String(a[5]), iat, exp, kid: jwk.kid };
+    if (a.length === 8) v.itineraryVerified = a[7] === 'v';
+    return v;
   }
   if (a[0] === 'V' && a.length === 6)
     return { ok: true, type: 'venue', kind: String(a[3]), name: String(a[4]), id: String(a[5]), iat, kid: jwk.kid };

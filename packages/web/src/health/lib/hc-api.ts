@@ -88,6 +88,8 @@ export interface ItineraryCheck {
   countries: Array<{ code: string; name: string }>;
   epidemicSojourn: boolean;
   hits: Array<{ areaName: string; place: string }>;
+  /** Only for purpose checkin by a registered holder: the colour the check gives. */
+  holder?: HolderNow;
 }
 
 export interface Profile {
@@ -102,6 +104,29 @@ export interface Profile {
   closeContact: boolean;
   colour: 'green' | 'yellow' | 'red';
   reasons: Reason[];
+  itinerary: ItinerarySummary | null;
+  /** false: no authorised itinerary backs the colour (行程未核验). */
+  itineraryVerified: boolean;
+  /** The places of the stored itinerary that keep 疫区旅居史 locked to Yes (null: not locked). */
+  sojournLock: { hits: Array<{ areaName: string; place: string }> } | null;
+}
+
+export interface ItinerarySummary {
+  windowStart: string;
+  windowEnd: string;
+  updatedAt: string;
+  cities: Array<{ code: string; province: string; city: string }>;
+  countries: Array<{ code: string; name: string }>;
+}
+
+/** The holder's colour now (the check-in answer, and an itinerary check made at a check-in). */
+export interface HolderNow {
+  colour: 'green' | 'yellow' | 'red';
+  reasons: Reason[];
+  itineraryVerified: boolean;
 }
 
 export const COLOUR_ZH = { green: '绿码', yellow: '黄码', red: '红码' } as const;
+
+/** Shown on the code, the check-in result and the staff page when no authorised itinerary backs the colour. */
+export const UNVERIFIED_ZH = '行程未核验：未授权查询通信行程，码色仅依据本人申报，请结合车票等其他行程证明查验';

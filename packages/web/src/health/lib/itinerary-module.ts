@@ -3,10 +3,11 @@
 // proof of the authorisation: with it the system queries the number's 14-day
 // itinerary and shows it. When the itinerary cannot be had, it links straight to
 // the itinerary card page.
+import { formatBeijingDisplay } from '@itinerary-card/domain';
 import { h, replaceChildren } from '../../shared/h.ts';
-import { type HcError, hcConfig, hcJson, type ItineraryCheck } from './hc-api.ts';
+import { type HcError, hcConfig, hcJson, type ItineraryCheck, type ItinerarySummary } from './hc-api.ts';
 
-function places(c: ItineraryCheck): string {
+function places(c: ItinerarySummary): string {
   const cities = c.cities.map((x) => (x.province === x.city ? x.city : `${x.province}${x.city}`));
   return cities.length > 0 ? cities.join('、') : '无';
 }
@@ -17,8 +18,38 @@ interface GrantCodeSent {
   resendAfterSeconds: number;
 }
 
-function day(iso: string): string {
-  return iso.slice(0, 10).replaceAll('-', '.');
+/** A Beijing day as the card shows it (2022.09.01). */
+function day(ms: number): string {
+  return formatBeijingDisplay(ms).slice(0, 10);
+}
+
+/** An itinerary and its 疫区旅居史 verdict, as the module shows a fresh check and the edit form the stored one. */
+export function itineraryView(
+  c: ItinerarySummary,
+  hits: ReadonlyArray<{ place: string }>,
+  heading: string,
+  idPrefix = 'itinerary',
+): HTMLElement {
+  const hit = hits.length > 0;
+  return h(
+    'div',
+    { class: `hc-itin ${hit ? 'hc-itin-hit' : ''}` },
+    h('p', { class: 'hc-itin-phone' }, heading),
+    h('p', {}, `统计时段：${day(Date.parse(c.windowStart))} 至 ${day(Date.parse(c.windowEnd) - 1)}（北京时间）`),
+    h('p', { id: `${idPrefix}-cities` }, h('strong', {}, '到达或途经（国内）：'), places(c)),
+    h(
+      'p',
+      { id: `${idPrefix}-countries` },
+      h('strong', {}, '境外（国家/地区）：'),
+      c.countries.length ? c.countries.map((x) => x.name).join('、') : '无',
+    ),
+    h('p', { class: 'hc-muted' }, `更新时间：${formatBeijingDisplay(Date.parse(c.updatedAt))}`),
+    h(
+      'p',
+      { id: `${idPrefix}-verdict`, class: hit ? 'hc-verdict-yes' : 'hc-verdict-no' },
+      hit ? `疫区旅居史：是（${[...new Set(hits.map((x) => x.place))].join('、')}）` : '疫区旅居史：否',
+    ),
+  );
 }
 
 export function itineraryModule(
@@ -52,34 +83,7 @@ export function itineraryModule(
   };
 
   const showItinerary = (c: ItineraryCheck) => {
-    replaceChildren(
-      out,
-      h(
-        'div',
-        { class: `hc-itin ${c.epidemicSojourn ? 'hc-itin-hit' : ''}` },
-        h('p', { class: 'hc-itin-phone' }, `${c.phone} 的14天行程`),
-        h(
-          'p',
-          {},
-          `统计时段：${day(c.windowStart)} 至 ${day(new Date(Date.parse(c.windowEnd) - 1).toISOString())}（北京时间）`,
-        ),
-        h('p', { id: 'itinerary-cities' }, h('strong', {}, '到达或途经（国内）：'), places(c)),
-        h(
-          'p',
-          { id: 'itinerary-countries' },
-          h('strong', {}, '境外（国家/地区）：'),
-          c.countries.length ? c.countries.map((x) => x.name).join('、') : '无',
-        ),
-        h('p', { class: 'hc-muted' }, `更新时间：${c.updatedAt.replace('T', ' ').slice(0, 19)}`),
-        h(
-          'p',
-          { id: 'itinerary-verdict', class: c.epidemicSojourn ? 'hc-verdict-yes' : 'hc-verdict-no' },
-          c.epidemicSojourn
-            ? `疫区旅居史：是（${[...new Set(c.hits.map((x) => x.place))].join('、')}）`
-            : '疫区旅居史：否',
-        ),
-      ),
-    );
+    replaceChildren(out, itineraryView(c, c.hits, `${c.phone} 的14天行程`));
     onResult(c);
     box.disabled = false;
   };

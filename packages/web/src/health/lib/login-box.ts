@@ -24,6 +24,26 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
   });
   const msg = h('p', { class: 'hc-error', role: 'alert', id: 'login-error' });
   let wait = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts the button down from `seconds` (the wait the server asked for). */
+  const countDown = (seconds: number) => {
+    clearTimeout(timer);
+    wait = seconds;
+    const tick = () => {
+      send.disabled = wait > 0;
+      send.textContent = wait > 0 ? `${wait}秒后重发` : '获取验证码';
+      if (wait-- > 0) timer = setTimeout(tick, 1000);
+    };
+    tick();
+  };
+  /** An error message, with the seconds to wait when the server gives them. */
+  const say = (err: HcError) => {
+    const seconds = err.details.retryAfterSeconds;
+    if (typeof seconds === 'number' && seconds > 0) {
+      replaceChildren(msg, `${err.message.replace(/[。.]$/, '')}（请${seconds}秒后再试）`);
+      countDown(seconds);
+    } else replaceChildren(msg, err.message);
+  };
   const send: HTMLButtonElement = h(
     'button',
     {
@@ -37,16 +57,10 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
             method: 'POST',
             body: { phone: phone.value },
           });
-          wait = r.resendAfterSeconds;
-          const tick = () => {
-            send.disabled = wait > 0;
-            send.textContent = wait > 0 ? `${wait}秒后重发` : '获取验证码';
-            if (wait-- > 0) setTimeout(tick, 1000);
-          };
-          tick();
+          countDown(r.resendAfterSeconds);
           code.focus();
         } catch (e) {
-          replaceChildren(msg, (e as HcError).message);
+          say(e as HcError);
         }
       },
     },
@@ -76,7 +90,7 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
           setToken(r.token);
           done(r);
         } catch (e) {
-          replaceChildren(msg, (e as HcError).message);
+          say(e as HcError);
         }
       },
     },

@@ -1,0 +1,305 @@
+// What a venue guard and a holder see, in Debian's Chromium at a phone viewport: the
+// check-in result dominated by the holder's live colour (green, yellow, red), the edit
+// form keeping 疫区旅居史 locked with the itinerary behind it, a skipped itinerary check
+// shown on the code, to staff and at the check-in, the check-in of an unregistered
+// holder resumed after the application, the ID number checked before the whole form,
+// no itinerary link for a tampered venue code, and the seconds of the resend limit.
+// With DOCS_IMG=1 the screenshots the README shows are written to docs/img.
+import { copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
+import { freePort, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHealthCode } from '../src/app.ts';
+import { launch, phone, shot, webDist } from './browser-kit.ts';
+import { type FakePartner, fakePartner } from './fake-partner.ts';
+import { ADMIN, idNumber, TestOutbox, testConfig } from './helpers.ts';
+
+const DOCS_IMG = resolve(import.meta.dirname, '../../../docs/img');
+const CARD_URL = 'http://127.0.0.1:9/itinerary-card/';
+const NANCHANG: [string, string, string] = ['360100', '江西省', '南昌市'];
+const WUHAN: [string, string, string] = ['420100', '湖北省', '武汉市'];
+
+let app: FastifyInstance;
+let sql: Sql;
+let kv: MemoryKeyValue;
+let base: string;
+let browser: Browser;
+let partner: FakePartner;
+let venueUrl: string;
+const sms = new TestOutbox();
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  const dist = await webDist();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  sql = await openPgliteSql();
+  kv = new MemoryKeyValue();
+  partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
+  for (const p of ['13800000021', '13600000023', '13700000026'])
+    partner.answers.set(p, { cities: [NANCHANG], countries: [] });
+  for (const p of ['13900000022', '13500000025']) partner.answers.set(p, { cities: [NANCHANG, WUHAN], countries: [] });
+  app = await buildHealthCode({
+    sql,
+    kv,
+    clock: systemClock,
+    sms,
+    partner,
+    config: testConfig({ publicUrl: base, itineraryCardUrl: CARD_URL, webDist: dist }),
+    timers: false,
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/admin/epidemic-areas',
+    headers: { authorization: `Bearer ${ADMIN}` },
+    payload: { scope: 'province', code: '420000', from: '2020-01-01' },
+  });
+  expect(r.statusCode).toBe(201);
+  browser = await launch();
+  const owner = await session('13800000021');
+  const v = await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/venues',
+    headers: { authorization: `Bearer ${owner}` },
+    payload: { kind: 'checkpoint', name: '红谷滩区丰和卡口', address: '南昌市红谷滩区丰和中大道' },
+  });
+  expect(v.statusCode, v.body).toBe(201);
+  venueUrl = v.json().checkinUrl;
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await app?.close();
+  await kv?.close();
+  await sql?.close();
+});
+
+const sessions = new Map<string, string>();
+
+/** A session token for a number, through the SMS code (one per number). */
+async function session(msisdn: string): Promise<string> {
+  const known = sessions.get(msisdn);
+  if (known) return known;
+  const s = await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone: msisdn } });
+  expect(s.statusCode, s.body).toBe(200);
+  const l = await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/login',
+    payload: { phone: msisdn, code: sms.lastCode(msisdn) },
+  });
+  expect(l.statusCode, l.body).toBe(200);
+  sessions.set(msisdn, l.json().token);
+  return l.json().token;
+}
+
+/** Registers a holder through the API, with an authorised itinerary check unless told otherwise. */
+async function holder(msisdn: string, seq: string, over: { symptoms?: boolean; authorise?: boolean } = {}) {
+  const authorization = `Bearer ${await session(msisdn)}`;
+  let itineraryCheckId: string | undefined;
+  if (over.authorise !== false) {
+    const c = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/itinerary-checks',
+      headers: { authorization },
+      payload: { authorised: true, purpose: 'register' },
+    });
+    expect(c.statusCode, c.body).toBe(200);
+    itineraryCheckId = c.json().checkId;
+  }
+  const r = await app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/registrations',
+    headers: { authorization },
+    payload: {
+      name: '王小明',
+      idNumber: idNumber('360102', '1990-01-01', seq),
+      address: '南昌市红谷滩区丰和中大道1号',
+      epidemicSojourn: false,
+      symptoms: over.symptoms ?? false,
+      closeContact: false,
+      ...(itineraryCheckId ? { itineraryCheckId } : {}),
+    },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+}
+
+/** A phone already logged in as `msisdn` (or not logged in). */
+async function phoneOf(msisdn?: string): Promise<Page> {
+  const ctx = await phone(browser, base);
+  contexts.push(ctx);
+  if (msisdn) await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), await session(msisdn));
+  return ctx.newPage();
+}
+
+/** A screenshot at CSS pixels for the README (docs/img, with DOCS_IMG=1) besides the test artifact. */
+async function docShot(page: Page, name: string): Promise<void> {
+  await shot(page, name);
+  if (process.env.DOCS_IMG !== '1') return;
+  await page.screenshot({ path: join(tmpdir(), `${name}.png`), scale: 'css', animations: 'disabled' });
+  copyFileSync(join(tmpdir(), `${name}.png`), join(DOCS_IMG, `${name}.png`));
+}
+
+async function checkinCount(): Promise<number> {
+  await app.healthCode.checkinWriter.drain();
+  return (await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins'))[0]!.n;
+}
+
+describe('the check-in result shows the holder’s live colour', () => {
+  const cases = [
+    { msisdn: '13800000021', seq: '121', colour: 'green', zh: '绿码', reason: '未发现异常情况' },
+    { msisdn: '13600000023', seq: '123', colour: 'yellow', zh: '黄码', reason: '发热', symptoms: true },
+    { msisdn: '13900000022', seq: '122', colour: 'red', zh: '红码', reason: '湖北省武汉市' },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.colour}: a full-width colour block with the reason, the time, a ticking clock and an animation`, async () => {
+      await holder(c.msisdn, c.seq, { symptoms: 'symptoms' in c });
+      const page = await phoneOf(c.msisdn);
+      await page.goto(venueUrl);
+      const block = page.locator('#checkin-success');
+      await block.waitFor();
+      expect(await block.getAttribute('data-colour')).toBe(c.colour);
+      expect(await page.textContent('#checkin-colour')).toBe(c.zh);
+      expect(await page.textContent('#checkin-reasons')).toContain(c.reason);
+      expect(await page.textContent('#checkin-venue')).toBe('昌通核验码 · 红谷滩区丰和卡口');
+      // One date format across the product: the card's 2026.12.06.
+      expect(await page.textContent('#checkin-time')).toMatch(/^打卡时间：\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$/);
+      // Dominant: as wide as the page's content and most of the first screen.
+      const box = (await block.boundingBox())!;
+      expect(box.width).toBeGreaterThan(330);
+      expect(box.height).toBeGreaterThan(740 * 0.45);
+      const bg = await block.evaluate((el) => getComputedStyle(el).backgroundColor);
+      expect(bg).toBe({ green: 'rgb(10, 125, 62)', yellow: 'rgb(242, 183, 5)', red: 'rgb(179, 38, 30)' }[c.colour]);
+      if (c.colour !== 'green') expect(await page.textContent('#checkin-verdict')).not.toContain('打卡成功');
+      // Live: the clock ticks and the sweep runs.
+      const t0 = await page.textContent('#checkin-clock');
+      expect(t0).toMatch(/^\d{4}\.\d{2}\.\d{2} \d{2}:\d{2}:\d{2}$/);
+      await expect.poll(() => page.textContent('#checkin-clock'), { timeout: 3000 }).not.toBe(t0);
+      const running = await page.evaluate(
+        () => document.getAnimations().filter((a) => a.playState === 'running').length,
+      );
+      expect(running).toBeGreaterThanOrEqual(2);
+      await docShot(page, `checkin-${c.colour}`);
+    });
+  }
+});
+
+describe('修改信息 keeps the itinerary’s answer locked', () => {
+  it('shows 疫区旅居史 locked to Yes with the places and the stored itinerary behind it', async () => {
+    const page = await phoneOf('13900000022');
+    await page.goto('/health/edit.html');
+    await page.waitForSelector('#person-form');
+    expect(await page.isChecked('#sojourn-yes')).toBe(true);
+    expect(await page.isDisabled('#sojourn-no')).toBe(true);
+    expect(await page.textContent('#sojourn-lock')).toContain('湖北省武汉市');
+    expect(await page.textContent('#stored-itinerary-cities')).toContain('湖北省武汉市');
+    expect(await page.textContent('#stored-itinerary-verdict')).toContain('疫区旅居史：是');
+    expect(await page.textContent('#stored-itinerary')).toMatch(/统计时段：\d{4}\.\d{2}\.\d{2} 至 \d{4}\.\d{2}\.\d{2}/);
+    await page.locator('#sojourn-field').scrollIntoViewIfNeeded();
+    await docShot(page, 'edit-locked');
+    // A newer authorised check (the itinerary moved on) decides alone and unlocks the answer.
+    partner.answers.set('13900000022', { cities: [NANCHANG], countries: [] });
+    await page.check('#itinerary-authorise');
+    await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
+    expect(await page.isHidden('#stored-itinerary')).toBe(true);
+    expect(await page.isDisabled('#sojourn-no')).toBe(false);
+    expect(await page.isChecked('#sojourn-no')).toBe(true);
+    await page.click('#form-submit');
+    await page.waitForSelector('#code-card');
+    expect(await page.getAttribute('#code-card', 'data-colour')).toBe('green');
+    partner.answers.set('13900000022', { cities: [NANCHANG, WUHAN], countries: [] });
+  });
+});
+
+describe('a skipped itinerary check is visible (issue 22.9)', () => {
+  it('on the code, to staff, and at the check-in, where authorising turns the block red', async () => {
+    await holder('13500000025', '125', { authorise: false });
+    const page = await phoneOf('13500000025');
+    await page.goto('/health/code.html');
+    await page.waitForSelector('#code-card');
+    expect(await page.getAttribute('#code-card', 'data-colour')).toBe('green');
+    expect(await page.textContent('#code-unverified')).toContain('行程未核验');
+    await page.locator('#code-qr').screenshot({ path: join(tmpdir(), 'hc-unverified-qr.png') });
+
+    const staff = await phoneOf();
+    await staff.goto('/health/verify.html');
+    await expect.poll(() => staff.textContent('#key-status')).toContain('可离线核验');
+    await staff.setInputFiles('#verify-upload', join(tmpdir(), 'hc-unverified-qr.png'));
+    await staff.waitForSelector('#verify-ok');
+    expect(await staff.textContent('#verify-unverified')).toContain('行程未核验');
+    await shot(staff, 'verify-unverified');
+
+    await page.goto(venueUrl);
+    await page.waitForSelector('#checkin-success');
+    expect(await page.textContent('#checkin-unverified')).toContain('行程未核验');
+    expect(await page.getAttribute('#checkin-success', 'data-colour')).toBe('green');
+    await page.check('#itinerary-authorise');
+    await expect.poll(() => page.getAttribute('#checkin-success', 'data-colour')).toBe('red');
+    expect(await page.textContent('#checkin-reasons')).toContain('湖北省武汉市');
+    expect(await page.$('#checkin-unverified')).toBeNull();
+  });
+});
+
+describe('扫码打卡 for someone without a code', () => {
+  it('checks the ID number early and resumes the check-in after the application', async () => {
+    const before = await checkinCount();
+    const page = await phoneOf();
+    await page.goto(venueUrl);
+    await page.fill('#login-phone', '13700000026');
+    await page.click('#login-send');
+    await expect.poll(() => sms.list('13700000026').length).toBeGreaterThan(0);
+    await page.fill('#login-code', sms.lastCode('13700000026'));
+    await page.click('#login-submit');
+    await page.click('#go-register');
+    await page.waitForSelector('#person-form');
+    // An ID number that holds a code already: said on leaving the field, not after the form.
+    await page.fill('#f-id', idNumber('360102', '1990-01-01', '121'));
+    await page.fill('#f-name', '钱七');
+    await expect.poll(() => page.textContent('#f-id-hint')).toContain('已申领');
+    await page.fill('#f-id', idNumber('360102', '1990-01-01', '126'));
+    await page.fill('#f-address', '南昌市东湖区八一大道1号');
+    await expect.poll(() => page.textContent('#f-id-hint')).toBe('');
+    await page.check('#itinerary-authorise');
+    await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
+    expect(await page.textContent('#itinerary-module')).toMatch(/统计时段：\d{4}\.\d{2}\.\d{2}/);
+    await page.check('#symptoms-no');
+    await page.check('#contact-no');
+    await page.click('#form-submit');
+    await page.waitForSelector('#checkin-success');
+    expect(page.url()).toContain('/health/checkin.html?c=CT1.');
+    expect(await page.getAttribute('#checkin-success', 'data-colour')).toBe('green');
+    expect(await checkinCount()).toBe(before + 1);
+  });
+});
+
+describe('errors on the check-in and login pages', () => {
+  it('a tampered venue code says so, without a link to the itinerary card', async () => {
+    const page = await phoneOf('13800000021');
+    const [p, body, sig] = new URL(venueUrl).searchParams.get('c')!.split('.');
+    const arr = JSON.parse(Buffer.from(body!, 'base64url').toString());
+    arr[4] = '伪造的卡口';
+    await page.goto(`/health/checkin.html?c=${p}.${Buffer.from(JSON.stringify(arr)).toString('base64url')}.${sig}`);
+    await page.waitForSelector('.hc-error');
+    expect(await page.textContent('.hc-error')).toContain('无效的场所码');
+    expect(await page.$('#itinerary-card-link')).toBeNull();
+    expect(await page.$(`a[href="${CARD_URL}"]`)).toBeNull();
+  });
+
+  it('the resend limit gives its seconds, in the message and on the button', async () => {
+    const page = await phoneOf();
+    await page.goto('/health/code.html');
+    await page.fill('#login-phone', '13700000029');
+    // A code was just sent to this number from elsewhere.
+    const r = await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone: '13700000029' } });
+    expect(r.statusCode).toBe(200);
+    await page.click('#login-send');
+    await expect.poll(() => page.textContent('#login-error')).toMatch(/请\d+秒后再试/);
+    expect(await page.textContent('#login-send')).toMatch(/^\d+秒后重发$/);
+    expect(await page.isDisabled('#login-send')).toBe(true);
+  });
+});
