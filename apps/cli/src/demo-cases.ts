@@ -37,15 +37,18 @@ interface Sub {
 
 type Lookup = (msisdn: string, op: Operator, days: 7 | 14) => NodeItinerary | undefined;
 
-// The table is in English throughout: cities in pinyin (鹤壁市 → Hebi), countries and outcomes in words.
-const cityList = (codes: string[]) => codes.map((c) => regionNameEn(c)?.city ?? c).join(', ');
+// The table is in English throughout: cities in pinyin (鹤壁市 → Hebi), countries and outcomes in words;
+// `*` after the cities the card marks (a risk area in force: every city of the epidemic province).
+const cityList = (codes: string[], risky: (code: string) => boolean) =>
+  codes.map((c) => `${regionNameEn(c)?.city ?? c}${risky(c) ? '*' : ''}`).join(', ');
 const OUTCOME: Record<string, string> = {
   new_subscriber: 'no itinerary: number opened less than 7 days ago',
   no_data: 'no itinerary: no records in the window',
 };
-const describe = (a: NodeItinerary) =>
+const describe = (a: NodeItinerary, risky: (code: string) => boolean) =>
   a.status === 'ok'
-    ? [cityList(a.cities), a.countries.map((c) => countryName(c, 'en')).join(', ')].filter(Boolean).join('; ') || '-'
+    ? [cityList(a.cities, risky), a.countries.map((c) => countryName(c, 'en')).join(', ')].filter(Boolean).join('; ') ||
+      '-'
     : (OUTCOME[a.status] ?? a.status.replace(/_/g, ' '));
 
 export function readSubscribers(subscribersCsv: string, truthFile?: string): Sub[] {
@@ -81,19 +84,21 @@ export function pickCases(subs: Sub[], lookup: Lookup): CasePick {
   const plain = (s: Sub) => s.kind === 'normal' && !s.ported;
   const a7 = (s: Sub) => lookup(s.msisdn, s.operator, 7);
   const a14 = (s: Sub) => lookup(s.msisdn, s.operator, 14);
-  // Hubei if anyone's 14-day itinerary has a Hubei city, else the province most visited by travellers.
+  // Hubei if anyone's 7-day itinerary (what the card shows) has a Hubei city, else the province most
+  // visited by travellers in those 7 days.
   let epidemic = { code: '420000', name: '湖北省' };
   const visits = (prefix: string) =>
-    subs.find((s) => plain(s) && a14(s)?.status === 'ok' && a14(s)!.cities.some((c) => c.startsWith(prefix)));
+    subs.find((s) => plain(s) && a7(s)?.status === 'ok' && a7(s)!.cities.some((c) => c.startsWith(prefix)));
   if (!visits('42')) {
     const counts = new Map<string, number>();
     for (const s of subs.slice(0, 5000)) {
       if (!plain(s) || (hasTruth && s.persona === 'home')) continue;
-      for (const c of a14(s)?.cities ?? []) counts.set(c.slice(0, 2), (counts.get(c.slice(0, 2)) ?? 0) + 1);
+      for (const c of a7(s)?.cities ?? []) counts.set(c.slice(0, 2), (counts.get(c.slice(0, 2)) ?? 0) + 1);
     }
     const top = [...counts].sort((x, y) => y[1] - x[1])[0];
     if (top) epidemic = { code: `${top[0]}0000`, name: regionByCode(`${top[0]}0000`)?.province ?? top[0] };
   }
+  const inEpidemic = (c: string) => c.startsWith(epidemic.code.slice(0, 2));
   const want: Array<{ id: string; label: string; ok: (s: Sub) => boolean; days?: 14 }> = [
     {
       id: 'home',
@@ -125,19 +130,29 @@ export function pickCases(subs: Sub[], lookup: Lookup): CasePick {
     { id: 'ported', label: 'ported', ok: (s) => s.ported && s.kind === 'normal' && a7(s)?.status === 'ok' },
     { id: 'mvno', label: 'MVNO', ok: (s) => s.kind === 'mvno' && a7(s)?.status === 'ok' },
     { id: 'secondary', label: 'secondary number', ok: (s) => s.kind === 'secondary' && a7(s)?.status === 'ok' },
+    // Within 7 days, so the card shows the risk mark (*) while the health code turns red.
+    {
+      id: 'epidemic',
+      label: `epidemic-area visitor (${provinceNameEn(epidemic.name)}, card *)`,
+      ok: (s) =>
+        plain(s) &&
+        a7(s)?.status === 'ok' &&
+        a7(s)!.cities.some(inEpidemic) &&
+        !a7(s)!.cities.every(inEpidemic) &&
+        a14(s)!.countries.length === 0,
+    },
     {
       id: 'epidemic',
       label: `epidemic-area visitor (${provinceNameEn(epidemic.name)}, 14 days)`,
       days: 14,
       ok: (s) =>
-        plain(s) &&
-        a14(s)?.status === 'ok' &&
-        a14(s)!.cities.some((c) => c.startsWith(epidemic.code.slice(0, 2))) &&
-        a14(s)!.countries.length === 0,
+        plain(s) && a14(s)?.status === 'ok' && a14(s)!.cities.some(inEpidemic) && a14(s)!.countries.length === 0,
     },
   ];
   const cases: DemoCase[] = [];
   for (const w of want) {
+    // One epidemic-area visitor: the one the card marks when there is one.
+    if (cases.some((c) => c.id === w.id)) continue;
     const s = subs.find(w.ok);
     if (!s) continue;
     const a = w.days === 14 ? a14(s)! : a7(s)!;
@@ -146,7 +161,7 @@ export function pickCases(subs: Sub[], lookup: Lookup): CasePick {
       label: w.label,
       msisdn: s.msisdn,
       operator: s.operator,
-      expect: `${w.days === 14 ? '14 days: ' : ''}${describe(a)}`,
+      expect: `${w.days === 14 ? '14 days: ' : ''}${describe(a, inEpidemic)}`,
     });
   }
   return { cases, epidemicProvince: epidemic };

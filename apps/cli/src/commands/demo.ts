@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   addDays,
+  allRegions,
   beijingDate,
   type Clock,
   formatBeijing,
@@ -26,6 +27,7 @@ import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
 import { webDistDir } from '@itinerary-card/web';
 import type { FastifyInstance } from 'fastify';
 import { pickCases, readSubscribers } from '../demo-cases.ts';
+import { healthCodeState } from '../demo-health-state.ts';
 import { opsRoutes } from '../demo-ops-routes.ts';
 import { operatorsOf } from '../demo-split.ts';
 import { loadNodeSnapshots, prepareWorld } from '../demo-world.ts';
@@ -139,6 +141,7 @@ export async function startDemo(
     const subs = readSubscribers(subscribersCsv, world.truthFile);
     const pick = pickCases(subs, (msisdn, op, days) => served[op]?.lookup(msisdn, days));
     await hcUrl.listEpidemicAreas(pick.epidemicProvince, date);
+    const marked = await markRiskAreas(platform, adminToken, pick.epidemicProvince, date);
 
     const urls: Record<string, string> = {
       card: `${platformUrl}/`,
@@ -185,6 +188,7 @@ export async function startDemo(
       ...pick.cases.map((c) => `    ${c.msisdn}  ${c.operator}  ${padWide(c.label, 44)} ${c.expect}`),
       '',
       `  Epidemic areas of the health-code city: ${provinceNameEn(pick.epidemicProvince.name)} (${pick.epidemicProvince.name} on its pages) and abroad (境外), since ${addDays(date, -30)}`,
+      `  Risk areas of the platform: the same ${marked} cities of ${provinceNameEn(pick.epidemicProvince.name)}; the card marks them with * (as in the table above)`,
       '  SMS channel: POST /api/v1/sms/inbound {"from":"<number>","to":"10086","text":"CXMYD"}, reply in the outbox.',
       '  Press Ctrl+C to stop.',
       '',
@@ -195,6 +199,34 @@ export async function startDemo(
     await close();
     throw e;
   }
+}
+
+/**
+ * The platform's risk areas for the health code's epidemic province, one per city, so
+ * the card marks (*) the same places that turn the health code red. Returns how many.
+ */
+async function markRiskAreas(
+  platform: FastifyInstance,
+  adminToken: string,
+  province: { code: string; name: string },
+  date: string,
+): Promise<number> {
+  const cities = [...allRegions().values()].filter((r) => r.code.slice(0, 2) === province.code.slice(0, 2));
+  for (const c of cities) {
+    const r = await platform.inject({
+      method: 'POST',
+      url: '/api/v1/admin/risk-areas',
+      headers: { authorization: `Bearer ${adminToken}` },
+      payload: {
+        cityCode: c.code,
+        area: `${c.city}（${province.name}，昌通码疫区）`,
+        level: 'high',
+        effectiveFrom: `${addDays(date, -30)}T00:00:00+08:00`,
+      },
+    });
+    if (r.statusCode !== 201) throw new Error(`risk area not added: ${r.statusCode} ${r.body}`);
+  }
+  return cities.length;
 }
 
 async function startHealthCodeSystem(a: {
@@ -215,13 +247,16 @@ async function startHealthCodeSystem(a: {
   if (reg.statusCode !== 201) throw new Error(`partner registration failed: ${reg.statusCode} ${reg.body}`);
   const port = a.o.port + 1;
   const publicUrl = `http://${a.o.host === '0.0.0.0' ? '127.0.0.1' : a.o.host}:${port}`;
+  // Kept under the work directory: holders, venues, check-ins and the signing keys survive a restart.
+  const state = healthCodeState(a.o.workDir);
   const config = embeddedConfig({
     publicUrl,
     itineraryCardUrl: `${a.platformUrl}/`,
     partner: { baseUrl: a.platformUrl, clientId: 'changtong-health', clientSecret: reg.json().clientSecret },
     webDist: webDistDir,
+    keySecret: state.keySecret,
   });
-  const sql: Sql = await openPgliteSql();
+  const sql: Sql = await openPgliteSql(state.dataDir);
   const kv = new MemoryKeyValue(() => a.clock.now());
   a.closers.push(
     () => sql.close(),
@@ -241,10 +276,18 @@ async function startHealthCodeSystem(a: {
   return {
     url: publicUrl,
     async listEpidemicAreas(p, date) {
+      const listed = await app.inject({
+        method: 'GET',
+        url: '/api/hc/v1/admin/epidemic-areas',
+        headers: { authorization: `Bearer ${config.adminToken}` },
+      });
+      const have = (listed.json() as { areas: Array<{ scope: string; code: string; to: string | null }> }).areas;
       for (const payload of [
         { scope: 'province', code: p.code, from: addDays(date, -30) },
-        { scope: 'abroad', from: addDays(date, -30) },
+        { scope: 'abroad', code: '', from: addDays(date, -30) },
       ]) {
+        // A restarted demo keeps its list: add only what is not listed and in force already.
+        if (have.some((x) => x.scope === payload.scope && x.code === payload.code && x.to === null)) continue;
         const r = await app.inject({
           method: 'POST',
           url: '/api/hc/v1/admin/epidemic-areas',
