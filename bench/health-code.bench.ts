@@ -109,6 +109,13 @@ export default async function run(): Promise<void> {
     })();
 
     // The whole HTTP path over a real socket: autocannon in a worker thread, the server on this thread.
+    // The holder is registered: the answer carries their current colour (one read by phone per check-in).
+    await sql.query(
+      `INSERT INTO hc_people (id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact,
+         colour, created_at, updated_at) VALUES ($1, '13800000000', '王小明', '36010219900101123X', '南昌市',
+         false, false, false, 'green', now(), now())`,
+      [person(1)],
+    );
     await kv.set(
       'hc:sess:benchsession0000000000001',
       JSON.stringify({ phone: '13800000000', personId: person(1), maskedName: '**明' }),

@@ -123,8 +123,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
       // At a check-in there is no form to submit: the result is the code's evidence at once,
       // and the answer carries the colour it gives so the page in front of the guard follows.
       let holder: Awaited<ReturnType<PersonService['current']>> | undefined;
-      if (b.purpose === 'checkin' && session.personId) {
-        await d.people.adoptCheck(session.phone, c);
+      if (b.purpose === 'checkin' && (await d.people.adoptCheck(session.phone, c))) {
         holder = await d.people.current(session.phone);
       }
       return {

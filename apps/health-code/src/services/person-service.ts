@@ -329,9 +329,9 @@ export class PersonService {
    * code, as one at an edit would: the guard then sees the colour the itinerary gives.
    * Nothing for a number that holds no code.
    */
-  async adoptCheck(phone: string, check: ItineraryCheck): Promise<void> {
+  async adoptCheck(phone: string, check: ItineraryCheck): Promise<boolean> {
     const p = await this.people.byPhone(phone);
-    if (!p) return;
+    if (!p) return false;
     const now = this.clock.now();
     p.itinerary = check.itinerary;
     p.itineraryConsentId = check.consentId;
@@ -345,6 +345,7 @@ export class PersonService {
       subject: maskPhone(phone),
       detail: { person: p.id, consent: check.consentId, colour: p.colour },
     });
+    return true;
   }
 
   /** The office's decision (red, yellow, or none) about one holder. */
