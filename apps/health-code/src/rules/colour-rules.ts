@@ -3,13 +3,20 @@
 // yellow or red is the city's choice (HC_COLOUR_RULES). Pure: the caller supplies
 // the facts, already evaluated at the current time.
 export type Colour = 'green' | 'yellow' | 'red';
-export type Condition = 'epidemicSojourn' | 'officeRed' | 'officeYellow' | 'symptoms' | 'closeContact';
+export type Condition =
+  | 'epidemicSojourn'
+  | 'officeRed'
+  | 'officeYellow'
+  | 'symptoms'
+  | 'closeContact'
+  | 'itineraryUnverified';
 export const CONDITIONS: readonly Condition[] = [
   'epidemicSojourn',
   'officeRed',
   'officeYellow',
   'symptoms',
   'closeContact',
+  'itineraryUnverified',
 ];
 
 export interface ColourRule {
@@ -17,7 +24,12 @@ export interface ColourRule {
   colour: 'yellow' | 'red';
 }
 
-/** Nanchang-style defaults: sojourn and the office's red decision give red; symptoms, contact, the office's yellow decision give yellow. */
+/**
+ * Nanchang-style defaults: sojourn and the office's red decision give red; symptoms, contact, the office's
+ * yellow decision give yellow. A skipped itinerary check (itineraryUnverified) gives no colour by default:
+ * authorising is the holder's choice in the seed, and the code shows 行程未核验 instead; a city may map it
+ * to yellow or red.
+ */
 export const DEFAULT_COLOUR_RULES: readonly ColourRule[] = [
   { when: 'epidemicSojourn', colour: 'red' },
   { when: 'officeRed', colour: 'red' },
@@ -52,6 +64,8 @@ export interface Facts {
   symptoms: boolean;
   closeContact: boolean;
   office: { colour: 'red' | 'yellow'; reason: string } | null;
+  /** No authorised itinerary check backs the answers (skipped, unavailable, or older than its evidence). */
+  itineraryUnverified?: boolean;
 }
 
 export interface Reason {
@@ -77,6 +91,8 @@ function holds(c: Condition, f: Facts): boolean {
       return f.symptoms;
     case 'closeContact':
       return f.closeContact;
+    case 'itineraryUnverified':
+      return f.itineraryUnverified === true;
   }
 }
 
@@ -111,6 +127,12 @@ function reasonOf(c: Condition, f: Facts): Reason {
         condition: c,
         zh: '申报与确诊或疑似病例有接触史',
         en: 'Declared contact with a confirmed or suspected case',
+      };
+    case 'itineraryUnverified':
+      return {
+        condition: c,
+        zh: '未授权查询通信行程（行程未核验）',
+        en: 'The itinerary check was not authorised (itinerary not verified)',
       };
   }
 }

@@ -74,3 +74,23 @@ describe('colour rules', () => {
     expect(parseColourRules([{ when: 'x', colour: 'red' }])).toMatch(/unknown/);
   });
 });
+
+describe('a skipped itinerary check (itineraryUnverified)', () => {
+  const facts: Facts = {
+    declaredSojourn: false,
+    itineraryHits: [],
+    symptoms: false,
+    closeContact: false,
+    office: null,
+    itineraryUnverified: true,
+  };
+  it('gives no colour by default and is the city’s to map', () => {
+    expect(evaluateColour(facts, DEFAULT_COLOUR_RULES).colour).toBe('green');
+    const rules = parseColourRules([{ when: 'itineraryUnverified', colour: 'yellow' }]);
+    if (typeof rules === 'string') throw new Error(rules);
+    const v = evaluateColour(facts, rules);
+    expect(v.colour).toBe('yellow');
+    expect(v.reasons.map((r) => r.zh)).toEqual(['未授权查询通信行程（行程未核验）']);
+    expect(evaluateColour({ ...facts, itineraryUnverified: false }, rules).colour).toBe('green');
+  });
+});

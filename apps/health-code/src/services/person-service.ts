@@ -55,6 +55,7 @@ export function verdictOf(
       symptoms: p.symptoms,
       closeContact: p.closeContact,
       office: p.office,
+      itineraryUnverified: itinerary === null,
     },
     rules,
   );
