@@ -189,6 +189,32 @@ describe('the check-in result shows the holder’s live colour', () => {
   }
 });
 
+describe('the open check-in result follows the colour', () => {
+  it('turns red within seconds when the office decides red while the page is open', async () => {
+    const page = await phoneOf('13800000021');
+    await page.clock.install();
+    await page.goto(venueUrl);
+    await page.waitForSelector('#checkin-success[data-colour="green"]');
+    const d = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/admin/decisions',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { phone: '13800000021', colour: 'red', reason: '密切接触者' },
+    });
+    expect(d.statusCode, d.body).toBeLessThan(300);
+    await page.clock.runFor(16_000);
+    await expect.poll(() => page.getAttribute('#checkin-success', 'data-colour')).toBe('red');
+    expect(await page.textContent('#checkin-reasons')).toContain('密切接触者');
+    const back = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/admin/decisions',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { phone: '13800000021', colour: null, reason: '解除' },
+    });
+    expect(back.statusCode, back.body).toBeLessThan(300);
+  });
+});
+
 describe('修改信息 keeps the itinerary’s answer locked', () => {
   it('shows 疫区旅居史 locked to Yes with the places and the stored itinerary behind it', async () => {
     const page = await phoneOf('13900000022');

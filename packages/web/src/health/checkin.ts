@@ -25,6 +25,8 @@ const VERDICT = {
   red: '已打卡 · 请勿进入，请配合工作人员处置',
 } as const;
 
+/** How often the open result page re-reads the colour. */
+const FOLLOW_MS = 15_000;
 const INK = { green: '#0a7d3e', yellow: '#8a5d00', red: '#b3261e' } as const;
 
 const main = mount('扫码打卡');
@@ -92,12 +94,33 @@ async function punch(): Promise<void> {
   }
   const offset = Date.parse(p.at) - Date.now();
   const slot = h('div', { id: 'checkin-slot' }, resultBlock(p, p, offset));
+  let shown: HolderNow = p;
+  // The colour may change while the page is open (the office's decision, the area list): follow it.
+  const follow = async () => {
+    try {
+      const me = await hcJson<HolderNow>('/api/hc/v1/me');
+      const same = (a: HolderNow, b: HolderNow) =>
+        a.colour === b.colour &&
+        a.itineraryVerified === b.itineraryVerified &&
+        a.reasons.map((r) => r.zh).join() === b.reasons.map((r) => r.zh).join();
+      if (!same(me, shown)) {
+        shown = { colour: me.colour, reasons: me.reasons, itineraryVerified: me.itineraryVerified };
+        replaceChildren(slot, resultBlock(p, shown, offset));
+      }
+    } catch {
+      // Offline for a moment: the block keeps the last colour and the clock keeps ticking.
+    }
+  };
+  setInterval(() => void follow(), FOLLOW_MS);
   replaceChildren(
     main,
     slot,
     itineraryModule('checkin', (c) => {
       // The check is now the code's evidence: show the colour it gives.
-      if (c?.holder) replaceChildren(slot, resultBlock(p, c.holder, offset));
+      if (c?.holder) {
+        shown = c.holder;
+        replaceChildren(slot, resultBlock(p, shown, offset));
+      }
     }),
     h('p', { class: 'hc-muted hc-center' }, '查询结果可出示给卡口工作人员查验'),
     h('a', { class: 'btn btn-block', href: 'code.html' }, '查看我的昌通码'),
