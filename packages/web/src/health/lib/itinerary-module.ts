@@ -173,6 +173,13 @@ export function itineraryModule(
         '本人授权查询本手机号码14天内的行程信息（由中国电信、中国移动、中国联通提供），查询结果用于判断疫区旅居史。勾选后通信行程卡平台将向本机发送授权码。',
       ),
     ),
+    purpose === 'checkin'
+      ? null
+      : h(
+          'p',
+          { class: 'hc-muted', id: 'itinerary-skip-note' },
+          '不授权也可提交，昌通码和核验页面将显示“行程未核验”。',
+        ),
     out,
   );
 }
