@@ -220,6 +220,38 @@ describe('the open check-in result follows the colour', () => {
   });
 });
 
+describe('the check-in result in a storage outage', () => {
+  it('shows a grey block saying the colour is unknown, never green', async () => {
+    await holder('13800000021', '121');
+    const page = await phoneOf('13800000021');
+    // The answer the server gives while PostgreSQL is down (holder-colour.test.ts), and /me failing.
+    await page.route('**/api/hc/v1/checkins', (route) =>
+      route.fulfill({
+        status: 201,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          venue: { id: 'K7Q2M4XP', kind: 'checkpoint', kindName: '昌通核验码', name: '红谷滩区丰和卡口' },
+          at: new Date().toISOString(),
+          maskedName: '**明',
+          phone: '138****0021',
+          colour: null,
+          reasons: [],
+          itineraryVerified: null,
+        }),
+      }),
+    );
+    await page.goto(venueUrl);
+    await page.waitForSelector('#checkin-success');
+    expect(await page.getAttribute('#checkin-success', 'data-colour')).toBe('unknown');
+    expect(await page.textContent('#checkin-colour')).toBe('码色暂不可知');
+    expect(await page.textContent('#checkin-verdict')).toContain('请出示“我的昌通码”核验');
+    expect(await page.textContent('#checkin-success')).not.toContain('打卡成功');
+    const bg = await page.locator('#checkin-success').evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(bg).toBe('rgb(78, 89, 105)');
+    await shot(page, 'checkin-unknown');
+  });
+});
+
 describe('修改信息 keeps the itinerary’s answer locked', () => {
   it('shows 疫区旅居史 locked to Yes with the places and the stored itinerary behind it', async () => {
     await holder('13900000022', '122');

@@ -3,6 +3,7 @@
 // evidence; a skipped itinerary check shows on the code and to staff (行程未核验); the
 // stored itinerary keeps 疫区旅居史 locked on the edit form; the ID number is checked
 // before the whole form.
+import { openPgliteSql, type Sql, storageUnavailable } from '@itinerary-card/store';
 import { describe, expect, it } from 'vitest';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
 import { ADMIN, idNumber, login, makeApp, type TestApp } from './helpers.ts';
@@ -14,13 +15,13 @@ const admin = { authorization: `Bearer ${ADMIN}` };
 
 let partner: FakePartner;
 
-async function setup(): Promise<TestApp> {
+async function setup(sql?: Sql): Promise<TestApp> {
   partner = fakePartner(WINDOW_END);
   partner.answers.set('13800000001', { cities: [NANCHANG], countries: [] });
   partner.answers.set('13900000002', { cities: [NANCHANG, WUHAN], countries: [] });
   partner.answers.set('13600000003', { cities: [NANCHANG], countries: [] });
   partner.answers.set('13500000005', { cities: [NANCHANG, WUHAN], countries: [] });
-  const t = await makeApp(partner);
+  const t = await makeApp(partner, sql ? { sql } : {});
   const r = await t.app.inject({
     method: 'POST',
     url: '/api/hc/v1/admin/epidemic-areas',
@@ -249,6 +250,45 @@ describe('the ID number, before the whole form', () => {
       expect(anonymous.statusCode).toBe(401);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('the check-in answer in a storage outage', () => {
+  it('takes the check-in and says the colour is unknown (null), never an older one', async () => {
+    const pglite = await openPgliteSql();
+    // Reads of holders fail as in a PostgreSQL outage; the check-in path itself keeps working
+    // (in production it spools).
+    let down = false;
+    const sql: Sql = {
+      onEventLoop: true,
+      query: (text, params, options) =>
+        down && /FROM hc_people/.test(text)
+          ? Promise.reject(storageUnavailable(new Error('connection error')))
+          : pglite.query(text, params, options),
+      exec: (text) => pglite.exec(text),
+      transaction: (fn) => pglite.transaction(fn),
+      close: () => pglite.close(),
+    };
+    const t = await setup(sql);
+    try {
+      const { h } = await register(t, '13800000001', '888', { symptoms: true });
+      const url = await venueUrl(t, h);
+      down = true;
+      const r = await t.app.inject({ method: 'POST', url: '/api/hc/v1/checkins', headers: h, payload: { code: url } });
+      expect(r.statusCode, r.body).toBe(201);
+      expect(r.json()).toMatchObject({ colour: null, reasons: [], itineraryVerified: null });
+      down = false;
+      const again = await t.app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/checkins',
+        headers: h,
+        payload: { code: url },
+      });
+      expect(again.json().colour).toBe('yellow');
+    } finally {
+      await t.close();
+      await pglite.close();
     }
   });
 });

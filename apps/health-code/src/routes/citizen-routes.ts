@@ -1,7 +1,7 @@
 // Routes of the holder: login, registration and edits with the embedded itinerary
 // module, the personal code, venues and their posters, scan and punch.
 import { AppError, maskPhone } from '@itinerary-card/domain';
-import type { KeyValue } from '@itinerary-card/store';
+import { isStorageUnavailable, type KeyValue } from '@itinerary-card/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { maskName } from '../rules/id-card.ts';
 import type { AuthService, Session } from '../services/auth-service.ts';
@@ -196,8 +196,17 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
         await d.auth.updateSession(token, s);
       }
       const r = await d.checkins.punch(s.personId!, (req.body as { code: string }).code);
-      // The guard looks at the phone: the answer carries the holder's colour as it is now.
-      const now = await d.people.current(s.phone);
+      // The guard looks at the phone: the answer carries the holder's colour as it is now. In a
+      // storage outage the check-in is still taken (spooled) and the colour is said to be unknown
+      // (null), never guessed from an older one.
+      let now: Awaited<ReturnType<PersonService['current']>> | { colour: null; reasons: []; itineraryVerified: null };
+      try {
+        now = await d.people.current(s.phone);
+      } catch (e) {
+        if (!isStorageUnavailable(e)) throw e;
+        req.log.warn({ err: e }, 'check-in taken, colour unavailable');
+        now = { colour: null, reasons: [], itineraryVerified: null };
+      }
       void reply.status(201);
       return { ...r, ...now, maskedName: s.maskedName, phone: maskPhone(s.phone) };
     },

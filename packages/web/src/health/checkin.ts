@@ -6,35 +6,47 @@
 import { formatBeijingDisplay } from '@itinerary-card/domain';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
-import { COLOUR_ZH, getToken, type HcError, type HolderNow, hcJson, UNVERIFIED_ZH } from './lib/hc-api.ts';
+import {
+  COLOUR_ZH,
+  type ColourUnknown,
+  getToken,
+  type HcError,
+  type HolderNow,
+  hcJson,
+  UNVERIFIED_ZH,
+} from './lib/hc-api.ts';
 import { itineraryModule } from './lib/itinerary-module.ts';
 import { loginBox } from './lib/login-box.ts';
 import { errorPanel, mount } from './lib/page.ts';
 
-interface Punch extends HolderNow {
+type Shown = HolderNow | ColourUnknown;
+
+type Punch = Shown & {
   venue: { id: string; kind: string; kindName: string; name: string };
   at: string;
   maskedName: string;
   phone: string;
-}
+};
 
 /** What the colour means at the door, under the colour itself. */
 const VERDICT = {
   green: '✓ 打卡成功',
   yellow: '已打卡 · 请出示给工作人员核验',
   red: '已打卡 · 请勿进入，请配合工作人员处置',
+  // Storage outage: the check-in is taken, the colour is not known here.
+  unknown: '已打卡 · 系统繁忙，暂时无法读取码色，请出示“我的昌通码”核验',
 } as const;
 
 /** How often the open result page re-reads the colour. */
 const FOLLOW_MS = 15_000;
-const INK = { green: '#0a7d3e', yellow: '#8a5d00', red: '#b3261e' } as const;
+const INK = { green: '#0a7d3e', yellow: '#8a5d00', red: '#b3261e', unknown: '#4e5969' } as const;
 
 const main = mount('扫码打卡');
 const code = new URLSearchParams(location.search).get('c') ?? '';
 let tickTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** The colour block: dominant, with the reasons, the check-in time and a clock that ticks. */
-function resultBlock(p: Punch, now: HolderNow, offset: number): HTMLElement {
+function resultBlock(p: Punch, now: Shown, offset: number): HTMLElement {
   const clock = h('p', { class: 'hc-checkin-clock', id: 'checkin-clock', 'aria-label': '当前北京时间' });
   const tick = () => {
     const t = beijingParts(Date.now() + offset);
@@ -43,23 +55,28 @@ function resultBlock(p: Punch, now: HolderNow, offset: number): HTMLElement {
   };
   clearTimeout(tickTimer);
   tick();
-  document.body.dataset.colour = now.colour;
-  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', INK[now.colour]);
+  const colour = now.colour ?? 'unknown';
+  document.body.dataset.colour = colour;
+  document.querySelector('meta[name="theme-color"]')?.setAttribute('content', INK[colour]);
   return h(
     'section',
     {
-      class: `hc-checkin hc-${now.colour}`,
+      class: `hc-checkin hc-${colour}`,
       id: 'checkin-success',
-      'data-colour': now.colour,
+      'data-colour': colour,
       role: 'status',
       'aria-live': 'polite',
     },
     h('div', { class: 'hc-checkin-sweep', 'aria-hidden': 'true' }),
-    h('p', { class: 'hc-checkin-colour', id: 'checkin-colour' }, COLOUR_ZH[now.colour]),
-    h('p', { class: 'hc-checkin-verdict', id: 'checkin-verdict' }, VERDICT[now.colour]),
+    h('p', { class: 'hc-checkin-colour', id: 'checkin-colour' }, now.colour ? COLOUR_ZH[now.colour] : '码色暂不可知'),
+    h('p', { class: 'hc-checkin-verdict', id: 'checkin-verdict' }, VERDICT[colour]),
     clock,
-    h('ul', { class: 'hc-checkin-reasons', id: 'checkin-reasons' }, ...now.reasons.map((r) => h('li', {}, r.zh))),
-    now.itineraryVerified ? null : h('p', { class: 'hc-checkin-unverified', id: 'checkin-unverified' }, UNVERIFIED_ZH),
+    now.reasons.length
+      ? h('ul', { class: 'hc-checkin-reasons', id: 'checkin-reasons' }, ...now.reasons.map((r) => h('li', {}, r.zh)))
+      : null,
+    now.itineraryVerified === false
+      ? h('p', { class: 'hc-checkin-unverified', id: 'checkin-unverified' }, UNVERIFIED_ZH)
+      : null,
     h('p', { class: 'hc-checkin-venue', id: 'checkin-venue' }, `${p.venue.kindName} · ${p.venue.name}`),
     h('p', { id: 'checkin-person' }, `${p.maskedName ?? ''} ${p.phone}`),
     h('p', { id: 'checkin-time' }, `打卡时间：${formatBeijingDisplay(Date.parse(p.at))}`),
@@ -94,12 +111,12 @@ async function punch(): Promise<void> {
   }
   const offset = Date.parse(p.at) - Date.now();
   const slot = h('div', { id: 'checkin-slot' }, resultBlock(p, p, offset));
-  let shown: HolderNow = p;
+  let shown: Shown = p;
   // The colour may change while the page is open (the office's decision, the area list): follow it.
   const follow = async () => {
     try {
       const me = await hcJson<HolderNow>('/api/hc/v1/me');
-      const same = (a: HolderNow, b: HolderNow) =>
+      const same = (a: HolderNow, b: Shown) =>
         a.colour === b.colour &&
         a.itineraryVerified === b.itineraryVerified &&
         a.reasons.map((r) => r.zh).join() === b.reasons.map((r) => r.zh).join();

@@ -128,5 +128,12 @@ export interface HolderNow {
 
 export const COLOUR_ZH = { green: '绿码', yellow: '黄码', red: '红码' } as const;
 
+/** The check-in answer when the colour cannot be read (storage outage): the check-in is taken, the colour is not guessed. */
+export interface ColourUnknown {
+  colour: null;
+  reasons: [];
+  itineraryVerified: null;
+}
+
 /** Shown on the code, the check-in result and the staff page when no authorised itinerary backs the colour. */
 export const UNVERIFIED_ZH = '行程未核验：未授权查询通信行程，码色仅依据本人申报，请结合车票等其他行程证明查验';
