@@ -2,6 +2,7 @@
 // data directory) and a `pg` Pool (production), so every app runs the same SQL.
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient } from 'pg';
+import { scrubSqlError } from './sql-error.ts';
 import { isSqlOutage, storageUnavailable } from './storage-outage.ts';
 
 export interface QueryOptions {
@@ -66,8 +67,11 @@ class PgliteSql implements Sql {
   readonly onEventLoop = true;
   constructor(private readonly db: PGlite) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    const r = await this.db.query<T>(text, params);
-    return r.rows;
+    try {
+      return (await this.db.query<T>(text, params)).rows;
+    } catch (e) {
+      throw scrubSqlError(e);
+    }
   }
   async exec(text: string): Promise<void> {
     await this.db.exec(text);
@@ -84,7 +88,11 @@ class PgliteTxSql implements Sql {
   readonly onEventLoop = true;
   constructor(private readonly tx: Transaction) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.tx.query<T>(text, params)).rows;
+    try {
+      return (await this.tx.query<T>(text, params)).rows;
+    } catch (e) {
+      throw scrubSqlError(e);
+    }
   }
   async exec(text: string): Promise<void> {
     await this.tx.exec(text);
@@ -129,7 +137,9 @@ class PgPoolSql implements Sql {
     // A query that times out releases its connection with the error, and the pool closes it.
     const limit = options?.timeoutMs ?? this.timeoutMs;
     const config = limit > 0 ? { text, values: params, query_timeout: limit } : { text, values: params };
-    const r = await this.pool.query(config as { text: string; values?: unknown[] }).catch(outage);
+    const r = await this.pool
+      .query(config as { text: string; values?: unknown[] })
+      .catch((e) => outage(scrubSqlError(e)));
     return r.rows as T[];
   }
   async exec(text: string): Promise<void> {
@@ -157,7 +167,11 @@ class PgPoolSql implements Sql {
 class PgClientSql implements Sql {
   constructor(private readonly client: PoolClient) {}
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.client.query(text, params as unknown[])).rows as T[];
+    try {
+      return (await this.client.query(text, params as unknown[])).rows as T[];
+    } catch (e) {
+      throw scrubSqlError(e);
+    }
   }
   async exec(text: string): Promise<void> {
     await this.client.query(text);

@@ -3,6 +3,7 @@
 // connection: a transaction holds it, other statements wait for the end.
 import { Worker } from 'node:worker_threads';
 import type { Sql } from './sql.ts';
+import { scrubSqlError } from './sql-error.ts';
 
 type Reply = { id: number; rows?: unknown[]; error?: { message: string } & Record<string, unknown> };
 
@@ -36,7 +37,7 @@ class WorkerSql implements Sql {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error) p.reject(Object.assign(new Error(m.error.message), m.error));
+      if (m.error) p.reject(scrubSqlError(Object.assign(new Error(m.error.message), m.error)));
       else p.resolve(m.rows ?? []);
     });
     worker.on('error', (e) => this.fail(e));
