@@ -19,9 +19,23 @@ export class AppError extends Error {
   }
 }
 
-export function errorMessage(code: ErrorCode, lang: Lang): string {
+/**
+ * The user-facing message; with `details.retryAfterSeconds` (a limit's answer)
+ * it also says how long to wait.
+ */
+export function errorMessage(code: ErrorCode, lang: Lang, details?: Record<string, unknown>): string {
   const row = ERROR_TABLE[code];
-  return lang === 'en' ? row.en : row.zh;
+  const text = lang === 'en' ? row.en : row.zh;
+  const wait = details?.retryAfterSeconds;
+  return typeof wait === 'number' && wait > 0 ? `${text}${waitText(wait, lang)}` : text;
+}
+
+/** "Please wait …" in the message's language: seconds, and minutes too past two minutes. */
+export function waitText(seconds: number, lang: Lang): string {
+  const s = Math.ceil(seconds);
+  const m = Math.ceil(s / 60);
+  if (lang === 'en') return s < 120 ? ` Please wait ${s} seconds.` : ` Please wait ${m} minutes (${s} seconds).`;
+  return s < 120 ? `（请${s}秒后再试）` : `（请${m}分钟（${s}秒）后再试）`;
 }
 
 /** Picks the response language from an Accept-Language header: Chinese unless English is preferred. */

@@ -20,7 +20,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       req.log.warn({ code: e.code, cause: (e.cause as Error | undefined)?.message }, 'request failed');
     if (typeof e.details.retryAfterSeconds === 'number')
       reply.header('retry-after', String(e.details.retryAfterSeconds));
-    void reply.status(e.status).send({ error: { code: e.code, message: errorMessage(e.code, lang), ...e.details } });
+    void reply
+      .status(e.status)
+      .send({ error: { code: e.code, message: errorMessage(e.code, lang, e.details), ...e.details } });
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({

@@ -8,7 +8,11 @@ import { notFoundPage, wantsHtml } from './not-found-page.ts';
 
 export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const lang = langFromHeader(req.headers['accept-language']);
-  const body: Record<string, unknown> = { code: err.code, message: errorMessage(err.code, lang), ...err.details };
+  const body: Record<string, unknown> = {
+    code: err.code,
+    message: errorMessage(err.code, lang, err.details),
+    ...err.details,
+  };
   if (typeof err.details.retryAfterSeconds === 'number')
     reply.header('retry-after', String(err.details.retryAfterSeconds));
   return reply.status(err.status).send({ error: body });
