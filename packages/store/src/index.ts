@@ -1,14 +1,24 @@
 // The store package's only door: SQL and key-value seams, migrations, and
 // helpers that start real PostgreSQL and Redis servers for tests.
 export {
+  type ConsumeResult,
+  type Counter,
   type KeyValue,
   MemoryKeyValue,
   type OpenKeyValueOptions,
   openKeyValue,
   openRedisKeyValue,
 } from './key-value.ts';
+export {
+  DEFAULT_LOGIN_CODE_LIMITS,
+  type IssuedCode,
+  type LoginCodeLimits,
+  LoginCodes,
+  type LoginCodesDeps,
+} from './login-codes.ts';
 export { type Migration, migrate, migrationsFromDir } from './migrate.ts';
 export { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache.ts';
+export { Secrets } from './secrets.ts';
 export { defaultSpoolDir, Spool, type SpoolOptions } from './spool.ts';
 export {
   DEFAULT_STORAGE_TIMEOUT_MS,

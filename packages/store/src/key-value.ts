@@ -16,6 +16,15 @@ export interface KeyValue {
   incr(k: string, ttlMs?: number): Promise<number>;
   /** Milliseconds to live: -2 when the key is absent, -1 when it has no expiry. */
   ttl(k: string): Promise<number>;
+  /**
+   * All or nothing, in one atomic step (one Lua script in Redis): when every
+   * counter is below its `max`, adds `add` (default 1) to each and returns the
+   * new values; otherwise changes nothing and names the first full counter with
+   * its time to live. A counter with `add: 0` is only checked (a lock key).
+   * Limits are thus counted before the guarded work runs, so concurrent
+   * requests cannot all pass a check made before any of them counted.
+   */
+  consume(counters: readonly Counter[]): Promise<ConsumeResult>;
   /** Sends `message` to every subscriber of `channel` (every process sharing the store). */
   publish(channel: string, message: string): Promise<void>;
   /**
@@ -26,6 +35,21 @@ export interface KeyValue {
   subscribe(channel: string, onMessage: (message: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** One counter of `KeyValue.consume`; a new key gets `ttlMs` (fixed window). */
+export interface Counter {
+  key: string;
+  /** The counter refuses once its value has reached this. */
+  max: number;
+  ttlMs?: number;
+  /** 1 (default) counts; 0 only checks. */
+  add?: 0 | 1;
+}
+
+export type ConsumeResult =
+  | { ok: true; counts: number[] }
+  /** `index` of the first full counter in the request; `ttlMs` as `ttl` gives it. */
+  | { ok: false; index: number; ttlMs: number };
 
 export interface OpenKeyValueOptions {
   /** redis://… : use Redis; in memory when absent. */
@@ -119,6 +143,29 @@ export class MemoryKeyValue implements KeyValue {
     if (!e) return -2;
     return e.exp === 0 ? -1 : e.exp - this.now();
   }
+  async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
+    // No await between the checks and the writes: atomic on one event loop.
+    for (let i = 0; i < counters.length; i++) {
+      const c = counters[i]!;
+      const e = this.live(c.key);
+      if (e && Number(e.v) >= c.max) return { ok: false, index: i, ttlMs: e.exp === 0 ? -1 : e.exp - this.now() };
+      if (!e && c.max <= 0) return { ok: false, index: i, ttlMs: -2 };
+    }
+    const counts: number[] = [];
+    for (const c of counters) {
+      const e = this.live(c.key);
+      const add = c.add ?? 1;
+      if (add === 0) counts.push(e ? Number(e.v) : 0);
+      else if (e) {
+        e.v = String(Number(e.v) + add);
+        counts.push(Number(e.v));
+      } else {
+        this.map.set(c.key, { v: String(add), exp: this.expiry(c.ttlMs) });
+        counts.push(add);
+      }
+    }
+    return { ok: true, counts };
+  }
   async publish(channel: string, message: string): Promise<void> {
     for (const fn of this.channels.get(channel) ?? []) fn(message);
   }
@@ -144,6 +191,27 @@ export class MemoryKeyValue implements KeyValue {
 const INCR_SCRIPT = `local v = redis.call('INCR', KEYS[1])
 if v == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return v`;
+
+// KeyValue.consume: check every counter, then count them all, in one step.
+// ARGV holds (max, ttl ms, add) per key; answers {1, counts…} or {0, index, pttl}.
+const CONSUME_SCRIPT = `for i = 1, #KEYS do
+  local v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  if v >= tonumber(ARGV[3 * i - 2]) then return {0, i - 1, redis.call('PTTL', KEYS[i])} end
+end
+local out = {1}
+for i = 1, #KEYS do
+  local add = tonumber(ARGV[3 * i])
+  local v
+  if add > 0 then
+    v = redis.call('INCRBY', KEYS[i], add)
+    local ttl = tonumber(ARGV[3 * i - 1])
+    if v == add and ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+  else
+    v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  end
+  out[#out + 1] = v
+end
+return out`;
 
 export async function openRedisKeyValue(url: string, prefix = '', timeoutMs = 800): Promise<KeyValue> {
   const { Redis } = await import('ioredis');
@@ -205,6 +273,14 @@ class RedisKeyValue implements KeyValue {
   }
   ttl(k: string): Promise<number> {
     return this.redis.pttl(this.k(k)).catch(outage);
+  }
+  async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
+    const args: string[] = [];
+    for (const c of counters) args.push(String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
+    const keys = counters.map((c) => this.k(c.key));
+    const r = (await this.redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args).catch(outage)) as number[];
+    if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
+    return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };
   }
   async publish(channel: string, message: string): Promise<void> {
     await this.redis.publish(this.k(channel), message).catch(outage);
