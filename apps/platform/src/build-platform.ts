@@ -163,8 +163,14 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   await app.register(async (scope) => authRoutes(scope, services));
   await app.register(async (scope) => itineraryRoutes(scope, services));
   await app.register(async (scope) => partnerRoutes(scope, services));
-  // The CXMYD channel: POST /api/v1/sms/inbound, and deliver_sm when the transport receives (SMPP).
-  await app.register(async (scope) => smsChannelRoutes(scope, services, deps.sms));
+  // The CXMYD channel: deliver_sm when the transport receives (SMPP), and POST /api/v1/sms/inbound
+  // only with the gateway's token, or open when the demo asks (its `from` is taken on trust).
+  await app.register(async (scope) =>
+    smsChannelRoutes(scope, services, deps.sms, {
+      inboundToken: options.smsInboundToken || undefined,
+      httpInbound: options.smsInboundToken !== '' || options.smsInboundOpen,
+    }),
+  );
   if (options.adminToken) await app.register(async (scope) => adminRoutes(scope, services));
   if (deps.outbox) {
     const outbox = deps.outbox;

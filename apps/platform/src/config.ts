@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { AppError, OPERATORS, type Operator, parseTimeOfDay } from '@itinerary-card/domain';
-import { defaultSpoolDir } from '@itinerary-card/store';
+import { DEFAULT_LOGIN_CODE_LIMITS, defaultSpoolDir, type LoginCodeLimits } from '@itinerary-card/store';
 
 export interface NodeEndpoint {
   /** Base URL of the operator node (http:// or https://). */
@@ -19,7 +19,8 @@ export interface NodeEndpoint {
   shards?: number;
 }
 
-export interface PlatformOptions {
+/** Login codes and their limits (`LoginCodeLimits`, shared with the health-code system) and the rest. */
+export interface PlatformOptions extends LoginCodeLimits {
   /** Allowed difference between the phone's clock and Beijing time (ms). */
   clockSkewMs: number;
   /** Daily update time, ms after 00:00 Beijing time (08:00 by default). */
@@ -28,15 +29,6 @@ export interface PlatformOptions {
   greenCountries: string[];
   /** A number ported within this many days before the query day gets the 1-2 day delay note. */
   portingNoteDays: number;
-  codeTtlMs: number;
-  codeResendMs: number;
-  codeMaxTries: number;
-  codesPerHour: number;
-  codesPerDay: number;
-  failedChecksPerDay: number;
-  smsPerIpPerMinute: number;
-  smsPerIpPerHour: number;
-  loginPerIpPerMinute: number;
   sessionTtlMs: number;
   deviceTtlMs: number;
   partnerTokenTtlMs: number;
@@ -80,6 +72,16 @@ export interface PlatformOptions {
    * the store may go on accepting a session ended meanwhile. 0: always ask.
    */
   sessionCacheMs: number;
+  /**
+   * The SMS gateway's bearer token for POST /api/v1/sms/inbound
+   * (PLATFORM_SMS_INBOUND_TOKEN); '' refuses the HTTP form unless `smsInboundOpen`.
+   */
+  smsInboundToken: string;
+  /**
+   * Accept POST /api/v1/sms/inbound from anyone, taking its `from` on trust:
+   * the demo's outbox only, never set from the environment.
+   */
+  smsInboundOpen: boolean;
 }
 
 export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret' | 'adminToken'> = {
@@ -87,15 +89,7 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   updateTimeMs: 8 * 3_600_000,
   greenCountries: ['HK', 'MO', 'TW'],
   portingNoteDays: 2,
-  codeTtlMs: 5 * 60_000,
-  codeResendMs: 60_000,
-  codeMaxTries: 5,
-  codesPerHour: 5,
-  codesPerDay: 10,
-  failedChecksPerDay: 10,
-  smsPerIpPerMinute: 30,
-  smsPerIpPerHour: 300,
-  loginPerIpPerMinute: 60,
+  ...DEFAULT_LOGIN_CODE_LIMITS,
   sessionTtlMs: 30 * 60_000,
   deviceTtlMs: 30 * 86_400_000,
   partnerTokenTtlMs: 3_600_000,
@@ -112,6 +106,8 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   cacheTtlMs: 30_000,
   answerCacheMs: 300_000,
   sessionCacheMs: 30_000,
+  smsInboundToken: '',
+  smsInboundOpen: false,
 };
 
 export interface PlatformConfig {
@@ -264,10 +260,14 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
     secretKey,
     serviceSecret,
     adminToken: env.PLATFORM_ADMIN_TOKEN ?? '',
+    smsInboundToken: env.PLATFORM_SMS_INBOUND_TOKEN ?? '',
     webDist: env.PLATFORM_WEB_DIST || undefined,
   };
   if (options.adminToken !== '' && options.adminToken.length < 16) {
     fail('PLATFORM_ADMIN_TOKEN', 'must be at least 16 characters');
+  }
+  if (options.smsInboundToken !== '' && options.smsInboundToken.length < 16) {
+    fail('PLATFORM_SMS_INBOUND_TOKEN', 'must be at least 16 characters');
   }
   const workers = int(env, 'PLATFORM_WORKERS', 1, 1);
   if (workers > 1 && (!env.DATABASE_URL || !env.REDIS_URL)) {

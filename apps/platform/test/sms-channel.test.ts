@@ -34,7 +34,12 @@ async function startRig(sql: Sql, nodes: TestNode[], port: number, systemId: str
     clock,
     docs: false,
     nodes: Object.fromEntries(nodes.map((n) => [n.operator, { url: n.url, nodeId: `${n.operator}-1` }])),
-    options: { secretKey: 'test-secret-key-0123456789', serviceSecret: SERVICE_SECRET, cacheTtlMs: 0 },
+    options: {
+      secretKey: 'test-secret-key-0123456789',
+      serviceSecret: SERVICE_SECRET,
+      cacheTtlMs: 0,
+      smsInboundOpen: true,
+    },
   });
   await transport.start();
   return {

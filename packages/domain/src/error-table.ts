@@ -24,6 +24,11 @@ export const ERROR_TABLE = {
     zh: '发送短信失败。高峰时段可能会因短时间内请求量过大造成短信拥堵，建议等待一段时间后重新尝试；如仍收不到验证码，请联系所属运营商的客服（电信10000/移动10086/联通10010）。',
     en: 'Failed to send the SMS. At peak hours the SMS network can be congested: please wait a while and try again. If the code still does not arrive, call your operator (Telecom 10000 / Mobile 10086 / Unicom 10010).',
   },
+  SMS_INBOUND_DISABLED: {
+    status: 403,
+    zh: '本平台未开放HTTP上行短信接口，请发送短信CXMYD到所属运营商（电信10000/移动10086/联通10010）进行查询',
+    en: 'This platform takes inbound SMS from the SMS centre only: text CXMYD to your operator (Telecom 10000 / Mobile 10086 / Unicom 10010).',
+  },
   SMS_TOO_LONG: { status: 400, zh: '短信内容过长', en: 'The SMS text is too long.' },
   CODE_INVALID: { status: 401, zh: '验证码错误，请重新输入', en: 'The verification code is wrong. Please try again.' },
   CODE_EXPIRED: {

@@ -115,6 +115,8 @@ export async function startDemo(
         serviceSecret,
         adminToken,
         webDist: webDistDir,
+        // The demo's SMS channel is the HTTP form with the outbox: its `from` is taken on trust.
+        smsInboundOpen: true,
       },
       logger: { level: 'warn' },
     });

@@ -38,7 +38,11 @@ export async function authRoutes(app: FastifyInstance, s: PlatformServices): Pro
           'Returning device ("二次登录无需验证"): `{phone, deviceToken}` skips the SMS code while the device token',
           'is valid (30 days) and not revoked (`DELETE /api/v1/devices/current` with header `X-Device-Token`,',
           'or `DELETE /api/v1/devices` for all devices of the number).',
-          'A code is single-use; 5 wrong tries burn it; 10 failed checks per number per day lock login until the next day.',
+          'A code is single-use and allows 5 checks (counted before comparing); after that it is dead and the number',
+          'gets a new code after a wait that grows with each dead code of the day (1, 2, 4, 8, 15 minutes). A client',
+          'address that sends 20 wrong codes in 10 minutes waits 1 minute, doubling with each further lock that day (up',
+          'to an hour). TOO_MANY_ATTEMPTS and TOO_MANY_REQUESTS carry `retryAfterSeconds` (and Retry-After); CODE_INVALID',
+          'carries `attemptsLeft`. Nothing locks a number for the day.',
         ].join(' '),
         body: {
           type: 'object',
@@ -55,7 +59,7 @@ export async function authRoutes(app: FastifyInstance, s: PlatformServices): Pro
             type: 'object',
             properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, deviceToken: { type: 'string' } },
           },
-          ...errorResponses('CODE_INVALID', 'TOO_MANY_ATTEMPTS', 'INVALID_PHONE'),
+          ...errorResponses('CODE_INVALID', 'TOO_MANY_ATTEMPTS', 'INVALID_PHONE', 'BAD_REQUEST'),
         },
       },
     },
@@ -69,12 +73,23 @@ export async function authRoutes(app: FastifyInstance, s: PlatformServices): Pro
     },
   );
 
-  app.post('/api/v1/logout', { schema: { tags: ['login'], summary: 'End the session' } }, async (req, reply) => {
-    const token = bearerToken(req.headers.authorization);
-    await s.login.sessionNumber(token);
-    await s.login.logout(token!);
-    return reply.status(204).send();
-  });
+  app.post(
+    '/api/v1/logout',
+    {
+      schema: {
+        tags: ['login'],
+        summary: 'End the session and forget the device it came from',
+        description:
+          'Ends the session of the bearer token and forgets the remembered device the session was opened with or by, and the device of the optional `X-Device-Token` header: either needs the SMS code again. Neither has to be still valid (204 either way), so a page whose session has expired can still forget its device.',
+        headers: { type: 'object', properties: { 'x-device-token': { type: 'string', maxLength: 128 } } },
+      },
+    },
+    async (req, reply) => {
+      const device = req.headers['x-device-token'];
+      await s.login.logout(bearerToken(req.headers.authorization), typeof device === 'string' ? device : undefined);
+      return reply.status(204).send();
+    },
+  );
 
   app.delete(
     '/api/v1/devices/current',
@@ -94,7 +109,12 @@ export async function authRoutes(app: FastifyInstance, s: PlatformServices): Pro
 
   app.delete(
     '/api/v1/devices',
-    { schema: { tags: ['login'], summary: 'Forget every remembered device of the logged-in number' } },
+    {
+      schema: {
+        tags: ['login'],
+        summary: 'Forget every remembered device of the logged-in number and end all its sessions',
+      },
+    },
     async (req, reply) => {
       const msisdn = await s.login.sessionNumber(bearerToken(req.headers.authorization));
       await s.login.revokeAllDevices(msisdn);

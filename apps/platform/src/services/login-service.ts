@@ -1,29 +1,16 @@
-// Login by SMS code: 6 digits from a CSPRNG, valid 5 minutes, single use, bound
-// to the number, stored only as an HMAC and compared in constant time; limits
-// per code, per number (hour, day, failed checks) and per IP. Sessions and
-// revocable device tokens ("二次登录无需验证") live in the same key-value store.
-import { randomInt } from 'node:crypto';
-import { AppError, BEIJING_OFFSET_MS, type Clock, DAY_MS, formatBeijing } from '@itinerary-card/domain';
-import { type KeyValue, RefreshingCache } from '@itinerary-card/store';
+// Login by SMS code: the codes and their limits are the shared rule of
+// packages/store (LoginCodes: counted before compared, a code dies after its
+// tries, growing back-offs, never a day's lock). Sessions and revocable device
+// tokens ("二次登录无需验证") live in the same key-value store; a session
+// belongs to its number's device generation, so "revoke all devices" ends the
+// number's sessions too, and logging out forgets the device it came from.
+import { AppError, type Clock, formatBeijing } from '@itinerary-card/domain';
+import { type KeyValue, type LoginCodeLimits, LoginCodes, RefreshingCache } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import { Secrets } from './secrets.ts';
 import type { SmsSender } from './sms-sender.ts';
 
-type LoginOptions = Pick<
-  PlatformOptions,
-  | 'codeTtlMs'
-  | 'codeResendMs'
-  | 'codeMaxTries'
-  | 'codesPerHour'
-  | 'codesPerDay'
-  | 'failedChecksPerDay'
-  | 'smsPerIpPerMinute'
-  | 'smsPerIpPerHour'
-  | 'loginPerIpPerMinute'
-  | 'sessionTtlMs'
-  | 'deviceTtlMs'
-  | 'sessionCacheMs'
->;
+type LoginOptions = LoginCodeLimits & Pick<PlatformOptions, 'sessionTtlMs' | 'deviceTtlMs' | 'sessionCacheMs'>;
 
 export interface LoginServiceDeps {
   kv: KeyValue;
@@ -40,12 +27,6 @@ export interface Session {
   deviceToken?: string;
 }
 
-const HOUR = 3_600_000;
-const DAY = DAY_MS;
-
-/** The Beijing calendar day of an instant as a number (day-scoped counters). */
-const beijingDayIndex = (ms: number) => Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS);
-
 export function codeSmsText(code: string, minutes: number): string {
   return `【通信行程卡】您的验证码为${code}，${minutes}分钟内有效，请勿泄露给他人。`;
 }
@@ -58,8 +39,13 @@ interface CachedSession {
 
 /** Channel on which a process announces an ended session (its storage key) to the others. */
 const SESSION_ENDED = 'session-ended';
+/** Message on SESSION_ENDED: every session of some number ended (all devices revoked). */
+const ALL_OF_A_NUMBER = '*';
 const MAX_CACHED_SESSIONS = 200_000;
 const isSession = (s: CachedSession | null) => s !== null;
+
+/** A session's stored value: the number, its device generation, and the device key it came with (or ''). */
+const sessionValue = (msisdn: string, gen: string, deviceKey: string) => `${msisdn}\t${gen}\t${deviceKey}`;
 
 export class LoginService {
   /**
@@ -74,6 +60,7 @@ export class LoginService {
    * whether the session still stands is always asked of `sessions`.
    */
   private readonly keys = new Map<string, string>();
+  private readonly codes: LoginCodes;
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(private readonly d: LoginServiceDeps) {
@@ -83,6 +70,7 @@ export class LoginService {
       maxEntries: MAX_CACHED_SESSIONS,
       endsAt: (s) => s?.endsAt,
     });
+    this.codes = new LoginCodes({ kv: d.kv, now: () => d.clock.now(), secrets: d.secrets, limits: d.options });
   }
 
   /**
@@ -93,7 +81,7 @@ export class LoginService {
     if (this.d.options.sessionCacheMs <= 0 || this.unsubscribe) return;
     this.unsubscribe = await this.d.kv.subscribe(
       SESSION_ENDED,
-      (key) => this.sessions.delete(key),
+      (key) => (key === ALL_OF_A_NUMBER ? this.sessions.clear() : this.sessions.delete(key)),
       () => this.sessions.clear(),
     );
   }
@@ -106,103 +94,63 @@ export class LoginService {
     await u?.();
   }
 
-  private tooMany(ttlMs: number): AppError {
-    return new AppError('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) });
-  }
-
-  private async limit(key: string, max: number, windowMs: number): Promise<void> {
-    const n = await this.d.kv.incr(key, windowMs);
-    if (n > max) throw this.tooMany(await this.d.kv.ttl(key));
-  }
-
   /**
    * Sends a code. The answer is the same whether or not the number is anyone's
    * subscriber: nothing here looks the number up.
    */
   async requestCode(msisdn: string, ip: string): Promise<{ resendAfterSeconds: number }> {
-    const { kv, options: o, secrets } = this.d;
-    await this.limit(`ip:sms:m:${ip}`, o.smsPerIpPerMinute, 60_000);
-    await this.limit(`ip:sms:h:${ip}`, o.smsPerIpPerHour, HOUR);
-    const id = secrets.numberId(msisdn);
-    if (!(await kv.setNx(`code:cool:${id}`, '1', o.codeResendMs))) throw this.tooMany(await kv.ttl(`code:cool:${id}`));
-    // Only codes actually sent count; the cooldown above serialises requests per number.
-    const hourKey = `code:h:${id}`;
-    const dayKey = `code:d:${id}:${beijingDayIndex(this.d.clock.now())}`;
-    if (Number((await kv.get(hourKey)) ?? 0) >= o.codesPerHour) throw this.tooMany(await kv.ttl(hourKey));
-    if (Number((await kv.get(dayKey)) ?? 0) >= o.codesPerDay) throw this.tooMany(await kv.ttl(dayKey));
-    await kv.incr(hourKey, HOUR);
-    await kv.incr(dayKey, DAY + HOUR);
-
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    // Names this code's try counter; unique per number (one code per resend interval).
-    const codeId = `${id}.${this.d.clock.now().toString(36)}`;
-    await kv.set(`code:${id}`, `${codeId}:${secrets.mac('code', `${msisdn}:${code}`)}`, o.codeTtlMs);
+    const o = this.d.options;
+    const issued = await this.codes.issue(msisdn, ip);
     try {
-      await this.d.sms.send({ to: msisdn, text: codeSmsText(code, Math.round(o.codeTtlMs / 60_000)) });
+      await this.d.sms.send({ to: msisdn, text: codeSmsText(issued.code, Math.round(o.codeTtlMs / 60_000)) });
     } catch (err) {
       // The code never reached the user: forget it and let them retry at once.
-      await kv.del(`code:${id}`);
-      await kv.del(`code:cool:${id}`);
+      await issued.withdraw();
       this.d.log.warn({ err: (err as Error).message }, 'sms send failed');
       throw new AppError('SMS_SEND_FAILED', {}, { cause: err });
     }
-    return { resendAfterSeconds: Math.ceil(o.codeResendMs / 1000) };
+    return { resendAfterSeconds: issued.resendAfterSeconds };
   }
 
   /** Checks a code; on success it is used up and a session is opened. */
   async loginWithCode(msisdn: string, code: string, ip: string, rememberDevice = false): Promise<Session> {
-    const { kv, options: o, secrets } = this.d;
-    await this.limit(`ip:login:m:${ip}`, o.loginPerIpPerMinute, 60_000);
-    const id = secrets.numberId(msisdn);
-    const failKey = `login:fail:${id}:${beijingDayIndex(this.d.clock.now())}`;
-    if (Number((await kv.get(failKey)) ?? 0) >= o.failedChecksPerDay) throw new AppError('TOO_MANY_ATTEMPTS');
-    const stored = await kv.get(`code:${id}`);
-    if (!stored) throw new AppError('CODE_EXPIRED');
-    const sep = stored.lastIndexOf(':');
-    const codeId = stored.slice(0, sep);
-    const triesKey = `code:tries:${codeId}`;
-    if (Number((await kv.get(triesKey)) ?? 0) >= o.codeMaxTries) {
-      await kv.del(`code:${id}`);
-      throw new AppError('TOO_MANY_ATTEMPTS');
-    }
-    const given = secrets.mac('code', `${msisdn}:${code}`);
-    if (!secrets.equal(given, stored.slice(sep + 1))) {
-      const tries = await kv.incr(triesKey, o.codeTtlMs);
-      const fails = await kv.incr(failKey, DAY + HOUR);
-      if (tries >= o.codeMaxTries) {
-        await kv.del(`code:${id}`);
-        throw new AppError('TOO_MANY_ATTEMPTS');
-      }
-      if (fails >= o.failedChecksPerDay) throw new AppError('TOO_MANY_ATTEMPTS');
-      throw new AppError('CODE_INVALID');
-    }
-    // Single use: only the caller that removes this very code gets the session.
-    if ((await kv.take(`code:${id}`)) !== stored) throw new AppError('CODE_EXPIRED');
-    await kv.del(triesKey);
-    return this.openSession(msisdn, rememberDevice);
+    await this.codes.check(msisdn, code, ip);
+    return this.openSession(msisdn, rememberDevice ? 'new' : undefined);
   }
 
   /** A returning device skips the code while its token is valid and not revoked. */
   async loginWithDevice(msisdn: string, deviceToken: string, ip: string): Promise<Session> {
     const { kv, secrets, options: o } = this.d;
-    await this.limit(`ip:login:m:${ip}`, o.loginPerIpPerMinute, 60_000);
-    const rec = await kv.get(`dev:${secrets.tokenKey('device', deviceToken)}`);
-    const gen = (await kv.get(`dev:gen:${secrets.numberId(msisdn)}`)) ?? '0';
+    const gate = await kv.consume([
+      { key: `ip:login:m:${secrets.keyId('ip', ip)}`, max: o.loginPerIpPerMinute, ttlMs: 60_000 },
+    ]);
+    if (!gate.ok)
+      throw new AppError('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(gate.ttlMs / 1000)) });
+    const deviceKey = secrets.tokenKey('device', deviceToken);
+    const rec = await kv.get(`dev:${deviceKey}`);
+    const gen = await this.generation(msisdn);
     if (!rec || !secrets.equal(rec, `${msisdn}:${gen}`)) throw new AppError('UNAUTHENTICATED');
-    return this.openSession(msisdn, false);
+    return this.openSession(msisdn, deviceKey);
   }
 
-  private async openSession(msisdn: string, rememberDevice: boolean): Promise<Session> {
+  private generation(msisdn: string): Promise<string> {
+    return this.d.kv.get(`dev:gen:${this.d.secrets.numberId(msisdn)}`).then((g) => g ?? '0');
+  }
+
+  /** `device`: 'new' makes a device token; a device key ties the session to the device it came from. */
+  private async openSession(msisdn: string, device: 'new' | string | undefined): Promise<Session> {
     const { kv, secrets, options: o, clock } = this.d;
     const token = Secrets.token();
-    await kv.set(this.sessionKey(token), msisdn, o.sessionTtlMs);
+    const gen = await this.generation(msisdn);
     const s: Session = { token, expiresAt: formatBeijing(clock.now() + o.sessionTtlMs) };
-    if (rememberDevice) {
+    let deviceKey = device ?? '';
+    if (device === 'new') {
       const deviceToken = Secrets.token();
-      const gen = (await kv.get(`dev:gen:${secrets.numberId(msisdn)}`)) ?? '0';
-      await kv.set(`dev:${secrets.tokenKey('device', deviceToken)}`, `${msisdn}:${gen}`, o.deviceTtlMs);
+      deviceKey = secrets.tokenKey('device', deviceToken);
+      await kv.set(`dev:${deviceKey}`, `${msisdn}:${gen}`, o.deviceTtlMs);
       s.deviceToken = deviceToken;
     }
+    await kv.set(this.sessionKey(token), sessionValue(msisdn, gen, deviceKey), o.sessionTtlMs);
     return s;
   }
 
@@ -243,20 +191,34 @@ export class LoginService {
   }
 
   private async readSession(key: string, withEnd: boolean): Promise<CachedSession | null> {
-    const msisdn = await this.d.kv.get(key);
-    if (!msisdn) return null;
+    const raw = await this.d.kv.get(key);
+    if (!raw) return null;
+    const [msisdn = '', gen = '0'] = raw.split('\t');
+    // A session of an older device generation ended when all devices were revoked.
+    if (gen !== (await this.generation(msisdn))) return null;
     if (!withEnd) return { msisdn, endsAt: Number.POSITIVE_INFINITY };
     const left = await this.d.kv.ttl(key);
     if (left === -2) return null;
     return { msisdn, endsAt: left >= 0 ? this.d.clock.now() + left : Number.POSITIVE_INFINITY };
   }
 
-  async logout(token: string): Promise<void> {
-    const key = this.sessionKey(token);
-    await this.d.kv.del(key);
-    this.sessions.delete(key);
-    this.keys.delete(token);
-    await this.d.kv.publish(SESSION_ENDED, key);
+  /**
+   * Ends a session, and forgets the device it came with (a logged-out device
+   * must give the SMS code again) and `deviceToken` when given. Nothing is
+   * required to be valid: a stale session still gets its device forgotten.
+   */
+  async logout(token: string | undefined, deviceToken?: string): Promise<void> {
+    const { kv } = this.d;
+    if (token) {
+      const key = this.sessionKey(token);
+      const raw = await kv.take(key);
+      const deviceKey = raw?.split('\t')[2];
+      if (deviceKey) await kv.del(`dev:${deviceKey}`);
+      this.sessions.delete(key);
+      this.keys.delete(token);
+      await kv.publish(SESSION_ENDED, key);
+    }
+    if (deviceToken) await this.revokeDevice(deviceToken);
   }
 
   /** Forgets one device token. */
@@ -264,8 +226,9 @@ export class LoginService {
     await this.d.kv.del(`dev:${this.d.secrets.tokenKey('device', deviceToken)}`);
   }
 
-  /** Invalidates every device token of the number at once. */
+  /** Invalidates every device token of the number at once, and ends every session of the number. */
   async revokeAllDevices(msisdn: string): Promise<void> {
     await this.d.kv.incr(`dev:gen:${this.d.secrets.numberId(msisdn)}`);
+    await this.d.kv.publish(SESSION_ENDED, ALL_OF_A_NUMBER);
   }
 }

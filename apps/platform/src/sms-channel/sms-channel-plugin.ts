@@ -7,7 +7,8 @@ import type { InboundHandler } from '@itinerary-card/sms';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
 import { errorResponses } from '../routes/error-handler.ts';
-import { KeyValueRateLimiter } from './rate-limiter.ts';
+import { Secrets } from '../services/secrets.ts';
+import { KeyValueRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import {
   DEFAULT_INBOUND_LIMIT,
   DEFAULT_QUERY_LIMIT,
@@ -22,6 +23,8 @@ export interface SmsChannelPluginOptions extends Omit<SmsChannelDeps, 'log'> {
   inbound?: { onInbound(handler: InboundHandler): void };
   /** When set, POST /api/v1/sms/inbound requires `Authorization: Bearer <token>` (the SMS gateway's). */
   inboundToken?: string;
+  /** false: POST /api/v1/sms/inbound answers SMS_INBOUND_DISABLED (default true). */
+  httpInbound?: boolean;
 }
 
 interface InboundBody {
@@ -53,7 +56,7 @@ const inboundSchema = {
         outcome: { type: 'string', enum: ['replied', 'help', 'rate_limited', 'ignored'] },
       },
     },
-    ...errorResponses('BAD_REQUEST', 'INVALID_PHONE', 'FORBIDDEN', 'SMS_SEND_FAILED'),
+    ...errorResponses('BAD_REQUEST', 'INVALID_PHONE', 'FORBIDDEN', 'SMS_INBOUND_DISABLED', 'SMS_SEND_FAILED'),
   },
 } as const;
 
@@ -63,7 +66,9 @@ export async function smsChannelPlugin(app: FastifyInstance, opts: SmsChannelPlu
     await channel.handleQuietly(m);
   });
   const expected = opts.inboundToken ? digest(opts.inboundToken) : undefined;
+  const open = opts.httpInbound !== false;
   app.post<{ Body: InboundBody }>('/api/v1/sms/inbound', { schema: inboundSchema }, async (req, reply) => {
+    if (!open) throw new AppError('SMS_INBOUND_DISABLED');
     if (expected) {
       const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
       if (!timingSafeEqual(digest(given), expected)) throw new AppError('FORBIDDEN');
@@ -71,6 +76,11 @@ export async function smsChannelPlugin(app: FastifyInstance, opts: SmsChannelPlu
     const outcome: InboundOutcome = await channel.handle(req.body);
     return reply.status(202).send({ accepted: true, outcome });
   });
+}
+
+/** The limiter keyed by the number's keyed id: the store never holds the number in a key name. */
+function byNumberId(limiter: RateLimiter, ids: Secrets): RateLimiter {
+  return { hit: (msisdn) => limiter.hit(ids.numberId(msisdn)) };
 }
 
 function digest(s: string): Buffer {
@@ -86,15 +96,16 @@ export async function smsChannelRoutes(
   app: FastifyInstance,
   services: PlatformServices,
   transport: ReplySender & Partial<{ onInbound(handler: InboundHandler): void }>,
-  extra: Pick<SmsChannelPluginOptions, 'inboundToken' | 'maxParts'> = {},
+  extra: Pick<SmsChannelPluginOptions, 'inboundToken' | 'httpInbound' | 'maxParts'> = {},
 ): Promise<void> {
+  const ids = new Secrets(services.options.secretKey);
   await smsChannelPlugin(app, {
     itinerary: services.itinerary,
     sender: transport,
     inbound: typeof transport.onInbound === 'function' ? (transport as SmsChannelPluginOptions['inbound']) : undefined,
     clock: services.clock,
-    queryLimiter: new KeyValueRateLimiter(services.kv, DEFAULT_QUERY_LIMIT, 'sms:cxmyd'),
-    inboundLimiter: new KeyValueRateLimiter(services.kv, DEFAULT_INBOUND_LIMIT, 'sms:in'),
+    queryLimiter: byNumberId(new KeyValueRateLimiter(services.kv, DEFAULT_QUERY_LIMIT, 'sms:cxmyd'), ids),
+    inboundLimiter: byNumberId(new KeyValueRateLimiter(services.kv, DEFAULT_INBOUND_LIMIT, 'sms:in'), ids),
     ...extra,
   });
 }

@@ -309,20 +309,19 @@ function fetchItinerary(s: Session): Promise<ItineraryAnswer> {
   });
 }
 
-/** Ends the session and forgets this device, on the platform too (best effort: the local state goes anyway). */
+/**
+ * Ends the session and forgets this device on the platform too, in one request
+ * that needs neither to be still valid (best effort: the local state goes anyway).
+ */
 function logout(): void {
   const session = loadSession();
   const device = loadDevice();
-  if (session) {
-    if (device) {
-      void apiRequest('/api/v1/devices/current', {
-        method: 'DELETE',
-        token: session.token,
-        headers: { 'X-Device-Token': device.deviceToken },
-      })
-        .catch(() => {})
-        .finally(() => apiRequest('/api/v1/logout', { method: 'POST', token: session.token }).catch(() => {}));
-    } else void apiRequest('/api/v1/logout', { method: 'POST', token: session.token }).catch(() => {});
+  if (session || device) {
+    void apiRequest('/api/v1/logout', {
+      method: 'POST',
+      token: session?.token,
+      headers: device ? { 'X-Device-Token': device.deviceToken } : {},
+    }).catch(() => {});
   }
   saveSession(undefined);
   saveDevice(undefined);
