@@ -23,6 +23,7 @@ import { maskName } from './rules/id-card.ts';
 import { AreaList } from './services/area-list.ts';
 import { AuthService, type Session, type SmsSender } from './services/auth-service.ts';
 import { CheckinService } from './services/checkin-service.ts';
+import { CheckinThrottle } from './services/checkin-throttle.ts';
 import { ClaimSupport } from './services/claim-support.ts';
 import { ItineraryCheckService } from './services/itinerary-check.ts';
 import { PersonService } from './services/person-service.ts';
@@ -52,6 +53,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     healthCode: {
       keyring(): Keyring;
+      /** Logins and sessions (the benchmark opens a session with `auth.openSession`). */
+      auth: AuthService;
       checkinWriter: CheckinWriter;
       checkins: CheckinService;
       venues: VenueService;
@@ -140,7 +143,9 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     await spools.audit?.close();
     await spools.checkins?.close();
   };
-  const auth = new AuthService(kv, deps.sms, clock, config.codeName);
+  const keyedIds = AuthService.keyedIds(config.keySecret);
+  const auth = new AuthService(kv, deps.sms, clock, config.codeName, keyedIds);
+  const throttle = new CheckinThrottle(kv, keyedIds, config);
   const personOf = async (phone: string): Promise<Session> => {
     const p = await peopleRepo.byPhone(phone);
     return p ? { phone, personId: p.id, maskedName: maskName(p.name) } : { phone };
@@ -208,12 +213,15 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     logger: maskedLogger(deps.logger),
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { allowUnionTypes: true } },
+    // Per-address limits need the client's address behind a load balancer (HC_TRUST_PROXY).
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
   });
   logError = (msg, err) => app.log.warn({ err }, msg);
   installErrorHandler(app);
   installOps(app, { sql, kv, spools }); // /metrics, /healthz, /readyz (ops-plugin.ts)
   app.decorate('healthCode', {
     keyring,
+    auth,
     checkinWriter: writer,
     checkins,
     venues,
@@ -279,6 +287,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
       checks,
       venues,
       checkins,
+      throttle,
       personOf,
       kv,
       holderChanged: (personId, phone) => claims.holderChanged(personId, phone),

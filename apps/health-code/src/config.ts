@@ -1,6 +1,7 @@
 // Configuration of the health-code system, read once from the environment,
 // validated and typed; a bad value stops start-up naming the variable.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { AppError } from '@itinerary-card/domain';
 import { defaultSpoolDir } from '@itinerary-card/store';
 import { type ColourRule, DEFAULT_COLOUR_RULES, parseColourRules } from './rules/colour-rules.ts';
@@ -45,6 +46,15 @@ export interface HealthCodeConfig {
   spoolDir: string | null;
   /** HC_SPOOL_MAX_MB: bound of each spool; past it a check-in answers STORAGE_UNAVAILABLE. */
   spoolMaxBytes: number;
+  /** Check-ins per account per minute (HC_CHECKINS_PER_MINUTE). */
+  checkinsPerMinute: number;
+  /** Check-ins per client address per minute (HC_CHECKINS_PER_IP_PER_MINUTE). */
+  checkinsPerIpPerMinute: number;
+  /**
+   * Whose X-Forwarded-For gives the client address for per-address limits
+   * (HC_TRUST_PROXY): false, true, a hop count, or proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string;
 }
 
 export const DEFAULT_CONFIG: Omit<
@@ -65,6 +75,9 @@ export const DEFAULT_CONFIG: Omit<
   storageTimeoutMs: 800,
   spoolDir: null,
   spoolMaxBytes: 256 * 1024 * 1024,
+  checkinsPerMinute: 5,
+  checkinsPerIpPerMinute: 120,
+  trustProxy: false,
 };
 
 function bad(name: string, why: string): never {
@@ -95,6 +108,22 @@ function url(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
     bad(name, 'must be an http(s) URL');
   }
   return v.replace(/\/+$/, '');
+}
+
+/** HC_TRUST_PROXY: empty or `false`, `true`, a hop count, or comma-separated proxy addresses/CIDRs. */
+function trustProxy(raw: string): boolean | number | string {
+  const v = raw.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const items = v.split(',').map((x) => x.trim());
+  const ok = (x: string) => {
+    const [addr, bits, extra] = x.split('/');
+    if (extra !== undefined || !addr || isIP(addr) === 0) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128));
+  };
+  if (!items.every(ok)) bad('HC_TRUST_PROXY', 'true, false, a hop count, or proxy addresses/CIDRs separated by commas');
+  return items.join(',');
 }
 
 /** Reads HC_* variables. */
@@ -132,6 +161,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConf
     colourRules,
     webDist: env.HC_WEB_DIST ?? null,
     devOutbox: env.HC_DEV_OUTBOX === '1',
+    checkinsPerMinute: int(env, 'HC_CHECKINS_PER_MINUTE', DEFAULT_CONFIG.checkinsPerMinute, 1, 10_000),
+    checkinsPerIpPerMinute: int(
+      env,
+      'HC_CHECKINS_PER_IP_PER_MINUTE',
+      DEFAULT_CONFIG.checkinsPerIpPerMinute,
+      1,
+      1_000_000,
+    ),
+    trustProxy: trustProxy(env.HC_TRUST_PROXY ?? ''),
     partner: {
       baseUrl: url(env, 'HC_PARTNER_URL'),
       clientId: str(env, 'HC_PARTNER_CLIENT_ID'),

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { maskName } from '../rules/id-card.ts';
 import type { AuthService, Session } from '../services/auth-service.ts';
 import type { CheckinService } from '../services/checkin-service.ts';
+import type { CheckinThrottle } from '../services/checkin-throttle.ts';
 import type { CheckPurpose, ItineraryCheckService } from '../services/itinerary-check.ts';
 import type { PersonInput, PersonService } from '../services/person-service.ts';
 import type { VenueService } from '../services/venue-service.ts';
@@ -16,6 +17,7 @@ export interface CitizenDeps {
   checks: ItineraryCheckService;
   venues: VenueService;
   checkins: CheckinService;
+  throttle: CheckinThrottle;
   personOf(phone: string): Promise<Session>;
   /** The person a session acts for was claimed by another phone since it was opened. */
   holderChanged(personId: string, phone: string): Promise<boolean>;
@@ -56,7 +58,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
   const sessionOf = (req: FastifyRequest) => d.auth.session(req.headers.authorization);
 
   app.post('/api/hc/v1/sms-code', { schema: { body: phoneBody } }, async (req) =>
-    d.auth.sendCode((req.body as { phone: string }).phone),
+    d.auth.sendCode((req.body as { phone: string }).phone, req.ip),
   );
 
   app.post(
@@ -72,7 +74,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     },
     async (req) => {
       const b = req.body as { phone: string; code: string };
-      const r = await d.auth.login(b.phone, b.code, d.personOf);
+      const r = await d.auth.login(b.phone, b.code, req.ip, d.personOf);
       req.log.info({ phone: maskPhone(r.session.phone) }, 'login');
       return {
         token: r.token,
@@ -82,6 +84,12 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
       };
     },
   );
+
+  // Ends this session on every replica at once (sessions live only in the store); 204 even when already ended.
+  app.post('/api/hc/v1/logout', async (req, reply) => {
+    await d.auth.logout(req.headers.authorization);
+    return reply.status(204).send();
+  });
 
   app.get('/api/hc/v1/me', async (req) => d.people.profile((await sessionOf(req)).session.phone));
 
@@ -188,6 +196,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     },
     async (req, reply) => {
       const { token, session } = await sessionOf(req);
+      await d.throttle.hit(session.phone, req.ip);
       let s = session;
       if (s.personId && (await d.holderChanged(s.personId, s.phone))) s = { phone: s.phone };
       if (!s.personId) {

@@ -1,8 +1,17 @@
-// Citizens log in with their mobile number and a one-time SMS code; sessions
-// live in the key-value store so any replica can serve them.
-import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+// Citizens log in with their mobile number and a one-time SMS code, under the
+// platform's rule (LoginCodes in packages/store: limits per code, number and
+// client address, growing back-offs, codes kept as MACs, keyed ids in key
+// names). Sessions live in the key-value store, under a hash of their token, so
+// any replica can serve them; logging out ends one at once everywhere.
+import { createHmac } from 'node:crypto';
 import { AppError, type Clock, checkPhone } from '@itinerary-card/domain';
-import type { KeyValue } from '@itinerary-card/store';
+import {
+  DEFAULT_LOGIN_CODE_LIMITS,
+  type KeyValue,
+  type LoginCodeLimits,
+  LoginCodes,
+  Secrets,
+} from '@itinerary-card/store';
 
 export interface SmsSender {
   send(msg: { to: string; text: string }): Promise<{ id: string }>;
@@ -15,18 +24,28 @@ export interface Session {
   maskedName?: string;
 }
 
-const CODE_TTL_MS = 5 * 60_000;
-const RESEND_MS = 60_000;
-const MAX_ATTEMPTS = 5;
+/** Long enough to show the code at a checkpoint without logging in each time; logout ends it. */
 const SESSION_TTL_MS = 7 * 86_400_000;
 
 export class AuthService {
+  private readonly codes: LoginCodes;
+
+  /** The keyed hashes of key names, codes and session tokens: a key derived from the system's secret for this alone. */
+  static keyedIds(keySecret: string): Secrets {
+    return new Secrets(createHmac('sha256', keySecret).update('health-code keyed ids').digest('base64url'));
+  }
+
+  /** `secrets`: keyed hashes under a key of their own (`AuthService.keyedIds`). */
   constructor(
     private readonly kv: KeyValue,
     private readonly sms: SmsSender,
     private readonly clock: Clock,
     private readonly codeName: string,
-  ) {}
+    private readonly secrets: Secrets,
+    private readonly limits: LoginCodeLimits = DEFAULT_LOGIN_CODE_LIMITS,
+  ) {
+    this.codes = new LoginCodes({ kv, now: () => clock.now(), secrets: this.secrets, limits, prefix: 'hc:' });
+  }
 
   static phoneOf(input: unknown): string {
     const c = checkPhone(input);
@@ -34,59 +53,65 @@ export class AuthService {
     return c.msisdn;
   }
 
-  async sendCode(input: unknown): Promise<{ resendAfterSeconds: number }> {
+  async sendCode(input: unknown, ip: string): Promise<{ resendAfterSeconds: number }> {
     const phone = AuthService.phoneOf(input);
-    if (!(await this.kv.setNx(`hc:sms:gap:${phone}`, '1', RESEND_MS))) {
-      const ttl = await this.kv.ttl(`hc:sms:gap:${phone}`);
-      throw new AppError('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) });
-    }
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    await this.kv.set(`hc:sms:code:${phone}`, code, CODE_TTL_MS);
-    await this.kv.del(`hc:sms:att:${phone}`);
+    const issued = await this.codes.issue(phone, ip);
     try {
       await this.sms.send({
         to: phone,
-        text: `【${this.codeName}】您的验证码是${code}，5分钟内有效。请勿泄露给他人。`,
+        text: `【${this.codeName}】您的验证码是${issued.code}，${Math.round(this.limits.codeTtlMs / 60_000)}分钟内有效。请勿泄露给他人。`,
       });
     } catch (e) {
-      await this.kv.del(`hc:sms:gap:${phone}`);
+      await issued.withdraw();
       throw new AppError('SMS_SEND_FAILED', {}, { cause: e });
     }
-    return { resendAfterSeconds: RESEND_MS / 1000 };
+    return { resendAfterSeconds: issued.resendAfterSeconds };
   }
 
   async login(
     input: unknown,
     code: unknown,
+    ip: string,
     personOf: (phone: string) => Promise<Session>,
   ): Promise<{ token: string; expiresAt: number; session: Session }> {
     const phone = AuthService.phoneOf(input);
-    const stored = await this.kv.get(`hc:sms:code:${phone}`);
-    if (stored === null) throw new AppError('CODE_EXPIRED');
-    if ((await this.kv.incr(`hc:sms:att:${phone}`, CODE_TTL_MS)) > MAX_ATTEMPTS) {
-      await this.kv.del(`hc:sms:code:${phone}`);
-      throw new AppError('TOO_MANY_ATTEMPTS');
-    }
-    const given = Buffer.from(String(code ?? ''));
-    const want = Buffer.from(stored);
-    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new AppError('CODE_INVALID');
-    await this.kv.del(`hc:sms:code:${phone}`);
+    await this.codes.check(phone, String(code ?? ''), ip);
     const session = await personOf(phone);
-    const token = randomBytes(24).toString('base64url');
-    await this.kv.set(`hc:sess:${token}`, JSON.stringify(session), SESSION_TTL_MS);
-    return { token, expiresAt: this.clock.now() + SESSION_TTL_MS, session };
+    return { ...(await this.openSession(session)), session };
+  }
+
+  /** A new session for someone whose number is proven. */
+  async openSession(session: Session): Promise<{ token: string; expiresAt: number }> {
+    const token = Secrets.token(24);
+    await this.kv.set(this.sessionKey(token), JSON.stringify(session), SESSION_TTL_MS);
+    return { token, expiresAt: this.clock.now() + SESSION_TTL_MS };
+  }
+
+  private sessionKey(token: string): string {
+    return `hc:sess:${this.secrets.tokenKey('hc-session', token)}`;
+  }
+
+  private static tokenOf(authorization: string | undefined): string | undefined {
+    return /^Bearer ([A-Za-z0-9_-]{20,64})$/.exec(authorization ?? '')?.[1];
   }
 
   async session(authorization: string | undefined): Promise<{ token: string; session: Session }> {
-    const m = /^Bearer ([A-Za-z0-9_-]{20,64})$/.exec(authorization ?? '');
-    if (!m) throw new AppError('UNAUTHENTICATED');
-    const raw = await this.kv.get(`hc:sess:${m[1]}`);
+    const token = AuthService.tokenOf(authorization);
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const raw = await this.kv.get(this.sessionKey(token));
     if (raw === null) throw new AppError('UNAUTHENTICATED');
-    return { token: m[1]!, session: JSON.parse(raw) as Session };
+    return { token, session: JSON.parse(raw) as Session };
   }
 
   async updateSession(token: string, session: Session): Promise<void> {
-    const ttl = await this.kv.ttl(`hc:sess:${token}`);
-    if (ttl > 0) await this.kv.set(`hc:sess:${token}`, JSON.stringify(session), ttl);
+    const key = this.sessionKey(token);
+    const ttl = await this.kv.ttl(key);
+    if (ttl > 0) await this.kv.set(key, JSON.stringify(session), ttl);
+  }
+
+  /** Ends the session of the header's token (whether or not it still stands). */
+  async logout(authorization: string | undefined): Promise<void> {
+    const token = AuthService.tokenOf(authorization);
+    if (token) await this.kv.del(this.sessionKey(token));
   }
 }

@@ -33,6 +33,16 @@ export function setToken(token: string | null): void {
   }
 }
 
+/** Ends the session on the server (every replica at once) and forgets it here; the local token goes anyway. */
+export async function logout(): Promise<void> {
+  try {
+    await hcFetch('/api/hc/v1/logout', { method: 'POST' });
+  } catch {
+    // Offline or already ended: nothing more to do than forget it.
+  }
+  setToken(null);
+}
+
 export async function hcFetch(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
   let res: Response;
   try {

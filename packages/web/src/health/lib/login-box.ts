@@ -2,6 +2,7 @@
 // session token is stored.
 import { h, replaceChildren } from '../../shared/h.ts';
 import { type HcError, hcJson, setToken } from './hc-api.ts';
+import { showLogout } from './page.ts';
 
 export function loginBox(title: string, done: (r: { registered: boolean; phone: string }) => void): HTMLElement {
   const phone = h('input', {
@@ -88,6 +89,7 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
             body: { phone: phone.value, code: code.value.trim() },
           });
           setToken(r.token);
+          showLogout();
           done(r);
         } catch (e) {
           say(e as HcError);

@@ -3,6 +3,7 @@ import '../../shared/base.css';
 import '../health.css';
 import { applyElderMode, elderSwitch } from '../../shared/elder-mode.ts';
 import { h, replaceChildren } from '../../shared/h.ts';
+import { getToken, logout } from './hc-api.ts';
 
 export function mount(title: string): HTMLElement {
   document.title = title;
@@ -12,7 +13,29 @@ export function mount(title: string): HTMLElement {
   // 长辈模式 (large text), the same switch and choice as on the itinerary card.
   applyElderMode();
   t?.parentElement?.append(h('div', { class: 'topbar-tools' }, elderSwitch('zh')));
+  showLogout();
   return main;
+}
+
+/** Puts 退出登录 in the title bar while a session is stored (pages call it again after a login). */
+export function showLogout(): void {
+  const bar = document.querySelector('.hc-topbar .topbar-tools') ?? document.querySelector('.hc-topbar');
+  if (!bar || !getToken() || document.getElementById('hc-logout')) return;
+  bar.append(
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'lang-switch hc-logout',
+        id: 'hc-logout',
+        onclick: async () => {
+          await logout();
+          location.assign('index.html');
+        },
+      },
+      '退出登录',
+    ),
+  );
 }
 
 export function errorPanel(main: HTMLElement, message: string, extra?: Node): void {

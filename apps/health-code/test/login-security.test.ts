@@ -1,0 +1,207 @@
+// The health-code login under the platform's rule (packages/store LoginCodes),
+// logout, check-in throttling, and what Redis holds, on memory and a real Redis.
+import { ManualClock } from '@itinerary-card/domain';
+import { openPgliteSql, openRedisKeyValue, type Sql, startRedis, type TestServer } from '@itinerary-card/store';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHealthCode } from '../src/app.ts';
+import { readConfig } from '../src/config.ts';
+import { fakePartner } from './fake-partner.ts';
+import { ADMIN, idNumber, login, makeApp, T0, type TestApp, TestOutbox, testConfig } from './helpers.ts';
+
+let redis: TestServer;
+/** One database for every app here: starting PGlite is the slowest part of an app's start. */
+let sql: Sql;
+beforeAll(async () => {
+  [redis, sql] = await Promise.all([startRedis(), openPgliteSql()]);
+});
+afterAll(async () => {
+  await sql?.close();
+  await redis?.stop();
+});
+
+const partner = () => fakePartner(Date.parse('2022-09-08T00:00:00+08:00'));
+const wrongFor = (code: string, i = 0) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
+const sendCode = (t: TestApp, phone: string, ip = '10.0.0.1') =>
+  t.app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone }, remoteAddress: ip });
+const tryCode = (t: TestApp, phone: string, code: string, ip: string) =>
+  t.app.inject({ method: 'POST', url: '/api/hc/v1/login', payload: { phone, code }, remoteAddress: ip });
+
+async function withApp(fn: (t: TestApp) => Promise<void>) {
+  const t = await makeApp(partner(), { sql });
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+describe('health-code login limits', () => {
+  it('a number gets at most 5 codes an hour and 10 a day, and a dead code does not hand out fresh tries at once', async () => {
+    await withApp(async (t) => {
+      const phone = '13800000051';
+      let compared = 0;
+      const waits: number[] = [];
+      // A stranger asks for a code whenever allowed for two hours and guesses each 5 times.
+      const end = t.clock.now() + 2 * 3_600_000;
+      while (t.clock.now() < end) {
+        const r = await sendCode(t, phone, '10.1.0.1');
+        if (r.statusCode !== 200) {
+          expect(r.statusCode).toBe(429);
+          const wait = r.json().error.retryAfterSeconds as number;
+          expect(r.headers['retry-after']).toBe(String(wait));
+          waits.push(wait);
+          t.clock.advance(Math.max(1, wait) * 1000);
+          continue;
+        }
+        const code = t.sms.lastCode(phone);
+        for (let i = 0; i < 8; i++) {
+          const g = await tryCode(t, phone, wrongFor(code, i), `10.2.${compared % 250}.${i}`);
+          if (g.json().error?.code === 'CODE_INVALID') compared++;
+          else break;
+        }
+      }
+      // 10 codes (5 per hour), 4 compared wrong each before the fifth kills it.
+      expect(compared).toBeLessThanOrEqual(10 * 4);
+      expect(waits.some((w) => w > 60)).toBe(true);
+      expect(waits.every((w) => w <= 3_600)).toBe(true);
+    });
+  });
+
+  it('limits codes per client address', async () => {
+    await withApp(async (t) => {
+      const out: number[] = [];
+      for (let i = 0; i < 31; i++) out.push((await sendCode(t, `1390000${String(2000 + i)}`, '10.3.0.1')).statusCode);
+      expect(out.slice(0, 30).every((s) => s === 200)).toBe(true);
+      expect(out[30]).toBe(429);
+      expect((await sendCode(t, '13900003000', '10.3.0.2')).statusCode).toBe(200);
+    });
+  });
+
+  it('a concurrent burst of 100 guesses gets at most 5 compared, on Redis too', async () => {
+    const kv = await openRedisKeyValue(redis.url, 'hc-burst:');
+    const sms = new TestOutbox();
+    const clock = new ManualClock(T0);
+    const app = await buildHealthCode({ sql, kv, clock, sms, partner: partner(), config: testConfig(), timers: false });
+    const t: TestApp = { app, clock, sms, sql, close: async () => {} };
+    try {
+      for (let trial = 0; trial < 3; trial++) {
+        const phone = `1370000${String(3000 + trial)}`;
+        expect((await sendCode(t, phone)).statusCode).toBe(200);
+        const code = sms.lastCode(phone);
+        const at = 10 + Math.floor(Math.random() * 90);
+        const answers = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            tryCode(t, phone, i === at ? code : wrongFor(code, i), `10.4.${trial}.${i}`),
+          ),
+        );
+        const codes = answers.map((r) => (r.statusCode === 200 ? 'OK' : r.json().error.code));
+        expect(codes.filter((c) => c === 'OK' || c === 'CODE_INVALID').length).toBeLessThanOrEqual(5);
+        expect(codes).not.toContain('OK');
+      }
+      // Key names hold keyed ids, codes are MACs, sessions are stored under a hash of their token.
+      const phone = '13700009999';
+      expect((await sendCode(t, phone)).statusCode).toBe(200);
+      const code = sms.lastCode(phone);
+      const r = await tryCode(t, phone, code, '10.5.0.1');
+      expect(r.statusCode).toBe(200);
+      const raw = new Redis(redis.url);
+      const keys = await raw.keys('hc-burst:*');
+      const values = await Promise.all(keys.map((k) => raw.get(k)));
+      await raw.quit();
+      expect(keys.length).toBeGreaterThan(0);
+      const all = `${keys.join(' ')} ${values.join(' ')}`;
+      for (const p of ['13700003000', '13700003001', '13700003002']) expect(keys.join(' ')).not.toContain(p);
+      expect(keys.join(' ')).not.toContain(phone);
+      expect(all).not.toContain(r.json().token);
+      for (const m of sms.sent) expect(all).not.toContain(/(\d{6})/.exec(m.text)![1]!);
+    } finally {
+      await app.close();
+      await kv.close();
+    }
+  });
+});
+
+describe('health-code sessions', () => {
+  it('logout ends the session at once', async () => {
+    await withApp(async (t) => {
+      const auth = await login(t, '13800000052');
+      expect((await t.app.inject({ url: '/api/hc/v1/venues', headers: auth })).statusCode).toBe(200);
+      const out = await t.app.inject({ method: 'POST', url: '/api/hc/v1/logout', headers: auth });
+      expect(out.statusCode).toBe(204);
+      const after = await t.app.inject({ url: '/api/hc/v1/venues', headers: auth });
+      expect(after.statusCode).toBe(401);
+      expect(after.json().error.code).toBe('UNAUTHENTICATED');
+      // Logging out twice is harmless.
+      expect((await t.app.inject({ method: 'POST', url: '/api/hc/v1/logout', headers: auth })).statusCode).toBe(204);
+    });
+  });
+});
+
+describe('check-ins', () => {
+  it('are throttled per account (a few a minute) and per address, with the seconds to wait', async () => {
+    await withApp(async (t) => {
+      const phone = '13800000053';
+      const auth = await login(t, phone);
+      const reg = await t.app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/registrations',
+        headers: auth,
+        payload: {
+          name: '张三',
+          idNumber: idNumber('360102', '1990-01-01', '123'),
+          address: '南昌市',
+          epidemicSojourn: false,
+          symptoms: false,
+          closeContact: false,
+        },
+      });
+      expect(reg.statusCode).toBe(201);
+      const venue = await t.app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/venues',
+        headers: auth,
+        payload: { kind: 'unit', name: '测试单位', address: '南昌市' },
+      });
+      const code = venue.json().checkinUrl as string;
+      const punch = (ip: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/hc/v1/checkins',
+          headers: auth,
+          payload: { code },
+          remoteAddress: ip,
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await punch('10.6.0.1')).statusCode);
+      expect(statuses.filter((s) => s === 201).length).toBe(5);
+      const refused = await punch('10.6.0.2');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe('TOO_MANY_REQUESTS');
+      expect(refused.json().error.retryAfterSeconds).toBeGreaterThan(0);
+      expect(refused.json().error.retryAfterSeconds).toBeLessThanOrEqual(60);
+      t.clock.advance(60_000);
+      expect((await punch('10.6.0.1')).statusCode).toBe(201);
+      const rows = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins');
+      expect(rows[0]!.n).toBe(6);
+    });
+  });
+
+  it('per-address limits see the client behind a trusted proxy (HC_TRUST_PROXY)', () => {
+    const env = {
+      HC_PUBLIC_URL: 'http://127.0.0.1:3001',
+      HC_ITINERARY_CARD_URL: 'http://127.0.0.1:3000/',
+      HC_KEY_SECRET: 'k'.repeat(16),
+      HC_ADMIN_TOKEN: ADMIN,
+      HC_PARTNER_URL: 'http://127.0.0.1:3000',
+      HC_PARTNER_CLIENT_ID: 'x',
+      HC_PARTNER_CLIENT_SECRET: 'y',
+    };
+    expect(readConfig(env)).toMatchObject({ trustProxy: false, checkinsPerMinute: 5, checkinsPerIpPerMinute: 120 });
+    expect(readConfig({ ...env, HC_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(readConfig({ ...env, HC_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(() => readConfig({ ...env, HC_TRUST_PROXY: 'lb.example' })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ variable: 'HC_TRUST_PROXY' }) }),
+    );
+  });
+});
