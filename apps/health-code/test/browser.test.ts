@@ -327,13 +327,12 @@ describe('扫码打卡 inside the app', () => {
     const video = join(tmpdir(), 'hc-camera-venue.y4m');
     qrY4m(tokens.venueUrl!, video);
     // A holder who is already logged in on this phone (the login box is tested above).
-    const session = 'browsertestsession000000000001';
     const person = (await sql.query<{ id: string }>("SELECT id FROM hc_people WHERE phone = '13800000011'"))[0]!.id;
-    await kv.set(
-      `hc:sess:${session}`,
-      JSON.stringify({ phone: '13800000011', personId: person, maskedName: '**明' }),
-      600_000,
-    );
+    const { token: session } = await app.healthCode.auth.openSession({
+      phone: '13800000011',
+      personId: person,
+      maskedName: '**明',
+    });
     const cam = await launch([
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
@@ -352,6 +351,22 @@ describe('扫码打卡 inside the app', () => {
     } finally {
       await cam.close();
     }
+  });
+
+  it('退出登录: the title bar logs the phone out, and its token stops working at once', async () => {
+    const page = await newPhone();
+    await page.goto('/health/venue.html');
+    await logIn(page, '13800000019');
+    await page.waitForSelector('#venue-form');
+    const token = await page.evaluate(() => localStorage.getItem('health-code.token'));
+    expect(token).toBeTruthy();
+    const asked = () => app.inject({ url: '/api/hc/v1/venues', headers: { authorization: `Bearer ${token}` } });
+    expect((await asked()).statusCode).toBe(200);
+    await page.click('#hc-logout');
+    await page.waitForURL(/\/health\/index\.html$/);
+    expect(await page.evaluate(() => localStorage.getItem('health-code.token'))).toBeNull();
+    expect(await page.$('#hc-logout')).toBeNull();
+    expect((await asked()).statusCode).toBe(401);
   });
 });
 
