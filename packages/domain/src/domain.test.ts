@@ -124,4 +124,14 @@ describe('errors', () => {
     expect(langFromHeader('en-US,en;q=0.9')).toBe('en');
     expect(langFromHeader(undefined)).toBe('zh');
   });
+
+  it('of a limit say how long to wait', () => {
+    expect(errorMessage('TOO_MANY_ATTEMPTS', 'zh', { retryAfterSeconds: 60 })).toBe(
+      '验证码错误次数过多，请稍后重新获取（请60秒后再试）',
+    );
+    expect(errorMessage('TOO_MANY_REQUESTS', 'en', { retryAfterSeconds: 240 })).toBe(
+      'Too many requests. Please try again later. Please wait 4 minutes (240 seconds).',
+    );
+    expect(errorMessage('TOO_MANY_REQUESTS', 'zh', {})).toBe('请求过于频繁，请稍后再试');
+  });
 });
