@@ -98,6 +98,19 @@ describe('login codes', () => {
     expect(await outcome(codes.check(A, code, '10.6.0.1'))).toBe('OK');
   });
 
+  it("the day's 10 codes: the wait runs to the next Beijing midnight", async () => {
+    for (let i = 0; i < 10; i++) {
+      expect(await outcome(codes.issue(A, '10.2.0.1'))).toBe('OK');
+      clock.advance(i === 4 ? HOUR_MS : 60_000);
+    }
+    const e = await failure(codes.issue(A, '10.2.0.1'));
+    expect(e.code).toBe('TOO_MANY_REQUESTS');
+    const midnight = beijingDayStart('2022-09-09');
+    expect(e.details.retryAfterSeconds).toBe(Math.ceil((midnight - clock.now()) / 1000));
+    clock.set(midnight);
+    expect(await outcome(codes.issue(A, '10.2.0.1'))).toBe('OK');
+  });
+
   it('tells how many tries are left, and how long to wait when a code dies', async () => {
     const { code } = await codes.issue(A, '10.2.0.1');
     const first = await failure(codes.check(A, wrongFor(code), '10.3.0.1'));

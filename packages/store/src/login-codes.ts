@@ -99,9 +99,13 @@ export class LoginCodes {
     const id = secrets.numberId(msisdn);
     const cool = `${p}code:cool:${id}`;
     if (!(await kv.setNx(cool, '1', l.codeResendMs))) throw tooMany('TOO_MANY_REQUESTS', await kv.ttl(cool));
+    const day = this.dayIndex();
+    // The day's counter lives until the next Beijing midnight, so its wait says when codes come again.
+    const untilMidnight = (day + 1) * DAY_MS - BEIJING_OFFSET_MS - this.d.now();
+    // The day first: when both are full, its wait is the one that counts.
     const perNumber = await kv.consume([
+      { key: `${p}code:d:${id}:${day}`, max: l.codesPerDay, ttlMs: untilMidnight },
       { key: `${p}code:h:${id}`, max: l.codesPerHour, ttlMs: HOUR_MS },
-      { key: `${p}code:d:${id}:${this.dayIndex()}`, max: l.codesPerDay, ttlMs: DAY_MS + HOUR_MS },
     ]);
     if (!perNumber.ok) throw tooMany('TOO_MANY_REQUESTS', perNumber.ttlMs);
 
