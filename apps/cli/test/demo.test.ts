@@ -110,6 +110,10 @@ describe('itinerary-card demo --input DIR --now', () => {
     const body = await r.json();
     expect(body.windowEnd).toBe('2022-09-08T00:00:00+08:00');
     expect(body.cities.length).toBeGreaterThanOrEqual(2);
+    // The demo opens the HTTP SMS form (production refuses it without a gateway token): CXMYD is answered.
+    const sms = await post('/api/v1/sms/inbound', { from: phone, to: '10086', text: 'CXMYD' });
+    expect(sms.status).toBe(202);
+    expect((await sms.json()).outcome).toBe('replied');
   });
 
   it('prints Beijing time and an English table, and puts the operator nodes on --port+2, +3, +4', async () => {
