@@ -227,6 +227,32 @@ describe('sessions kept in process', () => {
     await svc.stop();
   });
 
+  it("end everywhere when all of a number's devices are revoked; other numbers' stay cached", async () => {
+    await svc.start();
+    const other = anotherProcess();
+    await other.start();
+    const a1 = await svc.loginWithCode(A, await code(A), IP, true);
+    const a2 = await svc.loginWithDevice(A, a1.deviceToken!, IP);
+    const b = await svc.loginWithCode(B, await code(B), IP);
+    for (const s of [svc, other]) for (const t of [a1, a2, b]) await s.sessionNumber(t.token);
+    expect(other.cachedSessionNumber(a2.token)).toBe(A);
+    await svc.revokeAllDevices(A);
+    for (const s of [svc, other]) {
+      expect(s.cachedSessionNumber(a1.token)).toBeUndefined();
+      expect(s.cachedSessionNumber(a2.token)).toBeUndefined();
+      await expect(s.sessionNumber(a2.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      // Another number's session is still answered from memory: the revocation flushed nothing else.
+      expect(s.cachedSessionNumber(b.token)).toBe(B);
+    }
+    await expect(svc.loginWithDevice(A, a1.deviceToken!, IP)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // A new login of the number stands.
+    clock.advance(DEFAULT_OPTIONS.codeResendMs);
+    const a3 = await svc.loginWithCode(A, await code(A), IP);
+    expect(await other.sessionNumber(a3.token)).toBe(A);
+    await other.stop();
+    await svc.stop();
+  });
+
   it('answer synchronously for a token seen before, until it is logged out here or elsewhere or ends', async () => {
     await svc.start();
     const other = anotherProcess();

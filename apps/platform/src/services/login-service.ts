@@ -35,12 +35,18 @@ interface CachedSession {
   msisdn: string;
   /** When the session ends in the store (epoch ms). */
   endsAt: number;
+  /** The number's keyed id and the device generation the session belongs to. */
+  id: string;
+  gen: number;
 }
 
-/** Channel on which a process announces an ended session (its storage key) to the others. */
+/**
+ * Channel on which a process announces an ended session (its storage key) to
+ * the others, or a number's new device generation (`gen\t<keyed id>\t<gen>`:
+ * every session of an older one has ended).
+ */
 const SESSION_ENDED = 'session-ended';
-/** Message on SESSION_ENDED: every session of some number ended (all devices revoked). */
-const ALL_OF_A_NUMBER = '*';
+const NEW_GENERATION = 'gen\t';
 const MAX_CACHED_SESSIONS = 200_000;
 const isSession = (s: CachedSession | null) => s !== null;
 
@@ -60,6 +66,8 @@ export class LoginService {
    * whether the session still stands is always asked of `sessions`.
    */
   private readonly keys = new Map<string, string>();
+  /** The latest device generation announced per number (keyed id), so cached older sessions end at once. */
+  private readonly generations = new Map<string, number>();
   private readonly codes: LoginCodes;
   private unsubscribe: (() => Promise<void>) | undefined;
 
@@ -81,9 +89,28 @@ export class LoginService {
     if (this.d.options.sessionCacheMs <= 0 || this.unsubscribe) return;
     this.unsubscribe = await this.d.kv.subscribe(
       SESSION_ENDED,
-      (key) => (key === ALL_OF_A_NUMBER ? this.sessions.clear() : this.sessions.delete(key)),
+      (message) => this.heard(message),
       () => this.sessions.clear(),
     );
+  }
+
+  private heard(message: string): void {
+    if (!message.startsWith(NEW_GENERATION)) {
+      this.sessions.delete(message);
+      return;
+    }
+    const [, id = '', gen = '0'] = message.split('\t');
+    if (this.generations.size >= MAX_CACHED_SESSIONS) {
+      // Forgetting generations could let an ended session be answered from memory: forget those too.
+      this.generations.clear();
+      this.sessions.clear();
+    }
+    this.generations.set(id, Math.max(Number(gen), this.generations.get(id) ?? 0));
+  }
+
+  /** A cached session still stands unless its number's devices were all revoked since it was loaded. */
+  private stands(s: CachedSession | null | undefined): s is CachedSession {
+    return !!s && s.gen >= (this.generations.get(s.id) ?? 0);
   }
 
   async stop(): Promise<void> {
@@ -162,7 +189,10 @@ export class LoginService {
     const s = this.unsubscribe
       ? await this.sessions.get(key, this.sessionLoader(key), isSession)
       : await this.readSession(key, false);
-    if (!s) throw new AppError('UNAUTHENTICATED');
+    if (!this.stands(s)) {
+      this.sessions.delete(key);
+      throw new AppError('UNAUTHENTICATED');
+    }
     if (this.unsubscribe && !this.keys.has(token)) {
       if (this.keys.size >= MAX_CACHED_SESSIONS) this.keys.clear();
       this.keys.set(token, key);
@@ -179,7 +209,8 @@ export class LoginService {
     if (!token || !this.unsubscribe) return undefined;
     const key = this.keys.get(token);
     if (key === undefined) return undefined;
-    return this.sessions.cached(key, this.sessionLoader(key), isSession)?.value?.msisdn;
+    const s = this.sessions.cached(key, this.sessionLoader(key), isSession)?.value;
+    return this.stands(s) ? s.msisdn : undefined;
   }
 
   private sessionKey(token: string): string {
@@ -196,10 +227,12 @@ export class LoginService {
     const [msisdn = '', gen = '0'] = raw.split('\t');
     // A session of an older device generation ended when all devices were revoked.
     if (gen !== (await this.generation(msisdn))) return null;
-    if (!withEnd) return { msisdn, endsAt: Number.POSITIVE_INFINITY };
+    const s = { msisdn, id: this.d.secrets.numberId(msisdn), gen: Number(gen), endsAt: Number.POSITIVE_INFINITY };
+    if (!withEnd) return s;
     const left = await this.d.kv.ttl(key);
     if (left === -2) return null;
-    return { msisdn, endsAt: left >= 0 ? this.d.clock.now() + left : Number.POSITIVE_INFINITY };
+    if (left >= 0) s.endsAt = this.d.clock.now() + left;
+    return s;
   }
 
   /**
@@ -228,7 +261,10 @@ export class LoginService {
 
   /** Invalidates every device token of the number at once, and ends every session of the number. */
   async revokeAllDevices(msisdn: string): Promise<void> {
-    await this.d.kv.incr(`dev:gen:${this.d.secrets.numberId(msisdn)}`);
-    await this.d.kv.publish(SESSION_ENDED, ALL_OF_A_NUMBER);
+    const id = this.d.secrets.numberId(msisdn);
+    const gen = await this.d.kv.incr(`dev:gen:${id}`);
+    const message = `${NEW_GENERATION}${id}\t${gen}`;
+    if (this.unsubscribe) this.heard(message); // here at once; the others as soon as Redis delivers
+    await this.d.kv.publish(SESSION_ENDED, message);
   }
 }
