@@ -12,6 +12,8 @@ export interface KeyValue {
   del(k: string): Promise<void>;
   /** Reads and deletes in one step (single-use values); null when absent. */
   take(k: string): Promise<string | null>;
+  /** Deletes `k` only while it still holds `v`, in one step; true when it did (this very value is used up). */
+  takeIf(k: string, v: string): Promise<boolean>;
   /** Adds 1 and returns the new value; a new key gets `ttlMs` (fixed window). */
   incr(k: string, ttlMs?: number): Promise<number>;
   /** Milliseconds to live: -2 when the key is absent, -1 when it has no expiry. */
@@ -127,6 +129,11 @@ export class MemoryKeyValue implements KeyValue {
     this.map.delete(k);
     return e.v;
   }
+  async takeIf(k: string, v: string): Promise<boolean> {
+    if (this.live(k)?.v !== v) return false;
+    this.map.delete(k);
+    return true;
+  }
   async incr(k: string, ttlMs?: number): Promise<number> {
     const e = this.live(k);
     if (!e) {
@@ -191,6 +198,10 @@ export class MemoryKeyValue implements KeyValue {
 const INCR_SCRIPT = `local v = redis.call('INCR', KEYS[1])
 if v == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return v`;
+
+// KeyValue.takeIf: delete only while the key holds the value.
+const TAKE_IF_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 // KeyValue.consume: check every counter, then count them all, in one step.
 // ARGV holds (max, ttl ms, add) per key; answers {1, counts…} or {0, index, pttl}.
@@ -266,6 +277,9 @@ class RedisKeyValue implements KeyValue {
   }
   take(k: string): Promise<string | null> {
     return this.redis.getdel(this.k(k)).catch(outage);
+  }
+  async takeIf(k: string, v: string): Promise<boolean> {
+    return Number(await this.redis.eval(TAKE_IF_SCRIPT, 1, this.k(k), v)) === 1;
   }
   async incr(k: string, ttlMs?: number): Promise<number> {
     const r = await this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0))).catch(outage);

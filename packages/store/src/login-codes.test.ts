@@ -64,6 +64,18 @@ describe('KeyValue.consume (memory)', () => {
   });
 });
 
+describe('KeyValue.takeIf (memory)', () => {
+  it('removes a value only while the key still holds it', async () => {
+    await kv.set('code', 'old', 1_000);
+    await kv.set('code', 'new', 1_000); // a newer code sent meanwhile
+    expect(await kv.takeIf('code', 'old')).toBe(false);
+    expect(await kv.get('code')).toBe('new');
+    expect(await kv.takeIf('code', 'new')).toBe(true);
+    expect(await kv.get('code')).toBeNull();
+    expect(await kv.takeIf('code', 'new')).toBe(false);
+  });
+});
+
 describe('login codes', () => {
   it('a burst of 100 concurrent guesses, the real code among them, gets at most 5 compared', async () => {
     for (let trial = 0; trial < 20; trial++) {

@@ -157,8 +157,8 @@ export class LoginCodes {
       if (lockedMs > 0) throw tooMany('TOO_MANY_ATTEMPTS', lockedMs);
       throw new AppError('CODE_INVALID', { attemptsLeft: l.codeMaxTries - tries.counts[0]! });
     }
-    // Single use: only the caller that removes this very code succeeds.
-    if ((await kv.take(codeKey)) !== stored) throw new AppError('CODE_EXPIRED');
+    // Single use: only the caller that removes this very code succeeds (a newer code is left alone).
+    if (!(await kv.takeIf(codeKey, stored))) throw new AppError('CODE_EXPIRED');
     await kv.del(triesKey);
   }
 
@@ -169,8 +169,8 @@ export class LoginCodes {
   private async deadCode(id: string, codeKey: string, stored: string): Promise<AppError> {
     const { kv, limits: l } = this.d;
     const cool = `${this.p}code:cool:${id}`;
-    // Only the caller that removes the code counts it.
-    if ((await kv.take(codeKey)) === stored) {
+    // Only the caller that removes the code counts it; a newer code sent meanwhile stays.
+    if (await kv.takeIf(codeKey, stored)) {
       const strikes = await kv.incr(`${this.p}code:strikes:${id}`, DAY_MS);
       const wait = backoff(l.codeResendMs, strikes, l.numberBackoffMaxMs);
       if ((await kv.ttl(cool)) < wait) await kv.set(cool, '1', wait);

@@ -54,6 +54,13 @@ describe('login codes on Redis', () => {
     expect(await kv.get('c:lock')).toBeNull();
     await kv.set('c:lock', '1', 5_000);
     expect((await kv.consume([{ key: 'c:lock', max: 1, add: 0 }])).ok).toBe(false);
+    // takeIf: only while the key still holds the value, and only once under concurrency.
+    await kv.set('c:code', 'new', 60_000);
+    expect(await kv.takeIf('c:code', 'old')).toBe(false);
+    expect(await kv.get('c:code')).toBe('new');
+    const takers = await Promise.all(Array.from({ length: 20 }, () => kv.takeIf('c:code', 'new')));
+    expect(takers.filter(Boolean).length).toBe(1);
+    expect(await kv.get('c:code')).toBeNull();
     // 200 concurrent callers on a limit of 7: exactly 7 pass.
     const burst = await Promise.all(Array.from({ length: 200 }, () => kv.consume([{ key: 'c:burst', max: 7 }])));
     expect(burst.filter((r) => r.ok).length).toBe(7);
