@@ -279,7 +279,7 @@ class RedisKeyValue implements KeyValue {
     return this.redis.getdel(this.k(k)).catch(outage);
   }
   async takeIf(k: string, v: string): Promise<boolean> {
-    return Number(await this.redis.eval(TAKE_IF_SCRIPT, 1, this.k(k), v)) === 1;
+    return Number(await this.redis.eval(TAKE_IF_SCRIPT, 1, this.k(k), v).catch(outage)) === 1;
   }
   async incr(k: string, ttlMs?: number): Promise<number> {
     const r = await this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0))).catch(outage);
