@@ -14,6 +14,8 @@ const MESSAGE_STATE: Record<number, string> = {
   8: 'REJECTD',
 };
 
+const RECEIPT_STATES = new Set(Object.values(MESSAGE_STATE));
+
 export interface ReceiptFields {
   text: string;
   /** receipted_message_id TLV (0x001E), when the SMSC sent it. */
@@ -41,6 +43,8 @@ export function parseReceipt(f: ReceiptFields, receivedAt: number): DeliveryRece
  */
 export class ReceiptLog {
   private readonly byId = new Map<string, DeliveryReceipt>();
+  /** Every receipt ever recorded, by status (not bounded by `limit`: a handful of keys). */
+  private readonly byStatus: Record<string, number> = {};
 
   constructor(
     private readonly limit = 10_000,
@@ -48,6 +52,9 @@ export class ReceiptLog {
   ) {}
 
   record(r: DeliveryReceipt): void {
+    // Counted under the states SMPP knows: a receipt text cannot grow the keys without bound.
+    const key = RECEIPT_STATES.has(r.status) ? r.status : 'UNKNOWN';
+    this.byStatus[key] = (this.byStatus[key] ?? 0) + 1;
     this.byId.delete(r.messageId);
     this.byId.set(r.messageId, r);
     // Trimmed in batches: a Map keeps the slots of deleted entries until it is rebuilt, and
@@ -69,6 +76,11 @@ export class ReceiptLog {
 
   list(): DeliveryReceipt[] {
     return [...this.byId.values()];
+  }
+
+  /** Receipts recorded so far by status: DELIVRD, UNDELIV, EXPIRED, … */
+  counts(): Record<string, number> {
+    return { ...this.byStatus };
   }
 
   get size(): number {

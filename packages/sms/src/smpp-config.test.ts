@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readSmppConfig } from './smpp-config.ts';
 
-const base = { SMPP_HOST: 'smsc.example', SMPP_SYSTEM_ID: 'itinerary', SMPP_PASSWORD: 'secret' };
+const base = {
+  SMPP_HOST: 'smsc.example',
+  SMPP_SYSTEM_ID: 'itinerary',
+  SMPP_PASSWORD: 'secret',
+  SMPP_SOURCE_ADDR: '106900',
+};
 
 describe('readSmppConfig', () => {
   it('reads the SMPP_* variables with defaults', () => {
@@ -11,19 +16,30 @@ describe('readSmppConfig', () => {
       systemId: 'itinerary',
       password: 'secret',
       systemType: '',
-      defaultFrom: undefined,
+      defaultFrom: '106900',
       window: 10,
+      tps: undefined,
       enquireLinkMs: 30_000,
+      responseTimeoutMs: 10_000,
       registeredDelivery: true,
       sendTimeoutMs: 15_000,
+      sourceTon: 3,
+      sourceNpi: 0,
+      destTon: 1,
+      destNpi: 1,
+      countryCode: '86',
     });
-    expect(readSmppConfig({ ...base, SMPP_PORT: '2776', SMPP_WINDOW: '50', SMPP_SOURCE_ADDR: '106900' })).toMatchObject(
-      {
-        port: 2776,
-        window: 50,
-        defaultFrom: '106900',
-      },
-    );
+    expect(
+      readSmppConfig({
+        ...base,
+        SMPP_PORT: '2776',
+        SMPP_WINDOW: '50',
+        SMPP_TPS: '200',
+        SMPP_RESPONSE_TIMEOUT_MS: '30000',
+        SMPP_DEST_TON: '0',
+        SMPP_COUNTRY_CODE: '',
+      }),
+    ).toMatchObject({ port: 2776, window: 50, tps: 200, responseTimeoutMs: 30_000, destTon: 0, countryCode: '' });
   });
 
   it('stops with CONFIG_INVALID naming the variable', () => {
@@ -33,6 +49,13 @@ describe('readSmppConfig', () => {
       [{ ...base, SMPP_PASSWORD: 'far-too-long' }, 'SMPP_PASSWORD'],
       [{ ...base, SMPP_WINDOW: '0' }, 'SMPP_WINDOW'],
       [{ ...base, SMPP_SOURCE_ADDR: 'ITINERARY' }, 'SMPP_SOURCE_ADDR'],
+      [{ ...base, SMPP_SOURCE_ADDR: '' }, 'SMPP_SOURCE_ADDR'],
+      [{ ...base, SMPP_SOURCE_ADDR: undefined as unknown as string }, 'SMPP_SOURCE_ADDR'],
+      [{ ...base, SMPP_TPS: '-1' }, 'SMPP_TPS'],
+      [{ ...base, SMPP_RESPONSE_TIMEOUT_MS: '5' }, 'SMPP_RESPONSE_TIMEOUT_MS'],
+      [{ ...base, SMPP_SOURCE_TON: '9' }, 'SMPP_SOURCE_TON'],
+      [{ ...base, SMPP_DEST_NPI: 'e164' }, 'SMPP_DEST_NPI'],
+      [{ ...base, SMPP_COUNTRY_CODE: '+86' }, 'SMPP_COUNTRY_CODE'],
       [{ ...base, SMPP_DELIVERY_RECEIPTS: 'yes' }, 'SMPP_DELIVERY_RECEIPTS'],
       [{ ...base, SMPP_SEND_TIMEOUT_MS: 'soon' }, 'SMPP_SEND_TIMEOUT_MS'],
     ];

@@ -1,7 +1,8 @@
 // SMPP 3.4 client (ESME) over node-smpp: one bind_transceiver session with
-// enquire_link keep-alive, a window of unacknowledged submit_sm, back-off on
-// throttling, reconnect with back-off, inbound deliver_sm and delivery receipts.
-import { AppError, type Clock, maskPhone, systemClock } from '@itinerary-card/domain';
+// enquire_link keep-alive, a window of unacknowledged submit_sm paced to the
+// contracted rate, back-off on throttling, reconnect with back-off, inbound
+// deliver_sm (acknowledged once handled) and delivery receipts.
+import { AppError, type Clock, MSISDN_RE, maskPhone, systemClock } from '@itinerary-card/domain';
 import smpp, { type PDU, type Session } from 'smpp';
 import { ConcatReassembler } from './concat-reassembler.ts';
 import { parseReceipt, ReceiptLog } from './delivery-receipts.ts';
@@ -37,11 +38,32 @@ export interface SmppTransportOptions {
   window?: number;
   /** enquire_link period (default 30 s). */
   enquireLinkMs?: number;
-  /** How long to wait for any response PDU before treating it as lost (default 10 s). */
+  /**
+   * How long a response PDU may take before the link is probed (default 10 s). An overdue
+   * submit_sm_resp is not a reason to submit again: the link is probed with enquire_link
+   * (dropped and re-bound when that goes unanswered too) and a late answer is taken.
+   */
   responseTimeoutMs?: number;
   /** Reconnect back-off: first delay and cap (default 500 ms, 30 s), doubling. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  /** Cap of the reconnect back-off while sends are wanted (one in the last reconnectMaxMs; default 1 s). */
+  reconnectBusyMaxMs?: number;
+  /** submit_sm per second at most, evenly spaced (the contracted rate; default unpaced). */
+  tps?: number;
+  /** TON/NPI of the sender (a short code: 3 network specific / 0 unknown, the default). */
+  sourceTon?: number;
+  sourceNpi?: number;
+  /** TON/NPI of a mobile number (default 1 international / 1 E.164, with `countryCode` in front). */
+  destTon?: number;
+  destNpi?: number;
+  /** Country code put before an 11-digit number when destTon is 1, and taken off inbound ones (default 86). */
+  countryCode?: string;
+  /**
+   * How long a message of several parts keeps being retried once one of its parts was
+   * accepted (default 5 minutes): a reply arrives whole or, when none of it went out, not at all.
+   */
+  partialRetryMs?: number;
   /** Throttling back-off (ESME_RTHROTTLED / ESME_RMSGQFUL): first delay and cap (default 100 ms, 5 s). */
   throttleInitialMs?: number;
   throttleMaxMs?: number;
@@ -63,6 +85,20 @@ export interface SmppTransportOptions {
 
 export interface SmppStats {
   bound: boolean;
+  /** A connect or bind failed and none has succeeded since: sends fail at once. */
+  linkDown: boolean;
+  /** Connections that ended before a bind (connect error, bind refused or unanswered). */
+  connectFailures: number;
+  bindsRefused: number;
+  /** submit_sm_resp by command_status (0 = ESME_ROK). */
+  submitStatus: Record<number, number>;
+  /** submit_sm whose response was overdue, and how many of those were answered late (and taken). */
+  responseTimeouts: number;
+  lateResponses: number;
+  /** Sends refused at once because the link was down. */
+  failedUnbound: number;
+  /** Delivery receipts by status (DELIVRD, UNDELIV, …). */
+  receiptStatus: Record<string, number>;
   submitted: number;
   acknowledged: number;
   failed: number;
@@ -82,6 +118,8 @@ interface MessageJob {
   ids: (string | undefined)[];
   remaining: number;
   settled: boolean;
+  /** A part was accepted: the rest is retried to the end (a half reply helps no one). */
+  started: boolean;
   timer: NodeJS.Timeout;
   resolve(r: SendResult): void;
   reject(e: Error): void;
@@ -94,6 +132,8 @@ interface PartJob {
   attempts: number;
   /** Changes on every submission so a late response to an abandoned attempt is ignored. */
   attempt: number;
+  /** Its response is overdue (the link is being probed). */
+  overdue: boolean;
 }
 
 const DEFAULTS = {
@@ -102,6 +142,13 @@ const DEFAULTS = {
   responseTimeoutMs: 10_000,
   reconnectInitialMs: 500,
   reconnectMaxMs: 30_000,
+  reconnectBusyMaxMs: 1_000,
+  sourceTon: 3,
+  sourceNpi: 0,
+  destTon: 1,
+  destNpi: 1,
+  countryCode: '86',
+  partialRetryMs: 300_000,
   throttleInitialMs: 100,
   throttleMaxMs: 5_000,
   maxAttempts: 8,
@@ -120,6 +167,12 @@ export class SmppTransport implements SmsTransport {
 
   private session: Session | null = null;
   private bound = false;
+  private linkDown = false;
+  private probing: Session | null = null;
+  private lastDemandAt = Number.NEGATIVE_INFINITY;
+  private nextSendAt = 0;
+  private reconnectDueAt = 0;
+  private readonly submitStatus: Record<number, number> = {};
   private started = false;
   private closing = false;
   private queue: PartJob[] = [];
@@ -144,6 +197,11 @@ export class SmppTransport implements SmsTransport {
     inbound: 0,
     receipts: 0,
     maxInFlight: 0,
+    connectFailures: 0,
+    bindsRefused: 0,
+    responseTimeouts: 0,
+    lateResponses: 0,
+    failedUnbound: 0,
   };
 
   constructor(opts: SmppTransportOptions) {
@@ -175,8 +233,21 @@ export class SmppTransport implements SmsTransport {
     return this.bound;
   }
 
+  /** The link is down: a connect or bind failed and none has succeeded since. */
+  get isLinkDown(): boolean {
+    return this.linkDown;
+  }
+
   stats(): SmppStats {
-    return { ...this.counters, bound: this.bound, queued: this.queue.length, inFlight: this.inFlight.size };
+    return {
+      ...this.counters,
+      bound: this.bound,
+      linkDown: this.linkDown,
+      submitStatus: { ...this.submitStatus },
+      receiptStatus: this.receipts.counts(),
+      queued: this.queue.length,
+      inFlight: this.inFlight.size,
+    };
   }
 
   onInbound(handler: InboundHandler): void {
@@ -186,14 +257,25 @@ export class SmppTransport implements SmsTransport {
   send(msg: OutboundSms): Promise<SendResult> {
     if (this.closing) return Promise.reject(new AppError('SMS_SEND_FAILED', { reason: 'transport closed' }));
     if (!this.started) void this.start().catch(() => {});
+    this.lastDemandAt = Date.now();
+    if (this.linkDown) {
+      // The SMSC could not be reached or refused the bind: say so now rather than after the
+      // send deadline, and bring the next attempt forward (someone is waiting for a code).
+      this.counters.failed += 1;
+      this.counters.failedUnbound += 1;
+      this.hurryReconnect();
+      return Promise.reject(new AppError('SMS_SEND_FAILED', { reason: 'not bound to the SMSC' }));
+    }
     this.ref = (this.ref + 1) & 0xff;
     const enc = encodeSms(msg.text, this.ref, this.o.maxParts);
+    const validity = msg.validityMs ? relativeTime(msg.validityMs) : undefined;
     return new Promise<SendResult>((resolve, reject) => {
       const job: MessageJob = {
         to: msg.to,
         ids: new Array(enc.parts.length),
         remaining: enc.parts.length,
         settled: false,
+        started: false,
         resolve,
         reject,
         timer: setTimeout(() => this.failMessage(job, 'send timeout'), this.o.sendTimeoutMs),
@@ -204,18 +286,20 @@ export class SmppTransport implements SmsTransport {
           index,
           attempts: 0,
           attempt: 0,
+          overdue: false,
           params: {
             service_type: '',
-            source_addr_ton: 0,
-            source_addr_npi: 1,
+            source_addr_ton: this.o.sourceTon,
+            source_addr_npi: this.o.sourceNpi,
             source_addr: msg.from ?? this.o.defaultFrom ?? '',
-            dest_addr_ton: 0,
-            dest_addr_npi: 1,
-            destination_addr: msg.to,
+            dest_addr_ton: this.o.destTon,
+            dest_addr_npi: this.o.destNpi,
+            destination_addr: this.wireNumber(msg.to),
             esm_class: enc.esmClass,
             registered_delivery: this.o.registeredDelivery === false ? 0 : 1,
             data_coding: enc.dataCoding,
             short_message: part,
+            ...(validity ? { validity_period: validity } : {}),
           },
         });
       });
@@ -266,7 +350,7 @@ export class SmppTransport implements SmsTransport {
     s.socket.setNoDelay(true);
     this.session = s;
     s.on('error', (e: Error) => {
-      this.log.warn({ err: e.message }, 'smpp connection error');
+      this.log.warn({ host: this.o.host, port: this.o.port, err: e.message }, 'smpp connection error');
       // node-smpp stops reading after a PDU it cannot parse: start over on a fresh session.
       s.destroy();
     });
@@ -274,7 +358,7 @@ export class SmppTransport implements SmsTransport {
     s.on('connect', () => {
       // An SMSC that accepts the connection but never answers the bind is dropped and retried.
       const bindTimer = setTimeout(() => {
-        this.log.warn({}, 'smpp bind_transceiver unanswered, reconnecting');
+        this.log.warn({ timeoutMs: this.o.responseTimeoutMs }, 'smpp bind_transceiver unanswered, reconnecting');
         s.destroy();
       }, this.o.responseTimeoutMs);
       s.once('close', () => clearTimeout(bindTimer));
@@ -288,13 +372,18 @@ export class SmppTransport implements SmsTransport {
         (resp) => {
           clearTimeout(bindTimer);
           if (resp.command_status !== ESME_ROK) {
-            this.log.error({ status: resp.command_status }, 'smpp bind_transceiver refused');
+            this.counters.bindsRefused += 1;
+            this.log.error(
+              { systemId: this.o.systemId, status: hex(resp.command_status) },
+              'smpp bind_transceiver refused',
+            );
             s.destroy();
             return;
           }
           this.bound = true;
+          this.linkDown = false;
           this.reconnectDelay = this.o.reconnectInitialMs;
-          this.log.info({ host: this.o.host, port: this.o.port }, 'smpp bound');
+          this.log.info({ host: this.o.host, port: this.o.port, systemId: this.o.systemId }, 'smpp bound');
           this.scheduleEnquire(s);
           for (const w of this.boundWaiters.splice(0)) w.resolve();
           this.pump();
@@ -303,6 +392,7 @@ export class SmppTransport implements SmsTransport {
     });
     s.on('enquire_link', (pdu: PDU) => s.send(pdu.response()));
     s.on('unbind', (pdu: PDU) => {
+      this.log.warn({}, 'smpp unbind from the SMSC');
       s.send(pdu.response());
       s.destroy();
     });
@@ -313,6 +403,7 @@ export class SmppTransport implements SmsTransport {
   private onClose(s: Session): void {
     if (this.session !== s) return;
     this.session = null;
+    if (this.probing === s) this.probing = null;
     const wasBound = this.bound;
     this.bound = false;
     if (this.enquireTimer) clearTimeout(this.enquireTimer);
@@ -321,11 +412,33 @@ export class SmppTransport implements SmsTransport {
     const lost = [...this.inFlight.keys()].sort((a, b) => a.attempt - b.attempt);
     for (const [, t] of this.inFlight) clearTimeout(t);
     this.inFlight.clear();
+    for (const p of lost) p.overdue = false;
     this.queue = [...lost.filter((p) => !p.msg.settled), ...this.queue];
     if (this.closing) return;
-    if (wasBound) this.log.warn({ requeued: lost.length }, 'smpp connection lost');
-    const delay = this.reconnectDelay;
+    const now = Date.now();
+    // While someone is waiting to send, the next attempt comes soon; idle, the back-off grows.
+    const cap = now - this.lastDemandAt < this.o.reconnectMaxMs ? this.o.reconnectBusyMaxMs : this.o.reconnectMaxMs;
+    const delay = Math.min(this.reconnectDelay, cap);
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.o.reconnectMaxMs);
+    if (wasBound) {
+      this.log.warn({ requeued: lost.length, retryInMs: delay }, 'smpp connection lost');
+    } else {
+      // Never bound on this connection: the SMSC is down or refuses us. Sends fail at once
+      // from now until a bind succeeds; messages not started yet fail now (none is half sent).
+      this.counters.connectFailures += 1;
+      if (!this.linkDown) this.log.error({ host: this.o.host, port: this.o.port }, 'smpp link down');
+      this.linkDown = true;
+      for (const w of this.boundWaiters.splice(0))
+        w.reject(new AppError('SMS_SEND_FAILED', { reason: 'not bound to the SMSC' }));
+      const waiting = new Set(this.queue.filter((p) => !p.msg.started).map((p) => p.msg));
+      for (const m of waiting) this.failMessage(m, 'not bound to the SMSC');
+    }
+    this.scheduleReconnect(delay);
+  }
+
+  private scheduleReconnect(delay: number): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectDueAt = Date.now() + delay;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.counters.reconnects += 1;
@@ -333,38 +446,62 @@ export class SmppTransport implements SmsTransport {
     }, delay);
   }
 
+  /** A send while the link is down: the next attempt comes within reconnectBusyMaxMs. */
+  private hurryReconnect(): void {
+    if (!this.reconnectTimer || this.closing) return;
+    if (this.reconnectDueAt - Date.now() > this.o.reconnectBusyMaxMs) this.scheduleReconnect(this.o.reconnectBusyMaxMs);
+    this.reconnectDelay = Math.min(this.reconnectDelay, this.o.reconnectBusyMaxMs);
+  }
+
   private scheduleEnquire(s: Session): void {
+    if (this.enquireTimer) clearTimeout(this.enquireTimer);
     this.enquireTimer = setTimeout(() => {
+      this.enquireTimer = null;
       if (this.session !== s || !this.bound) return;
-      const timeout = setTimeout(() => {
-        this.log.warn({}, 'smpp enquire_link unanswered, reconnecting');
-        s.destroy();
-      }, this.o.responseTimeoutMs);
-      (s.enquire_link as (o: object, cb: () => void) => boolean)({}, () => {
-        clearTimeout(timeout);
-        if (this.session === s) this.scheduleEnquire(s);
-      });
+      this.probe(s, 'keep-alive');
     }, this.o.enquireLinkMs);
+  }
+
+  /** enquire_link now; unanswered within responseTimeoutMs, the session is dropped (and re-bound). */
+  private probe(s: Session, why: string): void {
+    if (this.probing === s) return;
+    this.probing = s;
+    const timeout = setTimeout(() => {
+      this.log.warn({ why, timeoutMs: this.o.responseTimeoutMs }, 'smpp enquire_link unanswered, reconnecting');
+      s.destroy();
+    }, this.o.responseTimeoutMs);
+    (s.enquire_link as (o: object, cb: () => void) => boolean)({}, () => {
+      clearTimeout(timeout);
+      if (this.probing === s) this.probing = null;
+      if (this.session === s) this.scheduleEnquire(s);
+    });
   }
 
   // ---- sending ---------------------------------------------------------
 
   private pump(): void {
     const s = this.session;
-    if (!s || !this.bound || this.pumpTimer) return;
-    const wait = this.throttledUntil - Date.now();
+    if (!s || !this.bound || this.pumpTimer || this.closing) return;
+    if (this.inFlight.size >= this.o.window || this.queue.length === 0) return;
+    const now = Date.now();
+    const wait = Math.max(this.throttledUntil, this.o.tps ? this.nextSendAt : 0) - now;
     if (wait > 0) {
-      this.pumpTimer = setTimeout(() => {
-        this.pumpTimer = null;
-        this.pump();
-      }, wait);
+      this.pumpLater(wait);
       return;
     }
-    if (this.inFlight.size >= this.o.window || this.queue.length === 0) return;
     // Several PDUs queued at once go out in one write instead of one syscall each.
     s.socket.cork();
     try {
       while (this.inFlight.size < this.o.window && this.queue.length > 0) {
+        if (this.o.tps) {
+          // Evenly spaced at the contracted rate: the SMSC's throttling never has to say so.
+          const t = Date.now();
+          if (t < this.nextSendAt) {
+            this.pumpLater(this.nextSendAt - t);
+            return;
+          }
+          this.nextSendAt = Math.max(t, this.nextSendAt) + 1000 / this.o.tps;
+        }
         const part = this.queue.shift()!;
         if (part.msg.settled) continue;
         // A socket that is no longer writable is about to close; the reconnect resumes the queue.
@@ -375,16 +512,30 @@ export class SmppTransport implements SmsTransport {
     }
   }
 
+  private pumpLater(ms: number): void {
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = null;
+      this.pump();
+    }, Math.ceil(ms));
+  }
+
   private submit(s: Session, part: PartJob): boolean {
     part.attempts += 1;
     const attempt = ++this.attemptSeq;
     part.attempt = attempt;
+    part.overdue = false;
     const timer = setTimeout(() => {
-      // No response: put it back (the session may be dead; enquire_link will tell).
       if (part.attempt !== attempt || !this.inFlight.has(part)) return;
-      this.inFlight.delete(part);
-      this.retryOrFail(part, 'response timeout', false);
-      this.pump();
+      // Overdue, but submitting again on this session would deliver the message twice if the
+      // SMSC is merely slow: keep the slot, take a late answer, and find out whether the link
+      // is alive (a dead one is dropped, and what was in flight goes out on the next session).
+      part.overdue = true;
+      this.counters.responseTimeouts += 1;
+      this.log.warn(
+        { to: maskPhone(part.msg.to), timeoutMs: this.o.responseTimeoutMs },
+        'smpp submit_sm_resp overdue, probing the link',
+      );
+      this.probe(s, 'submit_sm_resp overdue');
     }, this.o.responseTimeoutMs);
     this.inFlight.set(part, timer);
     if (this.inFlight.size > this.counters.maxInFlight) this.counters.maxInFlight = this.inFlight.size;
@@ -403,12 +554,14 @@ export class SmppTransport implements SmsTransport {
   }
 
   private onSubmitResp(part: PartJob, attempt: number, resp: PDU): void {
+    const status = resp.command_status;
+    this.submitStatus[status] = (this.submitStatus[status] ?? 0) + 1;
     if (part.attempt !== attempt) return;
     const timer = this.inFlight.get(part);
     if (timer === undefined) return;
     clearTimeout(timer);
     this.inFlight.delete(part);
-    const status = resp.command_status;
+    if (part.overdue) this.counters.lateResponses += 1;
     if (status === ESME_ROK) {
       this.counters.acknowledged += 1;
       this.throttleDelay = this.o.throttleInitialMs;
@@ -420,20 +573,21 @@ export class SmppTransport implements SmsTransport {
       // a throttle after the pause ended does (doubling up to the cap).
       if (now >= this.throttledUntil) {
         this.throttledUntil = now + this.throttleDelay;
-        this.log.warn({ status, backoffMs: this.throttleDelay }, 'smpp throttled, backing off');
+        this.log.warn({ status: hex(status), backoffMs: this.throttleDelay }, 'smpp throttled, backing off');
         this.throttleDelay = Math.min(this.throttleDelay * 2, this.o.throttleMaxMs);
       }
-      this.retryOrFail(part, `throttled (0x${status.toString(16)})`, true);
+      this.retryOrFail(part, `throttled (${hex(status)})`, true);
     } else {
-      this.log.warn({ status, to: maskPhone(part.msg.to) }, 'smpp submit_sm rejected');
-      this.failMessage(part.msg, `submit_sm status 0x${status.toString(16)}`);
+      this.log.warn({ status: hex(status), to: maskPhone(part.msg.to) }, 'smpp submit_sm rejected');
+      this.failMessage(part.msg, `submit_sm status ${hex(status)}`);
     }
     this.pump();
   }
 
   private retryOrFail(part: PartJob, reason: string, front: boolean): void {
     if (part.msg.settled) return;
-    if (part.attempts >= this.o.maxAttempts) {
+    // A started message is retried to the end (within partialRetryMs): its first part is on a phone.
+    if (part.attempts >= this.o.maxAttempts && !part.msg.started) {
       this.failMessage(part.msg, reason);
       return;
     }
@@ -449,7 +603,14 @@ export class SmppTransport implements SmsTransport {
       m.ids[part.index] = id;
       m.remaining -= 1;
     }
-    if (m.remaining > 0) return;
+    if (m.remaining > 0) {
+      if (!m.started) {
+        m.started = true;
+        clearTimeout(m.timer);
+        m.timer = setTimeout(() => this.failMessage(m, 'message left incomplete'), this.o.partialRetryMs);
+      }
+      return;
+    }
     m.settled = true;
     clearTimeout(m.timer);
     const ids = m.ids as string[];
@@ -462,8 +623,31 @@ export class SmppTransport implements SmsTransport {
     clearTimeout(m.timer);
     this.counters.failed += 1;
     this.queue = this.queue.filter((p) => p.msg !== m);
-    this.log.warn({ to: maskPhone(m.to), reason }, 'sms send failed');
+    // Its parts leave the window; an answer that still comes for one of them is ignored.
+    for (const [p, t] of this.inFlight) {
+      if (p.msg !== m) continue;
+      clearTimeout(t);
+      this.inFlight.delete(p);
+    }
+    const sent = m.ids.filter((id) => id !== undefined).length;
+    this.log.warn({ to: maskPhone(m.to), reason, parts: m.ids.length, partsSent: sent }, 'sms send failed');
     m.reject(new AppError('SMS_SEND_FAILED', { reason }));
+    this.pump();
+  }
+
+  /** 13800000001 as the SMSC expects it: with the country code when the TON is international. */
+  private wireNumber(msisdn: string): string {
+    return this.o.destTon === 1 && this.o.countryCode && MSISDN_RE.test(msisdn)
+      ? `${this.o.countryCode}${msisdn}`
+      : msisdn;
+  }
+
+  /** A handset address from the SMSC, as the 11-digit number the rest of the system uses. */
+  private nationalNumber(addr: string): string {
+    const cc = this.o.countryCode;
+    if (cc && addr.startsWith(cc) && MSISDN_RE.test(addr.slice(cc.length))) return addr.slice(cc.length);
+    if (addr.startsWith(`+${cc}`) && MSISDN_RE.test(addr.slice(cc.length + 1))) return addr.slice(cc.length + 1);
+    return addr;
   }
 
   // ---- receiving -------------------------------------------------------
@@ -476,11 +660,11 @@ export class SmppTransport implements SmsTransport {
       s.send(pdu.response({ command_status: ESME_RX_T_APPN }));
       return;
     }
-    s.send(pdu.response({ message_id: '' }));
-    const from = String(pdu.source_addr ?? '');
+    const from = this.nationalNumber(String(pdu.source_addr ?? ''));
     const to = String(pdu.destination_addr ?? '');
     const field = pdu.message_payload ?? pdu.short_message;
     if (isReceipt) {
+      s.send(pdu.response({ message_id: '' }));
       const r = parseReceipt(
         {
           text: messageText(field),
@@ -494,8 +678,11 @@ export class SmppTransport implements SmsTransport {
       if (r) {
         this.counters.receipts += 1;
         this.receipts.record(r);
-        if (!['DELIVRD', 'ENROUTE', 'ACCEPTD'].includes(r.status)) {
-          this.log.warn({ to: maskPhone(r.to), status: r.status, error: r.error }, 'sms not delivered');
+        if (!isDeliveredOrPending(r.status)) {
+          this.log.warn(
+            { to: maskPhone(r.to), messageId: r.messageId, status: r.status, error: r.error },
+            'sms not delivered',
+          );
         }
       }
       return;
@@ -503,24 +690,58 @@ export class SmppTransport implements SmsTransport {
     const part = messageText(field);
     const concat = concatFromUdh(messageUdh(field));
     const text = concat ? this.reassembler.add(from, to, concat, part) : part;
-    if (text === undefined) return;
+    if (text === undefined) {
+      // A part of a longer message: kept until the rest arrives.
+      s.send(pdu.response({ message_id: '' }));
+      return;
+    }
     this.counters.inbound += 1;
     this.inboundInFlight += 1;
-    void this.runHandlers({ from, to, text }).finally(() => {
-      this.inboundInFlight -= 1;
-    });
+    // Acknowledged once handled (its reply queued): an MO the SMSC considers delivered must
+    // not be lost here. When a handler fails, the SMSC is asked to offer it again later.
+    void this.runHandlers({ from, to, text })
+      .then(
+        () => s.send(pdu.response({ message_id: '' })),
+        () => s.send(pdu.response({ command_status: ESME_RX_T_APPN })),
+      )
+      .finally(() => {
+        this.inboundInFlight -= 1;
+      });
   }
 
   private async runHandlers(m: { from: string; to: string; text: string }): Promise<void> {
+    let failed: unknown;
     for (const h of this.handlers) {
       try {
         await h(m);
       } catch (e) {
+        failed = e;
         const err = e instanceof Error ? e.message : String(e);
-        this.log.error({ from: maskPhone(m.from), err }, 'inbound handler failed');
+        this.log.error({ from: maskPhone(m.from), err }, 'inbound handler failed, the SMSC will offer it again');
       }
     }
+    if (failed !== undefined) throw failed;
   }
+}
+
+/** DELIVRD, or a state that is not final yet. */
+export function isDeliveredOrPending(status: string): boolean {
+  return status === 'DELIVRD' || status === 'ENROUTE' || status === 'ACCEPTD';
+}
+
+function hex(status: number): string {
+  return `0x${status.toString(16).padStart(8, '0')}`;
+}
+
+/** SMPP 3.4 relative time (YYMMDDhhmmss000R) for a duration under a month. */
+export function relativeTime(ms: number): string {
+  let sec = Math.max(1, Math.min(Math.round(ms / 1000), 30 * 86_400));
+  const days = Math.floor(sec / 86_400);
+  sec -= days * 86_400;
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const p = (n: number) => String(Math.min(n, 99)).padStart(2, '0');
+  return `0000${p(days)}${p(h)}${p(m)}${p(sec % 60)}000R`;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -7,6 +7,11 @@ export interface OutboundSms {
   text: string;
   /** Sender address, e.g. the short code a user texted; the transport's default when absent. */
   from?: string;
+  /**
+   * How long the network should keep trying to deliver it (SMPP validity_period, relative):
+   * a code that expires in 5 minutes is no use to a phone switched on an hour later.
+   */
+  validityMs?: number;
 }
 
 export interface SendResult {

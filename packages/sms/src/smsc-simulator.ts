@@ -1,6 +1,7 @@
 // An in-repo SMSC (the MC side of SMPP 3.4, on node-smpp's server) for fast
-// tests and the benchmark: binds, acknowledges submit_sm, reassembles long
-// messages, sends delivery receipts and inbound deliver_sm, throttles and drops on command.
+// tests and the benchmark: binds (or refuses to), acknowledges submit_sm (late
+// on command), reassembles long messages, sends delivery receipts and inbound
+// deliver_sm, throttles and drops on command, and records the PDUs it gets.
 import { EventEmitter } from 'node:events';
 import smpp, { type PDU, type Server, type Session } from 'smpp';
 import { ESME_ROK, ESME_RTHROTTLED } from './smpp-transport.ts';
@@ -24,11 +25,27 @@ export interface SimulatorOptions {
   maxPerSecond?: number;
   /** Answer submit_sm after this delay (default at once): shows the client's window at work. */
   ackDelayMs?: number;
+  /** The stat: of the receipts sent (default DELIVRD). */
+  receiptStatus?: string;
+}
+
+/** The addressing of a PDU as it came over the wire. */
+export interface RecordedPdu {
+  command: string;
+  sourceTon?: number;
+  sourceNpi?: number;
+  source?: string;
+  destTon?: number;
+  destNpi?: number;
+  dest?: string;
+  /** validity_period as node-smpp decodes it (a Date for a relative time). */
+  validity?: unknown;
 }
 
 /** One message as the SMSC saw it, its parts reassembled. */
 export interface SubmittedMessage {
   from: string;
+  /** The handset, national (an 86… sent with TON 1 loses its 86; `pdus` has the wire form). */
   to: string;
   text: string;
   parts: number;
@@ -44,7 +61,19 @@ interface PendingConcat {
 
 export class SmscSimulator extends EventEmitter {
   readonly messages: SubmittedMessage[] = [];
-  readonly counters = { binds: 0, submitSm: 0, throttled: 0, receiptsSent: 0, enquireLinks: 0, delivered: 0 };
+  readonly pdus: RecordedPdu[] = [];
+  readonly counters = {
+    binds: 0,
+    bindsRefused: 0,
+    submitSm: 0,
+    throttled: 0,
+    receiptsSent: 0,
+    enquireLinks: 0,
+    delivered: 0,
+  };
+  private refusing = false;
+  private throttleUntil = 0;
+  private throttleAfter = 0;
   private readonly server: Server;
   private readonly bound = new Set<Session>();
   private readonly pendingConcat = new Map<string, PendingConcat>();
@@ -54,6 +83,7 @@ export class SmscSimulator extends EventEmitter {
   private windowStart = 0;
   private windowCount = 0;
   private _port = 0;
+  private throttleMs = 0;
 
   private constructor(private readonly o: SimulatorOptions) {
     super();
@@ -89,6 +119,28 @@ export class SmscSimulator extends EventEmitter {
     this.o.maxPerSecond = n;
   }
 
+  /** Every submit_sm is answered ESME_RTHROTTLED for `ms`, after `after` more are accepted. */
+  throttleFor(ms: number, after = 0): void {
+    this.throttleAfter = after;
+    this.throttleUntil = after > 0 ? Number.POSITIVE_INFINITY : Date.now() + ms;
+    this.throttleMs = ms;
+  }
+
+  /** Answer submit_sm this late from now on (0: at once). */
+  setAckDelay(ms: number): void {
+    this.o.ackDelayMs = ms;
+  }
+
+  /** Refuse every bind (ESME_RBINDFAIL, as for a wrong password) until called with false. */
+  refuseBinds(on: boolean): void {
+    this.refusing = on;
+  }
+
+  /** The stat: of receipts from now on (DELIVRD, UNDELIV, EXPIRED, …). */
+  setReceiptStatus(status: string): void {
+    this.o.receiptStatus = status;
+  }
+
   /** Cuts every client connection without an unbind (a dropped link). */
   dropConnections(): void {
     for (const s of this.server.sessions) s.destroy();
@@ -104,7 +156,7 @@ export class SmscSimulator extends EventEmitter {
   }
 
   /** Sends a mobile-originated SMS to a bound client as deliver_sm (split and UCS-2 like any handset). */
-  async deliver(from: string, to: string, text: string): Promise<void> {
+  async deliver(from: string, to: string, text: string, sourceTon = 1): Promise<void> {
     const session = [...this.bound][0];
     if (!session) throw new Error('no bound ESME to deliver to');
     this.nextRef = (this.nextRef + 1) & 0xff;
@@ -114,11 +166,11 @@ export class SmscSimulator extends EventEmitter {
         (part) =>
           new Promise<void>((resolve, reject) => {
             const pdu = new smpp.PDU('deliver_sm', {
-              source_addr_ton: 1,
+              source_addr_ton: sourceTon,
               source_addr_npi: 1,
               source_addr: from,
-              dest_addr_ton: 0,
-              dest_addr_npi: 1,
+              dest_addr_ton: 3,
+              dest_addr_npi: 0,
               destination_addr: to,
               esm_class: enc.esmClass,
               data_coding: enc.dataCoding,
@@ -166,9 +218,11 @@ export class SmscSimulator extends EventEmitter {
     s.on('close', () => this.bound.delete(s));
     const bind = (pdu: PDU) => {
       const ok =
+        !this.refusing &&
         (this.o.systemId === undefined || pdu.system_id === this.o.systemId) &&
         (this.o.password === undefined || pdu.password === this.o.password);
       if (!ok) {
+        this.counters.bindsRefused += 1;
         s.send(pdu.response({ command_status: ESME_RBINDFAIL }));
         s.close();
         return;
@@ -192,11 +246,22 @@ export class SmscSimulator extends EventEmitter {
   }
 
   private onSubmit(s: Session, pdu: PDU): void {
+    this.pdus.push({
+      command: pdu.command,
+      sourceTon: pdu.source_addr_ton as number,
+      sourceNpi: pdu.source_addr_npi as number,
+      source: String(pdu.source_addr ?? ''),
+      destTon: pdu.dest_addr_ton as number,
+      destNpi: pdu.dest_addr_npi as number,
+      dest: String(pdu.destination_addr ?? ''),
+      validity: pdu.validity_period || undefined,
+    });
+    if (this.pdus.length > (this.o.keep ?? 10_000)) this.pdus.shift();
     if (!this.bound.has(s)) {
       s.send(pdu.response({ command_status: ESME_RINVBNDSTS }));
       return;
     }
-    if (this.throttleNextCount > 0 || this.overRate()) {
+    if (this.throttleNextCount > 0 || this.throttlingNow() || this.overRate()) {
       if (this.throttleNextCount > 0) this.throttleNextCount -= 1;
       this.counters.throttled += 1;
       s.send(pdu.response({ command_status: ESME_RTHROTTLED }));
@@ -207,7 +272,9 @@ export class SmscSimulator extends EventEmitter {
     if (this.o.ackDelayMs) setTimeout(() => s.send(pdu.response({ message_id: id })), this.o.ackDelayMs);
     else s.send(pdu.response({ message_id: id }));
     const from = String(pdu.source_addr ?? '');
-    const to = String(pdu.destination_addr ?? '');
+    // The handset as the rest of the tests name it: an international 86… (TON 1) made national.
+    const wireTo = String(pdu.destination_addr ?? '');
+    const to = pdu.dest_addr_ton === 1 && /^861\d{10}$/.test(wireTo) ? wireTo.slice(2) : wireTo;
     const field = pdu.short_message;
     const part = messageText(field);
     const concat = concatFromUdh(messageUdh(field));
@@ -229,7 +296,16 @@ export class SmscSimulator extends EventEmitter {
         this.record({ from, to, text: p.parts.join(''), parts: concat.total, dataCoding, ids: p.ids });
       }
     }
-    if (this.o.receipts !== false && Number(pdu.registered_delivery ?? 0) & 1) this.sendReceipt(s, id, from, to);
+    if (this.o.receipts !== false && Number(pdu.registered_delivery ?? 0) & 1) this.sendReceipt(s, id, from, wireTo);
+  }
+
+  private throttlingNow(): boolean {
+    if (this.throttleAfter > 0) {
+      this.throttleAfter -= 1;
+      if (this.throttleAfter === 0) this.throttleUntil = Date.now() + this.throttleMs;
+      return false;
+    }
+    return Date.now() < this.throttleUntil;
   }
 
   private overRate(): boolean {
@@ -253,17 +329,19 @@ export class SmscSimulator extends EventEmitter {
 
   private sendReceipt(s: Session, id: string, from: string, to: string): void {
     const stamp = smppDate(new Date());
+    const stat = this.o.receiptStatus ?? 'DELIVRD';
+    const delivered = stat === 'DELIVRD';
     const pdu = new smpp.PDU('deliver_sm', {
       source_addr: to,
       destination_addr: from,
       esm_class: 0x04,
       data_coding: 0,
       short_message: Buffer.from(
-        `id:${id} sub:001 dlvrd:001 submit date:${stamp} done date:${stamp} stat:DELIVRD err:000 text:`,
+        `id:${id} sub:001 dlvrd:001 submit date:${stamp} done date:${stamp} stat:${stat} err:${delivered ? '000' : '001'} text:`,
         'latin1',
       ),
       receipted_message_id: id,
-      message_state: 2,
+      ...(delivered ? { message_state: 2 } : {}),
     });
     if (s.send(pdu)) this.counters.receiptsSent += 1;
   }

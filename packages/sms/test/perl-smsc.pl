@@ -5,6 +5,9 @@
 # bind_transceiver, answers submit_sm with message ids and delivery receipts,
 # and takes commands on stdin, one per line:
 #   THROTTLE n                       the next n submit_sm get ESME_RTHROTTLED (0x58)
+#   DELAY ms                         answer submit_sm this many ms late (0: at once)
+#   REFUSE 1|0                       refuse every bind (0x0E) / accept them again
+#   RECEIPT stat                     the stat: of the receipts from now on (DELIVRD, UNDELIV, ...)
 #   DROP                             close every client connection without unbind
 #   DELIVER from to data_coding hex  send a deliver_sm (short_message given in hex)
 #   QUIT
@@ -12,6 +15,7 @@
 use strict;
 use warnings;
 use IO::Select;
+use Time::HiRes qw(time);
 use JSON::PP;
 use Net::SMPP;
 
@@ -32,6 +36,10 @@ my %bound;       # fileno => Net::SMPP connection
 my $throttle = 0;
 my $next_id = 1;
 my $stdin_buf = '';
+my $delay_ms = 0;
+my $refuse = 0;
+my $receipt_stat = 'DELIVRD';
+my @due;         # [time, connection, submit_sm pdu, id]: answers sent late
 
 sub drop_client {
   my ($c) = @_;
@@ -53,6 +61,15 @@ sub handle_command {
   if ($cmd eq 'THROTTLE') {
     $throttle = $a[0] // 1;
     out(event => 'ok', command => 'THROTTLE', n => $throttle + 0);
+  } elsif ($cmd eq 'DELAY') {
+    $delay_ms = ($a[0] // 0) + 0;
+    out(event => 'ok', command => 'DELAY', ms => $delay_ms);
+  } elsif ($cmd eq 'REFUSE') {
+    $refuse = ($a[0] // 1) + 0;
+    out(event => 'ok', command => 'REFUSE', on => $refuse);
+  } elsif ($cmd eq 'RECEIPT') {
+    $receipt_stat = $a[0] // 'DELIVRD';
+    out(event => 'ok', command => 'RECEIPT', stat => $receipt_stat);
   } elsif ($cmd eq 'DROP') {
     my @clients = grep { $_ != $listener && $_ != \*STDIN } $sel->handles;
     drop_client($_) for @clients;
@@ -73,11 +90,29 @@ sub handle_command {
   }
 }
 
+sub answer_submit {
+  my ($c, $pdu, $id) = @_;
+  return if !defined fileno($c);    # the client went away meanwhile
+  $c->submit_sm_resp(seq => $pdu->{seq}, message_id => $id);
+  out(event => 'submit_sm_resp', id => $id);
+  if ($pdu->{registered_delivery} & 1) {
+    my $s = stamp();
+    my $ok = $receipt_stat eq 'DELIVRD';
+    $c->deliver_sm(
+      source_addr_ton => $pdu->{dest_addr_ton}, source_addr_npi => $pdu->{dest_addr_npi},
+      source_addr => $pdu->{destination_addr}, destination_addr => $pdu->{source_addr},
+      esm_class => 0x04, data_coding => 0,
+      short_message => "id:$id sub:001 dlvrd:00" . ($ok ? 1 : 0) . " submit date:$s done date:$s stat:$receipt_stat err:" . ($ok ? '000' : '001') . ' text:',
+      receipted_message_id => "$id\0", message_state => chr($ok ? 2 : 5), async => 1);
+    out(event => 'receipt_sent', id => $id, stat => $receipt_stat);
+  }
+}
+
 sub handle_pdu {
   my ($c, $pdu) = @_;
   my $cmd = $pdu->{cmd};
   if ($cmd == Net::SMPP::CMD_bind_transceiver) {
-    my $ok = $pdu->{system_id} eq $system_id && $pdu->{password} eq $password;
+    my $ok = !$refuse && $pdu->{system_id} eq $system_id && $pdu->{password} eq $password;
     $c->bind_transceiver_resp(seq => $pdu->{seq}, status => ($ok ? 0 : 0x0E), system_id => 'perl-smsc');
     out(event => 'bind', system_id => $pdu->{system_id}, ok => $ok ? JSON::PP::true : JSON::PP::false);
     if ($ok) { $bound{ fileno($c) } = $c; } else { drop_client($c); }
@@ -93,19 +128,14 @@ sub handle_pdu {
       return;
     }
     my $id = sprintf('P%07d', $next_id++);
-    $c->submit_sm_resp(seq => $pdu->{seq}, message_id => $id);
     out(event => 'submit_sm', id => $id, source => $pdu->{source_addr}, dest => $pdu->{destination_addr},
+        source_ton => $pdu->{source_addr_ton}, source_npi => $pdu->{source_addr_npi},
+        dest_ton => $pdu->{dest_addr_ton}, dest_npi => $pdu->{dest_addr_npi},
+        validity => $pdu->{validity_period},
         esm_class => $pdu->{esm_class}, data_coding => $pdu->{data_coding},
         registered_delivery => $pdu->{registered_delivery}, hex => unpack('H*', $pdu->{short_message}));
-    if ($pdu->{registered_delivery} & 1) {
-      my $s = stamp();
-      $c->deliver_sm(
-        source_addr => $pdu->{destination_addr}, destination_addr => $pdu->{source_addr},
-        esm_class => 0x04, data_coding => 0,
-        short_message => "id:$id sub:001 dlvrd:001 submit date:$s done date:$s stat:DELIVRD err:000 text:",
-        receipted_message_id => "$id\0", message_state => chr(2), async => 1);
-      out(event => 'receipt_sent', id => $id);
-    }
+    if ($delay_ms > 0) { push @due, [time() + $delay_ms / 1000, $c, $pdu, $id]; return; }
+    answer_submit($c, $pdu, $id);
   } elsif ($cmd == Net::SMPP::CMD_enquire_link) {
     $c->enquire_link_resp(seq => $pdu->{seq});
     out(event => 'enquire_link');
@@ -121,7 +151,11 @@ sub handle_pdu {
 }
 
 while (1) {
-  for my $fh ($sel->can_read(1)) {
+  my $wait = 1;
+  if (@due) { my $d = $due[0][0] - time(); $wait = $d < 0 ? 0 : $d < 1 ? $d : 1; }
+  my @ready = $sel->can_read($wait);
+  while (@due && $due[0][0] <= time()) { my $x = shift @due; answer_submit($x->[1], $x->[2], $x->[3]); }
+  for my $fh (@ready) {
     if ($fh == $listener) {
       my $c = $listener->accept or next;
       $sel->add($c);

@@ -34,11 +34,18 @@ describe('SmppTransport against the Net::SMPP peer', () => {
 
   it('binds as a transceiver and submits a plain-text code SMS', async () => {
     expect((await smsc.waitFor((e) => e.event === 'bind')).ok).toBe(true);
-    const { id } = await t.send({ to: '13800000001', text: 'Code 123456' });
+    const { id } = await t.send({ to: '13800000001', text: 'Code 123456', validityMs: 5 * 60_000 });
     const ev = await smsc.waitFor((e) => e.event === 'submit_sm' && e.id === id);
+    // Carrier-typical addressing: the short code as TON 3 / NPI 0, the handset as TON 1 / NPI 1 with 86;
+    // a code that lives 5 minutes is not delivered later than that.
     expect(ev).toMatchObject({
-      dest: '13800000001',
+      dest: '8613800000001',
+      dest_ton: 1,
+      dest_npi: 1,
       source: '10086',
+      source_ton: 3,
+      source_npi: 0,
+      validity: '000000000500000R',
       data_coding: 0,
       esm_class: 0,
       registered_delivery: 1,
@@ -73,12 +80,12 @@ describe('SmppTransport against the Net::SMPP peer', () => {
     expect(decoded.map((d) => d.text).join('')).toBe(text);
   });
 
-  it('receives a full-width CXMYD sent as UCS-2 deliver_sm', async () => {
+  it('receives a full-width CXMYD sent as UCS-2 deliver_sm from an international number', async () => {
     smsc.command(`DELIVER 8613800000003 10086 8 ${ucs2Encode('ＣＸＭＹＤ').toString('hex')}`);
     await expect
-      .poll(() => inbound.find((m) => m.from === '8613800000003'))
+      .poll(() => inbound.find((m) => m.from === '13800000003'))
       .toEqual({
-        from: '8613800000003',
+        from: '13800000003',
         to: '10086',
         text: 'ＣＸＭＹＤ',
       });
@@ -130,4 +137,64 @@ describe('SmppTransport against the Net::SMPP peer', () => {
     await expect(sending).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
     await bad.close();
   });
+
+  it('takes a late submit_sm_resp instead of submitting again (one message on the phone)', async () => {
+    smsc.command('DELAY 400');
+    await smsc.waitFor((e) => e.event === 'ok' && e.command === 'DELAY');
+    const slow = new SmppTransport({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'itinerary',
+      password: 'secret',
+      defaultFrom: '10086',
+      responseTimeoutMs: 150,
+      sendTimeoutMs: 3000,
+    });
+    try {
+      await slow.start();
+      const { id } = await slow.send({ to: '13800000010', text: 'slow ack' });
+      await smsc.waitFor((e) => e.event === 'submit_sm_resp' && e.id === id);
+      expect(smsc.events.filter((e) => e.event === 'submit_sm' && e.dest === '8613800000010')).toHaveLength(1);
+      expect(slow.stats()).toMatchObject({ responseTimeouts: 1, lateResponses: 1, failed: 0 });
+    } finally {
+      smsc.command('DELAY 0');
+      await slow.close();
+    }
+  });
+
+  it('counts an undelivered receipt by its state', async () => {
+    smsc.command('RECEIPT UNDELIV');
+    await smsc.waitFor((e) => e.event === 'ok' && e.command === 'RECEIPT');
+    try {
+      const { id } = await t.send({ to: '13800000011', text: 'switched off' });
+      await expect.poll(() => t.receipts.get(id)?.status, { timeout: 5000 }).toBe('UNDELIV');
+      expect(t.stats().receiptStatus.UNDELIV).toBe(1);
+    } finally {
+      smsc.command('RECEIPT DELIVRD');
+    }
+  });
+
+  it('fails a send at once while the SMSC refuses the bind', async () => {
+    smsc.command('REFUSE 1');
+    await smsc.waitFor((e) => e.event === 'ok' && e.command === 'REFUSE');
+    const refused = new SmppTransport({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'itinerary',
+      password: 'secret',
+      reconnectInitialMs: 5000,
+      sendTimeoutMs: 60_000,
+    });
+    try {
+      await expect(refused.start()).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+      // Without waiting out the 60 s send deadline (the test's own timeout is far shorter).
+      await expect(refused.send({ to: '13800000012', text: 'never' })).rejects.toMatchObject({
+        code: 'SMS_SEND_FAILED',
+      });
+      expect(refused.stats()).toMatchObject({ bindsRefused: 1, linkDown: true });
+    } finally {
+      smsc.command('REFUSE 0');
+      await refused.close();
+    }
+  }, 5000);
 });

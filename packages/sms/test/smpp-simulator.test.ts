@@ -154,9 +154,10 @@ describe('SmppTransport with the SMSC simulator', () => {
       await gate;
       got.push(m.text);
     });
-    await smsc.deliver('13800000001', '10086', 'CXMYD');
+    const first = smsc.deliver('13800000001', '10086', 'CXMYD');
     await expect(smsc.deliver('13800000002', '10086', 'CXMYD')).rejects.toThrow(/status 100/);
     release();
+    await first;
     await expect.poll(() => got.length, { timeout: 5000 }).toBe(1);
     await smsc.deliver('13800000002', '10086', 'CXMYD');
     await expect.poll(() => got.length, { timeout: 5000 }).toBe(2);
@@ -170,4 +171,154 @@ describe('SmppTransport with the SMSC simulator', () => {
     const { id } = await t.send({ to: '13800000007', text: 'after a corrupt PDU' });
     expect((await smsc.waitForMessage((m) => m.to === '13800000007')).ids).toEqual([id]);
   });
+
+  it('takes a late submit_sm_resp: no second submission, no failure, the link probed', async () => {
+    const { smsc, t } = await setup({ ackDelayMs: 300 }, { responseTimeoutMs: 100, sendTimeoutMs: 3000 });
+    const enquiries = smsc.counters.enquireLinks;
+    await Promise.all([1, 2].map((i) => t.send({ to: `1380000002${i}`, text: 'slow' })));
+    expect(smsc.counters.submitSm).toBe(2);
+    expect(t.stats()).toMatchObject({ responseTimeouts: 2, lateResponses: 2, failed: 0, retried: 0 });
+    expect(smsc.counters.enquireLinks).toBeGreaterThan(enquiries);
+  });
+
+  it('fails sends at once while binds are refused, and logs the refusal', async () => {
+    const smsc = await SmscSimulator.start({ systemId: 'esme', password: 'pw' });
+    open.push(smsc);
+    smsc.refuseBinds(true);
+    const logs: Array<[string, object, string | undefined]> = [];
+    const t = new SmppTransport({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'esme',
+      password: 'pw',
+      reconnectInitialMs: 5000,
+      sendTimeoutMs: 60_000,
+      logger: recordingLogger(logs),
+    });
+    open.push(t);
+    await expect(t.start()).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    await expect(t.send({ to: '13800000030', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    expect(t.stats()).toMatchObject({ linkDown: true, bindsRefused: 1, failedUnbound: 1 });
+    expect(logs).toContainEqual(['error', { systemId: 'esme', status: '0x0000000d' }, 'smpp bind_transceiver refused']);
+  }, 5000);
+
+  it('re-binds soon after the SMSC is back when sends are waiting, however long the outage', async () => {
+    const smsc = await SmscSimulator.start({ systemId: 'esme', password: 'pw' });
+    open.push(smsc);
+    smsc.refuseBinds(true);
+    const t = new SmppTransport({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'esme',
+      password: 'pw',
+      reconnectInitialMs: 10,
+      reconnectMaxMs: 60_000,
+      reconnectBusyMaxMs: 50,
+    });
+    open.push(t);
+    void t.start().catch(() => {});
+    // Eight refusals: the idle back-off has grown past 2.5 s.
+    await expect.poll(() => smsc.counters.bindsRefused, { timeout: 5000 }).toBeGreaterThanOrEqual(8);
+    smsc.refuseBinds(false);
+    await expect(t.send({ to: '13800000031', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    await expect.poll(() => t.isBound, { timeout: 1500 }).toBe(true);
+    await t.send({ to: '13800000031', text: 'after the outage' });
+  }, 10_000);
+
+  it('sends every part of a started message through a long throttle', async () => {
+    const { smsc, t } = await setup({}, { maxAttempts: 3, sendTimeoutMs: 300, throttleMaxMs: 40 });
+    smsc.throttleFor(700, 1);
+    const text = '行'.repeat(100);
+    const r = await t.send({ to: '13800000032', text });
+    expect(r.partIds).toHaveLength(2);
+    expect((await smsc.waitForMessage((m) => m.to === '13800000032')).text).toBe(text);
+    expect(smsc.counters.throttled).toBeGreaterThan(3);
+  });
+
+  it('fails a message none of which went out when throttling outlasts its attempts', async () => {
+    const { smsc, t } = await setup({}, { maxAttempts: 3, throttleMaxMs: 40 });
+    smsc.throttleFor(10_000);
+    await expect(t.send({ to: '13800000033', text: '行'.repeat(100) })).rejects.toMatchObject({
+      code: 'SMS_SEND_FAILED',
+    });
+    expect(smsc.counters.submitSm).toBe(0);
+  });
+
+  it('acknowledges an MO only once handled, and asks for it again when handling failed', async () => {
+    const { smsc, t } = await setup();
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let calls = 0;
+    t.onInbound(async (m) => {
+      calls += 1;
+      if (m.text === 'fail') throw new Error('reply could not be queued');
+      await gate;
+    });
+    let acked = false;
+    const delivered = smsc.deliver('13800000034', '10086', 'CXMYD').then(() => {
+      acked = true;
+    });
+    await expect.poll(() => calls).toBe(1);
+    expect(acked).toBe(false);
+    release();
+    await delivered;
+    await expect(smsc.deliver('13800000034', '10086', 'fail')).rejects.toThrow(/status 100/);
+  });
+
+  it('counts delivery receipts by state and logs the undelivered ones, numbers masked', async () => {
+    const logs: Array<[string, object, string | undefined]> = [];
+    const { smsc, t } = await setup({}, { logger: recordingLogger(logs) });
+    await t.send({ to: '13800000035', text: 'ok' });
+    smsc.setReceiptStatus('UNDELIV');
+    const { id } = await t.send({ to: '13800000036', text: 'phone off' });
+    await expect.poll(() => t.stats().receiptStatus, { timeout: 5000 }).toEqual({ DELIVRD: 1, UNDELIV: 1 });
+    expect(logs).toContainEqual([
+      'warn',
+      { to: '138****0036', messageId: id, status: 'UNDELIV', error: '001' },
+      'sms not delivered',
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('13800000036');
+  });
+
+  it('addresses short codes as TON 3 / NPI 0 and handsets as TON 1 / NPI 1 with 86, both ways', async () => {
+    const { smsc, t } = await setup();
+    t.onInbound(async (m) => {
+      await t.send({ to: m.from, from: m.to, text: `re: ${m.text}` });
+    });
+    await smsc.deliver('8613800000037', '10010', 'CXMYD', 1);
+    await smsc.waitForMessage((m) => m.to === '13800000037');
+    expect(smsc.pdus.find((p) => p.command === 'submit_sm')).toMatchObject({
+      sourceTon: 3,
+      sourceNpi: 0,
+      source: '10010',
+      destTon: 1,
+      destNpi: 1,
+      dest: '8613800000037',
+    });
+  });
+
+  it('takes TON/NPI and the country code from its options', async () => {
+    const { smsc, t } = await setup({}, { sourceTon: 0, sourceNpi: 1, destTon: 0, destNpi: 1 });
+    await t.send({ to: '13800000038', text: 'national' });
+    expect(smsc.pdus.at(-1)).toMatchObject({ sourceTon: 0, sourceNpi: 1, destTon: 0, destNpi: 1, dest: '13800000038' });
+  });
+
+  it('paces submit_sm to SMPP_TPS so a rate-capped SMSC never throttles', async () => {
+    // More than the SMSC takes in one second: unpaced, the window's bursts are throttled.
+    const { smsc, t } = await setup({ maxPerSecond: 50 }, { window: 10, tps: 45 });
+    await Promise.all(Array.from({ length: 70 }, () => t.send({ to: '13800000039', text: 'paced' })));
+    expect(smsc.counters.submitSm).toBe(70);
+    expect(t.stats().throttled).toBe(0);
+  });
 });
+
+function recordingLogger(logs: Array<[string, object, string | undefined]>) {
+  return {
+    debug: (o: object, m?: string) => logs.push(['debug', o, m]),
+    info: (o: object, m?: string) => logs.push(['info', o, m]),
+    warn: (o: object, m?: string) => logs.push(['warn', o, m]),
+    error: (o: object, m?: string) => logs.push(['error', o, m]),
+  };
+}
