@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyFingerprint, snapshotDir } from '@itinerary-card/pipeline';
+import { SmscSimulator } from '@itinerary-card/sms';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -97,6 +98,13 @@ describe('itinerary-card serve', () => {
       { ...PLATFORM_ENV, PLATFORM_SMS: 'smpp', SMPP_HOST: '127.0.0.1', SMPP_SYSTEM_ID: 'itc', SMPP_PORT: 'x' },
       'SMPP_PORT',
     ],
+    // Many SMSCs reject a submit_sm with an empty source: login codes need a sender.
+    [
+      'platform',
+      { ...PLATFORM_ENV, PLATFORM_SMS: 'smpp', SMPP_HOST: '127.0.0.1', SMPP_SYSTEM_ID: 'itc' },
+      'SMPP_SOURCE_ADDR',
+    ],
+    ['health-code', { ...HC_ENV, SMPP_HOST: '127.0.0.1', SMPP_SYSTEM_ID: 'itc' }, 'SMPP_SOURCE_ADDR'],
     ['health-code', { ...HC_ENV, HC_DATABASE_URL: 'postgres//db' }, 'HC_DATABASE_URL'],
     ['health-code', { ...HC_ENV, HC_DEV_OUTBOX: '0' }, 'SMPP_HOST'],
     ['node', { NODE_OPERATOR: 'xyz', NODE_SERVICE_SECRET: 'service-secret-0123456789' }, 'NODE_OPERATOR'],
@@ -204,5 +212,37 @@ describe('itinerary-card serve', () => {
     expect(metrics).toMatch(/http_requests_total\{route="\/readyz",method="GET",status="200",app="health-code"\} 1/);
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
+  });
+
+  it.each([
+    ['platform', { ...PLATFORM_ENV, PLATFORM_SMS: 'smpp' }, 'PLATFORM_PORT'],
+    ['health-code', HC_ENV, 'HC_PORT'],
+  ])('serve %s over SMPP logs a refused bind and is not ready while unbound', async (what, env, portVar) => {
+    const smsc = await SmscSimulator.start({ systemId: 'itc', password: 'right' });
+    try {
+      const port = await freePort();
+      const r = run(['serve', what], {
+        ...env,
+        [portVar]: String(port),
+        SMPP_HOST: '127.0.0.1',
+        SMPP_PORT: String(smsc.port),
+        SMPP_SYSTEM_ID: 'itc',
+        SMPP_PASSWORD: 'wrong',
+        SMPP_SOURCE_ADDR: '106900',
+      });
+      await until(() => r.out.stdout.includes('Server listening'), 'the service to listen');
+      await until(() => r.out.stdout.includes('smpp bind_transceiver refused'), 'the refusal in the log');
+      const base = `http://127.0.0.1:${port}`;
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).checks.smpp).toBe('link down');
+      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/smpp_binds_refused_total\{app="[a-z-]+"\} [1-9]/);
+      const refusal = r.out.stdout.split('\n').find((l) => l.includes('smpp bind_transceiver refused'));
+      expect(JSON.parse(refusal!)).toMatchObject({ component: 'smpp', status: '0x0000000d', systemId: 'itc' });
+      r.child.kill('SIGTERM');
+      expect(await r.exited).toBe(0);
+    } finally {
+      await smsc.close();
+    }
   });
 });

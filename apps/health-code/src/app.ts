@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { AppError, type Clock, formatBeijing } from '@itinerary-card/domain';
-import { maskedLogger } from '@itinerary-card/ops';
+import { maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, Spool, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { HealthCodeConfig } from './config.ts';
@@ -39,6 +39,8 @@ export interface HealthCodeDeps {
   clock: Clock;
   /** Sends the system's own login codes (packages/sms SmsTransport fits). */
   sms: SmsSender & { list?(phone?: string): Array<{ to: string; text: string; sentAt: string }> };
+  /** The transport's receipts and SMPP link for /metrics and /readyz (not ready while unbound). */
+  smsStatus?: SmsMetricsSource;
   partner: PartnerClient;
   config: HealthCodeConfig;
   /** pino options (Fastify's `logger`); request URLs are masked. */
@@ -218,7 +220,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   });
   logError = (msg, err) => app.log.warn({ err }, msg);
   installErrorHandler(app);
-  installOps(app, { sql, kv, spools }); // /metrics, /healthz, /readyz (ops-plugin.ts)
+  installOps(app, { sql, kv, spools, sms: deps.smsStatus }); // /metrics, /healthz, /readyz (ops-plugin.ts)
   app.decorate('healthCode', {
     keyring,
     auth,

@@ -13,6 +13,7 @@ export interface StartOptions {
   dataDir?: string;
   redisUrl?: string;
   sms: HealthCodeDeps['sms'];
+  smsStatus?: HealthCodeDeps['smsStatus'];
   host?: string;
   port?: number;
 }
@@ -31,6 +32,7 @@ export async function startHealthCode(o: StartOptions): Promise<FastifyInstance>
     kv,
     clock: systemClock,
     sms: o.sms,
+    smsStatus: o.smsStatus,
     partner,
     config,
     logger: { level: 'info' },

@@ -6,7 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Clock, Operator } from '@itinerary-card/domain';
 import { systemClock } from '@itinerary-card/domain';
-import { maskedLogger } from '@itinerary-card/ops';
+import { maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
@@ -41,6 +41,11 @@ export interface PlatformDeps {
   sms: SmsSender;
   /** The development outbox: when given, `GET /dev/outbox` is served. */
   outbox?: OutboxReader;
+  /**
+   * The transport's receipts and SMPP link, for /metrics (receipts by state, bind state,
+   * answers by status) and /readyz (not ready while the SMPP link is not bound).
+   */
+  smsStatus?: SmsMetricsSource;
   /** Operator node per operator. */
   nodes: Partial<Record<Operator, NodeEndpoint>>;
   /** Secrets are required; everything else has DEFAULT_OPTIONS. */
@@ -145,7 +150,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   });
 
   installErrorHandler(app);
-  installOps(app, services); // /metrics, /readyz (ops-plugin.ts)
+  installOps(app, services, deps.smsStatus); // /metrics, /readyz (ops-plugin.ts)
   if (deps.docs !== false) {
     await app.register(fastifySwagger, {
       transformObject: (d) => ('openapiObject' in d ? withSecurity(d.openapiObject) : d.swaggerObject),

@@ -1,13 +1,17 @@
 // Operations endpoints of the platform: Prometheus metrics at /metrics (request
 // counts and latencies by route and status, itinerary answers by channel and
-// outcome, process metrics) and readiness at /readyz (SQL and the key-value
-// store answer, at least one operator node's circuit is not open). /healthz (liveness) is in build-platform.
+// outcome, SMS receipts and the SMPP link, process metrics) and readiness at
+// /readyz (SQL and the key-value store answer, at least one operator node's
+// circuit is not open, the SMPP link is bound when there is one). /healthz
+// (liveness) is in build-platform.
 
 import {
   installInputGuard,
   installRequestMetrics,
   installSecurityHeaders,
+  installSmsMetrics,
   installSpoolMetrics,
+  type SmsMetricsSource,
 } from '@itinerary-card/ops';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -23,6 +27,7 @@ declare module 'fastify' {
 export function installOps(
   app: FastifyInstance,
   services: Pick<PlatformServices, 'sql' | 'kv' | 'nodes' | 'audit'>,
+  sms: SmsMetricsSource = {},
 ): void {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'platform' });
@@ -33,6 +38,7 @@ export function installOps(
   installSecurityHeaders(app, { exceptPrefixes: ['/docs'] });
   installInputGuard(app); // NUL characters: BAD_REQUEST at the door, not a 500 from the database
   installSpoolMetrics(registry, () => ({ audit: services.audit.spoolStats() }));
+  installSmsMetrics(registry, sms);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
@@ -54,7 +60,11 @@ export function installOps(
     ]);
     const states = Object.entries(services.nodes).map(([op, n]) => [op, n!.breaker.current()] as const);
     for (const [op, state] of states) checks[`node_${op}`] = state;
-    const ready = checks.sql === 'ok' && checks.kv === 'ok' && states.some(([, s]) => s !== 'open');
+    // Codes and CXMYD replies cannot go out while the SMSC refuses or cannot be reached.
+    const link = sms.link?.stats();
+    if (link) checks.smpp = link.bound ? 'bound' : link.linkDown ? 'link down' : 'binding';
+    const ready =
+      checks.sql === 'ok' && checks.kv === 'ok' && states.some(([, s]) => s !== 'open') && (!link || link.bound);
     return reply.status(ready ? 200 : 503).send({ ready, checks });
   });
 }

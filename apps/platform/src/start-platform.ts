@@ -1,6 +1,7 @@
 // Runs the platform on its own: opens storage and the SMS transport from the
 // configuration, builds the app, listens; `close` releases everything.
 import type { Clock } from '@itinerary-card/domain';
+import { maskingStream } from '@itinerary-card/ops';
 import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
 import { openKeyValue, openSql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
@@ -24,22 +25,29 @@ export async function startPlatform(
   const timeoutMs = config.storageTimeoutMs;
   const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir, worker: true, timeoutMs });
   const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:', timeoutMs });
+  // Asynchronous writes: lines logged while a write is under way go out together
+  // in the next one (one write per line at most, far fewer under load); flushed on close.
+  const logStream = pino.destination({ dest: 1, sync: false });
   let sms: OutboxTransport | SmppTransport;
   let outbox: OutboxTransport | undefined;
   if (config.sms === 'smpp') {
-    sms = new SmppTransport({ ...readSmppConfig(config.smppEnv), clock: extra.clock });
+    // The SMPP layer logs refused binds, lost links, throttling, rejections and undelivered
+    // receipts (numbers masked) in the platform's log.
+    const logger =
+      extra.logger === false
+        ? undefined
+        : pino({ level: config.logLevel }, maskingStream(logStream)).child({ component: 'smpp' });
+    sms = new SmppTransport({ ...readSmppConfig(config.smppEnv), clock: extra.clock, logger });
   } else {
     outbox = new OutboxTransport({ clock: extra.clock });
     sms = outbox;
   }
-  // Asynchronous writes: lines logged while a write is under way go out together
-  // in the next one (one write per line at most, far fewer under load); flushed on close.
-  const logStream = pino.destination({ dest: 1, sync: false });
   const app = await buildPlatform({
     sql,
     kv,
     sms,
     outbox,
+    smsStatus: { receipts: sms.receipts, link: sms instanceof SmppTransport ? sms : undefined },
     nodes: config.nodes,
     options: config.options,
     clock: extra.clock,

@@ -2,4 +2,5 @@ export { hasNul, installInputGuard } from './input-guard.ts';
 export { maskedLogger, maskedRequest, maskingStream, maskSensitive } from './log-masking.ts';
 export { DEFAULT_BUCKETS, installRequestMetrics, RequestMetrics } from './request-metrics.ts';
 export { CONTENT_SECURITY_POLICY, installSecurityHeaders, SECURITY_HEADERS } from './security-headers.ts';
+export { installSmsMetrics, type SmsLinkStats, type SmsMetricsSource } from './sms-metrics.ts';
 export { installSpoolMetrics, type SpoolStats } from './spool-metrics.ts';

@@ -44,12 +44,12 @@ export class RequestMetrics {
     readonly countName = 'http_requests_total',
     readonly durationName = 'http_request_duration_seconds',
   ) {
-    register(registry, countName, 'HTTP requests by route, method and status code', 'counter', () =>
+    registerComputed(registry, countName, 'HTTP requests by route, method and status code', 'counter', () =>
       [...this.routes.values()].flatMap((r) =>
         r.counts.map((c) => ({ value: c.n, labels: { route: r.route, method: c.method, status: String(c.status) } })),
       ),
     );
-    register(registry, durationName, 'HTTP request duration by route', 'histogram', () => this.histogram());
+    registerComputed(registry, durationName, 'HTTP request duration by route', 'histogram', () => this.histogram());
   }
 
   /** Counts one request; `route` is the route pattern (never the URL, which may carry a number). */
@@ -100,11 +100,11 @@ export class RequestMetrics {
 }
 
 /** A metric whose values are computed at scrape time (prom-client reads name, help, type and get()). */
-function register(
+export function registerComputed(
   registry: Registry,
   name: string,
   help: string,
-  type: 'counter' | 'histogram',
+  type: 'counter' | 'gauge' | 'histogram',
   values: () => MetricValue[],
 ): void {
   const metric = {

@@ -124,7 +124,8 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
   const port = portFrom(env, 'HC_PORT', 3001);
   let sms: OutboxTransport | SmppTransport;
   if (env.SMPP_HOST) {
-    const smpp = new SmppTransport(readSmppConfig(env));
+    // Refused binds, lost links, throttling and undelivered receipts are logged (numbers masked).
+    const smpp = new SmppTransport({ ...readSmppConfig(env), logger: log.child({ component: 'smpp' }) });
     smpp.start().catch((err: unknown) => log.error({ err }, 'SMPP bind failed'));
     sms = smpp;
   } else if (config.devOutbox) {
@@ -136,7 +137,13 @@ export async function serve(what: string, env: NodeJS.ProcessEnv = process.env):
       { cause: new Error('SMPP_HOST: required (or HC_DEV_OUTBOX=1 for development)') },
     );
   }
-  const app = await startHealthCode({ config, sms, host: env.HC_HOST || '127.0.0.1', port });
+  const app = await startHealthCode({
+    config,
+    sms,
+    smsStatus: { receipts: sms.receipts, link: sms instanceof SmppTransport ? sms : undefined },
+    host: env.HC_HOST || '127.0.0.1',
+    port,
+  });
   return drainThen(app.server, drainMs, async () => {
     await app.close();
     await sms.close();
