@@ -76,6 +76,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
     describe('registration with the embedded itinerary module', () => {
       it('answers No for a clean itinerary, registers green, and issues a signed, short-lived code', async () => {
         const h = await login(t, '13800000001');
+        // The login code's SMS is not delivered after the code expired (SMPP validity_period).
+        expect(t.sms.list('13800000001').at(-1)).toMatchObject({ validityMs: 5 * 60_000 });
         const me0 = await t.app.inject({ method: 'GET', url: '/api/hc/v1/me', headers: h });
         expect(me0.json().error.code).toBe('NOT_REGISTERED');
         const chk = await checkItinerary(t.app, partner, h, 'register');

@@ -14,7 +14,8 @@ import {
 } from '@itinerary-card/store';
 
 export interface SmsSender {
-  send(msg: { to: string; text: string }): Promise<{ id: string }>;
+  /** validityMs: how long the network may keep trying (SMPP validity_period). */
+  send(msg: { to: string; text: string; validityMs?: number }): Promise<{ id: string }>;
 }
 
 export interface Session {
@@ -60,6 +61,8 @@ export class AuthService {
       await this.sms.send({
         to: phone,
         text: `【${this.codeName}】您的验证码是${issued.code}，${Math.round(this.limits.codeTtlMs / 60_000)}分钟内有效。请勿泄露给他人。`,
+        // A code that expired is no use to a phone switched on later.
+        validityMs: this.limits.codeTtlMs,
       });
     } catch (e) {
       await issued.withdraw();

@@ -10,9 +10,9 @@ const B = '13800000002';
 const IP = '10.1.1.1';
 
 class Sms {
-  sent: Array<{ to: string; text: string }> = [];
+  sent: Array<{ to: string; text: string; validityMs?: number }> = [];
   fail = false;
-  async send(m: { to: string; text: string }) {
+  async send(m: { to: string; text: string; validityMs?: number }) {
     if (this.fail) throw new Error('smsc down');
     this.sent.push(m);
     return { id: String(this.sent.length) };
@@ -66,6 +66,8 @@ describe('SMS codes', () => {
     const c = await code(A);
     expect(c).toMatch(/^\d{6}$/);
     expect(sms.sent[0]!.text).toContain('5分钟');
+    // The network stops trying when the code expires (SMPP validity_period).
+    expect(sms.sent[0]!.validityMs).toBe(5 * 60_000);
     const dump = JSON.stringify([...(kv as unknown as { map: Map<string, unknown> }).map]);
     expect(dump).not.toContain(c);
     expect(dump).not.toContain(A);

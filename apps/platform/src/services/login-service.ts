@@ -129,7 +129,12 @@ export class LoginService {
     const o = this.d.options;
     const issued = await this.codes.issue(msisdn, ip);
     try {
-      await this.d.sms.send({ to: msisdn, text: codeSmsText(issued.code, Math.round(o.codeTtlMs / 60_000)) });
+      // The network gives up when the code expires: a phone switched on later gets no dead code.
+      await this.d.sms.send({
+        to: msisdn,
+        text: codeSmsText(issued.code, Math.round(o.codeTtlMs / 60_000)),
+        validityMs: o.codeTtlMs,
+      });
     } catch (err) {
       // The code never reached the user: forget it and let them retry at once.
       await issued.withdraw();
