@@ -100,7 +100,7 @@ async function outboxCxmyd(seconds: number): Promise<{ rate: number; p50: number
   const outbox = new OutboxTransport({ limit: 1000 });
   const channel = new SmsChannel({ itinerary, sender: outbox, clock: systemClock, log: silent });
   outbox.onInbound(async (m) => {
-    await channel.handleQuietly(m);
+    await channel.handleInbound(m);
   });
   const lat: number[] = [];
   const end = performance.now() + seconds * 1000;
@@ -149,7 +149,7 @@ export default async function run(): Promise<void> {
 
     const channel = new SmsChannel({ itinerary, sender: smpp, clock: systemClock, log: silent });
     smpp.onInbound(async (m) => {
-      await channel.handleQuietly(m);
+      await channel.handleInbound(m);
     });
     const done = smsc.next('load-done');
     smsc.send({ cmd: 'load', durationMs: SECONDS * 1000, concurrency: CXMYD_CONCURRENCY, to: '10086', text: 'CXMYD' });

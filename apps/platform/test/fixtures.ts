@@ -12,11 +12,12 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const at = (date: string, hh: number, mm = 0) => beijingDayStart(date) + hh * HOUR_MS + mm * 60_000;
 
 export class TestOutbox {
-  readonly sent: Array<{ to: string; text: string; sentAt: string }> = [];
+  readonly sent: Array<{ to: string; from: string; text: string; sentAt: string }> = [];
   fail = false;
-  async send(m: { to: string; text: string }): Promise<{ id: string }> {
+  async send(m: { to: string; text: string; from?: string }): Promise<{ id: string }> {
     if (this.fail) throw new Error('gateway down');
-    this.sent.push({ to: m.to, text: m.text, sentAt: new Date().toISOString() });
+    // The sender the development outbox uses for messages that name none (login codes).
+    this.sent.push({ to: m.to, from: m.from ?? '106900000000', text: m.text, sentAt: new Date().toISOString() });
     return { id: String(this.sent.length) };
   }
   list(phone?: string) {

@@ -26,11 +26,13 @@ async function startRig(sql: Sql, nodes: TestNode[], port: number, systemId: str
     password,
     defaultFrom: '106900',
     reconnectInitialMs: 50,
+    reconnectBusyMaxMs: 50,
   });
   const app = await buildPlatform({
     sql,
     kv,
     sms: transport,
+    smsStatus: { receipts: transport.receipts, link: transport },
     clock,
     docs: false,
     nodes: Object.fromEntries(nodes.map((n) => [n.operator, { url: n.url, nodeId: `${n.operator}-1` }])),
@@ -41,7 +43,7 @@ async function startRig(sql: Sql, nodes: TestNode[], port: number, systemId: str
       smsInboundOpen: true,
     },
   });
-  await transport.start();
+  await transport.start().catch(() => {});
   return {
     app,
     transport,
@@ -65,6 +67,11 @@ describe('SMS channel on the platform', () => {
     smsc = await SmscSimulator.start({ systemId: 'platform', password: 'pw' });
     sql = await openPgliteSql();
     rig = await startRig(sql, nodes, smsc.port, 'platform', 'pw');
+    // 13800000007 (a China Mobile segment) was ported to China Telecom.
+    await rig.app.platform.registry.load(
+      [{ msisdn: '13800000007', operator: 'ctcc', portedAt: '2022-09-07', kind: 'normal' }],
+      sql,
+    );
   });
 
   afterAll(async () => {
@@ -101,11 +108,69 @@ describe('SMS channel on the platform', () => {
   });
 
   it('answers a CXMYD that arrives as SMPP deliver_sm, from the short code texted', async () => {
-    await smsc.deliver('8613800000004', '10010', 'ｃｘｍｙｄ');
+    await smsc.deliver('8613800000004', '1008611', 'ｃｘｍｙｄ');
     const m = await smsc.waitForMessage((x) => x.to === '13800000004');
-    expect(m.from).toBe('10010');
+    expect(m.from).toBe('1008611');
     expect(m.text).toContain('广东省深圳市');
     expect(m.text).toMatch(/中国香港|香港/);
+    expect(smsc.pdus.filter((p) => p.dest === '8613800000004')[0]).toMatchObject({
+      source: '1008611',
+      sourceTon: 3,
+      sourceNpi: 0,
+      destTon: 1,
+      destNpi: 1,
+    });
+  });
+
+  it("answers a ported number on its new operator's code, and names that code on the old one", async () => {
+    await smsc.deliver('8613800000007', '10086', 'CXMYD');
+    const wrong = await smsc.waitForMessage((x) => x.to === '13800000007');
+    expect(wrong).toMatchObject({
+      from: '10086',
+      text: '【通信行程卡】您的号码属于中国电信，请发送短信CXMYD到所属运营商中国电信10000进行查询。',
+    });
+    await smsc.deliver('8613800000007', '10000', 'CXMYD');
+    const right = await smsc.waitForMessage((x) => x.to === '13800000007' && x !== wrong);
+    expect(right.from).toBe('10000');
+    expect(right.text).toContain('江西省南昌市');
+  });
+
+  it('exports delivery receipts and the SMPP link to /metrics, and is ready only while bound', async () => {
+    await expect
+      .poll(async () => (await rig.app.inject({ url: '/metrics' })).body, { timeout: 5000 })
+      .toMatch(/sms_delivery_receipts_total\{status="DELIVRD",app="platform"\} [1-9]/);
+    const metrics = (await rig.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/smpp_bound\{app="platform"\} 1/);
+    expect(metrics).toMatch(/smpp_submit_sm_resp_total\{status="0x00000000",app="platform"\} [1-9]/);
+    const ready = await rig.app.inject({ url: '/readyz' });
+    expect(ready.json()).toMatchObject({ ready: true, checks: { smpp: 'bound' } });
+
+    const refusing = await SmscSimulator.start({ systemId: 'other', password: 'pw' });
+    refusing.refuseBinds(true);
+    const other = await startRig(sql, nodes, refusing.port, 'other', 'pw');
+    try {
+      await expect.poll(() => other.transport.isLinkDown, { timeout: 5000 }).toBe(true);
+      const down = await other.app.inject({ url: '/readyz' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json()).toMatchObject({ ready: false, checks: { smpp: 'link down' } });
+      expect((await other.app.inject({ url: '/metrics' })).body).toMatch(
+        /smpp_binds_refused_total\{app="platform"\} [1-9]/,
+      );
+      // Codes fail at once (503) rather than after the send deadline.
+      const code = await other.app.inject({
+        method: 'POST',
+        url: '/api/v1/sms-code',
+        payload: { phone: '13800000098' },
+      });
+      expect(code.statusCode).toBe(503);
+      refusing.refuseBinds(false);
+      await expect
+        .poll(async () => (await other.app.inject({ url: '/readyz' })).statusCode, { timeout: 5000 })
+        .toBe(200);
+    } finally {
+      await other.close();
+      await refusing.close();
+    }
   });
 
   it('delivers login codes through the same transport', async () => {
@@ -119,9 +184,9 @@ describe('SMS channel on the platform', () => {
     const perl = await PerlSmsc.start('platform-perl', 'pw2');
     const other = await startRig(sql, nodes, perl.port, 'platform-perl', 'pw2');
     try {
-      perl.command(`DELIVER 13800000006 10000 8 ${ucs2Encode('CXMYD').toString('hex')}`);
-      const sub = await perl.waitFor((e) => e.event === 'submit_sm' && e.dest === '13800000006');
-      expect(sub).toMatchObject({ source: '10000', data_coding: 8 });
+      perl.command(`DELIVER 13800000006 10086 8 ${ucs2Encode('CXMYD').toString('hex')}`);
+      const sub = await perl.waitFor((e) => e.event === 'submit_sm' && e.dest === '8613800000006');
+      expect(sub).toMatchObject({ source: '10086', source_ton: 3, dest_ton: 1, data_coding: 8 });
       const hex = Buffer.from(String(sub.hex), 'hex');
       const parts = [hex];
       // A long reply arrives as several submit_sm; the first part carries a UDH.
@@ -129,7 +194,8 @@ describe('SMS channel on the platform', () => {
         const total = hex[4]!;
         for (let seq = 2; seq <= total; seq++) {
           const next = await perl.waitFor(
-            (e) => e.event === 'submit_sm' && e.dest === '13800000006' && Buffer.from(String(e.hex), 'hex')[5] === seq,
+            (e) =>
+              e.event === 'submit_sm' && e.dest === '8613800000006' && Buffer.from(String(e.hex), 'hex')[5] === seq,
           );
           parts.push(Buffer.from(String(next.hex), 'hex'));
         }

@@ -21,7 +21,8 @@ export async function devRoutes(app: FastifyInstance, outbox: OutboxReader): Pro
         if (!r.ok) throw new AppError('INVALID_PHONE');
         phone = r.msisdn;
       }
-      return outbox.list(phone).map((m) => ({ to: m.to, text: m.text, sentAt: m.sentAt }));
+      // `from`: the short code a CXMYD reply answers, or the sender of login codes.
+      return outbox.list(phone).map((m) => ({ to: m.to, from: m.from, text: m.text, sentAt: m.sentAt }));
     },
   );
 }

@@ -12,6 +12,7 @@ export {
   errorReply,
   helpReply,
   itineraryReply,
+  otherOperatorReply,
   placeName,
   REPLY_PREFIX,
   rateLimitedReply,

@@ -2,7 +2,14 @@
 // content and rules as the web answer (masked number, update time, cities and
 // countries, notes, the new-number / no-data / query-failed messages), kept
 // within a few concatenated UCS-2 parts by summarising long city lists.
-import { ERROR_TABLE, type ErrorCode, formatBeijingDisplay, parseInstant } from '@itinerary-card/domain';
+import {
+  ERROR_TABLE,
+  type ErrorCode,
+  formatBeijingDisplay,
+  OPERATOR_INFO,
+  type Operator,
+  parseInstant,
+} from '@itinerary-card/domain';
 import { UCS2_PART, UCS2_SINGLE } from '@itinerary-card/sms';
 
 export const REPLY_PREFIX = '【通信行程卡】';
@@ -82,6 +89,15 @@ export function errorReply(code: ErrorCode, phone: string, notes: readonly strin
 /** The short help reply for an unknown keyword, naming the short code that was texted. */
 export function helpReply(shortCode: string): string {
   return `${REPLY_PREFIX}查询本人前7天内到访过的国家（地区）和停留4小时以上的国内城市，请发送CXMYD到${shortCode}。`;
+}
+
+/**
+ * The reply to CXMYD texted to another operator's code: the subscriber's own operator and its
+ * code, as the seed puts it (发送短信CXMYD到所属运营商…进行查询).
+ */
+export function otherOperatorReply(own: Operator): string {
+  const o = OPERATOR_INFO[own];
+  return `${REPLY_PREFIX}您的号码属于${o.zh}，请发送短信CXMYD到所属运营商${o.zh}${o.shortCode}进行查询。`;
 }
 
 /** Sent once when a number passes its limit; later messages in the window get no reply. */

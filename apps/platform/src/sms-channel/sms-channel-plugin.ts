@@ -2,7 +2,7 @@
 // HTTP form of deliver_sm) and the transport's inbound messages, both answered
 // by one SmsChannel.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError } from '@itinerary-card/domain';
+import { AppError, segmentOperator } from '@itinerary-card/domain';
 import type { InboundHandler } from '@itinerary-card/sms';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
@@ -37,7 +37,7 @@ const inboundSchema = {
   tags: ['sms'],
   summary: 'An SMS a user sent to the operator short code (HTTP form of SMPP deliver_sm)',
   description:
-    'CXMYD (full-width letters, any case and spaces accepted) gets the 7-day itinerary back by SMS from the short code that was texted; other texts get a short help reply. Rate limited per number: over the limit the number is told once and further messages get no reply.',
+    "CXMYD (full-width letters, any case and spaces accepted) gets the 7-day itinerary back by SMS from the short code that was texted, when that is the code of the sender's own operator (after porting, the operator ported to); to another operator's code the reply (outcome other_operator) names the sender's own. Other texts get a short help reply naming the sender's code. Rate limited per number: over the limit the number is told once and further messages get no reply.",
   body: {
     type: 'object',
     required: ['from', 'to', 'text'],
@@ -53,7 +53,7 @@ const inboundSchema = {
       type: 'object',
       properties: {
         accepted: { type: 'boolean' },
-        outcome: { type: 'string', enum: ['replied', 'help', 'rate_limited', 'ignored'] },
+        outcome: { type: 'string', enum: ['replied', 'help', 'other_operator', 'rate_limited', 'ignored'] },
       },
     },
     ...errorResponses('BAD_REQUEST', 'INVALID_PHONE', 'FORBIDDEN', 'SMS_INBOUND_DISABLED', 'SMS_SEND_FAILED'),
@@ -62,8 +62,10 @@ const inboundSchema = {
 
 export async function smsChannelPlugin(app: FastifyInstance, opts: SmsChannelPluginOptions): Promise<void> {
   const channel = new SmsChannel({ ...opts, log: app.log });
+  // Resolves once the reply is queued (the transport acknowledges the MO then); throws when it
+  // could not be, so the SMSC offers the MO again.
   opts.inbound?.onInbound(async (m) => {
-    await channel.handleQuietly(m);
+    await channel.handleInbound(m);
   });
   const expected = opts.inboundToken ? digest(opts.inboundToken) : undefined;
   const open = opts.httpInbound !== false;
@@ -104,6 +106,8 @@ export async function smsChannelRoutes(
     sender: transport,
     inbound: typeof transport.onInbound === 'function' ? (transport as SmsChannelPluginOptions['inbound']) : undefined,
     clock: services.clock,
+    // The registry knows where a number was ported; its segment says who issued it otherwise.
+    operatorOf: async (msisdn) => (await services.registry.get(msisdn))?.operator ?? segmentOperator(msisdn),
     queryLimiter: byNumberId(new KeyValueRateLimiter(services.kv, DEFAULT_QUERY_LIMIT, 'sms:cxmyd'), ids),
     inboundLimiter: byNumberId(new KeyValueRateLimiter(services.kv, DEFAULT_INBOUND_LIMIT, 'sms:in'), ids),
     ...extra,

@@ -48,7 +48,7 @@ describe('SmsChannel', () => {
   it('replies with the new-number, no-data and query-failed messages, and never stays silent on a crash', async () => {
     const { outbox, channel } = setup();
     for (const n of ['13800000002', '13800000003', '13800000008', '13800000009']) {
-      await channel.handle({ from: n, to: '10010', text: 'cxmyd ' });
+      await channel.handle({ from: n, to: '10086', text: 'cxmyd ' });
     }
     expect(outbox.list('13800000002')[0]!.text).toContain('开户时间未满7天');
     expect(outbox.list('13800000003')[0]!.text).toContain('未查询到您的行程数据');
@@ -62,11 +62,73 @@ describe('SmsChannel', () => {
     expect(outbox.list('17000000005')[0]!.text).toMatch(/虚拟运营商手机号查询不完全支持/);
   });
 
-  it('answers an unknown keyword with a short help naming the short code, without querying', async () => {
+  it("answers an unknown keyword with a short help naming the sender's own short code, without querying", async () => {
     const { outbox, itinerary, channel } = setup();
     expect(await channel.handle({ from: '13800000001', to: '10000', text: '行程' })).toBe('help');
     expect(itinerary.calls).toHaveLength(0);
-    expect(outbox.list()[0]!.text).toContain('请发送CXMYD到10000');
+    expect(outbox.list()[0]).toMatchObject({ from: '10000', text: expect.stringContaining('请发送CXMYD到10086') });
+  });
+
+  it("answers only its own operator's subscribers; others are told their operator's code", async () => {
+    const { outbox, itinerary, channel } = setup();
+    // 189 is China Telecom's: 10086 (China Mobile) has no itinerary for it.
+    expect(await channel.handle({ from: '18900000001', to: '10086', text: 'CXMYD' })).toBe('other_operator');
+    expect(itinerary.calls).toHaveLength(0);
+    expect(outbox.list('18900000001')).toEqual([
+      expect.objectContaining({
+        from: '10086',
+        text: '【通信行程卡】您的号码属于中国电信，请发送短信CXMYD到所属运营商中国电信10000进行查询。',
+      }),
+    ]);
+    expect(await channel.handle({ from: '18900000001', to: '10000', text: 'CXMYD' })).toBe('replied');
+    expect(outbox.list('18900000001').at(-1)).toMatchObject({
+      from: '10000',
+      text: expect.stringContaining('189****0001'),
+    });
+  });
+
+  it('follows a ported number to the operator it ported to', async () => {
+    const clock = new ManualClock(Date.UTC(2022, 8, 8, 2));
+    const outbox = new OutboxTransport({ clock });
+    const channel = new SmsChannel({
+      itinerary: new FakeItinerary(),
+      sender: outbox,
+      clock,
+      log: silent,
+      operatorOf: async (msisdn) => (msisdn === '13800000001' ? 'cucc' : undefined),
+    });
+    expect(await channel.handle({ from: '13800000001', to: '10086', text: 'CXMYD' })).toBe('other_operator');
+    expect(outbox.list()[0]!.text).toContain('中国联通10010');
+    expect(await channel.handle({ from: '13800000001', to: '10010', text: 'CXMYD' })).toBe('replied');
+    // Unknown operator (an MVNO number nobody registered): any code answers.
+    expect(await channel.handle({ from: '17000000005', to: '10000', text: 'CXMYD' })).toBe('replied');
+  });
+
+  it('for a transport, resolves once the reply is queued and throws when it cannot be', async () => {
+    const clock = new ManualClock(0);
+    let queued = 0;
+    const pending = new SmsChannel({
+      itinerary: new FakeItinerary(),
+      sender: {
+        send: () => {
+          queued += 1;
+          return new Promise(() => {});
+        },
+      },
+      clock,
+      log: silent,
+    });
+    expect(await pending.handleInbound({ from: '13800000001', to: '10086', text: 'CXMYD' })).toBe('replied');
+    expect(queued).toBe(1);
+    const refused = new SmsChannel({
+      itinerary: new FakeItinerary(),
+      sender: { send: () => Promise.reject(new AppError('SMS_SEND_FAILED')) },
+      clock,
+      log: silent,
+    });
+    await expect(refused.handleInbound({ from: '13800000001', to: '10086', text: 'CXMYD' })).rejects.toMatchObject({
+      code: 'SMS_SEND_FAILED',
+    });
   });
 
   it('limits CXMYD per number: told once over the limit, then silence until the window passes', async () => {
@@ -102,7 +164,7 @@ describe('SmsChannel', () => {
     await expect(channel.handle({ from: '13800000001', to: '95555', text: 'CXMYD' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
-    expect(await channel.handleQuietly({ from: '12345', to: '10086', text: 'CXMYD' })).toBe('ignored');
+    expect(await channel.handleInbound({ from: '12345', to: '10086', text: 'CXMYD' })).toBe('ignored');
     expect(await channel.handle({ from: '13800000001', to: '1008611', text: 'CXMYD' })).toBe('replied');
     expect(outbox.list()[0]!.from).toBe('1008611');
   });

@@ -1,11 +1,28 @@
 // The CXMYD channel: an SMS to an operator's short code (SMPP deliver_sm or
 // POST /api/v1/sms/inbound) becomes an itinerary query whose answer goes back
-// by SMS from the short code that was texted; limited per number.
-import { AppError, type Clock, checkPhone, isAppError, maskPhone, OPERATOR_INFO } from '@itinerary-card/domain';
+// by SMS from the short code that was texted; each operator's code answers its
+// own subscribers (others are told their operator's code); limited per number.
+import {
+  AppError,
+  type Clock,
+  checkPhone,
+  isAppError,
+  maskPhone,
+  OPERATOR_INFO,
+  type Operator,
+  segmentOperator,
+} from '@itinerary-card/domain';
 import type { InboundSms } from '@itinerary-card/sms';
 import { parseCommand } from './keyword.ts';
 import { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.ts';
-import { errorReply, helpReply, itineraryReply, rateLimitedReply, type SmsItineraryAnswer } from './reply-text.ts';
+import {
+  errorReply,
+  helpReply,
+  itineraryReply,
+  otherOperatorReply,
+  rateLimitedReply,
+  type SmsItineraryAnswer,
+} from './reply-text.ts';
 
 /** The seam to the platform's ItineraryService (services/itinerary-service.ts). */
 export interface ItineraryQuery {
@@ -36,13 +53,22 @@ export interface SmsChannelDeps {
   maxParts?: number;
   /** Addresses the channel answers on; an extension after one of them is accepted (default 10086, 10010, 10000). */
   shortCodes?: readonly string[];
+  /**
+   * The operator serving a number today (after porting, the one it ported to); undefined when
+   * unknown (an MVNO number not in the registry), which any code answers. Default: its segment.
+   */
+  operatorOf?: (msisdn: string) => Promise<Operator | undefined>;
 }
 
 /**
  * replied: an itinerary or error answer was sent; help: an unknown keyword got the help text;
+ * other_operator: another operator's code was texted, the reply names the sender's own;
  * rate_limited: over the limit (told once per window); ignored: not for this channel.
  */
-export type InboundOutcome = 'replied' | 'help' | 'rate_limited' | 'ignored';
+export type InboundOutcome = 'replied' | 'help' | 'other_operator' | 'rate_limited' | 'ignored';
+
+/** How long `handleInbound` waits for a reply to be queued: sent is not required, queued is. */
+type ReplyWait = 'sent' | 'queued';
 
 export const DEFAULT_QUERY_LIMIT = { limit: 5, windowMs: 10 * 60_000 };
 export const DEFAULT_INBOUND_LIMIT = { limit: 10, windowMs: 10 * 60_000 };
@@ -53,12 +79,14 @@ export class SmsChannel {
   private readonly inboundLimiter: RateLimiter;
   private readonly maxParts: number;
   private readonly shortCodes: readonly string[];
+  private readonly operatorOf: (msisdn: string) => Promise<Operator | undefined>;
 
   constructor(private readonly deps: SmsChannelDeps) {
     this.queryLimiter = deps.queryLimiter ?? new MemoryRateLimiter(DEFAULT_QUERY_LIMIT, deps.clock);
     this.inboundLimiter = deps.inboundLimiter ?? new MemoryRateLimiter(DEFAULT_INBOUND_LIMIT, deps.clock);
     this.maxParts = deps.maxParts ?? 4;
     this.shortCodes = deps.shortCodes ?? DEFAULT_SHORT_CODES;
+    this.operatorOf = deps.operatorOf ?? (async (msisdn) => segmentOperator(msisdn));
   }
 
   /** Whether `to` is one of the channel's short codes (optionally with an extension). */
@@ -72,6 +100,27 @@ export class SmsChannel {
    * Throws SMS_SEND_FAILED when the reply could not be sent.
    */
   async handle(m: InboundSms): Promise<InboundOutcome> {
+    return this.respond(m, 'sent');
+  }
+
+  /**
+   * For transports (SMPP deliver_sm): resolves once the reply is queued on the transport, so
+   * the MO can be acknowledged then; a message that is not for this channel is 'ignored' (a
+   * handset cannot be told about a 400). Throws when the reply could not even be queued (the
+   * transport then asks the SMSC to offer the MO again); a later failure is logged.
+   */
+  async handleInbound(m: InboundSms): Promise<InboundOutcome> {
+    try {
+      return await this.respond(m, 'queued');
+    } catch (e) {
+      const code = isAppError(e) ? e.code : 'INTERNAL';
+      if (code === 'SMS_SEND_FAILED' || code === 'INTERNAL') throw e;
+      this.deps.log.warn({ from: maskPhone(m.from), to: m.to, code }, 'sms channel: inbound message not answered');
+      return 'ignored';
+    }
+  }
+
+  private async respond(m: InboundSms, wait: ReplyWait): Promise<InboundOutcome> {
     const sender = checkPhone(m.from);
     if (!sender.ok) throw new AppError(sender.reason === 'overseas' ? 'UNSUPPORTED_NUMBER' : 'INVALID_PHONE');
     const to = m.to.trim();
@@ -79,26 +128,23 @@ export class SmsChannel {
     const msisdn = sender.msisdn;
 
     const inbound = await this.inboundLimiter.hit(msisdn);
-    if (!inbound.allowed) return this.limited(msisdn, to, inbound, 'inbound');
+    if (!inbound.allowed) return this.limited(msisdn, to, inbound, 'inbound', wait);
+    const own = await this.operatorOf(msisdn);
+    const ownCode = own ? OPERATOR_INFO[own].shortCode : undefined;
     if (parseCommand(m.text) === 'help') {
-      await this.reply(msisdn, to, helpReply(to));
+      await this.reply(msisdn, to, helpReply(ownCode ?? to), wait);
       return 'help';
     }
-    const q = await this.queryLimiter.hit(msisdn);
-    if (!q.allowed) return this.limited(msisdn, to, q, 'query');
-    await this.reply(msisdn, to, await this.answer(msisdn));
-    return 'replied';
-  }
-
-  /** For transports: like handle, but never throws (a handset cannot be told about a 400). */
-  async handleQuietly(m: InboundSms): Promise<InboundOutcome> {
-    try {
-      return await this.handle(m);
-    } catch (e) {
-      const code = isAppError(e) ? e.code : 'INTERNAL';
-      this.deps.log.warn({ from: maskPhone(m.from), to: m.to, code }, 'sms channel: inbound message not answered');
-      return 'ignored';
+    if (own && ownCode && !to.startsWith(ownCode)) {
+      // Another operator's code: it has no data on this subscriber (and must not answer for it).
+      this.deps.log.info({ from: maskPhone(msisdn), to, operator: own }, 'sms channel: another operator texted');
+      await this.reply(msisdn, to, otherOperatorReply(own), wait);
+      return 'other_operator';
     }
+    const q = await this.queryLimiter.hit(msisdn);
+    if (!q.allowed) return this.limited(msisdn, to, q, 'query', wait);
+    await this.reply(msisdn, to, await this.answer(msisdn), wait);
+    return 'replied';
   }
 
   private async answer(msisdn: string): Promise<string> {
@@ -120,23 +166,39 @@ export class SmsChannel {
     }
   }
 
-  private async limited(msisdn: string, to: string, d: RateDecision, which: string): Promise<InboundOutcome> {
+  private async limited(
+    msisdn: string,
+    to: string,
+    d: RateDecision,
+    which: string,
+    wait: ReplyWait,
+  ): Promise<InboundOutcome> {
     this.deps.log.info({ from: maskPhone(msisdn), which }, 'sms channel: rate limited');
     // Told once, at the first message over the limit: a reply to every excess message would
     // let anyone turn the channel into an SMS flood (and loop with auto-responders).
-    if (d.count === d.limit + 1) await this.reply(msisdn, to, rateLimitedReply(d.retryAfterMs));
+    if (d.count === d.limit + 1) await this.reply(msisdn, to, rateLimitedReply(d.retryAfterMs), wait);
     return 'rate_limited';
   }
 
-  private async reply(msisdn: string, from: string, text: string): Promise<void> {
-    try {
-      await this.deps.sender.send({ to: msisdn, from, text });
-    } catch (e) {
+  private async reply(msisdn: string, from: string, text: string, wait: ReplyWait): Promise<void> {
+    const sending = this.deps.sender.send({ to: msisdn, from, text }).catch((e: unknown) => {
       this.deps.log.warn(
         { to: maskPhone(msisdn), code: isAppError(e) ? e.code : undefined },
         'sms channel: reply not sent',
       );
       throw isAppError(e) && e.code === 'SMS_SEND_FAILED' ? e : new AppError('SMS_SEND_FAILED', {}, { cause: e });
+    });
+    if (wait === 'sent') {
+      await sending;
+      return;
     }
+    // Queued: a transport queues inside send() and refuses at once when it cannot (not bound),
+    // so a send still pending after this turn of the event loop is queued; its end is logged.
+    let failed: unknown;
+    sending.catch((e: unknown) => {
+      failed = e;
+    });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (failed !== undefined) throw failed;
   }
 }
