@@ -21,6 +21,7 @@ import type { PlatformServices } from '@itinerary-card/platform';
 import { loadCities } from '@itinerary-card/simulator';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { smsDeliveryRoute } from './demo-sms-delivery.ts';
 import { type DemoWorld, nodeDataDir } from './demo-world.ts';
 
 export interface OpsDeps {
@@ -164,6 +165,7 @@ export async function opsRoutes(app: FastifyInstance, services: PlatformServices
       const totals = Object.fromEntries(await counters(app.metrics));
       return { intervalMs: 5_000, samples, totals };
     });
+    smsDeliveryRoute(scope, app.metrics);
     let base: ReturnType<typeof mapBase> | undefined;
     scope.get('/ops/api/geo', { schema: { hide: true } }, async () => {
       base ??= mapBase();

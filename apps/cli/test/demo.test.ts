@@ -138,6 +138,13 @@ describe('itinerary-card demo --input DIR --now', () => {
     expect(o.runs).toHaveLength(3 * 8);
     expect(o.runs.every((x: { recordsRead: number }) => x.recordsRead > 0)).toBe(true);
     expect((await fetch(`${base}/ops/`)).status).toBe(200);
+    // The delivery rate: the outbox "delivers" at once, so the code sent above counts.
+    expect((await fetch(`${base}/ops/api/sms`)).status).toBe(401);
+    const sms = await (
+      await fetch(`${base}/ops/api/sms`, { headers: { authorization: `Bearer ${demo.adminToken}` } })
+    ).json();
+    expect(sms).toMatchObject({ rate: 1, receipts: { DELIVRD: expect.any(Number) } });
+    expect(sms.delivered).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -105,6 +105,8 @@ export async function startDemo(
       kv: platformKv,
       sms: outbox,
       outbox,
+      // Receipts by state for /metrics and the operations page's delivery rate.
+      smsStatus: { receipts: outbox.receipts },
       nodes,
       clock,
       // With --now a browser on real time can still query: its clock may follow either one
@@ -191,7 +193,7 @@ export async function startDemo(
       '',
       `  Epidemic areas of the health-code city: ${provinceNameEn(pick.epidemicProvince.name)} (${pick.epidemicProvince.name} on its pages) and abroad (境外), since ${addDays(date, -30)}`,
       `  Risk areas of the platform: the same ${marked} cities of ${provinceNameEn(pick.epidemicProvince.name)}; the card marks them with * (as in the table above)`,
-      '  SMS channel: POST /api/v1/sms/inbound {"from":"<number>","to":"10086","text":"CXMYD"}, reply in the outbox.',
+      '  SMS channel: POST /api/v1/sms/inbound {"from":"<number>","to":"10086","text":"CXMYD"} (its operator\'s code: cmcc 10086, cucc 10010, ctcc 10000), reply in the outbox.',
       '  Press Ctrl+C to stop.',
       '',
     ];

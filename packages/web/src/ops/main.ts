@@ -5,6 +5,7 @@ import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/compon
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { applyLang, currentLang, setLang } from '../shared/lang.ts';
+import { startDeliveryPanel } from './delivery-panel.ts';
 import { axisMin, prf, shares } from './ops-figures.ts';
 import { OPS_TEXTS } from './ops-texts.ts';
 
@@ -375,6 +376,7 @@ async function load(): Promise<void> {
   });
   drawRuns(o);
   drawAccuracy(o);
+  startDeliveryPanel(document.querySelector('.ops-grid')!, token);
   const refresh = async () => drawTraffic(await api<Traffic>('/ops/api/traffic'));
   await refresh();
   setInterval(() => void refresh().catch(() => {}), 5_000);
