@@ -62,7 +62,7 @@ export function installOps(
     for (const [op, state] of states) checks[`node_${op}`] = state;
     // Codes and CXMYD replies cannot go out while the SMSC refuses or cannot be reached.
     const link = sms.link?.stats();
-    if (link) checks.smpp = link.bound ? 'bound' : link.linkDown ? 'link down' : 'binding';
+    if (link) checks.smpp = link.bound ? 'ok' : link.linkDown ? 'link down' : 'binding';
     const ready =
       checks.sql === 'ok' && checks.kv === 'ok' && states.some(([, s]) => s !== 'open') && (!link || link.bound);
     return reply.status(ready ? 200 : 503).send({ ready, checks });
