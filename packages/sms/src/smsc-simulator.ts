@@ -72,6 +72,7 @@ export class SmscSimulator extends EventEmitter {
     delivered: 0,
   };
   private refusing = false;
+  private readonly stalled = new Set<Session>();
   private throttleUntil = 0;
   private throttleAfter = 0;
   private readonly server: Server;
@@ -129,6 +130,11 @@ export class SmscSimulator extends EventEmitter {
   /** Answer submit_sm this late from now on (0: at once). */
   setAckDelay(ms: number): void {
     this.o.ackDelayMs = ms;
+  }
+
+  /** The sessions bound now stop answering anything (a hung link); new sessions answer as usual. */
+  stall(): void {
+    for (const s of this.bound) this.stalled.add(s);
   }
 
   /** Refuse every bind (ESME_RBINDFAIL, as for a wrong password) until called with false. */
@@ -215,7 +221,10 @@ export class SmscSimulator extends EventEmitter {
   private onSession(s: Session): void {
     s.socket.setNoDelay(true);
     s.on('error', () => {});
-    s.on('close', () => this.bound.delete(s));
+    s.on('close', () => {
+      this.bound.delete(s);
+      this.stalled.delete(s);
+    });
     const bind = (pdu: PDU) => {
       const ok =
         !this.refusing &&
@@ -235,7 +244,7 @@ export class SmscSimulator extends EventEmitter {
     s.on('bind_transmitter', bind);
     s.on('enquire_link', (pdu: PDU) => {
       this.counters.enquireLinks += 1;
-      s.send(pdu.response());
+      if (!this.stalled.has(s)) s.send(pdu.response());
     });
     s.on('unbind', (pdu: PDU) => {
       this.bound.delete(s);
@@ -257,6 +266,7 @@ export class SmscSimulator extends EventEmitter {
       validity: pdu.validity_period || undefined,
     });
     if (this.pdus.length > (this.o.keep ?? 10_000)) this.pdus.shift();
+    if (this.stalled.has(s)) return;
     if (!this.bound.has(s)) {
       s.send(pdu.response({ command_status: ESME_RINVBNDSTS }));
       return;

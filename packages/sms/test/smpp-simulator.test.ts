@@ -181,6 +181,15 @@ describe('SmppTransport with the SMSC simulator', () => {
     expect(smsc.counters.enquireLinks).toBeGreaterThan(enquiries);
   });
 
+  it('drops a link that answers neither submit_sm nor enquire_link, and sends on a new session', async () => {
+    const { smsc, t } = await setup({}, { responseTimeoutMs: 100, sendTimeoutMs: 3000 });
+    smsc.stall();
+    const { id } = await t.send({ to: '13800000029', text: 'hung link' });
+    expect(t.stats().reconnects).toBeGreaterThanOrEqual(1);
+    expect(smsc.counters.binds).toBeGreaterThanOrEqual(2);
+    expect((await smsc.waitForMessage((m) => m.to === '13800000029')).ids).toEqual([id]);
+  });
+
   it('fails sends at once while binds are refused, and logs the refusal', async () => {
     const smsc = await SmscSimulator.start({ systemId: 'esme', password: 'pw' });
     open.push(smsc);
