@@ -169,6 +169,7 @@ export class SmppTransport implements SmsTransport {
   private bound = false;
   private linkDown = false;
   private probing: Session | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
   private lastDemandAt = Number.NEGATIVE_INFINITY;
   private nextSendAt = 0;
   private reconnectDueAt = 0;
@@ -310,7 +311,7 @@ export class SmppTransport implements SmsTransport {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    for (const t of [this.pumpTimer, this.reconnectTimer, this.enquireTimer]) if (t) clearTimeout(t);
+    for (const t of [this.pumpTimer, this.reconnectTimer, this.enquireTimer, this.probeTimer]) if (t) clearTimeout(t);
     for (const w of this.boundWaiters.splice(0))
       w.reject(new AppError('SMS_SEND_FAILED', { reason: 'transport closed' }));
     const pending = new Set<MessageJob>([
@@ -403,7 +404,11 @@ export class SmppTransport implements SmsTransport {
   private onClose(s: Session): void {
     if (this.session !== s) return;
     this.session = null;
-    if (this.probing === s) this.probing = null;
+    if (this.probing === s) {
+      this.probing = null;
+      if (this.probeTimer) clearTimeout(this.probeTimer);
+      this.probeTimer = null;
+    }
     const wasBound = this.bound;
     this.bound = false;
     if (this.enquireTimer) clearTimeout(this.enquireTimer);
@@ -470,8 +475,10 @@ export class SmppTransport implements SmsTransport {
       this.log.warn({ why, timeoutMs: this.o.responseTimeoutMs }, 'smpp enquire_link unanswered, reconnecting');
       s.destroy();
     }, this.o.responseTimeoutMs);
+    this.probeTimer = timeout;
     (s.enquire_link as (o: object, cb: () => void) => boolean)({}, () => {
       clearTimeout(timeout);
+      if (this.probeTimer === timeout) this.probeTimer = null;
       if (this.probing === s) this.probing = null;
       if (this.session === s) this.scheduleEnquire(s);
     });
