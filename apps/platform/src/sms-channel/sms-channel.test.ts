@@ -122,7 +122,7 @@ describe('SmsChannel', () => {
     expect(queued).toBe(1);
     const refused = new SmsChannel({
       itinerary: new FakeItinerary(),
-      sender: { send: () => Promise.reject(new AppError('SMS_SEND_FAILED')) },
+      sender: { isLinkDown: true, send: () => Promise.reject(new AppError('SMS_SEND_FAILED')) },
       clock,
       log: silent,
     });

@@ -32,6 +32,8 @@ export interface ItineraryQuery {
 /** What the channel needs of an SMS transport to reply (packages/sms `SmsTransport` fits). */
 export interface ReplySender {
   send(msg: { to: string; text: string; from?: string }): Promise<{ id: string }>;
+  /** True while the transport refuses sends at once (SMPP: not bound after a failed connect). */
+  readonly isLinkDown?: boolean;
 }
 
 export interface ChannelLogger {
@@ -106,8 +108,8 @@ export class SmsChannel {
   /**
    * For transports (SMPP deliver_sm): resolves once the reply is queued on the transport, so
    * the MO can be acknowledged then; a message that is not for this channel is 'ignored' (a
-   * handset cannot be told about a 400). Throws when the reply could not even be queued (the
-   * transport then asks the SMSC to offer the MO again); a later failure is logged.
+   * handset cannot be told about a 400). Throws when the reply cannot be queued (the sender's
+   * link is down: the transport then asks the SMSC to offer the MO again); a later failure is logged.
    */
   async handleInbound(m: InboundSms): Promise<InboundOutcome> {
     try {
@@ -181,6 +183,11 @@ export class SmsChannel {
   }
 
   private async reply(msisdn: string, from: string, text: string, wait: ReplyWait): Promise<void> {
+    // A transport that refuses sends now cannot queue the reply: the MO is to be offered again.
+    if (wait === 'queued' && this.deps.sender.isLinkDown) {
+      this.deps.log.warn({ to: maskPhone(msisdn) }, 'sms channel: reply not queued, the SMS link is down');
+      throw new AppError('SMS_SEND_FAILED', { reason: 'not bound to the SMSC' });
+    }
     const sending = this.deps.sender.send({ to: msisdn, from, text }).catch((e: unknown) => {
       this.deps.log.warn(
         { to: maskPhone(msisdn), code: isAppError(e) ? e.code : undefined },
@@ -192,13 +199,7 @@ export class SmsChannel {
       await sending;
       return;
     }
-    // Queued: a transport queues inside send() and refuses at once when it cannot (not bound),
-    // so a send still pending after this turn of the event loop is queued; its end is logged.
-    let failed: unknown;
-    sending.catch((e: unknown) => {
-      failed = e;
-    });
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (failed !== undefined) throw failed;
+    // Queued: the transport took it (send() queues at once); how it ends is logged above.
+    sending.catch(() => {});
   }
 }
