@@ -168,6 +168,8 @@ export class SmppTransport implements SmsTransport {
   private session: Session | null = null;
   private bound = false;
   private linkDown = false;
+  /** The last connection ended with a refused bind (wrong credentials, too many binds). */
+  private refused = false;
   private probing: Session | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
   private lastDemandAt = Number.NEGATIVE_INFINITY;
@@ -374,6 +376,7 @@ export class SmppTransport implements SmsTransport {
           clearTimeout(bindTimer);
           if (resp.command_status !== ESME_ROK) {
             this.counters.bindsRefused += 1;
+            this.refused = true;
             this.log.error(
               { systemId: this.o.systemId, status: hex(resp.command_status) },
               'smpp bind_transceiver refused',
@@ -383,6 +386,7 @@ export class SmppTransport implements SmsTransport {
           }
           this.bound = true;
           this.linkDown = false;
+          this.refused = false;
           this.reconnectDelay = this.o.reconnectInitialMs;
           this.log.info({ host: this.o.host, port: this.o.port, systemId: this.o.systemId }, 'smpp bound');
           this.scheduleEnquire(s);
@@ -421,8 +425,10 @@ export class SmppTransport implements SmsTransport {
     this.queue = [...lost.filter((p) => !p.msg.settled), ...this.queue];
     if (this.closing) return;
     const now = Date.now();
-    // While someone is waiting to send, the next attempt comes soon; idle, the back-off grows.
-    const cap = now - this.lastDemandAt < this.o.reconnectMaxMs ? this.o.reconnectBusyMaxMs : this.o.reconnectMaxMs;
+    // While someone is waiting to send, the next attempt comes soon after an outage; idle, or
+    // after a refused bind (hammering a wrong password can lock the account), the back-off grows.
+    const busy = now - this.lastDemandAt < this.o.reconnectMaxMs && !this.refused;
+    const cap = busy ? this.o.reconnectBusyMaxMs : this.o.reconnectMaxMs;
     const delay = Math.min(this.reconnectDelay, cap);
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.o.reconnectMaxMs);
     if (wasBound) {
@@ -451,9 +457,9 @@ export class SmppTransport implements SmsTransport {
     }, delay);
   }
 
-  /** A send while the link is down: the next attempt comes within reconnectBusyMaxMs. */
+  /** A send while the SMSC is unreachable: the next attempt comes within reconnectBusyMaxMs. */
   private hurryReconnect(): void {
-    if (!this.reconnectTimer || this.closing) return;
+    if (!this.reconnectTimer || this.closing || this.refused) return;
     if (this.reconnectDueAt - Date.now() > this.o.reconnectBusyMaxMs) this.scheduleReconnect(this.o.reconnectBusyMaxMs);
     this.reconnectDelay = Math.min(this.reconnectDelay, this.o.reconnectBusyMaxMs);
   }

@@ -212,12 +212,10 @@ describe('SmppTransport with the SMSC simulator', () => {
   }, 5000);
 
   it('re-binds soon after the SMSC is back when sends are waiting, however long the outage', async () => {
-    const smsc = await SmscSimulator.start({ systemId: 'esme', password: 'pw' });
-    open.push(smsc);
-    smsc.refuseBinds(true);
+    const port = await freePort();
     const t = new SmppTransport({
       host: '127.0.0.1',
-      port: smsc.port,
+      port,
       systemId: 'esme',
       password: 'pw',
       reconnectInitialMs: 10,
@@ -226,13 +224,35 @@ describe('SmppTransport with the SMSC simulator', () => {
     });
     open.push(t);
     void t.start().catch(() => {});
-    // Eight refusals: the idle back-off has grown past 2.5 s.
-    await expect.poll(() => smsc.counters.bindsRefused, { timeout: 5000 }).toBeGreaterThanOrEqual(8);
-    smsc.refuseBinds(false);
+    // Nothing listens: eight failed connects and the idle back-off has grown past 2.5 s.
+    await expect.poll(() => t.stats().connectFailures, { timeout: 5000 }).toBeGreaterThanOrEqual(8);
+    const smsc = await SmscSimulator.start({ port, systemId: 'esme', password: 'pw' });
+    open.push(smsc);
     await expect(t.send({ to: '13800000031', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
     await expect.poll(() => t.isBound, { timeout: 1500 }).toBe(true);
     await t.send({ to: '13800000031', text: 'after the outage' });
   }, 10_000);
+
+  it('does not hurry the binds of a refused account: a wrong password could lock it', async () => {
+    const smsc = await SmscSimulator.start({ systemId: 'esme', password: 'pw' });
+    open.push(smsc);
+    smsc.refuseBinds(true);
+    const t = new SmppTransport({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'esme',
+      password: 'pw',
+      reconnectInitialMs: 2000,
+      reconnectBusyMaxMs: 10,
+    });
+    open.push(t);
+    await expect(t.start()).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    for (let i = 0; i < 20; i++) {
+      await expect(t.send({ to: '13800000031', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(smsc.counters.bindsRefused).toBe(1);
+  });
 
   it('sends every part of a started message through a long throttle', async () => {
     const { smsc, t } = await setup({}, { maxAttempts: 3, sendTimeoutMs: 300, throttleMaxMs: 40 });
