@@ -102,6 +102,14 @@ describe('SmsChannel', () => {
     expect(await channel.handle({ from: '13800000001', to: '10010', text: 'CXMYD' })).toBe('replied');
     // Unknown operator (an MVNO number nobody registered): any code answers.
     expect(await channel.handle({ from: '17000000005', to: '10000', text: 'CXMYD' })).toBe('replied');
+    const down = new SmsChannel({
+      itinerary: new FakeItinerary(),
+      sender: outbox,
+      clock,
+      log: silent,
+      operatorOf: () => Promise.reject(new Error('registry unreachable')),
+    });
+    expect(await down.handle({ from: '18900000002', to: '10086', text: 'CXMYD' })).toBe('replied');
   });
 
   it('for a transport, resolves once the reply is queued and throws when it cannot be', async () => {

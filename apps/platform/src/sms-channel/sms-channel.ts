@@ -131,7 +131,15 @@ export class SmsChannel {
 
     const inbound = await this.inboundLimiter.hit(msisdn);
     if (!inbound.allowed) return this.limited(msisdn, to, inbound, 'inbound', wait);
-    const own = await this.operatorOf(msisdn);
+    // Who serves the number: when that cannot be told (the registry is unreachable), any code
+    // answers rather than none.
+    const own = await this.operatorOf(msisdn).catch((e: unknown) => {
+      this.deps.log.warn(
+        { from: maskPhone(msisdn), err: e instanceof Error ? e.message : String(e) },
+        'sms channel: operator unknown',
+      );
+      return undefined;
+    });
     const ownCode = own ? OPERATOR_INFO[own].shortCode : undefined;
     if (parseCommand(m.text) === 'help') {
       await this.reply(msisdn, to, helpReply(ownCode ?? to), wait);
