@@ -10,6 +10,7 @@ import { OPERATORS } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../../../packages/web/test/helpers/browser.ts';
 import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
@@ -145,6 +146,20 @@ describe('itinerary-card demo --input DIR --now', () => {
     ).json();
     expect(sms).toMatchObject({ rate: 1, receipts: { DELIVRD: expect.any(Number) } });
     expect(sms.delivered).toBeGreaterThanOrEqual(1);
+  });
+
+  it('shows the SMS delivery rate on the operations page', async () => {
+    const base = demo.urls.card.replace(/\/$/, '');
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${base}/ops/#token=${encodeURIComponent(demo.adminToken)}`);
+      const rate = page.locator('[data-testid=sms-delivery-rate]');
+      await expect.poll(() => rate.textContent(), { timeout: 10_000 }).toBe('100.0 %');
+      expect(await page.locator('#sms-delivery').textContent()).toContain('DELIVRD');
+    } finally {
+      await browser.close();
+    }
   });
 });
 
