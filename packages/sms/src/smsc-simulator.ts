@@ -79,6 +79,8 @@ export class SmscSimulator extends EventEmitter {
   private readonly bound = new Set<Session>();
   private readonly pendingConcat = new Map<string, PendingConcat>();
   private throttleNextCount = 0;
+  private rejectNextCount = 0;
+  private rejectStatus = 0;
   private nextId = 1;
   private nextRef = 0;
   private windowStart = 0;
@@ -118,6 +120,12 @@ export class SmscSimulator extends EventEmitter {
 
   setMaxPerSecond(n: number | undefined): void {
     this.o.maxPerSecond = n;
+  }
+
+  /** The next `n` submit_sm are refused with `status` (e.g. 0x0b ESME_RINVDSTADR). */
+  rejectNext(n: number, status: number): void {
+    this.rejectNextCount = n;
+    this.rejectStatus = status;
   }
 
   /** Every submit_sm is answered ESME_RTHROTTLED for `ms`, after `after` more are accepted. */
@@ -269,6 +277,11 @@ export class SmscSimulator extends EventEmitter {
     if (this.stalled.has(s)) return;
     if (!this.bound.has(s)) {
       s.send(pdu.response({ command_status: ESME_RINVBNDSTS }));
+      return;
+    }
+    if (this.rejectNextCount > 0) {
+      this.rejectNextCount -= 1;
+      s.send(pdu.response({ command_status: this.rejectStatus }));
       return;
     }
     if (this.throttleNextCount > 0 || this.throttlingNow() || this.overRate()) {

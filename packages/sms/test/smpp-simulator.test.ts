@@ -296,6 +296,19 @@ describe('SmppTransport with the SMSC simulator', () => {
     await expect(smsc.deliver('13800000034', '10086', 'fail')).rejects.toThrow(/status 100/);
   });
 
+  it('logs a rejected submit_sm with its status and a lost link, numbers masked', async () => {
+    const logs: Array<[string, object, string | undefined]> = [];
+    const { smsc, t } = await setup({}, { logger: recordingLogger(logs) });
+    smsc.rejectNext(1, 0x0b);
+    await expect(t.send({ to: '13800000040', text: 'x' })).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    expect(logs).toContainEqual(['warn', { status: '0x0000000b', to: '138****0040' }, 'smpp submit_sm rejected']);
+    expect(t.stats().submitStatus).toEqual({ 11: 1 });
+    smsc.dropConnections();
+    await expect.poll(() => logs.some((l) => l[2] === 'smpp connection lost'), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => logs.filter((l) => l[2] === 'smpp bound').length, { timeout: 5000 }).toBe(2);
+    expect(JSON.stringify(logs)).not.toContain('13800000040');
+  });
+
   it('counts delivery receipts by state and logs the undelivered ones, numbers masked', async () => {
     const logs: Array<[string, object, string | undefined]> = [];
     const { smsc, t } = await setup({}, { logger: recordingLogger(logs) });
