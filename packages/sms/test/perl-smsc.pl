@@ -5,6 +5,7 @@
 # bind_transceiver, answers submit_sm with message ids and delivery receipts,
 # and takes commands on stdin, one per line:
 #   THROTTLE n                       the next n submit_sm get ESME_RTHROTTLED (0x58)
+#   THROTTLE_FOR ms [after]          throttle every submit_sm for ms, after `after` more are accepted
 #   DELAY ms                         answer submit_sm this many ms late (0: at once)
 #   REFUSE 1|0                       refuse every bind (0x0E) / accept them again
 #   RECEIPT stat                     the stat: of the receipts from now on (DELIVRD, UNDELIV, ...)
@@ -37,6 +38,7 @@ my $throttle = 0;
 my $next_id = 1;
 my $stdin_buf = '';
 my $delay_ms = 0;
+my ($throttle_after, $throttle_ms, $throttle_until) = (0, 0, 0);
 my $refuse = 0;
 my $receipt_stat = 'DELIVRD';
 my @due;         # [time, connection, submit_sm pdu, id]: answers sent late
@@ -61,6 +63,10 @@ sub handle_command {
   if ($cmd eq 'THROTTLE') {
     $throttle = $a[0] // 1;
     out(event => 'ok', command => 'THROTTLE', n => $throttle + 0);
+  } elsif ($cmd eq 'THROTTLE_FOR') {
+    ($throttle_ms, $throttle_after) = (($a[0] // 0) + 0, ($a[1] // 0) + 0);
+    $throttle_until = $throttle_after > 0 ? 0 : time() + $throttle_ms / 1000;
+    out(event => 'ok', command => 'THROTTLE_FOR', ms => $throttle_ms, after => $throttle_after);
   } elsif ($cmd eq 'DELAY') {
     $delay_ms = ($a[0] // 0) + 0;
     out(event => 'ok', command => 'DELAY', ms => $delay_ms);
@@ -121,8 +127,10 @@ sub handle_pdu {
       $c->submit_sm_resp(seq => $pdu->{seq}, status => 0x04, message_id => '');
       return;
     }
-    if ($throttle > 0) {
-      $throttle--;
+    if ($throttle_after > 0) {
+      $throttle_until = time() + $throttle_ms / 1000 if --$throttle_after == 0;
+    } elsif ($throttle > 0 || time() < $throttle_until) {
+      $throttle-- if $throttle > 0;
       $c->submit_sm_resp(seq => $pdu->{seq}, status => 0x58, message_id => '');
       out(event => 'throttled', dest => $pdu->{destination_addr});
       return;

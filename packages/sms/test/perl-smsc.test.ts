@@ -113,6 +113,33 @@ describe('SmppTransport against the Net::SMPP peer', () => {
     await smsc.waitFor((e) => e.event === 'submit_sm' && e.id === id);
   });
 
+  it('sends every part of a reply through a long throttle that began after its first part', async () => {
+    const burst = new SmppTransport({
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'itinerary',
+      password: 'secret',
+      defaultFrom: '10086',
+      maxAttempts: 3,
+      sendTimeoutMs: 300,
+      throttleInitialMs: 20,
+      throttleMaxMs: 40,
+    });
+    try {
+      await burst.start();
+      smsc.command('THROTTLE_FOR 700 1');
+      await smsc.waitFor((e) => e.event === 'ok' && e.command === 'THROTTLE_FOR');
+      const r = await burst.send({ to: '13800000013', text: '行'.repeat(100) });
+      expect(r.partIds).toHaveLength(2);
+      for (const id of r.partIds!) await smsc.waitFor((e) => e.event === 'submit_sm' && e.id === id);
+      expect(smsc.events.filter((e) => e.event === 'throttled' && e.dest === '8613800000013').length).toBeGreaterThan(
+        3,
+      );
+    } finally {
+      await burst.close();
+    }
+  });
+
   it('reconnects and binds again after the connection is dropped', async () => {
     const binds = smsc.count('bind');
     smsc.command('DROP');
