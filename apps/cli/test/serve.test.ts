@@ -217,32 +217,39 @@ describe('itinerary-card serve', () => {
   it.each([
     ['platform', { ...PLATFORM_ENV, PLATFORM_SMS: 'smpp' }, 'PLATFORM_PORT'],
     ['health-code', HC_ENV, 'HC_PORT'],
-  ])('serve %s over SMPP logs a refused bind and is not ready while unbound', async (what, env, portVar) => {
-    const smsc = await SmscSimulator.start({ systemId: 'itc', password: 'right' });
-    try {
-      const port = await freePort();
-      const r = run(['serve', what], {
-        ...env,
-        [portVar]: String(port),
-        SMPP_HOST: '127.0.0.1',
-        SMPP_PORT: String(smsc.port),
-        SMPP_SYSTEM_ID: 'itc',
-        SMPP_PASSWORD: 'wrong',
-        SMPP_SOURCE_ADDR: '106900',
-      });
-      await until(() => r.out.stdout.includes('Server listening'), 'the service to listen');
-      await until(() => r.out.stdout.includes('smpp bind_transceiver refused'), 'the refusal in the log');
-      const base = `http://127.0.0.1:${port}`;
-      const ready = await fetch(`${base}/readyz`);
-      expect(ready.status).toBe(503);
-      expect((await ready.json()).checks.smpp).toBe('link down');
-      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/smpp_binds_refused_total\{app="[a-z-]+"\} [1-9]/);
-      const refusal = r.out.stdout.split('\n').find((l) => l.includes('smpp bind_transceiver refused'));
-      expect(JSON.parse(refusal!)).toMatchObject({ component: 'smpp', status: '0x0000000d', systemId: 'itc' });
-      r.child.kill('SIGTERM');
-      expect(await r.exited).toBe(0);
-    } finally {
-      await smsc.close();
-    }
-  });
+  ])(
+    'serve %s over SMPP logs a refused bind and is not ready while unbound',
+    async (what, env, portVar) => {
+      const smsc = await SmscSimulator.start({ systemId: 'itc', password: 'right' });
+      try {
+        const port = await freePort();
+        const r = run(['serve', what], {
+          ...env,
+          [portVar]: String(port),
+          SMPP_HOST: '127.0.0.1',
+          SMPP_PORT: String(smsc.port),
+          SMPP_SYSTEM_ID: 'itc',
+          SMPP_PASSWORD: 'wrong',
+          SMPP_SOURCE_ADDR: '106900',
+        });
+        await until(() => r.out.stdout.includes('Server listening'), 'the service to listen');
+        await until(() => r.out.stdout.includes('smpp bind_transceiver refused'), 'the refusal in the log');
+        const base = `http://127.0.0.1:${port}`;
+        const ready = await fetch(`${base}/readyz`);
+        expect(ready.status).toBe(503);
+        expect((await ready.json()).checks.smpp).toBe('link down');
+        expect(await (await fetch(`${base}/metrics`)).text()).toMatch(
+          /smpp_binds_refused_total\{app="[a-z-]+"\} [1-9]/,
+        );
+        const refusal = r.out.stdout.split('\n').find((l) => l.includes('smpp bind_transceiver refused'));
+        expect(JSON.parse(refusal!)).toMatchObject({ component: 'smpp', status: '0x0000000d', systemId: 'itc' });
+        r.child.kill('SIGTERM');
+        expect(await r.exited).toBe(0);
+      } finally {
+        await smsc.close();
+      }
+      // A whole service starts in a child process: on a loaded machine that alone can take most of a minute.
+    },
+    120_000,
+  );
 });
