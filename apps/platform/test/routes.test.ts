@@ -596,20 +596,28 @@ describe('documents and pages', () => {
   });
 
   it('shows the development outbox and the card page (or says it is not built)', async () => {
-    const o = await p.app.inject({ url: '/dev/outbox?phone=13800000001' });
-    expect(o.statusCode).toBe(200);
-    expect(o.json()[0]).toMatchObject({ to: '13800000001', from: expect.stringMatching(/^\d+$/) });
-    // A CXMYD reply comes from the short code it answers.
-    const sms = await p.app.inject({
-      method: 'POST',
-      url: '/api/v1/sms/inbound',
-      payload: { from: '13800000001', to: '10086', text: 'CXMYD' },
-    });
-    expect(sms.statusCode).toBe(202);
-    const replies = (await p.app.inject({ url: '/dev/outbox?phone=13800000001' })).json();
-    expect(replies.at(-1)).toMatchObject({ to: '13800000001', from: '10086' });
-    const home = await p.app.inject({ url: '/' });
-    expect(home.statusCode).toBe(200);
-    expect(home.headers['content-type']).toContain('text/html');
+    // The demo's open HTTP SMS form (production needs PLATFORM_SMS_INBOUND_TOKEN: login-security.test.ts).
+    const q = await startTestPlatform({ options: { smsInboundOpen: true } });
+    try {
+      const code = await q.app.inject({ method: 'POST', url: '/api/v1/sms-code', payload: { phone: '13800000001' } });
+      expect(code.statusCode).toBe(200);
+      const o = await q.app.inject({ url: '/dev/outbox?phone=13800000001' });
+      expect(o.statusCode).toBe(200);
+      expect(o.json()[0]).toMatchObject({ to: '13800000001', from: expect.stringMatching(/^\d+$/) });
+      // A CXMYD reply comes from the short code it answers.
+      const sms = await q.app.inject({
+        method: 'POST',
+        url: '/api/v1/sms/inbound',
+        payload: { from: '13800000001', to: '10086', text: 'CXMYD' },
+      });
+      expect(sms.statusCode).toBe(202);
+      const replies = (await q.app.inject({ url: '/dev/outbox?phone=13800000001' })).json();
+      expect(replies.at(-1)).toMatchObject({ to: '13800000001', from: '10086' });
+      const home = await q.app.inject({ url: '/' });
+      expect(home.statusCode).toBe(200);
+      expect(home.headers['content-type']).toContain('text/html');
+    } finally {
+      await q.close();
+    }
   });
 });
