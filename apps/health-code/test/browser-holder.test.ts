@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { launch, phone, shot, webDist } from './browser-kit.ts';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
-import { ADMIN, idNumber, TestOutbox, testConfig } from './helpers.ts';
+import { ADMIN, checkItinerary, idNumber, TestOutbox, testConfig } from './helpers.ts';
 
 const DOCS_IMG = resolve(import.meta.dirname, '../../../docs/img');
 const CARD_URL = 'http://127.0.0.1:9/itinerary-card/';
@@ -98,6 +98,14 @@ async function session(msisdn: string): Promise<string> {
   return l.json().token;
 }
 
+/** Ticks the authorisation box and types the code the platform texted (the partner double keeps it). */
+async function authorise(page: Page, msisdn: string): Promise<void> {
+  await page.check('#itinerary-authorise');
+  await page.waitForSelector('#itinerary-code');
+  await page.fill('#itinerary-code', partner.lastGrantCode(msisdn));
+  await page.click('#itinerary-confirm');
+}
+
 const registered = new Set<string>();
 
 /** Registers a holder through the API (once), with an authorised itinerary check unless told otherwise. */
@@ -107,12 +115,7 @@ async function holder(msisdn: string, seq: string, over: { symptoms?: boolean; a
   const authorization = `Bearer ${await session(msisdn)}`;
   let itineraryCheckId: string | undefined;
   if (over.authorise !== false) {
-    const c = await app.inject({
-      method: 'POST',
-      url: '/api/hc/v1/itinerary-checks',
-      headers: { authorization },
-      payload: { authorised: true, purpose: 'register' },
-    });
+    const c = await checkItinerary(app, partner, { authorization }, 'register');
     expect(c.statusCode, c.body).toBe(200);
     itineraryCheckId = c.json().checkId;
   }
@@ -268,7 +271,7 @@ describe('修改信息 keeps the itinerary’s answer locked', () => {
     await docShot(page, 'edit-locked');
     // A newer authorised check (the itinerary moved on) decides alone and unlocks the answer.
     partner.answers.set('13900000022', { cities: [NANCHANG], countries: [] });
-    await page.check('#itinerary-authorise');
+    await authorise(page, '13900000022');
     await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
     expect(await page.isHidden('#stored-itinerary')).toBe(true);
     expect(await page.isDisabled('#sojourn-no')).toBe(false);
@@ -302,7 +305,7 @@ describe('a skipped itinerary check is visible (issue 22.9)', () => {
     await page.waitForSelector('#checkin-success');
     expect(await page.textContent('#checkin-unverified')).toContain('行程未核验');
     expect(await page.getAttribute('#checkin-success', 'data-colour')).toBe('green');
-    await page.check('#itinerary-authorise');
+    await authorise(page, '13500000025');
     await expect.poll(() => page.getAttribute('#checkin-success', 'data-colour')).toBe('red');
     expect(await page.textContent('#checkin-reasons')).toContain('湖北省武汉市');
     expect(await page.$('#checkin-unverified')).toBeNull();
@@ -330,7 +333,7 @@ describe('扫码打卡 for someone without a code', () => {
     await page.fill('#f-address', '南昌市东湖区八一大道1号');
     expect(await page.textContent('#itinerary-skip-note')).toContain('行程未核验');
     await expect.poll(() => page.textContent('#f-id-hint')).toBe('');
-    await page.check('#itinerary-authorise');
+    await authorise(page, '13700000026');
     await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
     expect(await page.textContent('#itinerary-module')).toMatch(/统计时段：\d{4}\.\d{2}\.\d{2}/);
     await page.check('#symptoms-no');

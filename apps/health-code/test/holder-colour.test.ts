@@ -6,7 +6,7 @@
 import { openPgliteSql, type Sql, storageUnavailable } from '@itinerary-card/store';
 import { describe, expect, it } from 'vitest';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
-import { ADMIN, idNumber, login, makeApp, type TestApp } from './helpers.ts';
+import { ADMIN, checkItinerary, idNumber, login, makeApp, type TestApp } from './helpers.ts';
 
 const WINDOW_END = Date.parse('2022-09-08T00:00:00+08:00');
 const NANCHANG: [string, string, string] = ['360100', '江西省', '南昌市'];
@@ -32,13 +32,9 @@ async function setup(sql?: Sql): Promise<TestApp> {
   return t;
 }
 
-async function check(t: TestApp, h: { authorization: string }, purpose: string) {
-  const r = await t.app.inject({
-    method: 'POST',
-    url: '/api/hc/v1/itinerary-checks',
-    headers: h,
-    payload: { authorised: true, purpose },
-  });
+async function check(t: TestApp, h: { authorization: string }, purpose: 'register' | 'edit' | 'checkin') {
+  // The itinerary module's two steps: the platform texts a code, the check carries it (the owner's proof).
+  const r = await checkItinerary(t.app, partner, h, purpose);
   expect(r.statusCode, r.body).toBe(200);
   return r.json();
 }
