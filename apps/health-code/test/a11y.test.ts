@@ -10,12 +10,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { launch, shot, webDist } from './browser-kit.ts';
-import { fakePartner } from './fake-partner.ts';
+import { type FakePartner, fakePartner } from './fake-partner.ts';
 import { idNumber, TestOutbox, testConfig } from './helpers.ts';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const HOLDER = '13800000021';
 
+let partner: FakePartner;
 let app: FastifyInstance;
 let sql: Sql;
 let kv: MemoryKeyValue;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   sql = await openPgliteSql();
   kv = new MemoryKeyValue();
-  const partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
+  partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
   partner.answers.set(HOLDER, { cities: [['360100', '江西省', '南昌市']], countries: [] });
   app = await buildHealthCode({
     sql,
@@ -101,7 +102,11 @@ async function holder(): Promise<Page> {
   await page.fill('#f-name', '陈小华');
   await page.fill('#f-id', idNumber('360102', '1950-03-04', '271'));
   await page.fill('#f-address', '南昌市东湖区八一大道1号');
+  // The owner's proof: the code the platform texted (the partner double keeps it).
   await page.check('#itinerary-authorise');
+  await page.waitForSelector('#itinerary-code');
+  await page.fill('#itinerary-code', partner.lastGrantCode(HOLDER));
+  await page.click('#itinerary-confirm');
   await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
   await page.check('#symptoms-no');
   await page.check('#contact-no');
