@@ -40,8 +40,13 @@ interface SpoolFile {
   oldestAt: number;
 }
 
-/** Spool files: `<name>-<pid>-<seq>-<random>.jsonl`; the pid tells whether its writer is still alive. */
-const FILE = /^(.+)-(\d+)-\d+-[\w-]+\.jsonl$/;
+/**
+ * Spool files: `<name>-<pid>-<seq>-<uuid>.jsonl`; the pid tells whether its
+ * writer is still alive. Read after the known `<name>-` prefix: a UUID's groups
+ * can be all digits, so a pattern that guessed where the name ends could take
+ * part of the UUID for the pid and skip the file.
+ */
+const FILE_TAIL = /^(\d+)-\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jsonl$/;
 
 export class Spool<T> {
   /** Files waiting, oldest first; the last may be `active` (still appended to). */
@@ -191,9 +196,10 @@ export class Spool<T> {
   private async adoptOrphans(atStart: boolean): Promise<void> {
     const found: SpoolFile[] = [];
     for (const name of readdirSync(this.o.dir).sort()) {
-      const m = FILE.exec(name);
-      if (!m || m[1] !== this.o.name) continue;
-      const pid = Number(m[2]);
+      if (!name.startsWith(`${this.o.name}-`)) continue;
+      const m = FILE_TAIL.exec(name.slice(this.o.name.length + 1));
+      if (!m) continue;
+      const pid = Number(m[1]);
       if (pid === process.pid ? !atStart : alive(pid)) continue;
       const path = join(this.o.dir, `${this.o.name}-${process.pid}-${this.seq++}-${randomUUID()}.jsonl`);
       try {

@@ -1,7 +1,7 @@
 // The spool: records appended while the database is down are on disk (fsynced)
 // before the append resolves, delivered in order once it is back, kept across a
 // restart, and refused past the bound rather than dropped.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,34 @@ describe('Spool', () => {
     expect(b.oldestAt()).toBeUndefined();
     await b.close();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes over a left file whatever digits its random part holds', async () => {
+    // A UUID whose groups are all digits once made the name pattern read the
+    // wrong pid and kind, and the file was left behind (check-ins lost).
+    const dir = tempDir();
+    const gone = 2 ** 22 + 12_345; // above any Linux pid_max: no such process
+    const names = [
+      `audit-${gone}-0-12345678-1234-4234-8234-123456789012.jsonl`,
+      `audit-${gone}-1-00000000-0000-4000-8000-000000000000.jsonl`,
+      `audit-${process.pid}-2-11111111-2222-4333-9444-555555555555.jsonl`,
+    ];
+    names.forEach((n, i) => writeFileSync(join(dir, n), `${JSON.stringify({ key: `k${i}`, n: i })}\n`));
+    writeFileSync(join(dir, `checkins-${gone}-0-12345678-1234-4234-8234-123456789012.jsonl`), '{"key":"x","n":9}\n');
+    const got: number[] = [];
+    const s = await Spool.open<Rec>({
+      dir,
+      name: 'audit',
+      maxBytes: 1 << 20,
+      retryMs: 60_000,
+      deliver: async (rs) => {
+        got.push(...rs.map((r) => r.n));
+      },
+    });
+    expect(await s.deliver()).toBe(true);
+    expect(got.sort()).toEqual([0, 1, 2]);
+    await s.close();
+    expect(readdirSync(dir)).toEqual([`checkins-${gone}-0-12345678-1234-4234-8234-123456789012.jsonl`]);
   });
 
   it('refuses an append past its bound, with STORAGE_UNAVAILABLE, and takes more once delivered', async () => {
