@@ -75,7 +75,7 @@ describe('Spool', () => {
       `audit-${gone}-1-00000000-0000-4000-8000-000000000000.jsonl`,
       `audit-${process.pid}-2-11111111-2222-4333-9444-555555555555.jsonl`,
     ];
-    names.forEach((n, i) => writeFileSync(join(dir, n), `${JSON.stringify({ key: `k${i}`, n: i })}\n`));
+    for (const [i, n] of names.entries()) writeFileSync(join(dir, n), `${JSON.stringify({ key: `k${i}`, n: i })}\n`);
     writeFileSync(join(dir, `checkins-${gone}-0-12345678-1234-4234-8234-123456789012.jsonl`), '{"key":"x","n":9}\n');
     const got: number[] = [];
     const s = await Spool.open<Rec>({
