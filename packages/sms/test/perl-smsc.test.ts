@@ -159,9 +159,14 @@ describe('SmppTransport against the Net::SMPP peer', () => {
       reconnectInitialMs: 1000,
       sendTimeoutMs: 300,
     });
-    const sending = bad.send({ to: '13800000007', text: 'never' });
+    // The expectation is attached at once: on a busy machine the send can fail
+    // before the SMSC's log shows the refused bind, and a rejection nobody
+    // handles yet fails the whole run.
+    const sending = expect(bad.send({ to: '13800000007', text: 'never' })).rejects.toMatchObject({
+      code: 'SMS_SEND_FAILED',
+    });
     await smsc.waitFor((e) => e.event === 'bind' && e.ok === false);
-    await expect(sending).rejects.toMatchObject({ code: 'SMS_SEND_FAILED' });
+    await sending;
     await bad.close();
   });
 

@@ -61,11 +61,16 @@ export async function startHarness(): Promise<CardHarness> {
   return {
     url: h.url,
     async latestCode(msisdn) {
-      const res = await fetch(`${h.url}/dev/outbox?phone=${msisdn}`);
-      const list = (await res.json()) as Array<{ text: string }>;
-      const m = /验证码为?(\d{4,8})/.exec(list.at(-1)?.text ?? '');
-      if (!m) throw new Error(`no code in the outbox for ${msisdn.slice(0, 3)}****`);
-      return m[1]!;
+      // The page may show "sent" a moment before the SMS reaches the outbox on a
+      // busy machine: look again for up to 10 s before saying there is none.
+      for (const deadline = Date.now() + 10_000; ; ) {
+        const res = await fetch(`${h.url}/dev/outbox?phone=${msisdn}`);
+        const list = (await res.json()) as Array<{ text: string }>;
+        const m = /验证码为?(\d{4,8})/.exec(list.at(-1)?.text ?? '');
+        if (m) return m[1]!;
+        if (Date.now() > deadline) throw new Error(`no code in the outbox for ${msisdn.slice(0, 3)}****`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     operatorDown: (down) => h.nodeDown('cucc', down),
     expectedPlaces: {
