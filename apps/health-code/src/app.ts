@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { AppError, type Clock, formatBeijing } from '@itinerary-card/domain';
+import { AppError, type Clock, extractToken, formatBeijing } from '@itinerary-card/domain';
 import { maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, Spool, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -29,7 +29,6 @@ import { ItineraryCheckService } from './services/itinerary-check.ts';
 import { PersonService } from './services/person-service.ts';
 import { runRetention } from './services/retention.ts';
 import { VenueService } from './services/venue-service.ts';
-import { extractToken } from './signing/code-token.ts';
 import { KeyStore } from './signing/key-store.ts';
 import type { Keyring } from './signing/keyring.ts';
 
@@ -262,7 +261,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     async (req) => {
       const text = (req.body as { code: string }).code;
       const token = extractToken(text);
-      const r = token ? ring.verify(token, clock.now()) : ({ ok: false, reason: 'malformed' } as const);
+      const r = token ? await ring.verify(token, clock.now()) : ({ ok: false, reason: 'malformed' } as const);
       if (!r.ok) {
         throw new AppError(r.reason === 'expired' ? 'HEALTH_CODE_EXPIRED' : 'HEALTH_CODE_FORGED', { reason: r.reason });
       }

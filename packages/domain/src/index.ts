@@ -6,5 +6,6 @@ export * from './itinerary.ts';
 export * from './phone.ts';
 export * from './region-names-en.ts';
 export * from './regions.ts';
+export * from './signed-code.ts';
 export * from './subscriber-shard.ts';
 export * from './time.ts';

@@ -1,8 +1,9 @@
 // Printable venue posters (单位码, 小区码, 车辆码, 核验码): the same A4 layout drawn
 // into a PNG (anti-aliased raster) and a PDF (vector QR and text outlines).
+
+import { VENUE_KIND_ZH, type VenueKind } from '@itinerary-card/domain';
 import { PDFDocument, rgb, StandardFonts } from 'pdf-lib';
 import QRCode from 'qrcode';
-import { VENUE_KIND_ZH, type VenueKind } from '../signing/code-token.ts';
 import { Raster, type Rgb } from './raster.ts';
 import { outlineText, type Polygon, posterFont, textWidth } from './text-outline.ts';
 

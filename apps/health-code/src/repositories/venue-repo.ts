@@ -1,6 +1,7 @@
 // Registered venues (units, residential communities, vehicles, checkpoints) and their signed codes.
+
+import type { VenueKind } from '@itinerary-card/domain';
 import type { Sql } from '@itinerary-card/store';
-import type { VenueKind } from '../signing/code-token.ts';
 
 export interface Venue {
   id: string;

@@ -1,9 +1,8 @@
 // Self-service scan and punch (自助扫码打卡): a holder scans a venue code or a
 // checkpoint's verification code and a check-in is recorded. The hot path: a
 // cached venue lookup and a group-committed insert, nothing else.
-import { type Clock, formatBeijing } from '@itinerary-card/domain';
+import { type Clock, formatBeijing, VENUE_KIND_ZH } from '@itinerary-card/domain';
 import type { CheckinWriter } from '../repositories/checkin-writer.ts';
-import { VENUE_KIND_ZH } from '../signing/code-token.ts';
 import type { VenueService } from './venue-service.ts';
 
 export class CheckinService {

@@ -5,13 +5,13 @@
 // moves to the claimant and the other phone is told; the answer is the same as
 // for a first registration, so it does not tell whether anyone registered the ID.
 import { randomBytes } from 'node:crypto';
+import type { ColourLetter } from '@itinerary-card/domain';
 import { AppError, beijingDate, type Clock, DAY_MS, maskPhone } from '@itinerary-card/domain';
 import type { AuditLog } from '../repositories/audit-log.ts';
 import type { PeopleRepo, Person } from '../repositories/people-repo.ts';
 import { type ColourRule, evaluateColour, type Verdict } from '../rules/colour-rules.ts';
 import { type EpidemicArea, type ItinerarySummary, matchItinerary } from '../rules/epidemic-areas.ts';
 import { checkIdNumber, checkName, maskIdNumber, maskName } from '../rules/id-card.ts';
-import type { ColourLetter } from '../signing/code-token.ts';
 import type { Keyring } from '../signing/keyring.ts';
 import type { AreaList } from './area-list.ts';
 import type { ClaimSupport } from './claim-support.ts';

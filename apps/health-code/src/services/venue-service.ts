@@ -4,10 +4,17 @@
 // time and are dropped at once when a revocation is announced (any replica), so a
 // withdrawn venue or key stops working everywhere.
 import { randomInt } from 'node:crypto';
-import { AppError, type Clock, maskPhone } from '@itinerary-card/domain';
+import {
+  AppError,
+  type Clock,
+  extractToken,
+  maskPhone,
+  splitToken,
+  VENUE_KINDS,
+  type VenueKind,
+} from '@itinerary-card/domain';
 import { renderPosterPdf, renderPosterPng } from '../poster/poster.ts';
 import type { Venue, VenueRepo } from '../repositories/venue-repo.ts';
-import { extractToken, splitToken, VENUE_KINDS, type VenueKind } from '../signing/code-token.ts';
 import type { Keyring } from '../signing/keyring.ts';
 
 const ID_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -169,7 +176,7 @@ export class VenueService {
     const hit = this.resolved.get(token);
     if (hit && hit.until > now && this.keyring().has(hit.kid)) return hit.venue;
     if (hit) this.resolved.delete(token);
-    const r = this.keyring().verify(token, now);
+    const r = await this.keyring().verify(token, now);
     if (!r.ok || r.payload.t !== 'V') return this.refuse(token);
     const v = await this.repo.byId(r.payload.id);
     // The venue's current code only: a re-signed venue's old poster is refused even

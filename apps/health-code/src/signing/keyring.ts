@@ -5,24 +5,17 @@
 // the key is revoked. A standby key is published but signs nothing until it is
 // promoted (at a rotation, or at once when the key in force is revoked), so
 // cached verifiers already know whichever key signs next.
+import { createPrivateKey, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-  verify,
-} from 'node:crypto';
-import { AppError } from '@itinerary-card/domain';
-import {
+  AppError,
   type CodePayload,
+  CodeVerifier,
   type PersonPayload,
-  payloadToArray,
-  splitToken,
-  TOKEN_PREFIX,
+  signedPart,
   type VenuePayload,
-} from './code-token.ts';
+  type VerifyKey,
+  type VerifyResult,
+} from '@itinerary-card/domain';
 
 export type UnsignedPayload = Omit<PersonPayload, 'kid' | 'iat'> | Omit<VenuePayload, 'kid' | 'iat'>;
 
@@ -51,13 +44,6 @@ export interface PublicKeyJwk {
   standby?: true;
 }
 
-export type VerifyResult =
-  | { ok: true; payload: CodePayload }
-  | { ok: false; reason: 'malformed' | 'unknown_key' | 'signature' | 'expired' | 'not_yet_valid' };
-
-/** Clock difference tolerated between the signer and a verifier (seconds). */
-export const SKEW_S = 30;
-
 export function generateKeyRecord(nbf: number, standby = false): KeyRecord {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const jwk = publicKey.export({ format: 'jwk' });
@@ -71,15 +57,21 @@ export function generateKeyRecord(nbf: number, standby = false): KeyRecord {
   };
 }
 
-function publicKeyObject(raw: Buffer): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+/** A key as verifiers see it in the published key set (epoch seconds). */
+function verifyKey(r: KeyRecord): VerifyKey {
+  const k: VerifyKey = { kid: r.kid, x: r.publicKey.toString('base64url'), nbf: Math.floor(r.nbf / 1000) };
+  if (r.signUntil !== null) k.signUntil = Math.ceil(r.signUntil / 1000);
+  return k;
 }
 
 export class Keyring {
-  private readonly byKid = new Map<string, { rec: KeyRecord; pub: KeyObject }>();
+  private readonly byKid = new Map<string, { rec: KeyRecord }>();
+  /** The same verifier the browser pages use, on the same key set they download. */
+  private readonly verifier: CodeVerifier;
 
   constructor(records: readonly KeyRecord[]) {
-    for (const rec of records) this.byKid.set(rec.kid, { rec, pub: publicKeyObject(rec.publicKey) });
+    for (const rec of records) this.byKid.set(rec.kid, { rec });
+    this.verifier = new CodeVerifier(records.map(verifyKey));
   }
 
   has(kid: string): boolean {
@@ -104,27 +96,13 @@ export class Keyring {
   sign(payload: UnsignedPayload, now: number): string {
     const key = this.signingKey(now);
     if (!key?.privateKey) throw new AppError('SIGNING_UNAVAILABLE');
-    const full = { ...payload, kid: key.kid, iat: Math.floor(now / 1000) } as CodePayload;
-    const body = `${TOKEN_PREFIX}.${Buffer.from(JSON.stringify(payloadToArray(full))).toString('base64url')}`;
+    const body = signedPart({ ...payload, kid: key.kid, iat: Math.floor(now / 1000) } as CodePayload);
     return `${body}.${sign(null, Buffer.from(body), key.privateKey).toString('base64url')}`;
   }
 
-  verify(token: string, now: number): VerifyResult {
-    const parts = splitToken(token);
-    if (!parts) return { ok: false, reason: 'malformed' };
-    const k = this.byKid.get(parts.payload.kid);
-    if (!k) return { ok: false, reason: 'unknown_key' };
-    if (!verify(null, Buffer.from(parts.signed), k.pub, parts.sig)) return { ok: false, reason: 'signature' };
-    const p = parts.payload;
-    const nowS = now / 1000;
-    // A key vouches only for codes issued while it was the signing key.
-    const nbfS = Math.floor(k.rec.nbf / 1000);
-    if (p.iat < nbfS || (k.rec.signUntil !== null && p.iat > Math.ceil(k.rec.signUntil / 1000))) {
-      return { ok: false, reason: 'signature' };
-    }
-    if (p.iat > nowS + SKEW_S) return { ok: false, reason: 'not_yet_valid' };
-    if (p.t === 'P' && nowS > p.exp) return { ok: false, reason: 'expired' };
-    return { ok: true, payload: p };
+  /** Verifies a code as every verifier does (signature, the key's signing period, expiry). */
+  verify(token: string, now: number): Promise<VerifyResult> {
+    return this.verifier.verify(token, now);
   }
 
   /** The published key set (JWKS-like). */
@@ -132,15 +110,9 @@ export class Keyring {
     const keys = this.records()
       .sort((a, b) => Number(a.standby === true) - Number(b.standby === true) || a.nbf - b.nbf)
       .map((r) => {
-        const j: PublicKeyJwk = {
-          kty: 'OKP',
-          crv: 'Ed25519',
-          kid: r.kid,
-          x: r.publicKey.toString('base64url'),
-          use: 'sig',
-          nbf: Math.floor(r.nbf / 1000),
-        };
-        if (r.signUntil !== null) j.signUntil = Math.ceil(r.signUntil / 1000);
+        const { kid, x, nbf, signUntil } = verifyKey(r);
+        const j: PublicKeyJwk = { kty: 'OKP', crv: 'Ed25519', kid, x, use: 'sig', nbf };
+        if (signUntil !== undefined) j.signUntil = signUntil;
         if (r.standby) j.standby = true;
         return j;
       });

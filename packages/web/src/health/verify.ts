@@ -1,6 +1,7 @@
 // Staff verification (核验): scan a person's code with the camera or from an
 // uploaded picture; the signature is checked here, offline, against the city's
 // published keys. Staff see only the colour, the masked name and freshness.
+import { VENUE_KIND_ZH } from '@itinerary-card/domain';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
 import { cachedKeys, type KeySet, loadKeys, type Verified, verifyCode } from './lib/code-verifier.ts';
@@ -15,12 +16,6 @@ const REJECT: Record<string, string> = {
   expired: '核验失败：二维码已过期（可能是截图），请对方出示实时刷新的昌通码',
   not_yet_valid: '核验失败：签发时间晚于当前时间，请核对本机时间',
   unsupported: '本浏览器不支持Ed25519签名校验，请升级浏览器',
-};
-const VENUE_ZH: Record<string, string> = {
-  unit: '单位码',
-  community: '小区码',
-  vehicle: '车辆码',
-  checkpoint: '昌通核验码',
 };
 
 const main = mount('昌通码核验');
@@ -56,7 +51,7 @@ function show(v: Verified): void {
       h(
         'div',
         { class: 'hc-venue-ok', id: 'verify-venue' },
-        h('p', {}, `场所码（${VENUE_ZH[v.kind] ?? v.kind}）`),
+        h('p', {}, `场所码（${VENUE_KIND_ZH[v.kind]}）`),
         h('p', { class: 'hc-big' }, v.name),
         h('p', { class: 'hc-muted' }, `编号 ${v.id}，签名有效`),
       ),
