@@ -61,7 +61,10 @@ export async function verifyCode(text: string, keys: KeySet, nowMs: number): Pro
   const token = extractToken(text);
   if (!token) return { ok: false, reason: 'malformed' };
   let verifier = verifiers.get(keys);
-  if (!verifier) verifiers.set(keys, (verifier = new CodeVerifier(keys.keys)));
+  if (!verifier) {
+    verifier = new CodeVerifier(keys.keys);
+    verifiers.set(keys, verifier);
+  }
   const r = await verifier.verify(token, nowMs);
   if (!r.ok) return r;
   const p = r.payload;
