@@ -237,7 +237,13 @@ export async function runDays(
       let loaded: EventBuffer | undefined;
       // The native engine of a one-shard run reads the records in DuckDB's chunks, in place.
       const inPlace =
-        native && !spill ? { subscribers: registries.subscribers.length, cells: registries.cellCount } : undefined;
+        native && !spill
+          ? {
+              subscribers: registries.subscribers.length,
+              cells: registries.cellCount,
+              keys: { subscribers: registries.subscribers.map((s) => s.msisdn), cells: registries.cellIds },
+            }
+          : undefined;
       if (files.length) {
         const tScan = performance.now();
         let read = 0;

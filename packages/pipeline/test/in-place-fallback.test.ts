@@ -9,6 +9,7 @@ import { bj, every, makeInput, type Row } from './fixture-input.ts';
 vi.mock('@itinerary-card/stay-engine', async (original) => ({
   ...(await original<typeof import('@itinerary-card/stay-engine')>()),
   scanChunksNative: () => undefined,
+  scanRawNative: () => undefined,
 }));
 
 const dirs: string[] = [];

@@ -828,7 +828,7 @@ struct string_t {
   } value;
 };
 static_assert(sizeof(string_t) == 16, "duckdb_string_t is 16 bytes");
-constexpr int TYPE_INTEGER = 4, TYPE_DOUBLE = 11, TYPE_VARCHAR = 17;
+constexpr int TYPE_BOOLEAN = 1, TYPE_INTEGER = 4, TYPE_DOUBLE = 11, TYPE_VARCHAR = 17;
 
 struct Api {
   chunk (*fetchChunk)(result);
@@ -876,6 +876,15 @@ const napi_type_tag RESULT_TAG = {0x08F7FE3AE12345E5ULL, 0x8733310DC29372D9ULL};
  */
 struct ChunkSet {
   std::vector<duck::chunk> chunks;
+  /**
+   * Records decoded from raw columns (scanRaw): the scan's own copy, 20 bytes a record,
+   * made as each chunk comes, which DuckDB then frees at once.
+   */
+  struct Block {
+    std::unique_ptr<int32_t[]> sub, place, ev;
+    std::unique_ptr<double[]> t;
+  };
+  std::vector<Block> blocks;
   std::vector<Segment> segments;
   /** The ranges the records were checked against (see ScanChunks). */
   int subscriberCount = 0;
@@ -887,6 +896,7 @@ struct ChunkSet {
     if (const duck::Api* a = duck::api())
       for (duck::chunk& c : chunks) a->destroyChunk(&c);
     chunks.clear();
+    blocks.clear();
     segments.clear();
   }
 };
@@ -936,6 +946,96 @@ constexpr int OUTSIDE_CODE = -99;
 constexpr size_t SAMPLE_TEXT_MAX = 500;
 
 /**
+ * A registry's keys (cell ids, numbers) to their index, by their bytes: what the SQL
+ * join on text did (signaling-scan.ts), open addressing over a copy of the keys. A
+ * slot keeps its key's hash, so a probe rarely reads the key itself. Where every key
+ * is a mainland mobile number (1[3-9] and 9 digits, as the subscriber registry's are),
+ * keys are found by their value: a number of another shape cannot be one of them.
+ */
+class KeyTable {
+ public:
+  /** Keys `i` are bytes [offsets[i], offsets[i + 1]) of `bytes`; a repeated key keeps its first index. */
+  void build(const char* bytes, const int32_t* offsets, size_t n) {
+    arena_.assign(bytes, bytes + (n ? offsets[n] : 0));
+    offsets_.assign(offsets, offsets + n + 1);
+    numbers_ = true;
+    for (size_t i = 0; i < n && numbers_; i++) numbers_ = number(arena_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]) > 0;
+    size_t cap = 16;
+    while (cap < 2 * n + 16) cap <<= 1;
+    slots_.assign(cap, Slot{0, -1});
+    mask_ = cap - 1;
+    for (size_t i = 0; i < n; i++) {
+      const char* k = arena_.data() + offsets_[i];
+      const size_t len = size_t(offsets_[i + 1] - offsets_[i]);
+      const uint64_t h = keyHash(k, len);
+      size_t at = slot(h);
+      bool dup = false;
+      while (slots_[at].idx >= 0 && !(dup = same(slots_[at], h, k, len))) at = (at + 1) & mask_;
+      if (!dup) slots_[at] = Slot{h, int32_t(i)};
+    }
+  }
+  /** The hash a key is filed under (0 for a key that cannot be one: see find). */
+  uint64_t keyHash(const char* k, size_t len) const {
+    if (!numbers_) return hash(k, len);
+    const uint64_t v = number(k, len);
+    return v ? v * 0x9E3779B97F4A7C15ULL : 0;
+  }
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[slot(h)]); }
+  /** The key's index, or -1; `h` is keyHash(k, len). */
+  int32_t find(uint64_t h, const char* k, size_t len) const {
+    if (slots_.empty() || (numbers_ && h == 0)) return -1;
+    for (size_t at = slot(h);; at = (at + 1) & mask_) {
+      const Slot& x = slots_[at];
+      if (x.idx < 0 || same(x, h, k, len)) return x.idx;
+    }
+  }
+  static uint64_t hash(const char* s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t(n) * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, s, 8);
+      h = (h ^ w) * 0xff51afd7ed558ccdULL;
+      h ^= h >> 32;
+      s += 8;
+      n -= 8;
+    }
+    uint64_t w = 0;
+    std::memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
+  }
+  /** The value of a mainland mobile number (regexp 1[3-9][0-9]{9}), else 0. */
+  static uint64_t number(const char* s, size_t n) {
+    if (n != 11 || s[0] != '1' || s[1] < '3' || s[1] > '9') return 0;
+    uint64_t v = 0;
+    for (int k = 0; k < 11; k++) {
+      const unsigned d = unsigned(s[k]) - '0';
+      if (d > 9) return 0;
+      v = v * 10 + d;
+    }
+    return v;
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash;
+    int32_t idx;
+  };
+  size_t slot(uint64_t h) const { return size_t(h >> 32 ^ h) & mask_; }
+  bool same(const Slot& x, uint64_t h, const char* k, size_t len) const {
+    if (x.hash != h) return false;
+    if (numbers_) return true;  // the hash is the number, times an odd constant: one to one
+    const int32_t i = x.idx;
+    return size_t(offsets_[i + 1] - offsets_[i]) == len && std::memcmp(arena_.data() + offsets_[i], k, len) == 0;
+  }
+  std::string arena_;
+  std::vector<int32_t> offsets_;
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  bool numbers_ = false;
+};
+
+/**
  * One scanChunks call: the result it reads, what it found. Rejected records are
  * counted, and only the texts that can be the quarantine's samples are kept, so a
  * file of nothing but bad lines costs no memory per line.
@@ -960,6 +1060,16 @@ struct ScanJob {
   std::vector<double> roamT;
   std::vector<std::string> plmns;
   std::unordered_map<std::string, int32_t> plmnIndex;
+  /**
+   * scanRaw: the result holds the records' own columns (signaling-scan.ts rawScanSql), which
+   * this checks and maps as scanSql's joins and reasons did, keeping its own copy.
+   */
+  bool raw = false;
+  bool hasCounted = false;
+  KeyTable subs, cells;
+  std::vector<uint64_t> subHash, cellHash;
+  /** The run's days [lo, hi) and the plausible times [plausibleLo, plausibleHi) (ScanRange). */
+  double lo = 0, hi = 0, plausibleLo = 0, plausibleHi = 0;
   std::string error;
   napi_ref resultRef = nullptr;
   napi_deferred deferred = nullptr;
@@ -973,6 +1083,144 @@ void offerSample(std::vector<std::u16string>& kept, size_t k, std::u16string&& t
   if (kept.size() > k) kept.pop_back();
 }
 
+/** A rejected or roaming record (code below 0, not OUTSIDE_CODE): counted and sampled, or listed. */
+void takeOther(ScanJob& j, int32_t code, int32_t sub, double t, int32_t ev, const char* text, size_t len) {
+  if (code == ROAMING_CODE) {
+    auto [at, added] = j.plmnIndex.try_emplace(std::string(text, len), int32_t(j.plmns.size()));
+    if (added) j.plmns.push_back(at->first);
+    j.roamSub.push_back(sub);
+    j.roamT.push_back(t);
+    j.roamEv.push_back(ev);
+    j.roamPlmn.push_back(at->second);
+    return;
+  }
+  j.rejected[-code]++;
+  auto& kept = j.samples[-code];
+  // Most texts of a flood of rejects are not among the first: told by their first units.
+  if (kept.size() >= j.samplesPerReason && j.samplesPerReason > 0) {
+    const std::u16string head = utf16(text, len, 8);
+    if (kept.back().compare(0, head.size(), head) < 0) return;
+  }
+  offerSample(kept, j.samplesPerReason, utf16(text, len, SAMPLE_TEXT_MAX));
+}
+
+/** A text of a chunk's VARCHAR vector; NULL reads as empty, and says so. */
+struct Text {
+  const char* p;
+  uint32_t n;
+  bool null;
+};
+inline Text textAt(const duck::string_t* data, const uint64_t* valid, duck::idx_t i) {
+  if (valid && !(valid[i / 64] >> (i % 64) & 1)) return {"", 0, true};
+  const duck::string_t& s = data[i];
+  const uint32_t len = s.value.inlined.length;
+  return {len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr, len, false};
+}
+
+/**
+ * One chunk of rawScanSql's result (msisdn, ts, t, cell_id, plmn, event VARCHAR but t
+ * DOUBLE, and `counted` BOOLEAN in a daily run): each record's subscriber and cell found
+ * in the registries and its reason decided exactly as scanSql's joins and CASE did, into
+ * the scan's own columns; the event becomes a hash (only compared for equality: exact
+ * duplicates). The rejected records' texts are scanSql's concat_ws of the fields.
+ */
+void decodeRaw(ScanJob& j, duck::chunk c, duck::idx_t n) {
+  const duck::Api& a = *duck::api();
+  const duck::string_t* str[6];
+  const uint64_t* valid[6];
+  for (int k = 0; k < 6; k++) {
+    duck::vector v = a.chunkVector(c, k);
+    str[k] = static_cast<const duck::string_t*>(a.vectorData(v));
+    valid[k] = a.vectorValidity(v);
+  }
+  const double* tv = reinterpret_cast<const double*>(str[2]);
+  const bool* counted = nullptr;
+  const uint64_t* countedValid = nullptr;
+  if (j.hasCounted) {
+    duck::vector v = a.chunkVector(c, 6);
+    counted = static_cast<const bool*>(a.vectorData(v));
+    countedValid = a.vectorValidity(v);
+  }
+  ChunkSet::Block b{std::make_unique<int32_t[]>(n), std::make_unique<int32_t[]>(n), std::make_unique<int32_t[]>(n),
+                    std::make_unique<double[]>(n)};
+  const double validFrom = std::max(j.lo, j.plausibleLo), validTo = std::min(j.hi, j.plausibleHi);
+  constexpr double INF = std::numeric_limits<double>::infinity();
+  bool filtered = false;
+  std::string line;
+  // The keys' hashes first, their slots fetched meanwhile: the lookups then rarely wait on memory.
+  j.subHash.resize(n);
+  j.cellHash.resize(n);
+  for (duck::idx_t i = 0; i < n; i++) {
+    const Text m = textAt(str[0], valid[0], i);
+    const Text cell = textAt(str[3], valid[3], i);
+    j.subHash[i] = j.subs.keyHash(m.p, m.n);
+    j.cellHash[i] = j.cells.keyHash(cell.p, cell.n);
+    j.subs.prefetch(j.subHash[i]);
+    j.cells.prefetch(j.cellHash[i]);
+  }
+  for (duck::idx_t i = 0; i < n; i++) {
+    const Text m = textAt(str[0], valid[0], i);
+    const Text cell = textAt(str[3], valid[3], i);
+    const bool tNull = valid[2] && !(valid[2][i / 64] >> (i % 64) & 1);
+    // DuckDB orders NaN above every number.
+    const double t = tNull ? 0 : std::isnan(tv[i]) ? INF : tv[i];
+    const int32_t s = m.null ? -1 : j.subs.find(j.subHash[i], m.p, m.n);
+    const int32_t cx = cell.null ? -1 : j.cells.find(j.cellHash[i], cell.p, cell.n);
+    int32_t code;
+    if (s >= 0 && cx >= 0 && !tNull && t >= validFrom && t < validTo) code = cx;
+    else if (j.hasCounted && (tNull || t < j.lo || t >= j.hi) &&
+             (!(countedValid && !(countedValid[i / 64] >> (i % 64) & 1)) && !counted[i] ||
+              (!tNull && t >= j.plausibleLo && t < j.plausibleHi)))
+      code = OUTSIDE_CODE;
+    else if (s < 0 && (m.null || !KeyTable::number(m.p, m.n))) code = -1;
+    else if (tNull) code = -2;
+    else if (t < j.plausibleLo || t >= j.plausibleHi) code = -3;
+    else if (t < j.lo || t >= j.hi) code = OUTSIDE_CODE;
+    else if (s < 0) code = -4;
+    else if (cell.n > 0) code = cx < 0 ? -5 : cx;
+    else {
+      const Text plmn = textAt(str[4], valid[4], i);
+      code = plmn.n == 0 ? -6 : ROAMING_CODE;
+    }
+    const double tOut = tNull ? -1 : tv[i];
+    b.sub[i] = s;
+    b.t[i] = tOut;
+    b.place[i] = code;
+    b.ev[i] = 0;
+    if (code >= 0 || code == ROAMING_CODE) {
+      const Text e = textAt(str[5], valid[5], i);
+      b.ev[i] = int32_t(KeyTable::hash(e.p, e.n) % 1000000007ULL);
+    }
+    if (code >= 0) continue;
+    filtered = true;
+    if (code == OUTSIDE_CODE) {
+      j.outside++;
+      continue;
+    }
+    if (code == ROAMING_CODE) {
+      const Text plmn = textAt(str[4], valid[4], i);
+      takeOther(j, code, s, tOut, b.ev[i], plmn.p, plmn.n);
+      continue;
+    }
+    // concat_ws(',', msisdn, COALESCE(ts, CAST(t AS BIGINT)::VARCHAR, ''), cell_id, plmn, event).
+    const Text ts = textAt(str[1], valid[1], i);
+    line.assign(m.p, m.n).push_back(',');
+    if (!ts.null) line.append(ts.p, ts.n);
+    else if (!tNull && std::isfinite(tv[i]) && std::fabs(tv[i]) < 9.2e18)
+      line.append(std::to_string(static_cast<long long>(std::nearbyint(tv[i]))));
+    line.push_back(',');
+    line.append(cell.p, cell.n).push_back(',');
+    const Text plmn = textAt(str[4], valid[4], i);
+    line.append(plmn.p, plmn.n).push_back(',');
+    const Text e = textAt(str[5], valid[5], i);
+    line.append(e.p, e.n);
+    takeOther(j, code, s, tOut, 0, line.data(), line.size());
+  }
+  j.rows += int64_t(n);
+  j.set->segments.push_back({b.sub.get(), b.t.get(), b.place.get(), b.ev.get(), int64_t(n), filtered});
+  j.set->blocks.push_back(std::move(b));
+}
+
 void scanChunks(ScanJob& j) {
   const duck::Api& a = *duck::api();
   ChunkSet& set = *j.set;
@@ -983,6 +1231,17 @@ void scanChunks(ScanJob& j) {
     if (n == 0) {
       a.destroyChunk(&c);
       break;
+    }
+    if (j.raw) {
+      // Decoded into the scan's own columns: DuckDB frees the chunk (and its text) at once.
+      try {
+        decodeRaw(j, c, n);
+      } catch (...) {
+        a.destroyChunk(&c);
+        throw;
+      }
+      a.destroyChunk(&c);
+      continue;
     }
     set.chunks.push_back(c);
     Segment g{static_cast<const int32_t*>(a.vectorData(a.chunkVector(c, 0))),
@@ -1012,28 +1271,8 @@ void scanChunks(ScanJob& j) {
       }
       // The text column: a roaming record's PLMN, a rejected record's line.
       duck::vector extra = a.chunkVector(c, 4);
-      const uint64_t* valid = a.vectorValidity(extra);
-      const auto& s = static_cast<const duck::string_t*>(a.vectorData(extra))[i];
-      const bool isNull = valid && !(valid[i / 64] >> (i % 64) & 1);
-      const uint32_t len = isNull ? 0 : s.value.inlined.length;
-      const char* text = len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr;
-      if (code == ROAMING_CODE) {
-        auto [at, added] = j.plmnIndex.try_emplace(std::string(text, len), int32_t(j.plmns.size()));
-        if (added) j.plmns.push_back(at->first);
-        j.roamSub.push_back(g.sub[i]);
-        j.roamT.push_back(g.t[i]);
-        j.roamEv.push_back(g.ev[i]);
-        j.roamPlmn.push_back(at->second);
-        continue;
-      }
-      j.rejected[-code]++;
-      auto& kept = j.samples[-code];
-      // Most texts of a flood of rejects are not among the first: told by their first units.
-      if (kept.size() >= j.samplesPerReason && j.samplesPerReason > 0) {
-        const std::u16string head = utf16(text, len, 8);
-        if (kept.back().compare(0, head.size(), head) < 0) continue;
-      }
-      offerSample(kept, j.samplesPerReason, utf16(text, len, SAMPLE_TEXT_MAX));
+      const Text text = textAt(static_cast<const duck::string_t*>(a.vectorData(extra)), a.vectorValidity(extra), i);
+      takeOther(j, code, g.sub[i], g.t[i], g.ev[i], text.p, text.n);
     }
     j.rows += int64_t(n);
     set.segments.push_back(g);
@@ -1452,6 +1691,79 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
   return queueWork(env, "itinerary-card:scanChunks", executeScan, completeScan, job, &job->deferred, &job->work);
 }
 
+/** A registry's keys as scanRaw takes them: UTF-8 bytes and n + 1 ascending offsets into them. */
+bool keysArg(napi_env env, napi_value bytes, napi_value offsets, KeyTable& into, int64_t* count) {
+  void* b;
+  void* o;
+  size_t bytesLen, offsetsLen;
+  if (!typed(env, bytes, napi_uint8_array, &b, &bytesLen) || !typed(env, offsets, napi_int32_array, &o, &offsetsLen) ||
+      offsetsLen < 1)
+    return false;
+  const int32_t* off = static_cast<const int32_t*>(o);
+  if (off[0] != 0) return false;
+  for (size_t i = 1; i < offsetsLen; i++)
+    if (off[i] < off[i - 1] || size_t(off[i]) > bytesLen) return false;
+  into.build(static_cast<const char*>(b), off, offsetsLen - 1);
+  *count = int64_t(offsetsLen - 1);
+  return true;
+}
+
+/**
+ * scanRaw(result, subscriberKeys, subscriberOffsets, cellKeys, cellOffsets, range, samplesPerReason)
+ * → Promise<the same as scanChunks>: reads a streamed result of the records' own columns
+ * (signaling-scan.ts rawScanSql: msisdn, ts, t DOUBLE, cell_id, plmn, event, and `counted`
+ * BOOLEAN in a daily run), finds each record's subscriber and cell by its text in the
+ * registries' keys (index = position), and decides what scanSql's joins and CASE decided,
+ * for `range` = Float64Array [lo, hi, plausibleLo, plausibleHi]. The records are kept in
+ * the scan's own columns, so DuckDB frees each chunk as it comes. Undefined where scanChunks
+ * would be.
+ */
+napi_value ScanRaw(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 7) return fail(env, "scanRaw takes 7 arguments");
+  auto job = std::make_unique<ScanJob>();
+  job->raw = true;
+  int64_t subscribers = 0, cells = 0;
+  if (!keysArg(env, a[1], a[2], job->subs, &subscribers)) return fail(env, "subscriber keys: bytes and offsets");
+  if (!keysArg(env, a[3], a[4], job->cells, &cells)) return fail(env, "cell keys: bytes and offsets");
+  void* d;
+  size_t len;
+  if (!typed(env, a[5], napi_float64_array, &d, &len) || len != 4) return fail(env, "range: Float64Array(4)");
+  const double* r = static_cast<const double*>(d);
+  job->lo = r[0];
+  job->hi = r[1];
+  job->plausibleLo = r[2];
+  job->plausibleHi = r[3];
+  int32_t samplesPerReason;
+  if (napi_get_value_int32(env, a[6], &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
+      samplesPerReason > 10000)
+    return fail(env, "samplesPerReason: 0 to 10,000");
+  bool tagged = false;
+  void* data = nullptr;
+  const duck::Api* api = duck::api();
+  if (napi_check_object_type_tag(env, a[0], &duck::RESULT_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, a[0], &data) != napi_ok || !data || !api)
+    return undefinedValue(env);
+  auto* result = static_cast<duck::result*>(data);
+  const int want[7] = {duck::TYPE_VARCHAR, duck::TYPE_VARCHAR, duck::TYPE_DOUBLE,  duck::TYPE_VARCHAR,
+                       duck::TYPE_VARCHAR, duck::TYPE_VARCHAR, duck::TYPE_BOOLEAN};
+  const duck::idx_t columns = api->columnCount(result);
+  if (columns != 6 && columns != 7) return fail(env, "result: not the raw scan's columns");
+  for (duck::idx_t c = 0; c < columns; c++)
+    if (api->columnType(result, c) != want[c]) return fail(env, "result: not the raw scan's column types");
+  job->hasCounted = columns == 7;
+  job->result = result;
+  job->set = new ChunkSet();
+  job->set->subscriberCount = int(subscribers);
+  job->set->cells = cells;
+  job->samplesPerReason = size_t(samplesPerReason);
+  napi_create_reference(env, a[0], 1, &job->resultRef);
+  ScanJob* j = job.release();
+  return queueWork(env, "itinerary-card:scanRaw", executeScan, completeScan, j, &j->deferred, &j->work);
+}
+
 /** releaseChunks(chunks): lets a scan's chunks go unless a run took them. Call before DuckDB closes. */
 napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -1471,7 +1783,7 @@ napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   const std::pair<const char*, napi_callback> fns[] = {
-      {"runShard", RunShard}, {"scanChunks", ScanChunks}, {"releaseChunks", ReleaseChunks}};
+      {"runShard", RunShard}, {"scanChunks", ScanChunks}, {"scanRaw", ScanRaw}, {"releaseChunks", ReleaseChunks}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

@@ -92,6 +92,15 @@ interface Addon {
     cells: number,
     samplesPerReason: number,
   ): Promise<NativeScan> | undefined;
+  scanRaw(
+    result: unknown,
+    subscriberKeys: Uint8Array,
+    subscriberOffsets: Int32Array,
+    cellKeys: Uint8Array,
+    cellOffsets: Int32Array,
+    range: Float64Array,
+    samplesPerReason: number,
+  ): Promise<NativeScan> | undefined;
   releaseChunks(chunks: NativeChunks): void;
 }
 
@@ -205,6 +214,54 @@ export function scanChunksNative(
   samplesPerReason: number,
 ): Promise<NativeScan> | undefined {
   return load()?.scanChunks(result, subscriberCount, cells, samplesPerReason);
+}
+
+/** Keys as the addon takes them: their UTF-8 bytes in a row, and where each starts (one more offset at the end). */
+function packKeys(keys: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const parts = keys.map((k) => Buffer.from(k, 'utf8'));
+  const offsets = new Int32Array(keys.length + 1);
+  for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
+  return { bytes: Buffer.concat(parts), offsets };
+}
+
+/** The days a raw scan keeps and the times it counts as possible (the pipeline's ScanRange). */
+export interface RawScanRange {
+  lo: number;
+  hi: number;
+  plausibleLo: number;
+  plausibleHi: number;
+}
+
+/**
+ * Like scanChunksNative, for a streamed result of the records' own columns (the
+ * pipeline's rawScanSql: msisdn, ts, t DOUBLE, cell_id, plmn, event, and `counted`
+ * BOOLEAN in a daily run): each record's subscriber and cell are found by their
+ * text among `subscriberKeys` and `cellKeys` (the index is the position), and its
+ * reason decided as the pipeline's scanSql decides it, off the JavaScript thread.
+ * The records are kept in the scan's own memory (about 20 bytes each) and DuckDB
+ * frees each chunk as it comes; an event becomes a hash (compared for equality
+ * only). Undefined where scanChunksNative would be.
+ */
+export function scanRawNative(
+  result: unknown,
+  subscriberKeys: readonly string[],
+  cellKeys: readonly string[],
+  range: RawScanRange,
+  samplesPerReason: number,
+): Promise<NativeScan> | undefined {
+  const native = load();
+  if (!native) return undefined;
+  const subs = packKeys(subscriberKeys);
+  const cells = packKeys(cellKeys);
+  return native.scanRaw(
+    result,
+    subs.bytes,
+    subs.offsets,
+    cells.bytes,
+    cells.offsets,
+    Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
+    samplesPerReason,
+  );
 }
 
 /** Lets a scan's chunks go, unless a run took them (which lets them go itself). */

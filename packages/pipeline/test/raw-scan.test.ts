@@ -1,0 +1,197 @@
+// The native raw scan (scanRawNative over rawScanSql: DuckDB parses, the native
+// scan joins, decides reasons and keeps the records) against the SQL scan
+// (scanSql, read in JavaScript): the same counts, rejects and samples on any
+// mix of valid, outside, rejected and roaming records, daily runs' `counted`
+// files included; and compute's answers equal to the TypeScript engine's.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DAY_MS } from '@itinerary-card/domain';
+import { nativeShardAvailable, releaseChunksNative } from '@itinerary-card/stay-engine';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compute } from '../src/compute.ts';
+import { CountryTable, EventBuffer } from '../src/event-buffer.ts';
+import { inspectInput } from '../src/input-dir.ts';
+import { Quarantine } from '../src/quarantine.ts';
+import { loadRegistries } from '../src/registry.ts';
+import { PLAN_PRAGMA, type ScanRange, scanSignaling, usableFiles } from '../src/signaling-scan.ts';
+import { bj, makeInput } from './fixture-input.ts';
+
+const A = '13800000001';
+const B = '13900000002';
+const NOW = Date.parse('2022-09-08T09:00:00+08:00');
+const LO = Date.parse('2022-08-30T00:00:00+08:00');
+const RANGE: ScanRange = { lo: LO, hi: LO + 9 * DAY_MS, plausibleLo: Date.UTC(2009, 0, 1), plausibleHi: NOW + DAY_MS };
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const field = {
+  msisdn: fc.constantFrom(A, A, B, B, '13912345678', '1380000000', '23800000001', 'abc', '', '１3800000001'),
+  ts: fc.oneof(
+    fc.tuple(fc.integer({ min: -3, max: 8 }), fc.integer({ min: 0, max: 95 })).map(([d, q]) => bj(d, q / 4)),
+    fc.integer({ min: -3, max: 8 }).map((d) => String(Date.parse('2022-09-01T00:00:00+08:00') + d * DAY_MS + 1234)),
+    fc.constantFrom(
+      '',
+      'garbage',
+      '2022-09-03T10:00:00Z',
+      '2022-09-03T10:00:00.250+08:00',
+      '2022-09-03 10:00:00+0800',
+      '2022-09-03T10:00:00', // no offset: not a time
+      '2022-09-03',
+      '1999-01-01T00:00:00+08:00', // impossible
+      '2030-01-01T00:00:00+08:00', // impossible (the future)
+      '2022-02-30T10:00:00+08:00',
+      '99999999999999',
+    ),
+  ),
+  cell: fc.constantFrom('nc-1', 'nc-1', 'jj-b', 'wh-1', 'no-such-cell', '', 'NC-1'),
+  plmn: fc.constantFrom('', '', '44010', '99999', '46000', '310260'),
+  event: fc.constantFrom('tau', 'data', 'call', '', '事件 with a long name'),
+};
+const record = fc.oneof(
+  {
+    weight: 20,
+    arbitrary: fc.tuple(field.msisdn, field.ts, field.cell, field.plmn, field.event).map((r) => r.join(',')),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('garbage without commas', '13800000001,,', 'a,b,c,d,e,f') },
+);
+/** Files of records: name (CSV or gzip) and lines. */
+const inputFiles = fc.array(
+  fc.tuple(fc.constantFrom('.csv', '.csv.gz'), fc.array(record, { minLength: 1, maxLength: 60 }), fc.boolean()),
+  { minLength: 1, maxLength: 3 },
+);
+
+function inputOf(files: Array<[string, string[], boolean]>): string {
+  const dir = makeInput(
+    [{ msisdn: A }, { msisdn: B, activatedAt: '2022-09-05' }],
+    Object.fromEntries(
+      files.map(([ext, lines], i) => [`f${i}${ext}`, `msisdn,ts,cell_id,plmn,event\n${lines.join('\n')}\n`]),
+    ),
+  );
+  dirs.push(dir);
+  return dir;
+}
+
+/** One scan of the input on a fresh DuckDB: natively from raw columns, or scanSql read in JavaScript. */
+async function scan(dir: string, counted: boolean[] | undefined, native: boolean) {
+  const input = await inspectInput(dir);
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  try {
+    await conn.run(PLAN_PRAGMA);
+    const qr = new Quarantine(3);
+    const registries = await loadRegistries(conn, input, qr);
+    const files = await usableFiles(conn, input, qr);
+    if (counted) {
+      files.sort((x, y) => x.path.localeCompare(y.path));
+      files.forEach((f, i) => {
+        f.countTimeless = counted[i]!;
+      });
+    }
+    const buf = new EventBuffer();
+    const counts = await scanSignaling(
+      conn,
+      files,
+      RANGE,
+      {},
+      buf,
+      new CountryTable(),
+      qr,
+      native
+        ? {
+            subscribers: registries.subscribers.length,
+            cells: registries.cellCount,
+            keys: { subscribers: registries.subscribers.map((s) => s.msisdn), cells: registries.cellIds },
+          }
+        : undefined,
+    );
+    if (counts.chunks) releaseChunksNative(counts.chunks);
+    return {
+      inPlace: counts.chunks !== undefined,
+      counts: { rows: counts.rows, used: counts.used, outside: counts.outside },
+      rejected: qr.toJSON(),
+      samples: qr.samples,
+    };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
+  it('counts, rejects and samples as the SQL scan does, daily runs’ counted files included', async () => {
+    await fc.assert(
+      fc.asyncProperty(inputFiles, fc.boolean(), async (files, daily) => {
+        const dir = inputOf(files);
+        const counted = daily ? files.map(([, , c]) => c) : undefined;
+        const sql = await scan(dir, counted, false);
+        const raw = await scan(dir, counted, true);
+        expect(raw.inPlace).toBe(true);
+        expect(sql.inPlace).toBe(false);
+        expect(raw.counts).toEqual(sql.counts);
+        expect(raw.rejected).toEqual(sql.rejected);
+        expect(raw.samples).toEqual(sql.samples);
+      }),
+      { numRuns: 10 },
+    );
+  }, 60_000);
+
+  it('gives compute the answers of the TypeScript engine', async () => {
+    await fc.assert(
+      fc.asyncProperty(inputFiles, async (files) => {
+        // A day of records every quarter hour for both numbers, so that there are stays to find.
+        const steady: string[] = [];
+        for (let d = 0; d < 7; d++)
+          for (let q = 0; q < 96; q += 2)
+            steady.push(`${q % 6 ? A : B},${bj(d, q / 4)},${d % 3 ? 'nc-1' : 'jj-b'},,tau`);
+        const dir = inputOf([...files, ['.csv', steady, true]]);
+        const base = { input: dir, date: '2022-09-08', days: 7 as const, now: NOW };
+        const native = await compute(base);
+        const typescript = await compute({ ...base, nativeEngine: false });
+        expect(native.summary).toMatchObject({ engine: 'native', inPlace: true });
+        expect(native.lines).toEqual(typescript.lines);
+        expect(native.summary.rejected).toEqual(typescript.summary.rejected);
+        expect(native.summary.recordsRead).toBe(typescript.summary.recordsRead);
+        expect(native.summary.recordsUsed).toBe(typescript.summary.recordsUsed);
+        expect(native.samples).toEqual(typescript.samples);
+      }),
+      { numRuns: 6 },
+    );
+  }, 60_000);
+
+  it('reads a typed Parquet export (no time text: a rejected record shows its epoch milliseconds)', async () => {
+    const dir = inputOf([['.csv', [], true]]);
+    rmSync(join(dir, 'signaling', 'f0.csv'));
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const rows = [
+      [A, bj(2, 10), 'nc-1', '', 'tau'],
+      ['1380000000', bj(2, 11), 'nc-1', '', 'tau'], // bad number, its time as epoch ms
+      [B, bj(2, 12), 'no-such-cell', '', 'tau'],
+      [A, null, 'nc-1', '', 'tau'], // no time
+      [A, bj(3, 1), '', '44010', 'data'],
+      [A, '2030-01-01T00:00:00+08:00', 'nc-1', '', 'tau'],
+    ];
+    const values = rows
+      .map((r) => `(${r.map((x, i) => (x === null ? 'NULL' : i === 1 ? `TIMESTAMPTZ '${x}'` : `'${x}'`)).join(', ')})`)
+      .join(', ');
+    await conn.run(
+      `COPY (SELECT * FROM (VALUES ${values}) v(msisdn, ts, cell_id, plmn, event)) TO '${join(dir, 'signaling', 'p.parquet')}' (FORMAT parquet)`,
+    );
+    conn.closeSync();
+    instance.closeSync();
+    const sql = await scan(dir, undefined, false);
+    const raw = await scan(dir, undefined, true);
+    expect(raw.inPlace).toBe(true);
+    expect(raw.counts).toEqual(sql.counts);
+    expect(raw.rejected).toEqual(sql.rejected);
+    expect(raw.samples).toEqual(sql.samples);
+    expect(raw.samples.find((s) => s.reason === 'bad_msisdn')?.text).toBe(
+      `1380000000,${Date.parse(bj(2, 11))},nc-1,,tau`,
+    );
+  }, 30_000);
+});
