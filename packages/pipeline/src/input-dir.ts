@@ -73,13 +73,15 @@ function listFiles(dir: string, broken: Array<{ path: string; reason: string }>)
  * Reads a gzip file to its end: undefined when it is whole, else why not (a
  * truncated or corrupt file). DuckDB reads a truncated gzip file up to the cut
  * without a word, and can spin on a corrupt one, so every .gz file is checked
- * before DuckDB opens it. Decompression runs on the thread pool.
+ * before DuckDB opens it. Decompression runs on the thread pool, in 64 KB pieces:
+ * zlib's default 16 KB cost the bench world's seven files 1.1-1.6 s of CPU, 64 KB
+ * 0.8 s (the text is thrown away; only the end and the checksum matter).
  */
 export async function gzipProblem(path: string): Promise<string | undefined> {
   try {
     await pipeline(
       createReadStream(path, { highWaterMark: 1 << 20 }),
-      createGunzip(),
+      createGunzip({ chunkSize: 1 << 16 }),
       new Writable({
         highWaterMark: 1 << 20,
         write(_chunk, _enc, cb) {
