@@ -3,6 +3,7 @@
 import type { Sql } from '@itinerary-card/store';
 import type { Colour } from '../rules/colour-rules.ts';
 import type { ItinerarySummary } from '../rules/epidemic-areas.ts';
+import { BatchedLookup } from './batched-lookup.ts';
 
 export interface Person {
   id: string;
@@ -66,11 +67,19 @@ function toPerson(r: Row): Person {
 }
 
 export class PeopleRepo {
-  constructor(private readonly sql: Sql) {}
+  /** Every check-in reads its holder by phone (the colour the guard sees): grouped reads. */
+  private readonly phoneReads: BatchedLookup<string, Row>;
+
+  constructor(private readonly sql: Sql) {
+    this.phoneReads = new BatchedLookup({
+      load: (phones) => this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones]),
+      keyOf: (r) => r.phone,
+    });
+  }
 
   async byPhone(phone: string): Promise<Person | undefined> {
-    const rows = await this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = $1`, [phone]);
-    return rows[0] ? toPerson(rows[0]) : undefined;
+    const row = await this.phoneReads.get(phone);
+    return row ? toPerson(row) : undefined;
   }
 
   async byIdNumber(idNumber: string): Promise<Person | undefined> {

@@ -204,16 +204,21 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
         if (!s.personId) throw new AppError('NOT_REGISTERED');
         await d.auth.updateSession(token, s);
       }
+      // The guard looks at the phone: the answer carries the holder's colour as it is now, read
+      // while the check-in commits (the check-in does not change it). In a storage outage the
+      // check-in is still taken (spooled) and the colour is said to be unknown (null), never
+      // guessed from an older one.
+      const colour = d.people.current(s.phone).then(
+        (v) => ({ v }),
+        (e: unknown) => ({ e }),
+      );
       const r = await d.checkins.punch(s.personId!, (req.body as { code: string }).code);
-      // The guard looks at the phone: the answer carries the holder's colour as it is now. In a
-      // storage outage the check-in is still taken (spooled) and the colour is said to be unknown
-      // (null), never guessed from an older one.
+      const read = await colour;
       let now: Awaited<ReturnType<PersonService['current']>> | { colour: null; reasons: []; itineraryVerified: null };
-      try {
-        now = await d.people.current(s.phone);
-      } catch (e) {
-        if (!isStorageUnavailable(e)) throw e;
-        req.log.warn({ err: e }, 'check-in taken, colour unavailable');
+      if ('v' in read) now = read.v;
+      else {
+        if (!isStorageUnavailable(read.e)) throw read.e;
+        req.log.warn({ err: read.e }, 'check-in taken, colour unavailable');
         now = { colour: null, reasons: [], itineraryVerified: null };
       }
       void reply.status(201);

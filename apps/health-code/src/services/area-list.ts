@@ -23,6 +23,7 @@ export interface NewArea {
 
 export class AreaList {
   private cache: { at: number; areas: EpidemicArea[] } | null = null;
+  private loading: Promise<EpidemicArea[]> | null = null;
 
   constructor(
     private readonly repo: AreaRepo,
@@ -33,13 +34,30 @@ export class AreaList {
   async list(): Promise<EpidemicArea[]> {
     const now = this.clock.now();
     if (this.cache && now - this.cache.at < this.maxAgeMs) return this.cache.areas;
-    const areas = await this.repo.list();
-    this.cache = { at: now, areas };
-    return areas;
+    // Every check-in reads the list: the ones that find it stale together share one read.
+    if (this.loading === null) {
+      const loading = this.repo.list().then(
+        (areas) => {
+          if (this.loading === loading) {
+            this.cache = { at: now, areas };
+            this.loading = null;
+          }
+          return areas;
+        },
+        (e: unknown) => {
+          if (this.loading === loading) this.loading = null;
+          throw e;
+        },
+      );
+      this.loading = loading;
+    }
+    return this.loading;
   }
 
   invalidate(): void {
     this.cache = null;
+    // A read begun before the change may miss it: the next caller reads again.
+    this.loading = null;
   }
 
   /** Validates and adds an entry. */

@@ -36,6 +36,9 @@ export interface VenueView {
 
 export class VenueService {
   private readonly resolved = new Map<string, { venue: Venue; kid: string; until: number }>();
+  private readonly loading = new Map<string, Promise<Venue>>();
+  /** Bumped when cached verifications are dropped, so a read begun before is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly repo: VenueRepo,
@@ -176,6 +179,21 @@ export class VenueService {
     const hit = this.resolved.get(token);
     if (hit && hit.until > now && this.keyring().has(hit.kid)) return hit.venue;
     if (hit) this.resolved.delete(token);
+    // The scans of one poster that miss the cache together (its entry expired under load)
+    // share one verification and one read.
+    let loading = this.loading.get(token);
+    if (loading === undefined) {
+      const p = this.load(token, now).finally(() => {
+        if (this.loading.get(token) === p) this.loading.delete(token);
+      });
+      this.loading.set(token, p);
+      loading = p;
+    }
+    return loading;
+  }
+
+  private async load(token: string, now: number): Promise<Venue> {
+    const generation = this.generation;
     const r = await this.keyring().verify(token, now);
     if (!r.ok || r.payload.t !== 'V') return this.refuse(token);
     const v = await this.repo.byId(r.payload.id);
@@ -183,7 +201,9 @@ export class VenueService {
     // by a replica that has not yet heard of the revoked key.
     if (!v || v.revokedAt !== null || v.token !== token) return this.refuse(token, v);
     if (this.resolved.size >= CACHE_MAX) this.resolved.clear();
-    this.resolved.set(token, { venue: v, kid: r.payload.kid, until: now + this.cacheTtlMs });
+    // Not kept when the cache was cleared while this read was under way (a key revoked, a venue withdrawn).
+    if (generation === this.generation)
+      this.resolved.set(token, { venue: v, kid: r.payload.kid, until: now + this.cacheTtlMs });
     return v;
   }
 
@@ -200,10 +220,15 @@ export class VenueService {
   /** Forget cached verifications (after a key is revoked, here or in another replica). */
   clearCache(): void {
     this.resolved.clear();
+    this.loading.clear();
+    this.generation++;
   }
 
   /** Forget one venue's cached codes (after it was withdrawn, here or in another replica). */
   forget(id: string): void {
     for (const [token, e] of this.resolved) if (e.venue.id === id) this.resolved.delete(token);
+    // Reads under way may be of this venue: later scans read again.
+    this.loading.clear();
+    this.generation++;
   }
 }
