@@ -1,19 +1,77 @@
-// Scan and punch (自助扫码打卡) against a real PostgreSQL server: check-ins per
+// Scan and punch (自助扫码打卡) against a real PostgreSQL server with production's
+// durability (fsync, synchronous_commit and full_page_writes on, the data on
+// disk): a check-in is acknowledged once its commit is on disk. Check-ins per
 // second and p99 latency through the check-in service (signed venue code → cached
-// venue → group-committed INSERT), against Yunnan's reported peak of 800,000 scans
-// a minute (13,300/s), with a plain single-row INSERT loop measured in the same run.
+// venue → group-committed INSERT) and over HTTP (many holders, each with a
+// session), against Yunnan's reported peak of 800,000 scans a minute (13,300/s),
+// with the app's cheapest route and a plain single-row INSERT loop measured in
+// the same run. The bar: over HTTP ≥ 13,300/s, and p99 < 20 ms when check-ins
+// arrive at 13,300/s (open loop).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { systemClock } from '@itinerary-card/domain';
 import { MemoryKeyValue, openPostgresSql, startPostgres } from '@itinerary-card/store';
 import autocannon from 'autocannon';
 import { buildHealthCode } from '../apps/health-code/src/app.ts';
 import { DEFAULT_CONFIG } from '../apps/health-code/src/config.ts';
 import type { PartnerClient } from '../apps/health-code/src/partner/partner-client.ts';
+import { type OpenLoopResult, openLoop } from './open-loop.ts';
 
 const TARGET = 800_000 / 60;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '6');
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? '300');
 const VENUES = 200;
 const PEOPLE = 100_000;
+/** Registered holders with a session, whose check-ins go over HTTP in turn. */
+const HOLDERS = 1000;
+/**
+ * Connections over HTTP: phones scan from their own connections, so as many are
+ * open as there are scans in flight (with a commit of a few ms, 13,300/s keeps
+ * about a hundred in flight; a busy machine's slow moments, more).
+ */
+const HTTP_CONNECTIONS = 256;
+const OPEN_LOOP_CONNECTIONS = 512;
+/** HTTP rounds (throughput, then latency at the target rate, each with its peer), alternated. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '3');
+const AT_TARGET_SECONDS = Number(process.env.BENCH_AT_TARGET_SECONDS ?? '5');
+
+interface Cpu {
+  /** µs of this process's CPU: the server's (and the generator's, when it is the Node loop). */
+  node: number;
+  /** µs of PostgreSQL's processes' CPU, where /proc tells. */
+  pg?: number;
+}
+
+/** CPU time so far (µs) of this process and of the PostgreSQL server whose postmaster is `pgPid`. */
+function cpuNow(pgPid: number | undefined): { node: number; pg?: number } {
+  const u = process.cpuUsage();
+  return { node: u.user + u.system, pg: pgPid === undefined ? undefined : pgCpu(pgPid) };
+}
+
+function cpuSince(before: { node: number; pg?: number }, pgPid: number | undefined, requests: number): Cpu {
+  const now = cpuNow(pgPid);
+  return {
+    node: (now.node - before.node) / requests,
+    pg: now.pg === undefined || before.pg === undefined ? undefined : (now.pg - before.pg) / requests,
+  };
+}
+
+/** The postmaster's and its children's CPU (µs) from /proc (clock ticks of 10 ms). */
+function pgCpu(postmaster: number): number | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  let ticks = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(p) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * 10_000;
+}
 
 const noPartner: PartnerClient = {
   requestGrantCode: () => Promise.reject(new Error('not used')),
@@ -31,24 +89,31 @@ async function drive(op: (i: number) => Promise<unknown>, inFlight: number, seco
   const lat: number[] = [];
   const end = performance.now() + seconds * 1000;
   let n = 0;
+  let errors = 0;
   const worker = async () => {
     while (performance.now() < end) {
       const i = n++;
       const t0 = performance.now();
-      await op(i);
-      lat.push(performance.now() - t0);
+      // A failure (a query past its time limit on a busy machine) is counted, not fatal.
+      await op(i).then(
+        () => lat.push(performance.now() - t0),
+        () => errors++,
+      );
     }
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const secs = (performance.now() - t0) / 1000;
   const sorted = Float64Array.from(lat).sort();
-  return { rate: lat.length / secs, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), count: lat.length };
+  return { rate: lat.length / secs, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), count: lat.length, errors };
 }
 
 export default async function run(): Promise<void> {
-  const pg = await startPostgres();
+  const pg = await startPostgres({ durable: true });
   const sql = await openPostgresSql(pg.url, 8);
+  const dataDir = (await sql.query<{ d: string }>("SELECT current_setting('data_directory') AS d"))[0]!.d;
+  const pidFile = `${dataDir}/postmaster.pid`;
+  const pgPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
   const kv = new MemoryKeyValue();
   try {
     const app = await buildHealthCode({
@@ -90,6 +155,7 @@ export default async function run(): Promise<void> {
     // Open loop at the target rate: check-ins arrive at 13,333/s whatever the latency; p99 at that load.
     const atTarget = await (async () => {
       const lat: number[] = [];
+      let errors = 0;
       const total = Math.round(TARGET * Math.min(4, SECONDS));
       const t0 = performance.now();
       const pending: Promise<void>[] = [];
@@ -100,7 +166,10 @@ export default async function run(): Promise<void> {
           const s0 = performance.now();
           const i = sent;
           pending.push(
-            hc.checkins.punch(person(i), codes[i % VENUES]).then(() => void lat.push(performance.now() - s0)),
+            hc.checkins.punch(person(i), codes[i % VENUES]).then(
+              () => void lat.push(performance.now() - s0),
+              () => void errors++,
+            ),
           );
         }
         await new Promise((r) => setTimeout(r, 1));
@@ -108,36 +177,89 @@ export default async function run(): Promise<void> {
       await Promise.all(pending);
       const secs = (performance.now() - t0) / 1000;
       const sorted = Float64Array.from(lat).sort();
-      return { rate: lat.length / secs, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) };
+      return { rate: lat.length / secs, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), errors };
     })();
 
-    // The whole HTTP path over a real socket: autocannon in a worker thread, the server on this thread.
-    // The holder is registered: the answer carries their current colour (one read by phone per check-in).
+    // The whole HTTP path over a real socket: HOLDERS registered holders, each with a session;
+    // the answer carries each one's current colour (read by phone per check-in).
     await sql.query(
       `INSERT INTO hc_people (id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact,
-         colour, created_at, updated_at) VALUES ($1, '13800000000', '王小明', '36010219900101123X', '南昌市',
-         false, false, false, 'green', now(), now())`,
-      [person(1)],
+         colour, created_at, updated_at)
+       SELECT 'H' || i, '139' || lpad(i::text, 8, '0'), '王小明', 'H' || i, '南昌市', false, false, false, 'green',
+         now(), now() FROM generate_series(0, $1 - 1) AS i`,
+      [HOLDERS],
     );
-    const { token } = await hc.auth.openSession({ phone: '13800000000', personId: person(1), maskedName: '**明' });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const ac = await autocannon({
-      url: `${url}/api/hc/v1/checkins`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ code: codes[0] }),
-      connections: 64,
-      duration: Math.min(5, SECONDS),
-      workers: 1,
-    });
-    const http = { rate: ac.requests.average, p99: ac.latency.p99, non2xx: ac.non2xx, errors: ac.errors };
-    // HTTP peer in the same run: the cheapest route of the same app (GET /api/hc/v1/config, no I/O).
-    const peer = await autocannon({
-      url: `${url}/api/hc/v1/config`,
-      connections: 64,
-      duration: Math.min(5, SECONDS),
-      workers: 1,
-    });
+    const host = new URL(url).host;
+    const bodies: Array<{ authorization: string; body: string }> = [];
+    for (let i = 0; i < HOLDERS; i++) {
+      const { token } = await hc.auth.openSession({
+        phone: `139${String(i).padStart(8, '0')}`,
+        personId: `H${i}`,
+        maskedName: '**明',
+      });
+      bodies.push({ authorization: `Bearer ${token}`, body: JSON.stringify({ code: codes[(i * 7919) % VENUES] }) });
+    }
+    const rawPosts = bodies.map(({ authorization, body }) =>
+      Buffer.from(
+        `POST /api/hc/v1/checkins HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\nauthorization: ${authorization}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        'latin1',
+      ),
+    );
+    const rawPeer = [Buffer.from(`GET /api/hc/v1/config HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n\r\n`)];
+    const cannon = (path: string, posts: boolean) =>
+      autocannon({
+        url: `${url}${path}`,
+        ...(posts
+          ? {
+              requests: bodies.map(({ authorization, body }) => ({
+                method: 'POST' as const,
+                headers: { authorization, 'content-type': 'application/json' },
+                body,
+              })),
+            }
+          : {}),
+        connections: HTTP_CONNECTIONS,
+        duration: Math.min(5, SECONDS),
+        workers: 1,
+      });
+    // Unmeasured first: the new route's code paths compiled, the holders' rows cached by PostgreSQL.
+    await openLoop(`${url}/api/hc/v1/checkins`, TARGET / 2, 2, rawPosts, OPEN_LOOP_CONNECTIONS);
+    // Throughput (closed loop, autocannon in a worker thread) and latency at the target rate
+    // (open loop, open-loop.ts), each against the peer route, alternated, ROUNDS times.
+    const httpRounds: Array<{
+      rate: number;
+      p99: number;
+      bad: number;
+      at?: OpenLoopResult;
+      cpu?: Cpu;
+    }> = [];
+    const peerRounds: Array<{ rate: number; at?: OpenLoopResult }> = [];
+    // The open loop runs only where the closed loop kept up with the rate: below it, requests
+    // queue in the generator for the rest of the run (minutes, on a busy machine), and its
+    // latency would measure that queue. Such a round fails the bar.
+    const atRate = async (path: string, requests: Buffer[], closedRate: number) => {
+      if (closedRate < TARGET) return undefined;
+      const before = cpuNow(pgPid);
+      const at = await openLoop(`${url}${path}`, TARGET, AT_TARGET_SECONDS, requests, OPEN_LOOP_CONNECTIONS);
+      return { at, cpu: cpuSince(before, pgPid, at.sent) };
+    };
+    for (let r = 0; r < ROUNDS; r++) {
+      const ac = await cannon('/api/hc/v1/checkins', true);
+      const open = await atRate('/api/hc/v1/checkins', rawPosts, ac.requests.average);
+      httpRounds.push({
+        rate: ac.requests.average,
+        p99: ac.latency.p99,
+        bad: ac.non2xx + ac.errors + ac.timeouts,
+        at: open?.at,
+        cpu: open?.cpu,
+      });
+      const peer = await cannon('/api/hc/v1/config', false);
+      peerRounds.push({
+        rate: peer.requests.average,
+        at: (await atRate('/api/hc/v1/config', rawPeer, peer.requests.average))?.at,
+      });
+    }
 
     // Peer: the plain way, one INSERT per check-in, awaited in a loop.
     await sql.exec(
@@ -168,18 +290,42 @@ export default async function run(): Promise<void> {
     await app.close();
 
     const f = (x: number) => Math.round(x).toLocaleString('en-US');
-    console.log('health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8, fsync off as in the test helpers)');
     console.log(
-      `  check-ins (service, group commit, ${IN_FLIGHT} in flight): ${f(punch.rate)}/s  p50 ${punch.p50.toFixed(1)} ms  p99 ${punch.p99.toFixed(1)} ms  (${f(punch.count)} in ${SECONDS} s; ${stored} rows stored)`,
+      'health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8; fsync, synchronous_commit, full_page_writes on; data on disk)',
     );
     console.log(
-      `  check-ins over HTTP (autocannon in a worker thread, 64 connections, one session): ${f(http.rate)}/s  p99 ${http.p99} ms  non-2xx ${http.non2xx}  → ratio to target ${(http.rate / TARGET).toFixed(2)}x`,
+      `  check-ins (service, group commit, ${IN_FLIGHT} in flight): ${f(punch.rate)}/s  p50 ${punch.p50.toFixed(1)} ms  p99 ${punch.p99.toFixed(1)} ms  (${f(punch.count)} in ${SECONDS} s, errors ${punch.errors}; ${stored} rows stored)`,
+    );
+    const spread = (xs: number[], d = 0) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted.length > 1 ? `${sorted[0]!.toFixed(d)}-${sorted.at(-1)!.toFixed(d)}` : sorted[0]!.toFixed(d);
+    };
+    const ms = (x: number | undefined) => (x === undefined ? 'not measured' : `${x.toFixed(1)} ms`);
+    for (const [i, h] of httpRounds.entries()) {
+      const p = peerRounds[i]!;
+      console.log(
+        `  #${i + 1} check-ins over HTTP (${HTTP_CONNECTIONS} connections, ${HOLDERS} holders): ${f(h.rate)}/s  p99 ${h.p99} ms  errors ${h.bad}  |  peer GET /api/hc/v1/config: ${f(p.rate)}/s  → ${(h.rate / p.rate).toFixed(2)}x of it`,
+      );
+      const cpu = h.cpu
+        ? `CPU per check-in: server ${h.cpu.node.toFixed(0)} µs, PostgreSQL ${h.cpu.pg === undefined ? 'n/a' : `${h.cpu.pg.toFixed(0)} µs`}`
+        : '';
+      console.log(
+        h.at
+          ? `  #${i + 1} at ${f(TARGET)}/s offered (open loop, ${h.at.generator === 'c' ? 'C' : 'Node'} generator, ${OPEN_LOOP_CONNECTIONS} connections): p50 ${h.at.p50.toFixed(1)} ms  p99 ${h.at.p99.toFixed(1)} ms  max ${h.at.max.toFixed(0)} ms  errors ${h.at.errors}  |  peer p99 ${ms(p.at?.p99)}  (${cpu})`
+          : `  #${i + 1} at ${f(TARGET)}/s offered: not measured, the closed loop did not reach that rate`,
+      );
+    }
+    const httpErrors = httpRounds.reduce((n, h) => n + h.bad + (h.at?.errors ?? 0), 0);
+    const passed = httpRounds.filter(
+      (h) => h.rate >= TARGET && h.at !== undefined && h.at.p99 < 20 && h.bad + h.at.errors === 0,
+    ).length;
+    const p99s = httpRounds.flatMap((h) => (h.at ? [h.at.p99] : []));
+    const peerP99s = peerRounds.flatMap((p) => (p.at ? [p.at.p99] : []));
+    console.log(
+      `  check-ins over HTTP, ${ROUNDS} rounds: ${spread(httpRounds.map((h) => h.rate))}/s (bar ${f(TARGET)}/s), p99 at ${f(TARGET)}/s ${p99s.length ? `${spread(p99s, 1)} ms` : 'not measured'} (bar < 20), errors ${httpErrors}; peer route ${spread(peerRounds.map((p) => p.rate))}/s, p99 ${peerP99s.length ? `${spread(peerP99s, 1)} ms` : 'not measured'}; ${passed} of ${ROUNDS} rounds meet the bar: ${2 * passed > ROUNDS ? 'PASS' : 'FAIL'}`,
     );
     console.log(
-      `  peer over HTTP: GET /api/hc/v1/config (no I/O), same connections: ${f(peer.requests.average)}/s  → check-in is ${(http.rate / peer.requests.average).toFixed(2)}x of it`,
-    );
-    console.log(
-      `  at the target rate (open loop, ${f(TARGET)}/s offered): ${f(atTarget.rate)}/s done  p50 ${atTarget.p50.toFixed(1)} ms  p99 ${atTarget.p99.toFixed(1)} ms`,
+      `  service path at the target rate (open loop, ${f(TARGET)}/s offered): ${f(atTarget.rate)}/s done  p50 ${atTarget.p50.toFixed(1)} ms  p99 ${atTarget.p99.toFixed(1)} ms  errors ${atTarget.errors}`,
     );
     console.log(
       `  target: Yunnan peak 800,000/min = ${f(TARGET)}/s  → service path ratio ${(punch.rate / TARGET).toFixed(2)}x`,

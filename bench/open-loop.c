@@ -148,7 +148,7 @@ static void send_req(Conn *c, double scheduled, int on_time) {
 
 static void complete(Conn *c, int status) {
   lat[done_count++] = mono_ms() - c->scheduled;
-  if (status == 200) ok_count++;
+  if (status >= 200 && status < 300) ok_count++;
   else err_count++;
   c->busy = 0;
   if (q_head < q_tail) {

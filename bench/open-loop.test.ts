@@ -26,6 +26,14 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('no length');
       return;
     }
+    if (req.url === '/created' && req.method === 'POST') {
+      req.resume();
+      req.on('end', () => {
+        seen.ok++;
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': 2 }).end('{}');
+      });
+      return;
+    }
     if (req.url === '/fail') {
       seen.fail++;
       res.writeHead(503, { 'content-type': 'text/plain', 'content-length': 4 }).end('down');
@@ -71,6 +79,19 @@ for (const generator of ['c', 'node'] as const) {
       expect(r.errors).toBe(200);
       expect(r.p50).toBeLessThanOrEqual(r.p99);
       expect(r.p99).toBeLessThanOrEqual(r.max);
+    });
+
+    it('sends a request with a body and counts a 201 as answered', async () => {
+      process.env.OPEN_LOOP_GENERATOR = generator === 'node' ? 'node' : '';
+      const url = new URL(`${base}/created`);
+      const post = Buffer.from(
+        `POST /created HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: 9\r\n\r\n{"a":"b"}`,
+        'latin1',
+      );
+      const r = await openLoop(`${base}/created`, 200, 1, [post], 2);
+      expect(r.sent).toBe(200);
+      expect(r.ok).toBe(200);
+      expect(r.errors).toBe(0);
     });
 
     it('connects again when the server closes a connection after its answer', async () => {

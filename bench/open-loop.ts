@@ -154,7 +154,7 @@ async function openLoopNode(
 
   const complete = (c: Conn, status: number) => {
     latencies.push(performance.now() - c.scheduled);
-    if (status === 200) ok++;
+    if (status >= 200 && status < 300) ok++;
     else errors++;
     c.busy = false;
     if (++done === total) resolveAll();

@@ -31,6 +31,6 @@ export {
 } from './sql.ts';
 export { isKeyValueOutage, isSqlOutage, isStorageUnavailable, storageUnavailable } from './storage-outage.ts';
 export { freePort } from './testing/free-port.ts';
-export { killAndWait, startPostgres, type TestServer } from './testing/start-postgres.ts';
+export { killAndWait, type StartPostgresOptions, startPostgres, type TestServer } from './testing/start-postgres.ts';
 export { startRedis } from './testing/start-redis.ts';
 export { openPgliteWorkerSql } from './worker-sql.ts';

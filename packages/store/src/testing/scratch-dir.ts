@@ -1,6 +1,8 @@
 // Where throw-away servers keep their files: memory-backed /dev/shm when the
 // machine has it (no disk writes, no file-system work for the kernel to do in
 // the middle of a measurement), the system's temporary directory otherwise.
+// `onDisk`: the system's temporary directory always, for a server whose
+// fsyncs must reach a disk (a benchmark of production settings).
 import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +16,6 @@ function base(): string {
   }
 }
 
-export function scratchDir(prefix: string): string {
-  return mkdtempSync(join(base(), prefix));
+export function scratchDir(prefix: string, onDisk = false): string {
+  return mkdtempSync(join(onDisk ? tmpdir() : base(), prefix));
 }

@@ -51,8 +51,19 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
-export async function startPostgres(): Promise<TestServer> {
-  const dir = scratchDir('itc-pg-');
+export interface StartPostgresOptions {
+  /**
+   * Production's durability: the data directory on disk (not /dev/shm), fsync,
+   * synchronous_commit and full_page_writes on, so a commit returns once its WAL
+   * is on disk. Tests leave them off (the default): they measure nothing, and a
+   * commit then costs no disk flush.
+   */
+  durable?: boolean;
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestServer> {
+  const durable = options.durable === true;
+  const dir = scratchDir('itc-pg-', durable);
   const data = join(dir, 'data');
   const user = unprivilegedUser();
   if (user) {
@@ -73,7 +84,10 @@ export async function startPostgres(): Promise<TestServer> {
   }
   const port = await freePort();
   const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
-  for (const s of ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=50']) {
+  const durability = durable
+    ? ['fsync=on', 'synchronous_commit=on', 'full_page_writes=on']
+    : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
+  for (const s of [...durability, 'max_connections=50']) {
     args.push('-c', s);
   }
   let stderr = '';
