@@ -1,17 +1,16 @@
 // Query platform under load over loopback: authenticated itinerary queries
 // (platform → operator node in its own process) and SMS-code requests (dev
 // outbox), each against a bare Fastify hello-world measured in the same run.
-// Itinerary queries are measured in two configurations:
+// Itinerary queries are measured in two configurations, each judged (issue 26):
 // - production, the platform as it is deployed (`itinerary-card serve platform`:
-//   PLATFORM_WORKERS processes, Redis and PostgreSQL, all on this machine). The
-//   bar is judged here: >= 40% of hello-world req/s, p99 < 20 ms at 40% of the
-//   hello-world rate, no errors.
-// - embedded, the one-command demo's single process (PGlite, in-memory state),
-//   printed for reference. Its throughput passes the 40%, but the bar's load is
-//   70-100% of what one process handles when requests arrive one by one: the
-//   10-20 ms pauses it sees (collections; preemption by the load generator and
-//   the other processes sharing the 2 vCPUs) then queue the requests behind
-//   them, and its p99 at that load is about 15-50 ms.
+//   PLATFORM_WORKERS processes, Redis and PostgreSQL, all on this machine):
+//   >= 40% of hello-world req/s, p99 < 10 ms at 40% of the hello-world rate, no
+//   errors.
+// - embedded, the one-command demo's single process (PGlite in a worker thread,
+//   in-memory state): >= 40%, p99 < 20 ms at 40% of the hello-world rate, no
+//   errors. That load is 60-70% of what one process handles closed-loop, so the
+//   pauses of a shared machine (collections; preemption by the load generator
+//   and the other processes sharing the 2 vCPUs) queue the requests behind them.
 // SMS codes: >= 5,000/s (embedded, development transport).
 // Latency at a fixed rate comes from open-loop.ts: its C loop where the machine
 // has a C compiler, so the generator takes little of the CPUs it shares with the
@@ -235,15 +234,14 @@ interface Verdict {
 
 /**
  * The itinerary bar's figures for one configuration: throughput against
- * hello-world (alternated), then latency at 40% of it. `judged`: the bar's
- * configuration (PASS/FAIL) rather than a reference.
+ * hello-world (alternated), then latency at 40% of it, judged against `p99Bar` (ms).
  */
 async function itineraryBar(
   label: string,
   base: string,
   tokens: string[],
   helloUrl: string,
-  judged: boolean,
+  p99Bar: number,
 ): Promise<Verdict> {
   const itinOpts = itineraryOptions(base, tokens);
   const helloOpts: autocannon.Options = { url: helloUrl };
@@ -266,9 +264,9 @@ async function itineraryBar(
   const helloAtRate = await fixedRate(`fastify hello-world @ ${rate} req/s`, helloUrl, rate);
   const ratio = itinRps / helloRps;
   const errors = rounds.reduce((a, [, t]) => a + t.errors + t.non2xx, 0) + atBar.errors;
-  const ok = ratio >= 0.4 && atBar.p99 < 20 && errors === 0;
+  const ok = ratio >= 0.4 && atBar.p99 < p99Bar && errors === 0;
   console.log(
-    `itinerary (${label}) ${itinRps.toFixed(0)} / hello-world ${helloRps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 at 40% load ${atBar.p99.toFixed(1)} ms (bar < 20; hello-world at that rate ${helloAtRate.p99.toFixed(1)} ms), errors ${errors} (bar 0): ${judged ? (ok ? 'PASS' : 'FAIL') : `reference, would ${ok ? 'pass' : 'fail'}`}`,
+    `itinerary (${label}) ${itinRps.toFixed(0)} / hello-world ${helloRps.toFixed(0)} req/s = ${(ratio * 100).toFixed(1)}% (bar 40%), p99 at 40% load ${atBar.p99.toFixed(1)} ms (bar < ${p99Bar}; hello-world at that rate ${helloAtRate.p99.toFixed(1)} ms), errors ${errors} (bar 0): ${ok ? 'PASS' : 'FAIL'}`,
   );
   return { label, ratio, p99: atBar.p99, errors, ok };
 }
@@ -284,7 +282,7 @@ export default async function run(): Promise<void> {
   try {
     // 1. One process on embedded storage (the demo's configuration): itinerary and SMS codes.
     const tokens = await sessions(platform.url);
-    const embedded = await itineraryBar('embedded, 1 process', platform.url, tokens, hello.url, false);
+    const embedded = await itineraryBar('embedded, 1 process', platform.url, tokens, hello.url, 20);
     let n = 50_000_000;
     const smsOpts: autocannon.Options = {
       url: `${platform.url}/api/v1/sms-code`,
@@ -316,17 +314,17 @@ export default async function run(): Promise<void> {
       production.url,
       production.tokens,
       hello.url,
-      true,
+      10,
     );
     const smsErrors = sms.errors + sms.non2xx;
     console.log(
       `sms-code ${sms.rps.toFixed(0)}/s, mean of ${ROUNDS} runs (bar 5000/s, embedded), errors ${smsErrors}: ${sms.rps >= 5000 && smsErrors === 0 ? 'PASS' : 'FAIL'}`,
     );
     console.log(
-      `itinerary bar (${prod.label}): ${(prod.ratio * 100).toFixed(1)}% of hello-world, p99 ${prod.p99.toFixed(1)} ms at 40%, errors ${prod.errors}: ${prod.ok ? 'PASS' : 'FAIL'}`,
+      `itinerary bar (${prod.label}): ${(prod.ratio * 100).toFixed(1)}% of hello-world, p99 ${prod.p99.toFixed(1)} ms at 40% (bar < 10), errors ${prod.errors}: ${prod.ok ? 'PASS' : 'FAIL'}`,
     );
     console.log(
-      `reference, not the bar (${embedded.label}, the demo): ${(embedded.ratio * 100).toFixed(1)}% of hello-world, p99 ${embedded.p99.toFixed(1)} ms at 40%, errors ${embedded.errors}; would ${embedded.ok ? 'pass' : 'fail'} the bar`,
+      `itinerary bar (${embedded.label}, the demo): ${(embedded.ratio * 100).toFixed(1)}% of hello-world, p99 ${embedded.p99.toFixed(1)} ms at 40% (bar < 20), errors ${embedded.errors}: ${embedded.ok ? 'PASS' : 'FAIL'}`,
     );
   } finally {
     await production?.stop();
