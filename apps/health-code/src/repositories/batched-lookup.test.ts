@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { migrate, migrationsFromDir, openPgliteSql, type Sql } from '@itinerary-card/store';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchedLookup } from './batched-lookup.ts';
 import { PeopleRepo, type Person } from './people-repo.ts';
 
@@ -66,10 +66,14 @@ describe('BatchedLookup', () => {
 });
 
 describe('PeopleRepo.byPhone', () => {
-  async function repo(): Promise<{ sql: Sql; statements: string[]; people: PeopleRepo }> {
-    const sql = await openPgliteSql();
+  let sql: Sql;
+  let people: PeopleRepo;
+  const statements: string[] = [];
+
+  // PGlite and the migrations take seconds (more on a busy machine): opened once, before the test.
+  beforeAll(async () => {
+    sql = await openPgliteSql();
     await migrate(sql, 'health-code', await migrationsFromDir(join(import.meta.dirname, '../migrations')));
-    const statements: string[] = [];
     const counting: Sql = {
       query: (text, params, options) => {
         statements.push(text);
@@ -79,8 +83,9 @@ describe('PeopleRepo.byPhone', () => {
       transaction: (fn) => sql.transaction(fn),
       close: () => sql.close(),
     };
-    return { sql, statements, people: new PeopleRepo(counting) };
-  }
+    people = new PeopleRepo(counting);
+  });
+  afterAll(() => sql?.close());
 
   const person = (i: number): Person => ({
     id: `P${i}`,
@@ -100,19 +105,14 @@ describe('PeopleRepo.byPhone', () => {
   });
 
   it('reads the holders of concurrent check-ins with one statement, each its own copy', async () => {
-    const { sql, statements, people } = await repo();
-    try {
-      for (const i of [1, 2, 3]) await people.insert(person(i));
-      statements.length = 0;
-      const phones = ['13800000001', '13800000002', '13800000009', '13800000003', '13800000001'];
-      const got = await Promise.all(phones.map((p) => people.byPhone(p)));
-      expect(statements).toHaveLength(1);
-      expect(got.map((p) => p?.id)).toEqual(['P1', 'P2', undefined, 'P3', 'P1']);
-      expect(got[0]).toEqual({ ...person(1), proxy: false });
-      // Callers may change the Person they get (a colour re-evaluated): the copies are separate.
-      expect(got[0]).not.toBe(got[4]);
-    } finally {
-      await sql.close();
-    }
+    for (const i of [1, 2, 3]) await people.insert(person(i));
+    statements.length = 0;
+    const phones = ['13800000001', '13800000002', '13800000009', '13800000003', '13800000001'];
+    const got = await Promise.all(phones.map((p) => people.byPhone(p)));
+    expect(statements).toHaveLength(1);
+    expect(got.map((p) => p?.id)).toEqual(['P1', 'P2', undefined, 'P3', 'P1']);
+    expect(got[0]).toEqual({ ...person(1), proxy: false });
+    // Callers may change the Person they get (a colour re-evaluated): the copies are separate.
+    expect(got[0]).not.toBe(got[4]);
   });
 });
