@@ -31,6 +31,8 @@ export interface DailyRunOptions {
   shardRecords?: number;
   threads?: number;
   parallelMinRecords?: number;
+  /** False runs the stays in TypeScript even where the native engine is built (DayRunOptions.nativeEngine). */
+  nativeEngine?: boolean;
   onProgress?: DayRunOptions['onProgress'];
   /** Test hook: the step at which the process kills itself (atomic-files.ts crashPoint). */
   crashAt?: string;
@@ -168,6 +170,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       shardRecords: opts.shardRecords,
       threads: opts.threads,
       parallelMinRecords: opts.parallelMinRecords,
+      nativeEngine: opts.nativeEngine,
       onProgress: opts.onProgress,
       carries: (sub) => {
         const stored = carryMap.get(pseudoOf(sub));

@@ -59,8 +59,8 @@ export interface DayRunOptions {
   /** False when the sink does not use the carry out (see DaysSpec.carryOut). */
   carryOut?: boolean;
   /**
-   * The stays of a run with no carry in or out (compute) go to the native engine when it
-   * is built (native-shard.ts in the stay engine); false keeps them in TypeScript.
+   * The stays go to the native engine when it is built (native-shard.ts in the stay engine),
+   * with the carries in and out; false keeps them in TypeScript.
    */
   nativeEngine?: boolean;
   onProgress?: (p: { phase: string; rows: number; estimatedRows: number; shard: number; shards: number }) => void;
@@ -137,8 +137,7 @@ export async function runDays(
   const threads = opts.threads ?? 2;
   const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
   // The native engine runs its own threads: no worker thread to bundle and start.
-  const native =
-    opts.nativeEngine !== false && opts.carryOut === false && !opts.carries && nativeShardAvailable(opts.dayCount);
+  const native = opts.nativeEngine !== false && nativeShardAvailable(opts.dayCount);
   // Bundled in esbuild's own process while the registries are read, when the input is big
   // enough for a second thread at all (the files this run reads are known later).
   if (!native && threads >= 2 && estimateRows(input.signaling) >= minParallel) void prepareShardWorker();
@@ -308,9 +307,11 @@ export async function runDays(
             model,
             lo,
             opts.dayCount,
-            (sub, days) => sink(sub, days, null),
+            sink,
             opts.params,
             (input.chunks ? stats.recordsUsed : input.length) >= minParallel ? threads : 1,
+            // Compute keeps no carry; the daily run's go in and come out as the TypeScript engine's.
+            opts.carries || opts.carryOut !== false ? { in: opts.carries, out: opts.carryOut !== false } : undefined,
           );
           if (!input.chunks) closeDuckDb();
           res = await running;

@@ -1,6 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   buildCellModel,
+  type Carry,
   type DayOutput,
   DEFAULT_PARAMS,
   type EngineParams,
@@ -172,6 +173,165 @@ describe('the native stay engine', () => {
     );
   });
 
+  it('carries stays, contested time, learnt cells and cities seen from run to run as the TypeScript engine does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(subscriberRecords, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 600 }),
+        // Consecutive runs of one to three days each (the daily run: one), each starting from the last one's carries.
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 5 }),
+        fc.integer({ min: 1, max: 3 }),
+        params,
+        async (subs, spread, runs, threads, p) => {
+          const subscriberCount = Math.max(spread, subs.length);
+          const all: Array<[number, number, number, number]> = [];
+          subs.forEach((recs, k) => {
+            const s = (k * 7919) % subscriberCount;
+            for (const [m, pl, e] of recs) {
+              all.push([s, DAY0 + m * M, pl, e]);
+              if (m % 11 === 0) all.push([s, DAY0 + m * M, pl, e]);
+            }
+          });
+          let tsCarries = new Map<number, Carry>();
+          let nativeCarries = new Map<number, Carry>();
+          let first = DAY0;
+          for (const dayCount of runs) {
+            // A run reads its days' records only (the scan keeps those), in time order.
+            const last = first + dayCount * 86_400_000;
+            const buf = new EventBuffer(4);
+            for (const [s, t, pl, e] of all.filter(([, t]) => t >= first && t < last).sort((a, b) => a[1] - b[1]))
+              buf.push(s, t, pl, e);
+            const input = () => ({
+              sub: buf.sub.slice(0, buf.length),
+              t: buf.t.slice(0, buf.length),
+              place: buf.place.slice(0, buf.length),
+              ev: buf.ev.slice(0, buf.length),
+              length: buf.length,
+            });
+            const tsOut = new Map<number, Carry>();
+            const nativeOut = new Map<number, Carry>();
+            let ts: { duplicates: number; subscribersWithRecords: number } | undefined;
+            const expected = answers((sink) => {
+              ts = processShard(
+                input(),
+                subscriberCount,
+                model,
+                { firstDayStart: first, dayCount },
+                (s, days, carry) => {
+                  sink(s, days);
+                  if (carry) tsOut.set(s, copyCarry(carry)); // (the engine's own buffers: copied)
+                },
+                p,
+                (s) => tsCarries.get(s) ?? null,
+              );
+            });
+            const got: string[] = [];
+            const native = await runShardNative(
+              input(),
+              subscriberCount,
+              model,
+              first,
+              dayCount,
+              (s, days, carry) => {
+                got.push(...answers((sink) => sink(s, days)));
+                if (carry) nativeOut.set(s, carry);
+              },
+              p,
+              threads,
+              { in: (s) => nativeCarries.get(s) ?? null, out: true },
+            );
+            expect(got.sort()).toEqual(expected);
+            expect(native).toEqual(ts);
+            expect(carriesText(nativeOut)).toEqual(carriesText(tsOut));
+            tsCarries = tsOut;
+            nativeCarries = nativeOut;
+            first = last;
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses carries it cannot take, with a stable code', async () => {
+    const buf = new EventBuffer(4);
+    buf.push(0, DAY0, 0, 0);
+    const carry = (over: Partial<Carry>): Carry => ({
+      ...copyCarry({
+        t: Float64Array.of(DAY0 - M),
+        place: Int32Array.of(1),
+        state: 0,
+        runStart: DAY0 - 60 * M,
+        epStart: 0,
+        epAnchor: 1,
+        epCities: Int32Array.of(0),
+        epCounts: Float64Array.of(5),
+        memCities: new Int32Array(0),
+        memCounts: new Float64Array(0),
+        learnCells: new Int32Array(0),
+        learnCities: new Int32Array(0),
+        learnCounts: new Int32Array(0),
+        seenCities: Int32Array.of(-1),
+        seenCounts: new Int32Array(0),
+      }),
+      ...over,
+    });
+    const run = (c: Carry) =>
+      runShardNative(buf, 2, model, DAY0, 1, () => {}, DEFAULT_PARAMS, 1, {
+        in: (s) => (s === 1 ? c : null),
+        out: true,
+      });
+    const got: string[] = [];
+    await runShardNative(
+      buf,
+      2,
+      model,
+      DAY0,
+      1,
+      (s, days, c) => got.push(`${s}:${days[0]!.hadRecord}:${c?.state}`),
+      DEFAULT_PARAMS,
+      1,
+      {
+        in: (s) => (s === 1 ? carry({}) : null),
+        out: true,
+      },
+    );
+    expect(got.sort()).toEqual(['0:true:0', '1:false:0']); // a subscriber with a carry and no record is run too
+    // Every city seen, contested time and a learnt cell go through as the TypeScript engine takes them.
+    const full = carry({
+      memCities: Int32Array.of(0, 1),
+      memCounts: Float64Array.of(3_600_000.5, 7),
+      learnCells: Int32Array.of(3),
+      learnCities: Int32Array.of(0),
+      learnCounts: Int32Array.of(2),
+    });
+    const outs: Record<string, Map<number, Carry>> = { ts: new Map(), native: new Map() };
+    processShard(
+      buf,
+      2,
+      model,
+      { firstDayStart: DAY0, dayCount: 1 },
+      (s, _d, c) => c && outs.ts!.set(s, copyCarry(c)),
+      DEFAULT_PARAMS,
+      (s) => (s === 1 ? full : null),
+    );
+    await runShardNative(buf, 2, model, DAY0, 1, (s, _d, c) => c && outs.native!.set(s, c), DEFAULT_PARAMS, 1, {
+      in: (s) => (s === 1 ? full : null),
+      out: true,
+    });
+    expect(carriesText(outs.native!)).toEqual(carriesText(outs.ts!));
+    expect([...outs.native!.get(1)!.seenCities]).toEqual([-1]);
+    await expect(run(carry({ place: Int32Array.of(cells.length) }))).rejects.toMatchObject({
+      code: 'NATIVE_SHARD_ARGS',
+      message: 'carries: cell out of range',
+    });
+    await expect(run(carry({ epAnchor: cells.length }))).rejects.toThrow(/carries: cell out of range/);
+    const nine = Int32Array.from({ length: 9 }, (_, i) => i);
+    await expect(run(carry({ memCities: nine, memCounts: Float64Array.from(nine) }))).rejects.toThrow(
+      /carries: a length out of range/,
+    );
+  });
+
   it('reads the records in their given order when no reading order is given', async () => {
     const buf = new EventBuffer(4);
     for (let m = 0; m < 10 * 60; m += 30) buf.push(0, DAY0 + m * M, m % 60 ? 0 : 1, 0);
@@ -202,6 +362,36 @@ describe('the native stay engine', () => {
     });
   });
 });
+
+/** A carry in arrays of its own (the TypeScript engine's lives in its buffers until the next subscriber). */
+function copyCarry(c: Carry): Carry {
+  return {
+    ...c,
+    t: c.t.slice(),
+    place: c.place.slice(),
+    epCities: c.epCities.slice(),
+    epCounts: c.epCounts.slice(),
+    memCities: c.memCities.slice(),
+    memCounts: c.memCounts.slice(),
+    learnCells: c.learnCells.slice(),
+    learnCities: c.learnCities.slice(),
+    learnCounts: c.learnCounts.slice(),
+    seenCities: c.seenCities.slice(),
+    seenCounts: c.seenCounts.slice(),
+  };
+}
+
+/** Every field of every carry, by subscriber, as text: equal texts are the same carries to the last bit of each double. */
+function carriesText(carries: Map<number, Carry>): string[] {
+  return [...carries]
+    .map(([s, c]) => {
+      const fields = Object.entries(c)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? v : Array.from(v as ArrayLike<number>).join(',')}`);
+      return `${s}:${fields.join(';')}`;
+    })
+    .sort();
+}
 
 /** The scan's result columns (signaling-scan.ts scanSql) over rows given here, streamed. */
 async function streamRows(

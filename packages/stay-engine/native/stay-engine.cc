@@ -1,8 +1,10 @@
 // The stay engine of stay-engine.ts in C++, with the grouping of a shard's
-// records by subscriber (shard-processor.ts), for runs that keep no carry
-// (`compute`): the same decisions, in the same order, on the same doubles, so
-// its answers are identical to the TypeScript engine's (property-tested in
-// native-shard.test.ts). Loaded through Node-API; see native-shard.ts.
+// records by subscriber (shard-processor.ts), for `compute` and for the daily
+// run, which carries stays (and the subscriber's contested time, learnt cells
+// and cities seen) from one day to the next: the same decisions, in the same
+// order, on the same doubles, so its answers and carries are identical to the
+// TypeScript engine's (property-tested in native-shard.test.ts). Loaded through
+// Node-API; see native-shard.ts.
 #include <dlfcn.h>
 #include <node_api.h>
 
@@ -65,6 +67,41 @@ struct Carry {
   int epAnchor = -1;
   std::vector<int32_t> epCities;
   std::vector<double> epCounts;
+  // The subscriber's memory (stay-engine.ts Carry.memCities ... seenCounts), in a carry into or
+  // out of a run only: between the days of a run it lives in the engine.
+  std::vector<int32_t> memCities;
+  std::vector<double> memCounts;
+  std::vector<int32_t> learnCells, learnCities, learnCounts;
+  /** Every city counts as seen (Carry.seenCities = [SEEN_ALL]). */
+  bool seenAll = false;
+  std::vector<int32_t> seenCities, seenCounts;
+};
+
+/**
+ * Carries as flat columns, in and out of a run (native-shard.ts writes and reads them): per
+ * carry, ints sub, state, epStart, epAnchor, then the lengths of t, epCities, memCities,
+ * learnCells and seenCities (-1: every city seen), then place, epCities, memCities,
+ * learnCells, learnCities, learnCounts, seenCities, seenCounts; floats runStart, t,
+ * epCounts, memCounts.
+ */
+struct CarryColumns {
+  std::vector<int32_t> ints;
+  std::vector<double> floats;
+
+  void write(int sub, const Carry& c) {
+    const int ns = c.seenAll ? -1 : int(c.seenCities.size());
+    ints.insert(ints.end(), {int32_t(sub), int32_t(c.state), int32_t(c.epStart), int32_t(c.epAnchor),
+                             int32_t(c.t.size()), int32_t(c.epCities.size()), int32_t(c.memCities.size()),
+                             int32_t(c.learnCells.size()), int32_t(ns)});
+    for (const auto* v : {&c.place, &c.epCities, &c.memCities, &c.learnCells, &c.learnCities, &c.learnCounts})
+      ints.insert(ints.end(), v->begin(), v->end());
+    if (!c.seenAll) {
+      ints.insert(ints.end(), c.seenCities.begin(), c.seenCities.end());
+      ints.insert(ints.end(), c.seenCounts.begin(), c.seenCounts.end());
+    }
+    floats.push_back(c.runStart);
+    for (const auto* v : {&c.t, &c.epCounts, &c.memCounts}) floats.insert(floats.end(), v->begin(), v->end());
+  }
 };
 
 /** One day's answer: cities with a qualifying stay, countries with a roaming record. */
@@ -82,14 +119,33 @@ class Engine {
  public:
   Engine(const Model& model, const Params& params) : m(model), p(params), K(1 + model.maxCover) {}
 
-  /** StayEngine.runDays with no carry in and the carry out unused. */
-  void runDays(const double* t, const int32_t* place, int from, int to, double firstDayStart, int dayCount,
-               std::vector<DayOut>& out) {
-    const Carry* carry = nullptr;
-    // The subscriber's contested time and learnt cells start empty (a TypeScript carry holds them between days).
+  /**
+   * StayEngine.runDays. Returns the carry at the end of the last day (null without records or a
+   * carry in), whose memory (contested time, learnt cells, cities seen) is the engine's: see carryOut.
+   */
+  const Carry* runDays(const double* t, const int32_t* place, int from, int to, double firstDayStart, int dayCount,
+                       std::vector<DayOut>& out, const Carry* carryIn = nullptr) {
+    const Carry* carry = carryIn;
+    // The subscriber's memory comes from the carry in; a TypeScript carry holds it between days,
+    // this engine keeps it (runDay of a day without records leaves it, as it leaves the carry).
     memN = 0;
     lrnN = 0;
     seenN = 0;
+    if (carryIn) {
+      memN = int(carryIn->memCities.size());
+      std::copy(carryIn->memCities.begin(), carryIn->memCities.end(), memC);
+      std::copy(carryIn->memCounts.begin(), carryIn->memCounts.end(), memW);
+      lrnN = int(carryIn->learnCells.size());
+      std::copy(carryIn->learnCells.begin(), carryIn->learnCells.end(), lrnP);
+      std::copy(carryIn->learnCities.begin(), carryIn->learnCities.end(), lrnC);
+      std::copy(carryIn->learnCounts.begin(), carryIn->learnCounts.end(), lrnK);
+      if (carryIn->seenAll) seenN = SEEN_MAX + 1;
+      else {
+        seenN = int(carryIn->seenCities.size());
+        std::copy(carryIn->seenCities.begin(), carryIn->seenCities.end(), seenC);
+        std::copy(carryIn->seenCounts.begin(), carryIn->seenCounts.end(), seenK);
+      }
+    }
     int i = from;
     for (int d = 0; d < dayCount; d++) {
       const double dayStart = firstDayStart + d * DAY_MS;
@@ -100,6 +156,29 @@ class Engine {
       carry = runDay(t, place, i, j, dayStart, dayEnd, carry, out[d]);
       i = j;
     }
+    return carry;
+  }
+
+  /** The carry out of the last runDays (`last`, its return) with the engine's memory, as columns. */
+  void carryOut(int sub, const Carry& last, CarryColumns& into) {
+    Carry& c = outCarry;
+    c.t = last.t;
+    c.place = last.place;
+    c.state = last.state;
+    c.runStart = last.runStart;
+    c.epStart = last.epStart;
+    c.epAnchor = last.epAnchor;
+    c.epCities = last.epCities;
+    c.epCounts = last.epCounts;
+    c.memCities.assign(memC, memC + memN);
+    c.memCounts.assign(memW, memW + memN);
+    c.learnCells.assign(lrnP, lrnP + lrnN);
+    c.learnCities.assign(lrnC, lrnC + lrnN);
+    c.learnCounts.assign(lrnK, lrnK + lrnN);
+    c.seenAll = seenN > SEEN_MAX;
+    c.seenCities.assign(seenC, seenC + (c.seenAll ? 0 : seenN));
+    c.seenCounts.assign(seenK, seenK + (c.seenAll ? 0 : seenN));
+    into.write(sub, c);
   }
 
   /** StayEngine.runDaysOneCity. */
@@ -164,6 +243,7 @@ class Engine {
   int openPriorN = 0;
   Carry slots[2];
   int slotAt = 0;
+  Carry outCarry;
 
   void ensure(size_t n) {
     if (n <= cap) return;
@@ -573,7 +653,20 @@ struct PartOut {
   std::vector<int32_t> cityCount, countryCount;  // per (subscriber, day)
   std::vector<int32_t> cities, countries;
   int64_t duplicates = 0;
+  /** Subscribers with records (the others were run for their carry only). */
+  int64_t withRecords = 0;
+  /** With carries wanted: the carry out of each subscriber that has one, in the order of `subs`. */
+  CarryColumns carries;
   std::string error;
+};
+
+/** The carries into a run, by subscriber (`of`: index into `list`, or -1), and whether carries come out. */
+struct Carries {
+  std::vector<Carry> list;
+  std::vector<int32_t> of;
+  bool out = false;
+  /** Carries in or out: no subscriber is answered without decoding (runDaysOneCity makes no carry). */
+  bool any() const { return out || !list.empty(); }
 };
 
 int bucketBits(int subscriberCount) {
@@ -685,7 +778,7 @@ void scatter(const std::vector<Segment>& in, int subscriberCount, int threads, B
 
 /** The rest of processShard for the buckets b with b % stride == offset. */
 void processPart(const Buckets& B, int subscriberCount, const Model& model, const Params& params, double firstDayStart,
-                 int dayCount, int offset, int stride, PartOut& out) {
+                 int dayCount, const Carries& carries, int offset, int stride, PartOut& out) {
   const int bits = B.bits;
   const int nb = B.nb;
   const int perBucket = (subscriberCount + nb - 1) / nb + 1;
@@ -726,7 +819,9 @@ void processPart(const Buckets& B, int subscriberCount, const Model& model, cons
       if (s >= subscriberCount) break;
       const int g0 = sStart[j];
       const int g1 = sStart[j + 1];
-      if (g1 == g0) continue;
+      const int ci = carries.of.empty() ? -1 : carries.of[s];
+      const Carry* carryIn = ci >= 0 ? &carries.list[ci] : nullptr;
+      if (g1 == g0 && !carryIn) continue;
       int descents = 0;
       for (int k = g0 + 1; k < g1; k++)
         if (before(T, P, E, k, k - 1)) descents++;
@@ -776,7 +871,11 @@ void processPart(const Buckets& B, int subscriberCount, const Model& model, cons
         E[w] = E[k];
         w++;
       }
-      if (!engine.runDaysOneCity(T, P, g0, w, firstDayStart, dayCount, days)) {
+      if (w > g0) out.withRecords++;
+      if (carries.any()) {
+        const Carry* last = engine.runDays(T, P, g0, w, firstDayStart, dayCount, days, carryIn);
+        if (carries.out && last) engine.carryOut(s, *last, out.carries);
+      } else if (!engine.runDaysOneCity(T, P, g0, w, firstDayStart, dayCount, days)) {
         engine.runDays(T, P, g0, w, firstDayStart, dayCount, days);
       }
       out.subs.push_back(s);
@@ -1367,6 +1466,7 @@ struct Job {
   double firstDayStart = 0;
   int dayCount = 0;
   int threads = 1;
+  Carries carries;
   PartOut all;
   /** Set when the run failed (out of memory, no thread): the promise is rejected with it. */
   std::string error;
@@ -1412,8 +1512,9 @@ void run(Job& j) {
     std::vector<std::thread> pool;
     for (int k = 1; k < parts; k++)
       pool.emplace_back(processPart, std::cref(buckets), j.subscriberCount, std::cref(j.model), std::cref(j.params),
-                        j.firstDayStart, j.dayCount, k, parts, std::ref(outs[k]));
-    processPart(buckets, j.subscriberCount, j.model, j.params, j.firstDayStart, j.dayCount, 0, parts, outs[0]);
+                        j.firstDayStart, j.dayCount, std::cref(j.carries), k, parts, std::ref(outs[k]));
+    processPart(buckets, j.subscriberCount, j.model, j.params, j.firstDayStart, j.dayCount, j.carries, 0, parts,
+                outs[0]);
     for (auto& th : pool) th.join();
   }
   j.all = std::move(outs[0]);
@@ -1425,6 +1526,9 @@ void run(Job& j) {
     concat(j.all.cities, outs[k].cities);
     concat(j.all.countries, outs[k].countries);
     j.all.duplicates += outs[k].duplicates;
+    j.all.withRecords += outs[k].withRecords;
+    concat(j.all.carries.ints, outs[k].carries.ints);
+    concat(j.all.carries.floats, outs[k].carries.floats);
   }
 }
 
@@ -1448,6 +1552,12 @@ void complete(napi_env env, napi_status status, void* data) {
     napi_set_named_property(env, result, "countries", toTyped(env, all.countries, napi_int32_array));
     napi_create_double(env, double(all.duplicates), &dup);
     napi_set_named_property(env, result, "duplicates", dup);
+    napi_create_double(env, double(all.withRecords), &dup);
+    napi_set_named_property(env, result, "withRecords", dup);
+    if (j->carries.out) {
+      napi_set_named_property(env, result, "carryInts", toTyped(env, all.carries.ints, napi_int32_array));
+      napi_set_named_property(env, result, "carryFloats", toTyped(env, all.carries.floats, napi_float64_array));
+    }
     napi_resolve_deferred(env, j->deferred, result);
   }
   napi_delete_async_work(env, j->work);
@@ -1467,18 +1577,69 @@ ChunkSet* chunkSetOf(napi_env env, napi_value v) {
 }
 
 /**
+ * The carries into a run from their columns (CarryColumns), checked: subscribers in range and
+ * each once, cells in range, no more cities, cells or seen cities than the engine keeps. An
+ * empty string when they are good, else what is wrong.
+ */
+std::string readCarries(const int32_t* ints, size_t ni, const double* floats, size_t nf, int subscriberCount,
+                        int64_t cells, Carries& out) {
+  out.of.assign(size_t(subscriberCount), -1);
+  size_t i = 0, f = 0;
+  auto take = [&](auto& v, size_t n, auto* from, size_t& at, size_t limit) {
+    if (at + n > limit) return false;
+    v.assign(from + at, from + at + n);
+    at += n;
+    return true;
+  };
+  while (i < ni) {
+    if (i + 9 > ni || f + 1 > nf) return "carries: cut short";
+    const int32_t sub = ints[i], nt = ints[i + 4], ne = ints[i + 5], nm = ints[i + 6], nl = ints[i + 7],
+                  ns = ints[i + 8];
+    Carry c;
+    c.state = ints[i + 1];
+    c.epStart = ints[i + 2];
+    c.epAnchor = ints[i + 3];
+    i += 9;
+    if (sub < 0 || sub >= subscriberCount) return "carries: subscriber out of range";
+    if (out.of[sub] >= 0) return "carries: a subscriber twice";
+    if (nt < 0 || ne < 0 || nm < 0 || nm > MEM_MAX || nl < 0 || nl > LEARN_MAX || ns < -1 || ns > SEEN_MAX)
+      return "carries: a length out of range";
+    if (c.epAnchor < -1 || c.epAnchor >= cells) return "carries: cell out of range";
+    c.seenAll = ns == -1;
+    const size_t seen = c.seenAll ? 0 : size_t(ns);
+    if (!take(c.place, nt, ints, i, ni) || !take(c.epCities, ne, ints, i, ni) || !take(c.memCities, nm, ints, i, ni) ||
+        !take(c.learnCells, nl, ints, i, ni) || !take(c.learnCities, nl, ints, i, ni) ||
+        !take(c.learnCounts, nl, ints, i, ni) || !take(c.seenCities, seen, ints, i, ni) ||
+        !take(c.seenCounts, seen, ints, i, ni))
+      return "carries: cut short";
+    c.runStart = floats[f++];
+    if (!take(c.t, nt, floats, f, nf) || !take(c.epCounts, ne, floats, f, nf) || !take(c.memCounts, nm, floats, f, nf))
+      return "carries: cut short";
+    for (const int32_t q : c.place)
+      if (q >= cells) return "carries: cell out of range";
+    out.of[sub] = int32_t(out.list.size());
+    out.list.push_back(std::move(c));
+  }
+  if (f != nf) return "carries: floats left over";
+  return "";
+}
+
+/**
  * runShard(chunks | null, sub, t, place, ev, length, runs | null, subscriberCount,
  *          cellCity, coverCities, cellX, cellY, cellKmPerDegLon, maxCover,
- *          params: Float64Array(8), firstDayStart, dayCount, threads, released?: () => void)
- * → Promise<{ subs, dayFlags, cityCount, cities, countryCount, countries, duplicates }>,
- * run off the JavaScript thread. The records are the chunks' (see scanChunks; the run
- * lets them go, then calls `released`) and the columns'. Arguments are checked here, synchronously: a bad one throws.
+ *          params: Float64Array(8), firstDayStart, dayCount, threads, released?: () => void,
+ *          carryInts?: Int32Array | null, carryFloats?: Float64Array | null, carryOut?: boolean)
+ * → Promise<{ subs, dayFlags, cityCount, cities, countryCount, countries, duplicates, withRecords,
+ *   carryInts?, carryFloats? }>, run off the JavaScript thread. The records are the chunks' (see
+ * scanChunks; the run lets them go, then calls `released`) and the columns'; the carries into
+ * the run and (with carryOut) out of it are CarryColumns. Arguments are checked here,
+ * synchronously: a bad one throws.
  */
 napi_value RunShard(napi_env env, napi_callback_info info) {
-  size_t argc = 19;
-  napi_value a[19];
+  size_t argc = 22;
+  napi_value a[22];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 18 && argc != 19) return fail(env, "runShard takes 18 or 19 arguments");
+  if (argc < 18 || argc > 22) return fail(env, "runShard takes 18 to 22 arguments");
   void* d;
   size_t len;
   napi_valuetype vt;
@@ -1555,10 +1716,31 @@ napi_value RunShard(napi_env env, napi_callback_info info) {
   }
 
   napi_valuetype releasedType = napi_undefined;
-  if (argc == 19) napi_typeof(env, a[18], &releasedType);
+  if (argc >= 19) napi_typeof(env, a[18], &releasedType);
   if (releasedType != napi_undefined && releasedType != napi_function) return fail(env, "released: a function");
+  Carries carries;
+  if (argc >= 21) {
+    napi_valuetype ti, tf;
+    napi_typeof(env, a[19], &ti);
+    napi_typeof(env, a[20], &tf);
+    if (ti != napi_null || tf != napi_null) {
+      void* df;
+      size_t ni, nf;
+      if (!typed(env, a[19], napi_int32_array, &d, &ni) || !typed(env, a[20], napi_float64_array, &df, &nf))
+        return fail(env, "carries: Int32Array and Float64Array");
+      const std::string why = readCarries(static_cast<const int32_t*>(d), ni, static_cast<const double*>(df), nf,
+                                          subscriberCount, int64_t(cells), carries);
+      if (!why.empty()) return fail(env, why.c_str());
+    }
+  }
+  if (argc >= 22) {
+    bool out = false;
+    if (napi_get_value_bool(env, a[21], &out) != napi_ok) return fail(env, "carryOut: a boolean");
+    carries.out = out;
+  }
 
   auto* job = new Job();
+  job->carries = std::move(carries);
   if (releasedType == napi_function) {
     napi_value name;
     napi_create_string_utf8(env, "itinerary-card:released", NAPI_AUTO_LENGTH, &name);

@@ -1,12 +1,12 @@
 // The native stay engine (native/stay-engine.cc): a shard's records grouped by
 // subscriber and run through the same rules as StayEngine, in C++, on several
-// threads, for runs that keep no carry (`compute`). Its answers are identical to
-// the TypeScript engine's (native-shard.test.ts); it is about three times faster
-// on the stays, which decides compute's speed. Built by `npm install`
-// (native/build.mjs); where it could not be built, callers use StayEngine.
+// threads, for `compute` and for the daily run, whose stays carry from one day to
+// the next. Its answers and carries are identical to the TypeScript engine's
+// (native-shard.test.ts); it is about three times faster on the stays. Built by
+// `npm install` (native/build.mjs); where it could not be built, callers use StayEngine.
 import { createRequire } from 'node:module';
 import { type CellModel, MAX_COVER } from './cell-model.ts';
-import { type DayOutput, DEFAULT_PARAMS, type EngineParams } from './stay-engine.ts';
+import { type Carry, type DayOutput, DEFAULT_PARAMS, type EngineParams, SEEN_ALL } from './stay-engine.ts';
 
 /** A shard's records as columns: subscriber, time, place (cell, or -country-1 when roaming) and event hash. */
 export interface ShardColumns {
@@ -76,7 +76,10 @@ interface Addon {
     firstDayStart: number,
     dayCount: number,
     threads: number,
-    released?: () => void,
+    released: (() => void) | undefined,
+    carryInts: Int32Array | null,
+    carryFloats: Float64Array | null,
+    carryOut: boolean,
   ): Promise<{
     subs: Int32Array;
     dayFlags: Int32Array;
@@ -85,6 +88,9 @@ interface Addon {
     countryCount: Int32Array;
     countries: Int32Array;
     duplicates: number;
+    withRecords: number;
+    carryInts?: Int32Array;
+    carryFloats?: Float64Array;
   }>;
   scanChunks(
     result: unknown,
@@ -126,13 +132,155 @@ export function nativeShardAvailable(dayCount = 1): boolean {
   return dayCount <= NATIVE_MAX_DAYS && load() !== undefined;
 }
 
+/** Growable flat columns of carries (the layout of stay-engine.cc's CarryColumns). */
+class CarryWriter {
+  ints = new Int32Array(1 << 12);
+  floats = new Float64Array(1 << 12);
+  ni = 0;
+  nf = 0;
+
+  private room(ints: number, floats: number): void {
+    if (this.ni + ints > this.ints.length) {
+      const next = new Int32Array(Math.max(this.ni + ints, this.ints.length * 2));
+      next.set(this.ints.subarray(0, this.ni));
+      this.ints = next;
+    }
+    if (this.nf + floats > this.floats.length) {
+      const next = new Float64Array(Math.max(this.nf + floats, this.floats.length * 2));
+      next.set(this.floats.subarray(0, this.nf));
+      this.floats = next;
+    }
+  }
+
+  private putInts(v: ArrayLike<number>): void {
+    for (let i = 0; i < v.length; i++) this.ints[this.ni++] = v[i]!;
+  }
+
+  private putFloats(v: ArrayLike<number>): void {
+    for (let i = 0; i < v.length; i++) this.floats[this.nf++] = v[i]!;
+  }
+
+  write(sub: number, c: Carry): void {
+    const all = c.seenCities.length === 1 && c.seenCities[0] === SEEN_ALL;
+    if (!all && c.seenCounts.length !== c.seenCities.length) throw new RangeError('carry: seenCounts and seenCities');
+    const nl = c.learnCells.length;
+    if (c.learnCities.length !== nl || c.learnCounts.length !== nl) throw new RangeError('carry: learnt cells');
+    if (c.place.length !== c.t.length || c.epCounts.length !== c.epCities.length)
+      throw new RangeError('carry: lengths');
+    if (c.memCounts.length !== c.memCities.length) throw new RangeError('carry: memCounts and memCities');
+    const ns = all ? 0 : c.seenCities.length;
+    this.room(9 + c.t.length + c.epCities.length + c.memCities.length + 3 * nl + 2 * ns, 0);
+    const { ints } = this;
+    ints[this.ni++] = sub;
+    ints[this.ni++] = c.state;
+    ints[this.ni++] = c.epStart;
+    ints[this.ni++] = c.epAnchor;
+    ints[this.ni++] = c.t.length;
+    ints[this.ni++] = c.epCities.length;
+    ints[this.ni++] = c.memCities.length;
+    ints[this.ni++] = nl;
+    ints[this.ni++] = all ? -1 : ns;
+    this.putInts(c.place);
+    this.putInts(c.epCities);
+    this.putInts(c.memCities);
+    this.putInts(c.learnCells);
+    this.putInts(c.learnCities);
+    this.putInts(c.learnCounts);
+    if (!all) {
+      this.putInts(c.seenCities);
+      this.putInts(c.seenCounts);
+    }
+    this.room(0, 1 + c.t.length + c.epCounts.length + c.memCounts.length);
+    this.floats[this.nf++] = c.runStart;
+    this.putFloats(c.t);
+    this.putFloats(c.epCounts);
+    this.putFloats(c.memCounts);
+  }
+}
+
+/** Reads carries written as CarryColumns, one at a time, in order. */
+class CarryReader {
+  private i = 0;
+  private f = 0;
+  constructor(
+    private readonly ints: Int32Array,
+    private readonly floats: Float64Array,
+  ) {}
+
+  /** The subscriber of the next carry, or -1 when there is none. */
+  peek(): number {
+    return this.i < this.ints.length ? this.ints[this.i]! : -1;
+  }
+
+  next(): Carry {
+    const { ints, floats } = this;
+    const at = this.i;
+    const nt = ints[at + 4]!;
+    const ne = ints[at + 5]!;
+    const nm = ints[at + 6]!;
+    const nl = ints[at + 7]!;
+    const ns = ints[at + 8]!;
+    let i = at + 9;
+    const cut = (n: number) => {
+      const v = ints.slice(i, i + n);
+      i += n;
+      return v;
+    };
+    const place = cut(nt);
+    const epCities = cut(ne);
+    const memCities = cut(nm);
+    const learnCells = cut(nl);
+    const learnCities = cut(nl);
+    const learnCounts = cut(nl);
+    const seenCities = ns < 0 ? Int32Array.of(SEEN_ALL) : cut(ns);
+    const seenCounts = ns < 0 ? new Int32Array(0) : cut(ns);
+    this.i = i;
+    let f = this.f;
+    const runStart = floats[f++]!;
+    const t = floats.slice(f, f + nt);
+    f += nt;
+    const epCounts = floats.slice(f, f + ne);
+    f += ne;
+    const memCounts = floats.slice(f, f + nm);
+    this.f = f + nm;
+    return {
+      t,
+      place,
+      state: ints[at + 1]!,
+      runStart,
+      epStart: ints[at + 2]!,
+      epAnchor: ints[at + 3]!,
+      epCities,
+      epCounts,
+      memCities,
+      memCounts,
+      learnCells,
+      learnCities,
+      learnCounts,
+      seenCities,
+      seenCounts,
+    };
+  }
+}
+
+/** The stays carried into a run and whether the run hands them on (the daily run: StayEngine's carries). */
+export interface NativeCarries {
+  /** The carry of each subscriber into the run (null: none), asked once per subscriber. */
+  in?: (sub: number) => Carry | null;
+  /** Whether the sink gets each subscriber's carry out of the run. */
+  out: boolean;
+}
+
 /**
- * Runs every subscriber of the shard over `dayCount` days from `firstDayStart`
- * with no carry in, calling `sink` once per subscriber with records (`days` is
- * reused between calls), like the pipeline's processShard with a sink that
- * ignores the carry. The engine runs off the JavaScript thread, which is free
- * until the answers come back; the columns must not change meanwhile. Throws
- * when the addon is not built (nativeShardAvailable).
+ * Runs every subscriber of the shard over `dayCount` days from `firstDayStart`,
+ * calling `sink` once per subscriber with records or a carry in (`days` is
+ * reused between calls), like the pipeline's processShard. Without `carries`,
+ * no carry goes in and the sink gets none (compute); with them, the carries in
+ * are the subscribers' and, with `carries.out`, the sink gets each one's carry
+ * out (a fresh one: it may be kept), identical to the TypeScript engine's. The
+ * engine runs off the JavaScript thread, which is free until the answers come
+ * back; the columns must not change meanwhile. Throws when the addon is not
+ * built (nativeShardAvailable).
  */
 export async function runShardNative(
   input: ShardColumns,
@@ -140,14 +288,23 @@ export async function runShardNative(
   model: CellModel,
   firstDayStart: number,
   dayCount: number,
-  sink: (sub: number, days: readonly DayOutput[]) => void,
+  sink: (sub: number, days: readonly DayOutput[], carry: Carry | null) => void,
   params: EngineParams = DEFAULT_PARAMS,
   threads = 1,
+  carries?: NativeCarries,
 ): Promise<{ duplicates: number; subscribersWithRecords: number }> {
   const native = load();
   if (!native) throw new Error('the native stay engine is not built (npm install builds it)');
   if (dayCount > NATIVE_MAX_DAYS) throw new RangeError(`the native stay engine runs at most ${NATIVE_MAX_DAYS} days`);
   const p = params;
+  let carryIn: CarryWriter | undefined;
+  if (carries?.in) {
+    carryIn = new CarryWriter();
+    for (let s = 0; s < subscriberCount; s++) {
+      const c = carries.in(s);
+      if (c) carryIn.write(s, c);
+    }
+  }
   const r = await native.runShard(
     input.chunks ?? null,
     input.sub,
@@ -177,7 +334,11 @@ export async function runShardNative(
     dayCount,
     threads,
     input.released,
+    carryIn ? carryIn.ints.subarray(0, carryIn.ni) : null,
+    carryIn ? carryIn.floats.subarray(0, carryIn.nf) : null,
+    carries?.out ?? false,
   );
+  const out = r.carryInts && r.carryFloats ? new CarryReader(r.carryInts, r.carryFloats) : undefined;
   const days: DayOutput[] = Array.from({ length: dayCount }, () => ({ cities: [], countries: [], hadRecord: false }));
   let c = 0;
   let k = 0;
@@ -192,9 +353,10 @@ export async function runShardNative(
       o.countries.length = 0;
       for (let e = k + r.countryCount[slot]!; k < e; k++) o.countries.push(r.countries[k]!);
     }
-    sink(r.subs[i]!, days);
+    const s = r.subs[i]!;
+    sink(s, days, out?.peek() === s ? out.next() : null);
   }
-  return { duplicates: r.duplicates, subscribersWithRecords: r.subs.length };
+  return { duplicates: r.duplicates, subscribersWithRecords: r.withRecords };
 }
 
 /**
