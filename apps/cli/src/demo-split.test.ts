@@ -6,7 +6,7 @@ import type { Operator } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dayOfTs, field, operatorsOf, splitSignaling } from './demo-split.ts';
+import { dayOfTs, field, fileDayOf, operatorsOf, routeLine, splitSignaling } from './demo-split.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-split-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -142,5 +142,27 @@ describe('splitSignaling on a simulated world', () => {
     await splitSignaling(sig, owner, join(dir, 'gzip'), undefined, true);
     expect(partsOf(join(dir, 'gzip'), true)).toEqual(plain);
     expect(sim.stats.invalidLines).toBeGreaterThan(0);
+
+    // The simulator writing the split itself (as the demo has it do) writes the same parts, byte for byte.
+    let routed = 0;
+    const direct = await simulate({
+      out: join(dir, 'direct'),
+      subscribers: 300,
+      days: 3,
+      endDate: '2022-09-03',
+      seed: 7,
+      format: 'csv.gz',
+      split: {
+        root: join(dir, 'direct-parts'),
+        route(line, dayFile) {
+          routed++;
+          return routeLine(line, 0, 1, owner, fileDayOf(dayFile));
+        },
+      },
+    });
+    expect(partsOf(join(dir, 'direct-parts'), false)).toEqual(plain);
+    expect(direct.splitDays).toEqual(r.days);
+    expect(routed).toBe(sim.stats.invalidLines - (sim.stats['dirt.unknownCell'] ?? 0)); // the malformed lines only
+    expect(readdirSync(join(direct.inputDir, 'signaling'))).toEqual([]); // no day file
   }, 60_000);
 });

@@ -48,6 +48,34 @@ export function operatorsOf(subscribersCsv: string): Map<string, Operator> {
   return out;
 }
 
+const OPS: Operator[] = ['cmcc', 'cucc', 'ctcc'];
+
+/** The day a signaling file's lines without a readable time go to: the first date in its path. */
+export function fileDayOf(path: string): string | undefined {
+  return /(\d{4}-\d{2}-\d{2})/.exec(path)?.[1];
+}
+
+/**
+ * Where the split puts a line (columns `im` msisdn and `it` ts): its number's
+ * operator, else one by a hash of the line; its time's Beijing day, else the
+ * file's day (fileDayOf), else 'unknown'.
+ */
+export function routeLine(
+  line: string,
+  im: number,
+  it: number,
+  owner: Map<string, Operator>,
+  fileDay: string | undefined,
+): { operator: Operator; day: string } {
+  let operator = owner.get(unquote(field(line, im)));
+  if (!operator) {
+    let h = 0;
+    for (let i = 0; i < line.length; i++) h = (h * 31 + line.charCodeAt(i)) | 0;
+    operator = OPS[Math.abs(h) % 3]!;
+  }
+  return { operator, day: dayOfTs(unquote(field(line, it))) ?? fileDay ?? 'unknown' };
+}
+
 /**
  * Writes `<out>/<operator>/<day>/signaling/part-<n>.csv` for every line of
  * every CSV signaling file of `signalingDir`. A line whose number or time cannot
@@ -67,7 +95,6 @@ export async function splitSignaling(
   const headers: string[] = [];
   const days = new Set<string>();
   let lines = 0;
-  const ops: Operator[] = ['cmcc', 'cucc', 'ctcc'];
   const sinkFor = (op: Operator, day: string, header: string): Sink => {
     let h = headers.indexOf(header);
     if (h < 0) h = headers.push(header) - 1;
@@ -82,7 +109,7 @@ export async function splitSignaling(
     return s;
   };
   for (const [n, file] of files.entries()) {
-    const fileDay = /(\d{4}-\d{2}-\d{2})/.exec(file)?.[1];
+    const fileDay = fileDayOf(file);
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     const input = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
     let header: string | undefined;
@@ -99,16 +126,9 @@ export async function splitSignaling(
       }
       if (!line) return;
       lines++;
-      const msisdn = unquote(field(line, im));
-      let op = owner.get(msisdn);
-      if (!op) {
-        let h = 0;
-        for (let i = 0; i < line.length; i++) h = (h * 31 + line.charCodeAt(i)) | 0;
-        op = ops[Math.abs(h) % 3]!;
-      }
-      const day = dayOfTs(unquote(field(line, it))) ?? fileDay ?? 'unknown';
+      const { operator, day } = routeLine(line, im, it, owner, fileDay);
       if (day !== 'unknown') days.add(day);
-      sinkFor(op, day, header).push(line);
+      sinkFor(operator, day, header).push(line);
     };
     for await (const chunk of input) {
       const text = rest + (chunk as Buffer).toString('utf8');

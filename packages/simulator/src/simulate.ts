@@ -3,10 +3,17 @@
 // (parameters and counts). Subscribers are generated one by one and their
 // records spilled to hourly buckets, so memory stays bounded at any scale.
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { AppError, addDays, beijingDate, beijingDayStart, DAY_MS, isIsoDate, OPERATORS } from '@itinerary-card/domain';
 import { type CoverageModel, distortRegistry, isCoverageModel } from './coverage.ts';
-import { ByteTables, type SignalingFormat, writeDayFile } from './day-file-writer.ts';
+import {
+  ByteTables,
+  HEADER,
+  type SignalingFormat,
+  type SplitOptions,
+  SplitParts,
+  writeDayFile,
+} from './day-file-writer.ts';
 import { buildCells, distanceKm, loadCities } from './geography.ts';
 import { HourBuckets } from './hour-buckets.ts';
 import { clipPlan, makePlan, type PlanContext } from './planner.ts';
@@ -15,7 +22,7 @@ import { hashSeed, Rng, STREAM } from './rng.ts';
 import { EVENTS, generateRecords, RecordBuffer } from './signaling.ts';
 import { buildTruth, FLAG_EPOCH_MS, FLAG_UNKNOWN_CELL, MALFORMED_SHIFT, type TruthLine } from './truth.ts';
 
-export type { SignalingFormat };
+export type { SignalingFormat, SplitOptions };
 
 export interface SimulateOptions {
   out: string;
@@ -27,6 +34,11 @@ export interface SimulateOptions {
   format?: SignalingFormat;
   /** How border cells serve people near a border (coverage.ts); pingpong by default. */
   coverage?: CoverageModel;
+  /**
+   * Write the signaling split per operator and day (SplitParts: plain CSV parts under
+   * `split.root`, what the demo's nodes read) instead of one file per day.
+   */
+  split?: SplitOptions;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -34,6 +46,8 @@ export interface SimulateResult {
   inputDir: string;
   truthFile: string;
   stats: Record<string, number>;
+  /** With `split`: the days that have a part (a line with a readable time), sorted. */
+  splitDays?: string[];
 }
 
 /** Per-record probabilities of the deliberate dirt. */
@@ -169,6 +183,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const truthOut = new TextFile(truthFile);
   const msisdns: string[] = new Array(opts.subscribers);
   const msisdnBytes = Buffer.alloc(opts.subscribers * 11);
+  const operatorOf = new Uint8Array(opts.subscribers);
   const recs = new RecordBuffer();
   const counts: Record<string, number> = {};
   const inc = (k: string, n = 1) => {
@@ -182,6 +197,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
     const p = population.profile(i);
     msisdns[i] = p.msisdn;
     msisdnBytes.write(p.msisdn, i * 11, 'latin1');
+    operatorOf[i] = OPERATORS.indexOf(p.operator);
     const primaryMsisdn = p.primaryIndex !== null ? msisdns[p.primaryIndex] : undefined;
     subsFile.write(
       `${p.msisdn},${p.operator},${beijingDate(p.activatedAtMs)},${p.portedAtMs !== null ? beijingDate(p.portedAtMs) : ''},${p.registryKind},${primaryMsisdn ?? ''}\n`,
@@ -279,6 +295,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   const epochDay = opts.days >= 3 ? 2 : -1; // one whole file carries epoch-ms timestamps
   const tables = new ByteTables(cells);
   const files: Array<{ name: string; lines: number; bytes: number }> = [];
+  const split = opts.split ? new SplitParts(opts.split, operatorOf, HEADER) : undefined;
   let lines = 0;
   for (let d = 0; d < opts.days; d++) {
     const date = addDays(startDate, d);
@@ -291,11 +308,15 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
       epochMsFile: d === epochDay,
       ctx: { cells, plmns: plmnList, msisdnBytes, msisdns },
       tables,
+      split,
     });
-    files.push({ name: `signaling/${name}`, ...res });
+    if (!split) files.push({ name: `signaling/${name}`, ...res });
     lines += res.lines;
   }
   buckets.close();
+  // (Lines per part are not counted: the parts' sizes are.)
+  for (const part of split?.close() ?? [])
+    files.push({ name: relative(inputDir, join(opts.split!.root, part.name)), lines: 0, bytes: part.bytes });
 
   const invalidLines =
     MALFORMED_KINDS.reduce((s, k) => s + (counts[`dirt.malformed.${k}`] ?? 0), 0) + (counts['dirt.unknownCell'] ?? 0);
@@ -338,6 +359,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulateResult> {
   return {
     inputDir,
     truthFile,
+    ...(split ? { splitDays: [...split.days].sort() } : {}),
     stats: {
       ...stats,
       generateMs: Math.round(generatedAt - t0),
