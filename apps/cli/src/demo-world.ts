@@ -15,7 +15,7 @@ import {
 } from '@itinerary-card/pipeline';
 import { type EvalReport, evaluate, simulate } from '@itinerary-card/simulator';
 import { type Progress, stepProgress } from './demo-progress.ts';
-import { operatorsOf, splitSignaling } from './demo-split.ts';
+import { fileDayOf, operatorsOf, routeLine, splitSignaling } from './demo-split.ts';
 
 /** Days of signaling the demo processes: the 14-day window plus one day whose open stays carry over. */
 export const DEMO_DAYS = 15;
@@ -86,6 +86,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   const timings: Record<string, number> = {};
   let inputDir: string;
   let truthFile: string | undefined;
+  let simulatedDays: string[] | undefined;
 
   let t0 = performance.now();
   if (o.input) {
@@ -99,18 +100,32 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
       o.subscribers,
       'subscribers',
     );
+    // The simulator writes the signaling split per operator and day (what splitSignaling makes of
+    // its day files, line for line), as the world's own signaling directory: no file to write
+    // whole, then read and split again.
+    const world = join(dir, 'world');
+    let owner: Map<string, Operator> | undefined;
     const res = await simulate({
-      out: join(dir, 'world'),
+      out: world,
       subscribers: o.subscribers,
       days: DEMO_DAYS,
       endDate,
       seed: o.seed,
       format: 'csv.gz',
+      split: {
+        root: join(world, 'input', 'signaling'),
+        route(line, dayFile) {
+          // Only for the few lines without a readable number or time (written by then).
+          owner ??= operatorsOf(readFileSync(join(world, 'input', 'subscribers.csv'), 'utf8'));
+          return routeLine(line, 0, 1, owner, fileDayOf(dayFile));
+        },
+      },
       onProgress: (done) => bar.update(done),
     });
     bar.done();
     inputDir = res.inputDir;
     truthFile = res.truthFile;
+    simulatedDays = res.splitDays;
     timings.simulateMs = Math.round(performance.now() - t0);
   }
 
@@ -132,6 +147,14 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   if (parquet) {
     log('Parquet signaling: each operator node reads the whole signaling directory (slower, same answers)');
     splitDays = [];
+  } else if (simulatedDays) {
+    // Split already, by the simulator: each day's input links its part.
+    splitDays = simulatedDays;
+    for (const op of OPERATORS.filter((x) => existsSync(join(inputDir, 'signaling', x))))
+      for (const day of readdirSync(join(inputDir, 'signaling', op))) {
+        mkdirSync(join(dir, 'split', op, day), { recursive: true });
+        symlinkSync(join(inputDir, 'signaling', op, day, 'signaling'), join(dir, 'split', op, day, 'signaling'));
+      }
   } else {
     const splitBar = stepProgress('Splitting signaling by operator and day', 1, 'files');
     const split = await splitSignaling(join(inputDir, 'signaling'), owner, join(dir, 'split'), (done, total) => {
@@ -174,6 +197,8 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
         operator: op,
         pseudonymKey: pseudonymKeys[op],
         now: Date.parse(`${o.date}T08:00:00+08:00`),
+        // Only the snapshots of D-1 and D are served (loadNodeSnapshots): the others are not built.
+        snapshot: day >= addDays(o.date, -2),
       });
       runs.push({ ...report, operator: op });
       runBar.update(++n, `${op} ${day}`);
