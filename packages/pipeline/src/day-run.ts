@@ -180,7 +180,7 @@ export async function runDays(
         const mtimeMs = e?.mtimeMs ?? statMtime(s.file!);
         if (homeDay(s.file!, e ?? { days: {}, mtimeMs }, opts.now) === opts.firstDay) quarantine.add(s.reason, s);
       }
-      files = filesForDay(usable, index, opts.firstDay, opts.now);
+      files = filesForDay(usable, index, opts.firstDay, opts.now, opts.fileIndex);
       inputs = dayInputs(input.root, usable, index, opts.firstDay, opts.now);
       firstDayOfRecords = firstRecordDay(index, opts.now);
     } else {

@@ -5,8 +5,15 @@
 // days' files, for late records); the schedule compares each day's inputs with
 // what its run read to find days whose input changed (a late file, a late
 // record in the next day's file); retention goes by the records' days.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, relative } from 'node:path';
+//
+// A CSV file's few records of other days (late records, stray timestamps) are
+// copied, when the file is indexed, to a small file of its own (its strays,
+// under the data directory): the runs of those days read that copy, not the
+// whole file again (a day file holding a late record of the day before was
+// read by both days' runs, and each stray timestamp added a run that read it).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { addDays, beijingDate, DAY_MS, isIsoDate } from '@itinerary-card/domain';
 import { writeFileAtomic } from './atomic-files.ts';
@@ -20,11 +27,24 @@ export interface FileEntry {
   error?: string;
   /** Per Beijing day (YYYY-MM-DD): records with a time on that day, and the sum of their hashes. */
   days: Record<string, [number, string]>;
+  /**
+   * The file's records of its minor days (STRAY_SHARE), copied to a CSV file of their own
+   * (its name under the index's strays directory): the runs of those days read it instead.
+   */
+  strays?: { name: string; days: string[]; rows: number; bytes: number };
 }
+
+/**
+ * A day with fewer than this share of a CSV file's records is read from the file's strays,
+ * when all such days together hold no more than this share (the file has a main day).
+ */
+const STRAY_SHARE = 0.25;
+const STRAY_COLUMNS = ['msisdn', 'ts', 'cell_id', 'plmn', 'event'];
+const straysDir = (indexPath: string) => join(dirname(indexPath), 'strays');
 
 export type FileIndex = Map<string, FileEntry>;
 
-const INDEX_VERSION = 2;
+const INDEX_VERSION = 3;
 /** Days outside these are impossible timestamps in any run: not indexed. */
 const FIRST_DAY = '2009-01-01';
 const LAST_DAY = '2099-12-31';
@@ -70,10 +90,22 @@ export async function indexFiles(
             `SELECT floor((t + 28800000) / 86400000)::BIGINT AS d, count(*)::BIGINT, sum(hash(msisdn, t, cell_id, plmn, event))::VARCHAR
              FROM (${signalingSource([f], false)}) WHERE t IS NOT NULL AND t > -1e15 AND t < 1e15 GROUP BY d ORDER BY d`,
           );
+          const minor: number[] = [];
+          let total = 0;
+          let strays = 0;
+          for (const [, n] of r.getRows()) total += Number(n);
           for (const [d, n, h] of r.getRows()) {
             const day = new Date(Number(d) * DAY_MS).toISOString().slice(0, 10);
-            if (day >= FIRST_DAY && day <= LAST_DAY) e.days[day] = [Number(n), String(h)];
+            if (day < FIRST_DAY || day > LAST_DAY) continue;
+            e.days[day] = [Number(n), String(h)];
+            if (Number(n) < STRAY_SHARE * total) {
+              minor.push(Number(d));
+              strays += Number(n);
+            }
           }
+          // Only a file with a main day has strays: one of several days' records is read whole.
+          if (minor.length && strays <= STRAY_SHARE * total && f.format === 'csv')
+            e.strays = await copyStrays(conn, f, e, minor, indexPath);
         } catch (err) {
           e.error = `cannot be read: ${(err as Error).message.split('\n')[0]}`;
         }
@@ -84,8 +116,44 @@ export async function indexFiles(
   }
   if (changed || Object.keys(stored).some((p) => !out.has(p))) {
     writeFileAtomic(indexPath, `${JSON.stringify({ version: INDEX_VERSION, files: Object.fromEntries(out) })}\n`);
+    // Strays of files gone or changed since go with them.
+    const keep = new Set([...out.values()].map((e) => e.strays?.name));
+    const dir = straysDir(indexPath);
+    if (existsSync(dir))
+      for (const name of readdirSync(dir)) if (!keep.has(name)) rmSync(join(dir, name), { force: true });
   }
   return out;
+}
+
+/**
+ * Copies a CSV file's records of the minor days (Beijing day numbers) to its strays
+ * file: the columns as written, so a run reads them as it reads the file (the same
+ * times, the same rejects and reject samples). Lines without a valid time stay out:
+ * the file's home day counts them.
+ */
+async function copyStrays(
+  conn: DuckDBConnection,
+  f: SignalingFile,
+  e: FileEntry,
+  minor: number[],
+  indexPath: string,
+): Promise<FileEntry['strays']> {
+  const key = createHash('sha256').update(`${f.path}\0${e.size}\0${e.mtimeMs}`).digest('base64url').slice(0, 24);
+  const name = `${key}.csv`;
+  const dir = straysDir(indexPath);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  const tmp = `${path}.${process.pid}.tmp`;
+  const q = (x: string) => `'${x.replaceAll("'", "''")}'`;
+  await conn.run(
+    `COPY (SELECT ${STRAY_COLUMNS.join(', ')} FROM (${signalingSource([f], false)})
+       WHERE t IS NOT NULL AND floor((t + 28800000) / 86400000)::BIGINT IN (${minor.join(', ')}))
+     TO ${q(tmp)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', ESCAPE '"')`,
+  );
+  renameSync(tmp, path);
+  const days = minor.map((d) => new Date(d * DAY_MS).toISOString().slice(0, 10)).sort();
+  const rows = days.reduce((n, d) => n + (e.days[d]?.[0] ?? 0), 0);
+  return { name, days, rows, bytes: statSync(path).size };
 }
 
 /** A date written in a file's name (2022-09-03, 20220903), if any. */
@@ -115,13 +183,30 @@ export function homeDay(path: string, e: Pick<FileEntry, 'days' | 'mtimeMs'> | u
  * home day it is (their lines without a valid time are counted by this run only,
  * see SignalingFile.countTimeless).
  */
-export function filesForDay(files: SignalingFile[], index: FileIndex, day: string, now: number): SignalingFile[] {
+export function filesForDay(
+  files: SignalingFile[],
+  index: FileIndex,
+  day: string,
+  now: number,
+  indexPath?: string,
+): SignalingFile[] {
   const out: SignalingFile[] = [];
   for (const f of files) {
     const e = index.get(f.path);
     if (!e || e.error) continue;
     const home = homeDay(f.path, e, now) === day;
-    if (home || e.days[day]) out.push({ ...f, countTimeless: home });
+    const strays = e.strays && indexPath ? join(straysDir(indexPath), e.strays.name) : undefined;
+    if (!home && strays && e.strays!.days.includes(day) && existsSync(strays)) {
+      // (A strays file lost since indexing: the file itself is read, as before.)
+      out.push({
+        path: strays,
+        format: 'csv',
+        bytes: e.strays!.bytes,
+        columns: STRAY_COLUMNS,
+        estimatedRows: e.strays!.rows,
+        countTimeless: false,
+      });
+    } else if (home || e.days[day]) out.push({ ...f, countTimeless: home });
   }
   return out;
 }

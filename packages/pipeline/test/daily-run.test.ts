@@ -54,6 +54,40 @@ async function runRange(input: string, data: string, from: string, to: string) {
   }
 }
 
+describe('a day file holding a few records of the day before', () => {
+  /** Runs days 4 and 5 over the files; returns day 4's run.json and its summary and carry. */
+  async function run(files: Record<string, Row[]>) {
+    const input = makeInput(SUBS, files);
+    const data = mkdtempSync(join(tmpdir(), 'ic-node-'));
+    cleanup.push(input, data);
+    await runRange(input, data, '2022-09-04', '2022-09-05');
+    const day = join(data, 'days', '2022-09-04');
+    return {
+      data,
+      state: JSON.parse(readFileSync(join(day, 'run.json'), 'utf8')) as { recordsRead: number; recordsUsed: number },
+      summary: readFileSync(join(day, 'summary.jsonl'), 'utf8'),
+      carry: readFileSync(join(day, 'carry.jsonl'), 'utf8'),
+    };
+  }
+
+  it('has the day before read them from a copy, not the whole file again, with the same answers', async () => {
+    // (Fixture day 3 is 2022-09-04.)
+    const day4 = [...every(A, 3, 0, 23.5, 'nc-1', 0.5), ...every(B, 3, 12, 21.5, 'nc-1', 0.5)];
+    // B's evening in Wuhan comes late, in the next day's file (and one of them twice).
+    const late: Row[] = [...every(B, 3, 22, 23.5, 'wh-1', 0.5), [B, bj(3, 23), 'wh-1', '', 'tau']];
+    const day5 = [...every(A, 4, 0, 23.5, 'nc-1', 0.5), ...every(B, 4, 0, 10, 'wh-1', 0.5)];
+    const split = await run({ '2022-09-04.csv': day4, '2022-09-05.csv': [...late, ...day5] });
+    const together = await run({ '2022-09-04.csv': [...day4, ...late], '2022-09-05.csv': day5 });
+    expect(split.summary).toBe(together.summary);
+    expect(split.carry).toBe(together.carry);
+    expect(split.state.recordsUsed).toBe(together.state.recordsUsed);
+    // Day 4 read its own file and the copy of the next file's records of day 4 only.
+    expect(split.state.recordsRead).toBe(day4.length + late.length);
+    expect(readdirSync(join(split.data, 'strays'))).toHaveLength(1);
+    expect(existsSync(join(together.data, 'strays'))).toBe(false);
+  });
+});
+
 describe('daily incremental runs', () => {
   it('give the same itineraries as one compute over the window', async () => {
     const { input, data } = setup();
