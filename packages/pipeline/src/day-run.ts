@@ -288,6 +288,10 @@ export async function runDays(
           opts.onTiming?.('load', performance.now() - tLoad);
         }
         const tStays = performance.now();
+        // A subscriber's records are all in shard sub % shards (ShardSpill): its carry goes there only,
+        // or every shard would run it and hand on a carry of its own.
+        const all = opts.carries;
+        const carries = all && shards > 1 ? (sub: number) => (sub % shards === shard ? all(sub) : null) : all;
         const input = {
           sub: buf.sub,
           t: buf.t,
@@ -311,7 +315,7 @@ export async function runDays(
             opts.params,
             (input.chunks ? stats.recordsUsed : input.length) >= minParallel ? threads : 1,
             // Compute keeps no carry; the daily run's go in and come out as the TypeScript engine's.
-            opts.carries || opts.carryOut !== false ? { in: opts.carries, out: opts.carryOut !== false } : undefined,
+            carries || opts.carryOut !== false ? { in: carries, out: opts.carryOut !== false } : undefined,
           );
           if (!input.chunks) closeDuckDb();
           res = await running;
@@ -323,7 +327,7 @@ export async function runDays(
             { firstDayStart: lo, dayCount: opts.dayCount, carryOut: opts.carryOut },
             sink,
             opts.params,
-            opts.carries,
+            carries,
             helper,
             opts.parallelMinRecords,
           );

@@ -88,6 +88,28 @@ describe('a day file holding a few records of the day before', () => {
   });
 });
 
+describe('a daily run in several shards', () => {
+  it('gives the summaries and carries of one shard, each subscriber run once', async () => {
+    const out: Record<string, string[]> = {};
+    for (const [name, shardRecords] of [
+      ['one', undefined],
+      ['many', 40],
+    ] as const) {
+      const { input, data } = setup();
+      for (let d = '2022-09-03'; d <= '2022-09-07'; d = addDays(d, 1)) {
+        await runDailyDay({ input, data, day: d, operator: 'cmcc', pseudonymKey: KEY, now: NOW, shardRecords });
+        const dir = join(data, 'days', d);
+        out[name] = [
+          ...(out[name] ?? []),
+          readFileSync(join(dir, 'summary.jsonl'), 'utf8'),
+          readFileSync(join(dir, 'carry.jsonl'), 'utf8'),
+        ];
+      }
+    }
+    expect(out.many).toEqual(out.one);
+  });
+});
+
 describe('daily incremental runs', () => {
   it('give the same itineraries as one compute over the window', async () => {
     const { input, data } = setup();
