@@ -107,9 +107,9 @@ export default async function run(): Promise<void> {
     process.stdout.write(
       [
         `demo first start: ${SUBSCRIBERS} subscribers x ${DEMO_DAYS} days, ready in ${s(readyMs)} (goal <= 40 s on a quiet machine); CPU ${s((cpu.user + cpu.system) / 1000)} (all threads); ${load()}`,
-        `  simulate        ${s(simulateMs)} (writes the signaling split per operator and day, plain CSV parts)`,
-        `  split           ${s(splitMs)} (links each day's part)`,
-        `  daily runs      ${s(runsMs)} (${world.runs.length} runs, 3 operators side by side, native stay engine, ${records.toLocaleString('en')} records read)`,
+        `  simulate        ${s(simulateMs)}, CPU ${s(t.simulateCpuMs ?? 0)} (writes the signaling split per operator and day, plain CSV parts)`,
+        `  split           ${s(splitMs)}, CPU ${s(t.splitCpuMs ?? 0)} (links each day's part)`,
+        `  daily runs      ${s(runsMs)}, CPU ${s(t.pipelineCpuMs ?? 0)} (${world.runs.length} runs, 3 operators side by side, native stay engine, ${records.toLocaleString('en')} records read)`,
         `  start and score ${s(startMs)} (accuracy d7 and d14 ${t.evaluateMs === undefined ? '' : s(t.evaluateMs)}, servers, cases)`,
         `  peak RSS        ${(peak / 2 ** 20).toFixed(0)} MB (the whole demo process)`,
         '',
@@ -151,13 +151,15 @@ export default async function run(): Promise<void> {
     );
     const peerMs = peerSimulateMs + peerSplitMs + peerRunsMs;
     const ours = simulateMs + splitMs + runsMs;
+    const oursCpu = (t.simulateCpuMs ?? 0) + (t.splitCpuMs ?? 0) + (t.pipelineCpuMs ?? 0);
+    const peerCpuMs = (peerCpu.user + peerCpu.system) / 1000;
     process.stdout.write(
       [
         `peer, the path as it was, on the same world; ${load()}`,
         `  simulate        ${s(peerSimulateMs)} (gzip day files)`,
         `  split           ${s(peerSplitMs)} (per operator and day, plain CSV parts)`,
         `  daily runs      ${s(peerRunsMs)} (TypeScript stay engine, every day's snapshot built)`,
-        `  together        ${s(peerMs)}, CPU ${s((peerCpu.user + peerCpu.system) / 1000)}, against the demo's ${s(ours)} → ${(peerMs / ours).toFixed(2)}x faster`,
+        `  together        ${s(peerMs)}, CPU ${s(peerCpuMs)}, against the demo's ${s(ours)}, CPU ${s(oursCpu)} → ${(peerCpuMs / oursCpu).toFixed(2)}x less CPU (wall ${(peerMs / ours).toFixed(2)}x, at whatever load each saw)`,
         `  snapshots of ${dates.join(' and ')} against the demo's: ${same.length === OPERATORS.length ? 'byte-identical' : `DIFFER (identical only: ${same.join(', ') || 'none'})`} (${OPERATORS.join(', ')})`,
         `  accuracy (demo) d7 cities ${JSON.stringify(world.accuracy?.d7.cities ?? null)}, status ${world.accuracy?.d7.status.accuracy}`,
         '',

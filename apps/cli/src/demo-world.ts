@@ -89,6 +89,13 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   let simulatedDays: string[] | undefined;
 
   let t0 = performance.now();
+  // CPU time of the process (all threads) per phase too: on a shared machine the wall times say little.
+  let c0 = process.cpuUsage();
+  const cpuMs = () => {
+    const c = process.cpuUsage(c0);
+    c0 = process.cpuUsage();
+    return Math.round((c.user + c.system) / 1000);
+  };
   if (o.input) {
     inputDir = o.input;
     for (const f of ['cells.csv', 'subscribers.csv', 'signaling'])
@@ -127,10 +134,12 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
     truthFile = res.truthFile;
     simulatedDays = res.splitDays;
     timings.simulateMs = Math.round(performance.now() - t0);
+    timings.simulateCpuMs = cpuMs();
   }
 
   // One input per operator: its own subscribers, all cells (ported numbers' earlier records may sit on another network's cells).
   t0 = performance.now();
+  cpuMs();
   const subscribersCsv = readFileSync(join(inputDir, 'subscribers.csv'), 'utf8');
   const owner = operatorsOf(subscribersCsv);
   const [header, ...rows] = subscribersCsv.split('\n').filter((l) => l.trim() !== '');
@@ -165,6 +174,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
     splitDays = split.days;
   }
   timings.splitMs = Math.round(performance.now() - t0);
+  timings.splitCpuMs = cpuMs();
 
   // Each operator's daily runs, oldest day first (stays open at midnight carry over).
   t0 = performance.now();
@@ -211,6 +221,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   runs.sort((a, b) => a.operator.localeCompare(b.operator) || a.day.localeCompare(b.day));
   runBar.done();
   timings.pipelineMs = Math.round(performance.now() - t0);
+  timings.pipelineCpuMs = cpuMs();
   if (!parquet && splitDays.length === 0) log('Warning: no signaling record had a readable time');
 
   const world: DemoWorld = {
@@ -229,6 +240,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   // Accuracy of what the nodes will serve, against the simulated world's truth.
   if (truthFile) {
     t0 = performance.now();
+    cpuMs();
     const snaps = OPERATORS.flatMap((op) =>
       loadNodeSnapshots(world, op, 8 * 3_600_000).filter((s) => s.date === o.date),
     );
@@ -245,6 +257,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
       d14: await evaluate({ truthFile, result: linesFor(14), days: 14, date: o.date }),
     };
     timings.evaluateMs = Math.round(performance.now() - t0);
+    timings.evaluateCpuMs = cpuMs();
   }
   const { dir: _d, reused: _r, ...ready } = world;
   writeFileSync(readyPath, `${JSON.stringify(ready)}\n`);
