@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { AppError } from '@itinerary-card/domain';
-import { defaultSpoolDir } from '@itinerary-card/store';
+import { DEFAULT_STORAGE_RETRY_MS, defaultSpoolDir } from '@itinerary-card/store';
 import { type ColourRule, DEFAULT_COLOUR_RULES, parseColourRules } from './rules/colour-rules.ts';
 
 export interface HealthCodeConfig {
@@ -39,6 +39,12 @@ export interface HealthCodeConfig {
   /** HC_STORAGE_TIMEOUT_MS: limit on a PostgreSQL query or connect and a Redis command (outages fail fast). */
   storageTimeoutMs: number;
   /**
+   * HC_STORAGE_RETRY_MS: how long requests wait for PostgreSQL or Redis to come
+   * back in an outage (a restart) before STORAGE_UNAVAILABLE; counted from the
+   * outage's first failure, 0: no wait.
+   */
+  storageRetryMs: number;
+  /**
    * HC_SPOOL_DIR: where audit entries and check-ins wait on local disk while
    * PostgreSQL is down (default with a database URL: a folder under the
    * temporary directory named after the database); null: no spool.
@@ -73,6 +79,7 @@ export const DEFAULT_CONFIG: Omit<
   webDist: null,
   devOutbox: false,
   storageTimeoutMs: 800,
+  storageRetryMs: DEFAULT_STORAGE_RETRY_MS,
   spoolDir: null,
   spoolMaxBytes: 256 * 1024 * 1024,
   checkinsPerMinute: 5,
@@ -177,6 +184,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConf
       timeoutMs: int(env, 'HC_PARTNER_TIMEOUT_MS', 5000, 100, 60_000),
     },
     storageTimeoutMs: int(env, 'HC_STORAGE_TIMEOUT_MS', DEFAULT_CONFIG.storageTimeoutMs, 50, 60_000),
+    storageRetryMs: int(env, 'HC_STORAGE_RETRY_MS', DEFAULT_CONFIG.storageRetryMs, 0, 60_000),
     spoolDir: env.HC_SPOOL_DIR || (env.HC_DATABASE_URL ? defaultSpoolDir('health-code', env.HC_DATABASE_URL) : null),
     spoolMaxBytes: int(env, 'HC_SPOOL_MAX_MB', 256, 1, 1_000_000) * 1024 * 1024,
   };

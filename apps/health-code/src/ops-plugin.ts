@@ -45,7 +45,11 @@ export function installOps(
         checks[name] = cause instanceof Error ? cause.message : (e as Error).message;
       }
     };
-    await Promise.all([probe('sql', () => deps.sql.query('SELECT 1')), probe('kv', () => deps.kv.get('readyz'))]);
+    // No retry window: readiness tells the truth at once while a store restarts.
+    await Promise.all([
+      probe('sql', () => deps.sql.query('SELECT 1', [], { retry: false })),
+      probe('kv', () => deps.kv.ping()),
+    ]);
     // Login codes cannot go out while the SMSC refuses or cannot be reached.
     const link = deps.sms?.link?.stats();
     if (link) checks.smpp = link.bound ? 'ok' : link.linkDown ? 'link down' : 'binding';

@@ -21,9 +21,9 @@ export interface StartOptions {
 export async function startHealthCode(o: StartOptions): Promise<FastifyInstance> {
   const config = o.config ?? readConfig();
   const databaseUrl = o.databaseUrl ?? process.env.HC_DATABASE_URL;
-  const timeoutMs = config.storageTimeoutMs;
-  const sql = await openSql({ url: databaseUrl, dataDir: o.dataDir ?? process.env.HC_DATA_DIR, timeoutMs });
-  const kv = await openKeyValue({ url: o.redisUrl ?? process.env.HC_REDIS_URL, prefix: 'hc:', timeoutMs });
+  const { storageTimeoutMs: timeoutMs, storageRetryMs: retryMs } = config;
+  const sql = await openSql({ url: databaseUrl, dataDir: o.dataDir ?? process.env.HC_DATA_DIR, timeoutMs, retryMs });
+  const kv = await openKeyValue({ url: o.redisUrl ?? process.env.HC_REDIS_URL, prefix: 'hc:', timeoutMs, retryMs });
   // A spool only where the database can be down: a server, not embedded PGlite.
   const spoolDir = databaseUrl ? (config.spoolDir ?? defaultSpoolDir('health-code', databaseUrl)) : null;
   const partner = createHttpPartnerClient({ ...config.partner, now: () => systemClock.now() });

@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { AppError, OPERATORS, type Operator, parseTimeOfDay } from '@itinerary-card/domain';
-import { DEFAULT_LOGIN_CODE_LIMITS, defaultSpoolDir, type LoginCodeLimits } from '@itinerary-card/store';
+import {
+  DEFAULT_LOGIN_CODE_LIMITS,
+  DEFAULT_STORAGE_RETRY_MS,
+  defaultSpoolDir,
+  type LoginCodeLimits,
+} from '@itinerary-card/store';
 
 export interface NodeEndpoint {
   /** Base URL of the operator node (http:// or https://). */
@@ -132,6 +137,12 @@ export interface PlatformConfig {
   requestLog: boolean;
   /** PLATFORM_STORAGE_TIMEOUT_MS: limit on a PostgreSQL query or connect and a Redis command (outages fail fast). */
   storageTimeoutMs: number;
+  /**
+   * PLATFORM_STORAGE_RETRY_MS: how long requests wait for PostgreSQL or Redis to
+   * come back in an outage (a restart) before STORAGE_UNAVAILABLE / QUERY_FAILED;
+   * counted from the outage's first failure, 0: no wait.
+   */
+  storageRetryMs: number;
   /**
    * PLATFORM_SPOOL_DIR: where audit entries wait on local disk while PostgreSQL
    * is down (with DATABASE_URL; by default a folder under the system's temporary
@@ -282,6 +293,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): Platfo
   if (requestLog !== 'on' && requestLog !== 'off') fail('PLATFORM_REQUEST_LOG', 'must be on or off');
   return {
     storageTimeoutMs: int(env, 'PLATFORM_STORAGE_TIMEOUT_MS', 800, 50),
+    storageRetryMs: int(env, 'PLATFORM_STORAGE_RETRY_MS', DEFAULT_STORAGE_RETRY_MS),
     spoolDir: env.DATABASE_URL ? env.PLATFORM_SPOOL_DIR || defaultSpoolDir('platform', env.DATABASE_URL) : null,
     spoolMaxBytes: int(env, 'PLATFORM_SPOOL_MAX_MB', 256, 1) * 1024 * 1024,
     workers,

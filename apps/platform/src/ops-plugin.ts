@@ -53,10 +53,10 @@ export function installOps(
         checks[name] = outageText(e);
       }
     };
-    // Each store has its own time limit (PLATFORM_STORAGE_TIMEOUT_MS): an outage answers at once.
+    // Each store has its own time limit (PLATFORM_STORAGE_TIMEOUT_MS) and no retry window: an outage answers at once.
     await Promise.all([
-      probe('sql', () => services.sql.query('SELECT 1')),
-      probe('kv', () => services.kv.get('readyz')),
+      probe('sql', () => services.sql.query('SELECT 1', [], { retry: false })),
+      probe('kv', () => services.kv.ping()),
     ]);
     const states = Object.entries(services.nodes).map(([op, n]) => [op, n!.breaker.current()] as const);
     for (const [op, state] of states) checks[`node_${op}`] = state;

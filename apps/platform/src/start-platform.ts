@@ -22,9 +22,9 @@ export async function startPlatform(
   // Without DATABASE_URL, PGlite runs in a worker thread: its statements (the audit
   // log's segment inserts above all) then take no time from the event loop that
   // answers queries, as a PostgreSQL server's would not.
-  const timeoutMs = config.storageTimeoutMs;
-  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir, worker: true, timeoutMs });
-  const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:', timeoutMs });
+  const { storageTimeoutMs: timeoutMs, storageRetryMs: retryMs } = config;
+  const sql = await openSql({ url: config.databaseUrl, dataDir: config.dataDir, worker: true, timeoutMs, retryMs });
+  const kv = await openKeyValue({ url: config.redisUrl, prefix: 'platform:', timeoutMs, retryMs });
   // Asynchronous writes: lines logged while a write is under way go out together
   // in the next one (one write per line at most, far fewer under load); flushed on close.
   const logStream = pino.destination({ dest: 1, sync: false });

@@ -18,6 +18,7 @@ export {
 } from './login-codes.ts';
 export { type Migration, migrate, migrationsFromDir } from './migrate.ts';
 export { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache.ts';
+export { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
 export { Secrets } from './secrets.ts';
 export { defaultSpoolDir, Spool, type SpoolOptions } from './spool.ts';
 export {

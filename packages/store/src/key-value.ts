@@ -2,6 +2,7 @@
 // in memory with TTLs when embedded, Redis in production. Counters use a fixed
 // window: the TTL is set when a key is created and not extended by later incr.
 import type { Redis } from 'ioredis';
+import { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
 import { isKeyValueOutage, storageUnavailable } from './storage-outage.ts';
 
 export interface KeyValue {
@@ -35,6 +36,8 @@ export interface KeyValue {
    * relies on them can start afresh. Resolves once subscribed; returns the way out.
    */
   subscribe(channel: string, onMessage: (message: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
+  /** Checks the store answers, at once: no wait for a reconnect (readiness probes). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,13 +66,20 @@ export interface OpenKeyValueOptions {
   /**
    * Redis only: how long a command may take, and opening the connection, before
    * failing with STORAGE_UNAVAILABLE (default 800 ms). While the connection is
-   * down commands fail at once (no offline queue) and it reconnects on its own.
+   * down commands wait for the reconnect within `retryMs` (no offline queue:
+   * a command is sent once the connection is back), then fail.
    */
   timeoutMs?: number;
+  /**
+   * Redis only: how long commands wait for Redis to come back in an outage (a
+   * restart) before failing with STORAGE_UNAVAILABLE (default 3000 ms, counted
+   * from the outage's first failure; see retry-window.ts). 0: no retries.
+   */
+  retryMs?: number;
 }
 
 export async function openKeyValue(options: OpenKeyValueOptions = {}): Promise<KeyValue> {
-  if (options.url) return openRedisKeyValue(options.url, options.prefix, options.timeoutMs);
+  if (options.url) return openRedisKeyValue(options.url, options.prefix, options.timeoutMs, options.retryMs);
   return new MemoryKeyValue(options.now);
 }
 
@@ -187,6 +197,7 @@ export class MemoryKeyValue implements KeyValue {
       set.delete(onMessage);
     };
   }
+  async ping(): Promise<void> {}
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.map.clear();
@@ -224,24 +235,31 @@ for i = 1, #KEYS do
 end
 return out`;
 
-export async function openRedisKeyValue(url: string, prefix = '', timeoutMs = 800): Promise<KeyValue> {
+export async function openRedisKeyValue(
+  url: string,
+  prefix = '',
+  timeoutMs = 800,
+  retryMs = DEFAULT_STORAGE_RETRY_MS,
+): Promise<KeyValue> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     lazyConnect: true,
     enableAutoPipelining: true,
-    // An outage answers within the timeout: no queue of commands waiting for a
-    // reconnect (they failed after 11 s before), a limit on each command, and
-    // reconnects at most 1 s apart so service resumes soon after Redis does.
+    // No queue of commands waiting for a reconnect inside ioredis (they failed
+    // after 11 s before): a command that finds the connection down waits in
+    // RedisKeyValue.run, within the retry window, and is sent once it is back.
+    // A limit on each command, and reconnects at most 200 ms apart (refused at
+    // once while Redis is down) so service resumes soon after Redis does.
     enableOfflineQueue: false,
     commandTimeout: timeoutMs,
     connectTimeout: Math.max(timeoutMs, 1000),
     maxRetriesPerRequest: 0,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
+    retryStrategy: (times) => Math.min(times * 50, 200),
   });
   // Connection errors are reported here while it reconnects; commands fail on their own.
   redis.on('error', () => {});
   await redis.connect();
-  return new RedisKeyValue(redis, prefix);
+  return new RedisKeyValue(redis, prefix, new RetryWindow(retryMs));
 }
 
 /** Rethrows a Redis outage (closed, offline, timed out) as STORAGE_UNAVAILABLE; a reply error as it is. */
@@ -249,55 +267,90 @@ function outage(e: unknown): never {
   throw isKeyValueOutage(e) ? storageUnavailable(e) : e;
 }
 
+/** ioredis refused the command before sending it: the connection is down and there is no offline queue. */
+function notSent(e: unknown): boolean {
+  return e instanceof Error && /enableOfflineQueue|Stream isn't writeable/i.test(e.message);
+}
+
+/**
+ * Whether a command may be sent again after its connection was lost while it
+ * ran (it may have run): reads and plain writes of a value yes; counters,
+ * single-use takes and set-if-absent no, as running them twice would count
+ * twice or answer wrongly. A command that was never sent is retried in any case.
+ */
+type Repeat = 'idempotent' | 'once';
+
 class RedisKeyValue implements KeyValue {
   private readonly subscribers = new Set<Redis>();
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly window: RetryWindow,
   ) {}
   private k(k: string): string {
     return this.prefix + k;
   }
+  /**
+   * Runs a command; in an outage waits for the reconnect within the retry
+   * window and sends it again (see Repeat), else throws STORAGE_UNAVAILABLE.
+   */
+  private async run<T>(repeat: Repeat, command: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const out = await command();
+        this.window.up();
+        return out;
+      } catch (e) {
+        if (!isKeyValueOutage(e)) throw e;
+        const again = notSent(e) || (repeat === 'idempotent' && !/timed out/i.test((e as Error).message));
+        if (again && (await this.window.pause(attempt, () => this.redis.status === 'ready'))) continue;
+        outage(e);
+      }
+    }
+  }
   get(k: string): Promise<string | null> {
-    return this.redis.get(this.k(k)).catch(outage);
+    return this.run('idempotent', () => this.redis.get(this.k(k)));
   }
   async set(k: string, v: string, ttlMs?: number): Promise<void> {
-    if (ttlMs && ttlMs > 0) await this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs)).catch(outage);
-    else await this.redis.set(this.k(k), v).catch(outage);
+    if (ttlMs && ttlMs > 0) await this.run('idempotent', () => this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs)));
+    else await this.run('idempotent', () => this.redis.set(this.k(k), v));
   }
   async setNx(k: string, v: string, ttlMs?: number): Promise<boolean> {
     const r =
       ttlMs && ttlMs > 0
-        ? await this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs), 'NX').catch(outage)
-        : await this.redis.set(this.k(k), v, 'NX').catch(outage);
+        ? await this.run('once', () => this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs), 'NX'))
+        : await this.run('once', () => this.redis.set(this.k(k), v, 'NX'));
     return r === 'OK';
   }
   async del(k: string): Promise<void> {
-    await this.redis.del(this.k(k)).catch(outage);
+    await this.run('idempotent', () => this.redis.del(this.k(k)));
   }
   take(k: string): Promise<string | null> {
-    return this.redis.getdel(this.k(k)).catch(outage);
+    return this.run('once', () => this.redis.getdel(this.k(k)));
   }
   async takeIf(k: string, v: string): Promise<boolean> {
-    return Number(await this.redis.eval(TAKE_IF_SCRIPT, 1, this.k(k), v).catch(outage)) === 1;
+    return Number(await this.run('once', () => this.redis.eval(TAKE_IF_SCRIPT, 1, this.k(k), v))) === 1;
   }
   async incr(k: string, ttlMs?: number): Promise<number> {
-    const r = await this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0))).catch(outage);
+    const r = await this.run('once', () => this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0))));
     return Number(r);
   }
   ttl(k: string): Promise<number> {
-    return this.redis.pttl(this.k(k)).catch(outage);
+    return this.run('idempotent', () => this.redis.pttl(this.k(k)));
   }
   async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
     const args: string[] = [];
     for (const c of counters) args.push(String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
     const keys = counters.map((c) => this.k(c.key));
-    const r = (await this.redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args).catch(outage)) as number[];
+    // Counted once or not at all: an attempt is never counted twice, nor let through uncounted (fails closed).
+    const r = (await this.run('once', () =>
+      this.redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args),
+    )) as number[];
     if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
     return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };
   }
   async publish(channel: string, message: string): Promise<void> {
-    await this.redis.publish(this.k(channel), message).catch(outage);
+    await this.run('idempotent', () => this.redis.publish(this.k(channel), message));
   }
   async subscribe(
     channel: string,
@@ -333,6 +386,9 @@ class RedisKeyValue implements KeyValue {
       this.subscribers.delete(sub);
       await sub.quit().catch(() => sub.disconnect());
     };
+  }
+  async ping(): Promise<void> {
+    await this.redis.ping().catch(outage);
   }
   async close(): Promise<void> {
     for (const sub of this.subscribers) sub.disconnect();

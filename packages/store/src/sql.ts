@@ -1,7 +1,8 @@
 // The SQL seam: one small interface over PGlite (embedded, in memory or in a
 // data directory) and a `pg` Pool (production), so every app runs the same SQL.
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
 import { scrubSqlError } from './sql-error.ts';
 import { isSqlOutage, storageUnavailable } from './storage-outage.ts';
 
@@ -12,6 +13,16 @@ export interface QueryOptions {
    * listings). PGlite ignores it.
    */
   timeoutMs?: number;
+  /**
+   * PostgreSQL: the statement may run twice (a read, or a write with its own
+   * idempotency keys), so it is tried again after a connection lost while it
+   * ran (a restart), within the retry window. A statement that never reached
+   * the server (refused, starting up) is tried again in any case. Default:
+   * true for a plain SELECT, false otherwise.
+   */
+  idempotent?: boolean;
+  /** PostgreSQL: false answers an outage at once, without the retry window (readiness probes). */
+  retry?: boolean;
 }
 
 export interface Sql {
@@ -43,13 +54,19 @@ export interface OpenSqlOptions {
    * have no such limit.
    */
   timeoutMs?: number;
+  /**
+   * PostgreSQL only: how long statements wait for the server to come back in an
+   * outage (a restart) before failing with STORAGE_UNAVAILABLE (default 3000 ms,
+   * counted from the outage's first failure; see retry-window.ts). 0: no retries.
+   */
+  retryMs?: number;
 }
 
 export const DEFAULT_STORAGE_TIMEOUT_MS = 800;
 
 /** Opens PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openSql(options: OpenSqlOptions = {}): Promise<Sql> {
-  if (options.url) return openPostgresSql(options.url, options.poolSize ?? 10, options.timeoutMs);
+  if (options.url) return openPostgresSql(options.url, options.poolSize ?? 10, options.timeoutMs, options.retryMs);
   if (options.worker) {
     const { openPgliteWorkerSql } = await import('./worker-sql.ts');
     return openPgliteWorkerSql(options.dataDir);
@@ -108,6 +125,7 @@ export async function openPostgresSql(
   url: string,
   poolSize = 10,
   timeoutMs = DEFAULT_STORAGE_TIMEOUT_MS,
+  retryMs = DEFAULT_STORAGE_RETRY_MS,
 ): Promise<Sql> {
   const pg = await import('pg');
   // Fail fast in an outage: a connection that cannot be opened within the
@@ -120,7 +138,7 @@ export async function openPostgresSql(
   // Fail fast on a wrong URL rather than on the first request.
   const client = await pool.connect();
   client.release();
-  return new PgPoolSql(pool, timeoutMs);
+  return new PgPoolSql(pool, timeoutMs, new RetryWindow(retryMs));
 }
 
 /** Rethrows an outage as STORAGE_UNAVAILABLE, anything else as it is. */
@@ -128,40 +146,92 @@ function outage(e: unknown): never {
   throw isSqlOutage(e) ? storageUnavailable(e) : e;
 }
 
+/** A plain read: safe to run again after a connection lost while it ran. */
+const PLAIN_SELECT = /^\s*SELECT\b(?![\s\S]*\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b)/i;
+
 class PgPoolSql implements Sql {
   constructor(
     private readonly pool: Pool,
     private readonly timeoutMs: number,
+    private readonly window: RetryWindow,
   ) {}
   async query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]> {
-    // A query that times out releases its connection with the error, and the pool closes it.
     const limit = options?.timeoutMs ?? this.timeoutMs;
-    const config = limit > 0 ? { text, values: params, query_timeout: limit } : { text, values: params };
-    const r = await this.pool
-      .query(config as { text: string; values?: unknown[] })
-      .catch((e) => outage(scrubSqlError(e)));
-    return r.rows as T[];
+    // pg's per-query limit (query_timeout) is missing from its QueryConfig type.
+    const config = (
+      limit > 0 ? { text, values: params, query_timeout: limit } : { text, values: params }
+    ) as QueryConfig;
+    const idempotent = options?.idempotent ?? PLAIN_SELECT.test(text);
+    for (let attempt = 0; ; attempt++) {
+      let sent = false;
+      try {
+        const client = await this.pool.connect();
+        sent = true;
+        let rows: T[];
+        try {
+          rows = (await client.query(config)).rows as T[];
+        } catch (e) {
+          // As pg's Pool.query: a connection that failed a statement is closed (a timed-out one may still be busy).
+          client.release(e as Error);
+          // A client the server had already left refuses before sending anything.
+          if (e instanceof Error && /not queryable/i.test(e.message)) sent = false;
+          throw e;
+        }
+        client.release();
+        this.window.up();
+        return rows;
+      } catch (e) {
+        scrubSqlError(e);
+        if (!isSqlOutage(e)) throw e;
+        // A timed-out statement is not sent again: the server is slow, not gone, and would get it twice.
+        const retryable = !sent || (idempotent && !isTimeout(e));
+        if (retryable && options?.retry !== false && (await this.window.pause(attempt))) continue;
+        throw storageUnavailable(e);
+      }
+    }
   }
   async exec(text: string): Promise<void> {
     await this.pool.query(text).catch(outage);
   }
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect().catch(outage);
+    const client = await this.begin();
+    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
       const out = await fn(new PgClientSql(client));
       await client.query('COMMIT');
       return out;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A lost connection is closed rather than handed to the next caller.
+      if (isSqlOutage(e)) broken = e as Error;
+      else await client.query('ROLLBACK').catch(() => {});
       outage(e);
     } finally {
-      client.release();
+      client.release(broken);
+    }
+  }
+  /** A connection inside BEGIN; until then nothing has run, so an outage is retried within the window. */
+  private async begin(): Promise<PoolClient> {
+    for (let attempt = 0; ; attempt++) {
+      let client: PoolClient | undefined;
+      try {
+        client = await this.pool.connect();
+        await client.query('BEGIN');
+        return client;
+      } catch (e) {
+        client?.release(e as Error);
+        if (isSqlOutage(e) && !isTimeout(e) && (await this.window.pause(attempt))) continue;
+        outage(e);
+      }
     }
   }
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** A statement that ran out of time (the server's statement_timeout or pg's query_timeout). */
+function isTimeout(e: unknown): boolean {
+  return (e as { code?: unknown }).code === '57014' || /Query read timeout/i.test((e as Error).message);
 }
 
 class PgClientSql implements Sql {
