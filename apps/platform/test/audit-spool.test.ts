@@ -1,6 +1,8 @@
 // Issue 22 item 11: audit entries of reads answered while PostgreSQL is down
 // are kept in the spool, survive a clean stop with the database still down,
 // and are written once (no duplicate) when the next start finds it back.
+// Issue 25: a read is answered only once its entry is durable (committed, or
+// fsynced to the spool), so a process killed after answering loses none.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +89,32 @@ describe('the audit spool', () => {
     await audit.close();
     await sql.close();
     rmSync(small, { recursive: true, force: true });
+  });
+
+  it('says an entry is durable only once it is committed, or in the spool while the database is down', async () => {
+    const sql = await openPostgresSql(pg.url, 2);
+    await migrate(sql, 'platform', await migrationsFromDir(MIGRATIONS));
+    const own = mkdtempSync(join(tmpdir(), 'ic-audit-durable-'));
+    const audit = new AuditLog(sql, { now: () => Date.now() }, { error: () => {}, warn: () => {} });
+    await audit.openSpool({ dir: own, maxBytes: 1 << 20 });
+    const stored = async (msisdn: string) =>
+      (await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE msisdn = $1', [msisdn]))[0]!.n;
+    try {
+      // No flush asked for, no timer waited on: the group commit is what durable() waits for.
+      audit.record(read(900));
+      await audit.durable();
+      expect(await stored(read(900).msisdn)).toBe(1);
+      await pg.down();
+      audit.record(read(901));
+      await audit.durable();
+      expect(audit.spoolStats()?.count).toBe(1);
+      expect(readdirSync(own).length).toBe(1);
+    } finally {
+      await pg.up();
+    }
+    await audit.close();
+    expect(await stored(read(901).msisdn)).toBe(1);
+    await sql.close();
+    rmSync(own, { recursive: true, force: true });
   });
 });

@@ -164,7 +164,7 @@ describe('audit log', () => {
   });
 
   it('keeps non-ASCII fields whole across segment boundaries', async () => {
-    const big = new AuditLog(sql, { now: () => now++ }, { error: (o) => errors.push(o) }, 5000, 1000);
+    const big = new AuditLog(sql, { now: () => now++ }, { error: (o) => errors.push(o) });
     for (let i = 0; i < 4100; i++) {
       big.record({
         actorType: 'partner',

@@ -1,12 +1,15 @@
 // The audit log: every itinerary read (owner, partner, SMS) and every admin
-// change. Reads are buffered and written in segments so the query path never
-// waits on the database; admin changes are written before the change returns.
+// change. Reads are group-committed: what was recorded while the previous
+// write was under way goes out as the next segment, and a read is answered
+// once its entry is durable (committed, or fsynced to the spool with the
+// database down), so a crash loses none; admin changes are written before the
+// change returns.
 // Storage (migration 003): one `audit_segment` row per flush, its entries as
 // tab-separated lines plus a Bloom filter over their numbers and actors; the
 // `audit_log` view shows one row per entry.
 import { randomUUID } from 'node:crypto';
-import { BEIJING_OFFSET_MS, type Clock } from '@itinerary-card/domain';
-import { isStorageUnavailable, Spool, type Sql } from '@itinerary-card/store';
+import { AppError, BEIJING_OFFSET_MS, type Clock } from '@itinerary-card/domain';
+import { isStorageUnavailable, type QueryOptions, Spool, type Sql } from '@itinerary-card/store';
 import { filterFromHashes, hashInto, keyHashes, probeSql } from './segment-bloom.ts';
 
 /** An entry's time in Beijing time (+08:00, as the rest of the API), to the millisecond that orders it. */
@@ -53,6 +56,9 @@ const LIST_STEP = 64;
  */
 class Pending {
   length = 0;
+  /** Once written or spooled: undefined; else why not. Unset while pending. */
+  private outcome: { err?: unknown } | undefined;
+  private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   private text: Buffer;
   private bytes = 0;
   /** Where each entry's line ends in `text`. */
@@ -80,6 +86,27 @@ class Pending {
     this.at[i] = at;
     this.hashes.set(e.hashes, 4 * i);
     this.length = i + 1;
+  }
+
+  /** Resolves once these entries are durable; rejects when they could not be kept. */
+  settled(): Promise<void> {
+    if (this.outcome) return this.outcome.err === undefined ? Promise.resolve() : Promise.reject(this.outcome.err);
+    if (!this.waiting) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.waiting = { promise, resolve, reject };
+    }
+    return this.waiting.promise;
+  }
+
+  settle(err?: unknown): void {
+    this.outcome = { err };
+    if (err === undefined) this.waiting?.resolve();
+    else this.waiting?.reject(err);
   }
 
   /** When entry `i` was recorded. */
@@ -168,8 +195,13 @@ export interface AuditSegment {
   filter: string;
 }
 
+/** Initial room of a batch (it grows): group commits are frequent and small unless the load is high. */
+const BATCH_ROOM = 64;
+
 export class AuditLog {
-  private pending = new Pending();
+  private pending = new Pending(BATCH_ROOM);
+  /** The batch holding the latest entry (pending, being written, or done). */
+  private latest = this.pending;
   private spool: Spool<AuditSegment> | undefined;
   /** Segments neither the database nor the (full) spool could take: written before anything newer. */
   private overflow: AuditSegment[] = [];
@@ -181,13 +213,16 @@ export class AuditLog {
   private readonly encodings = new WeakMap<AuditEntry, Encoded>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** A group commit is scheduled (next turn of the event loop) or under way. */
+  private scheduled = false;
+  private writing = false;
 
   constructor(
     private readonly sql: Sql,
     private readonly clock: Clock,
     private readonly log: { error(obj: unknown, msg: string): void; warn?(obj: unknown, msg: string): void },
-    private readonly batchSize = 5000,
-    private readonly flushMs = 1000,
+    /** While segments wait in memory (the database down, the spool full): how often they are tried again. */
+    private readonly retryMs = 1000,
   ) {}
 
   /**
@@ -203,7 +238,7 @@ export class AuditLog {
       entries: (seg) => seg.n,
       log: { warn: (obj, msg) => this.log.warn?.(obj, msg) },
       deliver: async (segments) => {
-        for (const seg of segments) await insertSegment(this.sql, seg);
+        for (const seg of segments) await insertSegment(this.sql, seg, NO_WAIT);
       },
     });
     return this.spool;
@@ -232,14 +267,34 @@ export class AuditLog {
     await this.spool?.close();
   }
 
-  /** Buffers a read; it reaches the database within `flushMs`. A frozen entry may be recorded again and again. */
+  /**
+   * Buffers an entry for the next group commit (at the latest the next turn of
+   * the event loop after the write under way); `durable()` tells when it is
+   * kept. A frozen entry may be recorded again and again.
+   */
   record(entry: AuditEntry): void {
     this.pending.push(this.encoded(entry), this.clock.now());
-    if (this.pending.length >= this.batchSize) void this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushMs);
-      this.timer.unref();
-    }
+    this.latest = this.pending;
+    this.kick();
+  }
+
+  /**
+   * Resolves once every entry recorded so far is committed, or fsynced to the
+   * spool while the database is down; rejects with QUERY_FAILED when they could
+   * be neither (then the read they audit is not answered).
+   */
+  durable(): Promise<void> {
+    return this.latest.settled();
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    // The requests of this turn join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.writing && this.pending.length > 0) void this.flush();
+    });
   }
 
   /** Writes one entry now (admin changes), inside the caller's transaction when given. */
@@ -266,43 +321,62 @@ export class AuditLog {
       this.timer = undefined;
     }
     const batch = this.pending;
-    this.pending = new Pending(Math.max(1024, batch.length));
+    this.pending = new Pending(BATCH_ROOM);
     this.flushing = this.flushing.then(async () => {
-      // Segments held back while the database was down and the spool full go first.
-      const segments = this.overflow.splice(0);
-      if (batch.length === 0 && segments.length === 0) return;
-      const size = this.sql.onEventLoop ? SEGMENT_ON_EVENT_LOOP : SEGMENT;
-      for (let from = 0; from < batch.length; from += size)
-        segments.push(segmentOf(batch, from, Math.min(batch.length, from + size)));
-      let written = 0;
+      this.writing = true;
       try {
-        for (; written < segments.length; written++) {
-          await insertSegment(this.sql, segments[written]!);
-          if (this.sql.onEventLoop) await new Promise((r) => setImmediate(r));
-        }
-      } catch (e) {
-        const rest = segments.slice(written);
-        const entries = rest.reduce((n, seg) => n + seg.n, 0);
-        if (!this.spool || !isStorageUnavailable(e)) {
-          this.log.error({ err: e, lost: entries }, 'audit batch write failed');
-          return;
-        }
-        try {
-          await this.spool.append(rest);
-          this.log.warn?.({ spooled: entries }, 'audit entries spooled: the database is unavailable');
-        } catch (spoolErr) {
-          // The spool is at its bound: the entries stay in memory, reads are refused
-          // meanwhile (accepting() is false), and the next flush tries again.
-          this.overflow = rest;
-          this.log.error({ err: spoolErr, held: entries }, 'audit spool full: entries held, reads refused');
-          if (!this.timer) {
-            this.timer = setTimeout(() => void this.flush(), this.flushMs);
-            this.timer.unref();
-          }
-        }
+        batch.settle(await this.writeBatch(batch));
+      } finally {
+        this.writing = false;
+        // What was recorded meanwhile is the next group commit.
+        if (this.pending.length > 0) this.kick();
       }
     });
     return this.flushing;
+  }
+
+  /** Writes a batch (after segments held back); undefined when it is durable, else the error its readers get. */
+  private async writeBatch(batch: Pending): Promise<unknown> {
+    // Segments held back while the database was down and the spool full go first.
+    const segments = this.overflow.splice(0);
+    if (batch.length === 0 && segments.length === 0) return undefined;
+    const size = this.sql.onEventLoop ? SEGMENT_ON_EVENT_LOOP : SEGMENT;
+    for (let from = 0; from < batch.length; from += size)
+      segments.push(segmentOf(batch, from, Math.min(batch.length, from + size)));
+    let written = 0;
+    try {
+      for (; written < segments.length; written++) {
+        // With the database down (a restart too) the spool takes the segments at once: the reads wait on them.
+        await insertSegment(this.sql, segments[written]!, NO_WAIT);
+        if (this.sql.onEventLoop) await new Promise((r) => setImmediate(r));
+      }
+      return undefined;
+    } catch (e) {
+      const rest = segments.slice(written);
+      const entries = rest.reduce((n, seg) => n + seg.n, 0);
+      if (!this.spool || !isStorageUnavailable(e)) {
+        this.log.error({ err: e, lost: entries }, 'audit batch write failed');
+        return new AppError('QUERY_FAILED', {}, { cause: e });
+      }
+      try {
+        await this.spool.append(rest);
+        this.log.warn?.({ spooled: entries }, 'audit entries spooled: the database is unavailable');
+        return undefined;
+      } catch (spoolErr) {
+        // The spool is at its bound: the entries stay in memory, their reads and the
+        // next ones are refused (accepting() is false), and a later flush tries again.
+        this.overflow = rest;
+        this.log.error({ err: spoolErr, held: entries }, 'audit spool full: entries held, reads refused');
+        if (!this.timer) {
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            void this.flush();
+          }, this.retryMs);
+          this.timer.unref();
+        }
+        return new AppError('QUERY_FAILED', {}, { cause: spoolErr });
+      }
+    }
   }
 
   /** Newest entries first, by number and/or actor. */
@@ -390,12 +464,16 @@ function segmentOf(p: Pending, from: number, to: number): AuditSegment {
   };
 }
 
+/** No wait for a database restart: the spool keeps the segment at once. */
+const NO_WAIT = { idempotent: true, retry: false } as const;
+
 /** Writes a segment once: again with the same key, it changes nothing. */
-async function insertSegment(sql: Sql, seg: AuditSegment): Promise<void> {
+async function insertSegment(sql: Sql, seg: AuditSegment, options?: QueryOptions): Promise<void> {
   await sql.query(
     `INSERT INTO audit_segment (first_at, last_at, n, body, keys, spool_key)
      VALUES (to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0), $3, $4, decode($5, 'base64'), $6)
      ON CONFLICT (spool_key) DO NOTHING`,
     [seg.firstAt, seg.lastAt, seg.n, seg.body, seg.filter, seg.key],
+    options,
   );
 }

@@ -56,15 +56,16 @@ export async function itineraryRoutes(app: FastifyInstance, s: PlatformServices)
       },
     },
     // Not an async function: when the session, registry row, node answer and
-    // risk areas are all in memory (nearly every query) the card is sent without
-    // a promise; otherwise the same steps run with awaits. A throw here or a
-    // rejection there reaches the error handler alike.
+    // risk areas are all in memory (nearly every query) the card is made without
+    // a promise and sent once its audit entry is durable (the group commit);
+    // otherwise the same steps run with awaits. A throw here or a rejection
+    // there reaches the error handler alike.
     (req, reply) => {
       const token = bearerToken(req.headers.authorization);
       const msisdn = s.login.cachedSessionNumber(token);
       if (msisdn !== undefined) {
         const answer = s.itinerary.cachedQuery(msisdn, options(req));
-        if (answer !== undefined) return send(reply, answer);
+        if (answer !== undefined) return s.audit.durable().then(() => send(reply, answer));
       }
       return slow(req, reply, token);
     },

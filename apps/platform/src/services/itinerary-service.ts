@@ -94,24 +94,27 @@ export class ItineraryService {
     this.answers = new RefreshingCache({ ttlMs: deps.options.answerCacheMs, now: () => deps.clock.now() });
   }
 
-  /** The answer for `msisdn` (already validated), or an AppError. */
+  /** The answer for `msisdn` (already validated), once its read is durably audited; or an AppError. */
   async query(msisdn: string, opts: QueryOptions): Promise<ItineraryAnswer> {
     this.checkAuditRoom();
+    let answer: ItineraryAnswer;
     try {
-      const answer = await this.answer(msisdn, opts);
+      answer = await this.answer(msisdn, opts);
       this.auditRead(msisdn, opts, answer);
-      return answer;
     } catch (e) {
       this.audit(msisdn, opts, e instanceof AppError ? e.code : 'INTERNAL');
       throw e;
     }
+    await this.deps.audit.durable();
+    return answer;
   }
 
   /**
    * `query` without I/O or a promise when everything the answer depends on is
    * in memory (registry row, node answer, risk areas): the same checks, the
    * same answer or AppError, audited the same way. Undefined when something
-   * must be loaded; then call `query`.
+   * must be loaded; then call `query`. The caller answers once
+   * `audit.durable()` resolves (a read is answered only once audited).
    */
   cachedQuery(msisdn: string, opts: QueryOptions): ItineraryAnswer | undefined {
     let answer: ItineraryAnswer | undefined;
