@@ -3,7 +3,8 @@
 // and are written once (no duplicate) when the next start finds it back.
 // Issue 25: a read is answered only once its entry is durable (committed, or
 // fsynced to the spool), so a process killed after answering loses none.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,5 +117,30 @@ describe('the audit spool', () => {
     expect(await stored(read(901).msisdn)).toBe(1);
     await sql.close();
     rmSync(own, { recursive: true, force: true });
+  });
+
+  it('delivers a spool written before the plain table (segments of tab-separated lines), once', async () => {
+    const sql = await openPostgresSql(pg.url, 2);
+    await migrate(sql, 'platform', await migrationsFromDir(MIGRATIONS));
+    const old = mkdtempSync(join(tmpdir(), 'ic-audit-legacy-'));
+    const at = Date.parse('2026-11-20T03:00:00Z');
+    const body = [
+      `${at}\towner\t138****0777\titinerary.read.7\t13800000777\tok\t{"channel":"web"}`,
+      `${at + 1}\tadmin\tadmin\trisk.add\t\tok\t{}`,
+    ].join('\n');
+    const segment = { key: randomUUID(), firstAt: at, lastAt: at + 1, n: 2, body: `${body}\n`, filter: '' };
+    // Left by a writer that is gone (no such process): taken over at the start.
+    writeFileSync(join(old, `audit-999999999-0-${randomUUID()}.jsonl`), `${JSON.stringify(segment)}\n`);
+    const audit = new AuditLog(sql, { now: () => Date.now() }, { error: () => {}, warn: () => {} });
+    const spool = await audit.openSpool({ dir: old, maxBytes: 1 << 20 });
+    expect(spool.count).toBe(2);
+    expect(await spool.deliver()).toBe(true);
+    const [mine] = await audit.list({ msisdn: '13800000777' });
+    expect(mine).toMatchObject({ actorType: 'owner', at: '2026-11-20T11:00:00.000+08:00', detail: { channel: 'web' } });
+    expect((await audit.list({ actor: 'admin' }))[0]).toMatchObject({ action: 'risk.add', outcome: 'ok' });
+    expect(readdirSync(old)).toEqual([]);
+    await audit.close();
+    await sql.close();
+    rmSync(old, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,6 @@ import { fileURLToPath } from 'node:url';
 import { migrate, migrationsFromDir, openPgliteSql, type Sql } from '@itinerary-card/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditEntry, AuditLog, beijingMs } from './audit-log.ts';
-import { filterFromHashes, hashInto, keyHashes, mayContain, probeSql } from './segment-bloom.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 const number = (i: number) => `138${String(i).padStart(8, '0')}`;
@@ -13,60 +12,6 @@ const read = (i: number, outcome = 'ok'): AuditEntry => ({
   msisdn: number(i),
   outcome,
   detail: { channel: 'web', date: '2026-11-23' },
-});
-
-/** A filter over `keys`, built as a flush builds one. */
-function buildFilter(keys: string[]): Uint8Array {
-  const hashes = new Uint32Array(2 * keys.length);
-  for (let i = 0; i < keys.length; i++) hashInto(hashes, 2 * i, keys[i]!);
-  return filterFromHashes(hashes, 0, hashes.length);
-}
-
-describe('segment Bloom filter', () => {
-  it('holds every key it was built from, and few others', () => {
-    const keys = Array.from({ length: 4000 }, (_, i) => number(i));
-    const f = buildFilter(keys);
-    expect(keys.every((k) => mayContain(f, k))).toBe(true);
-    let fp = 0;
-    for (let i = 0; i < 20_000; i++) if (mayContain(f, number(10_000_000 + i))) fp++;
-    expect(fp / 20_000).toBeLessThan(0.01);
-    expect(mayContain(new Uint8Array(0), 'anything')).toBe(true);
-  });
-
-  it('sets the bits (h1 + j * h2) mod m, computed exactly, for hashes up to 2^32', () => {
-    const n = 3000;
-    const hashes = new Uint32Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      hashes[2 * i] = (Math.random() * 2 ** 32) >>> 0;
-      hashes[2 * i + 1] = ((Math.random() * 2 ** 32) | 1) >>> 0;
-    }
-    hashes[0] = 2 ** 32 - 1;
-    hashes[1] = 2 ** 32 - 1;
-    const f = filterFromHashes(hashes, 0, hashes.length);
-    const m = BigInt(f.length * 8);
-    const expected = new Uint8Array(f.length);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0n; j < 7n; j++) {
-        const bit = Number((BigInt(hashes[2 * i]!) + j * BigInt(hashes[2 * i + 1]!)) % m);
-        expected[bit >> 3]! |= 1 << (bit & 7);
-      }
-    }
-    expect(f).toEqual(expected);
-  });
-
-  it('gives the same answer in SQL (get_bit) as in JS', async () => {
-    const sql = await openPgliteSql();
-    const keys = Array.from({ length: 50 }, (_, i) => number(i * 3));
-    const f = buildFilter(keys);
-    await sql.exec('CREATE TABLE t (keys bytea)');
-    await sql.query('INSERT INTO t VALUES ($1)', [f]);
-    for (let i = 0; i < 300; i++) {
-      const [h1, h2] = keyHashes(number(i));
-      const rows = await sql.query(`SELECT 1 FROM t AS s WHERE ${probeSql('s', 1, 2)}`, [h1, h2]);
-      expect(rows.length === 1).toBe(mayContain(f, number(i)));
-    }
-    await sql.close();
-  });
 });
 
 describe('audit log', () => {
@@ -85,12 +30,14 @@ describe('audit log', () => {
     await sql.close();
   });
 
-  it('keeps every read, and lists those of a number newest first across segments', async () => {
+  it('keeps every read, one row each in its day partition, and lists those of a number newest first', async () => {
     for (let i = 0; i < 3000; i++) log.record(read(i % 700, i % 11 === 0 ? 'NO_DATA' : 'ok'));
     await log.flush();
-    const segments = await sql.query<{ n: number }>('SELECT n FROM audit_segment ORDER BY id');
-    expect(segments.reduce((a, s) => a + s.n, 0)).toBe(3000);
-    expect(segments.length).toBeGreaterThan(1);
+    const parts = await sql.query<{ part: string; n: number }>(
+      'SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM audit_log GROUP BY 1',
+    );
+    // 2026-11-23T01:00Z is 09:00 on the 23rd in Beijing.
+    expect(parts).toEqual([{ part: 'audit_log_20261123', n: 3000 }]);
     const mine = await log.list({ msisdn: number(5), limit: 1000 });
     const expected = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 700 === 5);
     expect(mine).toHaveLength(expected.length);
@@ -106,7 +53,6 @@ describe('audit log', () => {
     });
     const ids = mine.map((e) => e.id);
     expect([...ids].sort((a, b) => b - a)).toEqual(ids);
-    // The view shows one row per entry, with the same ids.
     const view = await sql.query<{ id: string; outcome: string }>(
       `SELECT id, outcome FROM audit_log WHERE msisdn = $1 ORDER BY id DESC`,
       [number(5)],
@@ -126,14 +72,22 @@ describe('audit log', () => {
       expect(rest).toEqual(read(3));
     }
     expect(await log.list({ actor: '138****0003' })).toHaveLength(5);
-    const lines = await sql.query<{ body: string }>('SELECT body FROM audit_segment');
-    const body = lines.map((l) => l.body).join('');
-    expect(
-      body
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.slice(l.indexOf('\t'))),
-    ).toEqual(Array(5).fill(body.slice(body.indexOf('\t'), body.indexOf('\n'))));
+  });
+
+  it('writes each Beijing day to its own partition, made when first written', async () => {
+    // 15:59:59.999Z and 16:00Z: the last moment of the 23rd and the first of the 24th in Beijing.
+    now = Date.parse('2026-11-23T15:59:59.999Z');
+    log.record(read(1));
+    log.record(read(2));
+    await log.durable();
+    const parts = await sql.query<{ part: string; n: number }>(
+      'SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1',
+    );
+    expect(parts).toEqual([
+      { part: 'audit_log_20261123', n: 1 },
+      { part: 'audit_log_20261124', n: 1 },
+    ]);
+    expect((await log.list({ msisdn: number(2) }))[0]!.at).toBe('2026-11-24T00:00:00.000+08:00');
   });
 
   it('lists by actor through many small segments, with a limit', async () => {
@@ -151,7 +105,7 @@ describe('audit log', () => {
     expect(both).toHaveLength(1);
   });
 
-  it('keeps a field with tabs or line breaks on one line', async () => {
+  it('keeps a field with tabs or line breaks as it is', async () => {
     log.record({
       actorType: 'partner',
       actor: 'evil\tclient\nx',
@@ -159,13 +113,13 @@ describe('audit log', () => {
       outcome: 'ok',
       detail: { note: 'a\tb\nc' },
     });
-    const [e] = await log.list({ actor: 'evil client x' });
-    expect(e).toMatchObject({ actor: 'evil client x', detail: { note: 'a\tb\nc' } });
+    const [e] = await log.list({ actor: 'evil\tclient\nx' });
+    expect(e).toMatchObject({ actor: 'evil\tclient\nx', detail: { note: 'a\tb\nc' } });
   });
 
-  it('keeps non-ASCII fields whole across segment boundaries', async () => {
+  it('keeps non-ASCII fields whole in a batch of more than one INSERT', async () => {
     const big = new AuditLog(sql, { now: () => now++ }, { error: (o) => errors.push(o) });
-    for (let i = 0; i < 4100; i++) {
+    for (let i = 0; i < 6100; i++) {
       big.record({
         actorType: 'partner',
         actor: i % 2 ? '南昌市卫健委' : 'partner-1',
@@ -176,34 +130,34 @@ describe('audit log', () => {
       });
     }
     await big.flush();
-    const segments = await sql.query<{ n: number }>('SELECT n FROM audit_segment ORDER BY id');
-    expect(segments.reduce((a, s) => a + s.n, 0)).toBe(4100);
-    expect(segments.length).toBeGreaterThan(2);
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0]!.n).toBe(6100);
     const theirs = await big.list({ actor: '南昌市卫健委', limit: 1000 });
     expect(theirs).toHaveLength(1000);
     expect(theirs[0]).toMatchObject({
       actor: '南昌市卫健委',
-      msisdn: number(4099 % 300),
-      detail: { city: '南昌市', i: 4099 },
+      msisdn: number(6099 % 300),
+      detail: { city: '南昌市', i: 6099 },
     });
     const one = await big.list({ msisdn: number(7), limit: 1000 });
     expect(one.map((e) => e.detail?.i)).toEqual(
-      Array.from({ length: 4100 }, (_, i) => i)
+      Array.from({ length: 6100 }, (_, i) => i)
         .filter((i) => i % 300 === 7)
         .reverse(),
     );
   });
 
-  it('logs a failed write with the count lost and does not throw', async () => {
+  it('logs a failed write with the count lost, refuses its read and does not throw', async () => {
     log.record(read(1));
-    await sql.exec('ALTER TABLE audit_segment RENAME TO gone');
+    await sql.exec('ALTER TABLE audit_log RENAME TO gone');
+    const durable = log.durable();
     await log.flush();
     expect(errors).toEqual([expect.objectContaining({ lost: 1 })]);
+    await expect(durable).rejects.toMatchObject({ code: 'QUERY_FAILED' });
   });
 });
 
-describe('audit migration 003', () => {
-  it('moves rows of the old audit_log table into segments, readable through the view', async () => {
+describe('audit migrations 003 and 005', () => {
+  it('moves rows of the first audit_log table through segments into the partitioned table', async () => {
     const sql = await openPgliteSql();
     const all = await migrationsFromDir(MIGRATIONS);
     await migrate(
@@ -221,6 +175,15 @@ describe('audit migration 003', () => {
     expect(mine.map((e) => e.at)).toEqual(['2026-11-23T08:00:00.000+08:00', '2026-11-20T08:00:00.000+08:00']);
     expect(mine[1]!.detail).toEqual({ channel: 'web' });
     expect((await log.list({ actor: 'admin' }))[0]).toMatchObject({ action: 'risk.add', detail: {} });
+    // The old rows sit in their day's partition; new ids come after theirs.
+    const parts = await sql.query<{ part: string; n: number }>(
+      'SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1',
+    );
+    expect(parts).toEqual([
+      { part: 'audit_log_20261120', n: 2 },
+      { part: 'audit_log_20261123', n: 1 },
+    ]);
+    expect(mine[0]!.id).toBeGreaterThan(mine[1]!.id);
     await sql.close();
   });
 });
