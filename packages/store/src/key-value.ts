@@ -302,7 +302,8 @@ class RedisKeyValue implements KeyValue {
         return out;
       } catch (e) {
         if (!isKeyValueOutage(e)) throw e;
-        const again = notSent(e) || (repeat === 'idempotent' && !/timed out/i.test((e as Error).message));
+        // A timed-out GET or SET is sent again too: each is O(1), and a stalled Redis answers it once it runs.
+        const again = notSent(e) || repeat === 'idempotent';
         if (again && (await this.window.pause(attempt, () => this.redis.status === 'ready'))) continue;
         outage(e);
       }
