@@ -19,6 +19,15 @@ export interface HaproxyLayout {
 const HOST = '127.0.0.1';
 
 /**
+ * What each front tells its clients about idle connections. The apps answer
+ * `Keep-Alive: timeout=72` (Fastify's default), which HAProxy passed on: a
+ * client (undici, as Node's fetch and the platform's node client) then kept an
+ * idle connection for up to 71 s, sent on one HAProxy had closed at 30 s, and
+ * got "other side closed" (the fault test's UND_ERR_SOCKET). Below 30 s.
+ */
+const KEEP_ALIVE = `  http-response set-header Keep-Alive timeout=25`;
+
+/**
  * Replicas are checked on /readyz every 500 ms and taken out after 2 failures:
  * a replica draining on SIGTERM or killed leaves within a second, and requests
  * it refuses meanwhile are retried on the other (connection failures and empty
@@ -52,7 +61,7 @@ export function haproxyConfig(l: HaproxyLayout): string {
     '  timeout connect 1s',
     '  timeout client 60s',
     '  timeout server 30s',
-    // Longer than clients keep an idle connection (undici: 4 s), so a client does not send on one being closed.
+    // Longer than clients keep an idle connection (KEEP_ALIVE below), so a client does not send on one being closed.
     '  timeout http-keep-alive 30s',
     '  option redispatch 1',
     '  retries 3',
@@ -67,6 +76,7 @@ export function haproxyConfig(l: HaproxyLayout): string {
     'frontend platform',
     `  bind ${HOST}:${l.platformPort}`,
     '  option forwardfor',
+    KEEP_ALIVE,
     '  default_backend platform',
     '',
     replicas('platform', l.platform),
@@ -74,6 +84,7 @@ export function haproxyConfig(l: HaproxyLayout): string {
     'frontend health_code',
     `  bind ${HOST}:${l.healthCodePort}`,
     '  option forwardfor',
+    KEEP_ALIVE,
     '  default_backend health_code',
     '',
     replicas('health_code', l.healthCode),
@@ -85,6 +96,7 @@ export function haproxyConfig(l: HaproxyLayout): string {
       "# the pipeline's subscriberShard(); anything else (the snapshot status) to shard 0.",
       `frontend node_${operator}`,
       `  bind ${HOST}:${port}`,
+      KEEP_ALIVE,
       `  http-request set-var(txn.shard) path,field(5,/),crc32,mod(${shards.length}) if { path_beg /internal/v1/itinerary/ }`,
       `  use_backend ${operator}_shard%[var(txn.shard)] if { var(txn.shard) -m found }`,
       `  default_backend ${operator}_shard0`,
