@@ -19,11 +19,10 @@ const KILLED: Operator = 'cmcc';
 const KILLED_SHARD = 0;
 const ITINERARY_PER_SECOND = 40;
 const CHECKINS_PER_SECOND = 8;
-// Opt-in until it passes (issue 25): on today's code the PostgreSQL and Redis restarts still fail some
-// queries and check-ins (QUERY_FAILED / STORAGE_UNAVAILABLE for 1-2 s) and a SIGKILLed platform replica
-// loses the audit entries it had not yet written, so the suite would fail on what is known to be missing.
-// TOPOLOGY_FAULTS=1 npx vitest run apps/cli/test/topology-faults.test.ts runs it and prints its counts.
-const RUN = process.env.TOPOLOGY_FAULTS === '1';
+const STORAGE_RETRY_MS = 10_000;
+// Part of the suite (CI installs HAProxy, PostgreSQL and Redis); TOPOLOGY_FAULTS=0 skips it on a
+// machine without them. It takes about two minutes of wall time, mostly waiting.
+const RUN = process.env.TOPOLOGY_FAULTS !== '0';
 
 let work: string;
 let t: Topology;
@@ -49,6 +48,16 @@ beforeAll(async () => {
       PLATFORM_SMS_PER_IP_PER_MINUTE: '100000',
       PLATFORM_SMS_PER_IP_PER_HOUR: '100000',
       PLATFORM_LOGIN_PER_IP_PER_MINUTE: '100000',
+      // The store restarts take 1-2 s here, up to 4 s when the shared machine is at a load of 30;
+      // the default window (3 s) is for a machine of one's own.
+      PLATFORM_STORAGE_RETRY_MS: String(STORAGE_RETRY_MS),
+    },
+    // Eight holders check in once a second each from one address: the per-account and per-address
+    // limits (5 and 120 a minute) would refuse most of it, which is not the fault under test.
+    healthCodeEnv: {
+      HC_CHECKINS_PER_MINUTE: '10000',
+      HC_CHECKINS_PER_IP_PER_MINUTE: '10000',
+      HC_STORAGE_RETRY_MS: String(STORAGE_RETRY_MS),
     },
     log: () => {},
   });
@@ -70,6 +79,17 @@ async function count(db: string, text: string): Promise<Record<string, number>> 
   } finally {
     await client.end();
   }
+}
+
+/** Unexpected failures counted by the fault they followed, then by kind and answer. */
+function byFault(failures: Array<{ fault: string; kind: string; status: number; code: string }>) {
+  const out: Record<string, Record<string, number>> = {};
+  for (const f of failures) {
+    const k = `${f.kind} ${f.status} ${f.code}`;
+    out[f.fault] ??= {};
+    out[f.fault]![k] = (out[f.fault]![k] ?? 0) + 1;
+  }
+  return out;
 }
 
 describe.runIf(RUN)('the topology under faults', () => {
@@ -160,7 +180,7 @@ describe.runIf(RUN)('the topology under faults', () => {
         `itinerary answers acknowledged (200): ${report.itinerary.ok}; audit entries written with outcome ok: ${auditOk} (all outcomes: ${JSON.stringify(audit)}); acknowledged reads missing from the audit log, number by number: ${auditLost}`,
         `check-ins acknowledged (201): ${report.checkins.ok}; written: ${checkins}`,
         `allowed failures (QUERY_FAILED for ${KILLED}-shard${KILLED_SHARD}'s numbers while it was down): ${report.allowed}`,
-        `unexpected failures: ${report.unexpected.length}${report.unexpected.length ? ` e.g. ${JSON.stringify(report.unexpected.slice(0, 5))}` : ''}`,
+        `unexpected failures: ${report.unexpected.length}${report.unexpected.length ? ` by fault: ${JSON.stringify(byFault(report.unexpected))}` : ''}`,
       ].join('\n'),
     );
 
