@@ -165,19 +165,19 @@ class PgPoolSql implements Sql {
     for (let attempt = 0; ; attempt++) {
       let sent = false;
       try {
-        const client = await this.pool.connect();
+        const client = watched(await this.pool.connect());
         sent = true;
         let rows: T[];
         try {
           rows = (await client.query(config)).rows as T[];
         } catch (e) {
           // As pg's Pool.query: a connection that failed a statement is closed (a timed-out one may still be busy).
-          client.release(e as Error);
+          client.done(e as Error);
           // A client the server had already left refuses before sending anything.
           if (e instanceof Error && /not queryable/i.test(e.message)) sent = false;
           throw e;
         }
-        client.release();
+        client.done();
         this.window.up();
         return rows;
       } catch (e) {
@@ -194,7 +194,7 @@ class PgPoolSql implements Sql {
     await this.pool.query(text).catch(outage);
   }
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    const client = await this.begin();
+    const client = watched(await this.begin());
     let broken: Error | undefined;
     try {
       const out = await fn(new PgClientSql(client));
@@ -206,19 +206,20 @@ class PgPoolSql implements Sql {
       else await client.query('ROLLBACK').catch(() => {});
       outage(e);
     } finally {
-      client.release(broken);
+      client.done(broken);
     }
   }
   /** A connection inside BEGIN; until then nothing has run, so an outage is retried within the window. */
   private async begin(): Promise<PoolClient> {
     for (let attempt = 0; ; attempt++) {
-      let client: PoolClient | undefined;
+      let client: WatchedClient | undefined;
       try {
-        client = await this.pool.connect();
+        client = watched(await this.pool.connect());
         await client.query('BEGIN');
+        client.unwatch();
         return client;
       } catch (e) {
-        client?.release(e as Error);
+        client?.done(e as Error);
         if (isSqlOutage(e) && !isTimeout(e) && (await this.window.pause(attempt))) continue;
         outage(e);
       }
@@ -227,6 +228,33 @@ class PgPoolSql implements Sql {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+type WatchedClient = PoolClient & {
+  /** Hands the client back to the pool; closed when it failed (`err`) or lost its connection meanwhile. */
+  done(err?: Error): void;
+  unwatch(): void;
+};
+
+/**
+ * A checked-out client, listened to: while it is ours the pool does not listen
+ * for its errors, and a connection lost mid-statement (a restart) is emitted
+ * as an 'error' event too, which unheard would end the process (pg's own
+ * Pool.query listens the same way).
+ */
+function watched(client: PoolClient): WatchedClient {
+  let lost: Error | undefined;
+  const onError = (e: Error) => {
+    lost = e;
+  };
+  client.on('error', onError);
+  const w = client as WatchedClient;
+  w.unwatch = () => client.removeListener('error', onError);
+  w.done = (err) => {
+    client.removeListener('error', onError);
+    client.release(err ?? lost);
+  };
+  return w;
 }
 
 /** A statement that ran out of time (the server's statement_timeout or pg's query_timeout). */

@@ -119,6 +119,24 @@ describe('storage outages', () => {
     }
   });
 
+  it('PostgreSQL: a connection lost while a transaction holds it fails the transaction, not the process', async () => {
+    const sql = await openPostgresSql(postgres.url, 2, 800, 300);
+    try {
+      // The server goes while the client is checked out between statements: pg emits 'error' on it.
+      const tx = sql.transaction(async (t) => {
+        await t.query('SELECT 1');
+        await postgres.down();
+        await sleep(100);
+        return t.query('SELECT 2');
+      });
+      await expect(tx).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      await postgres.up();
+      expect(await sql.query('SELECT 3 AS n')).toEqual([{ n: 3 }]);
+    } finally {
+      await sql.close();
+    }
+  });
+
   it('Redis: a restart is ridden through: commands sent once it is back, counters counted once', async () => {
     const kv = await openRedisKeyValue(redis.url, 'ride:', 300, WIDE_WINDOW_MS);
     try {
