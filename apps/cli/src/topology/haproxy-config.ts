@@ -61,6 +61,8 @@ export function haproxyConfig(l: HaproxyLayout): string {
     '  timeout connect 1s',
     '  timeout client 60s',
     '  timeout server 30s',
+    // A check answered late (a stalled machine) is not a dead server: a refused connection is seen at once anyway.
+    '  timeout check 2s',
     // Longer than clients keep an idle connection (KEEP_ALIVE below), so a client does not send on one being closed.
     '  timeout http-keep-alive 30s',
     '  option redispatch 1',
@@ -107,6 +109,9 @@ export function haproxyConfig(l: HaproxyLayout): string {
         `backend ${operator}_shard${k}`,
         '  option httpchk GET /healthz',
         `  server ${operator}-shard${k} ${HOST}:${p} check inter 500ms fall 2 rise 1`,
+        // A shard has no other replica: when its checks fail, the same process still gets the calls (a dead
+        // one refuses them at once, and the platform answers QUERY_FAILED) rather than HAProxy's own 503.
+        `  server ${operator}-shard${k}-failopen ${HOST}:${p} backup`,
       );
     }
   }
