@@ -9,6 +9,7 @@ const env = {
   HC_PARTNER_URL: 'https://platform.example.cn',
   HC_PARTNER_CLIENT_ID: 'nanchang',
   HC_PARTNER_CLIENT_SECRET: 'secret',
+  HC_DEV_OUTBOX: 'true',
 };
 
 describe('configuration', () => {
@@ -46,6 +47,28 @@ describe('configuration', () => {
     expect(naming({ HC_VENUE_CACHE_SECONDS: '-1' }, 'HC_VENUE_CACHE_SECONDS')).toBe(true);
     expect(naming({ HC_COLOUR_RULES: '[{"when":"epidemicSojourn","colour":"yellow"}]' }, 'HC_COLOUR_RULES')).toBe(true);
   });
+  it('reads the listen address, storage and SMS transport here, not elsewhere', () => {
+    const c = readConfig({ ...env, HC_PORT: '3101', HC_DATABASE_URL: 'postgres://db/hc', HC_REDIS_URL: 'redis://kv' });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 3101, databaseUrl: 'postgres://db/hc', redisUrl: 'redis://kv' });
+    expect(c.smpp).toBeUndefined();
+    const smpp = readConfig({
+      ...env,
+      HC_DEV_OUTBOX: 'false',
+      SMPP_HOST: 'smsc',
+      SMPP_SYSTEM_ID: 'hc',
+      SMPP_SOURCE_ADDR: '106',
+    });
+    expect(smpp.smpp).toMatchObject({ host: 'smsc', systemId: 'hc', defaultFrom: '106' });
+    for (const [over, variable] of [
+      [{ HC_PORT: '65536' }, 'HC_PORT'],
+      [{ HC_DEV_OUTBOX: '0' }, 'SMPP_HOST'],
+      [{ HC_DEV_OUTBOX: 'yes' }, 'HC_DEV_OUTBOX'],
+      [{ HC_DATABASE_URL: 'postgres//db' }, 'HC_DATABASE_URL'],
+      [{ SERVE_DRAIN_MS: '6000' }, 'SERVE_DRAIN_MS'],
+    ] as const)
+      expect(() => readConfig({ ...env, ...over })).toThrow(expect.objectContaining({ details: { variable } }));
+  });
+
   it('makes an embedded configuration with fresh secrets', () => {
     const c = embeddedConfig({
       publicUrl: 'http://127.0.0.1:3001/',

@@ -1,12 +1,26 @@
-// Configuration of the health-code system, read once from the environment,
-// validated and typed; a bad value stops start-up naming the variable.
+// Configuration of the health-code system: its variables as one schema
+// (HEALTH_CODE_ENV), read once from the environment, validated and typed; a bad
+// value stops start-up naming the variable.
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import { AppError } from '@itinerary-card/domain';
+import { configError, Env, type EnvSource, readEnv, SERVE_DRAIN_MS, trustProxyFrom } from '@itinerary-card/ops';
+import { readSmppConfig, type SmppConfig } from '@itinerary-card/sms';
 import { DEFAULT_STORAGE_RETRY_MS, defaultSpoolDir } from '@itinerary-card/store';
+import { Type } from 'typebox';
 import { type ColourRule, DEFAULT_COLOUR_RULES, parseColourRules } from './rules/colour-rules.ts';
 
 export interface HealthCodeConfig {
+  /** Listen address and port (HC_HOST, HC_PORT). */
+  host: string;
+  port: number;
+  /** HC_DATABASE_URL: PostgreSQL; without it PGlite in `dataDir` (HC_DATA_DIR) or in memory. */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** HC_REDIS_URL: without it, memory. */
+  redisUrl?: string;
+  /** The SMPP transport of login codes (SMPP_*); without it the development outbox (`devOutbox`). */
+  smpp?: SmppConfig;
+  /** SERVE_DRAIN_MS: on SIGTERM, how long to keep answering open connections after the listening socket closes. */
+  drainMs: number;
   /** The city that runs the system (shown on pages and posters). */
   cityName: string;
   /** The code's name (昌通码 in Nanchang). */
@@ -67,6 +81,9 @@ export const DEFAULT_CONFIG: Omit<
   HealthCodeConfig,
   'keySecret' | 'adminToken' | 'partner' | 'publicUrl' | 'itineraryCardUrl'
 > = {
+  host: '127.0.0.1',
+  port: 3001,
+  drainMs: 0,
   cityName: '南昌市',
   codeName: '昌通码',
   codeTtlSeconds: 60,
@@ -87,106 +104,168 @@ export const DEFAULT_CONFIG: Omit<
   trustProxy: false,
 };
 
-function bad(name: string, why: string): never {
-  throw new AppError('CONFIG_INVALID', { variable: name, reason: why }, { cause: new Error(`${name}: ${why}`) });
-}
+const HTTP = ['http', 'https'];
+const c = DEFAULT_CONFIG;
+const seconds = (description: string, minimum: number, maximum: number, dflt: number) =>
+  Env.int({ description, minimum, maximum, default: dflt });
 
-function str(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
-  const v = env[name] ?? fallback;
-  if (v === undefined || v === '') bad(name, 'is required');
-  return v;
-}
+/** The health-code system's variables (docs/deployment.md, "Health-code system"): read here and nowhere else. */
+export const HEALTH_CODE_ENV = Type.Object({
+  HC_HOST: Env.string({ description: 'Listen address.', default: c.host }),
+  HC_PORT: Env.port(c.port, { description: 'Listen port.' }),
+  HC_KEY_SECRET: Env.secret(16, { description: 'Seals the Ed25519 signing keys in SQL; the same on every replica.' }),
+  HC_ADMIN_TOKEN: Env.secret(16, { description: "Bearer token of the epidemic-prevention office's API." }),
+  HC_PUBLIC_URL: Env.url(HTTP, { description: 'Public base URL (venue posters and check-in links point here).' }),
+  HC_ITINERARY_CARD_URL: Env.url(HTTP, { description: 'The itinerary card page users are sent to.' }),
+  HC_PARTNER_URL: Env.url(HTTP, { description: "The platform's partner API." }),
+  HC_PARTNER_CLIENT_ID: Env.string({ description: "This city's partner id on the platform.", minLength: 1 }),
+  HC_PARTNER_CLIENT_SECRET: Env.string({ description: "This city's partner secret on the platform.", minLength: 1 }),
+  HC_PARTNER_TIMEOUT_MS: Env.int({
+    description: 'Time limit of a call to the partner API.',
+    minimum: 100,
+    maximum: 60_000,
+    default: 5000,
+  }),
+  HC_DATABASE_URL: Env.optional(
+    Env.url(['postgres', 'postgresql'], { description: 'PostgreSQL; without it PGlite in HC_DATA_DIR, or in memory.' }),
+  ),
+  HC_DATA_DIR: Env.optional(Env.string({ description: 'PGlite directory when there is no HC_DATABASE_URL.' })),
+  HC_REDIS_URL: Env.optional(
+    Env.url(['redis', 'rediss'], { description: 'Redis; without it in memory (one replica only).' }),
+  ),
+  HC_STORAGE_TIMEOUT_MS: Env.int({
+    description: 'Time limit of a PostgreSQL query or connection attempt and of a Redis command.',
+    minimum: 50,
+    maximum: 60_000,
+    default: c.storageTimeoutMs,
+  }),
+  HC_STORAGE_RETRY_MS: Env.int({
+    description:
+      "How long requests wait for PostgreSQL or Redis to come back (a restart) before failing, counted from the outage's first failure; 0: no wait.",
+    minimum: 0,
+    maximum: 60_000,
+    default: c.storageRetryMs,
+  }),
+  HC_SPOOL_DIR: Env.optional(
+    Env.string({
+      description: 'Where audit entries and check-ins wait while PostgreSQL is down (a persistent local disk).',
+    }),
+  ),
+  HC_SPOOL_MAX_MB: Env.int({
+    description: 'Bound of each spool: past it a check-in answers STORAGE_UNAVAILABLE.',
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 256,
+  }),
+  HC_DEV_OUTBOX: Env.bool(false, {
+    description: 'Development: login codes to /dev/outbox instead of SMPP (SMPP_HOST).',
+  }),
+  HC_CITY_NAME: Env.string({ description: 'The city that runs the system.', default: c.cityName }),
+  HC_CODE_NAME: Env.string({ description: "The code's name.", default: c.codeName }),
+  HC_VENUE_CACHE_SECONDS: seconds('How long a replica trusts a venue code it resolved.', 0, 3600, c.venueCacheSeconds),
+  HC_TRUST_PROXY: Env.string({
+    description:
+      "Whose X-Forwarded-For gives the client address: false, true, a hop count, or proxies' addresses/CIDRs.",
+    default: 'false',
+  }),
+  HC_CHECKINS_PER_MINUTE: Env.int({
+    description: 'Check-ins per account per minute.',
+    minimum: 1,
+    maximum: 10_000,
+    default: c.checkinsPerMinute,
+  }),
+  HC_CHECKINS_PER_IP_PER_MINUTE: Env.int({
+    description: 'Check-ins per client address per minute.',
+    minimum: 1,
+    maximum: 1_000_000,
+    default: c.checkinsPerIpPerMinute,
+  }),
+  HC_CODE_TTL_SECONDS: seconds('Lifetime of a personal code.', 15, 600, c.codeTtlSeconds),
+  HC_KEY_ROTATE_DAYS: Env.int({
+    description: 'A signing key older than this is rotated (0: only by the admin API).',
+    minimum: 0,
+    maximum: 3650,
+    default: c.keyRotateDays,
+  }),
+  HC_KEY_PUBLISH_AHEAD_SECONDS: seconds(
+    'How long a new signing key is published before it signs.',
+    0,
+    86_400,
+    c.keyPublishAheadSeconds,
+  ),
+  HC_JWKS_MAX_AGE_SECONDS: seconds('Max-age of the published key set.', 0, 86_400, c.jwksMaxAgeSeconds),
+  HC_CHECKIN_RETENTION_DAYS: Env.int({
+    description: 'Check-ins are kept this many days.',
+    minimum: 1,
+    maximum: 365,
+    default: c.checkinRetentionDays,
+  }),
+  HC_COLOUR_RULES: Env.optional(
+    Env.string({ description: 'Colour rules as JSON (apps/health-code/README.md); default the built-in rules.' }),
+  ),
+  HC_WEB_DIST: Env.optional(Env.string({ description: 'Built pages (packages/web/dist): serves /health/*.' })),
+  SERVE_DRAIN_MS: SERVE_DRAIN_MS,
+});
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) bad(name, `must be an integer between ${min} and ${max}`);
-  return n;
-}
-
-function url(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
-  const v = str(env, name, fallback);
+function colourRulesFrom(text: string | undefined): ColourRule[] {
+  if (!text) return [...DEFAULT_COLOUR_RULES];
+  let parsed: unknown;
   try {
-    const u = new URL(v);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') bad(name, 'must be an http(s) URL');
-  } catch (e) {
-    if (e instanceof AppError) throw e;
-    bad(name, 'must be an http(s) URL');
+    parsed = JSON.parse(text);
+  } catch {
+    configError('HC_COLOUR_RULES', 'is not JSON');
   }
-  return v.replace(/\/+$/, '');
+  const r = parseColourRules(parsed);
+  if (typeof r === 'string') configError('HC_COLOUR_RULES', r);
+  return r;
 }
 
-/** HC_TRUST_PROXY: empty or `false`, `true`, a hop count, or comma-separated proxy addresses/CIDRs. */
-function trustProxy(raw: string): boolean | number | string {
-  const v = raw.trim();
-  if (v === '' || v === 'false') return false;
-  if (v === 'true') return true;
-  if (/^\d+$/.test(v)) return Number(v);
-  const items = v.split(',').map((x) => x.trim());
-  const ok = (x: string) => {
-    const [addr, bits, extra] = x.split('/');
-    if (extra !== undefined || !addr || isIP(addr) === 0) return false;
-    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128));
-  };
-  if (!items.every(ok)) bad('HC_TRUST_PROXY', 'true, false, a hop count, or proxy addresses/CIDRs separated by commas');
-  return items.join(',');
-}
+const noSlash = (u: string) => u.replace(/\/+$/, '');
 
-/** Reads HC_* variables. */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): HealthCodeConfig {
-  let colourRules = [...DEFAULT_COLOUR_RULES];
-  if (env.HC_COLOUR_RULES) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(env.HC_COLOUR_RULES);
-    } catch {
-      bad('HC_COLOUR_RULES', 'is not JSON');
-    }
-    const r = parseColourRules(parsed);
-    if (typeof r === 'string') bad('HC_COLOUR_RULES', r);
-    colourRules = r;
-  }
-  const keySecret = str(env, 'HC_KEY_SECRET');
-  if (keySecret.length < 16) bad('HC_KEY_SECRET', 'must be at least 16 characters');
-  const adminToken = str(env, 'HC_ADMIN_TOKEN');
-  if (adminToken.length < 16) bad('HC_ADMIN_TOKEN', 'must be at least 16 characters');
+/** Reads HC_* (and SMPP_* for the login codes' transport). */
+export function readConfig(env: EnvSource = process.env): HealthCodeConfig {
+  const v = readEnv(HEALTH_CODE_ENV, env);
+  const colourRules = colourRulesFrom(v.HC_COLOUR_RULES);
+  // Login codes go out over SMPP, or to the development outbox.
+  const smpp = env.SMPP_HOST ? readSmppConfig(env) : undefined;
+  if (!smpp && !v.HC_DEV_OUTBOX) configError('SMPP_HOST', 'required (or HC_DEV_OUTBOX=true for development)');
   return {
     ...DEFAULT_CONFIG,
-    cityName: str(env, 'HC_CITY_NAME', DEFAULT_CONFIG.cityName),
-    codeName: str(env, 'HC_CODE_NAME', DEFAULT_CONFIG.codeName),
-    publicUrl: url(env, 'HC_PUBLIC_URL'),
-    itineraryCardUrl: url(env, 'HC_ITINERARY_CARD_URL'),
-    keySecret,
-    adminToken,
-    codeTtlSeconds: int(env, 'HC_CODE_TTL_SECONDS', DEFAULT_CONFIG.codeTtlSeconds, 15, 600),
-    keyPublishAheadSeconds: int(env, 'HC_KEY_PUBLISH_AHEAD_SECONDS', DEFAULT_CONFIG.keyPublishAheadSeconds, 0, 86_400),
-    jwksMaxAgeSeconds: int(env, 'HC_JWKS_MAX_AGE_SECONDS', DEFAULT_CONFIG.jwksMaxAgeSeconds, 0, 86_400),
-    keyRotateDays: int(env, 'HC_KEY_ROTATE_DAYS', DEFAULT_CONFIG.keyRotateDays, 0, 3650),
-    checkinRetentionDays: int(env, 'HC_CHECKIN_RETENTION_DAYS', DEFAULT_CONFIG.checkinRetentionDays, 1, 365),
-    venueCacheSeconds: int(env, 'HC_VENUE_CACHE_SECONDS', DEFAULT_CONFIG.venueCacheSeconds, 0, 3600),
+    host: v.HC_HOST,
+    port: v.HC_PORT,
+    databaseUrl: v.HC_DATABASE_URL,
+    dataDir: v.HC_DATA_DIR,
+    redisUrl: v.HC_REDIS_URL,
+    smpp,
+    drainMs: v.SERVE_DRAIN_MS,
+    cityName: v.HC_CITY_NAME,
+    codeName: v.HC_CODE_NAME,
+    publicUrl: noSlash(v.HC_PUBLIC_URL),
+    itineraryCardUrl: noSlash(v.HC_ITINERARY_CARD_URL),
+    keySecret: v.HC_KEY_SECRET,
+    adminToken: v.HC_ADMIN_TOKEN,
+    codeTtlSeconds: v.HC_CODE_TTL_SECONDS,
+    keyPublishAheadSeconds: v.HC_KEY_PUBLISH_AHEAD_SECONDS,
+    jwksMaxAgeSeconds: v.HC_JWKS_MAX_AGE_SECONDS,
+    keyRotateDays: v.HC_KEY_ROTATE_DAYS,
+    checkinRetentionDays: v.HC_CHECKIN_RETENTION_DAYS,
+    venueCacheSeconds: v.HC_VENUE_CACHE_SECONDS,
     colourRules,
-    webDist: env.HC_WEB_DIST ?? null,
-    devOutbox: env.HC_DEV_OUTBOX === '1',
-    checkinsPerMinute: int(env, 'HC_CHECKINS_PER_MINUTE', DEFAULT_CONFIG.checkinsPerMinute, 1, 10_000),
-    checkinsPerIpPerMinute: int(
-      env,
-      'HC_CHECKINS_PER_IP_PER_MINUTE',
-      DEFAULT_CONFIG.checkinsPerIpPerMinute,
-      1,
-      1_000_000,
-    ),
-    trustProxy: trustProxy(env.HC_TRUST_PROXY ?? ''),
+    webDist: v.HC_WEB_DIST ?? null,
+    devOutbox: v.HC_DEV_OUTBOX,
+    checkinsPerMinute: v.HC_CHECKINS_PER_MINUTE,
+    checkinsPerIpPerMinute: v.HC_CHECKINS_PER_IP_PER_MINUTE,
+    trustProxy: trustProxyFrom(v.HC_TRUST_PROXY, 'HC_TRUST_PROXY'),
     partner: {
-      baseUrl: url(env, 'HC_PARTNER_URL'),
-      clientId: str(env, 'HC_PARTNER_CLIENT_ID'),
-      clientSecret: str(env, 'HC_PARTNER_CLIENT_SECRET'),
-      timeoutMs: int(env, 'HC_PARTNER_TIMEOUT_MS', 5000, 100, 60_000),
+      baseUrl: noSlash(v.HC_PARTNER_URL),
+      clientId: v.HC_PARTNER_CLIENT_ID,
+      clientSecret: v.HC_PARTNER_CLIENT_SECRET,
+      timeoutMs: v.HC_PARTNER_TIMEOUT_MS,
     },
-    storageTimeoutMs: int(env, 'HC_STORAGE_TIMEOUT_MS', DEFAULT_CONFIG.storageTimeoutMs, 50, 60_000),
-    storageRetryMs: int(env, 'HC_STORAGE_RETRY_MS', DEFAULT_CONFIG.storageRetryMs, 0, 60_000),
-    spoolDir: env.HC_SPOOL_DIR || (env.HC_DATABASE_URL ? defaultSpoolDir('health-code', env.HC_DATABASE_URL) : null),
-    spoolMaxBytes: int(env, 'HC_SPOOL_MAX_MB', 256, 1, 1_000_000) * 1024 * 1024,
+    storageTimeoutMs: v.HC_STORAGE_TIMEOUT_MS,
+    storageRetryMs: v.HC_STORAGE_RETRY_MS,
+    spoolDir: v.HC_SPOOL_DIR || (v.HC_DATABASE_URL ? defaultSpoolDir('health-code', v.HC_DATABASE_URL) : null),
+    spoolMaxBytes: v.HC_SPOOL_MAX_MB * 1024 * 1024,
   };
 }
 

@@ -1,6 +1,6 @@
 // The health-code app's only door.
 export { buildHealthCode, type HealthCodeDeps } from './app.ts';
-export { DEFAULT_CONFIG, embeddedConfig, type HealthCodeConfig, readConfig } from './config.ts';
+export { DEFAULT_CONFIG, embeddedConfig, HEALTH_CODE_ENV, type HealthCodeConfig, readConfig } from './config.ts';
 export { createHttpPartnerClient, type ItineraryAnswer, type PartnerClient } from './partner/partner-client.ts';
 export { type ColourRule, DEFAULT_COLOUR_RULES, evaluateColour } from './rules/colour-rules.ts';
 export { type EpidemicArea, matchItinerary } from './rules/epidemic-areas.ts';

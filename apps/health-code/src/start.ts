@@ -1,5 +1,5 @@
-// Runs the health-code system on its own: configuration from the environment,
-// PostgreSQL or PGlite, Redis or memory, the platform's partner API over HTTP.
+// Runs the health-code system on its own: its configuration (config.ts reads the
+// environment), PostgreSQL or PGlite, Redis or memory, the platform's partner API over HTTP.
 import { systemClock } from '@itinerary-card/domain';
 import { defaultSpoolDir, openKeyValue, openSql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
@@ -20,10 +20,10 @@ export interface StartOptions {
 
 export async function startHealthCode(o: StartOptions): Promise<FastifyInstance> {
   const config = o.config ?? readConfig();
-  const databaseUrl = o.databaseUrl ?? process.env.HC_DATABASE_URL;
+  const databaseUrl = o.databaseUrl ?? config.databaseUrl;
   const { storageTimeoutMs: timeoutMs, storageRetryMs: retryMs } = config;
-  const sql = await openSql({ url: databaseUrl, dataDir: o.dataDir ?? process.env.HC_DATA_DIR, timeoutMs, retryMs });
-  const kv = await openKeyValue({ url: o.redisUrl ?? process.env.HC_REDIS_URL, prefix: 'hc:', timeoutMs, retryMs });
+  const sql = await openSql({ url: databaseUrl, dataDir: o.dataDir ?? config.dataDir, timeoutMs, retryMs });
+  const kv = await openKeyValue({ url: o.redisUrl ?? config.redisUrl, prefix: 'hc:', timeoutMs, retryMs });
   // A spool only where the database can be down: a server, not embedded PGlite.
   const spoolDir = databaseUrl ? (config.spoolDir ?? defaultSpoolDir('health-code', databaseUrl)) : null;
   const partner = createHttpPartnerClient({ ...config.partner, now: () => systemClock.now() });
@@ -44,6 +44,6 @@ export async function startHealthCode(o: StartOptions): Promise<FastifyInstance>
     await kv.close();
     await sql.close();
   });
-  await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? Number(process.env.HC_PORT ?? 3001) });
+  await app.listen({ host: o.host ?? config.host, port: o.port ?? config.port });
   return app;
 }

@@ -196,6 +196,7 @@ describe('check-ins', () => {
       HC_PARTNER_URL: 'http://127.0.0.1:3000',
       HC_PARTNER_CLIENT_ID: 'x',
       HC_PARTNER_CLIENT_SECRET: 'y',
+      HC_DEV_OUTBOX: 'true',
     };
     expect(readConfig(env)).toMatchObject({ trustProxy: false, checkinsPerMinute: 5, checkinsPerIpPerMinute: 120 });
     expect(readConfig({ ...env, HC_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1');

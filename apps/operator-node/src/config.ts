@@ -1,7 +1,9 @@
-// Operator node configuration: read once from the environment, validated; a
-// bad value stops start-up naming the variable.
+// Operator node configuration: its variables as one schema, read once from the
+// environment and validated; a bad value stops start-up naming the variable.
 import { readFileSync } from 'node:fs';
-import { AppError, isOperator, type Operator } from '@itinerary-card/domain';
+import { OPERATORS, type Operator } from '@itinerary-card/domain';
+import { configError, Env, type EnvSource, readEnv } from '@itinerary-card/ops';
+import { Type } from 'typebox';
 
 export interface TlsConfig {
   cert: string;
@@ -25,41 +27,56 @@ export interface OperatorNodeConfig {
   tls?: TlsConfig;
 }
 
-function fail(variable: string, why: string): never {
-  throw new AppError('CONFIG_INVALID', { variable }, { cause: new Error(`${variable}: ${why}`) });
-}
-
-export function readOperatorNodeConfig(env: NodeJS.ProcessEnv = process.env): OperatorNodeConfig {
-  const operator = env.NODE_OPERATOR ?? '';
-  if (!isOperator(operator)) fail('NODE_OPERATOR', 'must be cmcc, cucc or ctcc');
-  const port = Number(env.NODE_PORT ?? '4100');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('NODE_PORT', 'must be a port number');
-  const serviceSecret = env.NODE_SERVICE_SECRET ?? '';
-  if (serviceSecret.length < 16) fail('NODE_SERVICE_SECRET', 'must be at least 16 characters');
+/** The node's variables (docs/deployment.md, "Operator node"): read here and nowhere else. */
+export const OPERATOR_NODE_ENV = Type.Object({
+  NODE_OPERATOR: Env.oneOf(OPERATORS, { description: 'The operator whose data this node serves.' }),
+  NODE_ID: Env.string({
+    description: 'Audience of the service tokens it accepts (default: the operator).',
+    default: '',
+  }),
+  NODE_HOST: Env.string({ description: 'Listen address.', default: '127.0.0.1' }),
+  NODE_PORT: Env.port(4100, { description: 'Listen port.' }),
+  NODE_SERVICE_SECRET: Env.secret(16, {
+    description: 'Shared HMAC secret of service tokens (the same as PLATFORM_SERVICE_SECRET).',
+  }),
+  NODE_DATA_DIR: Env.optional(
+    Env.string({ description: "The pipeline's data directory, where snapshots are published." }),
+  ),
   // Without its key a node would load snapshots it cannot look anyone up in.
-  const pseudonymKey = env.NODE_PSEUDONYM_KEY ?? '';
-  if (pseudonymKey.length < 16) fail('NODE_PSEUDONYM_KEY', "required, at least 16 characters (the pipeline's key)");
+  NODE_PSEUDONYM_KEY: Env.secret(16, {
+    description: "The key of the pseudonyms in the snapshots (the pipeline's key).",
+  }),
+  NODE_TLS_CERT: Env.optional(Env.string({ description: 'Serve HTTPS: certificate file.' })),
+  NODE_TLS_KEY: Env.optional(Env.string({ description: 'Serve HTTPS: key file.' })),
+  NODE_TLS_CA: Env.optional(
+    Env.string({ description: 'Require client certificates signed by this CA (mTLS): CA file.' }),
+  ),
+});
+
+export function readOperatorNodeConfig(env: EnvSource = process.env): OperatorNodeConfig {
+  const v = readEnv(OPERATOR_NODE_ENV, env);
   const cfg: OperatorNodeConfig = {
-    operator,
-    nodeId: env.NODE_ID || operator,
-    host: env.NODE_HOST || '127.0.0.1',
-    port,
-    serviceSecret,
-    pseudonymKey,
+    operator: v.NODE_OPERATOR,
+    nodeId: v.NODE_ID || v.NODE_OPERATOR,
+    host: v.NODE_HOST,
+    port: v.NODE_PORT,
+    serviceSecret: v.NODE_SERVICE_SECRET,
+    pseudonymKey: v.NODE_PSEUDONYM_KEY,
   };
-  if (env.NODE_DATA_DIR) cfg.dataDir = env.NODE_DATA_DIR;
-  if (env.NODE_TLS_CERT || env.NODE_TLS_KEY) {
-    if (!env.NODE_TLS_CERT) fail('NODE_TLS_CERT', 'required with NODE_TLS_KEY');
-    if (!env.NODE_TLS_KEY) fail('NODE_TLS_KEY', 'required with NODE_TLS_CERT');
-    const read = (variable: string, path: string) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch (e) {
-        return fail(variable, `cannot read ${path}: ${(e as Error).message}`);
-      }
-    };
-    cfg.tls = { cert: read('NODE_TLS_CERT', env.NODE_TLS_CERT), key: read('NODE_TLS_KEY', env.NODE_TLS_KEY) };
-    if (env.NODE_TLS_CA) cfg.tls.ca = read('NODE_TLS_CA', env.NODE_TLS_CA);
+  if (v.NODE_DATA_DIR) cfg.dataDir = v.NODE_DATA_DIR;
+  if (v.NODE_TLS_CERT || v.NODE_TLS_KEY) {
+    if (!v.NODE_TLS_CERT) configError('NODE_TLS_CERT', 'required with NODE_TLS_KEY');
+    if (!v.NODE_TLS_KEY) configError('NODE_TLS_KEY', 'required with NODE_TLS_CERT');
+    cfg.tls = { cert: readPem('NODE_TLS_CERT', v.NODE_TLS_CERT), key: readPem('NODE_TLS_KEY', v.NODE_TLS_KEY) };
+    if (v.NODE_TLS_CA) cfg.tls.ca = readPem('NODE_TLS_CA', v.NODE_TLS_CA);
   }
   return cfg;
+}
+
+function readPem(variable: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    return configError(variable, `cannot read ${path}: ${(e as Error).message}`);
+  }
 }

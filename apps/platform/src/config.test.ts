@@ -48,6 +48,28 @@ describe('readPlatformConfig', () => {
     expect(variableOf({ ...base, PLATFORM_TRUST_PROXY: 'proxy.internal' })).toBe('PLATFORM_TRUST_PROXY');
   });
 
+  it('bounds the port and spells booleans one way', () => {
+    expect(readPlatformConfig({ ...base, PLATFORM_PORT: '65535' }).port).toBe(65535);
+    for (const bad of ['65536', '99999', '-1', 'eighty'])
+      expect(variableOf({ ...base, PLATFORM_PORT: bad })).toBe('PLATFORM_PORT');
+    const requestLog = (v: string) => readPlatformConfig({ ...base, PLATFORM_REQUEST_LOG: v }).requestLog;
+    expect(['true', '1', 'on', 'false', '0', 'off'].map(requestLog)).toEqual([true, true, true, false, false, false]);
+    expect(variableOf({ ...base, PLATFORM_REQUEST_LOG: 'maybe' })).toBe('PLATFORM_REQUEST_LOG');
+  });
+
+  it('reads the SMPP transport and the drain time with the rest', () => {
+    expect(readPlatformConfig(base)).toMatchObject({ smpp: undefined, drainMs: 0 });
+    const smpp = { PLATFORM_SMS: 'smpp', SMPP_HOST: 'smsc', SMPP_SYSTEM_ID: 'itc', SMPP_SOURCE_ADDR: '10086' };
+    expect(readPlatformConfig({ ...base, ...smpp, SERVE_DRAIN_MS: '1500' })).toMatchObject({
+      smpp: { host: 'smsc', systemId: 'itc', defaultFrom: '10086', port: 2775 },
+      drainMs: 1500,
+    });
+    expect(variableOf({ ...base, ...smpp, SMPP_PORT: 'x' })).toBe('SMPP_PORT');
+    expect(variableOf({ ...base, SERVE_DRAIN_MS: '5001' })).toBe('SERVE_DRAIN_MS');
+    expect(variableOf({ ...base, DATABASE_URL: 'mysql://db/x' })).toBe('DATABASE_URL');
+    expect(variableOf({ ...base, REDIS_URL: 'localhost:6379' })).toBe('REDIS_URL');
+  });
+
   it('reads which proxies to trust', () => {
     const t = (v: string) => readPlatformConfig({ ...base, PLATFORM_TRUST_PROXY: v }).trustProxy;
     expect(readPlatformConfig(base).trustProxy).toBe(false);

@@ -1,14 +1,24 @@
-// Platform configuration: defaults, read once from the environment, validated;
-// a bad value stops start-up with a message naming the variable.
+// Platform configuration: its variables as one schema (PLATFORM_ENV), read once
+// from the environment and validated; a bad value stops start-up naming the variable.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { AppError, OPERATORS, type Operator, parseTimeOfDay } from '@itinerary-card/domain';
+import { OPERATORS, type Operator, parseTimeOfDay } from '@itinerary-card/domain';
+import {
+  configError,
+  Env,
+  type EnvSource,
+  LOG_LEVELS,
+  readEnv,
+  SERVE_DRAIN_MS,
+  trustProxyFrom,
+} from '@itinerary-card/ops';
+import { readSmppConfig, type SmppConfig } from '@itinerary-card/sms';
 import {
   DEFAULT_LOGIN_CODE_LIMITS,
   DEFAULT_STORAGE_RETRY_MS,
   defaultSpoolDir,
   type LoginCodeLimits,
 } from '@itinerary-card/store';
+import { type TInteger, type TOptional, type TSchema, type TString, Type } from 'typebox';
 
 export interface NodeEndpoint {
   /** Base URL of the operator node (http:// or https://). */
@@ -124,8 +134,8 @@ export interface PlatformConfig {
   nodes: Partial<Record<Operator, NodeEndpoint>>;
   /** `outbox` enables /dev/outbox; `smpp` uses the SMPP transport (SMPP_* variables). */
   sms: 'outbox' | 'smpp';
-  /** SMPP_* variables, read by packages/sms when `sms` is `smpp`. */
-  smppEnv: Record<string, string | undefined>;
+  /** The SMPP_* variables, read when `sms` is `smpp`. */
+  smpp?: SmppConfig;
   options: PlatformOptions;
   /** Processes answering on the port (PLATFORM_WORKERS); more than one needs Redis and PostgreSQL. */
   workers: number;
@@ -151,19 +161,172 @@ export interface PlatformConfig {
   spoolDir: string | null;
   /** PLATFORM_SPOOL_MAX_MB: bound of the spool; past it reads are refused (QUERY_FAILED), not left unaudited. */
   spoolMaxBytes: number;
+  /** SERVE_DRAIN_MS: on SIGTERM, how long to keep answering open connections after the listening socket closes. */
+  drainMs: number;
 }
 
-function fail(variable: string, why: string): never {
-  throw new AppError('CONFIG_INVALID', { variable }, { cause: new Error(`${variable}: ${why}`) });
+const NODE_URL = { pattern: '^https?://[^/]+', why: 'must be an http(s) URL' };
+
+/** PLATFORM_NODE_<OP>, _ID and _SHARDS for each operator. */
+function nodeVariables() {
+  const out: Record<string, TSchema> = {};
+  for (const op of OPERATORS) {
+    const name = `PLATFORM_NODE_${op.toUpperCase()}`;
+    out[name] = Env.optional(
+      Env.string({ description: `Base URL of the ${op} node (or of the proxy in front of its shards).`, ...NODE_URL }),
+    );
+    out[`${name}_ID`] = Env.string({ description: 'Its node id (token audience), default the operator.', default: '' });
+    out[`${name}_SHARDS`] = Env.int({
+      description: 'Shards behind that URL: one circuit breaker per shard.',
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+    });
+  }
+  return out as Record<string, TOptional<TString> | TString | TInteger>;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) fail(name, `must be an integer >= ${min}`);
-  return n;
-}
+const limits = DEFAULT_LOGIN_CODE_LIMITS;
+const d = DEFAULT_OPTIONS;
+const perUnit = (description: string, dflt: number) =>
+  Env.int({ description, minimum: 1, maximum: 1_000_000, default: dflt });
+
+/** The platform's variables (docs/deployment.md, "Query platform"): read here and nowhere else. */
+export const PLATFORM_ENV = Type.Object({
+  PLATFORM_HOST: Env.string({ description: 'Listen address (0.0.0.0 behind a load balancer).', default: '127.0.0.1' }),
+  PLATFORM_PORT: Env.port(3000, { description: 'Listen port.' }),
+  PLATFORM_SECRET_KEY: Env.secret(16, {
+    description: 'HMAC key for SMS codes, sessions and device tokens at rest; the same on every replica.',
+  }),
+  PLATFORM_SERVICE_SECRET: Env.secret(16, { description: 'Shared secret of service tokens to the operator nodes.' }),
+  ...nodeVariables(),
+  PLATFORM_NODE_TLS_CERT: Env.optional(Env.string({ description: 'mTLS to the nodes: client certificate file.' })),
+  PLATFORM_NODE_TLS_KEY: Env.optional(Env.string({ description: 'mTLS to the nodes: client key file.' })),
+  PLATFORM_NODE_TLS_CA: Env.optional(
+    Env.string({ description: "mTLS to the nodes: the CA of the nodes' certificates." }),
+  ),
+  DATABASE_URL: Env.optional(
+    Env.url(['postgres', 'postgresql'], {
+      description: 'PostgreSQL; without it PGlite in PLATFORM_DATA_DIR, or in memory.',
+    }),
+  ),
+  PLATFORM_DATA_DIR: Env.optional(Env.string({ description: 'PGlite directory when there is no DATABASE_URL.' })),
+  REDIS_URL: Env.optional(
+    Env.url(['redis', 'rediss'], { description: 'Redis; without it in memory (one replica only).' }),
+  ),
+  PLATFORM_SMS: Env.oneOf(['outbox', 'smpp'], {
+    description: 'outbox (development: /dev/outbox) or smpp (SMPP_* below).',
+    default: 'outbox',
+  }),
+  PLATFORM_SMS_INBOUND_TOKEN: Env.string({
+    description: "Bearer token of an HTTP SMS gateway's POST /api/v1/sms/inbound; empty refuses that route.",
+    default: '',
+    minLength: 16,
+  }),
+  PLATFORM_ADMIN_TOKEN: Env.string({ description: 'Enables /api/v1/admin/*; empty: off.', default: '', minLength: 16 }),
+  PLATFORM_UPDATE_TIME: Env.string({
+    description: 'Daily update time, Beijing.',
+    default: '08:00',
+    pattern: '^\\d{1,2}:\\d{2}$',
+    why: 'must be HH:MM',
+  }),
+  PLATFORM_CLOCK_SKEW_MS: Env.int({
+    description: "Allowed difference of the phone's clock before ILLEGAL_ACCESS.",
+    minimum: 0,
+    maximum: 86_400_000,
+    default: d.clockSkewMs,
+  }),
+  PLATFORM_GREEN_COUNTRIES: Env.string({
+    description: 'Regions that keep the card green, ISO codes comma-separated (empty: none).',
+    default: d.greenCountries.join(','),
+    keepEmpty: true,
+    pattern: '^\\s*([A-Za-z]{2})?\\s*(,\\s*([A-Za-z]{2})?\\s*)*$',
+    why: 'ISO codes, comma-separated',
+  }),
+  PLATFORM_QUERY_DEADLINE_MS: Env.int({
+    description: "A whole query's deadline: past it QUERY_FAILED.",
+    minimum: 50,
+    maximum: 120_000,
+    default: d.queryDeadlineMs,
+  }),
+  PLATFORM_NODE_TIMEOUT_MS: Env.int({
+    description: 'Per-call timeout to a node.',
+    minimum: 50,
+    maximum: 120_000,
+    default: d.nodeTimeoutMs,
+  }),
+  PLATFORM_ANSWER_CACHE_MS: Env.int({
+    description: "How long a node's answer is reused; 0 = off.",
+    minimum: 0,
+    maximum: 86_400_000,
+    default: d.answerCacheMs,
+  }),
+  PLATFORM_SESSION_CACHE_MS: Env.int({
+    description: 'How long a process keeps a session it looked up; 0 = ask Redis every time.',
+    minimum: 0,
+    maximum: 86_400_000,
+    default: d.sessionCacheMs,
+  }),
+  PLATFORM_WORKERS: Env.int({
+    description: 'Processes sharing the port; more than 1 needs DATABASE_URL and REDIS_URL.',
+    minimum: 1,
+    maximum: 256,
+    default: 1,
+  }),
+  PLATFORM_TRUST_PROXY: Env.string({
+    description:
+      "Whose X-Forwarded-For gives the client address: false, true, a hop count, or proxies' addresses/CIDRs.",
+    default: 'false',
+  }),
+  PLATFORM_LOG_LEVEL: Env.oneOf(LOG_LEVELS, { description: 'Log level.', default: 'info' }),
+  PLATFORM_REQUEST_LOG: Env.bool(true, { description: 'A log line per request (false: counts stay in /metrics).' }),
+  PLATFORM_SMS_PER_IP_PER_MINUTE: perUnit('SMS codes asked per client address per minute.', limits.smsPerIpPerMinute),
+  PLATFORM_SMS_PER_IP_PER_HOUR: perUnit('SMS codes asked per client address per hour.', limits.smsPerIpPerHour),
+  PLATFORM_LOGIN_PER_IP_PER_MINUTE: perUnit('Code checks per client address per minute.', limits.loginPerIpPerMinute),
+  PLATFORM_PARTNER_CODES_PER_NUMBER_PER_HOUR: perUnit(
+    'Owner-confirmation codes partners may send one number per hour.',
+    d.partnerCodesPerNumberPerHour,
+  ),
+  PLATFORM_PARTNER_CODES_PER_NUMBER_PER_DAY: perUnit(
+    'Owner-confirmation codes partners may send one number per day.',
+    d.partnerCodesPerNumberPerDay,
+  ),
+  PLATFORM_PARTNER_GRANT_TTL_MS: Env.int({
+    description: "Lifetime of the one-time grant an owner's code turns into.",
+    minimum: 10_000,
+    maximum: 86_400_000,
+    default: d.partnerGrantTtlMs,
+  }),
+  PLATFORM_PARTNER_PER_MINUTE: perUnit("Each partner's calls per minute.", d.partnerPerMinute),
+  PLATFORM_PARTNER_READS_PER_NUMBER_PER_HOUR: perUnit(
+    "Each partner's itinerary reads per number per hour.",
+    d.partnerReadsPerNumberPerHour,
+  ),
+  PLATFORM_WEB_DIST: Env.optional(Env.string({ description: 'Built pages (default packages/web/dist).' })),
+  PLATFORM_STORAGE_TIMEOUT_MS: Env.int({
+    description: 'Time limit of a PostgreSQL query or connection attempt and of a Redis command.',
+    minimum: 50,
+    maximum: 60_000,
+    default: 800,
+  }),
+  PLATFORM_STORAGE_RETRY_MS: Env.int({
+    description:
+      "How long requests wait for PostgreSQL or Redis to come back (a restart) before failing, counted from the outage's first failure; 0: no wait.",
+    minimum: 0,
+    maximum: 60_000,
+    default: DEFAULT_STORAGE_RETRY_MS,
+  }),
+  PLATFORM_SPOOL_DIR: Env.optional(
+    Env.string({ description: 'Where audit entries wait while PostgreSQL is down (a persistent local disk).' }),
+  ),
+  PLATFORM_SPOOL_MAX_MB: Env.int({
+    description: 'Bound of the spool: past it reads answer QUERY_FAILED.',
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 256,
+  }),
+  SERVE_DRAIN_MS: SERVE_DRAIN_MS,
+});
 
 /**
  * PLATFORM_TRUST_PROXY: empty or `false` (the connecting address is the
@@ -171,143 +334,98 @@ function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): numbe
  * addresses / CIDRs.
  */
 export function parseTrustProxy(raw: string): boolean | number | string {
-  const v = raw.trim();
-  if (v === '' || v === 'false') return false;
-  if (v === 'true') return true;
-  if (/^\d+$/.test(v)) return Number(v);
-  const items = v.split(',').map((x) => x.trim());
-  const ok = (x: string) => {
-    const [addr, bits, extra] = x.split('/');
-    if (extra !== undefined || !addr || isIP(addr) === 0) return false;
-    if (bits === undefined) return true;
-    const max = isIP(addr) === 4 ? 32 : 128;
-    return /^\d+$/.test(bits) && Number(bits) <= max;
-  };
-  if (!items.every(ok))
-    fail('PLATFORM_TRUST_PROXY', 'true, false, a hop count, or proxy addresses/CIDRs separated by commas');
-  return items.join(',');
+  return trustProxyFrom(raw, 'PLATFORM_TRUST_PROXY');
 }
 
 /** `08:00` → ms after midnight. */
 export function parseUpdateTime(s: string, variable = 'PLATFORM_UPDATE_TIME'): number {
   const ms = parseTimeOfDay(s);
-  if (Number.isNaN(ms)) fail(variable, 'must be HH:MM');
+  if (Number.isNaN(ms)) configError(variable, 'must be HH:MM');
   return ms;
 }
 
-export function readPlatformConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
-  const secretKey = env.PLATFORM_SECRET_KEY ?? '';
-  if (secretKey.length < 16) fail('PLATFORM_SECRET_KEY', 'must be at least 16 characters');
-  const serviceSecret = env.PLATFORM_SERVICE_SECRET ?? '';
-  if (serviceSecret.length < 16) fail('PLATFORM_SERVICE_SECRET', 'must be at least 16 characters');
+function readPem(variable: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    return configError(variable, `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function readPlatformConfig(env: EnvSource = process.env): PlatformConfig {
+  const v = readEnv(PLATFORM_ENV, env);
+  const raw = v as unknown as Record<string, string | number | undefined>;
+  // mTLS to the nodes: client certificate and key, and the CA that signed the nodes' certificates.
+  const tls: NonNullable<NodeEndpoint['tls']> = {};
+  if (v.PLATFORM_NODE_TLS_CERT) tls.cert = readPem('PLATFORM_NODE_TLS_CERT', v.PLATFORM_NODE_TLS_CERT);
+  if (v.PLATFORM_NODE_TLS_KEY) tls.key = readPem('PLATFORM_NODE_TLS_KEY', v.PLATFORM_NODE_TLS_KEY);
+  if (v.PLATFORM_NODE_TLS_CA) tls.ca = readPem('PLATFORM_NODE_TLS_CA', v.PLATFORM_NODE_TLS_CA);
   const nodes: Partial<Record<Operator, NodeEndpoint>> = {};
   for (const op of OPERATORS) {
     const name = `PLATFORM_NODE_${op.toUpperCase()}`;
-    const url = env[name];
+    const url = raw[name] as string | undefined;
     if (!url) continue;
-    if (!/^https?:\/\/[^/]+/.test(url)) fail(name, 'must be an http(s) URL');
-    const endpoint: NodeEndpoint = { url: url.replace(/\/$/, ''), nodeId: env[`${name}_ID`] || op };
-    // mTLS to the nodes: client certificate and key, and the CA that signed the nodes' certificates.
-    const tls: NonNullable<NodeEndpoint['tls']> = {};
-    for (const [key, variable] of [
-      ['cert', 'PLATFORM_NODE_TLS_CERT'],
-      ['key', 'PLATFORM_NODE_TLS_KEY'],
-      ['ca', 'PLATFORM_NODE_TLS_CA'],
-    ] as const) {
-      const path = env[variable];
-      if (!path) continue;
-      try {
-        tls[key] = readFileSync(path, 'utf8');
-      } catch (e) {
-        fail(variable, `cannot read ${path}: ${(e as Error).message}`);
-      }
-    }
-    if (Object.keys(tls).length > 0) endpoint.tls = tls;
-    const shards = int(env, `${name}_SHARDS`, 1, 1);
-    if (shards > 64) fail(`${name}_SHARDS`, 'must be an integer from 1 to 64');
+    const endpoint: NodeEndpoint = { url: url.replace(/\/$/, ''), nodeId: (raw[`${name}_ID`] as string) || op };
+    if (Object.keys(tls).length > 0) endpoint.tls = { ...tls };
+    const shards = raw[`${name}_SHARDS`] as number;
     if (shards > 1) endpoint.shards = shards;
     nodes[op] = endpoint;
   }
   if (Object.keys(nodes).length === 0)
-    fail('PLATFORM_NODE_CMCC', 'at least one PLATFORM_NODE_<OPERATOR> URL is needed');
-  const sms = env.PLATFORM_SMS ?? 'outbox';
-  if (sms !== 'outbox' && sms !== 'smpp') fail('PLATFORM_SMS', 'must be outbox or smpp');
-  const green = (env.PLATFORM_GREEN_COUNTRIES ?? 'HK,MO,TW').split(',').map((s) => s.trim().toUpperCase());
-  if (green.some((c) => c !== '' && !/^[A-Z]{2}$/.test(c)))
-    fail('PLATFORM_GREEN_COUNTRIES', 'ISO codes, comma-separated');
-  const d = DEFAULT_OPTIONS;
+    configError('PLATFORM_NODE_CMCC', 'at least one PLATFORM_NODE_<OPERATOR> URL is needed');
+  const green = v.PLATFORM_GREEN_COUNTRIES.split(',')
+    .map((c) => c.trim().toUpperCase())
+    .filter((c) => c !== '');
   const options: PlatformOptions = {
     ...d,
-    clockSkewMs: int(env, 'PLATFORM_CLOCK_SKEW_MS', d.clockSkewMs),
-    updateTimeMs: env.PLATFORM_UPDATE_TIME ? parseUpdateTime(env.PLATFORM_UPDATE_TIME) : d.updateTimeMs,
-    greenCountries: green.filter((c) => c !== ''),
-    nodeTimeoutMs: int(env, 'PLATFORM_NODE_TIMEOUT_MS', d.nodeTimeoutMs, 50),
-    queryDeadlineMs: int(env, 'PLATFORM_QUERY_DEADLINE_MS', d.queryDeadlineMs, 50),
-    answerCacheMs: int(env, 'PLATFORM_ANSWER_CACHE_MS', d.answerCacheMs),
-    sessionCacheMs: int(env, 'PLATFORM_SESSION_CACHE_MS', d.sessionCacheMs),
-    smsPerIpPerMinute: int(env, 'PLATFORM_SMS_PER_IP_PER_MINUTE', d.smsPerIpPerMinute, 1),
-    smsPerIpPerHour: int(env, 'PLATFORM_SMS_PER_IP_PER_HOUR', d.smsPerIpPerHour, 1),
-    loginPerIpPerMinute: int(env, 'PLATFORM_LOGIN_PER_IP_PER_MINUTE', d.loginPerIpPerMinute, 1),
-    partnerCodesPerNumberPerHour: int(
-      env,
-      'PLATFORM_PARTNER_CODES_PER_NUMBER_PER_HOUR',
-      d.partnerCodesPerNumberPerHour,
-      1,
-    ),
-    partnerCodesPerNumberPerDay: int(
-      env,
-      'PLATFORM_PARTNER_CODES_PER_NUMBER_PER_DAY',
-      d.partnerCodesPerNumberPerDay,
-      1,
-    ),
-    partnerGrantTtlMs: int(env, 'PLATFORM_PARTNER_GRANT_TTL_MS', d.partnerGrantTtlMs, 10_000),
-    partnerPerMinute: int(env, 'PLATFORM_PARTNER_PER_MINUTE', d.partnerPerMinute, 1),
-    partnerReadsPerNumberPerHour: int(
-      env,
-      'PLATFORM_PARTNER_READS_PER_NUMBER_PER_HOUR',
-      d.partnerReadsPerNumberPerHour,
-      1,
-    ),
-    secretKey,
-    serviceSecret,
-    adminToken: env.PLATFORM_ADMIN_TOKEN ?? '',
-    smsInboundToken: env.PLATFORM_SMS_INBOUND_TOKEN ?? '',
-    webDist: env.PLATFORM_WEB_DIST || undefined,
+    clockSkewMs: v.PLATFORM_CLOCK_SKEW_MS,
+    updateTimeMs: parseUpdateTime(v.PLATFORM_UPDATE_TIME),
+    greenCountries: green,
+    nodeTimeoutMs: v.PLATFORM_NODE_TIMEOUT_MS,
+    queryDeadlineMs: v.PLATFORM_QUERY_DEADLINE_MS,
+    answerCacheMs: v.PLATFORM_ANSWER_CACHE_MS,
+    sessionCacheMs: v.PLATFORM_SESSION_CACHE_MS,
+    smsPerIpPerMinute: v.PLATFORM_SMS_PER_IP_PER_MINUTE,
+    smsPerIpPerHour: v.PLATFORM_SMS_PER_IP_PER_HOUR,
+    loginPerIpPerMinute: v.PLATFORM_LOGIN_PER_IP_PER_MINUTE,
+    partnerCodesPerNumberPerHour: v.PLATFORM_PARTNER_CODES_PER_NUMBER_PER_HOUR,
+    partnerCodesPerNumberPerDay: v.PLATFORM_PARTNER_CODES_PER_NUMBER_PER_DAY,
+    partnerGrantTtlMs: v.PLATFORM_PARTNER_GRANT_TTL_MS,
+    partnerPerMinute: v.PLATFORM_PARTNER_PER_MINUTE,
+    partnerReadsPerNumberPerHour: v.PLATFORM_PARTNER_READS_PER_NUMBER_PER_HOUR,
+    secretKey: v.PLATFORM_SECRET_KEY,
+    serviceSecret: v.PLATFORM_SERVICE_SECRET,
+    adminToken: v.PLATFORM_ADMIN_TOKEN,
+    smsInboundToken: v.PLATFORM_SMS_INBOUND_TOKEN,
+    webDist: v.PLATFORM_WEB_DIST,
   };
-  if (options.adminToken !== '' && options.adminToken.length < 16) {
-    fail('PLATFORM_ADMIN_TOKEN', 'must be at least 16 characters');
+  if (v.PLATFORM_WORKERS > 1 && (!v.DATABASE_URL || !v.REDIS_URL)) {
+    configError(
+      'PLATFORM_WORKERS',
+      'more than 1 needs DATABASE_URL and REDIS_URL (embedded storage lives in one process)',
+    );
   }
-  if (options.smsInboundToken !== '' && options.smsInboundToken.length < 16) {
-    fail('PLATFORM_SMS_INBOUND_TOKEN', 'must be at least 16 characters');
-  }
-  const workers = int(env, 'PLATFORM_WORKERS', 1, 1);
-  if (workers > 1 && (!env.DATABASE_URL || !env.REDIS_URL)) {
-    fail('PLATFORM_WORKERS', 'more than 1 needs DATABASE_URL and REDIS_URL (embedded storage lives in one process)');
-  }
-  const logLevel = env.PLATFORM_LOG_LEVEL || 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(logLevel)) {
-    fail('PLATFORM_LOG_LEVEL', 'must be fatal, error, warn, info, debug or trace');
-  }
-  const trustProxy = parseTrustProxy(env.PLATFORM_TRUST_PROXY ?? '');
-  const requestLog = env.PLATFORM_REQUEST_LOG || 'on';
-  if (requestLog !== 'on' && requestLog !== 'off') fail('PLATFORM_REQUEST_LOG', 'must be on or off');
+  const trustProxy = parseTrustProxy(v.PLATFORM_TRUST_PROXY);
+  // Checked here, so a bad SMPP_* value fails before storage opens.
+  const smpp = v.PLATFORM_SMS === 'smpp' ? readSmppConfig(env) : undefined;
   return {
-    storageTimeoutMs: int(env, 'PLATFORM_STORAGE_TIMEOUT_MS', 800, 50),
-    storageRetryMs: int(env, 'PLATFORM_STORAGE_RETRY_MS', DEFAULT_STORAGE_RETRY_MS),
-    spoolDir: env.DATABASE_URL ? env.PLATFORM_SPOOL_DIR || defaultSpoolDir('platform', env.DATABASE_URL) : null,
-    spoolMaxBytes: int(env, 'PLATFORM_SPOOL_MAX_MB', 256, 1) * 1024 * 1024,
-    workers,
+    storageTimeoutMs: v.PLATFORM_STORAGE_TIMEOUT_MS,
+    storageRetryMs: v.PLATFORM_STORAGE_RETRY_MS,
+    spoolDir: v.DATABASE_URL ? v.PLATFORM_SPOOL_DIR || defaultSpoolDir('platform', v.DATABASE_URL) : null,
+    spoolMaxBytes: v.PLATFORM_SPOOL_MAX_MB * 1024 * 1024,
+    workers: v.PLATFORM_WORKERS,
     trustProxy,
-    logLevel,
-    requestLog: requestLog === 'on',
-    host: env.PLATFORM_HOST || '127.0.0.1',
-    port: int(env, 'PLATFORM_PORT', 3000),
-    databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: env.PLATFORM_DATA_DIR || undefined,
-    redisUrl: env.REDIS_URL || undefined,
+    logLevel: v.PLATFORM_LOG_LEVEL,
+    requestLog: v.PLATFORM_REQUEST_LOG,
+    host: v.PLATFORM_HOST,
+    port: v.PLATFORM_PORT,
+    databaseUrl: v.DATABASE_URL,
+    dataDir: v.PLATFORM_DATA_DIR,
+    redisUrl: v.REDIS_URL,
     nodes,
-    sms,
-    smppEnv: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('SMPP_'))),
+    sms: v.PLATFORM_SMS,
+    smpp,
     options,
+    drainMs: v.SERVE_DRAIN_MS,
   };
 }

@@ -3,6 +3,7 @@ export { buildPlatform, type PlatformDeps } from './build-platform.ts';
 export {
   DEFAULT_OPTIONS,
   type NodeEndpoint,
+  PLATFORM_ENV,
   type PlatformConfig,
   type PlatformOptions,
   parseUpdateTime,

@@ -2,7 +2,7 @@
 // configuration, builds the app, listens; `close` releases everything.
 import type { Clock } from '@itinerary-card/domain';
 import { maskingStream } from '@itinerary-card/ops';
-import { OutboxTransport, readSmppConfig, SmppTransport } from '@itinerary-card/sms';
+import { OutboxTransport, SmppTransport } from '@itinerary-card/sms';
 import { openKeyValue, openSql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -30,14 +30,14 @@ export async function startPlatform(
   const logStream = pino.destination({ dest: 1, sync: false });
   let sms: OutboxTransport | SmppTransport;
   let outbox: OutboxTransport | undefined;
-  if (config.sms === 'smpp') {
+  if (config.smpp) {
     // The SMPP layer logs refused binds, lost links, throttling, rejections and undelivered
     // receipts (numbers masked) in the platform's log.
     const logger =
       extra.logger === false
         ? undefined
         : pino({ level: config.logLevel }, maskingStream(logStream)).child({ component: 'smpp' });
-    sms = new SmppTransport({ ...readSmppConfig(config.smppEnv), clock: extra.clock, logger });
+    sms = new SmppTransport({ ...config.smpp, clock: extra.clock, logger });
   } else {
     outbox = new OutboxTransport({ clock: extra.clock });
     sms = outbox;

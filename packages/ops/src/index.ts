@@ -1,3 +1,15 @@
+export {
+  configError,
+  configErrorText,
+  Env,
+  type EnvSection,
+  type EnvSource,
+  envExample,
+  LOG_LEVELS,
+  readEnv,
+  SERVE_DRAIN_MS,
+  trustProxyFrom,
+} from './env-schema.ts';
 export { hasNul, installInputGuard } from './input-guard.ts';
 export { maskedLogger, maskedRequest, maskingStream, maskSensitive } from './log-masking.ts';
 export { DEFAULT_BUCKETS, installRequestMetrics, RequestMetrics } from './request-metrics.ts';

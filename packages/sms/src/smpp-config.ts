@@ -1,7 +1,7 @@
-// Reads the SMPP_* variables into SmppTransportOptions once, at start-up; a bad
-// value stops start-up with CONFIG_INVALID naming the variable. The app's
-// config.ts passes its environment in (nothing here reads process.env).
-import { AppError } from '@itinerary-card/domain';
+// The SMPP_* variables as a schema, read into SmppTransportOptions once at
+// start-up; a bad value stops start-up with CONFIG_INVALID naming the variable.
+import { Env, type EnvSource, readEnv } from '@itinerary-card/ops';
+import { Type } from 'typebox';
 import type { SmppTransportOptions } from './smpp-transport.ts';
 
 export type SmppConfig = Pick<
@@ -25,61 +25,91 @@ export type SmppConfig = Pick<
   | 'countryCode'
 >;
 
-function fail(variable: string, why: string): never {
-  throw new AppError('CONFIG_INVALID', { variable }, { cause: new Error(`${variable}: ${why}`) });
-}
-
-function int(env: Record<string, string | undefined>, name: string, dflt: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) fail(name, `must be an integer from ${min} to ${max}`);
-  return n;
-}
+/** The SMPP_* variables (docs/deployment.md, "SMS over SMPP"). */
+export const SMPP_ENV = Type.Object({
+  SMPP_HOST: Env.string({ description: 'The SMSC host.' }),
+  SMPP_PORT: Env.port(2775, { description: 'The SMSC port.' }),
+  SMPP_SYSTEM_ID: Env.string({ description: 'The SMPP account (system_id).', minLength: 1, maxLength: 15 }),
+  SMPP_PASSWORD: Env.string({ description: 'Its password (SMPP 3.4).', default: '', maxLength: 8 }),
+  SMPP_SYSTEM_TYPE: Env.string({ description: 'system_type of the bind.', default: '' }),
+  SMPP_WINDOW: Env.int({
+    description: 'submit_sm sent and not yet answered, per bind.',
+    minimum: 1,
+    maximum: 1000,
+    default: 10,
+  }),
+  SMPP_TPS: Env.int({
+    description: 'submit_sm per second per bind, 0 = unpaced.',
+    minimum: 0,
+    maximum: 100_000,
+    default: 0,
+  }),
+  SMPP_ENQUIRE_LINK_MS: Env.int({
+    description: 'Keep-alive period.',
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+  }),
+  SMPP_RESPONSE_TIMEOUT_MS: Env.int({
+    description: 'Probe the link after this long without a submit_sm_resp.',
+    minimum: 100,
+    maximum: 120_000,
+    default: 10_000,
+  }),
+  SMPP_SEND_TIMEOUT_MS: Env.int({
+    description: 'A message none of whose parts was accepted by then fails (SMS_SEND_FAILED).',
+    minimum: 100,
+    maximum: 300_000,
+    default: 15_000,
+  }),
+  SMPP_DELIVERY_RECEIPTS: Env.bool(true, { description: 'Ask for a receipt for every part.' }),
+  SMPP_SOURCE_TON: Env.int({
+    description: 'TON of the sender (3: network specific).',
+    minimum: 0,
+    maximum: 6,
+    default: 3,
+  }),
+  SMPP_SOURCE_NPI: Env.int({ description: 'NPI of the sender.', minimum: 0, maximum: 18, default: 0 }),
+  SMPP_DEST_TON: Env.int({ description: 'TON of a handset (1: international).', minimum: 0, maximum: 6, default: 1 }),
+  SMPP_DEST_NPI: Env.int({ description: 'NPI of a handset (1: E.164).', minimum: 0, maximum: 18, default: 1 }),
+  SMPP_COUNTRY_CODE: Env.string({
+    description: 'Put before an 11-digit number when SMPP_DEST_TON is 1; empty sends national numbers.',
+    default: '86',
+    keepEmpty: true,
+    pattern: '^\\d{0,3}$',
+    why: 'must be 1 to 3 digits (or empty)',
+  }),
+  // Last, so that a malformed number elsewhere is named first.
+  SMPP_SOURCE_ADDR: Env.string({
+    description: 'Sender of messages that name none (login codes): digits; many SMSCs reject an empty source.',
+    pattern: '^\\d{1,21}$',
+    why: 'must be digits (at most 21)',
+  }),
+});
 
 /**
- * SMPP_HOST, SMPP_PORT (2775), SMPP_SYSTEM_ID, SMPP_PASSWORD (at most 8 characters in SMPP 3.4),
- * SMPP_SYSTEM_TYPE, SMPP_SOURCE_ADDR (required: sender of messages that name none, e.g. login
- * codes; many SMSCs reject an empty one), SMPP_WINDOW (10), SMPP_TPS (submit_sm per second, 0 =
- * unpaced), SMPP_ENQUIRE_LINK_MS (30000), SMPP_RESPONSE_TIMEOUT_MS (10000), SMPP_SEND_TIMEOUT_MS
- * (15000), SMPP_DELIVERY_RECEIPTS (true|false, default true), SMPP_SOURCE_TON (3) / SMPP_SOURCE_NPI (0)
- * for short codes, SMPP_DEST_TON (1) / SMPP_DEST_NPI (1) for handsets, SMPP_COUNTRY_CODE (86, put
- * before a handset's number when SMPP_DEST_TON is 1).
+ * SMPP_* → the transport's options, once at start-up; the apps' config
+ * modules call it with their environment (nothing here reads process.env).
  */
-export function readSmppConfig(env: Record<string, string | undefined>): SmppConfig {
-  const host = env.SMPP_HOST ?? '';
-  if (!host) fail('SMPP_HOST', 'is required for the SMPP transport');
-  const systemId = env.SMPP_SYSTEM_ID ?? '';
-  if (!systemId || systemId.length > 15) fail('SMPP_SYSTEM_ID', 'is required, at most 15 characters');
-  const password = env.SMPP_PASSWORD ?? '';
-  if (password.length > 8) fail('SMPP_PASSWORD', 'at most 8 characters (SMPP 3.4)');
-  const receipts = env.SMPP_DELIVERY_RECEIPTS ?? 'true';
-  if (receipts !== 'true' && receipts !== 'false') fail('SMPP_DELIVERY_RECEIPTS', 'must be true or false');
-  const countryCode = env.SMPP_COUNTRY_CODE ?? '86';
-  if (!/^\d{0,3}$/.test(countryCode)) fail('SMPP_COUNTRY_CODE', 'must be 1 to 3 digits (or empty)');
-  const config: SmppConfig = {
-    host,
-    port: int(env, 'SMPP_PORT', 2775, 1, 65535),
-    systemId,
-    password,
-    systemType: env.SMPP_SYSTEM_TYPE ?? '',
-    defaultFrom: '',
-    window: int(env, 'SMPP_WINDOW', 10, 1, 1000),
-    tps: int(env, 'SMPP_TPS', 0, 0, 100_000) || undefined,
-    enquireLinkMs: int(env, 'SMPP_ENQUIRE_LINK_MS', 30_000, 1000, 600_000),
-    responseTimeoutMs: int(env, 'SMPP_RESPONSE_TIMEOUT_MS', 10_000, 100, 120_000),
-    registeredDelivery: receipts === 'true',
-    sendTimeoutMs: int(env, 'SMPP_SEND_TIMEOUT_MS', 15_000, 100, 300_000),
-    sourceTon: int(env, 'SMPP_SOURCE_TON', 3, 0, 6),
-    sourceNpi: int(env, 'SMPP_SOURCE_NPI', 0, 0, 18),
-    destTon: int(env, 'SMPP_DEST_TON', 1, 0, 6),
-    destNpi: int(env, 'SMPP_DEST_NPI', 1, 0, 18),
-    countryCode,
+export function readSmppConfig(env: EnvSource): SmppConfig {
+  const v = readEnv(SMPP_ENV, env);
+  return {
+    host: v.SMPP_HOST,
+    port: v.SMPP_PORT,
+    systemId: v.SMPP_SYSTEM_ID,
+    password: v.SMPP_PASSWORD,
+    systemType: v.SMPP_SYSTEM_TYPE,
+    defaultFrom: v.SMPP_SOURCE_ADDR,
+    window: v.SMPP_WINDOW,
+    tps: v.SMPP_TPS || undefined,
+    enquireLinkMs: v.SMPP_ENQUIRE_LINK_MS,
+    responseTimeoutMs: v.SMPP_RESPONSE_TIMEOUT_MS,
+    registeredDelivery: v.SMPP_DELIVERY_RECEIPTS,
+    sendTimeoutMs: v.SMPP_SEND_TIMEOUT_MS,
+    sourceTon: v.SMPP_SOURCE_TON,
+    sourceNpi: v.SMPP_SOURCE_NPI,
+    destTon: v.SMPP_DEST_TON,
+    destNpi: v.SMPP_DEST_NPI,
+    countryCode: v.SMPP_COUNTRY_CODE,
   };
-  // Checked last so that a malformed number elsewhere is named first.
-  const from = env.SMPP_SOURCE_ADDR ?? '';
-  if (!from) fail('SMPP_SOURCE_ADDR', 'is required for the SMPP transport (the sender of login codes)');
-  if (!/^\d{1,21}$/.test(from)) fail('SMPP_SOURCE_ADDR', 'must be digits (at most 21)');
-  config.defaultFrom = from;
-  return config;
 }

@@ -13,7 +13,9 @@ import {
   parseTimeOfDay,
   systemClock,
 } from '@itinerary-card/domain';
+import { configErrorText } from '@itinerary-card/ops';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { readPseudonymKey } from '../config.ts';
 import { ALLOW_PARTIAL_OPTION, isoDate, PARTIAL_EXIT, positiveInt, SHARD_RECORDS_OPTION } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
@@ -39,16 +41,15 @@ function hhmm(v: string): string {
 /** The pipeline (DuckDB and the stay engine) is loaded by the sub-command that runs, not for `--help`. */
 const pipeline = () => import('@itinerary-card/pipeline');
 
-/** The node's pseudonym key: NODE_PSEUDONYM_KEY, at least 16 characters. */
+/** The node's pseudonym key: NODE_PSEUDONYM_KEY, at least 16 characters; without it exit 2 naming it. */
 function pseudonymKey(): string {
-  const k = process.env.NODE_PSEUDONYM_KEY ?? '';
-  if (k.length < 16) {
-    process.stderr.write(
-      'itinerary-card pipeline: NODE_PSEUDONYM_KEY must be set to a secret of at least 16 characters\n',
-    );
+  try {
+    return readPseudonymKey();
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== 'CONFIG_INVALID') throw e;
+    process.stderr.write(`itinerary-card pipeline: configuration error: ${configErrorText(e)} (${e.code})\n`);
     process.exit(2);
   }
-  return k;
 }
 
 const json = (x: unknown) => process.stdout.write(`${JSON.stringify(x)}\n`);

@@ -14,6 +14,7 @@ import { runSchedule } from '@itinerary-card/pipeline';
 import { servingDay } from '@itinerary-card/platform';
 import { simulate } from '@itinerary-card/simulator';
 import { freePort } from '@itinerary-card/store';
+import { readTopologyConfig } from '../config.ts';
 import { operatorsOf, splitSignaling } from '../demo-split.ts';
 import { splitInputByShard } from '../shard-split.ts';
 import { createPostgres, createRedis, type DataServer } from './data-servers.ts';
@@ -21,7 +22,6 @@ import { haproxyConfig } from './haproxy-config.ts';
 import { ServiceProcess } from './service-process.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/itinerary-card.js', import.meta.url));
-const HAPROXY = process.env.HAPROXY_BIN || '/usr/sbin/haproxy';
 const HOST = '127.0.0.1';
 
 export interface TopologyOptions {
@@ -258,7 +258,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       );
       const p = new ServiceProcess({
         name: 'haproxy',
-        command: HAPROXY,
+        command: readTopologyConfig().haproxyBin,
         args: ['-db', '-f', cfg],
         env: {},
         readyUrl: `http://${HOST}:${f.stats}/`,
