@@ -5,11 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { AppError, type Clock, extractToken, formatBeijing } from '@itinerary-card/domain';
-import { maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
+import { installOpsKit, maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, Spool, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { HealthCodeConfig } from './config.ts';
-import { installOps } from './ops-plugin.ts';
 import type { PartnerClient } from './partner/partner-client.ts';
 import { AreaRepo } from './repositories/area-repo.ts';
 import { AuditLog, ConsentRepo, insertAuditEntries, type KeyedAuditEntry } from './repositories/audit-log.ts';
@@ -18,7 +17,6 @@ import { PeopleRepo } from './repositories/people-repo.ts';
 import { VenueRepo } from './repositories/venue-repo.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { citizenRoutes } from './routes/citizen-routes.ts';
-import { installErrorHandler } from './routes/error-handler.ts';
 import { maskName } from './rules/id-card.ts';
 import { AreaList } from './services/area-list.ts';
 import { AuthService, type Session, type SmsSender } from './services/auth-service.ts';
@@ -218,8 +216,14 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
   });
   logError = (msg, err) => app.log.warn({ err }, msg);
-  installErrorHandler(app);
-  installOps(app, { sql, kv, spools, sms: deps.smsStatus }); // /metrics, /healthz, /readyz (ops-plugin.ts)
+  // The error handler, security headers, /metrics, /healthz and /readyz (packages/ops). Ready: SQL and the
+  // key-value store answer, and the SMPP link (if any) is bound: login codes cannot go out otherwise.
+  installOpsKit(app, {
+    app: 'health-code',
+    spools: () => spools,
+    sms: deps.smsStatus,
+    checks: { sql: { probe: () => sql.query('SELECT 1', [], { retry: false }) }, kv: { probe: () => kv.ping() } },
+  });
   app.decorate('healthCode', {
     keyring,
     auth,

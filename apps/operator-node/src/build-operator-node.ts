@@ -1,8 +1,8 @@
 // The operator node's internal itinerary service: answers the platform from the
 // in-memory index of the published snapshot, behind HMAC service tokens.
-import { AppError, type Clock, errorMessage, isAppError, systemClock, type WindowDays } from '@itinerary-card/domain';
+import { AppError, type Clock, systemClock, type WindowDays } from '@itinerary-card/domain';
 import { verifyServiceToken } from '@itinerary-card/domain/service-token';
-import { maskedLogger } from '@itinerary-card/ops';
+import { installOpsKit, maskedLogger } from '@itinerary-card/ops';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TlsConfig } from './config.ts';
 import type { SnapshotHolder } from './snapshot-holder.ts';
@@ -90,16 +90,12 @@ export async function buildOperatorNode(deps: OperatorNodeDeps): Promise<Fastify
     verified.set(token, check.claims.exp);
   });
 
-  app.setErrorHandler((err, req, reply) => {
-    if (isAppError(err)) {
-      return reply.status(err.status).send({ error: { code: err.code, message: errorMessage(err.code, 'en') } });
-    }
-    const e = err as { validation?: unknown; statusCode?: number; message?: string };
-    if (e.validation) {
-      return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: e.message ?? 'bad request' } });
-    }
-    req.log.error({ err }, 'unexpected error');
-    return reply.status(500).send({ error: { code: 'INTERNAL', message: errorMessage('INTERNAL', 'en') } });
+  // The error handler (zh/en messages of the one error table), /metrics, /healthz and /readyz (packages/ops).
+  // Ready: a snapshot is published, so the node can answer.
+  installOpsKit(app, {
+    app: 'operator-node',
+    checks: { snapshot: { state: () => (deps.holder.latest() ? 'ok' : 'no snapshot published') } },
+    health: () => ({ snapshot: deps.holder.latest()?.date ?? null }),
   });
 
   app.get<{ Params: { msisdn: string }; Querystring: { days: WindowDays; date?: string } }>(
@@ -138,6 +134,5 @@ export async function buildOperatorNode(deps: OperatorNodeDeps): Promise<Fastify
     };
   });
 
-  app.get('/healthz', async () => ({ ok: true, snapshot: deps.holder.latest()?.date ?? null }));
   return app;
 }

@@ -6,11 +6,10 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Clock, Operator } from '@itinerary-card/domain';
 import { systemClock } from '@itinerary-card/domain';
-import { maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
+import { installOpsKit, maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
-import { installOps } from './ops-plugin.ts';
 import type { PlatformServices } from './platform-services.ts';
 import { AuditLog } from './repositories/audit-log.ts';
 import { Partners } from './repositories/partners.ts';
@@ -19,8 +18,8 @@ import { RiskAreas } from './repositories/risk-areas.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { devRoutes } from './routes/dev-routes.ts';
-import { installErrorHandler } from './routes/error-handler.ts';
 import { itineraryRoutes } from './routes/itinerary-routes.ts';
+import { notFoundPage } from './routes/not-found-page.ts';
 import { withSecurity } from './routes/openapi-security.ts';
 import { partnerRoutes } from './routes/partner-routes.ts';
 import { webRoutes } from './routes/web-routes.ts';
@@ -149,8 +148,30 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
     for (const n of Object.values(nodes)) n?.close();
   });
 
-  installErrorHandler(app);
-  installOps(app, services, deps.smsStatus); // /metrics, /readyz (ops-plugin.ts)
+  // The error handler, security headers, /metrics, /healthz and /readyz (packages/ops). Ready: SQL and the
+  // key-value store answer, at least one operator node's circuit is not open, the SMPP link (if any) is bound.
+  installOpsKit(app, {
+    app: 'platform',
+    notFoundHtml: notFoundPage,
+    cspExceptPrefixes: ['/docs'], // Swagger UI brings its own inline scripts
+    spools: () => ({ audit: audit.spoolStats() }),
+    sms: deps.smsStatus,
+    checks: {
+      sql: { probe: () => deps.sql.query('SELECT 1', [], { retry: false }) },
+      kv: { probe: () => deps.kv.ping() },
+      ...Object.fromEntries(
+        Object.entries(nodes).map(([op, n]) => [`node_${op}`, { state: () => n!.breaker.current() }]),
+      ),
+    },
+    ready: (c) =>
+      c.sql === 'ok' &&
+      c.kv === 'ok' &&
+      (c.smpp === undefined || c.smpp === 'ok') &&
+      Object.entries(c).some(([k, v]) => k.startsWith('node_') && v !== 'open'),
+    health: () => ({
+      nodes: Object.fromEntries(Object.entries(nodes).map(([op, n]) => [op, n!.breaker.current()])),
+    }),
+  });
   if (deps.docs !== false) {
     await app.register(fastifySwagger, {
       transformObject: (d) => ('openapiObject' in d ? withSecurity(d.openapiObject) : d.swaggerObject),
@@ -182,9 +203,5 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
     await app.register(async (scope) => devRoutes(scope, outbox));
   }
   await app.register(async (scope) => webRoutes(scope, options.webDist ?? DEFAULT_WEB_DIST));
-  app.get('/healthz', { schema: { hide: true } }, async () => ({
-    ok: true,
-    nodes: Object.fromEntries(Object.entries(nodes).map(([op, n]) => [op, n!.breaker.current()])),
-  }));
   return app;
 }

@@ -9,7 +9,6 @@ export {
   parseUpdateTime,
   readPlatformConfig,
 } from './config.ts';
-export { installOps } from './ops-plugin.ts';
 export type { PlatformServices } from './platform-services.ts';
 export { type AuditEntry, AuditLog } from './repositories/audit-log.ts';
 export { parseSubscribersCsv, type RegistryEntry } from './repositories/porting-registry.ts';

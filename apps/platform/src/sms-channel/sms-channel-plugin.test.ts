@@ -1,8 +1,8 @@
 import { ManualClock } from '@itinerary-card/domain';
+import { installErrorHandler } from '@itinerary-card/ops';
 import { OutboxTransport } from '@itinerary-card/sms';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { installErrorHandler } from '../routes/error-handler.ts';
 import type { ItineraryQuery } from './sms-channel.ts';
 import { smsChannelPlugin } from './sms-channel-plugin.ts';
 
