@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { registerCompute } from './compute.ts';
 import { registerDemo } from './demo-command.ts';
+import { registerEnvExample } from './env-example.ts';
 import { registerEval } from './eval.ts';
 import { registerPipeline } from './pipeline.ts';
 import { registerServe } from './serve.ts';
@@ -20,6 +21,7 @@ const registrations: Register[] = [
   registerPipeline,
   registerServe,
   registerTopology,
+  registerEnvExample,
 ];
 
 export function registerCommands(program: Command): void {
