@@ -32,6 +32,9 @@ const closers: Array<() => Promise<unknown>> = [];
 let redis: TestServer;
 let sql: Sql;
 let kv: KeyValue;
+/** Every log line the three servers write. */
+const lines: string[] = [];
+const logger = { level: 'info', stream: { write: (line: string) => lines.push(line) } };
 
 /** A route that fails as a rate-limiting plugin does (@fastify/rate-limit throws a 429 with statusCode). */
 function addLimitedRoute(app: FastifyInstance): void {
@@ -58,6 +61,7 @@ beforeAll(async () => {
     options: { secretKey: 'platform-secret-key-0123456789', serviceSecret: SECRET },
     clock,
     docs: false,
+    logger,
   });
   addLimitedRoute(platform);
   servers.platform = { app: platform, invalid: { method: 'POST', url: '/api/v1/sms-code', payload: {} } };
@@ -77,11 +81,18 @@ beforeAll(async () => {
     partner: createHttpPartnerClient({ ...config.partner, now: () => clock.now() }),
     config,
     timers: false,
+    logger,
   });
   addLimitedRoute(healthCode);
   servers['health-code'] = { app: healthCode, invalid: { method: 'POST', url: '/api/hc/v1/verify', payload: {} } };
 
-  const node = await buildOperatorNode({ nodeId: 'cmcc', serviceSecret: SECRET, holder: new SnapshotHolder(), clock });
+  const node = await buildOperatorNode({
+    nodeId: 'cmcc',
+    serviceSecret: SECRET,
+    holder: new SnapshotHolder(),
+    clock,
+    logger,
+  });
   addLimitedRoute(node);
   const token = signServiceToken({ iss: 'platform', aud: 'cmcc', exp: T0 + 60_000 }, SECRET);
   servers.node = {
@@ -143,6 +154,14 @@ describe.each(NAMES)('%s answers with the one error table', (name) => {
     expect(zh.error).toMatchObject({ code: 'BAD_REQUEST', message: '请求参数有误' });
     const en = await ask(servers[name]!.invalid, 'en');
     expect(en.error).toMatchObject({ code: 'BAD_REQUEST', message: 'The request is malformed.' });
+  });
+
+  it('logs requests with numbers masked', async () => {
+    const from = lines.length;
+    await ask({ url: `/no/such/13800000001?name=${name}` }, 'zh');
+    const logged = lines.slice(from).join('');
+    expect(logged).toContain(`/no/such/138****0001?name=${name}`);
+    expect(logged).not.toContain('13800000001');
   });
 
   it('serves /metrics and /healthz', async () => {
