@@ -3,7 +3,7 @@
 import { AppError } from '@itinerary-card/domain';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
-import { errorResponses } from './error-handler.ts';
+import { errorResponses } from './error-responses.ts';
 import { bearerToken, phoneOrThrow } from './phone-input.ts';
 
 const phoneBody = { type: ['string', 'number'], description: 'Mainland mobile number, e.g. 13800000001' };

@@ -3,7 +3,7 @@ import { AppError, langFromHeader, parseInstant } from '@itinerary-card/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
 import type { ItineraryAnswer, QueryOptions } from '../services/itinerary-service.ts';
-import { errorResponses } from './error-handler.ts';
+import { errorResponses } from './error-responses.ts';
 import { itineraryAnswerSchema } from './itinerary-schema.ts';
 import { bearerToken } from './phone-input.ts';
 

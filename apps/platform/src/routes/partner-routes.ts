@@ -4,7 +4,7 @@
 import { AppError, parseInstant, type WindowDays } from '@itinerary-card/domain';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
-import { errorResponses } from './error-handler.ts';
+import { errorResponses } from './error-responses.ts';
 import { itineraryAnswerSchema } from './itinerary-schema.ts';
 import { bearerToken, phoneOrThrow } from './phone-input.ts';
 

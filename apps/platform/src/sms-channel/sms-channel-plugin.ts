@@ -6,7 +6,7 @@ import { AppError, segmentOperator } from '@itinerary-card/domain';
 import type { InboundHandler } from '@itinerary-card/sms';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
-import { errorResponses } from '../routes/error-handler.ts';
+import { errorResponses } from '../routes/error-responses.ts';
 import { Secrets } from '../services/secrets.ts';
 import { KeyValueRateLimiter, type RateLimiter } from './rate-limiter.ts';
 import {
