@@ -198,7 +198,7 @@ async function doLogin(msisdn: string, code: string): Promise<void> {
       method: 'POST',
       body: { phone: msisdn, code, rememberDevice: login.remember },
     });
-    saveSession({ token: r.token, expiresAt: r.expiresAt });
+    saveSession({ token: r.token });
     saveDevice(login.remember && r.deviceToken ? { phone: msisdn, deviceToken: r.deviceToken } : undefined);
     login.code = '';
     login.status = '';
@@ -247,7 +247,7 @@ async function deviceLogin(): Promise<Session | undefined> {
       method: 'POST',
       body: { phone: device.phone, deviceToken: device.deviceToken },
     });
-    const s = { token: r.token, expiresAt: r.expiresAt };
+    const s = { token: r.token };
     saveSession(s);
     if (r.deviceToken) saveDevice({ phone: device.phone, deviceToken: r.deviceToken });
     return s;

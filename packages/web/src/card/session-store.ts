@@ -3,7 +3,6 @@
 // returning phone skip the SMS code (the seed's "二次登录无需验证").
 export interface Session {
   token: string;
-  expiresAt: string;
 }
 
 export interface RememberedDevice {
@@ -32,12 +31,14 @@ function write(storage: () => Storage, key: string, value: unknown): void {
   }
 }
 
-/** The current session, if it has not expired by the phone's clock. */
+/**
+ * The current session, as long as the platform takes it: its end is never judged by the phone's
+ * clock, which may be hours or years from the platform's (a phone set ahead, a demo's simulated
+ * day) and would drop a session just given, or one the user's corrected clock jumped past.
+ */
 export function loadSession(): Session | undefined {
   const s = read<Session>(() => sessionStorage, SESSION_KEY);
-  if (!s || typeof s.token !== 'string') return undefined;
-  const exp = Date.parse(s.expiresAt);
-  return Number.isFinite(exp) && exp <= Date.now() ? undefined : s;
+  return s && typeof s.token === 'string' ? { token: s.token } : undefined;
 }
 
 export function saveSession(s: Session | undefined): void {
