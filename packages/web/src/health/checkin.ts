@@ -47,7 +47,15 @@ let tickTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** The colour block: dominant, with the reasons, the check-in time and a clock that ticks. */
 function resultBlock(p: Punch, now: Shown, offset: number): HTMLElement {
-  const clock = h('p', { class: 'hc-checkin-clock', id: 'checkin-clock', 'aria-label': '当前北京时间' });
+  // A timer, named, and silent: inside the result's live region a clock that changes every second
+  // would otherwise be read out every second (and a paragraph cannot carry a name).
+  const clock = h('p', {
+    class: 'hc-checkin-clock',
+    id: 'checkin-clock',
+    role: 'timer',
+    'aria-live': 'off',
+    'aria-label': '当前北京时间',
+  });
   const tick = () => {
     const t = beijingParts(Date.now() + offset);
     clock.textContent = `${t.date} ${t.time}`;
