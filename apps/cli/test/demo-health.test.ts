@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { allRegions, regionByCode, regionNameEn } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
 import { openPgliteSql } from '@itinerary-card/store';
-import { chromium } from 'playwright-core';
+import { launchChromium, newPhone } from '@itinerary-card/web/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
 
@@ -90,18 +90,9 @@ describe('the demo seeds the same epidemic areas on both sides', () => {
     expect(printed).toMatch(/Risk areas of the platform: the same \d+ cities of .+; the card marks them with \*/);
     // The card page, logged in as that number on a phone whose clock is the real one (years after the
     // demo's --now), marks the same city.
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
-      const ctx = await browser.newContext({
-        viewport: { width: 360, height: 740 },
-        deviceScaleFactor: 2,
-        isMobile: true,
-        locale: 'zh-CN',
-        timezoneId: 'Asia/Shanghai',
-      });
+      const ctx = await newPhone(browser);
       const page = await ctx.newPage();
       const pageErrors: string[] = [];
       page.on('pageerror', (e) => pageErrors.push(e.message));

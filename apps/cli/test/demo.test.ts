@@ -2,15 +2,13 @@
 // holds only its own subscribers, the platform answers for the --now day, the
 // operations API reports the runs, and close() stops everything.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPERATORS } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
-import { chromium } from 'playwright-core';
+import { launchChromium, seriousViolations } from '@itinerary-card/web/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../../../packages/web/test/helpers/browser.ts';
 import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
@@ -150,7 +148,7 @@ describe('itinerary-card demo --input DIR --now', () => {
 
   it('shows the SMS delivery rate on the operations page', async () => {
     const base = demo.urls.card.replace(/\/$/, '');
-    const browser = await launchBrowser();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${base}/ops/#token=${encodeURIComponent(demo.adminToken)}`);
@@ -165,10 +163,7 @@ describe('itinerary-card demo --input DIR --now', () => {
 
 describe('operations page', () => {
   it('is Chinese by default with an English switch, charts failures apart, and passes axe-core', async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
       await page.goto(demo.urls.ops);
@@ -186,17 +181,7 @@ describe('operations page', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ phone: '13900000000', code: '000000' }),
       });
-      const axe = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-      const serious = async () => {
-        await page.evaluate(axe); // through DevTools, not a <script> tag the CSP refuses
-        return page.evaluate(async () => {
-          const r = await (
-            window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string }> }> } }
-          ).axe.run();
-          return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-        });
-      };
-      expect(await serious()).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, 'ops-zh.png'), fullPage: true });
       await page.getByRole('button', { name: 'switch to English' }).click();
       await expect
@@ -205,13 +190,15 @@ describe('operations page', () => {
       expect(await page.locator('#t-traffic').textContent()).toBe(
         'Queries per 5 s: server failures apart from user outcomes',
       );
-      expect(await serious()).toEqual([]);
+      expect(await seriousViolations(page)).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, 'ops-en.png'), fullPage: true });
       // On a phone: one column, nothing wider than the screen.
       for (const width of [320, 390]) {
         await page.setViewportSize({ width, height: 800 });
-        await page.waitForTimeout(300);
-        expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `${width}`).toBe(true);
+        // The charts resize on the window's resize event: wait for the layout, not for a fixed time.
+        await expect
+          .poll(() => page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), { message: `${width}` })
+          .toBe(true);
         await page.screenshot({ path: join(ARTIFACTS, `ops-en-${width}.png`), fullPage: true });
       }
     } finally {

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
 import { freePort, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { launchChromium, newPhone } from '@itinerary-card/web/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
-import { launch, phone, shot, webDist } from './browser-kit.ts';
+import { shot, webDist } from './browser-kit.ts';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
 import { ADMIN, checkItinerary, idNumber, TestOutbox, testConfig } from './helpers.ts';
 
@@ -60,7 +61,7 @@ beforeAll(async () => {
     payload: { scope: 'province', code: '420000', from: '2020-01-01' },
   });
   expect(r.statusCode).toBe(201);
-  browser = await launch();
+  browser = await launchChromium();
   const owner = await session('13800000021');
   const v = await app.inject({
     method: 'POST',
@@ -138,7 +139,7 @@ async function holder(msisdn: string, seq: string, over: { symptoms?: boolean; a
 
 /** A phone already logged in as `msisdn` (or not logged in). */
 async function phoneOf(msisdn?: string): Promise<Page> {
-  const ctx = await phone(browser, base);
+  const ctx = await newPhone(browser, { baseURL: base });
   contexts.push(ctx);
   if (msisdn) await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), await session(msisdn));
   return ctx.newPage();

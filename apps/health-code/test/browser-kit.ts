@@ -1,15 +1,16 @@
-// Browser-test kit: the built pages (packages/web/dist, or a fresh Vite build into
-// a temp dir when absent), Debian's Chromium via playwright-core, screenshots into
-// packages/web/test-artifacts/, zbarimg, and a Y4M writer for the fake camera.
+// What the health-code browser tests add to @itinerary-card/web/testing (Chromium,
+// the phone, axe-core): the built pages (packages/web/dist, or a fresh Vite build
+// into a temp dir when absent), screenshots named health-*, zbarimg, QR images and
+// a Y4M writer for the fake camera.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { screenshot } from '@itinerary-card/web/testing';
+import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
 
-export const WEB_DIR = resolve(import.meta.dirname, '../../../packages/web');
-export const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
+const WEB_DIR = resolve(import.meta.dirname, '../../../packages/web');
 
 /** The built pages: the repository's dist when it has the health pages, else a temp build. */
 export async function webDist(): Promise<string> {
@@ -25,45 +26,9 @@ export async function webDist(): Promise<string> {
   return out;
 }
 
-export function launch(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      ...extraArgs,
-    ],
-  });
-}
-
-/** Console messages of any page that report a Content Security Policy violation. */
-export const cspViolations: string[] = [];
-
-export async function phone(browser: Browser, baseURL: string) {
-  const ctx = await browser.newContext({
-    baseURL,
-    viewport: { width: 360, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-    acceptDownloads: true,
-  });
-  ctx.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
-  return ctx;
-}
-
-export async function shot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `health-${name}.png`);
-  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
-  return path;
+/** A full-page screenshot at `packages/web/test-artifacts/health-<name>.png`. */
+export function shot(page: Page, name: string): Promise<string> {
+  return screenshot(page, `health-${name}`);
 }
 
 /** What zbarimg (Debian's zbar-tools) reads in an image file. */

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
 import { freePort, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { cspViolations, launchChromium, newPhone as phone } from '@itinerary-card/web/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { generateKeyRecord, Keyring } from '../src/signing/keyring.ts';
-import { cspViolations, launch, phone, qrPng, qrY4m, shot, webDist, zbar } from './browser-kit.ts';
+import { qrPng, qrY4m, shot, webDist, zbar } from './browser-kit.ts';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
 import { ADMIN, idNumber, TestOutbox, testConfig } from './helpers.ts';
 
@@ -60,7 +61,7 @@ beforeAll(async () => {
     payload: { scope: 'province', code: '420000', from: '2020-01-01' },
   });
   expect(r.statusCode).toBe(201);
-  browser = await launch();
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -77,7 +78,7 @@ const phones = new Map<string, BrowserContext>();
 async function newPhone(holder = ''): Promise<Page> {
   let ctx = holder ? phones.get(holder) : undefined;
   if (!ctx) {
-    ctx = await phone(browser, base);
+    ctx = await phone(browser, { baseURL: base });
     contexts.push(ctx);
     if (holder) phones.set(holder, ctx);
   }
@@ -300,13 +301,13 @@ describe('health code in the browser', () => {
       .sign({ t: 'P', exp: Math.floor(now / 1000) + 300, colour: 'y', name: '*三', ref: 'Pcam' }, now);
     const video = join(tmpdir(), 'hc-camera.y4m');
     qrY4m(token, video);
-    const cam = await launch([
+    const cam = await launchChromium([
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${video}`,
     ]);
     try {
-      const ctx = await phone(cam, base);
+      const ctx = await phone(cam, { baseURL: base });
       await ctx.grantPermissions(['camera'], { origin: base });
       const page = await ctx.newPage();
       await page.goto('/health/verify.html');
@@ -333,13 +334,13 @@ describe('扫码打卡 inside the app', () => {
       personId: person,
       maskedName: '**明',
     });
-    const cam = await launch([
+    const cam = await launchChromium([
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${video}`,
     ]);
     try {
-      const ctx = await phone(cam, base);
+      const ctx = await phone(cam, { baseURL: base });
       await ctx.grantPermissions(['camera'], { origin: base });
       await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), session);
       const page = await ctx.newPage();

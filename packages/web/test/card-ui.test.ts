@@ -9,8 +9,7 @@ import jsQR from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webDistDir } from '../src/index.ts';
-import { seriousViolations } from './helpers/axe.ts';
-import { ARTIFACTS_DIR, launchBrowser, screenshot } from './helpers/browser.ts';
+import { ARTIFACTS_DIR, launchChromium, newPhone, screenshot, seriousViolations } from '../src/testing/index.ts';
 import { type CardHarness, NUMBERS, startHarness } from './helpers/harness.ts';
 
 let browser: Browser;
@@ -26,7 +25,7 @@ beforeAll(async () => {
   if (!existsSync(join(webDistDir, 'card', 'index.html'))) {
     throw new Error('packages/web/dist is missing: run `npm run build -w @itinerary-card/web` first');
   }
-  [browser, harness] = await Promise.all([launchBrowser(), startHarness()]);
+  [browser, harness] = await Promise.all([launchChromium(), startHarness()]);
 });
 
 afterAll(async () => {
@@ -40,14 +39,10 @@ afterAll(async () => {
  * own bars: 480 px at 320 (a 320x568 phone), 664 at 390 (a 390x844 phone).
  */
 async function phone(width: 320 | 360 | 390, storage: Record<string, string> = {}): Promise<Page> {
-  const ctx = await browser.newContext({
+  const ctx = await newPhone(browser, {
     baseURL: harness.url,
-    viewport: { width, height: width === 320 ? 480 : width === 390 ? 664 : 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
+    width,
+    height: width === 320 ? 480 : width === 390 ? 664 : 740,
   });
   contexts.push(ctx);
   if (Object.keys(storage).length) {

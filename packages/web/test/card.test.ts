@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webDistDir } from '../src/index.ts';
-import { cspViolations, launchBrowser, newPhone, screenshot } from './helpers/browser.ts';
+import { cspViolations, launchChromium, newPhone, screenshot, textContrastFailures } from '../src/testing/index.ts';
 import { type CardHarness, NUMBERS, startHarness } from './helpers/harness.ts';
 
 let browser: Browser;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   if (!existsSync(join(webDistDir, 'card', 'index.html'))) {
     throw new Error('packages/web/dist is missing: run `npm run build -w @itinerary-card/web` first');
   }
-  [browser, harness] = await Promise.all([launchBrowser(), startHarness()]);
+  [browser, harness] = await Promise.all([launchChromium(), startHarness()]);
 });
 
 afterAll(async () => {
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 async function phone(): Promise<Page> {
-  const ctx = await newPhone(browser, harness.url);
+  const ctx = await newPhone(browser, { baseURL: harness.url });
   contexts.push(ctx);
   return ctx.newPage();
 }
@@ -80,7 +80,7 @@ describe('itinerary card page', () => {
     expect(t1).toMatch(/^\d{2}:\d{2}:\d{2}$/);
     await expect.poll(() => page.locator('#clock-time').textContent(), { timeout: 3000 }).not.toBe(t1);
     await screenshot(page, 'card-02-normal-green');
-    expect(await page.evaluate(contrastFailures)).toEqual([]);
+    expect(await textContrastFailures(page)).toEqual([]);
 
     // Returning device: a new tab (no session) goes straight to the card.
     const again = await page.context().newPage();
@@ -134,7 +134,7 @@ describe('itinerary card page', () => {
     expect(await page.locator('#card-headline').textContent()).toBe('请收下黄色行程卡');
     expect(await page.locator('#places').textContent()).toBe(harness.expectedPlaces.abroad);
     await screenshot(page, 'card-05-abroad-yellow');
-    expect(await page.evaluate(contrastFailures)).toEqual([]);
+    expect(await textContrastFailures(page)).toEqual([]);
   });
 
   it('new number: NEW_SUBSCRIBER once, in the page, in the seed wording, without the code', async () => {
@@ -284,7 +284,7 @@ describe('itinerary card page', () => {
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('get-code');
 
     // Contrast of every visible text against its background (WCAG AA: 4.5, 3 for large text).
-    expect(await page.evaluate(contrastFailures)).toEqual([]);
+    expect(await textContrastFailures(page)).toEqual([]);
     // The check itself finds a grey-on-white text.
     await page.evaluate(() => {
       const p = document.createElement('p');
@@ -292,7 +292,7 @@ describe('itinerary card page', () => {
       p.style.color = '#b0b0b0';
       document.querySelector('.panel')?.append(p);
     });
-    expect((await page.evaluate(contrastFailures)).join()).toContain('低对比度文字');
+    expect((await textContrastFailures(page)).join()).toContain('低对比度文字');
   });
 
   // Issue 22 item 19: last, after every flow above ran under the policy.
@@ -317,37 +317,3 @@ describe('itinerary card page', () => {
     expect(cspViolations.filter((v) => !v.includes('inline script'))).toEqual([]);
   });
 });
-
-/** Runs in the page: texts whose contrast with their nearest opaque background is below WCAG AA. */
-function contrastFailures(): string[] {
-  const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-  const lum = ([r, g, b]: number[]) => {
-    const f = (v: number) => {
-      const s = v / 255;
-      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    };
-    return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
-  };
-  const background = (el: Element | null): number[] => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const out: string[] = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const el = n.parentElement;
-    if (!el || !n.textContent?.trim() || el.closest('[hidden], noscript, dialog:not([open])')) continue;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.display === 'none') continue;
-    const a = lum(rgb(st.color).slice(0, 3));
-    const b = lum(background(el));
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const size = Number.parseFloat(st.fontSize);
-    const large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
-    if (ratio < (large ? 3 : 4.5)) out.push(`${n.textContent.trim().slice(0, 20)}: ${ratio.toFixed(2)}`);
-  }
-  return out;
-}
