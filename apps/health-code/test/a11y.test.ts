@@ -27,6 +27,8 @@ const GREEN = '13800000031';
 const YELLOW = '13600000033';
 const RED = '13900000032';
 const UNCHECKED = '13500000035';
+/** Logged in, never applied: the check-in page sends them to apply. */
+const UNREGISTERED = '13700000037';
 /** Comes to the register page through the browser with an epidemic-area itinerary. */
 const NEWCOMER = '13900000036';
 
@@ -212,7 +214,8 @@ async function check(found: Record<string, string[]>, name: string, page: Page, 
 
 const none = (found: Record<string, string[]>) => Object.fromEntries(Object.keys(found).map((k) => [k, []]));
 
-describe('every other state of the health-code pages and axe-core', () => {
+// Several pages each, on a busy two-core machine: bounded, with room above the default minute.
+describe('every other state of the health-code pages and axe-core', { timeout: 150_000 }, () => {
   let venueUrl: string;
   beforeAll(async () => {
     await register(GREEN, '131');
@@ -277,35 +280,54 @@ describe('every other state of the health-code pages and axe-core', () => {
     expect(found).toEqual(none(found));
   });
 
-  it('edit with the stored itinerary, and the red, yellow and unchecked codes', async () => {
+  it('check-in by a number without a code: the way to apply', async () => {
+    const found: Record<string, string[]> = {};
+    const page = await phoneOf(UNREGISTERED);
+    await page.goto(venueUrl);
+    await check(found, 'check-in, not registered', page, '#go-register');
+    expect(found).toEqual(none(found));
+  });
+
+  it('edit with the answer locked and the stored itinerary behind it', async () => {
     const found: Record<string, string[]> = {};
     const red = await phoneOf(RED);
     await red.goto('/health/edit.html');
     await check(found, 'edit, answer locked with the stored itinerary', red, '#stored-itinerary');
-    await red.goto('/health/code.html');
-    await check(found, 'code red', red, '#code-card[data-colour="red"]');
-    const yellow = await phoneOf(YELLOW);
-    await yellow.goto('/health/code.html');
-    await check(found, 'code yellow', yellow, '#code-card[data-colour="yellow"]');
-    const unchecked = await phoneOf(UNCHECKED);
-    await unchecked.goto('/health/code.html');
-    await check(found, 'code, itinerary unchecked', unchecked, '#code-unverified');
     expect(found).toEqual(none(found));
   });
 
-  it('venues with a poster, home and scan logged in, staff verifying, a login error', async () => {
+  it('the red, yellow and unchecked codes', async () => {
+    const found: Record<string, string[]> = {};
+    for (const [msisdn, name, ready] of [
+      [RED, 'code red', '#code-card[data-colour="red"]'],
+      [YELLOW, 'code yellow', '#code-card[data-colour="yellow"]'],
+      [UNCHECKED, 'code, itinerary unchecked', '#code-unverified'],
+    ] as const) {
+      const page = await phoneOf(msisdn);
+      await page.goto('/health/code.html');
+      await check(found, name, page, ready);
+    }
+    expect(found).toEqual(none(found));
+  });
+
+  it('venues with a poster, home and scan logged in', async () => {
     const found: Record<string, string[]> = {};
     const owner = await phoneOf(GREEN);
-    await owner.goto('/health/code.html');
-    await owner.waitForSelector('#code-card');
-    await owner.locator('#code-qr').screenshot({ path: join(tmpdir(), 'hc-a11y-code.png') });
     await owner.goto('/health/venue.html');
     await check(found, 'venues with a poster', owner, '#venue-list img.hc-poster');
     await owner.goto('/health/index.html');
     await check(found, 'home, logged in', owner, 'main');
     await owner.goto('/health/scan.html');
     await check(found, 'scan, logged in', owner, '#scan-upload');
+    expect(found).toEqual(none(found));
+  });
 
+  it('staff verifying a valid and a rejected code, and a login error', async () => {
+    const found: Record<string, string[]> = {};
+    const owner = await phoneOf(GREEN);
+    await owner.goto('/health/code.html');
+    await owner.waitForSelector('#code-card');
+    await owner.locator('#code-qr').screenshot({ path: join(tmpdir(), 'hc-a11y-code.png') });
     const staff = await phoneOf();
     await staff.goto('/health/verify.html');
     await expect.poll(() => staff.textContent('#key-status')).toContain('可离线核验');
@@ -317,7 +339,6 @@ describe('every other state of the health-code pages and axe-core', () => {
       buffer: await qrPng('CT1.bm90IGEgY29kZQ.c2ln'),
     });
     await check(found, 'verify, a rejected code', staff, '#verify-reject');
-
     const login = await phoneOf();
     await login.goto('/health/code.html');
     await login.fill('#login-phone', '12345');
