@@ -246,10 +246,14 @@ async function passes(pq: string, events: number, now: number): Promise<void> {
       const t0 = performance.now();
       const r = await compute({ input: ${JSON.stringify(pq)}, date: '${DATE}', days: 7, now: ${now}, shardRecords: ${shardRecords} });
       console.log(JSON.stringify({ wall: performance.now() - t0, maxRss: process.resourceUsage().maxRSS * 1024, shards: r.summary.shards, lines: r.lines }));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      },
+    );
     if (r.status !== 0) throw new Error(`compute in a child process failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as { wall: number; maxRss: number; shards: number; lines: unknown[] };
   };

@@ -17,7 +17,13 @@ for (const f of files) {
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '-e', `const m = await import(${JSON.stringify(`${dir}${f}`)}); await m.default();`],
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      '-e',
+      `const m = await import(${JSON.stringify(`${dir}${f}`)}); await m.default();`,
+    ],
     {
       stdio: 'inherit',
       env: process.env,

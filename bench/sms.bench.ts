@@ -41,9 +41,13 @@ interface Smsc {
 
 function startSmsc(): Promise<Smsc> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SMSC, '--system-id', 'bench', '--password', 'bench'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', SMSC, '--system-id', 'bench', '--password', 'bench'],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     const waiters: Array<{ event: string; resolve(e: Record<string, number>): void }> = [];
     let buf = '';
     child.stdout!.setEncoding('utf8');

@@ -3,7 +3,7 @@
 // shared hashed assets under dist/assets/, served by the apps at /assets/.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const root = resolve(import.meta.dirname, 'src');
 
@@ -20,6 +20,8 @@ function htmlEntries(dir: string): Record<string, string> {
 export default defineConfig({
   root,
   base: '/',
+  // Our packages from their TypeScript sources (the `source` export condition), not their compiled dist/.
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: {
     outDir: resolve(import.meta.dirname, 'dist'),
     emptyOutDir: true,

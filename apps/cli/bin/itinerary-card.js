@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Entry point of the `itinerary-card` command: registers the TypeScript loader
-// (tsx) so the sources run as they are, then hands over to the CLI.
-import { register } from 'tsx/esm/api';
+// Entry point of the `itinerary-card` command: the compiled CLI (`npm run build`,
+// which `npm install` runs). Development and tests run the sources with
+// bin/itinerary-card-dev.js instead.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/main.ts');
+const main = new URL('../dist/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('itinerary-card: apps/cli/dist is missing: run `npm run build` first\n');
+  process.exit(1);
+}
+await import(main.href);

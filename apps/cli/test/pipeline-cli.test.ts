@@ -10,7 +10,7 @@ import { simulate } from '@itinerary-card/simulator';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const dir = mkdtempSync(join(tmpdir(), 'cli-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env = { ...process.env, NODE_PSEUDONYM_KEY: 'cli-test-key-0123456789' };

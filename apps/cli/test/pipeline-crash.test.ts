@@ -13,7 +13,7 @@ import { simulate } from '@itinerary-card/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const KEY = 'crash-test-key-0123456789';
 const env = { ...process.env, NODE_PSEUDONYM_KEY: KEY };
 const dir = mkdtempSync(join(tmpdir(), 'cli-crash-'));

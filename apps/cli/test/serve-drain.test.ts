@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { freePort } from '@itinerary-card/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');

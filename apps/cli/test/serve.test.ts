@@ -11,7 +11,7 @@ import { SmscSimulator } from '@itinerary-card/sms';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const children: ChildProcess[] = [];
 
 afterEach(() => {

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { splitInputByShard } from '../src/shard-split.ts';
 
 const run = promisify(execFile);
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const dir = mkdtempSync(join(tmpdir(), 'shard-split-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SHARDS = 3;

@@ -10,7 +10,7 @@ import { evaluate } from '@itinerary-card/simulator';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const dir = mkdtempSync(join(tmpdir(), 'cli-sim-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

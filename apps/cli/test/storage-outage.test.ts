@@ -14,7 +14,7 @@ import { keyFingerprint, pseudonymizer, snapshotDir } from '@itinerary-card/pipe
 import { freePort, openPostgresSql, startPostgres, startRedis, type TestServer } from '@itinerary-card/store';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card.js');
+const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const SERVICE_SECRET = 'service-secret-0123456789';
 const PSEUDONYM_KEY = 'fault-test-pseudonym-key-0123';
 /** Owners querying the card (CMCC numbers in the node's snapshot) and citizens checking in. */

@@ -30,7 +30,7 @@ const NODE_SCRIPT = fileURLToPath(new URL('./node-process.ts', import.meta.url))
 
 function startChildNode(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', NODE_SCRIPT], {
+    const c = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', NODE_SCRIPT], {
       env: { ...process.env, PORT: String(nodePort), NOW: String(at('2022-09-08', 9)) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -18,7 +18,6 @@ import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from './f
 import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
 import {
   MIN_PARALLEL_RECORDS,
-  prepareShardWorker,
   processShardParallel,
   releaseShardHelper,
   type ShardHelper,
@@ -136,11 +135,8 @@ export async function runDays(
       );
   const threads = opts.threads ?? 2;
   const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
-  // The native engine runs its own threads: no worker thread to bundle and start.
+  // The native engine runs its own threads: no worker thread to start.
   const native = opts.nativeEngine !== false && nativeShardAvailable(opts.dayCount);
-  // Bundled in esbuild's own process while the registries are read, when the input is big
-  // enough for a second thread at all (the files this run reads are known later).
-  if (!native && threads >= 2 && estimateRows(input.signaling) >= minParallel) void prepareShardWorker();
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
   });

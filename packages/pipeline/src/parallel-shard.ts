@@ -3,10 +3,8 @@
 // is started before the signaling is read, so its start-up (loading the
 // engine's modules) overlaps DuckDB's work instead of delaying the stays; it
 // serves every shard of the run, and is kept for the process's next run.
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Carry, CellModel, EngineParams } from '@itinerary-card/stay-engine';
-import { build } from 'esbuild';
 import { type Encoded, encodeCarries, replayResults } from './shard-codec.ts';
 import {
   bucketBits,
@@ -22,29 +20,17 @@ import type { ShardJob, ShardReply } from './shard-worker.ts';
 export const MIN_PARALLEL_RECORDS = 200_000;
 
 /**
- * The worker's code as one JavaScript module, bundled once per process. A
- * thread that loads it starts in about 0.1-0.2 s of CPU; one that loads the
- * TypeScript sources through tsx (registering the loader, its own thread, a
- * transform per module) took 0.5-0.6 s, competing with DuckDB's scan.
- * Undefined when bundling failed: the worker then loads the sources.
+ * Where the worker thread starts. Compiled (dist/), on shard-worker.js beside
+ * this module: plain JavaScript, built by `npm run build`, nothing to transform
+ * at run time. From the TypeScript sources (tests, tsx), through a bootstrap
+ * that registers tsx in the thread.
  */
-let workerCode: Promise<string | undefined> | undefined;
-
-/** Starts bundling the worker, early, so it is ready when a run's helper is made. */
-export function prepareShardWorker(): Promise<string | undefined> {
-  workerCode ??= build({
-    entryPoints: [fileURLToPath(new URL('./shard-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  }).then(
-    (r) => r.outputFiles[0]?.text,
-    () => undefined,
-  );
-  return workerCode;
+function workerOptions(): { url: URL; workerData?: { entry: string } } {
+  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./shard-worker.js', import.meta.url) };
+  return {
+    url: new URL('./worker-entry.mjs', import.meta.url),
+    workerData: { entry: new URL('./shard-worker.ts', import.meta.url).href },
+  };
 }
 
 /** One worker thread for the shards of a run; `close()` ends it. */
@@ -54,14 +40,9 @@ export class ShardHelper {
   private closed = false;
   private pending: { resolve: (r: ShardReply) => void; reject: (e: Error) => void } | undefined;
 
-  /** `code`: the bundled worker (prepareShardWorker); without it the worker loads the TypeScript sources. */
-  constructor(code?: string) {
-    this.worker = code
-      ? // No loader flags inherited: the bundle is plain JavaScript.
-        new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { execArgv: [] })
-      : new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-          workerData: { entry: new URL('./shard-worker.ts', import.meta.url).href },
-        });
+  constructor() {
+    const { url, workerData } = workerOptions();
+    this.worker = new Worker(url, { workerData });
     this.worker.on('message', (m: ShardReply) => {
       const p = this.pending;
       this.pending = undefined;
@@ -123,7 +104,7 @@ export async function takeShardHelper(): Promise<ShardHelper> {
     return h;
   }
   if (h) void h.close();
-  return new ShardHelper(await prepareShardWorker());
+  return new ShardHelper();
 }
 
 /** Hands a run's helper back: kept for the next run when it is idle and none is kept yet, else ended. */

@@ -1,7 +1,15 @@
-// Bootstrap for worker threads: register the TypeScript loader, then load the
-// TypeScript module named in workerData.entry.
+// Bootstrap for worker threads run from the TypeScript sources (tests, tsx):
+// registers the TypeScript loader, resolves our packages to their src/ (the
+// `source` export condition), then loads the module named in workerData.entry.
+// The compiled dist/ starts its workers on their JavaScript directly.
+import { register } from 'node:module';
 import { workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { register as registerTsx } from 'tsx/esm/api';
 
-register();
+registerTsx();
+register(
+  `data:text/javascript,${encodeURIComponent(
+    "export const resolve = (s, c, next) => next(s, { ...c, conditions: [...c.conditions, 'source'] });",
+  )}`,
+);
 await import(workerData.entry);

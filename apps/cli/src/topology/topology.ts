@@ -21,7 +21,13 @@ import { createPostgres, createRedis, type DataServer } from './data-servers.ts'
 import { haproxyConfig } from './haproxy-config.ts';
 import { ServiceProcess } from './service-process.ts';
 
-const CLI = fileURLToPath(new URL('../../bin/itinerary-card.js', import.meta.url));
+// The processes run what this one runs: the compiled CLI, or (tests, tsx) its sources.
+const CLI = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.ts') ? '../../bin/itinerary-card-dev.js' : '../../bin/itinerary-card.js',
+    import.meta.url,
+  ),
+);
 const HOST = '127.0.0.1';
 
 export interface TopologyOptions {
