@@ -1,6 +1,6 @@
 // Runs the in-repo SMSC simulator as its own process (a peer for manual tries
 // and for bench/sms.bench.ts), optionally driving handset traffic at an ESME.
-//   node --import tsx packages/sms/scripts/smsc-server.ts [--port N] [--system-id ID] [--password PW]
+//   node --conditions=source --import tsx packages/sms/scripts/smsc-server.ts [--port N] [--system-id ID] [--password PW]
 // Prints {"event":"listening","port":N}; reads JSON commands on stdin, one per line:
 //   {"cmd":"load","durationMs":8000,"concurrency":32,"to":"10086","text":"CXMYD"}
 //      texts `text` from many numbers, each waiting for its reply, and prints
