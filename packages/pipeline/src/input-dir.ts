@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '@itinerary-card/domain';
+import { parse } from 'csv-parse/sync';
 
 export interface SignalingFile {
   path: string;
@@ -147,8 +148,10 @@ export async function sampleCsv(path: string): Promise<CsvSample> {
   return { header, rows: Math.round(((fileText - (nl + 1)) / body) * lines) };
 }
 
+/** A CSV header's column names, lower-cased, read as DuckDB reads them (quoted names may hold commas). */
 export function parseHeader(line: string): string[] {
-  return line.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
+  const [names = []] = parse(line, { bom: true, trim: true, to_line: 1 }) as string[][];
+  return names.map((c) => c.toLowerCase());
 }
 
 async function checkCsvHeader(
@@ -162,7 +165,12 @@ async function checkCsvHeader(
   } catch (e) {
     throw unusable(path, `${label} cannot be read: ${(e as Error).message}`);
   }
-  const columns = parseHeader(sample.header);
+  let columns: string[];
+  try {
+    columns = parseHeader(sample.header);
+  } catch (e) {
+    throw unusable(path, `${label} has a header that is not CSV: ${(e as Error).message}`);
+  }
   const missing = required.filter((c) => !columns.includes(c));
   if (missing.length) throw unusable(path, `${label} lacks the column(s) ${missing.join(', ')} in its header`);
   return { columns, rows: sample.rows };

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sampleCsv } from '../src/input-dir.ts';
+import { inspectInput, sampleCsv } from '../src/input-dir.ts';
+import { makeInput } from './fixture-input.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ic-sample-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +47,38 @@ describe('sampleCsv', () => {
       const { rows } = await sampleCsv(write(name, text));
       expect(Math.abs(rows - 200_000) / 200_000).toBeLessThan(0.05);
     }
+  });
+});
+
+describe('the registries’ headers', () => {
+  /** An input directory whose subscribers.csv starts with `header`. */
+  function inputWith(header: string): string {
+    const input = makeInput([{ msisdn: '13800000001' }], { 'a.csv': [] });
+    writeFileSync(join(input, 'subscribers.csv'), `${header}\n13800000001,cmcc,2020-01-01,,normal,\n`);
+    inputs.push(input);
+    return input;
+  }
+  const inputs: string[] = [];
+  afterAll(() => {
+    for (const d of inputs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('are read as CSV, as DuckDB reads them: quoted names, a comma inside a quoted name', async () => {
+    await expect(
+      inspectInput(inputWith('"msisdn","operator","activated_at",ported_at,kind,"primary_msisdn"')),
+    ).resolves.toMatchObject({ signaling: [{ format: 'csv' }] });
+    // One column named "operator,activated_at": operator and activated_at are missing.
+    await expect(
+      inspectInput(inputWith('msisdn,"operator,activated_at",ported_at,kind,primary_msisdn')),
+    ).rejects.toMatchObject({
+      code: 'INPUT_UNUSABLE',
+      details: { reason: 'subscribers.csv lacks the column(s) operator, activated_at in its header' },
+    });
+    await expect(
+      inspectInput(inputWith('msisdn,"operator,activated_at,ported_at,kind,primary_msisdn')),
+    ).rejects.toMatchObject({
+      code: 'INPUT_UNUSABLE',
+      details: { reason: expect.stringContaining('subscribers.csv has a header that is not CSV') },
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   type SubscriberKind,
 } from '@itinerary-card/domain';
 import { RefreshingCache, type Sql } from '@itinerary-card/store';
+import { parse } from 'csv-parse/sync';
 
 export interface RegistryEntry {
   msisdn: string;
@@ -125,20 +126,37 @@ export function parseRegistryEntry(raw: Record<string, unknown>, where: string):
   return entry;
 }
 
-/** Parses subscribers.csv (DATA.md): header row, then one subscriber per line. */
+/**
+ * Parses subscribers.csv (DATA.md): header row, then one subscriber per line.
+ * Fields as RFC 4180 (and DuckDB, which reads the same file in the pipeline)
+ * have them: quoted, with commas or quotes inside; blank lines skipped.
+ */
 export function parseSubscribersCsv(text: string): RegistryEntry[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) return [];
-  const header = lines[0]!.split(',').map((h) => h.trim());
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    // With `info`, each record comes with where it was read (csv-parse's types say string[][]).
+    records = parse(text, {
+      bom: true,
+      info: true,
+      trim: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+    }) as unknown as typeof records;
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw new AppError('BAD_REQUEST', { field: 'csv', where: line ? `line ${line}` : 'file' }, { cause: e });
+  }
+  if (records.length === 0) return [];
+  const header = records[0]!.record;
   for (const col of ['msisdn', 'operator']) {
     if (!header.includes(col)) throw new AppError('BAD_REQUEST', { field: col, where: 'header' });
   }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
+  return records.slice(1).map(({ record, info }) => {
     const row: Record<string, unknown> = {};
     header.forEach((h, j) => {
-      row[h] = (cells[j] ?? '').trim();
+      row[h] = record[j] ?? '';
     });
-    return parseRegistryEntry(row, `line ${i + 2}`);
+    return parseRegistryEntry(row, `line ${info.lines}`);
   });
 }
