@@ -90,8 +90,9 @@ export class ShardHelper {
 
 /**
  * A helper kept between the runs of a process: starting one (a thread that
- * loads the engine's TypeScript modules) costs about half a second of CPU,
- * which a long-lived operator node would otherwise pay on every daily run.
+ * loads the engine's modules) costs CPU, little compiled and about half a
+ * second from the sources through tsx, which a long-lived operator node would
+ * otherwise pay on every daily run.
  * One run at a time uses it; a run that finds it taken starts its own.
  */
 let spare: ShardHelper | undefined;
