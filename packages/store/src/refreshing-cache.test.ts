@@ -104,6 +104,19 @@ describe('refreshing cache', () => {
     expect(s.cache.cached('k', s.load('v4'))).toBeUndefined();
   });
 
+  it('makes room at its bound by dropping the least recently used entry, not every entry', async () => {
+    const cache = new RefreshingCache<string>({ ttlMs: 1000, now: () => 0, maxEntries: 2 });
+    const load = (v: string) => () => Promise.resolve(v);
+    await cache.get('a', load('A'));
+    await cache.get('b', load('B'));
+    expect(cache.cached('a', load('A'))?.value).toBe('A'); // a is now the more recently used
+    await cache.get('c', load('C'));
+    expect(cache.size).toBe(2);
+    expect(cache.cached('a', load('A'))?.value).toBe('A');
+    expect(cache.cached('b', load('B'))).toBeUndefined();
+    expect(cache.cached('c', load('C'))?.value).toBe('C');
+  });
+
   it('is off at ttl 0', async () => {
     const s = setup(0);
     const a = s.cache.get('k', s.load('v1'));

@@ -2,7 +2,9 @@
 // node, the database): entries live a jittered TTL, concurrent misses of a key
 // share one load, and a hot entry is reloaded in the background shortly before
 // it expires, so a busy key never makes a request wait and its expiry never
-// sends a burst of loads to the source.
+// sends a burst of loads to the source. At its bound it drops the least
+// recently used entry (lru-cache), not every entry.
+import { LRUCache } from 'lru-cache';
 
 interface Slot<V> {
   value: V;
@@ -14,7 +16,7 @@ export interface RefreshingCacheOptions<V = unknown> {
   /** Entry lifetime; each entry gets between half of it and all of it. 0 turns the cache off. */
   ttlMs: number;
   now: () => number;
-  /** At this many entries the cache starts afresh. */
+  /** At this many entries the least recently used one makes room for a new one. */
   maxEntries?: number;
   /** Share of its lifetime after which a read reloads the entry in the background. */
   refreshAfter?: number;
@@ -25,11 +27,13 @@ export interface RefreshingCacheOptions<V = unknown> {
 }
 
 export class RefreshingCache<V> {
-  private readonly slots = new Map<string, Slot<V>>();
+  private readonly slots: LRUCache<string, Slot<V>>;
   private readonly loading = new Map<string, Promise<V>>();
   private generation = 0;
 
-  constructor(private readonly o: RefreshingCacheOptions<V>) {}
+  constructor(private readonly o: RefreshingCacheOptions<V>) {
+    this.slots = new LRUCache({ max: o.maxEntries ?? 100_000 });
+  }
 
   /**
    * The cached value of `key`, or the result of `load` (shared by concurrent
@@ -90,7 +94,6 @@ export class RefreshingCache<V> {
   }
 
   private set(key: string, value: V): void {
-    if (this.slots.size >= (this.o.maxEntries ?? 100_000)) this.slots.clear();
     const t = this.o.now();
     // Jittered, so entries filled together do not all expire together.
     let life = this.o.ttlMs * (0.5 + (this.o.random ?? Math.random)() / 2);
