@@ -1,6 +1,6 @@
 // `npm run build` (and `npm install`, through prepare): compiles each workspace's
-// src/ to its dist/ with `tsc -b tsconfig.build.json` (dependency order,
-// incremental), then copies what is not TypeScript (SQL migrations, plain-JS
+// src/ to its dist/ with `tsc -b tsconfig.build.json --noCheck` (dependency
+// order, incremental), then copies what is not TypeScript (SQL migrations, plain-JS
 // worker modules) beside the compiled files, so dist/ runs on Node alone.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
@@ -16,7 +16,9 @@ try {
   process.exit(1);
 }
 try {
-  execFileSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  // --noCheck: emit only; `npm run typecheck` (CI, `npm run check`) checks the types. Under
+  // isolatedModules the JavaScript does not depend on them; the build takes half the CPU.
+  execFileSync(process.execPath, [tsc, '-b', join(root, 'tsconfig.build.json'), '--noCheck'], { stdio: 'inherit' });
 } catch {
   process.exit(1);
 }
