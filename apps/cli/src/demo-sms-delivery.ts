@@ -1,9 +1,6 @@
 // The operations page's delivery rate: delivery receipts by state, read from the
 // platform's /metrics registry (sms_delivery_receipts_total, packages/ops), and
 // the share of messages in a final state that reached the handset.
-// The routes' `hide` is @fastify/swagger's schema option (the platform's app registers the
-// plugin): its types come with it, which the compiled build needs named here.
-import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 
