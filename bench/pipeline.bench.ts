@@ -291,10 +291,14 @@ async function tenfold(csv: string, events: number, now: number): Promise<void> 
       const maxRss = process.resourceUsage().maxRSS * 1024;
       const one = await compute({ ...opts, input: ${JSON.stringify(csv)} });
       console.log(JSON.stringify({ wall, maxRss, shards: r.summary.shards, read: r.summary.recordsRead, same: JSON.stringify(r.lines) === JSON.stringify(one.lines) }));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      },
+    );
     if (r.status !== 0) throw new Error(`compute in a child process failed: ${r.stderr}`);
     const x = JSON.parse(r.stdout) as { wall: number; maxRss: number; shards: number; read: number; same: boolean };
     console.log(

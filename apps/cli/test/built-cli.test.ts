@@ -85,19 +85,17 @@ describe('the compiled CLI', () => {
     // The package's compiled entry (its `default` export condition), the stays in TypeScript
     // split with a worker thread (dist/shard-worker.js) from the first record.
     const worker = join(dir, 'worker.jsonl');
-    const script = join(dir, 'compute-worker.mjs');
-    writeFileSync(
-      script,
-      `import { createRequire } from 'node:module';
+    // Run as a `-e` script: the worker thread must not inherit its --input-type.
+    const script = `import { createRequire } from 'node:module';
 const entry = createRequire(${JSON.stringify(join(repo, 'package.json'))}).resolve('@itinerary-card/pipeline');
 const { compute, writeLines } = await import(entry);
 const res = await compute({ input: ${JSON.stringify(input)}, date: '2022-09-08', days: 7, now: Date.now(),
   nativeEngine: false, threads: 2, parallelMinRecords: 1 });
 await writeLines(${JSON.stringify(worker)}, res.lines);
-process.stdout.write(entry + ' ' + res.summary.engine);
-`,
+process.stdout.write(entry + ' ' + res.summary.engine);`;
+    expect((await node(['--input-type=module', '-e', script])).stdout).toBe(
+      `${join(repo, 'packages', 'pipeline', 'dist', 'index.js')} typescript`,
     );
-    expect((await node([script])).stdout).toBe(`${join(repo, 'packages', 'pipeline', 'dist', 'index.js')} typescript`);
 
     const sources = join(dir, 'sources.jsonl');
     const res = await compute({ input, date: '2022-09-08', days: 7, now: Date.now() });

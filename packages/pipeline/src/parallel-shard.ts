@@ -33,6 +33,21 @@ function workerOptions(): { url: URL; workerData?: { entry: string } } {
   };
 }
 
+/**
+ * The process's Node flags for the worker, less a `-e`/`-p` script's (the script and
+ * `--input-type`), which a worker started on a file refuses (ERR_INPUT_TYPE_NOT_ALLOWED).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++;
+    else if (!/^--(eval|print|input-type)(=|$)/.test(a)) out.push(a);
+  }
+  return out;
+}
+
 /** One worker thread for the shards of a run; `close()` ends it. */
 export class ShardHelper {
   private readonly worker: Worker;
@@ -42,7 +57,7 @@ export class ShardHelper {
 
   constructor() {
     const { url, workerData } = workerOptions();
-    this.worker = new Worker(url, { workerData });
+    this.worker = new Worker(url, { workerData, execArgv: workerExecArgv() });
     this.worker.on('message', (m: ShardReply) => {
       const p = this.pending;
       this.pending = undefined;
