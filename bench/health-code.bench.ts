@@ -9,7 +9,8 @@
 // arrive at 13,300/s (open loop).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { systemClock } from '@itinerary-card/domain';
-import { MemoryKeyValue, openPostgresSql, startPostgres } from '@itinerary-card/store';
+import { MemoryKeyValue, openPostgresSql } from '@itinerary-card/store';
+import { startPostgres } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
 import { buildHealthCode } from '../apps/health-code/src/app.ts';
 import { DEFAULT_CONFIG } from '../apps/health-code/src/config.ts';

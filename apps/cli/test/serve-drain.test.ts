@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
-import { freePort } from '@itinerary-card/store';
+import { freePort } from '@itinerary-card/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');

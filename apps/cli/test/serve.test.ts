@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyFingerprint, snapshotDir } from '@itinerary-card/pipeline';
-import { SmscSimulator } from '@itinerary-card/sms';
-import { freePort, startPostgres, startRedis } from '@itinerary-card/store';
+import { SmscSimulator } from '@itinerary-card/sms/testing';
+import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');

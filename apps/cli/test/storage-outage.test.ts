@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beijingDate } from '@itinerary-card/domain';
 import { keyFingerprint, pseudonymizer, snapshotDir } from '@itinerary-card/pipeline';
-import { freePort, openPostgresSql, startPostgres, startRedis, type TestServer } from '@itinerary-card/store';
+import { openPostgresSql } from '@itinerary-card/store';
+import { freePort, startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');

@@ -4,7 +4,8 @@
 // The same SQL on embedded PGlite and on a real PostgreSQL server.
 import { createPublicKey, verify } from 'node:crypto';
 import { DAY_MS } from '@itinerary-card/domain';
-import { openPostgresSql, type Sql, startPostgres, type TestServer } from '@itinerary-card/store';
+import { openPostgresSql, type Sql } from '@itinerary-card/store';
+import { startPostgres, type TestServer } from '@itinerary-card/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
 import { ADMIN, checkItinerary, idNumber, login, makeApp, T0, type TestApp } from './helpers.ts';

@@ -1,7 +1,8 @@
 // The health-code login under the platform's rule (packages/store LoginCodes),
 // logout, check-in throttling, and what Redis holds, on memory and a real Redis.
 import { ManualClock } from '@itinerary-card/domain';
-import { openPgliteSql, openRedisKeyValue, type Sql, startRedis, type TestServer } from '@itinerary-card/store';
+import { openPgliteSql, openRedisKeyValue, type Sql } from '@itinerary-card/store';
+import { startRedis, type TestServer } from '@itinerary-card/store/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';

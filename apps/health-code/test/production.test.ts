@@ -1,15 +1,8 @@
 // The production storage pair: PostgreSQL for records and Redis for sessions, SMS
 // codes, rate limits and itinerary checks, both real servers on 127.0.0.1.
 import { systemClock } from '@itinerary-card/domain';
-import {
-  type KeyValue,
-  openPostgresSql,
-  openRedisKeyValue,
-  type Sql,
-  startPostgres,
-  startRedis,
-  type TestServer,
-} from '@itinerary-card/store';
+import { type KeyValue, openPostgresSql, openRedisKeyValue, type Sql } from '@itinerary-card/store';
+import { startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';

@@ -3,15 +3,8 @@
 // seconds (Redis pub/sub), and a replica that misses the message stops trusting
 // its cached venue codes when they expire.
 import { systemClock } from '@itinerary-card/domain';
-import {
-  type KeyValue,
-  openPostgresSql,
-  openRedisKeyValue,
-  type Sql,
-  startPostgres,
-  startRedis,
-  type TestServer,
-} from '@itinerary-card/store';
+import { type KeyValue, openPostgresSql, openRedisKeyValue, type Sql } from '@itinerary-card/store';
+import { startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';

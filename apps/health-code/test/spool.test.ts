@@ -5,14 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  migrate,
-  migrationsFromDir,
-  openPostgresSql,
-  Spool,
-  startPostgres,
-  type TestServer,
-} from '@itinerary-card/store';
+import { migrate, migrationsFromDir, openPostgresSql, Spool } from '@itinerary-card/store';
+import { startPostgres, type TestServer } from '@itinerary-card/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, insertAuditEntries, type KeyedAuditEntry } from '../src/repositories/audit-log.ts';
 import { type CheckinRow, CheckinWriter, insertCheckins } from '../src/repositories/checkin-writer.ts';

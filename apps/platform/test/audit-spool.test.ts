@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { migrate, migrationsFromDir, openPostgresSql, startPostgres, type TestServer } from '@itinerary-card/store';
+import { migrate, migrationsFromDir, openPostgresSql } from '@itinerary-card/store';
+import { startPostgres, type TestServer } from '@itinerary-card/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../src/repositories/audit-log.ts';
 

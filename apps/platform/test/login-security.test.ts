@@ -1,14 +1,8 @@
 // Login codes, sessions and the HTTP SMS form under attack, on the embedded store
 // and on a real Redis: bursts of guesses, strangers guessing someone else's
 // number, logout and revocation, who may post an inbound SMS.
-import {
-  type KeyValue,
-  openKeyValue,
-  openPgliteSql,
-  type Sql,
-  startRedis,
-  type TestServer,
-} from '@itinerary-card/store';
+import { type KeyValue, openKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { startRedis, type TestServer } from '@itinerary-card/store/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPlatformConfig } from '../src/config.ts';

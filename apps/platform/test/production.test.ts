@@ -2,17 +2,8 @@
 // in its own process that is killed mid-test and started again.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  freePort,
-  type KeyValue,
-  killAndWait,
-  openKeyValue,
-  openSql,
-  type Sql,
-  startPostgres,
-  startRedis,
-  type TestServer,
-} from '@itinerary-card/store';
+import { type KeyValue, openKeyValue, openSql, type Sql } from '@itinerary-card/store';
+import { freePort, killAndWait, startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, at, startTestPlatform, type TestPlatform } from './fixtures.ts';

@@ -2,11 +2,11 @@
 // nodes on sockets) replying through SmppTransport to the in-repo SMSC
 // simulator and to the independent Net::SMPP peer.
 import { ManualClock } from '@itinerary-card/domain';
-import { type SmscSimulator as Sim, SmppTransport, SmscSimulator, ucs2Encode } from '@itinerary-card/sms';
+import { SmppTransport, ucs2Encode } from '@itinerary-card/sms';
+import { decodeSms, PerlSmsc, type SmscSimulator as Sim, SmscSimulator } from '@itinerary-card/sms/testing';
 import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PerlSmsc } from '../../../packages/sms/test/perl-smsc.ts';
 import { buildPlatform } from '../src/index.ts';
 import { at, cmccSnapshots, ctccSnapshot, SERVICE_SECRET, startNode, type TestNode } from './fixtures.ts';
 
@@ -200,7 +200,6 @@ describe('SMS channel on the platform', () => {
           parts.push(Buffer.from(String(next.hex), 'hex'));
         }
       }
-      const { decodeSms } = await import('@itinerary-card/sms');
       const text = parts.map((p) => decodeSms(8, Number(sub.esm_class), p).text).join('');
       expect(text).toContain('【通信行程卡】138****0006');
       expect(text).toContain('江西省南昌市');

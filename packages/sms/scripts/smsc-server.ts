@@ -8,7 +8,7 @@
 //   {"cmd":"stats"}   {"cmd":"quit"}
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { SmscSimulator, type SubmittedMessage } from '../src/index.ts';
+import { SmscSimulator, type SubmittedMessage } from '../src/testing/index.ts';
 
 const { values } = parseArgs({
   options: { port: { type: 'string', default: '0' }, 'system-id': { type: 'string' }, password: { type: 'string' } },

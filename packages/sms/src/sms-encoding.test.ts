@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countParts, type DecodedPart, decodeSms, encodeSms, splitUcs2 } from './sms-encoding.ts';
+import { countParts, encodeSms, splitUcs2 } from './sms-encoding.ts';
+import { type DecodedPart, decodeSms } from './testing/decode-sms.ts';
 
 function roundTrip(text: string, ref = 7): { parts: DecodedPart[]; joined: string } {
   const enc = encodeSms(text, ref, 255);

@@ -1,5 +1,5 @@
 // Splits a text into SMS parts (GSM 7-bit for plain ASCII, UCS-2 otherwise,
-// concatenated with an 8-bit-reference UDH) and decodes what arrives.
+// concatenated with an 8-bit-reference UDH).
 import { AppError } from '@itinerary-card/domain';
 
 export const DATA_CODING_DEFAULT = 0x00;
@@ -90,44 +90,4 @@ export interface ConcatInfo {
   ref: number;
   total: number;
   seq: number;
-}
-
-export interface DecodedPart {
-  text: string;
-  concat?: ConcatInfo;
-}
-
-/** Decodes one received short_message (deliver_sm / submit_sm) into text and its concatenation header. */
-export function decodeSms(dataCoding: number, esmClass: number, payload: Buffer): DecodedPart {
-  let body = payload;
-  let concat: ConcatInfo | undefined;
-  if (esmClass & ESM_CLASS_UDHI && payload.length > 0) {
-    const udhLen = payload[0]!;
-    const udh = payload.subarray(1, 1 + udhLen);
-    body = payload.subarray(1 + udhLen);
-    let i = 0;
-    while (i + 1 < udh.length) {
-      const iei = udh[i]!;
-      const len = udh[i + 1]!;
-      const v = udh.subarray(i + 2, i + 2 + len);
-      if (iei === 0x00 && len === 3) concat = { ref: v[0]!, total: v[1]!, seq: v[2]! };
-      else if (iei === 0x08 && len === 4) concat = { ref: v.readUInt16BE(0), total: v[2]!, seq: v[3]! };
-      i += 2 + len;
-    }
-  }
-  const coding = dataCoding & 0x0f;
-  let text: string;
-  if (coding === DATA_CODING_UCS2) text = ucs2Decode(body);
-  else if (coding === DATA_CODING_LATIN1) text = body.toString('latin1');
-  else text = decodeGsmOctets(body);
-  return concat ? { text, concat } : { text };
-}
-
-// GSM 03.38 octets (one per septet, as SMPP carries them) for the characters
-// people actually send to a short code; ASCII otherwise.
-const GSM_DIFF: Record<number, string> = { 0: '@', 2: '$', 17: '_', 10: '\n', 13: '\r' };
-function decodeGsmOctets(b: Buffer): string {
-  let s = '';
-  for (const c of b) s += GSM_DIFF[c] ?? (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?');
-  return s;
 }

@@ -1,7 +1,7 @@
 // The SMPP transport against an SMSC this project did not write (Net::SMPP).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DeliveryReceipt, decodeSms, type InboundSms, SmppTransport, ucs2Encode } from '../src/index.ts';
-import { PerlSmsc } from './perl-smsc.ts';
+import { type DeliveryReceipt, type InboundSms, SmppTransport, ucs2Encode } from '../src/index.ts';
+import { decodeSms, PerlSmsc } from '../src/testing/index.ts';
 
 describe('SmppTransport against the Net::SMPP peer', () => {
   let smsc: PerlSmsc;

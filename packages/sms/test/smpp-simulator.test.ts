@@ -2,7 +2,8 @@
 // the window, keep-alive, throttling, dropped links and give-up paths.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InboundSms, SmppTransport, type SmppTransportOptions, SmscSimulator } from '../src/index.ts';
+import { type InboundSms, SmppTransport, type SmppTransportOptions } from '../src/index.ts';
+import { SmscSimulator } from '../src/testing/index.ts';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
-// The store package's only door: SQL and key-value seams, migrations, and
-// helpers that start real PostgreSQL and Redis servers for tests.
+// The store package's only door: SQL and key-value seams and migrations (the
+// test servers are behind `@itinerary-card/store/testing`).
 export {
   type ConsumeResult,
   type Counter,
@@ -31,7 +31,4 @@ export {
   type Sql,
 } from './sql.ts';
 export { isKeyValueOutage, isSqlOutage, isStorageUnavailable, storageUnavailable } from './storage-outage.ts';
-export { freePort } from './testing/free-port.ts';
-export { killAndWait, type StartPostgresOptions, startPostgres, type TestServer } from './testing/start-postgres.ts';
-export { startRedis } from './testing/start-redis.ts';
 export { openPgliteWorkerSql } from './worker-sql.ts';

@@ -3,15 +3,8 @@
 import { AppError } from '@itinerary-card/domain';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_LOGIN_CODE_LIMITS,
-  type KeyValue,
-  LoginCodes,
-  openRedisKeyValue,
-  Secrets,
-  startRedis,
-  type TestServer,
-} from '../src/index.ts';
+import { DEFAULT_LOGIN_CODE_LIMITS, type KeyValue, LoginCodes, openRedisKeyValue, Secrets } from '../src/index.ts';
+import { startRedis, type TestServer } from '../src/testing/index.ts';
 
 let redis: TestServer;
 let kv: KeyValue;

@@ -8,9 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedisKeyValue } from '../src/key-value.ts';
 import { openPostgresSql } from '../src/sql.ts';
-import type { TestServer } from '../src/testing/start-postgres.ts';
-import { startPostgres } from '../src/testing/start-postgres.ts';
-import { startRedis } from '../src/testing/start-redis.ts';
+import { startPostgres, startRedis, type TestServer } from '../src/testing/index.ts';
 
 let postgres: TestServer;
 let redis: TestServer;

@@ -2,16 +2,8 @@
 // against real PostgreSQL and Redis servers started here.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type KeyValue,
-  migrate,
-  openKeyValue,
-  openSql,
-  type Sql,
-  startPostgres,
-  startRedis,
-  type TestServer,
-} from '../src/index.ts';
+import { type KeyValue, migrate, openKeyValue, openSql, type Sql } from '../src/index.ts';
+import { startPostgres, startRedis, type TestServer } from '../src/testing/index.ts';
 
 let pg: TestServer;
 let redis: TestServer;

@@ -5,7 +5,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@itinerary-card/store';
+import { freePort } from '@itinerary-card/store/testing';
 
 export interface DataServer {
   readonly name: string;

@@ -13,7 +13,7 @@ import { addDays, beijingDate, HOUR_MS, OPERATORS, type Operator } from '@itiner
 import { runSchedule } from '@itinerary-card/pipeline';
 import { servingDay } from '@itinerary-card/platform';
 import { simulate } from '@itinerary-card/simulator';
-import { freePort } from '@itinerary-card/store';
+import { freePort } from '@itinerary-card/store/testing';
 import { readTopologyConfig } from '../config.ts';
 import { operatorsOf, splitSignaling } from '../demo-split.ts';
 import { splitInputByShard } from '../shard-split.ts';

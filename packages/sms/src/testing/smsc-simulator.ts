@@ -4,9 +4,9 @@
 // deliver_sm, throttles and drops on command, and records the PDUs it gets.
 import { EventEmitter } from 'node:events';
 import smpp, { type PDU, type Server, type Session } from 'smpp';
-import { ESME_ROK, ESME_RTHROTTLED } from './smpp-transport.ts';
-import { encodeSms } from './sms-encoding.ts';
-import { concatFromUdh, messageText, messageUdh } from './udh.ts';
+import { ESME_ROK, ESME_RTHROTTLED } from '../smpp-transport.ts';
+import { encodeSms } from '../sms-encoding.ts';
+import { concatFromUdh, messageText, messageUdh } from '../udh.ts';
 
 const ESME_RBINDFAIL = 0x0d;
 const ESME_RINVBNDSTS = 0x04;
