@@ -5,8 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '@itinerary-card/domain';
+import { type ItineraryQuery, SmsChannel } from '@itinerary-card/platform';
 import { OutboxTransport, SmppTransport, type SmsTransport } from '@itinerary-card/sms';
-import { type ItineraryQuery, SmsChannel } from '../apps/platform/src/sms-channel/index.ts';
 
 const SMSC = fileURLToPath(new URL('../packages/sms/scripts/smsc-server.ts', import.meta.url));
 const SECONDS = Number(process.env.SMS_BENCH_SECONDS ?? '8');

@@ -11,7 +11,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** 2022-09-08 at hh:mm Beijing time. */
 export const at = (date: string, hh: number, mm = 0) => beijingDayStart(date) + hh * HOUR_MS + mm * 60_000;
 
-export class TestOutbox {
+class TestOutbox {
   readonly sent: Array<{ to: string; from: string; text: string; sentAt: string }> = [];
   fail = false;
   async send(m: { to: string; text: string; from?: string }): Promise<{ id: string }> {

@@ -31,7 +31,7 @@ export function errorMessage(code: ErrorCode, lang: Lang, details?: Record<strin
 }
 
 /** "Please wait …" in the message's language: seconds, and minutes too past two minutes. */
-export function waitText(seconds: number, lang: Lang): string {
+function waitText(seconds: number, lang: Lang): string {
   const s = Math.ceil(seconds);
   const m = Math.ceil(s / 60);
   if (lang === 'en') return s < 120 ? ` Please wait ${s} seconds.` : ` Please wait ${m} minutes (${s} seconds).`;

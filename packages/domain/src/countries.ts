@@ -10,7 +10,7 @@ countries.registerLocale(zh);
 countries.registerLocale(en);
 
 /** Hong Kong, Macau and Taiwan are regions (地区) of China, not countries. */
-export const CHINA_REGIONS: Readonly<Record<string, { zh: string; en: string }>> = {
+const CHINA_REGIONS: Readonly<Record<string, { zh: string; en: string }>> = {
   HK: { zh: '中国香港', en: 'Hong Kong, China' },
   MO: { zh: '中国澳门', en: 'Macau, China' },
   TW: { zh: '中国台湾', en: 'Taiwan, China' },
@@ -18,7 +18,7 @@ export const CHINA_REGIONS: Readonly<Record<string, { zh: string; en: string }>>
 
 const REGION_BY_MCC: Record<string, string> = { '454': 'HK', '455': 'MO', '466': 'TW' };
 /** MCCs of mainland China: a "roaming" record with these is not abroad. */
-export const MAINLAND_MCCS = new Set(['460', '461']);
+const MAINLAND_MCCS = new Set(['460', '461']);
 
 export function isRegionOfChina(code: string): boolean {
   return code in CHINA_REGIONS;

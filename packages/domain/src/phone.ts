@@ -45,7 +45,7 @@ const SEGMENTS: Record<Operator, string[]> = {
   cucc: ['130', '131', '132', '145', '146', '155', '156', '166', '175', '176', '185', '186', '196'],
   ctcc: ['133', '149', '153', '173', '174', '177', '180', '181', '189', '190', '191', '193', '199'],
 };
-export const MVNO_SEGMENTS = ['170', '171', '162', '165', '167'];
+const MVNO_SEGMENTS = ['170', '171', '162', '165', '167'];
 
 const SEGMENT_OPERATOR = new Map<string, Operator>();
 for (const op of OPERATORS) for (const s of SEGMENTS[op]) SEGMENT_OPERATOR.set(s, op);

@@ -61,8 +61,3 @@ export function isCityCode(code: string): boolean {
 export function provinceName(provinceCode: string): string | undefined {
   return provinceNames.get(provinceCode.slice(0, 2));
 }
-
-/** All provinces as [6-digit code, name], for lists such as epidemic areas. */
-export function allProvinces(): Array<{ code: string; name: string }> {
-  return [...provinceNames].map(([pc, name]) => ({ code: `${pc}0000`, name }));
-}

@@ -240,13 +240,6 @@ export function dayInputs(
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-/** Records of `day` in the indexed files. */
-export function recordsOfDay(index: FileIndex, day: string): number {
-  let n = 0;
-  for (const e of index.values()) n += e.days[day]?.[0] ?? 0;
-  return n;
-}
-
 /** The first day any indexed file holds a record of (undefined when none does). */
 export function firstRecordDay(index: FileIndex, now: number): string | undefined {
   const latest = addDays(beijingDate(now), 1);

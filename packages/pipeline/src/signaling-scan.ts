@@ -180,14 +180,6 @@ export async function usableFiles(conn: DuckDBConnection, input: InputDir, qr: Q
         const names = r.getRows().map((row) => String(row[0]).toLowerCase());
         f.types = Object.fromEntries(r.getRows().map((row) => [String(row[0]).toLowerCase(), String(row[1])]));
         const missing = ['msisdn', 'ts', 'cell_id', 'plmn', 'event'].filter((c) => !names.includes(c));
-        if (
-          missing.includes('msisdn') ||
-          missing.includes('ts') ||
-          (missing.includes('cell_id') && missing.includes('plmn'))
-        ) {
-          qr.add('unreadable_file', { file: f.path, text: `Parquet file lacks column(s) ${missing.join(', ')}` });
-          continue;
-        }
         if (missing.length) {
           qr.add('unreadable_file', { file: f.path, text: `Parquet file lacks column(s) ${missing.join(', ')}` });
           continue;

@@ -9,7 +9,7 @@ export const JIUJIANG = '360400';
 export const WUHAN = '420100';
 
 /** Cells: Nanchang interior and border, Jiujiang border and interior, Wuhan interior, on a line. */
-export const CELLS = [
+const CELLS = [
   ['nc-1', 'cmcc', '28.68', '115.89', NANCHANG],
   ['nc-b', 'cmcc', '29.10', '115.90', NANCHANG],
   ['jj-b', 'cmcc', '29.13', '115.90', JIUJIANG],

@@ -29,7 +29,7 @@ interface CityFile {
   }>;
 }
 
-export const OPERATOR_PLMN: Record<Operator, string> = { cmcc: '46000', cucc: '46001', ctcc: '46011' };
+const OPERATOR_PLMN: Record<Operator, string> = { cmcc: '46000', cucc: '46001', ctcc: '46011' };
 export const OP_INDEX: Record<Operator, number> = { cmcc: 0, cucc: 1, ctcc: 2 };
 
 const MUNICIPALITIES = new Set(['110000', '120000', '310000', '500000']);

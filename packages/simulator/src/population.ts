@@ -72,7 +72,7 @@ function suffix(index: number, seed: number): string {
 }
 
 /** Host operator of an MVNO number from its first four digits (1700-1702 Telecom, 1703/5/6 Mobile, others Unicom). */
-export function mvnoHost(msisdn: string): Operator {
+function mvnoHost(msisdn: string): Operator {
   if (msisdn.startsWith('170')) {
     const d = msisdn[3]!;
     if (d === '0' || d === '1' || d === '2') return 'ctcc';

@@ -7,7 +7,7 @@ import type { Plan, Segment } from './planner.ts';
 import type { Rng } from './rng.ts';
 
 export const EVENTS = ['attach', 'detach', 'tau', 'handover', 'call', 'sms', 'data'] as const;
-export const EV = { attach: 0, detach: 1, tau: 2, handover: 3, call: 4, sms: 5, data: 6 } as const;
+const EV = { attach: 0, detach: 1, tau: 2, handover: 3, call: 4, sms: 5, data: 6 } as const;
 
 /** Share of the day's activity (calls, SMS, data sessions) per Beijing hour. */
 const HOUR_WEIGHT = [
@@ -15,9 +15,9 @@ const HOUR_WEIGHT = [
 ];
 const HOUR_SUM = HOUR_WEIGHT.reduce((a, b) => a + b, 0);
 /** Mean activities per day: 4 calls, 2.5 SMS, 10 data sessions. */
-export const ACTIVITY_PER_DAY = 16.5;
+const ACTIVITY_PER_DAY = 16.5;
 const HOUR_RATE = HOUR_WEIGHT.map((w) => (w / HOUR_SUM) * ACTIVITY_PER_DAY);
-export const TAU_PERIOD_MS = HOUR_MS;
+const TAU_PERIOD_MS = HOUR_MS;
 
 /** Records of one subscriber, reused from one subscriber to the next. */
 export class RecordBuffer {

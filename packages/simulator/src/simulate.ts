@@ -51,7 +51,7 @@ export interface SimulateResult {
 }
 
 /** Per-record probabilities of the deliberate dirt. */
-export const DIRT = {
+const DIRT = {
   malformed: 0.0002,
   unknownCell: 0.0005,
   duplicate: 0.003,
@@ -66,7 +66,7 @@ const DIRT_CUM = [
   DIRT.malformed + DIRT.unknownCell + DIRT.duplicate + DIRT.outOfOrder,
   DIRT.malformed + DIRT.unknownCell + DIRT.duplicate + DIRT.outOfOrder + DIRT.lateNextDay,
 ] as const;
-export const MALFORMED_KINDS = ['bad_msisdn', 'bad_ts', 'missing_columns', 'garbage'] as const;
+const MALFORMED_KINDS = ['bad_msisdn', 'bad_ts', 'missing_columns', 'garbage'] as const;
 
 function validate(o: SimulateOptions): void {
   const bad = (what: string) => {

@@ -55,7 +55,7 @@ export const FLAG_EPOCH_MS = 1;
 export const MALFORMED_SHIFT = 1;
 export const FLAG_UNKNOWN_CELL = 16;
 
-export function isObservation(flags: number): boolean {
+function isObservation(flags: number): boolean {
   return (flags & (0b1110 | FLAG_UNKNOWN_CELL)) === 0;
 }
 

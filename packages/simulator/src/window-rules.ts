@@ -39,7 +39,7 @@ export function stayDecision(s: TruthStay, w: Window): Decision | 'outside' {
 }
 
 /** Truly listed iff present in the window with a roaming record in it; silent abroad is undecidable. */
-export function abroadDecision(a: TruthAbroad, w: Window): Decision | 'outside' {
+function abroadDecision(a: TruthAbroad, w: Window): Decision | 'outside' {
   if (a.end <= w.start || a.start >= w.end) return 'outside';
   if (a.roamingObs === null) return 'undecidable';
   const first = addDays(w.date, -w.days);

@@ -11,10 +11,10 @@ import type { InboundHandler, OutboundSms, ReceiptHandler, SendResult, SmsTransp
 import { concatFromUdh, messageText, messageUdh } from './udh.ts';
 
 export const ESME_ROK = 0x00;
-export const ESME_RMSGQFUL = 0x14;
+const ESME_RMSGQFUL = 0x14;
 export const ESME_RTHROTTLED = 0x58;
 /** Temporary application error: the SMSC keeps the message and retries it later. */
-export const ESME_RX_T_APPN = 0x64;
+const ESME_RX_T_APPN = 0x64;
 
 /** A pino-compatible logger subset; the transport never logs a full number or a message text. */
 export interface SmsLogger {
@@ -738,7 +738,7 @@ export class SmppTransport implements SmsTransport {
 }
 
 /** DELIVRD, or a state that is not final yet. */
-export function isDeliveredOrPending(status: string): boolean {
+function isDeliveredOrPending(status: string): boolean {
   return status === 'DELIVRD' || status === 'ENROUTE' || status === 'ACCEPTD';
 }
 
@@ -747,7 +747,7 @@ function hex(status: number): string {
 }
 
 /** SMPP 3.4 relative time (YYMMDDhhmmss000R) for a duration under a month. */
-export function relativeTime(ms: number): string {
+function relativeTime(ms: number): string {
   let sec = Math.max(1, Math.min(Math.round(ms / 1000), 30 * 86_400));
   const days = Math.floor(sec / 86_400);
   sec -= days * 86_400;

@@ -2,7 +2,7 @@
 // concatenated with an 8-bit-reference UDH).
 import { AppError } from '@itinerary-card/domain';
 
-export const DATA_CODING_DEFAULT = 0x00;
+const DATA_CODING_DEFAULT = 0x00;
 export const DATA_CODING_LATIN1 = 0x03;
 export const DATA_CODING_UCS2 = 0x08;
 export const ESM_CLASS_UDHI = 0x40;
@@ -12,8 +12,8 @@ const GSM_SAFE_RE = /^[A-Za-z0-9 \r\n!"#%&'()*+,\-./:;<=>?]*$/;
 
 export const UCS2_SINGLE = 70;
 export const UCS2_PART = 67;
-export const GSM_SINGLE = 160;
-export const GSM_PART = 153;
+const GSM_SINGLE = 160;
+const GSM_PART = 153;
 
 export interface EncodedSms {
   dataCoding: number;
@@ -22,7 +22,7 @@ export interface EncodedSms {
   parts: Buffer[];
 }
 
-export function isGsmSafe(text: string): boolean {
+function isGsmSafe(text: string): boolean {
   return GSM_SAFE_RE.test(text);
 }
 

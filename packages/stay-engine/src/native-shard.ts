@@ -111,7 +111,7 @@ interface Addon {
 }
 
 /** Most days one native run answers (a day is a bit of a 32-bit flag word). */
-export const NATIVE_MAX_DAYS = 31;
+const NATIVE_MAX_DAYS = 31;
 
 let addon: Addon | null | undefined;
 

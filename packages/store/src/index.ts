@@ -22,7 +22,6 @@ export { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
 export { Secrets } from './secrets.ts';
 export { defaultSpoolDir, Spool, type SpoolOptions } from './spool.ts';
 export {
-  DEFAULT_STORAGE_TIMEOUT_MS,
   type OpenSqlOptions,
   openPgliteSql,
   openPostgresSql,
@@ -30,5 +29,4 @@ export {
   type QueryOptions,
   type Sql,
 } from './sql.ts';
-export { isKeyValueOutage, isSqlOutage, isStorageUnavailable, storageUnavailable } from './storage-outage.ts';
-export { openPgliteWorkerSql } from './worker-sql.ts';
+export { isStorageUnavailable, storageUnavailable } from './storage-outage.ts';

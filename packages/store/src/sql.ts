@@ -62,7 +62,7 @@ export interface OpenSqlOptions {
   retryMs?: number;
 }
 
-export const DEFAULT_STORAGE_TIMEOUT_MS = 800;
+const DEFAULT_STORAGE_TIMEOUT_MS = 800;
 
 /** Opens PostgreSQL when a URL is given, otherwise embedded PGlite. */
 export async function openSql(options: OpenSqlOptions = {}): Promise<Sql> {

@@ -19,7 +19,7 @@ function htmlFiles(dir: string): string[] {
 }
 
 /** The same-origin scripts, module preloads and stylesheets an HTML page loads. */
-export function assetsOf(html: string): string[] {
+function assetsOf(html: string): string[] {
   const out = new Set<string>();
   for (const m of html.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g))
     out.add(m[1]!);

@@ -51,7 +51,7 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
-export function faviconPng(): Buffer {
+function faviconPng(): Buffer {
   const rows: number[] = [];
   for (let y = 0; y < SIZE; y++) {
     rows.push(0); // filter: none
@@ -70,7 +70,7 @@ export function faviconPng(): Buffer {
 }
 
 /** An ICO file holding one PNG image (Windows Vista's format, read by every browser). */
-export function faviconIco(): Buffer {
+function faviconIco(): Buffer {
   const png = faviconPng();
   const head = Buffer.alloc(6 + 16);
   head.writeUInt16LE(0, 0);

@@ -5,5 +5,5 @@ import { resolve } from 'node:path';
 export const webDistDir: string = resolve(import.meta.dirname, '..', 'dist');
 
 /** The page groups under webDistDir: each is a folder of HTML pages; their assets are in `assets/`. */
-export const WEB_GROUPS = ['card', 'health', 'ops'] as const;
+const WEB_GROUPS = ['card', 'health', 'ops'] as const;
 export type WebGroup = (typeof WEB_GROUPS)[number];

@@ -10,7 +10,7 @@ export type Condition =
   | 'symptoms'
   | 'closeContact'
   | 'itineraryUnverified';
-export const CONDITIONS: readonly Condition[] = [
+const CONDITIONS: readonly Condition[] = [
   'epidemicSojourn',
   'officeRed',
   'officeYellow',

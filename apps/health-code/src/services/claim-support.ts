@@ -10,7 +10,7 @@ import { maskIdNumber, maskName } from '../rules/id-card.ts';
 import type { SmsSender } from './auth-service.ts';
 
 /** Name mismatches one phone may get a day (each tells it only that this ID and name do not match). */
-export const MISMATCHES_PER_DAY = 5;
+const MISMATCHES_PER_DAY = 5;
 /** A session lives 7 days: the holder marker must outlive every session opened before the claim. */
 const HOLDER_TTL_MS = 7 * 86_400_000;
 

@@ -15,7 +15,7 @@ export type CheckPurpose = 'register' | 'edit' | 'checkin';
 const CHECK_TTL_MS = 30 * 60_000;
 
 /** The purpose the platform names in the owner's SMS and records with the consent. */
-export function purposeText(purpose: CheckPurpose, codeName: string): string {
+function purposeText(purpose: CheckPurpose, codeName: string): string {
   if (purpose === 'register') return `${codeName}申领`;
   if (purpose === 'edit') return `${codeName}信息修改`;
   return `${codeName}扫码打卡`;
@@ -36,7 +36,7 @@ export interface ItineraryCheck {
   epidemicSojourn: boolean;
 }
 
-export function summarise(a: ItineraryAnswer): ItinerarySummary {
+function summarise(a: ItineraryAnswer): ItinerarySummary {
   return {
     windowStart: a.windowStart,
     windowEnd: a.windowEnd,

@@ -30,23 +30,18 @@ export interface PersonInput {
 }
 
 /** Claims of one registration within this window beyond which the office decides (CLAIM_DISPUTED). */
-export const CLAIM_WINDOW_MS = 30 * DAY_MS;
-export const MAX_CLAIMS_IN_WINDOW = 3;
+const CLAIM_WINDOW_MS = 30 * DAY_MS;
+const MAX_CLAIMS_IN_WINDOW = 3;
 
 /** An itinerary is evidence for 14 days after its window closed; after that the stays are older than 14 days. */
-export const ITINERARY_EVIDENCE_MS = 14 * DAY_MS;
+const ITINERARY_EVIDENCE_MS = 14 * DAY_MS;
 
 /** The person's last authorised itinerary while it is still evidence, else null. */
-export function freshItinerary(p: Person, now: number): ItinerarySummary | null {
+function freshItinerary(p: Person, now: number): ItinerarySummary | null {
   return p.itinerary !== null && now < Date.parse(p.itinerary.windowEnd) + ITINERARY_EVIDENCE_MS ? p.itinerary : null;
 }
 
-export function verdictOf(
-  p: Person,
-  areas: readonly EpidemicArea[],
-  rules: readonly ColourRule[],
-  now: number,
-): Verdict {
+function verdictOf(p: Person, areas: readonly EpidemicArea[], rules: readonly ColourRule[], now: number): Verdict {
   const itinerary = freshItinerary(p, now);
   return evaluateColour(
     {

@@ -52,13 +52,13 @@ export interface RiskAreaInput {
  * Beijing time, as an epidemic-prevention notice means it; an ISO-8601 instant
  * needs its offset. NaN for anything else.
  */
-export function parseEffective(s: string): number {
+function parseEffective(s: string): number {
   const t = s.trim();
   return isIsoDate(t) ? beijingDayStart(t) : parseInstant(t);
 }
 
 /** Checks the admin's input: a known city, a level, and a sane effective period. */
-export function validateRiskArea(input: RiskAreaInput): { from: number; to: number | null } {
+function validateRiskArea(input: RiskAreaInput): { from: number; to: number | null } {
   if (!isCityCode(input.cityCode)) throw new AppError('BAD_REQUEST', { field: 'cityCode' });
   if (input.area.trim() === '') throw new AppError('BAD_REQUEST', { field: 'area' });
   const from = parseEffective(input.effectiveFrom);

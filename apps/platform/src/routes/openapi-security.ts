@@ -7,7 +7,7 @@ type OpenApiDoc = {
   paths?: Record<string, Record<string, Operation>>;
 };
 
-export const SECURITY_SCHEMES = {
+const SECURITY_SCHEMES = {
   session: {
     type: 'http',
     scheme: 'bearer',
@@ -26,7 +26,7 @@ export const SECURITY_SCHEMES = {
 } as const;
 
 /** The scheme an operation needs, or undefined when it is open. */
-export function schemeOf(path: string): keyof typeof SECURITY_SCHEMES | undefined {
+function schemeOf(path: string): keyof typeof SECURITY_SCHEMES | undefined {
   if (path.startsWith('/api/v1/admin/')) return 'admin';
   if (path === '/api/v1/partner/token') return undefined;
   if (path.startsWith('/api/v1/partner/')) return 'partner';

@@ -2,7 +2,7 @@
 // and the card's risk-mark footnote.
 import type { Lang } from '@itinerary-card/domain';
 
-export const NOTES = {
+const NOTES = {
   risk: {
     zh: '*注：* 表示当前该城市存在中风险或高风险地区，并不表示用户实际到访过这些中高风险地区。',
     en: '* The city currently contains a medium- or high-risk area; the mark does not mean that the person visited that area.',

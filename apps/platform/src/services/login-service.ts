@@ -27,7 +27,7 @@ export interface Session {
   deviceToken?: string;
 }
 
-export function codeSmsText(code: string, minutes: number): string {
+function codeSmsText(code: string, minutes: number): string {
   return `【通信行程卡】您的验证码为${code}，${minutes}分钟内有效，请勿泄露给他人。`;
 }
 

@@ -51,7 +51,7 @@ interface GrantBody {
 }
 
 /** The SMS the owner gets: who asks, for what, and that the code is their consent. */
-export function grantSmsText(partnerName: string, purpose: string, code: string, minutes: number): string {
+function grantSmsText(partnerName: string, purpose: string, code: string, minutes: number): string {
   const why = purpose.length > 20 ? `${purpose.slice(0, 20)}…` : purpose;
   return `【通信行程卡】${partnerName.slice(0, 20)}申请查询您14天内的行程（用途：${why}）。同意请在其页面输入授权码${code}，${minutes}分钟内有效；如非本人操作，请勿告知他人。`;
 }

@@ -3,7 +3,7 @@
 export type SmsCommand = 'itinerary' | 'help';
 
 /** The query keyword of the seed (发送短信CXMYD到所属运营商). */
-export const ITINERARY_KEYWORD = 'CXMYD';
+const ITINERARY_KEYWORD = 'CXMYD';
 
 export function normaliseKeyword(text: string): string {
   return text

@@ -1,26 +1,5 @@
-import { ManualClock } from '@itinerary-card/domain';
 import { describe, expect, it } from 'vitest';
-import { KeyValueRateLimiter, MemoryRateLimiter } from './rate-limiter.ts';
-
-describe('MemoryRateLimiter', () => {
-  it('allows `limit` hits per window per key, then says how long to wait', async () => {
-    const clock = new ManualClock(0);
-    const l = new MemoryRateLimiter({ limit: 2, windowMs: 1000 }, clock);
-    expect((await l.hit('a')).allowed).toBe(true);
-    expect((await l.hit('b')).allowed).toBe(true);
-    clock.advance(100);
-    expect(await l.hit('a')).toMatchObject({ allowed: true, count: 2 });
-    expect(await l.hit('a')).toEqual({ allowed: false, count: 3, retryAfterMs: 900, limit: 2 });
-    clock.advance(900);
-    expect(await l.hit('a')).toMatchObject({ allowed: true, count: 1 });
-  });
-
-  it('stays bounded in memory', async () => {
-    const l = new MemoryRateLimiter({ limit: 1, windowMs: 1000 }, new ManualClock(0), 10);
-    for (let i = 0; i < 100; i++) await l.hit(`k${i}`);
-    expect((l as unknown as { windows: Map<string, unknown> }).windows.size).toBeLessThanOrEqual(10);
-  });
-});
+import { KeyValueRateLimiter } from './rate-limiter.ts';
 
 describe('KeyValueRateLimiter', () => {
   it('counts in the store with a fixed-window TTL', async () => {

@@ -1,7 +1,5 @@
-// Per-number limits for the SMS channel: a fixed window counted in memory, or
-// in the platform's KeyValue (Redis in production, shared by every replica).
-import type { Clock } from '@itinerary-card/domain';
-
+// Per-number limits for the SMS channel: a fixed window counted in the platform's
+// KeyValue (Redis in production, shared by every replica; in memory for tests).
 export interface RateDecision {
   allowed: boolean;
   /** Hits in the current window, this one included. */
@@ -19,40 +17,6 @@ export interface RateLimiter {
 export interface RateLimit {
   limit: number;
   windowMs: number;
-}
-
-export class MemoryRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    private readonly rule: RateLimit,
-    private readonly clock: Clock,
-    private readonly maxKeys = 100_000,
-  ) {}
-
-  async hit(key: string): Promise<RateDecision> {
-    const now = this.clock.now();
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= this.rule.windowMs) {
-      this.windows.delete(key);
-      if (this.windows.size >= this.maxKeys) this.sweep(now);
-      w = { start: now, count: 0 };
-      this.windows.set(key, w);
-    }
-    w.count += 1;
-    const allowed = w.count <= this.rule.limit;
-    const retryAfterMs = allowed ? 0 : w.start + this.rule.windowMs - now;
-    return { allowed, count: w.count, retryAfterMs, limit: this.rule.limit };
-  }
-
-  private sweep(now: number): void {
-    for (const [k, w] of this.windows) if (now - w.start >= this.rule.windowMs) this.windows.delete(k);
-    // Still full: forget the oldest windows rather than grow without bound.
-    for (const k of this.windows.keys()) {
-      if (this.windows.size < this.maxKeys) break;
-      this.windows.delete(k);
-    }
-  }
 }
 
 /** The part of packages/store's KeyValue a limiter needs (fixed-window incr, ttl in ms). */

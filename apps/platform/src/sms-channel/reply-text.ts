@@ -12,7 +12,7 @@ import {
 } from '@itinerary-card/domain';
 import { UCS2_PART, UCS2_SINGLE } from '@itinerary-card/sms';
 
-export const REPLY_PREFIX = '【通信行程卡】';
+const REPLY_PREFIX = '【通信行程卡】';
 
 /** The part of the itinerary answer (API.md) an SMS reply shows. */
 export interface SmsItineraryAnswer {
@@ -25,12 +25,12 @@ export interface SmsItineraryAnswer {
 }
 
 /** Most characters a reply may take in `maxParts` concatenated UCS-2 parts. */
-export function replyCapacity(maxParts: number): number {
+function replyCapacity(maxParts: number): number {
   return maxParts <= 1 ? UCS2_SINGLE : maxParts * UCS2_PART;
 }
 
 /** 江西省南昌市; a municipality (province = city) once: 北京市. */
-export function placeName(c: { province: string; city: string }): string {
+function placeName(c: { province: string; city: string }): string {
   if (!c.province || c.province === c.city) return c.city;
   return `${c.province}${c.city}`;
 }

@@ -13,8 +13,9 @@ import {
   segmentOperator,
 } from '@itinerary-card/domain';
 import type { InboundSms } from '@itinerary-card/sms';
+import { MemoryKeyValue } from '@itinerary-card/store';
 import { parseCommand } from './keyword.ts';
-import { MemoryRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.ts';
+import { KeyValueRateLimiter, type RateDecision, type RateLimiter } from './rate-limiter.ts';
 import {
   errorReply,
   helpReply,
@@ -47,7 +48,7 @@ export interface SmsChannelDeps {
   sender: ReplySender;
   clock: Clock;
   log: ChannelLogger;
-  /** CXMYD queries per number (default 5 per 10 minutes, in memory). */
+  /** CXMYD queries per number (default 5 per 10 minutes, counted in memory). */
   queryLimiter?: RateLimiter;
   /** Every inbound message per number, replies to unknown keywords included (default 10 per 10 minutes). */
   inboundLimiter?: RateLimiter;
@@ -74,7 +75,7 @@ type ReplyWait = 'sent' | 'queued';
 
 export const DEFAULT_QUERY_LIMIT = { limit: 5, windowMs: 10 * 60_000 };
 export const DEFAULT_INBOUND_LIMIT = { limit: 10, windowMs: 10 * 60_000 };
-export const DEFAULT_SHORT_CODES = Object.values(OPERATOR_INFO).map((o) => o.shortCode);
+const DEFAULT_SHORT_CODES = Object.values(OPERATOR_INFO).map((o) => o.shortCode);
 
 export class SmsChannel {
   private readonly queryLimiter: RateLimiter;
@@ -84,8 +85,10 @@ export class SmsChannel {
   private readonly operatorOf: (msisdn: string) => Promise<Operator | undefined>;
 
   constructor(private readonly deps: SmsChannelDeps) {
-    this.queryLimiter = deps.queryLimiter ?? new MemoryRateLimiter(DEFAULT_QUERY_LIMIT, deps.clock);
-    this.inboundLimiter = deps.inboundLimiter ?? new MemoryRateLimiter(DEFAULT_INBOUND_LIMIT, deps.clock);
+    // Without limiters from the caller (tests, the benchmark), the same limiter on an in-memory store.
+    const counters = deps.queryLimiter && deps.inboundLimiter ? undefined : new MemoryKeyValue(() => deps.clock.now());
+    this.queryLimiter = deps.queryLimiter ?? new KeyValueRateLimiter(counters!, DEFAULT_QUERY_LIMIT, 'sms:cxmyd');
+    this.inboundLimiter = deps.inboundLimiter ?? new KeyValueRateLimiter(counters!, DEFAULT_INBOUND_LIMIT, 'sms:in');
     this.maxParts = deps.maxParts ?? 4;
     this.shortCodes = deps.shortCodes ?? DEFAULT_SHORT_CODES;
     this.operatorOf = deps.operatorOf ?? (async (msisdn) => segmentOperator(msisdn));

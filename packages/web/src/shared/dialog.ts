@@ -97,7 +97,3 @@ export function showDialog(opts: DialogOptions): Promise<void> {
     );
   });
 }
-
-export function isDialogOpen(): boolean {
-  return dialog?.open === true;
-}

@@ -11,7 +11,7 @@ const LABEL = {
   en: { on: 'Large text', off: 'Standard text' },
 } as const;
 
-export function elderMode(): boolean {
+function elderMode(): boolean {
   try {
     return localStorage.getItem(KEY) === '1';
   } catch {

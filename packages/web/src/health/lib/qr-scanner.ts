@@ -3,7 +3,7 @@
 import jsQR from 'jsqr';
 import { h } from '../../shared/h.ts';
 
-export function decodeFrom(source: CanvasImageSource, w: number, hgt: number): string | null {
+function decodeFrom(source: CanvasImageSource, w: number, hgt: number): string | null {
   const scale = Math.min(1, 1200 / Math.max(w, hgt));
   const cw = Math.round(w * scale);
   const ch = Math.round(hgt * scale);
