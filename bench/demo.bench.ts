@@ -13,12 +13,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_DAYS, type DemoWorld, operatorsOf, splitSignaling, startDemo } from '@itinerary-card/cli';
 import { addDays, OPERATORS, type Operator } from '@itinerary-card/domain';
 import { publishSnapshot, runDailyDay } from '@itinerary-card/pipeline';
 import { simulate } from '@itinerary-card/simulator';
-import { startDemo } from '../apps/cli/src/commands/demo.ts';
-import { operatorsOf, splitSignaling } from '../apps/cli/src/demo-split.ts';
-import { DEMO_DAYS, type DemoWorld } from '../apps/cli/src/demo-world.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_DEMO_SUBSCRIBERS ?? '20000');
 

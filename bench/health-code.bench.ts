@@ -9,12 +9,10 @@
 // arrive at 13,300/s (open loop).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { systemClock } from '@itinerary-card/domain';
+import { buildHealthCode, DEFAULT_CONFIG, type PartnerClient } from '@itinerary-card/health-code';
 import { MemoryKeyValue, openPostgresSql } from '@itinerary-card/store';
 import { startPostgres } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
-import { buildHealthCode } from '../apps/health-code/src/app.ts';
-import { DEFAULT_CONFIG } from '../apps/health-code/src/config.ts';
-import type { PartnerClient } from '../apps/health-code/src/partner/partner-client.ts';
 import { type OpenLoopResult, openLoop } from './open-loop.ts';
 
 const TARGET = 800_000 / 60;

@@ -8,6 +8,7 @@ import type { Clock, Operator } from '@itinerary-card/domain';
 import { systemClock } from '@itinerary-card/domain';
 import { installOpsKit, maskedLogger, type SmsMetricsSource } from '@itinerary-card/ops';
 import { type KeyValue, migrate, migrationsFromDir, type Sql } from '@itinerary-card/store';
+import { webDistDir } from '@itinerary-card/web';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DEFAULT_OPTIONS, type NodeEndpoint, type PlatformOptions } from './config.ts';
 import type { PlatformServices } from './platform-services.ts';
@@ -69,7 +70,6 @@ export interface PlatformDeps {
   spool?: { dir: string; maxBytes: number };
 }
 
-const DEFAULT_WEB_DIST = fileURLToPath(new URL('../../../packages/web/dist', import.meta.url));
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance> {
@@ -202,6 +202,6 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
     const outbox = deps.outbox;
     await app.register(async (scope) => devRoutes(scope, outbox));
   }
-  await app.register(async (scope) => webRoutes(scope, options.webDist ?? DEFAULT_WEB_DIST));
+  await app.register(async (scope) => webRoutes(scope, options.webDist ?? webDistDir));
   return app;
 }
