@@ -65,7 +65,8 @@ export interface ScheduleOutcome {
   busy?: boolean;
 }
 
-export function parseUpdateTime(s: string): number {
+/** `08:00` → ms after midnight (domain's parser; the CLI and the apps' configuration check it first). */
+function parseUpdateTime(s: string): number {
   const ms = parseTimeOfDay(s);
   if (Number.isNaN(ms)) throw new RangeError(`update time must be HH:MM, got ${s}`);
   return ms;
