@@ -7,11 +7,11 @@
 //           seconds; the last element, optional, says whether an authorised itinerary check backs the
 //           colour (v) or the holder skipped it (u); codes signed before it existed have 7 elements)
 // Venue:    ["V", kid, iat, kind, venue name, venue id]
-export const TOKEN_PREFIX = 'CT1';
+const TOKEN_PREFIX = 'CT1';
 /** Longer texts are refused before any parsing. */
-export const TOKEN_MAX_LENGTH = 2000;
+const TOKEN_MAX_LENGTH = 2000;
 /** Clock difference tolerated between the signer and a verifier (seconds). */
-export const SKEW_S = 30;
+const SKEW_S = 30;
 
 export type VenueKind = 'unit' | 'community' | 'vehicle' | 'checkpoint';
 export const VENUE_KINDS: readonly VenueKind[] = ['unit', 'community', 'vehicle', 'checkpoint'];
@@ -58,7 +58,7 @@ export interface VerifyKey {
 export type VerifyFailure = 'malformed' | 'unknown_key' | 'signature' | 'expired' | 'not_yet_valid' | 'unsupported';
 export type VerifyResult = { ok: true; payload: CodePayload } | { ok: false; reason: VerifyFailure };
 
-export function payloadToArray(p: CodePayload): unknown[] {
+function payloadToArray(p: CodePayload): unknown[] {
   if (p.t === 'V') return ['V', p.kid, p.iat, p.kind, p.name, p.id];
   const a: unknown[] = ['P', p.kid, p.iat, p.exp, p.colour, p.name, p.ref];
   if (p.itinerary) a.push(p.itinerary);
@@ -66,7 +66,7 @@ export function payloadToArray(p: CodePayload): unknown[] {
 }
 
 /** Parses the array form; undefined when it is not a well-formed payload. */
-export function payloadFromArray(a: unknown): CodePayload | undefined {
+function payloadFromArray(a: unknown): CodePayload | undefined {
   if (!Array.isArray(a) || typeof a[1] !== 'string' || !Number.isInteger(a[2])) return undefined;
   if (a[0] === 'P' && (a.length === 7 || a.length === 8)) {
     const [, kid, iat, exp, colour, name, ref, itinerary] = a;
@@ -85,14 +85,14 @@ export function payloadFromArray(a: unknown): CodePayload | undefined {
   return undefined;
 }
 
-export function bytesFromBase64url(s: string): Uint8Array<ArrayBuffer> {
+function bytesFromBase64url(s: string): Uint8Array<ArrayBuffer> {
   const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
   const out = new Uint8Array(new ArrayBuffer(b.length));
   for (let i = 0; i < b.length; i++) out[i] = b.charCodeAt(i);
   return out;
 }
 
-export function base64urlFromBytes(bytes: Uint8Array): string {
+function base64urlFromBytes(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
