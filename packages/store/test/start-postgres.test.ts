@@ -1,7 +1,7 @@
 // The test helper's PostgreSQL: fast settings for tests, production's durability on request.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { startPostgres } from '../src/index.ts';
+import { startPostgres } from '../src/testing/index.ts';
 
 async function settings(url: string): Promise<Record<string, string>> {
   const client = new pg.Client({ connectionString: url });
