@@ -10,12 +10,12 @@ const mayImport = {
   'packages/ops': ['packages/domain'],
   'packages/pipeline': ['packages/domain', 'packages/stay-engine'],
   'packages/simulator': ['packages/domain'],
-  'packages/sms': ['packages/domain'],
+  'packages/sms': ['packages/domain', 'packages/ops'],
   'packages/store': ['packages/domain'],
   'packages/web': ['packages/domain'],
   'apps/operator-node': ['packages/domain', 'packages/ops', 'packages/pipeline'],
   'apps/platform': ['packages/domain', 'packages/ops', 'packages/sms', 'packages/store', 'packages/web'],
-  'apps/health-code': ['packages/domain', 'packages/ops', 'packages/store'],
+  'apps/health-code': ['packages/domain', 'packages/ops', 'packages/sms', 'packages/store'],
 };
 
 /** Tests, test helpers, scripts and benchmarks: they may also reach test helpers and start other parts. */

@@ -9,7 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '@itinerary-card/domain';
 import { type AuditEntry, AuditLog } from '@itinerary-card/platform';
-import { migrate, migrationsFromDir, openSql, type Sql, startPostgres } from '@itinerary-card/store';
+import { migrate, migrationsFromDir, openSql, type Sql } from '@itinerary-card/store';
+import { startPostgres } from '@itinerary-card/store/testing';
 
 const MIGRATIONS = fileURLToPath(new URL('../apps/platform/src/migrations', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? '5');

@@ -7,14 +7,8 @@ import { buildHealthCode, createHttpPartnerClient, embeddedConfig } from '@itine
 import { buildOperatorNode, SnapshotHolder } from '@itinerary-card/operator-node';
 import { buildPlatform } from '@itinerary-card/platform';
 import { OutboxTransport } from '@itinerary-card/sms';
-import {
-  type KeyValue,
-  openKeyValue,
-  openPgliteSql,
-  type Sql,
-  startRedis,
-  type TestServer,
-} from '@itinerary-card/store';
+import { type KeyValue, openKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { startRedis, type TestServer } from '@itinerary-card/store/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -333,12 +333,12 @@ export const PLATFORM_ENV = Type.Object({
  * client), `true` (any proxy), a hop count, or comma-separated proxy
  * addresses / CIDRs.
  */
-export function parseTrustProxy(raw: string): boolean | number | string {
+function parseTrustProxy(raw: string): boolean | number | string {
   return trustProxyFrom(raw, 'PLATFORM_TRUST_PROXY');
 }
 
 /** `08:00` → ms after midnight. */
-export function parseUpdateTime(s: string, variable = 'PLATFORM_UPDATE_TIME'): number {
+function parseUpdateTime(s: string, variable = 'PLATFORM_UPDATE_TIME'): number {
   const ms = parseTimeOfDay(s);
   if (Number.isNaN(ms)) configError(variable, 'must be HH:MM');
   return ms;

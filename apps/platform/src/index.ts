@@ -9,7 +9,7 @@ export {
   readPlatformConfig,
 } from './config.ts';
 export type { PlatformServices } from './platform-services.ts';
-export type { AuditEntry } from './repositories/audit-log.ts';
+export { type AuditEntry, AuditLog } from './repositories/audit-log.ts';
 export type { RegistryEntry } from './repositories/porting-registry.ts';
 export type {
   Channel,

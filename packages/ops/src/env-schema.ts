@@ -76,7 +76,7 @@ interface Annotations {
 }
 
 /** Why a value was refused, said from the schema's own bounds. */
-export function why(schema: TSchema): string {
+function why(schema: TSchema): string {
   const s = schema as Annotations;
   if (s.why) return s.why;
   if (s.enum) return `must be ${s.enum.slice(0, -1).join(', ')} or ${s.enum.at(-1)}`;

@@ -18,7 +18,7 @@ export {
 } from './login-codes.ts';
 export { type Migration, migrate, migrationsFromDir } from './migrate.ts';
 export { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache.ts';
-export { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
+export { DEFAULT_STORAGE_RETRY_MS } from './retry-window.ts';
 export { Secrets } from './secrets.ts';
 export { defaultSpoolDir, Spool, type SpoolOptions } from './spool.ts';
 export {
@@ -29,4 +29,4 @@ export {
   type QueryOptions,
   type Sql,
 } from './sql.ts';
-export { isStorageUnavailable, storageUnavailable } from './storage-outage.ts';
+export { isSqlOutage, isStorageUnavailable, storageUnavailable } from './storage-outage.ts';

@@ -24,7 +24,7 @@ function drainThen(server: Server, ms: number, close: () => Promise<void>): () =
   };
 }
 
-export async function serve(what: string, env?: EnvSource): Promise<() => Promise<void>> {
+async function serve(what: string, env?: EnvSource): Promise<() => Promise<void>> {
   // Only the service asked for is loaded; each app's config module reads and checks its variables.
   if (what === 'platform') {
     const { readPlatformConfig, startPlatform, startWorkerPool } = await import('@itinerary-card/platform');

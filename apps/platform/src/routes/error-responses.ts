@@ -3,7 +3,7 @@
 // installErrorHandler, one for every server.
 import { AppError, type ErrorCode } from '@itinerary-card/domain';
 
-export const errorResponseSchema = {
+const errorResponseSchema = {
   type: 'object',
   properties: {
     error: {

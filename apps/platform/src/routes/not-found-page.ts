@@ -2,12 +2,6 @@
 // with a link home, instead of the API's JSON. API clients (no text/html in
 // Accept, as fetch and curl send) keep the JSON error body.
 import type { Lang } from '@itinerary-card/domain';
-import type { FastifyRequest } from 'fastify';
-
-/** A browser navigating (Accept: text/html, as every browser sends for a page), not an API call. */
-export function wantsHtml(req: FastifyRequest): boolean {
-  return (req.headers.accept ?? '').includes('text/html');
-}
 
 const TEXT = {
   zh: {
