@@ -4,7 +4,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
-import { freePort, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { freePort } from '@itinerary-card/store/testing';
 import {
   launchChromium,
   newPhone,

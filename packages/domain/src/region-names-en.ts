@@ -36,7 +36,7 @@ const word = (syllables: string[]) =>
   capital(syllables.map((s, i) => (i > 0 && /^[aoe]/.test(s) ? `'${s}` : s)).join(''));
 
 /** Hanyu Pinyin of a name as one word. */
-function pinyinWord(hanzi: string): string {
+export function pinyinWord(hanzi: string): string {
   return word(syllablesOf(hanzi));
 }
 
