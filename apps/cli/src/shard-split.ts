@@ -18,7 +18,7 @@ import {
 import { join, relative } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { AppError, subscriberShard } from '@itinerary-card/domain';
-import { Sink } from './demo-split.ts';
+import { Sink } from './demo/split.ts';
 
 export interface ShardSplitResult {
   /** Subscribers (registry rows) per shard, primaries of other shards' secondaries included. */

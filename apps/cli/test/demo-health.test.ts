@@ -11,7 +11,7 @@ import { simulate } from '@itinerary-card/simulator';
 import { openPgliteSql } from '@itinerary-card/store';
 import { launchChromium, newPhone } from '@itinerary-card/web/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
+import { type RunningDemo, startDemo } from '../src/demo/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-health-test-'));
 const NOW = Date.parse('2022-09-08T10:00:00+08:00');

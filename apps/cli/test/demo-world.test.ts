@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays, OPERATORS } from '@itinerary-card/domain';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_DAYS, loadNodeSnapshots, nodeDataDir, prepareWorld } from '../src/demo-world.ts';
+import { DEMO_DAYS, loadNodeSnapshots, nodeDataDir, prepareWorld } from '../src/demo/world.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-world-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { OPERATORS } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
 import { launchChromium, seriousViolations } from '@itinerary-card/web/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDemo, startDemo } from '../src/commands/demo.ts';
+import { type RunningDemo, startDemo } from '../src/demo/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
 /** Screenshots for people to look at (gitignored). */

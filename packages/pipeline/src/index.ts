@@ -1,11 +1,12 @@
 // The pipeline package's only door: compute, daily runs, snapshots, the naive rule.
-export { lockDir } from './atomic-files.ts';
-export * from './compute.ts';
-export * from './daily-run.ts';
-export * from './daily-schedule.ts';
-export * from './input-dir.ts';
-export * from './naive-rule.ts';
-export * from './pseudonym.ts';
-export * from './quarantine.ts';
-export * from './snapshot.ts';
-export * from './snapshot-store.ts';
+
+export * from './compute/compute.ts';
+export * from './compute/naive-rule.ts';
+export * from './daily/daily-run.ts';
+export * from './daily/daily-schedule.ts';
+export { lockDir } from './publish/atomic-files.ts';
+export * from './publish/snapshot.ts';
+export * from './publish/snapshot-store.ts';
+export * from './read/input-dir.ts';
+export * from './read/pseudonym.ts';
+export * from './read/quarantine.ts';

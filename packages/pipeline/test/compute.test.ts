@@ -4,8 +4,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { AppError } from '@itinerary-card/domain';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compute } from '../src/compute.ts';
-import { runNaiveRule } from '../src/naive-rule.ts';
+import { compute } from '../src/compute/compute.ts';
+import { runNaiveRule } from '../src/compute/naive-rule.ts';
 import { bj, every, JIUJIANG, makeInput, NANCHANG, type Row, WUHAN } from './fixture-input.ts';
 
 const NOW = Date.parse('2022-09-08T09:00:00+08:00');

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '@itinerary-card/domain';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compute } from '../src/compute.ts';
-import { enforceRetention, publishSnapshot, readPublished, runDailyDay, snapshotDir } from '../src/daily-run.ts';
-import { openSnapshotStore } from '../src/snapshot-store.ts';
+import { compute } from '../src/compute/compute.ts';
+import { enforceRetention, publishSnapshot, readPublished, runDailyDay, snapshotDir } from '../src/daily/daily-run.ts';
+import { openSnapshotStore } from '../src/publish/snapshot-store.ts';
 import { bj, every, makeInput, type Row } from './fixture-input.ts';
 
 const KEY = 'test-pseudonym-key-0123456789';

@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readPublished } from '../src/daily-run.ts';
-import { nextUpdateAt, runSchedule } from '../src/daily-schedule.ts';
-import { openSnapshotStore } from '../src/snapshot-store.ts';
+import { readPublished } from '../src/daily/daily-run.ts';
+import { nextUpdateAt, runSchedule } from '../src/daily/daily-schedule.ts';
+import { openSnapshotStore } from '../src/publish/snapshot-store.ts';
 import { bj, every, makeInput, type Row } from './fixture-input.ts';
 
 const A = '13800000001';

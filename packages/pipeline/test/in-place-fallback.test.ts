@@ -3,7 +3,7 @@
 // native engine columns: the same answers, rejects and samples.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { compute } from '../src/compute.ts';
+import { compute } from '../src/compute/compute.ts';
 import { bj, every, makeInput, type Row } from './fixture-input.ts';
 
 vi.mock('@itinerary-card/stay-engine', async (original) => ({

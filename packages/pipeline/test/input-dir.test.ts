@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inspectInput, sampleCsv } from '../src/input-dir.ts';
+import { inspectInput, sampleCsv } from '../src/read/input-dir.ts';
 import { makeInput } from './fixture-input.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ic-sample-'));

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AppError } from '@itinerary-card/domain';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compute } from '../src/compute.ts';
-import { runDailyDay } from '../src/daily-run.ts';
-import { runSchedule } from '../src/daily-schedule.ts';
-import { sampleCsv } from '../src/input-dir.ts';
+import { compute } from '../src/compute/compute.ts';
+import { runDailyDay } from '../src/daily/daily-run.ts';
+import { runSchedule } from '../src/daily/daily-schedule.ts';
+import { sampleCsv } from '../src/read/input-dir.ts';
 import { every, makeInput, type Row } from './fixture-input.ts';
 
 const A = '13800000001';

@@ -12,8 +12,8 @@ import {
 } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EventBuffer } from '../src/event-buffer.ts';
-import { processShard } from '../src/shard-processor.ts';
+import { EventBuffer } from '../src/compute/event-buffer.ts';
+import { processShard } from '../src/compute/shard-processor.ts';
 
 // Five cities. 0 and 1 meet at a border where their cells stand 1-4 km apart (cross-coverage,
 // ping-pong, stationary episodes touching both); 2 borders 1 too; 3 and 4 are far away.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Quarantine, REJECT_REASONS, type RejectReason, type RejectSample } from '../src/quarantine.ts';
+import { Quarantine, REJECT_REASONS, type RejectReason, type RejectSample } from '../src/read/quarantine.ts';
 
 const sample = fc.record({
   reason: fc.constantFrom<RejectReason>('bad_timestamp', 'unknown_cell', 'malformed_line'),

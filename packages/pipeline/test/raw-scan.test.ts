@@ -10,12 +10,12 @@ import { DAY_MS } from '@itinerary-card/domain';
 import { nativeShardAvailable, releaseChunksNative } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compute } from '../src/compute.ts';
-import { CountryTable, EventBuffer } from '../src/event-buffer.ts';
-import { inspectInput } from '../src/input-dir.ts';
-import { Quarantine } from '../src/quarantine.ts';
-import { loadRegistries } from '../src/registry.ts';
-import { PLAN_PRAGMA, type ScanRange, scanSignaling, usableFiles } from '../src/signaling-scan.ts';
+import { compute } from '../src/compute/compute.ts';
+import { CountryTable, EventBuffer } from '../src/compute/event-buffer.ts';
+import { inspectInput } from '../src/read/input-dir.ts';
+import { Quarantine } from '../src/read/quarantine.ts';
+import { loadRegistries } from '../src/read/registry.ts';
+import { PLAN_PRAGMA, type ScanRange, scanSignaling, usableFiles } from '../src/read/signaling-scan.ts';
 import { bj, makeInput } from './fixture-input.ts';
 
 const A = '13800000001';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputDir } from '../src/input-dir.ts';
-import { Quarantine } from '../src/quarantine.ts';
-import { loadRegistries, readCsvRows } from '../src/registry.ts';
+import type { InputDir } from '../src/read/input-dir.ts';
+import { Quarantine } from '../src/read/quarantine.ts';
+import { loadRegistries, readCsvRows } from '../src/read/registry.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ic-registry-'));
 let instance: DuckDBInstance;

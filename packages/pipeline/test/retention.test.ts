@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { enforceRetention } from '../src/daily-run.ts';
-import { refreshFileIndex } from '../src/daily-schedule.ts';
+import { enforceRetention } from '../src/daily/daily-run.ts';
+import { refreshFileIndex } from '../src/daily/daily-schedule.ts';
 import { every, makeInput } from './fixture-input.ts';
 
 const A = '13800000001';

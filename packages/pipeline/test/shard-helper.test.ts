@@ -1,7 +1,7 @@
 import { buildCellModel } from '@itinerary-card/stay-engine';
 import { describe, expect, it } from 'vitest';
-import { releaseShardHelper, ShardHelper, takeShardHelper } from '../src/parallel-shard.ts';
-import type { ShardJob } from '../src/shard-worker.ts';
+import { releaseShardHelper, ShardHelper, takeShardHelper } from '../src/compute/parallel-shard.ts';
+import type { ShardJob } from '../src/compute/shard-worker.ts';
 
 describe('the shard helper kept between runs', () => {
   it('is handed to the next run, and a second run at the same time gets its own', async () => {

@@ -1,8 +1,8 @@
 import { buildCellModel } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventBuffer } from '../src/event-buffer.ts';
-import { insertionSort, processShard, RecordSorter } from '../src/shard-processor.ts';
+import { EventBuffer } from '../src/compute/event-buffer.ts';
+import { insertionSort, processShard, RecordSorter } from '../src/compute/shard-processor.ts';
 
 type Rec = [number, number, number];
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventBuffer } from '../src/event-buffer.ts';
-import { ShardSpill } from '../src/shard-spill.ts';
+import { EventBuffer } from '../src/compute/event-buffer.ts';
+import { ShardSpill } from '../src/compute/shard-spill.ts';
 
 const parent = mkdtempSync(join(tmpdir(), 'ic-spill-test-'));
 afterAll(() => rmSync(parent, { recursive: true, force: true }));

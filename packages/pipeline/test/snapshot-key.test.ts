@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { publishSnapshot, runDailyDay, snapshotDir } from '../src/daily-run.ts';
-import { keyFingerprint } from '../src/pseudonym.ts';
-import { openSnapshotStore } from '../src/snapshot-store.ts';
+import { publishSnapshot, runDailyDay, snapshotDir } from '../src/daily/daily-run.ts';
+import { openSnapshotStore } from '../src/publish/snapshot-store.ts';
+import { keyFingerprint } from '../src/read/pseudonym.ts';
 import { every, makeInput } from './fixture-input.ts';
 
 const KEY = 'right-pseudonym-key-0123456789';

@@ -1,8 +1,8 @@
 import { ABROAD, type Carry, UNDECIDED } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CountryTable } from '../src/event-buffer.ts';
-import { CarryCodec, type StoredCarry } from '../src/stored-carry.ts';
+import { CountryTable } from '../src/compute/event-buffer.ts';
+import { CarryCodec, type StoredCarry } from '../src/daily/stored-carry.ts';
 
 const cityCodes = ['110000', '310000', '360100'];
 const cellIds = ['c0', 'c1', 'c2', 'c3', 'c4'];

@@ -3,7 +3,7 @@
 // `--help` and each command load only what they use.
 import type { Command } from 'commander';
 import { registerCompute } from './compute.ts';
-import { registerDemo } from './demo-command.ts';
+import { registerDemo } from './demo.ts';
 import { registerEnvExample } from './env-example.ts';
 import { registerEval } from './eval.ts';
 import { registerPipeline } from './pipeline.ts';

@@ -15,7 +15,7 @@ import { servingDay } from '@itinerary-card/platform';
 import { simulate } from '@itinerary-card/simulator';
 import { freePort } from '@itinerary-card/store/testing';
 import { readTopologyConfig } from '../config.ts';
-import { operatorsOf, splitSignaling } from '../demo-split.ts';
+import { operatorsOf, splitSignaling } from '../demo/split.ts';
 import { splitInputByShard } from '../shard-split.ts';
 import { createPostgres, createRedis, type DataServer } from './data-servers.ts';
 import { haproxyConfig } from './haproxy-config.ts';

@@ -11,7 +11,7 @@ import {
   scanChunksNative,
   scanRawNative,
 } from '@itinerary-card/stay-engine';
-import type { CountryTable, RecordSink } from './event-buffer.ts';
+import type { CountryTable, RecordSink } from '../compute/event-buffer.ts';
 import type { InputDir, SignalingFile } from './input-dir.ts';
 import type { Quarantine, RejectReason } from './quarantine.ts';
 

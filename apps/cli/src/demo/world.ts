@@ -14,8 +14,8 @@ import {
   type Snapshot,
 } from '@itinerary-card/pipeline';
 import { type EvalReport, evaluate, simulate } from '@itinerary-card/simulator';
-import { type Progress, stepProgress } from './demo-progress.ts';
-import { fileDayOf, operatorsOf, routeLine, splitSignaling } from './demo-split.ts';
+import { type Progress, stepProgress } from './progress.ts';
+import { fileDayOf, operatorsOf, routeLine, splitSignaling } from './split.ts';
 
 /** Days of signaling the demo processes: the 14-day window plus one day whose open stays carry over. */
 export const DEMO_DAYS = 15;

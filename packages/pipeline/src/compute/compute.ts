@@ -13,8 +13,8 @@ import {
   type WindowDays,
 } from '@itinerary-card/domain';
 import type { EngineParams } from '@itinerary-card/stay-engine';
-import { type DayRunOptions, runDays, type StayEngineKind } from './day-run.ts';
-import type { Subscriber } from './registry.ts';
+import { type DayRunOptions, runDays, type StayEngineKind } from '../daily/day-run.ts';
+import type { Subscriber } from '../read/registry.ts';
 
 export interface ComputeOptions {
   input: string;
@@ -57,7 +57,7 @@ export interface ComputeSummary {
 export interface ComputeResult {
   lines: ItineraryLine[];
   summary: ComputeSummary;
-  samples: import('./quarantine.ts').RejectSample[];
+  samples: import('../read/quarantine.ts').RejectSample[];
 }
 
 /** Day starts of the dates seen lately: each subscriber is tested for every window, and activation dates repeat. */

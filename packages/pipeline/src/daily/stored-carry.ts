@@ -2,8 +2,8 @@
 // carry.jsonl: places by cell id and city code rather than by index, so a
 // carry stays valid when the registries change between the two runs.
 import { ABROAD, type Carry, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
-import type { CountryTable } from './event-buffer.ts';
-import type { Registries } from './registry.ts';
+import type { CountryTable } from '../compute/event-buffer.ts';
+import type { Registries } from '../read/registry.ts';
 
 export interface StoredCarry {
   /** City code, '@' for abroad, '?' for a stationary episode not yet settled. */

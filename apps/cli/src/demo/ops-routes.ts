@@ -21,8 +21,8 @@ import type { PlatformServices } from '@itinerary-card/platform';
 import { loadCities } from '@itinerary-card/simulator';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { smsDeliveryRoute } from './demo-sms-delivery.ts';
-import { type DemoWorld, nodeDataDir } from './demo-world.ts';
+import { smsDeliveryRoute } from './sms-delivery.ts';
+import { type DemoWorld, nodeDataDir } from './world.ts';
 
 export interface OpsDeps {
   world: DemoWorld;

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, type ItineraryStatus, type Operator, type SubscriberKind } from '@itinerary-card/domain';
-import { readPublished, snapshotDir } from './daily-run.ts';
-import { keyFingerprint, pseudonymizer } from './pseudonym.ts';
+import { readPublished, snapshotDir } from '../daily/daily-run.ts';
+import { keyFingerprint, pseudonymizer } from '../read/pseudonym.ts';
 import { Snapshot, type SnapshotEntry } from './snapshot.ts';
 
 interface StoredEntry {

@@ -11,7 +11,11 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { addDays, beijingDate, beijingDayStart, type Clock, DAY_MS, parseTimeOfDay } from '@itinerary-card/domain';
-import { crashPoint, lockDir } from './atomic-files.ts';
+import { crashPoint, lockDir } from '../publish/atomic-files.ts';
+import { dayInputs, type FileIndex, indexFiles } from '../read/file-index.ts';
+import { inspectInput, type SignalingFile } from '../read/input-dir.ts';
+import { Quarantine } from '../read/quarantine.ts';
+import { usableFiles } from '../read/signaling-scan.ts';
 import {
   type DailyRunOptions,
   type DailyRunReport,
@@ -25,10 +29,6 @@ import {
   snapshotBuild,
   summarizedDays,
 } from './daily-run.ts';
-import { dayInputs, type FileIndex, indexFiles } from './file-index.ts';
-import { inspectInput, type SignalingFile } from './input-dir.ts';
-import { Quarantine } from './quarantine.ts';
-import { usableFiles } from './signaling-scan.ts';
 
 export interface ScheduleOptions extends Omit<DailyRunOptions, 'day'> {
   /** Daily update time, HH:MM Beijing time. */

@@ -11,7 +11,7 @@ import {
   type SubscriberKind,
   type WindowDays,
 } from '@itinerary-card/domain';
-import type { Pseudonymizer } from './pseudonym.ts';
+import type { Pseudonymizer } from '../read/pseudonym.ts';
 
 export interface SnapshotMeta {
   operator: Operator;

@@ -1,6 +1,6 @@
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { smsDelivery } from './demo-sms-delivery.ts';
+import { smsDelivery } from './sms-delivery.ts';
 
 describe('smsDelivery', () => {
   it('gives the share of final receipts that were delivered, interim states left out', async () => {

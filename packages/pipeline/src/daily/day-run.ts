@@ -13,21 +13,21 @@ import {
   releaseChunksNative,
   runShardNative,
 } from '@itinerary-card/stay-engine';
-import { CountryTable, EventBuffer } from './event-buffer.ts';
-import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from './file-index.ts';
-import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from './input-dir.ts';
+import { CountryTable, EventBuffer } from '../compute/event-buffer.ts';
 import {
   MIN_PARALLEL_RECORDS,
   processShardParallel,
   releaseShardHelper,
   type ShardHelper,
   takeShardHelper,
-} from './parallel-shard.ts';
-import { Quarantine } from './quarantine.ts';
-import { loadRegistries, type Registries } from './registry.ts';
-import type { SubscriberSink } from './shard-processor.ts';
-import { ShardSpill } from './shard-spill.ts';
-import { PLAN_PRAGMA, scanSignaling, usableFiles } from './signaling-scan.ts';
+} from '../compute/parallel-shard.ts';
+import type { SubscriberSink } from '../compute/shard-processor.ts';
+import { ShardSpill } from '../compute/shard-spill.ts';
+import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from '../read/file-index.ts';
+import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from '../read/input-dir.ts';
+import { Quarantine } from '../read/quarantine.ts';
+import { loadRegistries, type Registries } from '../read/registry.ts';
+import { PLAN_PRAGMA, scanSignaling, usableFiles } from '../read/signaling-scan.ts';
 
 export interface DayRunOptions {
   input: string;

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { AppError, addDays, isIsoDate, maskPhone, type Operator, type SubscriberKind } from '@itinerary-card/domain';
 import type { EngineParams } from '@itinerary-card/stay-engine';
-import { crashPoint, recoverLeftovers, replaceDirAtomic, writeFileAtomic } from './atomic-files.ts';
-import { subscriberAnswer } from './compute.ts';
+import { subscriberAnswer } from '../compute/compute.ts';
+import { crashPoint, recoverLeftovers, replaceDirAtomic, writeFileAtomic } from '../publish/atomic-files.ts';
+import { type FileIndex, homeDay, readStoredIndex } from '../read/file-index.ts';
+import { inspectInput } from '../read/input-dir.ts';
+import { keyFingerprint, pseudonymizer } from '../read/pseudonym.ts';
+import { Quarantine } from '../read/quarantine.ts';
+import { loadRegistries, type Registries } from '../read/registry.ts';
 import { type DayRunContext, type DayRunOptions, type DayRunStats, runDays } from './day-run.ts';
-import { type FileIndex, homeDay, readStoredIndex } from './file-index.ts';
-import { inspectInput } from './input-dir.ts';
-import { keyFingerprint, pseudonymizer } from './pseudonym.ts';
-import { Quarantine } from './quarantine.ts';
-import { loadRegistries, type Registries } from './registry.ts';
 import { CarryCodec, type StoredCarry } from './stored-carry.ts';
 
 export interface DailyRunOptions {

@@ -11,11 +11,11 @@ import {
   type ItineraryLine,
   type WindowDays,
 } from '@itinerary-card/domain';
+import { inspectInput } from '../read/input-dir.ts';
+import { Quarantine } from '../read/quarantine.ts';
+import { loadRegistries } from '../read/registry.ts';
+import { PLAN_PRAGMA, signalingSource, usableFiles } from '../read/signaling-scan.ts';
 import { subscriberAnswer } from './compute.ts';
-import { inspectInput } from './input-dir.ts';
-import { Quarantine } from './quarantine.ts';
-import { loadRegistries } from './registry.ts';
-import { PLAN_PRAGMA, signalingSource, usableFiles } from './signaling-scan.ts';
 
 export interface NaiveOptions {
   input: string;

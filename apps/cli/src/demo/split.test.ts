@@ -6,7 +6,7 @@ import type { Operator } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dayOfTs, field, fileDayOf, operatorsOf, routeLine, splitSignaling } from './demo-split.ts';
+import { dayOfTs, field, fileDayOf, operatorsOf, routeLine, splitSignaling } from './split.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-split-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

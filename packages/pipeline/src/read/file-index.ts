@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, dirname, join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { addDays, beijingDate, DAY_MS, isIsoDate } from '@itinerary-card/domain';
-import { writeFileAtomic } from './atomic-files.ts';
+import { writeFileAtomic } from '../publish/atomic-files.ts';
 import { gzipProblem, type SignalingFile } from './input-dir.ts';
 import { signalingSource } from './signaling-scan.ts';
 
