@@ -70,8 +70,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function count(db: string, text: string): Promise<Record<string, number>> {
-  const client = new pg.Client({ connectionString: `${t.postgres.url}/${db}` });
+async function count(db: 'platform' | 'healthCode', text: string): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: t.databases[db] });
   await client.connect();
   try {
     const rows = (await client.query<{ k: string; n: number }>(text)).rows;
@@ -136,14 +136,14 @@ describe.runIf(RUN)('the topology under faults', () => {
     shardFault.downUntil = back ?? Date.now();
     await restart(
       'restart PostgreSQL',
-      () => t.postgres.stop(),
-      () => t.postgres.start(),
+      () => t.postgres.down(),
+      () => t.postgres.up(),
       1000,
     );
     await restart(
       'restart Redis',
-      () => t.redis.stop(),
-      () => t.redis.start(),
+      () => t.redis.down(),
+      () => t.redis.up(),
       1000,
     );
     for (const p of [p1!, p2!, h1!, h2!]) {
@@ -162,7 +162,7 @@ describe.runIf(RUN)('the topology under faults', () => {
       'platform',
       "SELECT outcome AS k, count(*)::int AS n FROM audit_log WHERE action = 'itinerary.read.7' GROUP BY outcome",
     );
-    const checkins = (await count('healthcode', "SELECT 'all' AS k, count(*)::int AS n FROM hc_checkins")).all ?? 0;
+    const checkins = (await count('healthCode', "SELECT 'all' AS k, count(*)::int AS n FROM hc_checkins")).all ?? 0;
     // Per number, so reads written but never acknowledged (a timed-out answer) cannot hide lost ones.
     const written = await count(
       'platform',

@@ -13,11 +13,10 @@ import { addDays, beijingDate, HOUR_MS, OPERATORS, type Operator } from '@itiner
 import { runSchedule } from '@itinerary-card/pipeline';
 import { servingDay } from '@itinerary-card/platform';
 import { simulate } from '@itinerary-card/simulator';
-import { freePort } from '@itinerary-card/store/testing';
+import { freePort, startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
 import { readTopologyConfig } from '../config.ts';
 import { operatorsOf, splitSignaling } from '../demo/split.ts';
 import { splitInputByShard } from '../shard-split.ts';
-import { createPostgres, createRedis, type DataServer } from './data-servers.ts';
 import { haproxyConfig } from './haproxy-config.ts';
 import { ServiceProcess } from './service-process.ts';
 
@@ -52,8 +51,12 @@ export interface TopologyOptions {
 
 export interface Topology {
   urls: { platform: string; healthCode: string; stats: string; nodes: Record<Operator, string> };
-  postgres: DataServer;
-  redis: DataServer;
+  /** Restartable with its data (`down`, `up`); files in the work directory's postgresql/. */
+  postgres: TestServer;
+  /** The platform's and the health code's databases on `postgres`. */
+  databases: { platform: string; healthCode: string };
+  /** With an append-only file, so a restart (`down`, `up`) loses nothing; files in redis/. */
+  redis: TestServer;
   haproxy: ServiceProcess;
   platform: ServiceProcess[];
   healthCode: ServiceProcess[];
@@ -113,15 +116,14 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
   // PostgreSQL runs as the postgres user when this runs as root: it must reach its directory.
   chmodSync(work, 0o755);
   const processes: ServiceProcess[] = [];
-  let postgres: DataServer | undefined;
-  let redis: DataServer | undefined;
+  const stores: TestServer[] = [];
   const stopAll = async () => {
     // Apps first (they flush to the stores), then the proxy, then the stores.
     const apps = processes.filter((p) => p.name !== 'haproxy');
     await Promise.all(apps.map((p) => p.stop('SIGTERM')));
     await Promise.all(processes.filter((p) => p.name === 'haproxy').map((p) => p.stop('SIGTERM')));
     for (const p of processes) p.close();
-    await Promise.all([postgres?.stop(), redis?.stop()]);
+    await Promise.all(stores.map((s) => s.stop()));
   };
 
   try {
@@ -177,9 +179,22 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
     );
     o.signal?.throwIfAborted();
 
-    // 2. PostgreSQL and Redis.
+    // 2. PostgreSQL (as the repository's test servers: no fsync, a temporary cluster; room for
+    // every replica's pool) and Redis (an append-only file, as a production Redis holding sessions).
     t0 = performance.now();
-    [postgres, redis] = await Promise.all([createPostgres(join(work, 'postgresql')), createRedis(join(work, 'redis'))]);
+    const [pgStarted, redisStarted] = await Promise.allSettled([
+      startPostgres({ dir: join(work, 'postgresql'), maxConnections: 200, databases: ['platform', 'healthcode'] }),
+      startRedis({ dir: join(work, 'redis'), appendOnly: true }),
+    ]);
+    for (const r of [pgStarted, redisStarted]) if (r.status === 'fulfilled') stores.push(r.value);
+    if (pgStarted.status === 'rejected') throw pgStarted.reason;
+    if (redisStarted.status === 'rejected') throw redisStarted.reason;
+    const postgres = pgStarted.value;
+    const redis = redisStarted.value;
+    const databases = {
+      platform: new URL('platform', postgres.url).href,
+      healthCode: new URL('healthcode', postgres.url).href,
+    };
     timings.storesMs = Math.round(performance.now() - t0);
     o.signal?.throwIfAborted();
 
@@ -302,7 +317,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       SERVE_DRAIN_MS: '1500',
       // One spool per host, shared by the replicas on it (told apart by process id), inside the work directory.
       PLATFORM_SPOOL_DIR: join(work, 'spool', 'platform'),
-      DATABASE_URL: `${postgres.url}/platform`,
+      DATABASE_URL: databases.platform,
       REDIS_URL: redis.url,
       ...Object.fromEntries(
         OPERATORS.flatMap((op) => [
@@ -341,7 +356,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       HC_PARTNER_URL: platformUrl,
       HC_PARTNER_CLIENT_ID: 'nanchang-hc',
       HC_PARTNER_CLIENT_SECRET: partner.clientSecret,
-      HC_DATABASE_URL: `${postgres.url}/healthcode`,
+      HC_DATABASE_URL: databases.healthCode,
       HC_REDIS_URL: redis.url,
       HC_DEV_OUTBOX: '1',
       SERVE_DRAIN_MS: '1500',
@@ -371,6 +386,7 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
         nodes: nodeUrls,
       },
       postgres,
+      databases,
       redis,
       haproxy,
       platform,

@@ -2,4 +2,4 @@
 // entry point carries them: throw-away PostgreSQL and Redis servers and a free port.
 export { freePort } from './free-port.ts';
 export { killAndWait, type StartPostgresOptions, startPostgres, type TestServer } from './start-postgres.ts';
-export { startRedis } from './start-redis.ts';
+export { type StartRedisOptions, startRedis } from './start-redis.ts';

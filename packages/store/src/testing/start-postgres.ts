@@ -1,9 +1,9 @@
-// Starts a throw-away PostgreSQL server for tests: initdb into a temp dir and
-// postgres on a free 127.0.0.1 port. initdb refuses to run as root, so as root
-// the server runs as the `postgres` system user (Debian's postgresql package
-// creates it), falling back to `nobody`.
+// Starts a PostgreSQL server for tests and the loopback topology: initdb into a
+// temp dir (or the caller's) and postgres on a free 127.0.0.1 port. initdb
+// refuses to run as root, so as root the server runs as the `postgres` system
+// user (Debian's postgresql package creates it), falling back to `nobody`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
 import { scratchDir } from './scratch-dir.ts';
@@ -59,11 +59,24 @@ export interface StartPostgresOptions {
    * commit then costs no disk flush.
    */
   durable?: boolean;
+  /**
+   * The server's directory (created if missing) instead of a new scratch one;
+   * `stop` then leaves it in place, the caller's to keep or remove (the
+   * topology's work directory, kept with `--keep`). As root, the server's
+   * user must be able to reach it: its parents searchable by all.
+   */
+  dir?: string;
+  /** Sessions the server takes (default 50; the topology's replicas' pools need more). */
+  maxConnections?: number;
+  /** Databases to create besides `postgres`; each answers at `new URL(name, url)`. */
+  databases?: readonly string[];
 }
 
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<TestServer> {
   const durable = options.durable === true;
-  const dir = scratchDir('itc-pg-', durable);
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? scratchDir('itc-pg-', durable);
+  if (!ownDir) mkdirSync(dir, { recursive: true });
   const data = join(dir, 'data');
   const user = unprivilegedUser();
   if (user) {
@@ -78,7 +91,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       ...asUser,
     });
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
     const err = e as { stderr?: Buffer };
     throw new Error(`initdb failed: ${err.stderr?.toString() ?? String(e)}`);
   }
@@ -87,7 +100,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const durability = durable
     ? ['fsync=on', 'synchronous_commit=on', 'full_page_writes=on']
     : ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
-  for (const s of [...durability, 'max_connections=50']) {
+  for (const s of [...durability, `max_connections=${options.maxConnections ?? 50}`]) {
     args.push('-c', s);
   }
   let stderr = '';
@@ -102,10 +115,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   const stop = async () => {
     await killAndWait(child, 'SIGINT');
-    rmSync(dir, { recursive: true, force: true });
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitForPostgres(url, child, () => stderr);
+    for (const db of options.databases ?? []) await query(url, `CREATE DATABASE "${db}"`);
   } catch (e) {
     await stop();
     throw e;
@@ -122,19 +136,25 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
 }
 
-async function waitForPostgres(url: string, child: ChildProcess, log: () => string): Promise<void> {
+async function query(url: string, text: string): Promise<void> {
   const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await client.query(text);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function waitForPostgres(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`postgres exited: ${log()}`);
-    const client = new pg.Client({ connectionString: url });
     try {
-      await client.connect();
-      await client.query('SELECT 1');
-      await client.end();
+      await query(url, 'SELECT 1');
       return;
     } catch {
-      await client.end().catch(() => {});
       if (Date.now() > deadline) throw new Error(`postgres did not start: ${log()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
