@@ -8,105 +8,39 @@
 import { copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
-import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
-import { freePort } from '@itinerary-card/store/testing';
-import { launchChromium, newPhone } from '@itinerary-card/web/testing';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHealthCode } from '../src/app.ts';
-import { shot, webDist } from './browser-kit.ts';
-import { type FakePartner, fakePartner } from './fake-partner.ts';
-import { ADMIN, checkItinerary, idNumber, TestOutbox, testConfig } from './helpers.ts';
+import { type BrowserApp, NANCHANG, shot, startBrowserApp, WUHAN } from './browser-kit.ts';
+import { ADMIN, idNumber } from './helpers.ts';
 
 const DOCS_IMG = resolve(import.meta.dirname, '../../../docs/img');
 const CARD_URL = 'http://127.0.0.1:9/itinerary-card/';
-const NANCHANG: [string, string, string] = ['360100', '江西省', '南昌市'];
-const WUHAN: [string, string, string] = ['420100', '湖北省', '武汉市'];
 
-let app: FastifyInstance;
-let sql: Sql;
-let kv: MemoryKeyValue;
-let base: string;
-let browser: Browser;
-let partner: FakePartner;
+let t: BrowserApp;
 let venueUrl: string;
-const sms = new TestOutbox();
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  const dist = await webDist();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  sql = await openPgliteSql();
-  kv = new MemoryKeyValue();
-  partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
-  for (const p of ['13800000021', '13600000023', '13700000026'])
-    partner.answers.set(p, { cities: [NANCHANG], countries: [] });
-  for (const p of ['13900000022', '13500000025']) partner.answers.set(p, { cities: [NANCHANG, WUHAN], countries: [] });
-  app = await buildHealthCode({
-    sql,
-    kv,
-    clock: systemClock,
-    sms,
-    partner,
-    config: testConfig({ publicUrl: base, itineraryCardUrl: CARD_URL, webDist: dist }),
-    timers: false,
+  t = await startBrowserApp({
+    itineraries: {
+      '13800000021': [NANCHANG],
+      '13600000023': [NANCHANG],
+      '13700000026': [NANCHANG],
+      '13900000022': [NANCHANG, WUHAN],
+      '13500000025': [NANCHANG, WUHAN],
+    },
+    config: { itineraryCardUrl: CARD_URL },
   });
-  await app.listen({ host: '127.0.0.1', port });
-  const r = await app.inject({
-    method: 'POST',
-    url: '/api/hc/v1/admin/epidemic-areas',
-    headers: { authorization: `Bearer ${ADMIN}` },
-    payload: { scope: 'province', code: '420000', from: '2020-01-01' },
-  });
-  expect(r.statusCode).toBe(201);
-  browser = await launchChromium();
-  const owner = await session('13800000021');
-  const v = await app.inject({
+  const v = await t.app.inject({
     method: 'POST',
     url: '/api/hc/v1/venues',
-    headers: { authorization: `Bearer ${owner}` },
+    headers: { authorization: `Bearer ${await t.session('13800000021')}` },
     payload: { kind: 'checkpoint', name: '红谷滩区丰和卡口', address: '南昌市红谷滩区丰和中大道' },
   });
   expect(v.statusCode, v.body).toBe(201);
   venueUrl = v.json().checkinUrl;
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await app?.close();
-  await kv?.close();
-  await sql?.close();
-});
-
-const sessions = new Map<string, string>();
-
-/** A session token for a number, through the SMS code (one per number). */
-async function session(msisdn: string): Promise<string> {
-  const known = sessions.get(msisdn);
-  if (known) return known;
-  const s = await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone: msisdn } });
-  expect(s.statusCode, s.body).toBe(200);
-  const l = await app.inject({
-    method: 'POST',
-    url: '/api/hc/v1/login',
-    payload: { phone: msisdn, code: sms.lastCode(msisdn) },
-  });
-  expect(l.statusCode, l.body).toBe(200);
-  sessions.set(msisdn, l.json().token);
-  return l.json().token;
-}
-
-/** Ticks the authorisation box and types the code the platform texted (the partner double keeps it). */
-async function authorise(page: Page, msisdn: string): Promise<void> {
-  await page.check('#itinerary-authorise');
-  await page.waitForSelector('#itinerary-code');
-  await page.fill('#itinerary-code', partner.lastGrantCode(msisdn));
-  await page.click('#itinerary-confirm');
-}
+afterAll(() => t?.close());
 
 const registered = new Set<string>();
 
@@ -114,36 +48,7 @@ const registered = new Set<string>();
 async function holder(msisdn: string, seq: string, over: { symptoms?: boolean; authorise?: boolean } = {}) {
   if (registered.has(msisdn)) return;
   registered.add(msisdn);
-  const authorization = `Bearer ${await session(msisdn)}`;
-  let itineraryCheckId: string | undefined;
-  if (over.authorise !== false) {
-    const c = await checkItinerary(app, partner, { authorization }, 'register');
-    expect(c.statusCode, c.body).toBe(200);
-    itineraryCheckId = c.json().checkId;
-  }
-  const r = await app.inject({
-    method: 'POST',
-    url: '/api/hc/v1/registrations',
-    headers: { authorization },
-    payload: {
-      name: '王小明',
-      idNumber: idNumber('360102', '1990-01-01', seq),
-      address: '南昌市红谷滩区丰和中大道1号',
-      epidemicSojourn: false,
-      symptoms: over.symptoms ?? false,
-      closeContact: false,
-      ...(itineraryCheckId ? { itineraryCheckId } : {}),
-    },
-  });
-  expect(r.statusCode, r.body).toBe(201);
-}
-
-/** A phone already logged in as `msisdn` (or not logged in). */
-async function phoneOf(msisdn?: string): Promise<Page> {
-  const ctx = await newPhone(browser, { baseURL: base });
-  contexts.push(ctx);
-  if (msisdn) await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), await session(msisdn));
-  return ctx.newPage();
+  await t.register(msisdn, seq, over);
 }
 
 /** A screenshot at CSS pixels for the README (docs/img, with DOCS_IMG=1) besides the test artifact. */
@@ -155,8 +60,8 @@ async function docShot(page: Page, name: string): Promise<void> {
 }
 
 async function checkinCount(): Promise<number> {
-  await app.healthCode.checkinWriter.drain();
-  return (await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins'))[0]!.n;
+  await t.app.healthCode.checkinWriter.drain();
+  return (await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins'))[0]!.n;
 }
 
 describe('the check-in result shows the holder’s live colour', () => {
@@ -168,7 +73,7 @@ describe('the check-in result shows the holder’s live colour', () => {
   for (const c of cases) {
     it(`${c.colour}: a full-width colour block with the reason, the time, a ticking clock and an animation`, async () => {
       await holder(c.msisdn, c.seq, { symptoms: 'symptoms' in c });
-      const page = await phoneOf(c.msisdn);
+      const page = await t.phoneOf(c.msisdn);
       await page.goto(venueUrl);
       const block = page.locator('#checkin-success');
       await block.waitFor();
@@ -201,11 +106,11 @@ describe('the check-in result shows the holder’s live colour', () => {
 describe('the open check-in result follows the colour', () => {
   it('turns red within seconds when the office decides red while the page is open', async () => {
     await holder('13800000021', '121');
-    const page = await phoneOf('13800000021');
+    const page = await t.phoneOf('13800000021');
     await page.clock.install();
     await page.goto(venueUrl);
     await page.waitForSelector('#checkin-success[data-colour="green"]');
-    const d = await app.inject({
+    const d = await t.app.inject({
       method: 'POST',
       url: '/api/hc/v1/admin/decisions',
       headers: { authorization: `Bearer ${ADMIN}` },
@@ -215,7 +120,7 @@ describe('the open check-in result follows the colour', () => {
     await page.clock.runFor(16_000);
     await expect.poll(() => page.getAttribute('#checkin-success', 'data-colour')).toBe('red');
     expect(await page.textContent('#checkin-reasons')).toContain('密切接触者');
-    const back = await app.inject({
+    const back = await t.app.inject({
       method: 'POST',
       url: '/api/hc/v1/admin/decisions',
       headers: { authorization: `Bearer ${ADMIN}` },
@@ -228,7 +133,7 @@ describe('the open check-in result follows the colour', () => {
 describe('the check-in result in a storage outage', () => {
   it('shows a grey block saying the colour is unknown, never green', async () => {
     await holder('13800000021', '121');
-    const page = await phoneOf('13800000021');
+    const page = await t.phoneOf('13800000021');
     // The answer the server gives while PostgreSQL is down (holder-colour.test.ts), and /me failing.
     await page.route('**/api/hc/v1/checkins', (route) =>
       route.fulfill({
@@ -260,7 +165,7 @@ describe('the check-in result in a storage outage', () => {
 describe('修改信息 keeps the itinerary’s answer locked', () => {
   it('shows 疫区旅居史 locked to Yes with the places and the stored itinerary behind it', async () => {
     await holder('13900000022', '122');
-    const page = await phoneOf('13900000022');
+    const page = await t.phoneOf('13900000022');
     await page.goto('/health/edit.html');
     await page.waitForSelector('#person-form');
     expect(await page.isChecked('#sojourn-yes')).toBe(true);
@@ -272,8 +177,8 @@ describe('修改信息 keeps the itinerary’s answer locked', () => {
     await page.locator('#sojourn-field').scrollIntoViewIfNeeded();
     await docShot(page, 'edit-locked');
     // A newer authorised check (the itinerary moved on) decides alone and unlocks the answer.
-    partner.answers.set('13900000022', { cities: [NANCHANG], countries: [] });
-    await authorise(page, '13900000022');
+    t.partner.answers.set('13900000022', { cities: [NANCHANG], countries: [] });
+    await t.authorise(page, '13900000022');
     await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
     expect(await page.isHidden('#stored-itinerary')).toBe(true);
     expect(await page.isDisabled('#sojourn-no')).toBe(false);
@@ -281,21 +186,21 @@ describe('修改信息 keeps the itinerary’s answer locked', () => {
     await page.click('#form-submit');
     await page.waitForSelector('#code-card');
     expect(await page.getAttribute('#code-card', 'data-colour')).toBe('green');
-    partner.answers.set('13900000022', { cities: [NANCHANG, WUHAN], countries: [] });
+    t.partner.answers.set('13900000022', { cities: [NANCHANG, WUHAN], countries: [] });
   });
 });
 
 describe('a skipped itinerary check is visible (issue 22.9)', () => {
   it('on the code, to staff, and at the check-in, where authorising turns the block red', async () => {
     await holder('13500000025', '125', { authorise: false });
-    const page = await phoneOf('13500000025');
+    const page = await t.phoneOf('13500000025');
     await page.goto('/health/code.html');
     await page.waitForSelector('#code-card');
     expect(await page.getAttribute('#code-card', 'data-colour')).toBe('green');
     expect(await page.textContent('#code-unverified')).toContain('行程未核验');
     await page.locator('#code-qr').screenshot({ path: join(tmpdir(), 'hc-unverified-qr.png') });
 
-    const staff = await phoneOf();
+    const staff = await t.phoneOf();
     await staff.goto('/health/verify.html');
     await expect.poll(() => staff.textContent('#key-status')).toContain('可离线核验');
     await staff.setInputFiles('#verify-upload', join(tmpdir(), 'hc-unverified-qr.png'));
@@ -307,7 +212,7 @@ describe('a skipped itinerary check is visible (issue 22.9)', () => {
     await page.waitForSelector('#checkin-success');
     expect(await page.textContent('#checkin-unverified')).toContain('行程未核验');
     expect(await page.getAttribute('#checkin-success', 'data-colour')).toBe('green');
-    await authorise(page, '13500000025');
+    await t.authorise(page, '13500000025');
     await expect.poll(() => page.getAttribute('#checkin-success', 'data-colour')).toBe('red');
     expect(await page.textContent('#checkin-reasons')).toContain('湖北省武汉市');
     expect(await page.$('#checkin-unverified')).toBeNull();
@@ -318,12 +223,12 @@ describe('扫码打卡 for someone without a code', () => {
   it('checks the ID number early and resumes the check-in after the application', async () => {
     await holder('13600000027', '127', { authorise: false });
     const before = await checkinCount();
-    const page = await phoneOf();
+    const page = await t.phoneOf();
     await page.goto(venueUrl);
     await page.fill('#login-phone', '13700000026');
     await page.click('#login-send');
-    await expect.poll(() => sms.list('13700000026').length).toBeGreaterThan(0);
-    await page.fill('#login-code', sms.lastCode('13700000026'));
+    await expect.poll(() => t.sms.list('13700000026').length).toBeGreaterThan(0);
+    await page.fill('#login-code', t.sms.lastCode('13700000026'));
     await page.click('#login-submit');
     await page.click('#go-register');
     await page.waitForSelector('#person-form');
@@ -335,7 +240,7 @@ describe('扫码打卡 for someone without a code', () => {
     await page.fill('#f-address', '南昌市东湖区八一大道1号');
     expect(await page.textContent('#itinerary-skip-note')).toContain('行程未核验');
     await expect.poll(() => page.textContent('#f-id-hint')).toBe('');
-    await authorise(page, '13700000026');
+    await t.authorise(page, '13700000026');
     await expect.poll(() => page.textContent('#itinerary-verdict')).toBe('疫区旅居史：否');
     expect(await page.textContent('#itinerary-module')).toMatch(/统计时段：\d{4}\.\d{2}\.\d{2}/);
     await page.check('#symptoms-no');
@@ -351,7 +256,7 @@ describe('扫码打卡 for someone without a code', () => {
 describe('errors on the check-in and login pages', () => {
   it('a tampered venue code says so, without a link to the itinerary card', async () => {
     await holder('13800000021', '121');
-    const page = await phoneOf('13800000021');
+    const page = await t.phoneOf('13800000021');
     const [p, body, sig] = new URL(venueUrl).searchParams.get('c')!.split('.');
     const arr = JSON.parse(Buffer.from(body!, 'base64url').toString());
     arr[4] = '伪造的卡口';
@@ -363,11 +268,11 @@ describe('errors on the check-in and login pages', () => {
   });
 
   it('the resend limit gives its seconds, in the message and on the button', async () => {
-    const page = await phoneOf();
+    const page = await t.phoneOf();
     await page.goto('/health/code.html');
     await page.fill('#login-phone', '13700000029');
     // A code was just sent to this number from elsewhere.
-    const r = await app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone: '13700000029' } });
+    const r = await t.app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone: '13700000029' } });
     expect(r.statusCode).toBe(200);
     await page.click('#login-send');
     await expect.poll(() => page.textContent('#login-error')).toMatch(/请\d+秒后再试/);

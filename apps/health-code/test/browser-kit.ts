@@ -1,14 +1,213 @@
 // What the health-code browser tests add to @itinerary-card/web/testing (Chromium,
-// the phone, axe-core): the built pages (packages/web/dist, or a fresh Vite build
-// into a temp dir when absent), screenshots named health-*, zbarimg, QR images and
-// a Y4M writer for the fake camera.
+// the phone, axe-core): the app listening with the built pages (packages/web/dist,
+// or a fresh Vite build into a temp dir when absent), Chromium and phones on it,
+// sessions, holders and the pages' login and itinerary steps; screenshots named
+// health-*, zbarimg, QR images and a Y4M writer for the fake camera.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { screenshot } from '@itinerary-card/web/testing';
-import type { Page } from 'playwright-core';
+import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
+import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { freePort } from '@itinerary-card/store/testing';
+import { launchChromium, newPhone, type PhoneOptions, screenshot } from '@itinerary-card/web/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import QRCode from 'qrcode';
+import { expect } from 'vitest';
+import { buildHealthCode } from '../src/app.ts';
+import type { HealthCodeConfig } from '../src/config.ts';
+import { type FakePartner, fakePartner } from './fake-partner.ts';
+import { ADMIN, checkItinerary, idNumber, TestOutbox, testConfig } from './helpers.ts';
+
+export type City = [code: string, province: string, city: string];
+export const NANCHANG: City = ['360100', '江西省', '南昌市'];
+export const WUHAN: City = ['420100', '湖北省', '武汉市'];
+
+/** Every page that may come first once a page has loaded, the login box among them. */
+const FIRST_SCREEN = '#login-phone, #person-form, #code-card, #venue-form, #checkin-success';
+
+export interface BrowserAppOptions {
+  /** The cities of each number's itinerary, as the partner double answers it; other numbers have none. */
+  itineraries?: Record<string, City[]>;
+  /** Over the test configuration (the public URL and the pages are the kit's). */
+  config?: Partial<HealthCodeConfig>;
+}
+
+export interface BrowserApp {
+  app: FastifyInstance;
+  sql: Sql;
+  sms: TestOutbox;
+  partner: FakePartner;
+  /** The app's URL, each phone's base URL. */
+  base: string;
+  browser: Browser;
+  /** A fresh phone (its own storage) on the app, closed with it. */
+  phone(options?: PhoneOptions): Promise<BrowserContext>;
+  /** A page on a fresh phone logged in as `msisdn` (the page's stored token), or not logged in. */
+  phoneOf(msisdn?: string, options?: PhoneOptions): Promise<Page>;
+  /** A session token for a number, through the SMS code (one per number). */
+  session(msisdn: string): Promise<string>;
+  /** Registers a holder through the API, with an authorised itinerary check unless told otherwise. */
+  register(msisdn: string, seq: string, over?: { symptoms?: boolean; authorise?: boolean }): Promise<void>;
+  /** Logs in through the page's login box with the texted code, when the page shows the box. */
+  logIn(page: Page, msisdn: string): Promise<void>;
+  /**
+   * Ticks the authorisation box and types the code the platform texted (the
+   * partner double keeps it); `beforeConfirm` looks at the code step first.
+   */
+  authorise(page: Page, msisdn: string, beforeConfirm?: () => Promise<void>): Promise<void>;
+  /**
+   * Runs `use` with a phone allowed the camera, whose camera films a QR code of
+   * `text` (Chromium's fake camera: a browser of its own, closed after).
+   */
+  withCameraPhone<T>(text: string, use: (phone: BrowserContext) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * The app on a free loopback port with the built pages, PGlite, the partner
+ * double, 湖北省 an epidemic area since 2020, and Chromium.
+ */
+export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<BrowserApp> {
+  const dist = await webDist();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const sql = await openPgliteSql();
+  const kv = new MemoryKeyValue();
+  const sms = new TestOutbox();
+  const partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
+  for (const [msisdn, cities] of Object.entries(options.itineraries ?? {}))
+    partner.answers.set(msisdn, { cities, countries: [] });
+  const contexts: BrowserContext[] = [];
+  const sessions = new Map<string, string>();
+  let app: FastifyInstance | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await app?.close();
+    await kv.close();
+    await sql.close();
+  };
+  try {
+    app = await buildHealthCode({
+      sql,
+      kv,
+      clock: systemClock,
+      sms,
+      partner,
+      config: testConfig({ ...options.config, publicUrl: base, webDist: dist }),
+      timers: false,
+    });
+    await app.listen({ host: '127.0.0.1', port });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/admin/epidemic-areas',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      payload: { scope: 'province', code: '420000', from: '2020-01-01' },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    browser = await launchChromium();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const started = { app, browser };
+
+  const phone = async (o: PhoneOptions = {}) => {
+    const ctx = await newPhone(started.browser, { baseURL: base, ...o });
+    contexts.push(ctx);
+    return ctx;
+  };
+  const session = async (msisdn: string) => {
+    const known = sessions.get(msisdn);
+    if (known) return known;
+    const s = await started.app.inject({ method: 'POST', url: '/api/hc/v1/sms-code', payload: { phone: msisdn } });
+    expect(s.statusCode, s.body).toBe(200);
+    const l = await started.app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/login',
+      payload: { phone: msisdn, code: sms.lastCode(msisdn) },
+    });
+    expect(l.statusCode, l.body).toBe(200);
+    const token: string = l.json().token;
+    sessions.set(msisdn, token);
+    return token;
+  };
+  return {
+    ...started,
+    sql,
+    sms,
+    partner,
+    base,
+    phone,
+    session,
+    close,
+    async phoneOf(msisdn, o) {
+      const ctx = await phone(o);
+      if (msisdn) await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), await session(msisdn));
+      return ctx.newPage();
+    },
+    async register(msisdn, seq, over = {}) {
+      const authorization = `Bearer ${await session(msisdn)}`;
+      let itineraryCheckId: string | undefined;
+      if (over.authorise !== false) {
+        const c = await checkItinerary(started.app, partner, { authorization }, 'register');
+        expect(c.statusCode, c.body).toBe(200);
+        itineraryCheckId = c.json().checkId;
+      }
+      const r = await started.app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/registrations',
+        headers: { authorization },
+        payload: {
+          name: '王小明',
+          idNumber: idNumber('360102', '1990-01-01', seq),
+          address: '南昌市红谷滩区丰和中大道1号',
+          epidemicSojourn: false,
+          symptoms: over.symptoms ?? false,
+          closeContact: false,
+          ...(itineraryCheckId ? { itineraryCheckId } : {}),
+        },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    },
+    async logIn(page, msisdn) {
+      const first = await page.waitForSelector(FIRST_SCREEN, { timeout: 10_000 });
+      if ((await first.getAttribute('id')) !== 'login-phone') return;
+      await page.fill('#login-phone', msisdn);
+      await page.click('#login-send');
+      await expect.poll(() => sms.list(msisdn).length).toBeGreaterThan(0);
+      await page.fill('#login-code', sms.lastCode(msisdn));
+      await page.click('#login-submit');
+    },
+    async authorise(page, msisdn, beforeConfirm) {
+      await page.check('#itinerary-authorise');
+      await page.waitForSelector('#itinerary-code');
+      await page.fill('#itinerary-code', partner.lastGrantCode(msisdn));
+      await beforeConfirm?.();
+      await page.click('#itinerary-confirm');
+    },
+    async withCameraPhone(text, use) {
+      const video = mkdtempSync(join(tmpdir(), 'hc-camera-'));
+      qrY4m(text, join(video, 'qr.y4m'));
+      const cam = await launchChromium([
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${join(video, 'qr.y4m')}`,
+      ]);
+      try {
+        const ctx = await newPhone(cam, { baseURL: base });
+        await ctx.grantPermissions(['camera'], { origin: base });
+        return await use(ctx);
+      } finally {
+        await cam.close();
+        rmSync(video, { recursive: true, force: true });
+      }
+    },
+  };
+}
 
 const WEB_DIR = resolve(import.meta.dirname, '../../../packages/web');
 

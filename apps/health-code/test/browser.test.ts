@@ -6,72 +6,25 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beijingDate, beijingDayStart, systemClock } from '@itinerary-card/domain';
-import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
-import { freePort } from '@itinerary-card/store/testing';
-import { cspViolations, launchChromium, newPhone as phone } from '@itinerary-card/web/testing';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { cspViolations } from '@itinerary-card/web/testing';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHealthCode } from '../src/app.ts';
 import { generateKeyRecord, Keyring } from '../src/signing/keyring.ts';
-import { qrPng, qrY4m, shot, webDist, zbar } from './browser-kit.ts';
-import { type FakePartner, fakePartner } from './fake-partner.ts';
-import { ADMIN, idNumber, TestOutbox, testConfig } from './helpers.ts';
+import { type BrowserApp, NANCHANG, qrPng, shot, startBrowserApp, WUHAN, zbar } from './browser-kit.ts';
+import { ADMIN, idNumber } from './helpers.ts';
 
-let app: FastifyInstance;
-let sql: Sql;
-let kv: MemoryKeyValue;
-let base: string;
-let browser: Browser;
-let partner: FakePartner;
-const sms = new TestOutbox();
-const contexts: BrowserContext[] = [];
 const CARD_URL = 'http://127.0.0.1:9/itinerary-card/';
+let t: BrowserApp;
 
 beforeAll(async () => {
-  const dist = await webDist();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  sql = await openPgliteSql();
-  kv = new MemoryKeyValue();
-  partner = fakePartner(beijingDayStart(beijingDate(Date.now())));
-  partner.answers.set('13800000011', { cities: [['360100', '江西省', '南昌市']], countries: [] });
-  partner.answers.set('13900000012', {
-    cities: [
-      ['360100', '江西省', '南昌市'],
-      ['420100', '湖北省', '武汉市'],
-    ],
-    countries: [],
+  t = await startBrowserApp({
+    // 13700000013 has no data: the itinerary cannot be had.
+    itineraries: { '13800000011': [NANCHANG], '13900000012': [NANCHANG, WUHAN] },
+    config: { itineraryCardUrl: CARD_URL, codeTtlSeconds: 15 },
   });
-  // 13700000013 has no data: the itinerary cannot be had.
-  app = await buildHealthCode({
-    sql,
-    kv,
-    clock: systemClock,
-    sms,
-    partner,
-    config: testConfig({ publicUrl: base, itineraryCardUrl: CARD_URL, webDist: dist, codeTtlSeconds: 15 }),
-    timers: false,
-  });
-  await app.listen({ host: '127.0.0.1', port });
-  const r = await app.inject({
-    method: 'POST',
-    url: '/api/hc/v1/admin/epidemic-areas',
-    headers: { authorization: `Bearer ${ADMIN}` },
-    payload: { scope: 'province', code: '420000', from: '2020-01-01' },
-  });
-  expect(r.statusCode).toBe(201);
-  browser = await launchChromium();
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await app?.close();
-  await kv?.close();
-  await sql?.close();
-});
+afterAll(() => t?.close());
 
 const phones = new Map<string, BrowserContext>();
 
@@ -79,39 +32,23 @@ const phones = new Map<string, BrowserContext>();
 async function newPhone(holder = ''): Promise<Page> {
   let ctx = holder ? phones.get(holder) : undefined;
   if (!ctx) {
-    ctx = await phone(browser, { baseURL: base });
-    contexts.push(ctx);
+    ctx = await t.phone();
     if (holder) phones.set(holder, ctx);
   }
   return ctx.newPage();
 }
 
-/** Logs in through the login box when the page shows it (a phone keeps its session). */
-async function logIn(page: Page, msisdn: string): Promise<void> {
-  const box = await page.waitForSelector('#login-phone, #person-form, #code-card, #venue-form, #checkin-success', {
-    timeout: 10_000,
+/** The itinerary steps, checking the masked number on the code step and keeping a screenshot of it. */
+function authorise(page: Page, msisdn: string): Promise<void> {
+  return t.authorise(page, msisdn, async () => {
+    expect(await page.textContent('#itinerary-confirm-step')).toContain(`${msisdn.slice(0, 3)}****${msisdn.slice(-4)}`);
+    await shot(page, 'itinerary-confirm');
   });
-  if ((await box.getAttribute('id')) !== 'login-phone') return;
-  await page.fill('#login-phone', msisdn);
-  await page.click('#login-send');
-  await expect.poll(() => sms.list(msisdn).length).toBeGreaterThan(0);
-  await page.fill('#login-code', sms.lastCode(msisdn));
-  await page.click('#login-submit');
-}
-
-/** Ticks the authorisation box and types the code the platform texted (the partner double keeps it). */
-async function authorise(page: Page, msisdn: string): Promise<void> {
-  await page.check('#itinerary-authorise');
-  await page.waitForSelector('#itinerary-code');
-  expect(await page.textContent('#itinerary-confirm-step')).toContain(`${msisdn.slice(0, 3)}****${msisdn.slice(-4)}`);
-  await page.fill('#itinerary-code', partner.lastGrantCode(msisdn));
-  await shot(page, 'itinerary-confirm');
-  await page.click('#itinerary-confirm');
 }
 
 async function apply(page: Page, msisdn: string, name: string, id: string, withItinerary: boolean): Promise<void> {
   await page.goto('/health/register.html');
-  await logIn(page, msisdn);
+  await t.logIn(page, msisdn);
   await page.waitForSelector('#person-form');
   await page.fill('#f-name', name);
   await page.fill('#f-id', id);
@@ -165,7 +102,7 @@ describe('health code in the browser', () => {
   it('修改信息: the edit form with the itinerary module; declaring symptoms turns the code yellow', async () => {
     const page = await newPhone('13800000011');
     await page.goto('/health/edit.html');
-    await logIn(page, '13800000011');
+    await t.logIn(page, '13800000011');
     await page.waitForSelector('#person-form');
     expect(await page.inputValue('#f-name')).toBe('王小明');
     await authorise(page, '13800000011');
@@ -181,7 +118,7 @@ describe('health code in the browser', () => {
   it('场所码: a unit registers, downloads PNG and PDF posters, and zbarimg reads the poster', async () => {
     const page = await newPhone('13800000011');
     await page.goto('/health/venue.html');
-    await logIn(page, '13800000011');
+    await t.logIn(page, '13800000011');
     await page.waitForSelector('#venue-form');
     await page.selectOption('#v-kind', 'checkpoint');
     await page.fill('#v-name', '红谷滩区丰和卡口');
@@ -197,7 +134,7 @@ describe('health code in the browser', () => {
     const pngPath = join(tmpdir(), `hc-${png.suggestedFilename()}`);
     await png.saveAs(pngPath);
     const url = zbar(pngPath);
-    expect(url).toMatch(new RegExp(`^${base}/health/checkin\\.html\\?c=CT1\\.`));
+    expect(url).toMatch(new RegExp(`^${t.base}/health/checkin\\.html\\?c=CT1\\.`));
     tokens.venueUrl = url;
     const [pdf] = await Promise.all([page.waitForEvent('download'), card.locator('[data-download=pdf]').click()]);
     const pdfPath = join(tmpdir(), 'hc-poster.pdf');
@@ -208,14 +145,14 @@ describe('health code in the browser', () => {
   it('自助扫码打卡: scanning the code records a check-in and the success page shows the 14-day itinerary', async () => {
     const page = await newPhone('13900000012');
     await page.goto(tokens.venueUrl!);
-    await logIn(page, '13900000012');
+    await t.logIn(page, '13900000012');
     await page.waitForSelector('#checkin-success');
     expect(await page.textContent('#checkin-venue')).toBe('昌通核验码 · 红谷滩区丰和卡口');
     await authorise(page, '13900000012');
     await expect.poll(() => page.textContent('#itinerary-cities')).toContain('湖北省武汉市');
     await shot(page, 'checkin-itinerary');
-    await app.healthCode.checkinWriter.drain();
-    const rows = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins');
+    await t.app.healthCode.checkinWriter.drain();
+    const rows = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins');
     expect(rows[0]!.n).toBe(1);
   });
 
@@ -229,7 +166,7 @@ describe('health code in the browser', () => {
     await page.check('#contact-no');
     await page.click('#form-submit');
     await page.waitForSelector('#code-card');
-    const proxy = await sql.query<{ proxy: boolean }>("SELECT proxy FROM hc_people WHERE phone = '13700000013'");
+    const proxy = await t.sql.query<{ proxy: boolean }>("SELECT proxy FROM hc_people WHERE phone = '13700000013'");
     expect(proxy[0]!.proxy).toBe(true);
     await page.goto(tokens.venueUrl!);
     await page.waitForSelector('#checkin-success');
@@ -257,7 +194,7 @@ describe('health code in the browser', () => {
       expect(await page.textContent('#verify-name')).toBe('**明');
     } else expect(await page.getAttribute('#verify-reject', 'data-reason')).toBe('expired');
 
-    const ring = app.healthCode.keyring();
+    const ring = t.app.healthCode.keyring();
     const now = Date.now();
     const good = ring.sign({ t: 'P', exp: Math.floor(now / 1000) + 120, colour: 'g', name: '**明', ref: 'Pabc' }, now);
     const upload = async (text: string, name: string) => {
@@ -297,19 +234,10 @@ describe('health code in the browser', () => {
 
   it('核验 with the camera (Chromium fake capture device showing a code)', async () => {
     const now = Date.now();
-    const token = app.healthCode
+    const token = t.app.healthCode
       .keyring()
       .sign({ t: 'P', exp: Math.floor(now / 1000) + 300, colour: 'y', name: '*三', ref: 'Pcam' }, now);
-    const video = join(tmpdir(), 'hc-camera.y4m');
-    qrY4m(token, video);
-    const cam = await launchChromium([
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-    ]);
-    try {
-      const ctx = await phone(cam, { baseURL: base });
-      await ctx.grantPermissions(['camera'], { origin: base });
+    await t.withCameraPhone(token, async (ctx) => {
       const page = await ctx.newPage();
       await page.goto('/health/verify.html');
       await expect.poll(() => page.textContent('#key-status')).toContain('可离线核验');
@@ -318,51 +246,38 @@ describe('health code in the browser', () => {
       expect(await page.getAttribute('#verify-ok', 'data-colour')).toBe('yellow');
       expect(await page.textContent('#verify-name')).toBe('*三');
       await shot(page, 'verify-camera');
-    } finally {
-      await cam.close();
-    }
+    });
   });
 });
 
 describe('扫码打卡 inside the app', () => {
   it('reads a posted venue code with the camera and checks in', async () => {
-    const video = join(tmpdir(), 'hc-camera-venue.y4m');
-    qrY4m(tokens.venueUrl!, video);
     // A holder who is already logged in on this phone (the login box is tested above).
-    const person = (await sql.query<{ id: string }>("SELECT id FROM hc_people WHERE phone = '13800000011'"))[0]!.id;
-    const { token: session } = await app.healthCode.auth.openSession({
+    const person = (await t.sql.query<{ id: string }>("SELECT id FROM hc_people WHERE phone = '13800000011'"))[0]!.id;
+    const { token: session } = await t.app.healthCode.auth.openSession({
       phone: '13800000011',
       personId: person,
       maskedName: '**明',
     });
-    const cam = await launchChromium([
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-    ]);
-    try {
-      const ctx = await phone(cam, { baseURL: base });
-      await ctx.grantPermissions(['camera'], { origin: base });
-      await ctx.addInitScript((t) => localStorage.setItem('health-code.token', t), session);
+    await t.withCameraPhone(tokens.venueUrl!, async (ctx) => {
+      await ctx.addInitScript((token) => localStorage.setItem('health-code.token', token), session);
       const page = await ctx.newPage();
       await page.goto('/health/scan.html');
       await page.waitForSelector('#checkin-success', { timeout: 20_000 });
       expect(page.url()).toContain('/health/checkin.html?c=CT1.');
       expect(await page.textContent('#checkin-venue')).toBe('昌通核验码 · 红谷滩区丰和卡口');
       await shot(page, 'scan-checkin');
-    } finally {
-      await cam.close();
-    }
+    });
   });
 
   it('退出登录: the title bar logs the phone out, and its token stops working at once', async () => {
     const page = await newPhone();
     await page.goto('/health/venue.html');
-    await logIn(page, '13800000019');
+    await t.logIn(page, '13800000019');
     await page.waitForSelector('#venue-form');
     const token = await page.evaluate(() => localStorage.getItem('health-code.token'));
     expect(token).toBeTruthy();
-    const asked = () => app.inject({ url: '/api/hc/v1/venues', headers: { authorization: `Bearer ${token}` } });
+    const asked = () => t.app.inject({ url: '/api/hc/v1/venues', headers: { authorization: `Bearer ${token}` } });
     expect((await asked()).statusCode).toBe(200);
     await page.click('#hc-logout');
     await page.waitForURL(/\/health\/index\.html$/);
@@ -377,7 +292,7 @@ describe('场所码 after its signing key is revoked', () => {
     const kid = JSON.parse(
       Buffer.from(new URL(tokens.venueUrl!).searchParams.get('c')!.split('.')[1]!, 'base64url').toString(),
     )[1];
-    const r = await app.inject({
+    const r = await t.app.inject({
       method: 'POST',
       url: `/api/hc/v1/admin/keys/${kid}/revoke`,
       headers: { authorization: `Bearer ${ADMIN}` },
@@ -385,7 +300,7 @@ describe('场所码 after its signing key is revoked', () => {
     expect(r.json()).toMatchObject({ revoked: true, venuesResigned: 1 });
     const page = await newPhone('13800000011');
     await page.goto('/health/venue.html');
-    await logIn(page, '13800000011');
+    await t.logIn(page, '13800000011');
     const notice = page.locator('[id^=reprint-]');
     await notice.waitFor();
     expect(await notice.textContent()).toContain('旧海报扫码无法打卡');
