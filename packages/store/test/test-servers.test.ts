@@ -75,9 +75,12 @@ describe('startPostgres in a directory of the caller', () => {
       const platform = new URL('platform', server.url).href;
       await query(platform, 'CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
       await query(new URL('healthcode', server.url).href, 'SELECT 1');
+      const pid = server.pid();
       await server.down();
       await server.up();
       expect(await query(platform, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+      expect(server.pid()).toBeGreaterThan(0);
+      expect(server.pid()).not.toBe(pid);
     } finally {
       await server.stop();
     }

@@ -15,6 +15,8 @@ export interface TestServer {
   down(): Promise<void>;
   /** Starts it again on the same port after `down`; resolves once it answers. */
   up(): Promise<void>;
+  /** The server's process id (PostgreSQL's postmaster; its backends are its children), for CPU accounting. */
+  pid(): number | undefined;
 }
 
 /** initdb/postgres from /usr/lib/postgresql/<newest>/bin, else from PATH. */
@@ -133,6 +135,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       child = run();
       await waitForPostgres(url, child, () => stderr);
     },
+    pid: () => child.pid,
   };
 }
 

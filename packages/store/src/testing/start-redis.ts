@@ -76,5 +76,6 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<TestS
       ({ child, started } = run());
       await started;
     },
+    pid: () => child.pid,
   };
 }
