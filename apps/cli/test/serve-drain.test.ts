@@ -2,17 +2,12 @@
 // (the load balancer's checks fail and it goes out of rotation; what it refuses
 // the balancer retries elsewhere) but stays up for the drain period, finishing
 // what it has, then closes and exits 0.
-import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import { join } from 'node:path';
 import { freePort } from '@itinerary-card/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliProcesses, spawnCli } from './cli-process.ts';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
+afterEach(killCliProcesses);
 
 const PLATFORM_ENV = {
   PLATFORM_SECRET_KEY: 'k'.repeat(20),
@@ -20,22 +15,8 @@ const PLATFORM_ENV = {
   PLATFORM_NODE_CMCC: 'http://127.0.0.1:9',
 };
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, 'serve', 'platform'], {
-    env: { PATH: process.env.PATH ?? '', ...PLATFORM_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (b: Buffer) => {
-    out.stdout += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    out.stderr += b.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out, exited };
-}
+/** `itinerary-card serve platform` with a configuration that needs no store. */
+const run = (env: Record<string, string>) => spawnCli(['serve', 'platform'], { ...PLATFORM_ENV, ...env });
 
 /** GET over a given agent: the status, or the error code when no answer came. */
 function get(port: number, path: string, agent: http.Agent): Promise<number | string> {

@@ -2,7 +2,6 @@
 // variables. A bad value stops start-up naming the variable; a good
 // configuration serves /healthz, /readyz and /metrics, logs JSON lines, and
 // SIGTERM shuts it down cleanly (exit 0).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,30 +9,9 @@ import { keyFingerprint, snapshotDir } from '@itinerary-card/pipeline';
 import { SmscSimulator } from '@itinerary-card/sms/testing';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliProcesses, spawnCli, until } from './cli-process.ts';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (b: Buffer) => {
-    out.stdout += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    out.stderr += b.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out, exited };
-}
+afterEach(killCliProcesses);
 
 /** Processes whose parent is `pid`. */
 function childPids(pid: number): number[] {
@@ -57,14 +35,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -115,7 +85,7 @@ describe('itinerary-card serve', () => {
     ['platform', { ...PLATFORM_ENV, PLATFORM_REQUEST_LOG: 'maybe' }, 'PLATFORM_REQUEST_LOG'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '2' }, 'PLATFORM_WORKERS'],
   ])('serve %s stops on a bad value and names the variable', async (what, env, variable) => {
-    const r = run(['serve', what], env);
+    const r = spawnCli(['serve', what], env);
     expect(await r.exited).toBe(2);
     expect(r.out.stderr).toContain('configuration error');
     expect(r.out.stderr).toContain(variable);
@@ -123,7 +93,7 @@ describe('itinerary-card serve', () => {
 
   it('serve platform answers /healthz, /readyz and /metrics, logs JSON, and shuts down on SIGTERM', async () => {
     const port = await freePort();
-    const r = run(['serve', 'platform'], { ...PLATFORM_ENV, PLATFORM_PORT: String(port) });
+    const r = spawnCli(['serve', 'platform'], { ...PLATFORM_ENV, PLATFORM_PORT: String(port) });
     await until(() => r.out.stdout.includes('Server listening'), 'the platform to listen');
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
@@ -143,7 +113,7 @@ describe('itinerary-card serve', () => {
   it('serve platform with PLATFORM_WORKERS=2 shares one port between two processes, replaces one that dies, and stops both on SIGTERM', async () => {
     const [pg, redis, port] = await Promise.all([startPostgres(), startRedis(), freePort()]);
     try {
-      const r = run(['serve', 'platform'], {
+      const r = spawnCli(['serve', 'platform'], {
         ...PLATFORM_ENV,
         PLATFORM_PORT: String(port),
         PLATFORM_WORKERS: '2',
@@ -185,7 +155,7 @@ describe('itinerary-card serve', () => {
         }),
       );
       writeFileSync(join(data, 'published.json'), JSON.stringify({ date: '2022-09-08', publishedAt: 0 }));
-      const r = run(['serve', 'node'], {
+      const r = spawnCli(['serve', 'node'], {
         NODE_OPERATOR: 'cmcc',
         NODE_SERVICE_SECRET: 'service-secret-0123456789',
         NODE_PORT: String(await freePort()),
@@ -202,7 +172,7 @@ describe('itinerary-card serve', () => {
 
   it('serve health-code answers /readyz and /metrics and shuts down on SIGTERM', async () => {
     const port = await freePort();
-    const r = run(['serve', 'health-code'], { ...HC_ENV, HC_PORT: String(port) });
+    const r = spawnCli(['serve', 'health-code'], { ...HC_ENV, HC_PORT: String(port) });
     await until(() => r.out.stdout.includes('Server listening'), 'the health-code system to listen');
     const base = `http://127.0.0.1:${port}`;
     const ready = await fetch(`${base}/readyz`);
@@ -223,7 +193,7 @@ describe('itinerary-card serve', () => {
       const smsc = await SmscSimulator.start({ systemId: 'itc', password: 'right' });
       try {
         const port = await freePort();
-        const r = run(['serve', what], {
+        const r = spawnCli(['serve', what], {
           ...env,
           [portVar]: String(port),
           SMPP_HOST: '127.0.0.1',

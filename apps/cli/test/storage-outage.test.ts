@@ -5,7 +5,6 @@
 // every check-in acknowledged is stored, once; no answer was a 500 (outages
 // answer the documented 503s); /readyz said not ready while a store was down;
 // and both services recovered by themselves.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,45 +13,22 @@ import { keyFingerprint, pseudonymizer, snapshotDir } from '@itinerary-card/pipe
 import { openPostgresSql } from '@itinerary-card/store';
 import { freePort, startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killCliProcesses, spawnCli, until } from './cli-process.ts';
 
-const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 const SERVICE_SECRET = 'service-secret-0123456789';
 const PSEUDONYM_KEY = 'fault-test-pseudonym-key-0123';
 /** Owners querying the card (CMCC numbers in the node's snapshot) and citizens checking in. */
 const OWNERS = ['13800000101', '13800000102'];
 const CITIZENS = ['13900000201', '13900000202'];
 
-const children: ChildProcess[] = [];
 const cleanup: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killCliProcesses();
   for (const f of cleanup.reverse()) await f();
 });
 
-function run(what: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, 'serve', what], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (b: Buffer) => {
-    out.stdout += b.toString();
-  });
-  child.stderr!.on('data', (b: Buffer) => {
-    out.stderr += b.toString();
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out, exited };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** `itinerary-card serve <what>`. */
+const serve = (what: string, env: Record<string, string>) => spawnCli(['serve', what], env);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -132,14 +108,14 @@ describe('storage outages under load (serve processes on PostgreSQL and Redis)',
     cleanup.push(() => rmSync(spools, { recursive: true, force: true }));
     const platformUrl = `http://127.0.0.1:${platformPort}`;
     const hcUrl = `http://127.0.0.1:${hcPort}`;
-    const node = run('node', {
+    const node = serve('node', {
       NODE_OPERATOR: 'cmcc',
       NODE_SERVICE_SECRET: SERVICE_SECRET,
       NODE_PORT: String(nodePort),
       NODE_DATA_DIR: nodeData(),
       NODE_PSEUDONYM_KEY: PSEUDONYM_KEY,
     });
-    const platform = run('platform', {
+    const platform = serve('platform', {
       PLATFORM_SECRET_KEY: 'platform-secret-key-0123456789',
       PLATFORM_SERVICE_SECRET: SERVICE_SECRET,
       PLATFORM_NODE_CMCC: `http://127.0.0.1:${nodePort}`,
@@ -148,7 +124,7 @@ describe('storage outages under load (serve processes on PostgreSQL and Redis)',
       DATABASE_URL: pg.url,
       REDIS_URL: redis.url,
     });
-    const hc = run('health-code', {
+    const hc = serve('health-code', {
       HC_KEY_SECRET: 'hc-key-secret-0123456789',
       HC_ADMIN_TOKEN: 'hc-admin-token-0123456789',
       HC_PUBLIC_URL: hcUrl,
