@@ -10,28 +10,15 @@
 // are printed with the figures.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_DAYS, type DemoWorld, operatorsOf, splitSignaling, startDemo } from '@itinerary-card/cli';
+import { DEMO_DAYS, DEMO_PORTS, type DemoWorld, operatorsOf, splitSignaling, startDemo } from '@itinerary-card/cli';
 import { addDays, OPERATORS, type Operator } from '@itinerary-card/domain';
 import { publishSnapshot, runDailyDay } from '@itinerary-card/pipeline';
 import { simulate } from '@itinerary-card/simulator';
+import { freePortRun } from '@itinerary-card/store/testing';
 
 const SUBSCRIBERS = Number(process.env.BENCH_DEMO_SUBSCRIBERS ?? '20000');
-
-async function freePortPair(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((ok) => {
-      const srv = createServer();
-      srv.once('error', () => ok(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await free(port)) && (await free(port + 1))) return port;
-  }
-}
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const load = () =>
@@ -81,7 +68,7 @@ export default async function run(): Promise<void> {
     const demo = await startDemo(
       {
         subscribers: SUBSCRIBERS,
-        port: await freePortPair(),
+        port: await freePortRun(DEMO_PORTS),
         host: '127.0.0.1',
         seed: 1,
         workDir: join(dir, 'work'),

@@ -3,34 +3,21 @@
 // turns red, the table says which one; a holder, a venue and a check-in made before
 // a stop are there after the next start, and the poster printed before it still works.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { allRegions, regionByCode, regionNameEn } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
 import { openPgliteSql } from '@itinerary-card/store';
+import { freePortRun } from '@itinerary-card/store/testing';
 import { launchChromium, newPhone } from '@itinerary-card/web/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDemo, startDemo } from '../src/demo/demo.ts';
+import { DEMO_PORTS, type RunningDemo, startDemo } from '../src/demo/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-health-test-'));
 const NOW = Date.parse('2022-09-08T10:00:00+08:00');
 let demo: RunningDemo | undefined;
 let input: string;
 let port: number;
-
-async function freePortPair(): Promise<number> {
-  const free = (p: number) =>
-    new Promise<boolean>((ok) => {
-      const srv = createServer();
-      srv.once('error', () => ok(false));
-      srv.listen(p, '127.0.0.1', () => srv.close(() => ok(true)));
-    });
-  for (;;) {
-    const p = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await free(p)) && (await free(p + 1))) return p;
-  }
-}
 
 async function start(now = NOW): Promise<{ demo: RunningDemo; printed: string }> {
   let printed = '';
@@ -67,7 +54,7 @@ let visitor = '';
 beforeAll(async () => {
   const world = await simulate({ out: join(dir, 'world'), subscribers: 400, days: 8, endDate: '2022-09-07', seed: 11 });
   input = world.inputDir;
-  port = await freePortPair();
+  port = await freePortRun(DEMO_PORTS);
   ({ demo, printed } = await start());
   visitor = /^ {4}(1\d{10}) {2}\w+ {2}epidemic-area visitor \([^)]*, card \*\)/m.exec(printed)?.[1] ?? '';
 }, 300_000);

@@ -2,14 +2,14 @@
 // holds only its own subscribers, the platform answers for the --now day, the
 // operations API reports the runs, and close() stops everything.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPERATORS } from '@itinerary-card/domain';
 import { simulate } from '@itinerary-card/simulator';
+import { freePortRun } from '@itinerary-card/store/testing';
 import { launchChromium, seriousViolations } from '@itinerary-card/web/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDemo, startDemo } from '../src/demo/demo.ts';
+import { DEMO_PORTS, type RunningDemo, startDemo } from '../src/demo/demo.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-test-'));
 /** Screenshots for people to look at (gitignored). */
@@ -21,28 +21,12 @@ let printed = '';
 let input: string;
 let basePort: number;
 
-/** A port with the next four free too: platform, health code, and the three operator nodes. */
-async function freePortRun(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((ok) => {
-      const srv = createServer();
-      srv.once('error', () => ok(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    let ok = true;
-    for (let i = 0; i < 5 && ok; i++) ok = await free(port + i);
-    if (ok) return port;
-  }
-}
-
 let startedAt: number;
 
 beforeAll(async () => {
   const world = await simulate({ out: join(dir, 'world'), subscribers: 300, days: 8, endDate: '2022-09-07', seed: 7 });
   input = world.inputDir;
-  basePort = await freePortRun();
+  basePort = await freePortRun(DEMO_PORTS);
   startedAt = Date.now();
   demo = await startDemo(
     {

@@ -9,10 +9,11 @@
 // under test is the clone's own code, scripts and README commands.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePortRun } from '@itinerary-card/store/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_PORTS } from '../src/demo/demo.ts';
 
 const repo = resolve(import.meta.dirname, '..', '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'quickstart-'));
@@ -26,22 +27,6 @@ afterAll(async () => {
   }
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** A free port p with the next four free too: platform, health code and the three operator nodes. */
-async function freePortRun(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((ok) => {
-      const srv = createServer();
-      srv.once('error', () => ok(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => ok(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    let ok = true;
-    for (let i = 0; i < 5 && ok; i++) ok = await free(port + i);
-    if (ok) return port;
-  }
-}
 
 /** The clone's node_modules: every installed package linked, workspace packages pointing into the clone. */
 function linkDependencies(): void {
@@ -75,7 +60,7 @@ describe('README quick start on a clean clone (slow)', () => {
     const { install } = quickStartCommands();
     expect(install).toBe('npm install && npm start');
     linkDependencies();
-    const port = await freePortRun();
+    const port = await freePortRun(DEMO_PORTS);
     child = spawn(
       'npm',
       ['start', '--', '--subscribers', '500', '--port', String(port), '--work-dir', join(tmp, 'demo')],

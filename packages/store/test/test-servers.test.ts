@@ -2,12 +2,13 @@
 // durability on request; both servers in a directory of the caller's, kept after a stop
 // and over a restart, as the loopback topology runs them.
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, startRedis } from '../src/testing/index.ts';
+import { freePortRun, startPostgres, startRedis } from '../src/testing/index.ts';
 
 let work: string;
 beforeAll(() => {
@@ -113,5 +114,25 @@ describe('startRedis in a directory of the caller', () => {
     expect(await afterRestart(true)).toBe('v');
     expect(existsSync(join(work, 'redis-true', 'appendonlydir'))).toBe(true);
     expect(await afterRestart(false)).toBeNull();
+  });
+});
+
+describe('freePortRun', () => {
+  it('gives a port whose next ports are free too: a server takes each of them', async () => {
+    const first = await freePortRun(5);
+    const servers: Server[] = [];
+    try {
+      for (let i = 0; i < 5; i++) {
+        const srv = createServer();
+        servers.push(srv);
+        await new Promise<void>((ok, fail) => {
+          srv.once('error', fail);
+          srv.listen(first + i, '127.0.0.1', ok);
+        });
+      }
+    } finally {
+      for (const srv of servers) srv.close();
+    }
+    expect(servers.length).toBe(5);
   });
 });

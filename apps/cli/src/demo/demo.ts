@@ -32,10 +32,14 @@ import { opsRoutes } from './ops-routes.ts';
 import { operatorsOf } from './split.ts';
 import { loadNodeSnapshots, prepareWorld } from './world.ts';
 
+/** Consecutive ports the demo takes from `port`: the platform, the health code, then each operator's node. */
+export const DEMO_PORTS = 2 + OPERATORS.length;
+
 export interface DemoOptions {
   input?: string;
   subscribers: number;
   now?: number;
+  /** The first of DEMO_PORTS ports. */
   port: number;
   host: string;
   seed: number;
