@@ -5,20 +5,10 @@
 // signaling is recorded under its primary number, so a secondary's shard also
 // gets its primary's row and records (it answers the primary too, but is never
 // asked for it).
-import {
-  copyFileSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { AppError, subscriberShard } from '@itinerary-card/domain';
-import { Sink } from './demo/split.ts';
+import { forEachLine, Sink } from './csv-lines.ts';
 
 export interface ShardSplitResult {
   /** Subscribers (registry rows) per shard, primaries of other shards' secondaries included. */
@@ -115,11 +105,8 @@ export async function splitInputByShard(input: string, shards: number, out: stri
   let unreadable = 0;
   for (const file of files) {
     const name = relative(sigDir, file).replace(/\.csv(\.gz)?$/i, '.csv.gz');
-    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-    const input = /\.gz$/i.test(file) ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
     let sinks: Sink[] | undefined;
     let im = -1;
-    let rest = '';
     const handle = (line: string) => {
       if (!sinks) {
         im = columns(line).indexOf('msisdn');
@@ -146,17 +133,9 @@ export async function splitInputByShard(input: string, shards: number, out: stri
       sinks[s]!.push(line);
       lines[s]!++;
     };
-    for await (const chunk of input) {
-      const text = rest + (chunk as Buffer).toString('utf8');
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        handle(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
-        from = nl + 1;
-      }
-      rest = text.slice(from);
+    await forEachLine(file, handle, async () => {
       for (const sink of sinks ?? []) await sink.flushIfFull();
-    }
-    if (rest) handle(rest);
+    });
     for (const sink of sinks ?? []) await sink.end();
   }
   return { subscribers: counts, lines, unreadable };

@@ -4,11 +4,10 @@
 // The parts are plain CSV: they are the demo's own work files, read once by
 // the daily runs, and writing them through gzip took half of the split's time,
 // which the runs then paid again to decompress.
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
 import { beijingDate, isOperator, type Operator } from '@itinerary-card/domain';
+import { forEachLine, Sink } from '../csv-lines.ts';
 
 export interface SplitResult {
   /** Days (Beijing) that have at least one record, sorted. */
@@ -110,12 +109,9 @@ export async function splitSignaling(
   };
   for (const [n, file] of files.entries()) {
     const fileDay = fileDayOf(file);
-    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-    const input = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
     let header: string | undefined;
     let im = -1;
     let it = -1;
-    let rest = '';
     const handle = (line: string) => {
       if (header === undefined) {
         header = line.trim();
@@ -130,17 +126,9 @@ export async function splitSignaling(
       if (day !== 'unknown') days.add(day);
       sinkFor(operator, day, header).push(line);
     };
-    for await (const chunk of input) {
-      const text = rest + (chunk as Buffer).toString('utf8');
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        handle(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
-        from = nl + 1;
-      }
-      rest = text.slice(from);
+    await forEachLine(file, handle, async () => {
       for (const s of sinks.values()) await s.flushIfFull();
-    }
-    if (rest) handle(rest);
+    });
     onFile?.(n + 1, files.length);
   }
   for (const s of sinks.values()) await s.end();
@@ -161,46 +149,3 @@ export function field(line: string, i: number): string {
 }
 
 const unquote = (s: string) => (s.includes('"') ? s.replace(/"/g, '') : s);
-
-/** A CSV file written in large chunks (per-line writes cost more than the split itself); also used by shard-split.ts. */
-export class Sink {
-  private parts: string[] = [];
-  private size = 0;
-  private readonly out: Writable;
-  private readonly done: Promise<void>;
-
-  constructor(path: string, header: string, gzip: boolean) {
-    const file = createWriteStream(path);
-    const gz = gzip ? createGzip({ level: 1 }) : undefined;
-    gz?.pipe(file);
-    this.out = gz ?? file;
-    this.done = new Promise((resolveDone, reject) => {
-      file.once('finish', () => resolveDone());
-      file.once('error', reject);
-    });
-    this.push(header);
-  }
-
-  push(line: string): void {
-    this.parts.push(line);
-    this.size += line.length + 1;
-  }
-
-  async flushIfFull(): Promise<void> {
-    if (this.size >= 1 << 20) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (!this.parts.length) return;
-    const text = `${this.parts.join('\n')}\n`;
-    this.parts = [];
-    this.size = 0;
-    if (!this.out.write(text)) await new Promise((r) => this.out.once('drain', r));
-  }
-
-  async end(): Promise<void> {
-    await this.flush();
-    this.out.end();
-    await this.done;
-  }
-}
