@@ -15,22 +15,28 @@ afterAll(() => {
   for (const d of cleanup) rmSync(d, { recursive: true, force: true });
 });
 
+/** A node of one subscriber, A, with these signaling files: runSchedule's options but `now`. */
+function node(files: Record<string, Row[]>, retentionDays = 15) {
+  const input = makeInput([{ msisdn: A }], files);
+  const data = mkdtempSync(join(tmpdir(), 'ic-sched-'));
+  cleanup.push(input, data);
+  return {
+    input,
+    data,
+    operator: 'cmcc' as const,
+    pseudonymKey: KEY,
+    updateTime: '08:00',
+    retentionDays,
+    firstDay: '2022-09-01',
+  };
+}
+
 describe('the daily schedule', () => {
   it('serves the previous snapshot until the update time, then switches in one step', async () => {
     const rows: Row[] = [];
     for (let d = 0; d < 4; d++) rows.push(...every(A, d, 0, 23.5, d === 2 ? 'wh-1' : 'nc-1', 0.5));
-    const input = makeInput([{ msisdn: A }], { 'a.csv': rows });
-    const data = mkdtempSync(join(tmpdir(), 'ic-sched-'));
-    cleanup.push(input, data);
-    const base = {
-      input,
-      data,
-      operator: 'cmcc' as const,
-      pseudonymKey: KEY,
-      updateTime: '08:00',
-      retentionDays: 15,
-      firstDay: '2022-09-01',
-    };
+    const base = node({ 'a.csv': rows });
+    const { data } = base;
     // 2022-09-04 07:59 Beijing: every finished day is run (09-03 too: its snapshot is built ahead of
     // the update), but yesterday's snapshot (for 09-03) is what gets published.
     const early = await runSchedule({ ...base, now: Date.parse('2022-09-04T07:59:00+08:00') });
@@ -57,19 +63,8 @@ describe('the daily schedule', () => {
   it('runs one pass at a time on a data directory, and takes over the lock of a killed one', async () => {
     const rows: Row[] = [];
     for (let d = 0; d < 2; d++) rows.push(...every(A, d, 0, 23.5, 'nc-1', 0.5));
-    const input = makeInput([{ msisdn: A }], { 'a.csv': rows });
-    const data = mkdtempSync(join(tmpdir(), 'ic-sched-'));
-    cleanup.push(input, data);
-    const base = {
-      input,
-      data,
-      operator: 'cmcc' as const,
-      pseudonymKey: KEY,
-      updateTime: '08:00',
-      retentionDays: 15,
-      firstDay: '2022-09-01',
-      now: Date.parse('2022-09-03T09:00:00+08:00'),
-    };
+    const base = { ...node({ 'a.csv': rows }), now: Date.parse('2022-09-03T09:00:00+08:00') };
+    const { data } = base;
     // A live process holds it (this one, as a pass overlapping another would find it): nothing is done.
     writeFileSync(join(data, '.lock'), String(process.pid));
     const busy = await runSchedule(base);
@@ -87,18 +82,8 @@ describe('the daily schedule', () => {
   it('runs again a day late records change, within the retention window only', async () => {
     const files: Record<string, Row[]> = {};
     for (let d = 0; d < 5; d++) files[`2022-09-0${d + 1}.csv`] = every(A, d, 0, 23.5, d === 3 ? 'jj-1' : 'nc-1', 0.5);
-    const input = makeInput([{ msisdn: A }], files);
-    const data = mkdtempSync(join(tmpdir(), 'ic-sched-'));
-    cleanup.push(input, data);
-    const base = {
-      input,
-      data,
-      operator: 'cmcc' as const,
-      pseudonymKey: KEY,
-      updateTime: '08:00',
-      retentionDays: 3,
-      firstDay: '2022-09-01',
-    };
+    const base = node(files, 3);
+    const { input } = base;
     const first = await runSchedule({ ...base, now: Date.parse('2022-09-06T09:00:00+08:00') });
     expect(first.ran.map((r) => r.day)).toEqual(['2022-09-01', '2022-09-02', '2022-09-03', '2022-09-04', '2022-09-05']);
     // Kept: 09-03 to 09-05. A late file with a record of 09-03 (whose day before is gone) and one of 09-04.
