@@ -27,7 +27,7 @@ const load = () =>
     .join(' ')}`;
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/** The demo's daily runs as they were (demo-world.ts) over another split directory, into `nodes`. */
+/** The demo's daily runs as they were (apps/cli/src/demo/world.ts) over another split directory, into `nodes`. */
 async function dailyRuns(world: Omit<DemoWorld, 'dir' | 'reused'>, split: string, nodes: string): Promise<void> {
   const days = Array.from({ length: DEMO_DAYS }, (_, i) => addDays(world.date, i - DEMO_DAYS));
   const now = Date.parse(`${world.date}T08:00:00+08:00`);

@@ -2,7 +2,7 @@
 // on embedded storage: a simulated world (or --input DIR), the three operator
 // nodes' pipelines, the nodes, the query platform, the health-code system, the
 // operations page; then the URLs and one phone number per interesting case.
-// Its options are in demo-command.ts; this module is loaded when it runs.
+// Its options are in commands/demo.ts; this module is loaded when it runs.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
