@@ -1,5 +1,6 @@
 // What the browser tests of every page share (`@itinerary-card/web/testing`): Debian's
-// Chromium and a phone to drive, axe-core, and a contrast check axe cannot make.
+// Chromium and a phone to drive, axe-core, a contrast check axe cannot make, and
+// the security headers and CSP every page is served with.
 export { type AxeOptions, seriousViolations } from './axe.ts';
 export {
   ARTIFACTS_DIR,
@@ -10,3 +11,4 @@ export {
   screenshot,
 } from './browser-kit.ts';
 export { textContrastFailures } from './contrast.ts';
+export { inlineScriptRefused, securityHeaderProblems } from './security-headers.ts';
