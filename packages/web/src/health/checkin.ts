@@ -7,10 +7,10 @@ import { formatBeijingDisplay } from '@itinerary-card/domain';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
 import {
+  type ApiError,
   COLOUR_ZH,
   type ColourUnknown,
   getToken,
-  type HcError,
   type HolderNow,
   hcJson,
   UNVERIFIED_ZH,
@@ -96,7 +96,7 @@ async function punch(): Promise<void> {
   try {
     p = await hcJson<Punch>('/api/hc/v1/checkins', { method: 'POST', body: { code } });
   } catch (e) {
-    const err = e as HcError;
+    const err = e as ApiError;
     if (err.code === 'UNAUTHENTICATED') return login();
     if (err.code === 'NOT_REGISTERED') {
       // The application form comes back here with the same venue code, so the check-in is not lost.

@@ -4,7 +4,7 @@
 import QRCode from 'qrcode';
 import { beijingParts } from '../shared/beijing-clock.ts';
 import { h, replaceChildren } from '../shared/h.ts';
-import { COLOUR_ZH, getToken, type HcError, hcConfig, hcJson, type Reason, UNVERIFIED_ZH } from './lib/hc-api.ts';
+import { type ApiError, COLOUR_ZH, getToken, hcConfig, hcJson, type Reason, UNVERIFIED_ZH } from './lib/hc-api.ts';
 import { loginBox } from './lib/login-box.ts';
 import { errorPanel, mount, nav } from './lib/page.ts';
 
@@ -34,7 +34,7 @@ async function show(): Promise<void> {
   try {
     c = await hcJson<CodeAnswer>('/api/hc/v1/me/code');
   } catch (e) {
-    const err = e as HcError;
+    const err = e as ApiError;
     if (err.code === 'UNAUTHENTICATED') return login();
     if (err.code === 'NOT_REGISTERED') {
       return errorPanel(

@@ -5,7 +5,7 @@
 // until a newer authorised check says otherwise. Opened from a check-in (`?c=`),
 // the application goes back to that check-in once the code is issued.
 import { h, replaceChildren } from '../shared/h.ts';
-import { getToken, type HcError, hcConfig, hcJson, type ItineraryCheck, type Profile } from './lib/hc-api.ts';
+import { type ApiError, getToken, hcConfig, hcJson, type ItineraryCheck, type Profile } from './lib/hc-api.ts';
 import { idNumberLooksValid } from './lib/id-check.ts';
 import { itineraryModule, itineraryView } from './lib/itinerary-module.ts';
 import { loginBox } from './lib/login-box.ts';
@@ -52,7 +52,7 @@ async function render(main: HTMLElement): Promise<void> {
   try {
     me = await hcJson<Profile>('/api/hc/v1/me');
   } catch (e) {
-    const err = e as HcError;
+    const err = e as ApiError;
     if (err.code === 'UNAUTHENTICATED') return showLogin(main);
     if (err.code !== 'NOT_REGISTERED') return errorPanel(main, err.message);
   }
@@ -89,7 +89,7 @@ async function render(main: HTMLElement): Promise<void> {
     try {
       await hcJson('/api/hc/v1/registrations/id-check', { method: 'POST', body: { idNumber: value } });
     } catch (e) {
-      if (idNo.value.trim() === value) replaceChildren(idHint, (e as HcError).message);
+      if (idNo.value.trim() === value) replaceChildren(idHint, (e as ApiError).message);
     }
   });
   const address = h('textarea', { id: 'f-address', class: 'hc-input', rows: 2, maxlength: 200 }, me?.address ?? '');
@@ -158,7 +158,7 @@ async function render(main: HTMLElement): Promise<void> {
           });
           location.href = afterSubmit;
         } catch (e) {
-          replaceChildren(msg, (e as HcError).message);
+          replaceChildren(msg, (e as ApiError).message);
         }
       },
     },

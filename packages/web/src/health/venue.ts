@@ -1,7 +1,7 @@
 // Venue registration (单位码, 小区码, 车辆码, 昌通核验码): a unit registers and gets
 // its signed venue code as printable posters (PNG and PDF).
 import { h, replaceChildren } from '../shared/h.ts';
-import { getToken, type HcError, hcFetch, hcJson } from './lib/hc-api.ts';
+import { type ApiError, getToken, hcFetch, hcJson } from './lib/hc-api.ts';
 import { loginBox } from './lib/login-box.ts';
 import { mount } from './lib/page.ts';
 
@@ -26,7 +26,7 @@ async function download(v: Venue, ext: 'png' | 'pdf', status: HTMLElement): Prom
     a.click();
     a.remove();
   } catch (e) {
-    replaceChildren(status, (e as HcError).message);
+    replaceChildren(status, (e as ApiError).message);
   }
 }
 
@@ -48,7 +48,7 @@ function reprintNotice(v: Venue): HTMLElement | null {
             await hcJson(`/api/hc/v1/venues/${v.id}/reprinted`, { method: 'POST', body: {} });
             notice.remove();
           } catch (e) {
-            replaceChildren(notice, (e as HcError).message);
+            replaceChildren(notice, (e as ApiError).message);
           }
         },
       },
@@ -97,7 +97,7 @@ async function render(): Promise<void> {
   try {
     venues = (await hcJson<{ venues: Venue[] }>('/api/hc/v1/venues')).venues;
   } catch (e) {
-    if ((e as HcError).code === 'UNAUTHENTICATED') return login();
+    if ((e as ApiError).code === 'UNAUTHENTICATED') return login();
     throw e;
   }
   const kind = h(
@@ -128,7 +128,7 @@ async function render(): Promise<void> {
             name.value = '';
             address.value = '';
           } catch (e) {
-            replaceChildren(msg, (e as HcError).message);
+            replaceChildren(msg, (e as ApiError).message);
           }
         },
       },

@@ -1,26 +1,11 @@
 // Calls the query platform's JSON API (API.md). Every failure becomes an
 // ApiError with the platform's stable code and user-facing message; a network
 // failure or timeout gets the local code NETWORK_ERROR.
-import { send } from './http.ts';
+import { ApiError, send } from './http.ts';
+
+export { ApiError };
+
 import { currentLang } from './lang.ts';
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  /** Seconds to wait before retrying, when the platform said so (TOO_MANY_REQUESTS). */
-  get retryAfterSeconds(): number | undefined {
-    const v = Number(this.details.retryAfterSeconds);
-    return Number.isFinite(v) && v > 0 ? Math.ceil(v) : undefined;
-  }
-}
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'DELETE';

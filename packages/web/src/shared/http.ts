@@ -2,7 +2,27 @@
 // headers, a bearer token, no caching, and a deadline so a dead mobile
 // connection fails instead of spinning forever. It rejects when no response
 // arrived at all (offline, refused, past the deadline); each client (the
-// itinerary card's, the health code's) maps that to its own error type.
+// itinerary card's, the health code's) maps that, and an error answer, to the
+// one error type pages show: ApiError.
+
+/** A failed request: the server's stable code and user-facing message, or a local one (NETWORK_ERROR). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** Seconds to wait before retrying, when the server said so (TOO_MANY_REQUESTS, a resend limit). */
+  get retryAfterSeconds(): number | undefined {
+    const v = Number(this.details.retryAfterSeconds);
+    return Number.isFinite(v) && v > 0 ? Math.ceil(v) : undefined;
+  }
+}
 
 export interface SendOptions {
   method?: string;

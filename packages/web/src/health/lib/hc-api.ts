@@ -1,20 +1,10 @@
 // Calls the health-code system's JSON API with the holder's session token; every
-// failure becomes an HcError with the stable code and the user-facing message.
-import { send } from '../../shared/http.ts';
+// failure becomes an ApiError with the stable code and the user-facing message.
+import { ApiError, send } from '../../shared/http.ts';
+
+export { ApiError };
 
 const TOKEN_KEY = 'health-code.token';
-
-export class HcError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'HcError';
-  }
-}
 
 export function getToken(): string | null {
   try {
@@ -48,7 +38,7 @@ export async function hcFetch(path: string, init: { method?: string; body?: unkn
   try {
     res = await send(path, { ...init, token: getToken(), lang: 'zh-CN' });
   } catch {
-    throw new HcError('NETWORK_ERROR', '网络连接异常，请检查网络后重试。', 0);
+    throw new ApiError('NETWORK_ERROR', '网络连接异常，请检查网络后重试。', 0);
   }
   if (res.ok) return res;
   let body: { error?: { code?: string; message?: string } & Record<string, unknown> } = {};
@@ -59,7 +49,7 @@ export async function hcFetch(path: string, init: { method?: string; body?: unkn
   }
   const { code, message, ...details } = body.error ?? {};
   if (code === 'UNAUTHENTICATED') setToken(null);
-  throw new HcError(code ?? 'INTERNAL', message ?? '系统繁忙，请稍后再试', res.status, details);
+  throw new ApiError(code ?? 'INTERNAL', message ?? '系统繁忙，请稍后再试', res.status, details);
 }
 
 export async function hcJson<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {

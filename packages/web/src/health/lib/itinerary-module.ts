@@ -5,7 +5,7 @@
 // the itinerary card page.
 import { formatBeijingDisplay } from '@itinerary-card/domain';
 import { h, replaceChildren } from '../../shared/h.ts';
-import { type HcError, hcConfig, hcJson, type ItineraryCheck, type ItinerarySummary } from './hc-api.ts';
+import { type ApiError, hcConfig, hcJson, type ItineraryCheck, type ItinerarySummary } from './hc-api.ts';
 
 function places(c: ItinerarySummary): string {
   const cities = c.cities.map((x) => (x.province === x.city ? x.city : `${x.province}${x.city}`));
@@ -59,7 +59,7 @@ export function itineraryModule(
   const out = h('div', { class: 'hc-itin-result', id: 'itinerary-result', 'aria-live': 'polite' });
   const box = h('input', { type: 'checkbox', id: 'itinerary-authorise' });
 
-  const showError = async (err: HcError) => {
+  const showError = async (err: ApiError) => {
     box.checked = false;
     box.disabled = false;
     const url =
@@ -119,7 +119,7 @@ export function itineraryModule(
           }),
         );
       } catch (e) {
-        const err = e as HcError;
+        const err = e as ApiError;
         confirm.disabled = false;
         if (err.code === 'CODE_INVALID') replaceChildren(msg, err.message);
         else await showError(err);
@@ -156,7 +156,7 @@ export function itineraryModule(
         await hcJson<GrantCodeSent>('/api/hc/v1/itinerary-checks/sms-code', { method: 'POST', body: { purpose } }),
       );
     } catch (e) {
-      await showError(e as HcError);
+      await showError(e as ApiError);
     }
   });
   return h(

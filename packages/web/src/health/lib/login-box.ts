@@ -1,7 +1,7 @@
 // Login with the mobile number and an SMS verification code; calls `done` once a
 // session token is stored.
 import { h, replaceChildren } from '../../shared/h.ts';
-import { type HcError, hcJson, setToken } from './hc-api.ts';
+import { type ApiError, hcJson, setToken } from './hc-api.ts';
 import { showLogout } from './page.ts';
 
 export function loginBox(title: string, done: (r: { registered: boolean; phone: string }) => void): HTMLElement {
@@ -38,9 +38,9 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
     tick();
   };
   /** An error message, with the seconds to wait when the server gives them. */
-  const say = (err: HcError) => {
-    const seconds = err.details.retryAfterSeconds;
-    if (typeof seconds === 'number' && seconds > 0) {
+  const say = (err: ApiError) => {
+    const seconds = err.retryAfterSeconds;
+    if (seconds !== undefined) {
       replaceChildren(msg, `${err.message.replace(/[。.]$/, '')}（请${seconds}秒后再试）`);
       countDown(seconds);
     } else replaceChildren(msg, err.message);
@@ -61,7 +61,7 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
           countDown(r.resendAfterSeconds);
           code.focus();
         } catch (e) {
-          say(e as HcError);
+          say(e as ApiError);
         }
       },
     },
@@ -92,7 +92,7 @@ export function loginBox(title: string, done: (r: { registered: boolean; phone: 
           showLogout();
           done(r);
         } catch (e) {
-          say(e as HcError);
+          say(e as ApiError);
         }
       },
     },
