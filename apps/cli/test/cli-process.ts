@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-export const DEV_BIN = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
+const DEV_BIN = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
 
 const children: ChildProcess[] = [];
 

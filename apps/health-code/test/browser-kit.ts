@@ -212,7 +212,7 @@ export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<
 const WEB_DIR = resolve(import.meta.dirname, '../../../packages/web');
 
 /** The built pages: the repository's dist when it has the health pages, else a temp build. */
-export async function webDist(): Promise<string> {
+async function webDist(): Promise<string> {
   const dist = join(WEB_DIR, 'dist');
   if (existsSync(join(dist, 'health', 'verify.html'))) return dist;
   const out = mkdtempSync(join(tmpdir(), 'hc-web-'));
@@ -245,7 +245,7 @@ export async function qrPng(text: string): Promise<Buffer> {
 }
 
 /** A two-frame 4:2:0 Y4M video of a QR code, for Chromium's fake camera. */
-export function qrY4m(text: string, file: string): void {
+function qrY4m(text: string, file: string): void {
   const qr = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules;
   const size = 640;
   const cell = Math.floor(size / (qr.size + 8));

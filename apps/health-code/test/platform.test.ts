@@ -27,6 +27,17 @@ const platformSms = new TestOutbox();
 let secret: string;
 const clock = new ManualClock(NOW);
 
+/** The partner client as the health-code system configures it: the platform under test and this client's secret. */
+const partnerClient = (over: { baseUrl?: string; clientId?: string; clientSecret?: string; timeoutMs?: number } = {}) =>
+  createHttpPartnerClient({
+    baseUrl: platformUrl,
+    clientId: 'nanchang-health',
+    clientSecret: secret,
+    timeoutMs: 5000,
+    now: () => clock.now(),
+    ...over,
+  });
+
 beforeAll(async () => {
   const holder = new SnapshotHolder();
   holder.publish(
@@ -63,14 +74,7 @@ beforeAll(async () => {
   });
   expect(reg.statusCode, reg.body).toBe(201);
   secret = reg.json().clientSecret;
-  const partner = createHttpPartnerClient({
-    baseUrl: platformUrl,
-    clientId: 'nanchang-health',
-    clientSecret: secret,
-    timeoutMs: 5000,
-    now: () => clock.now(),
-  });
-  t = await makeApp(partner, { clock });
+  t = await makeApp(partnerClient(), { clock });
   await t.app.inject({
     method: 'POST',
     url: '/api/hc/v1/admin/epidemic-areas',
@@ -139,13 +143,7 @@ describe('itinerary module through the real partner API', () => {
     });
     expect(bare.json().error.code).toBe('CONSENT_PROOF_REQUIRED');
     // The partner client cannot record a consent on its own either.
-    const partner = createHttpPartnerClient({
-      baseUrl: platformUrl,
-      clientId: 'nanchang-health',
-      clientSecret: secret,
-      timeoutMs: 5000,
-      now: () => clock.now(),
-    });
+    const partner = partnerClient();
     await expect(
       partner.grantConsent('13800000099', 'x', '2022-09-08T10:00:00+08:00', 'PG1.e30.x'),
     ).rejects.toMatchObject({
@@ -195,23 +193,11 @@ describe('itinerary module through the real partner API', () => {
   });
 
   it('turns an unreachable or refusing platform into QUERY_FAILED', async () => {
-    const wrong = createHttpPartnerClient({
-      baseUrl: platformUrl,
-      clientId: 'nanchang-health',
-      clientSecret: 'wrong',
-      timeoutMs: 2000,
-      now: () => clock.now(),
-    });
+    const wrong = partnerClient({ clientSecret: 'wrong', timeoutMs: 2000 });
     await expect(wrong.grantConsent('13800000022', 'x', '2022-09-08T10:00:00+08:00', 'g')).rejects.toMatchObject({
       code: 'QUERY_FAILED',
     });
-    const down = createHttpPartnerClient({
-      baseUrl: 'http://127.0.0.1:9',
-      clientId: 'a',
-      clientSecret: 'b',
-      timeoutMs: 500,
-      now: () => clock.now(),
-    });
+    const down = partnerClient({ baseUrl: 'http://127.0.0.1:9', clientId: 'a', clientSecret: 'b', timeoutMs: 500 });
     await expect(down.itinerary('13800000022', 'c')).rejects.toMatchObject({ code: 'QUERY_FAILED' });
   });
 });
