@@ -3,54 +3,37 @@
 // first screen of a 320 px phone and whole (扬州市, never 扬州/市), English names
 // in English, "remember me" left to the user, the help page's QR code, no
 // serious axe-core violation, and large text (the phone's 200 % font, 长辈模式).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import jsQR from 'jsqr';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDir } from '../src/index.ts';
-import { ARTIFACTS_DIR, launchChromium, newPhone, screenshot, seriousViolations } from '../src/testing/index.ts';
+import { ARTIFACTS_DIR, screenshot, seriousViolations } from '../src/testing/index.ts';
 import { type CardHarness, NUMBERS, startHarness } from './helpers/harness.ts';
 
-let browser: Browser;
 /** A number of its own for each login (the platform allows one code a minute per number). */
 const fresh = (() => {
   let i = 0;
   return () => NUMBERS.likeNormal[i++]!;
 })();
 let harness: CardHarness;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(webDistDir, 'card', 'index.html'))) {
-    throw new Error('packages/web/dist is missing: run `npm run build -w @itinerary-card/web` first');
-  }
-  [browser, harness] = await Promise.all([launchChromium(), startHarness()]);
+  harness = await startHarness();
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await harness?.close();
-});
+afterAll(() => harness?.close());
 
 /**
  * A phone of the given width, as tall as what a browser shows of it under its
  * own bars: 480 px at 320 (a 320x568 phone), 664 at 390 (a 390x844 phone).
  */
 async function phone(width: 320 | 360 | 390, storage: Record<string, string> = {}): Promise<Page> {
-  const ctx = await newPhone(browser, {
-    baseURL: harness.url,
-    width,
-    height: width === 320 ? 480 : width === 390 ? 664 : 740,
-  });
-  contexts.push(ctx);
+  const page = await harness.phone({ width, height: width === 320 ? 480 : width === 390 ? 664 : 740 });
   if (Object.keys(storage).length) {
-    await ctx.addInitScript((s: Record<string, string>) => {
+    await page.context().addInitScript((s: Record<string, string>) => {
       for (const [k, v] of Object.entries(s)) if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
     }, storage);
   }
-  return ctx.newPage();
+  return page;
 }
 
 async function codeSent(page: Page, msisdn: string): Promise<string> {

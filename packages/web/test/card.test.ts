@@ -1,44 +1,26 @@
 // End-to-end: a 360 px phone in Chromium goes from its number to the card, and
 // meets every error of API.md once (in the page when it takes the card's place,
 // else in a dialog), in the seed's words with what to do next, never a code.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webDistDir } from '../src/index.ts';
 import {
   cspViolations,
   inlineScriptRefused,
-  launchChromium,
-  newPhone,
   screenshot,
   securityHeaderProblems,
   textContrastFailures,
 } from '../src/testing/index.ts';
 import { type CardHarness, NUMBERS, startHarness } from './helpers/harness.ts';
 
-let browser: Browser;
 let harness: CardHarness;
-const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(webDistDir, 'card', 'index.html'))) {
-    throw new Error('packages/web/dist is missing: run `npm run build -w @itinerary-card/web` first');
-  }
-  [browser, harness] = await Promise.all([launchChromium(), startHarness()]);
+  harness = await startHarness();
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await harness?.close();
-});
+afterAll(() => harness?.close());
 
-async function phone(): Promise<Page> {
-  const ctx = await newPhone(browser, { baseURL: harness.url });
-  contexts.push(ctx);
-  return ctx.newPage();
-}
+const phone = () => harness.phone();
 
 /** Types the number, gets a code from the SMS outbox, ticks the consent box (and "remember me") and queries. */
 async function loginWithCode(page: Page, msisdn: string, shot?: string, remember = false): Promise<void> {

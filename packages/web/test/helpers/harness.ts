@@ -1,7 +1,12 @@
 // The system the browser tests talk to: the real query platform serving the
 // built pages (with the development SMS outbox) and operator nodes over
-// in-memory snapshots, one scenario number each.
+// in-memory snapshots, one scenario number each; and Chromium with phones on it.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { regionByCode } from '@itinerary-card/domain';
+import type { BrowserContext, Page } from 'playwright-core';
+import { webDistDir } from '../../src/index.ts';
+import { launchChromium, newPhone, type PhoneOptions } from '../../src/testing/index.ts';
 import { startPlatformHarness } from './platform-harness.ts';
 
 export const NUMBERS = {
@@ -31,6 +36,8 @@ export interface CardHarness {
   operatorDown(down: boolean): Promise<void>;
   /** The places line the card should show for the scenario numbers. */
   expectedPlaces: { normal: string; border: string; abroad: string; normalEnglish: string };
+  /** A page on a fresh phone (360 px unless told) at the platform's URL, closed with the harness. */
+  phone(options?: PhoneOptions): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -40,9 +47,13 @@ const place = (code: string) => {
 };
 
 export async function startHarness(): Promise<CardHarness> {
+  if (!existsSync(join(webDistDir, 'card', 'index.html'))) {
+    throw new Error('packages/web/dist is missing: run `npm run build -w @itinerary-card/web` first');
+  }
+  const contexts: BrowserContext[] = [];
   const home = '360100'; // 南昌市
   const risky = '440300'; // 深圳市, with a medium-risk area today
-  const h = await startPlatformHarness(
+  const platform = startPlatformHarness(
     [
       { msisdn: NUMBERS.normal, operator: 'cmcc', cities: [home, risky] },
       // Lives at the 南昌/抚州 border: the pipeline's smoothing leaves the home city only.
@@ -58,6 +69,7 @@ export async function startHarness(): Promise<CardHarness> {
     [risky],
     [NUMBERS.smsFails],
   );
+  const [browser, h] = await Promise.all([launchChromium(), platform]);
   return {
     url: h.url,
     async latestCode(msisdn) {
@@ -79,6 +91,15 @@ export async function startHarness(): Promise<CardHarness> {
       abroad: `${place(home)}，日本`,
       normalEnglish: 'Nanchang, Jiangxi; Shenzhen, Guangdong*',
     },
-    close: () => h.close(),
+    async phone(options = {}) {
+      const ctx = await newPhone(browser, { baseURL: h.url, ...options });
+      contexts.push(ctx);
+      return ctx.newPage();
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      await h.close();
+    },
   };
 }
