@@ -93,6 +93,14 @@ function byFault(failures: Array<{ fault: string; kind: string; status: number; 
 }
 
 describe.runIf(RUN)('the topology under faults', () => {
+  it('serves the pages it prints: the card and the health code, through HAProxy', async () => {
+    for (const url of [`${t.urls.platform}/`, `${t.urls.healthCode}/health/`]) {
+      const r = await fetch(url);
+      expect(r.status, url).toBe(200);
+      expect(r.headers.get('content-type'), url).toContain('text/html');
+    }
+  });
+
   it('loses nothing and fails only the dead shard’s numbers while it is down', async () => {
     const load = new LoadRecorder(t);
     await load.prepare({ itineraryUsers: 48, checkinUsers: 8, shards: SHARDS, killed: [KILLED, KILLED_SHARD] });

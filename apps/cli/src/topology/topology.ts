@@ -14,6 +14,7 @@ import { runSchedule } from '@itinerary-card/pipeline';
 import { servingDay } from '@itinerary-card/platform';
 import { simulate } from '@itinerary-card/simulator';
 import { freePort, startPostgres, startRedis, type TestServer } from '@itinerary-card/store/testing';
+import { webDistDir } from '@itinerary-card/web';
 import { readTopologyConfig } from '../config.ts';
 import { operatorsOf, splitSignaling } from '../demo/split.ts';
 import { splitInputByShard } from '../shard-split.ts';
@@ -359,6 +360,8 @@ export async function startTopology(o: TopologyOptions): Promise<Topology> {
       HC_DATABASE_URL: databases.healthCode,
       HC_REDIS_URL: redis.url,
       HC_DEV_OUTBOX: '1',
+      // The pages at /health/, as the platform serves the card's (its default is this directory too).
+      HC_WEB_DIST: webDistDir,
       SERVE_DRAIN_MS: '1500',
       HC_SPOOL_DIR: join(work, 'spool', 'health-code'),
       ...o.healthCodeEnv,
