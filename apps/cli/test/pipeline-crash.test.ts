@@ -4,13 +4,14 @@
 // done), puts it right, and ends with the node a pass that was never killed
 // leaves, byte for byte.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readPublished, runSchedule } from '@itinerary-card/pipeline';
+import { readPublished } from '@itinerary-card/pipeline';
 import { simulate } from '@itinerary-card/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dailyNode } from './daily-node.ts';
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, '..', 'bin', 'itinerary-card-dev.js');
@@ -35,24 +36,14 @@ const RETENTION = 4; // pass 2 deletes the first day and its file
  * publishes the snapshot of 09-06 and deletes 09-01 and its file.
  */
 async function nodeBeforePass2(name: string) {
-  const input = join(dir, name, 'input');
-  const data = join(dir, name, 'data');
-  mkdirSync(join(input, 'signaling'), { recursive: true });
-  for (const f of ['cells.csv', 'subscribers.csv']) copyFileSync(join(world, f), join(input, f));
-  const deliver = (day: string) =>
-    copyFileSync(join(world, 'signaling', `${day}.csv.gz`), join(input, 'signaling', `${day}.csv.gz`));
+  const { input, data, deliver, pass } = dailyNode({
+    world,
+    dir: join(dir, name),
+    pseudonymKey: KEY,
+    retentionDays: RETENTION,
+    firstDay: '2022-09-01',
+  });
   for (const day of ['2022-09-01', '2022-09-02', '2022-09-04']) deliver(day);
-  const pass = (now: number) =>
-    runSchedule({
-      input,
-      data,
-      operator: 'cmcc',
-      pseudonymKey: KEY,
-      now,
-      updateTime: '08:00',
-      retentionDays: RETENTION,
-      firstDay: '2022-09-01',
-    });
   await pass(Date.parse('2022-09-05T09:00:00+08:00'));
   deliver('2022-09-03');
   deliver('2022-09-05');

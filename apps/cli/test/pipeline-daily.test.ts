@@ -5,20 +5,14 @@
 // days from there again before the next publication, says when a day read no
 // record, and ends with the same snapshot as a node that had every file in
 // time, which agrees with `compute` for every subscriber, reject counts too.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '@itinerary-card/domain';
-import {
-  compute,
-  openSnapshotStore,
-  readPublished,
-  runSchedule,
-  type ScheduleOutcome,
-  snapshotDir,
-} from '@itinerary-card/pipeline';
+import { compute, openSnapshotStore, readPublished, type ScheduleOutcome, snapshotDir } from '@itinerary-card/pipeline';
 import { simulate } from '@itinerary-card/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dailyNode } from './daily-node.ts';
 
 const KEY = 'daily-operation-key-0123456789';
 const FIRST = '2022-09-01';
@@ -46,30 +40,18 @@ const EXTRA = [
 
 const at = (day: string, hhmm: string) => Date.parse(`${day}T${hhmm}:00+08:00`);
 
-/** A node: its own input directory (registries, and the signaling files delivered so far) and data directory. */
-function node(name: string) {
-  const input = join(dir, name, 'input');
-  const data = join(dir, name, 'data');
-  mkdirSync(join(input, 'signaling'), { recursive: true });
-  for (const f of ['cells.csv', 'subscribers.csv']) copyFileSync(join(world, f), join(input, f));
-  const deliver = (day: string) => {
-    copyFileSync(join(world, 'signaling', `${day}.csv.gz`), join(input, 'signaling', `${day}.csv.gz`));
-    // With 09-04, a small file of dirt: impossible dates, garbage, a bad number on the day before.
-    if (day === '2022-09-04') writeFileSync(join(input, 'signaling', 'extra-0904.csv'), EXTRA);
-  };
-  const pass = (now: number): Promise<ScheduleOutcome> =>
-    runSchedule({
-      input,
-      data,
-      operator: 'cmcc',
-      pseudonymKey: KEY,
-      now,
-      updateTime: '08:00',
-      retentionDays: 15,
-      firstDay: FIRST,
-    });
-  return { input, data, deliver, pass };
-}
+/** A node with the dirt file delivered along with 09-04: impossible dates, garbage, a bad number on the day before. */
+const node = (name: string) =>
+  dailyNode({
+    world,
+    dir: join(dir, name),
+    pseudonymKey: KEY,
+    retentionDays: 15,
+    firstDay: FIRST,
+    onDeliver: (day, signaling) => {
+      if (day === '2022-09-04') writeFileSync(join(signaling, 'extra-0904.csv'), EXTRA);
+    },
+  });
 
 const published = (data: string) => {
   const p = readPublished(data)!;
