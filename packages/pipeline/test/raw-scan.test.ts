@@ -15,7 +15,10 @@ import { CountryTable, EventBuffer } from '../src/compute/event-buffer.ts';
 import { inspectInput } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
 import { loadRegistries } from '../src/read/registry.ts';
-import { PLAN_PRAGMA, type ScanRange, scanSignaling, usableFiles } from '../src/read/signaling-scan.ts';
+import type { ScanRange } from '../src/read/scan-sql.ts';
+import { scanSignaling } from '../src/read/signaling-scan.ts';
+import { PLAN_PRAGMA } from '../src/read/signaling-source.ts';
+import { usableFiles } from '../src/read/usable-files.ts';
 import { bj, makeInput } from './fixture-input.ts';
 
 const A = '13800000001';

@@ -1,11 +1,11 @@
-// Compiles the native stay engine (stay-engine.cc) into build/stay-engine.node,
-// run by `npm install`. One C++ file against Node-API's C headers, which ship
-// with Node (include/node next to the binary): a direct compiler call, where
+// Compiles the native stay engine (the .cc files here) into build/stay-engine.node,
+// run by `npm install`. C++ against Node-API's C headers, which ship with Node
+// (include/node next to the binary): one direct compiler call, where
 // node-gyp would download the same headers and need Python. Without a compiler
 // or the headers, the TypeScript engine serves every run (native-shard.ts) and
 // this says so; it never fails the install.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,18 +22,32 @@ const warn = (why) => {
   process.exit(process.argv.includes('--strict') ? 1 : 0);
 };
 if (!include) warn(`no node_api.h in ${candidates.join(' or ')}`);
-// Up to date (newer than its source and this script): nothing to do. `npm test` calls this
-// too, so an edited engine is never tested as its old build.
-const source = join(here, 'stay-engine.cc');
+// Up to date (newer than every source, header and this script): nothing to do. `npm test`
+// calls this too, so an edited engine is never tested as its old build.
+const files = readdirSync(here).filter((f) => /\.(cc|h)$/.test(f));
+const sources = files.filter((f) => f.endsWith('.cc')).map((f) => join(here, f));
 const newer = (a, b) => statSync(a).mtimeMs >= statSync(b).mtimeMs;
-if (existsSync(out) && newer(out, source) && newer(out, fileURLToPath(import.meta.url))) process.exit(0);
+const inputs = [...files.map((f) => join(here, f)), fileURLToPath(import.meta.url)];
+if (existsSync(out) && inputs.every((f) => newer(out, f))) process.exit(0);
 mkdirSync(join(here, 'build'), { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 const r = spawnSync(
   compiler,
   // -ffp-contract=off: no fused multiply-add, whatever the target, so every double is the one
   // JavaScript computes and the answers stay identical to the TypeScript engine's.
-  ['-O3', '-ffp-contract=off', '-std=c++17', '-shared', '-fPIC', '-pthread', `-I${include}`, source, '-ldl', '-o', tmp],
+  [
+    '-O3',
+    '-ffp-contract=off',
+    '-std=c++17',
+    '-shared',
+    '-fPIC',
+    '-pthread',
+    `-I${include}`,
+    ...sources,
+    '-ldl',
+    '-o',
+    tmp,
+  ],
   { stdio: ['ignore', 'inherit', 'inherit'] },
 );
 if (r.error) warn(`${compiler}: ${r.error.message}`);

@@ -1,4 +1,4 @@
-// The native stay engine (native/stay-engine.cc): a shard's records grouped by
+// The native stay engine (native/: engine.h, shard.cc, addon-shard.cc): a shard's records grouped by
 // subscriber and run through the same rules as StayEngine, in C++, on several
 // threads, for `compute` and for the daily run, whose stays carry from one day to
 // the next. Its answers and carries are identical to the TypeScript engine's
@@ -56,31 +56,35 @@ export interface NativeScan {
   plmns: string[];
 }
 
+/** runShard's options (native/shard.h's ShardOptions and the records): checked by the addon. */
+interface RunShardOptions {
+  chunks: NativeChunks | null;
+  sub: Int32Array;
+  t: Float64Array;
+  place: Int32Array;
+  ev: Int32Array;
+  length: number;
+  runs: Int32Array | null;
+  subscriberCount: number;
+  cellCity: Int32Array;
+  coverCities: Int32Array;
+  cellX: Float64Array;
+  cellY: Float64Array;
+  cellKmPerDegLon: Float64Array;
+  maxCover: number;
+  /** EngineParams in the order of the addon's Params. */
+  params: Float64Array;
+  firstDayStart: number;
+  dayCount: number;
+  threads: number;
+  released: (() => void) | undefined;
+  carryInts: Int32Array | null;
+  carryFloats: Float64Array | null;
+  carryOut: boolean;
+}
+
 interface Addon {
-  runShard(
-    chunks: NativeChunks | null,
-    sub: Int32Array,
-    t: Float64Array,
-    place: Int32Array,
-    ev: Int32Array,
-    length: number,
-    runs: Int32Array | null,
-    subscriberCount: number,
-    cellCity: Int32Array,
-    coverCities: Int32Array,
-    cellX: Float64Array,
-    cellY: Float64Array,
-    cellKmPerDegLon: Float64Array,
-    maxCover: number,
-    params: Float64Array,
-    firstDayStart: number,
-    dayCount: number,
-    threads: number,
-    released: (() => void) | undefined,
-    carryInts: Int32Array | null,
-    carryFloats: Float64Array | null,
-    carryOut: boolean,
-  ): Promise<{
+  runShard(options: RunShardOptions): Promise<{
     subs: Int32Array;
     dayFlags: Int32Array;
     cityCount: Int32Array;
@@ -132,7 +136,7 @@ export function nativeShardAvailable(dayCount = 1): boolean {
   return dayCount <= NATIVE_MAX_DAYS && load() !== undefined;
 }
 
-/** Growable flat columns of carries (the layout of stay-engine.cc's CarryColumns). */
+/** Growable flat columns of carries (the layout of native/engine.h's CarryColumns). */
 class CarryWriter {
   ints = new Int32Array(1 << 12);
   floats = new Float64Array(1 << 12);
@@ -305,22 +309,22 @@ export async function runShardNative(
       if (c) carryIn.write(s, c);
     }
   }
-  const r = await native.runShard(
-    input.chunks ?? null,
-    input.sub,
-    input.t,
-    input.place,
-    input.ev,
-    input.length,
-    input.runs ?? null,
+  const r = await native.runShard({
+    chunks: input.chunks ?? null,
+    sub: input.sub,
+    t: input.t,
+    place: input.place,
+    ev: input.ev,
+    length: input.length,
+    runs: input.runs ?? null,
     subscriberCount,
-    model.cellCity,
-    model.coverCities,
-    model.cellX,
-    model.cellY,
-    model.cellKmPerDegLon,
-    MAX_COVER,
-    Float64Array.of(
+    cellCity: model.cellCity,
+    coverCities: model.coverCities,
+    cellX: model.cellX,
+    cellY: model.cellY,
+    cellKmPerDegLon: model.cellKmPerDegLon,
+    maxCover: MAX_COVER,
+    params: Float64Array.of(
       p.minStayMs,
       p.crossCoverLog,
       p.switchLog,
@@ -333,11 +337,11 @@ export async function runShardNative(
     firstDayStart,
     dayCount,
     threads,
-    input.released,
-    carryIn ? carryIn.ints.subarray(0, carryIn.ni) : null,
-    carryIn ? carryIn.floats.subarray(0, carryIn.nf) : null,
-    carries?.out ?? false,
-  );
+    released: input.released,
+    carryInts: carryIn ? carryIn.ints.subarray(0, carryIn.ni) : null,
+    carryFloats: carryIn ? carryIn.floats.subarray(0, carryIn.nf) : null,
+    carryOut: carries?.out ?? false,
+  });
   const out = r.carryInts && r.carryFloats ? new CarryReader(r.carryInts, r.carryFloats) : undefined;
   const days: DayOutput[] = Array.from({ length: dayCount }, () => ({ cities: [], countries: [], hadRecord: false }));
   let c = 0;

@@ -14,7 +14,8 @@ import {
 import { inspectInput } from '../read/input-dir.ts';
 import { Quarantine } from '../read/quarantine.ts';
 import { loadRegistries } from '../read/registry.ts';
-import { PLAN_PRAGMA, signalingSource, usableFiles } from '../read/signaling-scan.ts';
+import { PLAN_PRAGMA, signalingSource } from '../read/signaling-source.ts';
+import { usableFiles } from '../read/usable-files.ts';
 import { subscriberAnswer } from './compute.ts';
 
 export interface NaiveOptions {

@@ -15,7 +15,7 @@ import { crashPoint, lockDir } from '../publish/atomic-files.ts';
 import { dayInputs, type FileIndex, indexFiles } from '../read/file-index.ts';
 import { inspectInput, type SignalingFile } from '../read/input-dir.ts';
 import { Quarantine } from '../read/quarantine.ts';
-import { usableFiles } from '../read/signaling-scan.ts';
+import { usableFiles } from '../read/usable-files.ts';
 import {
   type DailyRunOptions,
   type DailyRunReport,

@@ -27,7 +27,9 @@ import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from '../
 import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from '../read/input-dir.ts';
 import { Quarantine } from '../read/quarantine.ts';
 import { loadRegistries, type Registries } from '../read/registry.ts';
-import { PLAN_PRAGMA, scanSignaling, usableFiles } from '../read/signaling-scan.ts';
+import { scanSignaling } from '../read/signaling-scan.ts';
+import { PLAN_PRAGMA } from '../read/signaling-source.ts';
+import { usableFiles } from '../read/usable-files.ts';
 
 export interface DayRunOptions {
   input: string;

@@ -18,7 +18,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { addDays, beijingDate, DAY_MS, isIsoDate } from '@itinerary-card/domain';
 import { writeFileAtomic } from '../publish/atomic-files.ts';
 import { gzipProblem, type SignalingFile } from './input-dir.ts';
-import { signalingSource } from './signaling-scan.ts';
+import { signalingSource } from './signaling-source.ts';
 
 export interface FileEntry {
   size: number;

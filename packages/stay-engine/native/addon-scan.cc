@@ -1,0 +1,233 @@
+// scanChunks, scanRaw and releaseChunks: a streamed DuckDB result read in place
+// off the JavaScript thread (scan.cc), its findings handed back, its chunks held
+// by a JavaScript external until a run or the pipeline lets them go.
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+#include "napi-util.h"
+
+namespace stay {
+namespace {
+
+/** The bindings' tag on a Result external (duckdb-node-neo, bindings/src/externals.h). */
+const napi_type_tag RESULT_TAG = {0x08F7FE3AE12345E5ULL, 0x8733310DC29372D9ULL};
+/** This addon's tag on a chunks external. */
+const napi_type_tag CHUNKS_TAG = {0x6974696e65726172ULL, 0x7963617264636b73ULL};
+
+/** One scanChunks or scanRaw call: the scan, and the promise it settles. */
+struct ScanJob {
+  Scan scan;
+  napi_ref resultRef = nullptr;
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
+};
+
+void executeScan(napi_env, void* data) {
+  Scan& j = static_cast<ScanJob*>(data)->scan;
+  try {
+    scanChunks(j);
+  } catch (const std::exception& e) {
+    j.error = e.what();
+  }
+  if (!j.error.empty()) j.set->destroyChunks();
+}
+
+void deleteChunkSet(napi_env, void* data, void*) {
+  auto* set = static_cast<ChunkSet*>(data);
+  // Normally let go already (by its run, or by releaseChunks before DuckDB closed).
+  set->destroyChunks();
+  delete set;
+}
+
+void completeScan(napi_env env, napi_status status, void* data) {
+  ScanJob* job = static_cast<ScanJob*>(data);
+  Scan* j = &job->scan;
+  napi_delete_reference(env, job->resultRef);
+  if (status != napi_ok || !j->error.empty()) {
+    j->set->destroyChunks();
+    delete j->set;
+    rejectFailed(env, job->deferred, "native scan: " + (j->error.empty() ? std::string("cancelled") : j->error));
+  } else {
+    napi_value result, chunks, num, samples;
+    napi_create_object(env, &result);
+    napi_create_external(env, j->set, deleteChunkSet, nullptr, &chunks);
+    napi_type_tag_object(env, chunks, &CHUNKS_TAG);
+    napi_set_named_property(env, result, "chunks", chunks);
+    napi_create_double(env, double(j->rows), &num);
+    napi_set_named_property(env, result, "rows", num);
+    napi_create_double(env, double(j->outside), &num);
+    napi_set_named_property(env, result, "outside", num);
+    napi_set_named_property(env, result, "rejected",
+                            toTyped(env, std::vector<double>(j->rejected, j->rejected + REJECT_REASONS + 1),
+                                    napi_float64_array));
+    napi_create_array_with_length(env, REJECT_REASONS + 1, &samples);
+    for (int r = 0; r <= REJECT_REASONS; r++) napi_set_element(env, samples, uint32_t(r), toStrings(env, j->samples[r]));
+    napi_set_named_property(env, result, "samples", samples);
+    napi_set_named_property(env, result, "roamSub", toTyped(env, j->roamSub, napi_int32_array));
+    napi_set_named_property(env, result, "roamT", toTyped(env, j->roamT, napi_float64_array));
+    napi_set_named_property(env, result, "roamEv", toTyped(env, j->roamEv, napi_int32_array));
+    napi_set_named_property(env, result, "roamPlmn", toTyped(env, j->roamPlmn, napi_int32_array));
+    napi_set_named_property(env, result, "plmns", toStrings(env, j->plmns));
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  napi_delete_async_work(env, job->work);
+  delete job;
+}
+
+/** The Result of a @duckdb/node-bindings result external, or nullptr where it is not one or DuckDB's C API is out of reach. */
+duck::result* resultOf(napi_env env, napi_value v) {
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_check_object_type_tag(env, v, &RESULT_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &data) != napi_ok || !data || !duck::api())
+    return nullptr;
+  return static_cast<duck::result*>(data);
+}
+
+/** A registry's keys as scanRaw takes them: UTF-8 bytes and n + 1 ascending offsets into them. */
+bool keysArg(napi_env env, napi_value bytes, napi_value offsets, KeyTable& into, int64_t* count) {
+  void* b;
+  void* o;
+  size_t bytesLen, offsetsLen;
+  if (!typed(env, bytes, napi_uint8_array, &b, &bytesLen) || !typed(env, offsets, napi_int32_array, &o, &offsetsLen) ||
+      offsetsLen < 1)
+    return false;
+  const int32_t* off = static_cast<const int32_t*>(o);
+  if (off[0] != 0) return false;
+  for (size_t i = 1; i < offsetsLen; i++)
+    if (off[i] < off[i - 1] || size_t(off[i]) > bytesLen) return false;
+  into.build(static_cast<const char*>(b), off, offsetsLen - 1);
+  *count = int64_t(offsetsLen - 1);
+  return true;
+}
+
+}  // namespace
+
+/** The ChunkSet of a chunks external made by scanChunks, or nullptr (and an exception) for anything else. */
+ChunkSet* chunkSetOf(napi_env env, napi_value v) {
+  bool tagged = false;
+  void* data = nullptr;
+  if (napi_check_object_type_tag(env, v, &CHUNKS_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, v, &data) != napi_ok) {
+    fail(env, "chunks: made by scanChunks");
+    return nullptr;
+  }
+  return static_cast<ChunkSet*>(data);
+}
+
+/**
+ * scanChunks(result, subscriberCount, cells, samplesPerReason) → Promise<{ chunks, rows,
+ * outside, rejected, samples, roamSub, roamT, roamEv, roamPlmn, plmns }>: fetches every
+ * chunk of a streamed result of the pipeline's scan (a @duckdb/node-bindings Result) off
+ * the JavaScript thread and keeps them where DuckDB made them. Counts the records, those
+ * outside the run's days and the rejected ones by reason (with the texts that can be the
+ * quarantine's samples); lists the roaming ones. Nothing else may read the result meanwhile.
+ * Returns undefined for anything but a Result of the bindings this knows, or where DuckDB's C
+ * API cannot be reached: then the caller reads the result itself.
+ */
+napi_value ScanChunks(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value a[4];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 4) return fail(env, "scanChunks takes 4 arguments");
+  int32_t subscriberCount;
+  int64_t cells;
+  if (napi_get_value_int32(env, a[1], &subscriberCount) != napi_ok || subscriberCount < 0)
+    return fail(env, "subscriberCount");
+  if (napi_get_value_int64(env, a[2], &cells) != napi_ok || cells < 0) return fail(env, "cells");
+  int32_t samplesPerReason;
+  if (napi_get_value_int32(env, a[3], &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
+      samplesPerReason > 10000)
+    return fail(env, "samplesPerReason: 0 to 10,000");
+  // Not a Result of the bindings this was written for (another version tags it otherwise),
+  // or no DuckDB library to call: undefined, and the caller reads the result itself.
+  duck::result* result = resultOf(env, a[0]);
+  if (!result) return undefinedValue(env);
+  const duck::Api* api = duck::api();
+  const int want[5] = {duck::TYPE_INTEGER, duck::TYPE_DOUBLE, duck::TYPE_INTEGER, duck::TYPE_INTEGER, duck::TYPE_VARCHAR};
+  if (api->columnCount(result) != 5) return fail(env, "result: not the scan's five columns");
+  for (int c = 0; c < 5; c++)
+    if (api->columnType(result, c) != want[c]) return fail(env, "result: not the scan's column types");
+  auto* job = new ScanJob();
+  Scan& j = job->scan;
+  j.result = result;
+  j.set = new ChunkSet();
+  j.set->subscriberCount = subscriberCount;
+  j.set->cells = cells;
+  j.samplesPerReason = size_t(samplesPerReason);
+  napi_create_reference(env, a[0], 1, &job->resultRef);
+  return queueWork(env, "itinerary-card:scanChunks", executeScan, completeScan, job, &job->deferred, &job->work);
+}
+
+/**
+ * scanRaw(result, subscriberKeys, subscriberOffsets, cellKeys, cellOffsets, range, samplesPerReason)
+ * → Promise<the same as scanChunks>: reads a streamed result of the records' own columns
+ * (signaling-scan.ts rawScanSql: msisdn, ts, t DOUBLE, cell_id, plmn, event, and `counted`
+ * BOOLEAN in a daily run), finds each record's subscriber and cell by its text in the
+ * registries' keys (index = position), and decides what scanSql's joins and CASE decided,
+ * for `range` = Float64Array [lo, hi, plausibleLo, plausibleHi]. The records are kept in
+ * the scan's own columns, so DuckDB frees each chunk as it comes. Undefined where scanChunks
+ * would be.
+ */
+napi_value ScanRaw(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 7) return fail(env, "scanRaw takes 7 arguments");
+  auto job = std::make_unique<ScanJob>();
+  Scan& j = job->scan;
+  j.raw = true;
+  int64_t subscribers = 0, cells = 0;
+  if (!keysArg(env, a[1], a[2], j.subs, &subscribers)) return fail(env, "subscriber keys: bytes and offsets");
+  if (!keysArg(env, a[3], a[4], j.cells, &cells)) return fail(env, "cell keys: bytes and offsets");
+  void* d;
+  size_t len;
+  if (!typed(env, a[5], napi_float64_array, &d, &len) || len != 4) return fail(env, "range: Float64Array(4)");
+  const double* r = static_cast<const double*>(d);
+  j.lo = r[0];
+  j.hi = r[1];
+  j.plausibleLo = r[2];
+  j.plausibleHi = r[3];
+  int32_t samplesPerReason;
+  if (napi_get_value_int32(env, a[6], &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
+      samplesPerReason > 10000)
+    return fail(env, "samplesPerReason: 0 to 10,000");
+  duck::result* result = resultOf(env, a[0]);
+  if (!result) return undefinedValue(env);
+  const duck::Api* api = duck::api();
+  const int want[7] = {duck::TYPE_VARCHAR, duck::TYPE_VARCHAR, duck::TYPE_DOUBLE,  duck::TYPE_VARCHAR,
+                       duck::TYPE_VARCHAR, duck::TYPE_VARCHAR, duck::TYPE_BOOLEAN};
+  const duck::idx_t columns = api->columnCount(result);
+  if (columns != 6 && columns != 7) return fail(env, "result: not the raw scan's columns");
+  for (duck::idx_t c = 0; c < columns; c++)
+    if (api->columnType(result, c) != want[c]) return fail(env, "result: not the raw scan's column types");
+  j.hasCounted = columns == 7;
+  j.result = result;
+  j.set = new ChunkSet();
+  j.set->subscriberCount = int(subscribers);
+  j.set->cells = cells;
+  j.samplesPerReason = size_t(samplesPerReason);
+  napi_create_reference(env, a[0], 1, &job->resultRef);
+  ScanJob* taken = job.release();
+  return queueWork(env, "itinerary-card:scanRaw", executeScan, completeScan, taken, &taken->deferred, &taken->work);
+}
+
+/** releaseChunks(chunks): lets a scan's chunks go unless a run took them. Call before DuckDB closes. */
+napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 1) return fail(env, "releaseChunks takes 1 argument");
+  ChunkSet* set = chunkSetOf(env, a[0]);
+  if (!set) return nullptr;
+  if (!set->taken) {
+    set->taken = true;
+    set->destroyChunks();
+  }
+  return undefinedValue(env);
+}
+
+}  // namespace stay
