@@ -2,7 +2,9 @@
 // scan joins, decides reasons and keeps the records) against the SQL scan
 // (scanSql, read in JavaScript): the same counts, rejects and samples on any
 // mix of valid, outside, rejected and roaming records, daily runs' `counted`
-// files included; and compute's answers equal to the TypeScript engine's.
+// files included; the native CSV reader (readCsvNative) likewise, on odd times and
+// lines, each file read by it or declined to DuckDB; and compute's answers equal
+// to the TypeScript engine's.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -113,7 +115,13 @@ async function scan(dir: string, counted: boolean[] | undefined, native: boolean
         : undefined,
     );
     if (counts.chunks) releaseChunksNative(counts.chunks);
+    // The roaming records kept (in both scans, the only ones the native scan hands to the sink): their times, in order.
+    const roaming: Array<[number, number, number]> = [];
+    for (let i = 0; i < buf.length; i++) if (buf.place[i]! < 0) roaming.push([buf.sub[i]!, buf.t[i]!, buf.place[i]!]);
+    roaming.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
     return {
+      nativeCsvFiles: counts.nativeCsvFiles ?? 0,
+      roaming,
       inPlace: counts.chunks !== undefined,
       counts: { rows: counts.rows, used: counts.used, outside: counts.outside },
       rejected: qr.toJSON(),
@@ -142,6 +150,109 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
       { numRuns: 10 },
     );
   }, 60_000);
+
+  it('reads CSV natively as DuckDB does: times to the millisecond, malformed lines, declined files', async () => {
+    const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
+    // Times the reader reads itself: ISO-8601 with seconds and an offset, in every field's range, ...
+    const iso = fc
+      .tuple(
+        fc.integer({ min: Date.parse('2022-08-27T00:00:00Z'), max: Date.parse('2022-09-11T00:00:00Z') }),
+        fc.constantFrom('T', ' '),
+        fc.constantFrom('+08:00', '+08:00', 'Z', '-05:30', '+14:00', '+00:00', '-00:00', '+05:45'),
+      )
+      .map(([ms, sep, off]) => {
+        const d = new Date(Math.floor(ms / 1000) * 1000).toISOString();
+        return `${d.slice(0, 10)}${sep}${d.slice(11, 19)}${off}`;
+      });
+    // ... epoch milliseconds, and what is no time at all (no offset, too short) ...
+    const epoch = fc
+      .integer({ min: Date.parse('2022-08-28T00:00:00Z'), max: Date.parse('2022-09-10T00:00:00Z') })
+      .chain((ms) =>
+        fc.constantFrom(
+          String(ms),
+          String(ms).slice(0, 10),
+          `0${ms}`,
+          `${ms}0`,
+          `${ms}00`,
+          `+${ms}`,
+          '2022-09-03 10:00',
+        ),
+      );
+    // ... and those left to DuckDB's parser (the file is read by DuckDB).
+    const odd = fc
+      .tuple(
+        fc.constantFrom('2022-09-0', '2022-02-3', '2022-13-0', '1899-12-3'),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom('T', 't'),
+        two(0, 25),
+        two(0, 61),
+        two(0, 61),
+        fc.constantFrom('', '.5', '.250'),
+        fc.constantFrom('+08:00', 'Z', '+15:00', '+08:60', 'z', '+08', '+0800'),
+      )
+      .map(([ym, d, sep, h, mi, se, frac, off]) => `${ym}${d}${sep}${h}:${mi}:${se}${frac}${off}`);
+    const where = fc.constantFrom(',44010', ',44010', ',99999', 'nc-1,', 'no-such-cell,', ',');
+    const recordOf = (t: fc.Arbitrary<string>) =>
+      fc.tuple(fc.constantFrom(A, B, '1380000000'), t, where).map(([m, ts, w]) => `${m},${ts},${w},tau`);
+    const line = fc.oneof(
+      { weight: 24, arbitrary: recordOf(iso) },
+      { weight: 6, arbitrary: recordOf(epoch) },
+      { weight: 1, arbitrary: recordOf(odd) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          'garbage without commas',
+          '13800000001,,',
+          'a,b,c,d,e,f',
+          'a,b,c,d,e,',
+          `${A},"${bj(2, 3)}",nc-1,,tau`,
+          '',
+        ),
+      },
+    );
+    const files = fc.array(
+      fc.tuple(fc.constantFrom('.csv', '.csv.gz'), fc.array(line, { minLength: 1, maxLength: 30 }), fc.constant(true)),
+      { minLength: 1, maxLength: 3 },
+    );
+    let readNatively = 0;
+    await fc.assert(
+      fc.asyncProperty(files, async (fs) => {
+        const dir = inputOf(fs);
+        const sql = await scan(dir, undefined, false);
+        const raw = await scan(dir, undefined, true);
+        expect(raw.counts).toEqual(sql.counts);
+        expect(raw.rejected).toEqual(sql.rejected);
+        expect(raw.samples).toEqual(sql.samples);
+        expect(raw.roaming).toEqual(sql.roaming);
+        readNatively += raw.nativeCsvFiles;
+      }),
+      { numRuns: 15 },
+    );
+    expect(readNatively).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('reads plain and gzip CSV files natively, and leaves a file it cannot read as DuckDB does to DuckDB', async () => {
+    const good = [
+      `${A},${bj(2, 3)},,44010,tau`,
+      `${A},${String(Date.parse(bj(2, 4)))},nc-1,,data`,
+      'garbage',
+      `${B},2022-09-03T10:00:00Z,,44010,x,y`,
+    ];
+    const dir = inputOf([
+      ['.csv', good, true],
+      ['.csv.gz', good, true],
+      ['.csv', [...good, `${A},"${bj(2, 5)}",nc-1,,tau`], true],
+      ['.csv', [...good, `${A},2022-09-03T10:00:00.5+08:00,,44010,tau`], true],
+    ]);
+    const sql = await scan(dir, undefined, false);
+    const raw = await scan(dir, undefined, true);
+    expect(raw.nativeCsvFiles).toBe(2);
+    expect(raw.counts).toEqual(sql.counts);
+    expect(raw.rejected).toEqual(sql.rejected);
+    expect(raw.samples).toEqual(sql.samples);
+    expect(raw.roaming).toEqual(sql.roaming);
+    expect(raw.rejected.malformed_line).toBe(8);
+  }, 30_000);
 
   it('gives compute the answers of the TypeScript engine', async () => {
     await fc.assert(

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "addon.h"
+#include "csv-reader.h"
 #include "napi-util.h"
 
 namespace stay {
@@ -17,22 +18,31 @@ const napi_type_tag RESULT_TAG = {0x08F7FE3AE12345E5ULL, 0x8733310DC29372D9ULL};
 /** This addon's tag on a chunks external. */
 const napi_type_tag CHUNKS_TAG = {0x6974696e65726172ULL, 0x7963617264636b73ULL};
 
-/** One scanChunks or scanRaw call: the scan, and the promise it settles. */
+/** One scanChunks, scanRaw or readCsv call: the scan, and the promise it settles. */
 struct ScanJob {
   Scan scan;
-  napi_ref resultRef = nullptr;
+  /** The result read (scanChunks, scanRaw), or the chunks external added to (scanRaw's `into`). */
+  napi_ref resultRef = nullptr, intoRef = nullptr;
+  /** readCsv: the files, what became of each, the threads to read them on. */
+  bool csv = false;
+  std::vector<CsvInput> files;
+  std::vector<CsvOutcome> outcomes;
+  int threads = 1;
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
 };
 
 void executeScan(napi_env, void* data) {
-  Scan& j = static_cast<ScanJob*>(data)->scan;
+  ScanJob& job = *static_cast<ScanJob*>(data);
+  Scan& j = job.scan;
   try {
-    scanChunks(j);
+    if (job.csv) readCsvFiles(j, job.files, job.threads, job.outcomes);
+    else scanChunks(j);
   } catch (const std::exception& e) {
     j.error = e.what();
   }
-  if (!j.error.empty()) j.set->destroyChunks();
+  // A set added to is the external's, which its owner lets go.
+  if (!j.error.empty() && !job.intoRef) j.set->destroyChunks();
 }
 
 void deleteChunkSet(napi_env, void* data, void*) {
@@ -45,16 +55,27 @@ void deleteChunkSet(napi_env, void* data, void*) {
 void completeScan(napi_env env, napi_status status, void* data) {
   ScanJob* job = static_cast<ScanJob*>(data);
   Scan* j = &job->scan;
-  napi_delete_reference(env, job->resultRef);
+  if (job->resultRef) napi_delete_reference(env, job->resultRef);
+  napi_value into = nullptr;
+  if (job->intoRef) {
+    napi_get_reference_value(env, job->intoRef, &into);
+    napi_delete_reference(env, job->intoRef);
+  }
   if (status != napi_ok || !j->error.empty()) {
-    j->set->destroyChunks();
-    delete j->set;
+    if (!into) {
+      j->set->destroyChunks();
+      delete j->set;
+    }
     rejectFailed(env, job->deferred, "native scan: " + (j->error.empty() ? std::string("cancelled") : j->error));
   } else {
     napi_value result, chunks, num, samples;
     napi_create_object(env, &result);
-    napi_create_external(env, j->set, deleteChunkSet, nullptr, &chunks);
-    napi_type_tag_object(env, chunks, &CHUNKS_TAG);
+    if (into) {
+      chunks = into;
+    } else {
+      napi_create_external(env, j->set, deleteChunkSet, nullptr, &chunks);
+      napi_type_tag_object(env, chunks, &CHUNKS_TAG);
+    }
     napi_set_named_property(env, result, "chunks", chunks);
     napi_create_double(env, double(j->rows), &num);
     napi_set_named_property(env, result, "rows", num);
@@ -71,6 +92,29 @@ void completeScan(napi_env env, napi_status status, void* data) {
     napi_set_named_property(env, result, "roamEv", toTyped(env, j->roamEv, napi_int32_array));
     napi_set_named_property(env, result, "roamPlmn", toTyped(env, j->roamPlmn, napi_int32_array));
     napi_set_named_property(env, result, "plmns", toStrings(env, j->plmns));
+    if (job->csv) {
+      // Per file: declined (1) or read; its malformed lines, and their samples as (file, line, text).
+      std::vector<int32_t> declined, sampleFile;
+      std::vector<double> malformed, sampleLine;
+      std::vector<std::string> sampleText, why;
+      for (size_t k = 0; k < job->outcomes.size(); k++) {
+        const CsvOutcome& o = job->outcomes[k];
+        declined.push_back(o.declined ? 1 : 0);
+        why.push_back(o.why);
+        malformed.push_back(double(o.malformed));
+        for (const MalformedLine& m : o.samples) {
+          sampleFile.push_back(int32_t(k));
+          sampleLine.push_back(double(m.line));
+          sampleText.push_back(m.text);
+        }
+      }
+      napi_set_named_property(env, result, "declined", toTyped(env, declined, napi_int32_array));
+      napi_set_named_property(env, result, "why", toStrings(env, why));
+      napi_set_named_property(env, result, "malformed", toTyped(env, malformed, napi_float64_array));
+      napi_set_named_property(env, result, "malformedFile", toTyped(env, sampleFile, napi_int32_array));
+      napi_set_named_property(env, result, "malformedLine", toTyped(env, sampleLine, napi_float64_array));
+      napi_set_named_property(env, result, "malformedText", toStrings(env, sampleText));
+    }
     napi_resolve_deferred(env, job->deferred, result);
   }
   napi_delete_async_work(env, job->work);
@@ -173,10 +217,19 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
  * would be.
  */
 napi_value ScanRaw(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value a[7];
+  size_t argc = 8;
+  napi_value a[8];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 7) return fail(env, "scanRaw takes 7 arguments");
+  if (argc != 7 && argc != 8) return fail(env, "scanRaw takes 7 or 8 arguments");
+  // `into`: the chunks of an earlier scan (readCsv) of the same run, which this one's records join.
+  ChunkSet* into = nullptr;
+  napi_valuetype intoType = napi_undefined;
+  if (argc == 8) napi_typeof(env, a[7], &intoType);
+  if (intoType != napi_undefined && intoType != napi_null) {
+    into = chunkSetOf(env, a[7]);
+    if (!into) return nullptr;
+    if (into->taken) return fail(env, "into: already taken by a run");
+  }
   auto job = std::make_unique<ScanJob>();
   Scan& j = job->scan;
   j.raw = true;
@@ -206,9 +259,16 @@ napi_value ScanRaw(napi_env env, napi_callback_info info) {
     if (api->columnType(result, c) != want[c]) return fail(env, "result: not the raw scan's column types");
   j.hasCounted = columns == 7;
   j.result = result;
-  j.set = new ChunkSet();
-  j.set->subscriberCount = int(subscribers);
-  j.set->cells = cells;
+  if (into) {
+    if (into->subscriberCount != int(subscribers) || into->cells != cells)
+      return fail(env, "into: read against other registries");
+    j.set = into;
+    napi_create_reference(env, a[7], 1, &job->intoRef);
+  } else {
+    j.set = new ChunkSet();
+    j.set->subscriberCount = int(subscribers);
+    j.set->cells = cells;
+  }
   j.samplesPerReason = size_t(samplesPerReason);
   napi_create_reference(env, a[0], 1, &job->resultRef);
   ScanJob* taken = job.release();
@@ -228,6 +288,92 @@ napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
     set->destroyChunks();
   }
   return undefinedValue(env);
+}
+
+/**
+ * readCsv({ paths: string[], fields: Int32Array, columns: Int32Array (5 a file: msisdn, ts,
+ *   cell_id, plmn, event, -1 when absent), subscriberKeys, subscriberOffsets, cellKeys,
+ *   cellOffsets, range: Float64Array(4), samplesPerReason, threads })
+ * → Promise<scanRaw's answer and, per file, declined (1: not read, DuckDB reads it), why,
+ * malformed (lines DuckDB would reject as malformed), with their samples as malformedFile,
+ * malformedLine, malformedText>: the signaling CSV files (gzip where the path ends in .gz)
+ * read natively, each file whole or not at all, by scanRaw's rules (csv-reader.h). Undefined
+ * where DuckDB's C API cannot be reached (the chunks could not be let go as scanRaw's are).
+ */
+napi_value ReadCsv(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value o;
+  napi_get_cb_info(env, info, &argc, &o, nullptr, nullptr);
+  napi_valuetype vt;
+  if (argc != 1 || napi_typeof(env, o, &vt) != napi_ok || vt != napi_object)
+    return fail(env, "readCsv takes one options object");
+  auto get = [&](const char* name) {
+    napi_value v = nullptr;
+    napi_get_named_property(env, o, name, &v);
+    return v;
+  };
+  auto job = std::make_unique<ScanJob>();
+  job->csv = true;
+  Scan& j = job->scan;
+  j.raw = true;
+  int64_t subscribers = 0, cells = 0;
+  if (!keysArg(env, get("subscriberKeys"), get("subscriberOffsets"), j.subs, &subscribers))
+    return fail(env, "subscriber keys: bytes and offsets");
+  if (!keysArg(env, get("cellKeys"), get("cellOffsets"), j.cells, &cells))
+    return fail(env, "cell keys: bytes and offsets");
+  void* d;
+  size_t len;
+  if (!typed(env, get("range"), napi_float64_array, &d, &len) || len != 4) return fail(env, "range: Float64Array(4)");
+  const double* r = static_cast<const double*>(d);
+  j.lo = r[0];
+  j.hi = r[1];
+  j.plausibleLo = r[2];
+  j.plausibleHi = r[3];
+  int32_t samplesPerReason, threads;
+  if (napi_get_value_int32(env, get("samplesPerReason"), &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
+      samplesPerReason > 10000)
+    return fail(env, "samplesPerReason: 0 to 10,000");
+  if (napi_get_value_int32(env, get("threads"), &threads) != napi_ok || threads < 1 || threads > 64)
+    return fail(env, "threads: 1 to 64");
+  napi_value paths = get("paths");
+  bool isArray = false;
+  uint32_t nf = 0;
+  if (napi_is_array(env, paths, &isArray) != napi_ok || !isArray || napi_get_array_length(env, paths, &nf) != napi_ok)
+    return fail(env, "paths: an array of strings");
+  size_t nfields, ncols;
+  if (!typed(env, get("fields"), napi_int32_array, &d, &nfields) || nfields != nf)
+    return fail(env, "fields: Int32Array, one a file");
+  const int32_t* fields = static_cast<const int32_t*>(d);
+  if (!typed(env, get("columns"), napi_int32_array, &d, &ncols) || ncols != size_t(nf) * 5)
+    return fail(env, "columns: Int32Array, five a file");
+  const int32_t* cols = static_cast<const int32_t*>(d);
+  for (uint32_t k = 0; k < nf; k++) {
+    napi_value p;
+    size_t plen = 0;
+    if (napi_get_element(env, paths, k, &p) != napi_ok ||
+        napi_get_value_string_utf8(env, p, nullptr, 0, &plen) != napi_ok)
+      return fail(env, "paths: an array of strings");
+    CsvInput f;
+    f.path.resize(plen + 1);
+    napi_get_value_string_utf8(env, p, f.path.data(), plen + 1, &plen);
+    f.path.resize(plen);
+    f.gz = plen >= 3 && f.path.compare(plen - 3, 3, ".gz") == 0;
+    f.fields = fields[k];
+    if (f.fields < 1) return fail(env, "fields: at least 1");
+    for (int c = 0; c < 5; c++) {
+      f.col[c] = cols[k * 5 + c];
+      if (f.col[c] < -1 || f.col[c] >= f.fields) return fail(env, "columns: -1 or a field of the file");
+    }
+    job->files.push_back(std::move(f));
+  }
+  if (!duck::api()) return undefinedValue(env);
+  job->threads = threads;
+  j.set = new ChunkSet();
+  j.set->subscriberCount = int(subscribers);
+  j.set->cells = cells;
+  j.samplesPerReason = size_t(samplesPerReason);
+  ScanJob* taken = job.release();
+  return queueWork(env, "itinerary-card:readCsv", executeScan, completeScan, taken, &taken->deferred, &taken->work);
 }
 
 }  // namespace stay

@@ -10,7 +10,8 @@ NAPI_MODULE_INIT() {
   const std::pair<const char*, napi_callback> fns[] = {{"runShard", stay::RunShard},
                                                        {"scanChunks", stay::ScanChunks},
                                                        {"scanRaw", stay::ScanRaw},
-                                                       {"releaseChunks", stay::ReleaseChunks}};
+                                                       {"releaseChunks", stay::ReleaseChunks},
+                                                       {"readCsv", stay::ReadCsv}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

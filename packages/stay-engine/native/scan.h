@@ -89,4 +89,7 @@ struct Scan {
  */
 void scanChunks(Scan& j);
 
+/** Adds what `part` (a scan by the same rules, its own chunk set) found to `into`: counts, samples, roaming records and records. */
+void mergeScan(Scan& into, Scan& part);
+
 }  // namespace stay

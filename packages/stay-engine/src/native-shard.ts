@@ -110,8 +110,21 @@ interface Addon {
     cellOffsets: Int32Array,
     range: Float64Array,
     samplesPerReason: number,
+    into?: NativeChunks,
   ): Promise<NativeScan> | undefined;
   releaseChunks(chunks: NativeChunks): void;
+  readCsv(options: {
+    paths: string[];
+    fields: Int32Array;
+    columns: Int32Array;
+    subscriberKeys: Uint8Array;
+    subscriberOffsets: Int32Array;
+    cellKeys: Uint8Array;
+    cellOffsets: Int32Array;
+    range: Float64Array;
+    samplesPerReason: number;
+    threads: number;
+  }): Promise<NativeCsvScan> | undefined;
 }
 
 /** Most days one native run answers (a day is a bit of a 32-bit flag word). */
@@ -390,6 +403,27 @@ function packKeys(keys: readonly string[]): { bytes: Uint8Array; offsets: Int32A
   return { bytes: Buffer.concat(parts), offsets };
 }
 
+/**
+ * What readCsvNative found: a raw scan's findings over the files it read and, per file,
+ * whether it declined it (DuckDB reads those), why, and its malformed lines (those
+ * DuckDB's rejects table would list), with the first `samplesPerReason` of each file
+ * (file index, line number, "<error type>: <line>").
+ */
+export interface NativeCsvScan extends NativeScan {
+  declined: Int32Array;
+  why: string[];
+  malformed: Float64Array;
+  malformedFile: Int32Array;
+  malformedLine: Float64Array;
+  malformedText: string[];
+}
+
+/** A signaling CSV file for readCsvNative: its path (gzip when it ends in .gz) and its header's columns. */
+export interface NativeCsvFile {
+  path: string;
+  columns: readonly string[];
+}
+
 /** The days a raw scan keeps and the times it counts as possible (the pipeline's ScanRange). */
 export interface RawScanRange {
   lo: number;
@@ -414,6 +448,7 @@ export function scanRawNative(
   cellKeys: readonly string[],
   range: RawScanRange,
   samplesPerReason: number,
+  into?: NativeChunks,
 ): Promise<NativeScan> | undefined {
   const native = load();
   if (!native) return undefined;
@@ -427,7 +462,46 @@ export function scanRawNative(
     cells.offsets,
     Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
     samplesPerReason,
+    into,
   );
+}
+
+/** The signaling columns a raw scan reads, in its order (absent ones read as NULL). */
+const RAW_COLUMNS = ['msisdn', 'ts', 'cell_id', 'plmn', 'event'];
+
+/**
+ * Reads signaling CSV files (plain or gzip) natively, off the JavaScript thread, by the
+ * raw scan's rules (scanRawNative, over what DuckDB's read_csv would give the pipeline's
+ * rawScanSql), each file whole or not at all: a file with anything this reader does not
+ * read exactly as DuckDB does (quotes, control or non-ASCII bytes, empty lines, times
+ * other than ISO-8601 with seconds and an offset or epoch milliseconds, ...) is declined,
+ * and the caller has DuckDB read it (scanRawNative with `into`: the same chunks). Files
+ * are read `threads` at a time. Undefined where scanRawNative would be.
+ */
+export function readCsvNative(
+  files: readonly NativeCsvFile[],
+  subscriberKeys: readonly string[],
+  cellKeys: readonly string[],
+  range: RawScanRange,
+  samplesPerReason: number,
+  threads: number,
+): Promise<NativeCsvScan> | undefined {
+  const native = load();
+  if (!native) return undefined;
+  const subs = packKeys(subscriberKeys);
+  const cells = packKeys(cellKeys);
+  return native.readCsv({
+    paths: files.map((f) => f.path),
+    fields: Int32Array.from(files, (f) => f.columns.length),
+    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+    subscriberKeys: subs.bytes,
+    subscriberOffsets: subs.offsets,
+    cellKeys: cells.bytes,
+    cellOffsets: cells.offsets,
+    range: Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
+    samplesPerReason,
+    threads,
+  });
 }
 
 /** Lets a scan's chunks go, unless a run took them (which lets them go itself). */

@@ -49,6 +49,8 @@ export interface ComputeSummary {
   engine: StayEngineKind;
   /** Whether it read the records where DuckDB made them (the native engine, one shard). */
   inPlace: boolean;
+  /** CSV files read by the native CSV reader rather than DuckDB (the native engine, one shard). */
+  nativeCsvFiles: number;
   /** Signaling files that could not be read (input lost: the answers lack their records). */
   unreadableFiles: number;
   durationMs: number;
@@ -186,6 +188,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       shardRecords: run.shardRecords,
       engine: run.engine,
       inPlace: run.inPlace,
+      nativeCsvFiles: run.nativeCsvFiles,
       unreadableFiles: run.quarantine.counts.get('unreadable_file') ?? 0,
       durationMs: Math.round(performance.now() - t0),
     },

@@ -84,6 +84,8 @@ export interface DayRunStats {
   engine: StayEngineKind;
   /** Whether the native engine read the valid records where DuckDB made them (scanSignaling's inPlace). */
   inPlace: boolean;
+  /** CSV files read by the native CSV reader rather than DuckDB (scanSignaling's nativeCsvFiles). */
+  nativeCsvFiles: number;
   /** Input lost: signaling files this run counts as unreadable (also in the quarantine as unreadable_file). */
   unreadable: Array<{ file: string; reason: string }>;
   /** With a file index: what the run read (file-index.ts dayInputs), stored with the day. */
@@ -127,18 +129,19 @@ export async function runDays(
 ): Promise<DayRunStats & DayRunContext> {
   const input = await inspectInput(opts.input);
   // Without a file index (compute) every gzip file is read to its end before DuckDB opens it, on the
-  // thread pool while the registries load; a daily run's index does it once per file.
-  const gzChecks = opts.fileIndex
-    ? undefined
-    : Promise.all(
-        input.signaling.map(async (f) =>
-          f.path.toLowerCase().endsWith('.gz') ? await gzipProblem(f.path) : undefined,
-        ),
-      );
+  // thread pool while the registries load; a daily run's index does it once per file. The native
+  // engine's one-shard run has the native CSV reader read the CSV files, which checks a gzip file's
+  // end itself: there the gzip files DuckDB is to read are checked by the scan (checkGzip).
+  const checkAll = () =>
+    Promise.all(
+      input.signaling.map(async (f) => (f.path.toLowerCase().endsWith('.gz') ? await gzipProblem(f.path) : undefined)),
+    );
+  const native = opts.nativeEngine !== false && nativeShardAvailable(opts.dayCount);
+  const gzChecks = opts.fileIndex || native ? undefined : checkAll();
+  let checkGzipInScan = false;
   const threads = opts.threads ?? 2;
   const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
   // The native engine runs its own threads: no worker thread to start.
-  const native = opts.nativeEngine !== false && nativeShardAvailable(opts.dayCount);
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
   });
@@ -183,15 +186,19 @@ export async function runDays(
       firstDayOfRecords = firstRecordDay(index, opts.now);
     } else {
       files = await usableFiles(conn, input, quarantine);
-      const problems = await gzChecks!;
-      const broken = new Set<string>();
-      input.signaling.forEach((f, i) => {
-        const why = problems[i];
-        if (!why) return;
-        quarantine.add('unreadable_file', { file: f.path, text: why });
-        broken.add(f.path);
-      });
-      files = files.filter((f) => !broken.has(f.path));
+      // One shard (read in place): the scan checks the gzip files DuckDB reads (see above).
+      checkGzipInScan = native && estimateRows(files) <= (opts.shardRecords ?? 40_000_000);
+      if (!checkGzipInScan) {
+        const problems = await (gzChecks ?? checkAll());
+        const broken = new Set<string>();
+        input.signaling.forEach((f, i) => {
+          const why = problems[i];
+          if (!why) return;
+          quarantine.add('unreadable_file', { file: f.path, text: why });
+          broken.add(f.path);
+        });
+        files = files.filter((f) => !broken.has(f.path));
+      }
     }
     const ctx: DayRunContext = { input, registries, countries, quarantine };
     ctxOut?.(ctx);
@@ -219,6 +226,7 @@ export async function runDays(
       shardRecords,
       engine: native ? 'native' : 'typescript',
       inPlace: false,
+      nativeCsvFiles: 0,
       unreadable: [],
       inputs,
       firstRecordDay: firstDayOfRecords,
@@ -255,6 +263,8 @@ export async function runDays(
           range,
           {
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
+            threads,
+            checkGzip: checkGzipInScan ? gzipProblem : undefined,
             onRows: (r) => {
               read += r;
               progress('read', read, estimatedRows, 0);
@@ -267,6 +277,8 @@ export async function runDays(
         );
         chunks = counts.chunks;
         stats.inPlace = chunks !== undefined;
+        stats.nativeCsvFiles = counts.nativeCsvFiles ?? 0;
+        stats.unreadable.push(...(counts.unreadable ?? []));
         spill?.finish();
         opts.onTiming?.('scan', performance.now() - tScan);
         stats.recordsRead = counts.rows;

@@ -3,7 +3,7 @@
 // CSV lines from DuckDB's rejects tables.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { countryOfPlmn } from '@itinerary-card/domain';
-import type { NativeScan } from '@itinerary-card/stay-engine';
+import type { NativeCsvScan, NativeScan } from '@itinerary-card/stay-engine';
 import type { CountryTable, RecordSink } from '../compute/event-buffer.ts';
 import type { SignalingFile } from './input-dir.ts';
 import type { Quarantine, RejectReason } from './quarantine.ts';
@@ -99,6 +99,28 @@ export function countNativeScan(
     outside: found.outside,
     used: found.rows - found.outside - rejected - m + kept,
   };
+}
+
+/**
+ * Counts and samples the malformed lines of the files the native CSV reader read (`read`:
+ * the files it did not decline, in the order it was given them), as collectCsvRejects
+ * would from DuckDB's rejects tables.
+ */
+export function countNativeCsv(found: NativeCsvScan, read: SignalingFile[], qr: Quarantine): void {
+  const paths: string[] = [];
+  for (let i = 0, k = 0; i < found.declined.length; i++) if (found.declined[i] === 0) paths[i] = read[k++]!.path;
+  let sampled = 0;
+  for (let s = 0; s < found.malformedText.length; s++) {
+    qr.add('malformed_line', {
+      file: paths[found.malformedFile[s]!]!,
+      line: found.malformedLine[s]!,
+      text: found.malformedText[s]!,
+    });
+    sampled++;
+  }
+  let total = 0;
+  for (const n of found.malformed) total += n;
+  if (total > sampled) qr.add('malformed_line', undefined, total - sampled);
 }
 
 /** Counts and samples the malformed CSV lines, from DuckDB's rejects tables. */

@@ -6,7 +6,9 @@ import { type DuckDBConnection, DuckDBDataChunk, type DuckDBVarCharVector } from
 import duckdb from '@duckdb/node-bindings';
 import {
   type NativeChunks,
+  type NativeCsvScan,
   type NativeScan,
+  readCsvNative,
   releaseChunksNative,
   scanChunksNative,
   scanRawNative,
@@ -14,12 +16,21 @@ import {
 import type { CountryTable, RecordSink } from '../compute/event-buffer.ts';
 import type { SignalingFile } from './input-dir.ts';
 import type { Quarantine } from './quarantine.ts';
-import { collectCsvRejects, countNativeScan, roamingPlace } from './scan-rejects.ts';
+import { collectCsvRejects, countNativeCsv, countNativeScan, roamingPlace } from './scan-rejects.ts';
 import { OUTSIDE, REASON_CODES, ROAMING, rawScanSql, type ScanRange, scanSql } from './scan-sql.ts';
 
 export interface ScanOptions {
   onRows?: (rows: number) => void;
   onTiming?: (phase: string, ms: number) => void;
+  /** Threads of the native CSV reader (default 2: files read two at a time). */
+  threads?: number;
+  /**
+   * Given, the gzip files DuckDB is to read are first read to their end with this (input-dir's
+   * gzipProblem: DuckDB reads a truncated file up to the cut without a word), and a file with
+   * a problem is counted as unreadable_file instead. The native CSV reader checks the files it
+   * reads itself, so a caller whose files it may read checks none up front.
+   */
+  checkGzip?: (path: string) => Promise<string | undefined>;
 }
 
 export interface ScanCounts {
@@ -27,6 +38,10 @@ export interface ScanCounts {
   rows: number;
   used: number;
   outside: number;
+  /** CSV files read by the native CSV reader rather than DuckDB (see scanSignaling). */
+  nativeCsvFiles?: number;
+  /** Gzip files found unreadable by `checkGzip` (also in the quarantine as unreadable_file). */
+  unreadable?: Array<{ file: string; reason: string }>;
   /**
    * With `inPlace`: the valid records, still in DuckDB's chunks (the sink got only the
    * kept roaming ones). They must go to runShardNative, or releaseChunksNative, before
@@ -103,30 +118,70 @@ export async function scanSignaling(
   let tq = performance.now();
   let native: Promise<NativeScan> | undefined;
   let raw: duckdb.Result | undefined;
-  if (inPlace?.keys) {
+  // Compute's CSV files (not a daily run's, whose lines are counted by home day) read natively
+  // where the reader can read them as DuckDB would; DuckDB reads the rest (nativeCsvScan).
+  const csv = inPlace?.keys ? await nativeCsvScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
+  let rest = csv ? csv.rest : files;
+  const unreadable: Array<{ file: string; reason: string }> = [];
+  if (opts.checkGzip) {
+    const checked = await Promise.all(
+      rest.map(async (f) => (f.path.toLowerCase().endsWith('.gz') ? await opts.checkGzip!(f.path) : undefined)),
+    );
+    rest.forEach((f, i) => {
+      const reason = checked[i];
+      if (!reason) return;
+      qr.add('unreadable_file', { file: f.path, text: reason });
+      unreadable.push({ file: f.path, reason });
+    });
+    rest = rest.filter((_, i) => !checked[i]);
+    if (!csv && rest.length === 0) return { rows: 0, used: 0, outside: 0, unreadable };
+  }
+  if (inPlace?.keys && (rest.length > 0 || !csv)) {
     await conn.run(`SET streaming_buffer_size = '${RAW_STREAM_BUFFER}'`);
-    const result = await conn.stream(rawScanSql(files));
+    const result = await conn.stream(rawScanSql(rest));
     raw = (result as unknown as { result: duckdb.Result }).result;
-    native = scanRawNative(raw, inPlace.keys.subscribers, inPlace.keys.cells, range, qr.samplesPerReason);
+    native = scanRawNative(
+      raw,
+      inPlace.keys.subscribers,
+      inPlace.keys.cells,
+      range,
+      qr.samplesPerReason,
+      csv?.found.chunks,
+    );
     // Not readable natively after all (another version of the bindings): scanSql, read below.
     if (!native) tq = performance.now();
   }
-  if (!native) {
+  if (csv && !native && rest.length > 0) {
+    // (The reader found DuckDB's C API, so the raw scan would have too: not reached but for a bug.)
+    releaseChunksNative(csv.found.chunks);
+    throw new Error('the native raw scan could not read what the native CSV reader left');
+  }
+  if (!native && !csv) {
     await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
-    const result = await conn.stream(scanSql(files, range));
+    const result = await conn.stream(scanSql(rest, range));
     raw = (result as unknown as { result: duckdb.Result }).result;
     native = inPlace && scanChunksNative(raw, inPlace.subscribers, inPlace.cells, qr.samplesPerReason);
   }
   opts.onTiming?.('sql', performance.now() - tq);
-  if (native) {
-    const found = await native;
+  if (native || csv) {
+    let chunks = csv?.found.chunks;
     try {
-      const taken = countNativeScan(found, buf, countries, plmnCountry, qr);
-      opts.onRows?.(found.rows);
-      await collectCsvRejects(conn, files, qr);
-      return { ...taken, chunks: found.chunks };
+      const found = native ? await native : undefined;
+      chunks = found?.chunks ?? chunks;
+      const counts = { rows: 0, used: 0, outside: 0 };
+      for (const f of [csv?.found, found]) {
+        if (!f) continue;
+        const taken = countNativeScan(f, buf, countries, plmnCountry, qr);
+        counts.rows += taken.rows;
+        counts.used += taken.used;
+        counts.outside += taken.outside;
+      }
+      if (csv) countNativeCsv(csv.found, csv.read, qr);
+      opts.onRows?.(counts.rows);
+      if (native) await collectCsvRejects(conn, rest, qr);
+      return { ...counts, chunks: chunks!, nativeCsvFiles: csv?.read.length ?? 0, unreadable };
     } catch (e) {
-      releaseChunksNative(found.chunks);
+      if (chunks) releaseChunksNative(chunks);
       throw e;
     }
   }
@@ -187,6 +242,47 @@ export async function scanSignaling(
     counts.rows += n;
     opts.onRows?.(n);
   }
-  await collectCsvRejects(conn, files, qr);
-  return counts;
+  await collectCsvRejects(conn, rest, qr);
+  return { ...counts, unreadable };
+}
+
+/** Whether the native CSV reader may try a file: compute's CSV files (plain or gzip), unique column names. */
+function nativeCsvCandidate(f: SignalingFile): boolean {
+  return (
+    f.format === 'csv' &&
+    (f.path.endsWith('.csv') || f.path.endsWith('.csv.gz')) &&
+    f.columns !== undefined &&
+    new Set(f.columns).size === f.columns.length
+  );
+}
+
+/**
+ * The CSV files read by the native CSV reader (readCsvNative), and the files left for
+ * DuckDB: the reader's declined ones and the others. Undefined where the reader is not
+ * used: a daily run (its files' lines are counted by their home day), no CSV file, or no
+ * native addon.
+ */
+async function nativeCsvScan(
+  files: SignalingFile[],
+  keys: NonNullable<InPlace['keys']>,
+  range: ScanRange,
+  qr: Quarantine,
+  threads: number,
+): Promise<{ found: NativeCsvScan; read: SignalingFile[]; rest: SignalingFile[] } | undefined> {
+  if (files.some((f) => f.countTimeless !== undefined)) return undefined;
+  const tried = files.filter(nativeCsvCandidate);
+  if (tried.length === 0) return undefined;
+  const pending = readCsvNative(
+    tried.map((f) => ({ path: f.path, columns: f.columns! })),
+    keys.subscribers,
+    keys.cells,
+    range,
+    qr.samplesPerReason,
+    threads,
+  );
+  if (!pending) return undefined;
+  const found = await pending;
+  const read = tried.filter((_, i) => found.declined[i] === 0);
+  const readSet = new Set(read);
+  return { found, read, rest: files.filter((f) => !readSet.has(f)) };
 }

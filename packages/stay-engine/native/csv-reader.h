@@ -1,0 +1,48 @@
+// The signaling CSV files of DATA.md (plain or gzip) read natively, on threads,
+// into a raw scan: what DuckDB's read_csv would give rawScanSql, decided by the
+// same rules (record-rules.h). A file with anything this reader does not read
+// exactly as DuckDB does (quotes, control or non-ASCII bytes, an empty line, a
+// time that only DuckDB's parser can decide, a gzip stream it cannot inflate) is
+// declined whole, and the pipeline has DuckDB read it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scan.h"
+
+namespace stay {
+
+/** One signaling CSV file: its path, whether gzip, its header's column count and where the five columns are. */
+struct CsvInput {
+  std::string path;
+  bool gz = false;
+  int fields = 0;
+  /** The columns msisdn, ts, cell_id, plmn, event: their index in a line, or -1 (NULL, as rawScanSql's). */
+  int col[5] = {-1, -1, -1, -1, -1};
+};
+
+/** A line DuckDB would reject as malformed: its number (the header is line 1) and the quarantine's text. */
+struct MalformedLine {
+  int64_t line;
+  std::string text;
+};
+
+/** What the reader made of one file. */
+struct CsvOutcome {
+  /** Not read here (its records are not in the scan): why, for the logs. */
+  bool declined = false;
+  std::string why;
+  int64_t malformed = 0;
+  /** The first `samplesPerReason` malformed lines, in line order. */
+  std::vector<MalformedLine> samples;
+};
+
+/**
+ * Reads the files on up to `threads` threads, each file whole into the scan `j` (its rules,
+ * its chunk set) unless declined; `out` gets each file's outcome, in the order of `files`.
+ */
+void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out);
+
+}  // namespace stay
