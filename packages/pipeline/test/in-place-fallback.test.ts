@@ -10,6 +10,7 @@ vi.mock('@itinerary-card/stay-engine', async (original) => ({
   ...(await original<typeof import('@itinerary-card/stay-engine')>()),
   scanChunksNative: () => undefined,
   scanRawNative: () => undefined,
+  readCsvNative: () => undefined,
 }));
 
 const dirs: string[] = [];

@@ -120,7 +120,7 @@ export async function scanSignaling(
   let raw: duckdb.Result | undefined;
   // Compute's CSV files (not a daily run's, whose lines are counted by home day) read natively
   // where the reader can read them as DuckDB would; DuckDB reads the rest (nativeCsvScan).
-  const csv = inPlace?.keys ? await nativeCsvScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
+  let csv = inPlace?.keys ? await nativeCsvScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
   let rest = csv ? csv.rest : files;
   const unreadable: Array<{ file: string; reason: string }> = [];
   if (opts.checkGzip) {
@@ -152,9 +152,12 @@ export async function scanSignaling(
     if (!native) tq = performance.now();
   }
   if (csv && !native && rest.length > 0) {
-    // (The reader found DuckDB's C API, so the raw scan would have too: not reached but for a bug.)
+    // DuckDB's result cannot be read natively (another version of the bindings): the native CSV
+    // reader's records are let go, and every file is read below, as without it.
     releaseChunksNative(csv.found.chunks);
-    throw new Error('the native raw scan could not read what the native CSV reader left');
+    const lost = new Set(unreadable.map((u) => u.file));
+    rest = files.filter((f) => !lost.has(f.path));
+    csv = undefined;
   }
   if (!native && !csv) {
     await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
