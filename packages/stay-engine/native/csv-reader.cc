@@ -258,7 +258,7 @@ class FileReader {
 void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out) {
   const size_t nf = files.size();
   out.assign(nf, CsvOutcome());
-  // Each file into its own part, by the scan's rules (the registries' tables copied: small beside a file).
+  // Each file into its own part, by the scan's rules and with its registry tables.
   std::vector<std::unique_ptr<Scan>> parts(nf);
   std::vector<std::unique_ptr<ChunkSet>> sets(nf);
   std::atomic<size_t> next{0};
@@ -272,8 +272,7 @@ void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std:
         part->set = sets[k].get();
         part->samplesPerReason = j.samplesPerReason;
         part->raw = true;
-        part->subs = j.subs;
-        part->cells = j.cells;
+        part->tablesOf = &j;
         part->lo = j.lo;
         part->hi = j.hi;
         part->plausibleLo = j.plausibleLo;

@@ -30,6 +30,8 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
   using duck::Text;
   ChunkSet::Block b{std::make_unique<int32_t[]>(n), std::make_unique<int32_t[]>(n), std::make_unique<int32_t[]>(n),
                     std::make_unique<double[]>(n)};
+  const KeyTable& subs = j.subTable();
+  const KeyTable& cells = j.cellTable();
   const double validFrom = std::max(j.lo, j.plausibleLo), validTo = std::min(j.hi, j.plausibleHi);
   constexpr double INF = std::numeric_limits<double>::infinity();
   bool filtered = false;
@@ -40,10 +42,10 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const Text m = rows.msisdn(i);
     const Text cell = rows.cell(i);
-    j.subHash[i] = j.subs.keyHash(m.p, m.n);
-    j.cellHash[i] = j.cells.keyHash(cell.p, cell.n);
-    j.subs.prefetch(j.subHash[i]);
-    j.cells.prefetch(j.cellHash[i]);
+    j.subHash[i] = subs.keyHash(m.p, m.n);
+    j.cellHash[i] = cells.keyHash(cell.p, cell.n);
+    subs.prefetch(j.subHash[i]);
+    cells.prefetch(j.cellHash[i]);
   }
   for (size_t i = 0; i < n; i++) {
     const Text m = rows.msisdn(i);
@@ -52,8 +54,8 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
     const double tv = rows.t(i);
     // DuckDB orders NaN above every number.
     const double t = tNull ? 0 : std::isnan(tv) ? INF : tv;
-    const int32_t s = m.null ? -1 : j.subs.find(j.subHash[i], m.p, m.n);
-    const int32_t cx = cell.null ? -1 : j.cells.find(j.cellHash[i], cell.p, cell.n);
+    const int32_t s = m.null ? -1 : subs.find(j.subHash[i], m.p, m.n);
+    const int32_t cx = cell.null ? -1 : cells.find(j.cellHash[i], cell.p, cell.n);
     int32_t code;
     if (s >= 0 && cx >= 0 && !tNull && t >= validFrom && t < validTo) code = cx;
     else if (j.hasCounted && (tNull || t < j.lo || t >= j.hi) &&

@@ -77,6 +77,10 @@ struct Scan {
   bool raw = false;
   bool hasCounted = false;
   KeyTable subs, cells;
+  /** A part of a scan (a file of the native CSV reader): the scan whose registry tables it uses instead. */
+  const Scan* tablesOf = nullptr;
+  const KeyTable& subTable() const { return tablesOf ? tablesOf->subs : subs; }
+  const KeyTable& cellTable() const { return tablesOf ? tablesOf->cells : cells; }
   std::vector<uint64_t> subHash, cellHash;
   /** The run's days [lo, hi) and the plausible times [plausibleLo, plausibleHi) (ScanRange). */
   double lo = 0, hi = 0, plausibleLo = 0, plausibleHi = 0;
