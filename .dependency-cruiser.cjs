@@ -26,6 +26,7 @@ const DOORS = [
   '^(apps|packages)/[^/]+/src/index\\.ts$',
   '^(apps|packages)/[^/]+/src/testing/index\\.ts$',
   '^packages/domain/src/service-token\\.ts$',
+  '^packages/domain/src/wire/index\\.ts$',
 ];
 
 module.exports = {

@@ -4,7 +4,8 @@
 // records a consent only with the grant that code produced.
 import { randomBytes } from 'node:crypto';
 import { AppError, type ErrorCode, formatBeijing } from '@itinerary-card/domain';
-import type { ItineraryAnswer, PartnerClient } from '../src/partner/partner-client.ts';
+import type { ItineraryAnswer } from '@itinerary-card/domain/wire';
+import type { PartnerClient } from '../src/partner/partner-client.ts';
 
 export interface FakePartner extends PartnerClient {
   calls: Array<{ op: 'code' | 'grant' | 'consent' | 'itinerary'; phone: string; consentId?: string }>;

@@ -2,6 +2,7 @@
 // in-memory index of the published snapshot, behind HMAC service tokens.
 import { AppError, type Clock, systemClock, type WindowDays } from '@itinerary-card/domain';
 import { verifyServiceToken } from '@itinerary-card/domain/service-token';
+import { NodeItinerarySchema } from '@itinerary-card/domain/wire';
 import { installOpsKit, maskedLogger } from '@itinerary-card/ops';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TlsConfig } from './config.ts';
@@ -20,36 +21,6 @@ export interface OperatorNodeDeps {
   /** Serve HTTPS; with `ca` client certificates are required (mTLS). */
   tls?: TlsConfig;
 }
-
-const itinerarySchema = {
-  type: 'object',
-  required: [
-    'msisdn',
-    'status',
-    'days',
-    'date',
-    'windowStart',
-    'windowEnd',
-    'updatedAt',
-    'cities',
-    'countries',
-    'kind',
-  ],
-  properties: {
-    msisdn: { type: 'string' },
-    status: { type: 'string', enum: ['ok', 'no_data', 'new_subscriber'] },
-    days: { type: 'integer' },
-    date: { type: 'string' },
-    windowStart: { type: 'string' },
-    windowEnd: { type: 'string' },
-    updatedAt: { type: 'string' },
-    cities: { type: 'array', items: { type: 'string' } },
-    countries: { type: 'array', items: { type: 'string' } },
-    kind: { type: 'string', enum: ['normal', 'mvno', 'secondary'] },
-    primaryMsisdn: { type: 'string' },
-    portedAt: { type: 'string' },
-  },
-} as const;
 
 const errorSchema = {
   type: 'object',
@@ -110,7 +81,7 @@ export async function buildOperatorNode(deps: OperatorNodeDeps): Promise<Fastify
             date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
           },
         },
-        response: { 200: itinerarySchema, 404: errorSchema, 503: errorSchema },
+        response: { 200: NodeItinerarySchema, 404: errorSchema, 503: errorSchema },
       },
     },
     async (req) => {

@@ -11,12 +11,7 @@ export {
 export type { PlatformServices } from './platform-services.ts';
 export { type AuditEntry, AuditLog } from './repositories/audit-log.ts';
 export type { RegistryEntry } from './repositories/porting-registry.ts';
-export type {
-  Channel,
-  ItineraryAnswer,
-  ItineraryCity,
-  QueryOptions,
-} from './services/itinerary-service.ts';
+export type { Channel, QueryOptions } from './services/itinerary-service.ts';
 export { loadPortingRegistry } from './services/porting-import.ts';
 export { servingDay } from './services/serving-day.ts';
 export type { OutboxReader, SmsSender } from './services/sms-sender.ts';

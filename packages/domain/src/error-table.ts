@@ -63,6 +63,13 @@ export const ERROR_TABLE = {
     zh: '数据查询异常。行程卡查询需要在网络通畅的情况下进行，请稍后重试；如果条件允许，您可以试试更换其它手机查询同一号码的行程。',
     en: 'Data query error. The query needs a working network: please try again later, or query the same number from another phone.',
   },
+  // A client of the platform (the health-code system, the card page) got a 200 whose body is not the
+  // itinerary answer's schema (@itinerary-card/domain/wire): nothing of it is shown or kept.
+  ANSWER_MALFORMED: {
+    status: 502,
+    zh: '数据查询异常：行程卡平台返回的数据格式有误，请稍后重试。',
+    en: 'Data query error: the itinerary platform answered in an unexpected format. Please try again later.',
+  },
   // Generic
   BAD_REQUEST: { status: 400, zh: '请求参数有误', en: 'The request is malformed.' },
   INVALID_TIME: {

@@ -202,6 +202,25 @@ describe('itinerary card page', () => {
     await page.locator('#card').waitFor();
   });
 
+  it('a malformed answer: ANSWER_MALFORMED in the page, nothing of it shown, then the card on retry', async () => {
+    const page = await phone();
+    // A 200 whose body is not the itinerary answer (a proxy's rewrite, a platform of another version).
+    await page.route('**/api/v1/itinerary', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: '{"phone":"138****0011","cities":"南昌"}' }),
+    );
+    await loginWithCode(page, NUMBERS.likeNormal[0]);
+    const panel = page.locator('#query-error');
+    await panel.waitFor();
+    expect(await panel.getAttribute('data-code')).toBe('ANSWER_MALFORMED');
+    expect(await panel.textContent()).toContain('行程卡平台返回的数据格式有误');
+    expect(await page.locator('#card').count()).toBe(0);
+    expect(await page.locator('body').innerText()).not.toContain('南昌');
+    await screenshot(page, 'card-10-answer-malformed');
+    await page.unroute('**/api/v1/itinerary');
+    await panel.getByRole('button', { name: '重新查询' }).click();
+    await page.locator('#card').waitFor();
+  });
+
   it('validates the form before calling the platform, refuses a second code within 60 s, and the help page has the FAQ', async () => {
     const page = await phone();
     await page.goto('/');

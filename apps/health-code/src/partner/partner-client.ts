@@ -3,18 +3,7 @@
 // owner types it on our page) turned into a one-time grant; a consent record that
 // carries the grant; then the 14-day itinerary under that consent.
 import { AppError, ERROR_TABLE, type ErrorCode } from '@itinerary-card/domain';
-
-/** The API.md itinerary body. */
-export interface ItineraryAnswer {
-  phone: string;
-  updatedAt: string;
-  windowDays: number;
-  windowStart: string;
-  windowEnd: string;
-  cities: Array<{ code: string; province: string; city: string; risk?: boolean }>;
-  countries: Array<{ code: string; name: string }>;
-  notes?: unknown[];
-}
+import { type ItineraryAnswer, isItineraryAnswer } from '@itinerary-card/domain/wire';
 
 export interface PartnerClient {
   /** The platform sends the owner a code naming us and the purpose. */
@@ -117,7 +106,15 @@ export function createHttpPartnerClient(o: HttpPartnerOptions): PartnerClient {
     async itinerary(phone, consentId) {
       const res = await authed('/api/v1/partner/itinerary', { phone, days: 14, consentId });
       if (!res.ok) throw await failure(res);
-      return (await res.json()) as ItineraryAnswer;
+      // Checked against the one schema: a body that is not the answer is never summarised or kept.
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch (e) {
+        throw new AppError('ANSWER_MALFORMED', {}, { cause: e });
+      }
+      if (!isItineraryAnswer(body)) throw new AppError('ANSWER_MALFORMED');
+      return body;
     },
   };
 }

@@ -5,8 +5,9 @@
 // briefly under an id so the form that submits it cannot alter it.
 import { randomBytes } from 'node:crypto';
 import { AppError, type Clock, formatBeijing, isAppError, maskPhone } from '@itinerary-card/domain';
+import type { ItineraryAnswer } from '@itinerary-card/domain/wire';
 import type { KeyValue } from '@itinerary-card/store';
-import type { ItineraryAnswer, PartnerClient } from '../partner/partner-client.ts';
+import type { PartnerClient } from '../partner/partner-client.ts';
 import type { AuditLog, ConsentRepo } from '../repositories/audit-log.ts';
 import { type AreaHit, type ItinerarySummary, matchItinerary } from '../rules/epidemic-areas.ts';
 import type { AreaList } from './area-list.ts';

@@ -1,10 +1,10 @@
 // The owner's itinerary (API.md GET /api/v1/itinerary).
 import { AppError, langFromHeader, parseInstant } from '@itinerary-card/domain';
+import { type ItineraryAnswer, ItineraryAnswerSchema } from '@itinerary-card/domain/wire';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
-import type { ItineraryAnswer, QueryOptions } from '../services/itinerary-service.ts';
+import type { QueryOptions } from '../services/itinerary-service.ts';
 import { errorResponses } from './error-responses.ts';
-import { itineraryAnswerSchema } from './itinerary-schema.ts';
 import { bearerToken } from './phone-input.ts';
 
 const DOC_HEADERS = {
@@ -44,7 +44,7 @@ export async function itineraryRoutes(app: FastifyInstance, s: PlatformServices)
         description:
           'Needs `Authorization: Bearer <token>` and `X-Client-Time` (the phone clock, ISO-8601 or epoch ms); a clock more than the allowed skew (5 min by default) away from Beijing time, or a missing one, gets ILLEGAL_ACCESS. An operator node that is down or slow gives QUERY_FAILED (503) within 3 s, never a 500.',
         response: {
-          200: itineraryAnswerSchema,
+          200: ItineraryAnswerSchema,
           ...errorResponses('UNAUTHENTICATED', 'ILLEGAL_ACCESS', 'NO_DATA', 'QUERY_FAILED'),
         },
       },

@@ -2,10 +2,10 @@
 // credentials, the owner's SMS confirmation turned into a one-time grant, consent
 // records carrying that grant, and 7- or 14-day itineraries under consent.
 import { AppError, parseInstant, type WindowDays } from '@itinerary-card/domain';
+import { ItineraryAnswerSchema } from '@itinerary-card/domain/wire';
 import type { FastifyInstance } from 'fastify';
 import type { PlatformServices } from '../platform-services.ts';
 import { errorResponses } from './error-responses.ts';
-import { itineraryAnswerSchema } from './itinerary-schema.ts';
 import { bearerToken, phoneOrThrow } from './phone-input.ts';
 
 export async function partnerRoutes(app: FastifyInstance, s: PlatformServices): Promise<void> {
@@ -171,7 +171,7 @@ export async function partnerRoutes(app: FastifyInstance, s: PlatformServices): 
           },
         },
         response: {
-          200: itineraryAnswerSchema,
+          200: ItineraryAnswerSchema,
           ...errorResponses('UNAUTHENTICATED', 'CONSENT_REQUIRED', 'NO_DATA', 'TOO_MANY_REQUESTS', 'QUERY_FAILED'),
         },
       },

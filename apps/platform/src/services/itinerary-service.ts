@@ -18,6 +18,7 @@ import {
   segmentOperator,
   type WindowDays,
 } from '@itinerary-card/domain';
+import type { ItineraryAnswer } from '@itinerary-card/domain/wire';
 import { RefreshingCache } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import type { AuditEntry, AuditLog } from '../repositories/audit-log.ts';
@@ -38,31 +39,6 @@ export interface QueryOptions {
   actor?: string;
   consentId?: string;
   lang?: Lang;
-}
-
-export interface ItineraryCity {
-  code: string;
-  province: string;
-  city: string;
-  /** The city currently contains a medium- or high-risk area. */
-  risk: boolean;
-}
-
-/** API.md's answer body plus extensions (cardColor, date, riskFootnote, disclaimer). */
-export interface ItineraryAnswer {
-  phone: string;
-  updatedAt: string;
-  windowDays: WindowDays;
-  windowStart: string;
-  windowEnd: string;
-  cities: ItineraryCity[];
-  countries: Array<{ code: string; name: string }>;
-  notes: string[];
-  cardColor: 'green' | 'yellow';
-  /** The query day D whose window [D-N, D) this is. */
-  date: string;
-  riskFootnote?: string;
-  disclaimer: string;
 }
 
 export interface ItineraryServiceDeps {

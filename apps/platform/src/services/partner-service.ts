@@ -4,11 +4,12 @@
 // partner-grants.ts); a read needs a live consent of this partner for this
 // number. Partners are rate-limited overall and per number. Every step is audited.
 import { AppError, type Clock, formatBeijing, type WindowDays } from '@itinerary-card/domain';
+import type { ItineraryAnswer } from '@itinerary-card/domain/wire';
 import type { KeyValue, Sql } from '@itinerary-card/store';
 import type { PlatformOptions } from '../config.ts';
 import type { AuditLog } from '../repositories/audit-log.ts';
 import type { Partners } from '../repositories/partners.ts';
-import type { ItineraryAnswer, ItineraryService } from './itinerary-service.ts';
+import type { ItineraryService } from './itinerary-service.ts';
 import { PartnerGrants } from './partner-grants.ts';
 import { Secrets } from './secrets.ts';
 import type { SmsSender } from './sms-sender.ts';

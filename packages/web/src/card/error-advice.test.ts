@@ -15,6 +15,8 @@ const API_ERRORS = [
   'NO_DATA',
   'UNAUTHENTICATED',
   'QUERY_FAILED',
+  // The page's own check of the answer (@itinerary-card/domain/wire).
+  'ANSWER_MALFORMED',
 ] as const;
 
 describe('what to do next after an error', () => {

@@ -1,6 +1,6 @@
-// What to do next after each error of API.md (plus the page's own
-// NETWORK_ERROR): one line of advice and the action the dialog offers. The
-// advice adds to the platform's message (the seed's words), never repeats it.
+// What to do next after each error of API.md (plus the page's own NETWORK_ERROR
+// and ANSWER_MALFORMED): one line of advice and the action the dialog offers.
+// The advice adds to the platform's message (the seed's words), never repeats it.
 import type { Lang } from '../shared/lang.ts';
 import { formatWait } from '../shared/wait.ts';
 
@@ -77,6 +77,11 @@ const ADVICE: Record<string, Advice> = {
     en: 'Make sure your network works, then tap "Try again". ' + HOTLINE_EN,
     action: 'retry',
   },
+  ANSWER_MALFORMED: {
+    zh: '请稍后再查询一次；如果一直如此，请刷新页面。' + HOTLINE_ZH,
+    en: 'Query again in a while; if this keeps happening, reload the page. ' + HOTLINE_EN,
+    action: 'retry',
+  },
   NETWORK_ERROR: {
     zh: '请检查网络连接（Wi-Fi或移动数据）后点击“重试”。' + HOTLINE_ZH,
     en: 'Check your connection (Wi-Fi or mobile data), then tap "Try again". ' + HOTLINE_EN,
@@ -92,6 +97,7 @@ const FAQ_OF: Record<string, number> = {
   NEW_SUBSCRIBER: 8,
   NO_DATA: 7,
   QUERY_FAILED: 9,
+  ANSWER_MALFORMED: 9,
   NETWORK_ERROR: 9,
   ILLEGAL_ACCESS: 10,
   UNSUPPORTED_NUMBER: 14,

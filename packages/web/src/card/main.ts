@@ -1,6 +1,7 @@
 // The itinerary card page (H5): logs in with an SMS code or a remembered
 // device, asks the platform for the itinerary with the phone's own clock, and
 // shows the card or the error with what to do next.
+import type { ItineraryAnswer } from '@itinerary-card/domain/wire';
 import '../shared/base.css';
 import './card.css';
 import { ApiError, apiRequest, asApiError } from '../shared/api-client.ts';
@@ -10,7 +11,7 @@ import { h, replaceChildren } from '../shared/h.ts';
 import { applyLang, currentLang, type Lang, setLang } from '../shared/lang.ts';
 import { HOTLINE, TEXTS } from './card-texts.ts';
 import { adviceFor, helpLink } from './error-advice.ts';
-import type { ItineraryAnswer } from './itinerary-answer.ts';
+import { checkedAnswer } from './itinerary-answer.ts';
 import { type LoginState, renderLogin } from './login-view.ts';
 import { renderResult } from './result-view.ts';
 import { loadDevice, loadSession, type Session, saveDevice, saveSession } from './session-store.ts';
@@ -300,13 +301,14 @@ async function itineraryWithLogin(): Promise<ItineraryAnswer | undefined> {
   }
 }
 
-function fetchItinerary(s: Session): Promise<ItineraryAnswer> {
+async function fetchItinerary(s: Session): Promise<ItineraryAnswer> {
   // X-Client-Time is the phone's own clock: the platform refuses a query from a
   // phone whose time is off (ILLEGAL_ACCESS), as the original service did.
-  return apiRequest<ItineraryAnswer>('/api/v1/itinerary', {
+  const body = await apiRequest<unknown>('/api/v1/itinerary', {
     token: s.token,
     headers: { 'X-Client-Time': String(Date.now()) },
   });
+  return checkedAnswer(body, currentLang());
 }
 
 /**

@@ -1,11 +1,12 @@
 // The result card as people knew it: masked number, update time, the big
 // coloured badge and headline, a live Beijing clock, the places, footnotes.
 import { formatBeijingDisplay } from '@itinerary-card/domain';
+import type { ItineraryAnswer } from '@itinerary-card/domain/wire';
 import { beijingParts, startTicking } from '../shared/beijing-clock.ts';
 import { h } from '../shared/h.ts';
 import type { Lang } from '../shared/lang.ts';
 import { TEXTS } from './card-texts.ts';
-import { type CardColour, cardColour, type ItineraryAnswer, noteTexts, placeName } from './itinerary-answer.ts';
+import { type CardColour, cardColour, noteTexts, placeName } from './itinerary-answer.ts';
 
 export interface ResultHandlers {
   refresh(): void;
