@@ -145,7 +145,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   app.addHook('onClose', async () => {
     await login.stop();
     await audit.close();
-    for (const n of Object.values(nodes)) n?.close();
+    await Promise.all(Object.values(nodes).map((n) => n?.close()));
   });
 
   // The error handler, security headers, /metrics, /healthz and /readyz (packages/ops). Ready: SQL and the

@@ -12,6 +12,7 @@ export type { PlatformServices } from './platform-services.ts';
 export { type AuditEntry, AuditLog } from './repositories/audit-log.ts';
 export type { RegistryEntry } from './repositories/porting-registry.ts';
 export type { Channel, QueryOptions } from './services/itinerary-service.ts';
+export { NodeClient, type NodeClientOptions } from './services/node-client.ts';
 export { loadPortingRegistry } from './services/porting-import.ts';
 export { servingDay } from './services/serving-day.ts';
 export type { OutboxReader, SmsSender } from './services/sms-sender.ts';

@@ -2,23 +2,47 @@
 // circuit, not the operator's.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AppError, subscriberShard } from '@itinerary-card/domain';
+import { type AppError, type NodeItinerary, subscriberShard } from '@itinerary-card/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPlatformConfig } from '../config.ts';
 import { NodeClient } from './node-client.ts';
 
 let server: http.Server;
+let connections = 0;
+/** The node answers this number with a body that is not its wire schema. */
+const MALFORMED = '13999999999';
+
+/** A node's answer for the number (the node's wire schema). */
+function answer(msisdn: string): NodeItinerary {
+  return {
+    msisdn,
+    status: 'ok',
+    days: 7,
+    date: '2022-09-08',
+    windowStart: '2022-09-01T00:00:00+08:00',
+    windowEnd: '2022-09-08T00:00:00+08:00',
+    updatedAt: '2022-09-08T08:00:00+08:00',
+    cities: ['360100'],
+    countries: [],
+    kind: 'normal',
+  };
+}
 let url = '';
 /** Shard 0 is down: the proxy answers 503 for its numbers. */
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     const msisdn = /itinerary\/(\d+)/.exec(req.url ?? '')?.[1] ?? '';
+    if (msisdn === MALFORMED) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ msisdn, status: 'ok' }));
+      return;
+    }
     if (subscriberShard(msisdn, 2) === 0) {
       res.writeHead(503).end('no server available');
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ msisdn, status: 'ok' }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer(msisdn)));
   });
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -80,5 +104,24 @@ describe('NodeClient with shards', () => {
         expect.objectContaining({ details: { variable: 'PLATFORM_NODE_CMCC_SHARDS' } }) as AppError,
       );
     }
+  });
+});
+
+describe('NodeClient answers', () => {
+  it('refuses an answer that is not the node wire schema, as a node failure', async () => {
+    const c = client();
+    await expect(c.itinerary(MALFORMED, 7, '2022-09-08')).rejects.toThrowError(
+      'operator node cmcc unavailable: malformed answer',
+    );
+    c.close();
+  });
+
+  it('keeps its connection open for the next query', async () => {
+    const c = client(2);
+    const before = connections;
+    for (const m of alive) expect((await c.itinerary(m, 7, '2022-09-08'))?.msisdn).toBe(m);
+    // One per query without keep-alive; undici may open a second while the first is being released.
+    expect(connections - before).toBeLessThanOrEqual(2);
+    await c.close();
   });
 });

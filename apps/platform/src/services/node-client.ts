@@ -1,15 +1,21 @@
-// The platform's client of one operator node: keep-alive HTTP(S), a signed
-// short-lived service token, a per-call timeout and a circuit breaker. Any
-// failure surfaces as NodeUnavailableError, which the service turns into
-// QUERY_FAILED; a 404 (not this node's subscriber) is an answer, not a failure.
+// The platform's client of one operator node: an undici Pool (keep-alive
+// connections, connect/headers/body timeouts, the endpoint's mTLS certificate),
+// a signed short-lived service token and a circuit breaker. The answer is
+// checked against the node's wire schema. Any failure surfaces as
+// NodeUnavailableError, which the service turns into QUERY_FAILED; a 404 (not
+// this node's subscriber) is an answer, not a failure.
 // Behind a proxy that routes to shards by subscriberShard, one breaker per
 // shard: a dead shard opens its own circuit, its neighbours' numbers still pass.
-import http from 'node:http';
-import https from 'node:https';
-import { type NodeItinerary, subscriberShard, type WindowDays } from '@itinerary-card/domain';
+import { subscriberShard, type WindowDays } from '@itinerary-card/domain';
 import { signServiceToken } from '@itinerary-card/domain/service-token';
+import { type NodeItinerary, NodeItinerarySchema } from '@itinerary-card/domain/wire';
+import { Compile } from 'typebox/compile';
+import { Pool } from 'undici';
 import type { NodeEndpoint } from '../config.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
+
+/** Compiled once: a few property checks per answer (the node is Node.js, no CSP). */
+const nodeAnswer = Compile(NodeItinerarySchema);
 
 export class NodeUnavailableError extends Error {
   constructor(
@@ -36,9 +42,7 @@ const TOKEN_TTL_MS = 5 * 60_000;
 export class NodeClient {
   /** One per shard behind the endpoint (one without shards). */
   readonly breakers: CircuitBreaker[];
-  private readonly agent: http.Agent;
-  private readonly mod: typeof http | typeof https;
-  private readonly base: URL;
+  private readonly pool: Pool;
   private token = '';
   private tokenExp = 0;
 
@@ -46,12 +50,17 @@ export class NodeClient {
     readonly endpoint: NodeEndpoint,
     private readonly opts: NodeClientOptions,
   ) {
-    this.base = new URL(endpoint.url);
-    const secure = this.base.protocol === 'https:';
-    this.mod = secure ? https : http;
-    this.agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 128, ...(endpoint.tls ?? {}) })
-      : new http.Agent({ keepAlive: true, maxSockets: 128 });
+    const t = opts.timeoutMs;
+    this.pool = new Pool(new URL(endpoint.url).origin, {
+      // As many connections as the node:http agent this replaced allowed sockets.
+      connections: 128,
+      // Idle connections stay open for the next query (the node's Keep-Alive hint caps it).
+      keepAliveTimeout: 30_000,
+      // Each phase within the call's timeout: connect (and TLS), the headers, the gaps in the body.
+      headersTimeout: t,
+      bodyTimeout: t,
+      connect: { timeout: t, ...(endpoint.tls ?? {}) },
+    });
     this.breakers = Array.from(
       { length: endpoint.shards ?? 1 },
       () => new CircuitBreaker(opts.now, opts.breakerFailures, opts.breakerOpenMs),
@@ -91,16 +100,24 @@ export class NodeClient {
     const breaker = this.breakers[subscriberShard(msisdn, this.breakers.length)]!;
     if (!breaker.allow()) throw new NodeUnavailableError(this.endpoint.nodeId, 'circuit open');
     try {
-      const { status, body } = await this.get(`/internal/v1/itinerary/${msisdn}?days=${days}&date=${date}`);
-      if (status === 200) {
+      const { statusCode, body } = await this.pool.request({
+        path: `/internal/v1/itinerary/${msisdn}?days=${days}&date=${date}`,
+        method: 'GET',
+        headers: { authorization: this.bearer(), accept: 'application/json' },
+      });
+      if (statusCode === 200) {
+        const answer: unknown = JSON.parse(await body.text());
+        if (!nodeAnswer.Check(answer)) throw new NodeUnavailableError(this.endpoint.nodeId, 'malformed answer');
         breaker.success();
-        return JSON.parse(body) as NodeItinerary;
+        return answer;
       }
-      if (status === 404) {
+      // The connection is reused only once the body is read.
+      await body.dump();
+      if (statusCode === 404) {
         breaker.success();
         return null;
       }
-      throw new NodeUnavailableError(this.endpoint.nodeId, `status ${status}`);
+      throw new NodeUnavailableError(this.endpoint.nodeId, `status ${statusCode}`);
     } catch (e) {
       breaker.failure();
       if (e instanceof NodeUnavailableError) throw e;
@@ -108,44 +125,7 @@ export class NodeClient {
     }
   }
 
-  private get(path: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = this.mod.request(
-        {
-          agent: this.agent,
-          protocol: this.base.protocol,
-          hostname: this.base.hostname,
-          port: this.base.port,
-          path,
-          method: 'GET',
-          headers: { authorization: this.bearer(), accept: 'application/json' },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-          });
-          res.on('error', (e) => {
-            clearTimeout(timer);
-            reject(e);
-          });
-        },
-      );
-      const timer = setTimeout(
-        () => req.destroy(new Error(`timeout after ${this.opts.timeoutMs} ms`)),
-        this.opts.timeoutMs,
-      );
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      req.end();
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }
