@@ -22,7 +22,7 @@ export interface ErrorHandlerOptions {
 }
 
 /** Answers `err` as the error body of API.md, with `Retry-After` when the error says how long to wait. */
-export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
+function sendError(req: FastifyRequest, reply: FastifyReply, err: AppError): FastifyReply {
   const lang = langFromHeader(req.headers['accept-language']);
   const body = { code: err.code, message: errorMessage(err.code, lang, err.details), ...err.details };
   if (typeof err.details.retryAfterSeconds === 'number')
@@ -31,7 +31,7 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, err: AppErro
 }
 
 /** Fastify's own errors (schema validation, body parser, plugins' http errors) as AppErrors by status. */
-export function fromFastifyError(err: FastifyError): AppError | undefined {
+function fromFastifyError(err: FastifyError): AppError | undefined {
   if (err.validation) return new AppError('BAD_REQUEST', { detail: err.message });
   const status = err.statusCode ?? 500;
   if (status === 404) return new AppError('NOT_FOUND');

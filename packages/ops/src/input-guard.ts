@@ -6,7 +6,7 @@ import { AppError } from '@itinerary-card/domain';
 import type { FastifyInstance } from 'fastify';
 
 /** True when `v` (a parsed body: string, array or plain object) holds a NUL anywhere, keys included. */
-export function hasNul(v: unknown, depth = 0): boolean {
+function hasNul(v: unknown, depth = 0): boolean {
   if (typeof v === 'string') return v.includes('\0');
   if (v === null || typeof v !== 'object' || depth > 64) return false;
   if (Array.isArray(v)) return v.some((x) => hasNul(x, depth + 1));

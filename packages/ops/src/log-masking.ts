@@ -20,7 +20,7 @@ export function maskSensitive(text: string): string {
 }
 
 /** The request serializer: method, masked URL, client address. */
-export function maskedRequest(req: { method: string; url: string; ip?: string }) {
+function maskedRequest(req: { method: string; url: string; ip?: string }) {
   return { method: req.method, url: maskSensitive(req.url), ip: req.ip };
 }
 

@@ -40,13 +40,13 @@ declare module 'fastify' {
 }
 
 /** What failed, from the outage's cause (the documented error says only "unavailable"). */
-export function outageText(e: unknown): string {
+function outageText(e: unknown): string {
   const cause = (e as { cause?: unknown }).cause;
   return cause instanceof Error ? cause.message : e instanceof Error ? e.message : String(e);
 }
 
 /** Every check by name: `ok` or what failed. */
-export async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, string>> {
+async function runChecks(checks: Record<string, ReadinessCheck>): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
