@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { renderPosterPdf, renderPosterPng } from './poster.ts';
 
@@ -38,11 +37,30 @@ describe('venue posters', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it('renders a one-page PDF', async () => {
+  it('renders a one-page PDF with real text and a QR code a decoder reads once printed (pdftoppm)', async () => {
     const pdf = await renderPosterPdf(input);
-    const head = Buffer.from(pdf.subarray(0, 5)).toString();
-    expect(head).toBe('%PDF-');
-    expect((await PDFDocument.load(pdf)).getPageCount()).toBe(1);
-    if (existsSync(ARTIFACTS)) writeFileSync(join(ARTIFACTS, 'health-poster.pdf'), pdf);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    const dir = mkdtempSync(join(tmpdir(), 'hc-poster-'));
+    try {
+      const file = join(dir, 'poster.pdf');
+      writeFileSync(file, pdf);
+      if (existsSync(ARTIFACTS)) writeFileSync(join(ARTIFACTS, 'health-poster.pdf'), pdf);
+      const run = (cmd: string, ...args: string[]) =>
+        execFileSync(cmd, args, {
+          env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
+          stdio: 'pipe',
+        }).toString();
+      expect(run('pdfinfo', file)).toMatch(/^Pages:\s+1$/m);
+      // The text is text (the CJK font's glyphs embedded with their Unicode map), not outlines.
+      const text = run('pdftotext', '-layout', file, '-');
+      for (const line of ['昌通码', '单位码', input.venueName, '请使用手机扫码', `场所编号 ${input.venueId}`])
+        expect(text).toContain(line);
+      run('pdftoppm', '-r', '100', '-png', '-singlefile', file, join(dir, 'page'));
+      if (existsSync(ARTIFACTS))
+        writeFileSync(join(ARTIFACTS, 'health-poster-pdf.png'), readFileSync(join(dir, 'page.png')));
+      expect(run('zbarimg', '--quiet', '--raw', join(dir, 'page.png')).trim()).toBe(input.qrText);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

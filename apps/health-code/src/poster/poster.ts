@@ -1,8 +1,8 @@
 // Printable venue posters (单位码, 小区码, 车辆码, 核验码): the same A4 layout drawn
-// into a PNG (anti-aliased raster) and a PDF (vector QR and text outlines).
+// into a PNG (anti-aliased raster) and a PDF (vector QR code and real text).
 
 import { VENUE_KIND_ZH, type VenueKind } from '@itinerary-card/domain';
-import { PDFDocument, rgb, StandardFonts } from 'pdf-lib';
+import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { Raster, type Rgb } from './raster.ts';
 import { outlineText, type Polygon, posterFont, textWidth } from './text-outline.ts';
@@ -84,13 +84,24 @@ export function renderPosterPng(p: PosterInput, scale = 2): Buffer {
   return r.toPng();
 }
 
-export async function renderPosterPdf(p: PosterInput): Promise<Uint8Array> {
-  const doc = await PDFDocument.create();
-  doc.setTitle(`${p.codeName} ${VENUE_KIND_ZH[p.kind]} ${p.venueId}`);
-  doc.setCreator('itinerary-card health-code');
-  const page = doc.addPage([W, H]);
-  const c = (v: Rgb) => rgb(v[0] / 255, v[1] / 255, v[2] / 255);
-  page.drawRectangle({ x: 0, y: H - 150, width: W, height: 150, color: c(GREEN) });
+/**
+ * The poster as a one-page PDF: the QR code as vector runs and the text as real
+ * text (pdfkit embeds the subset of the CJK font's glyphs it uses, so the PDF
+ * is small, prints sharp, and its text can be searched and copied).
+ */
+export function renderPosterPdf(p: PosterInput): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: [W, H],
+    margin: 0,
+    info: { Title: `${p.codeName} ${VENUE_KIND_ZH[p.kind]} ${p.venueId}`, Creator: 'itinerary-card health-code' },
+  });
+  const done = new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  doc.rect(0, 0, W, 150).fill(GREEN);
   const q = qrModules(p.qrText);
   const cell = QR_SIZE / (q.size + 8);
   const qx = (W - cell * q.size) / 2;
@@ -104,35 +115,22 @@ export async function renderPosterPdf(p: PosterInput): Promise<Uint8Array> {
       }
       const start = col;
       while (col < q.size && q.dark(row, col)) col++;
-      page.drawRectangle({
-        x: qx + start * cell,
-        y: H - (qTop + (row + 1) * cell),
-        width: (col - start) * cell,
-        height: cell,
-        color: c(DARK),
-      });
+      doc.rect(qx + start * cell, qTop + row * cell, (col - start) * cell, cell);
     }
   }
-  const texts = textPolygons(p);
-  if (texts) {
-    for (const t of texts) {
-      const d = t.polys
-        .map((poly) => {
-          let s = `M${poly[0]!.toFixed(2)} ${poly[1]!.toFixed(2)}`;
-          for (let i = 2; i < poly.length; i += 2) s += `L${poly[i]!.toFixed(2)} ${poly[i + 1]!.toFixed(2)}`;
-          return `${s}Z`;
-        })
-        .join('');
-      if (d) page.drawSvgPath(d, { x: 0, y: H, color: c(t.colour), borderWidth: 0 });
-    }
-  } else {
-    const font = await doc.embedFont(StandardFonts.HelveticaBold);
-    for (const t of layout(p)) {
-      if (!t.latin) continue;
-      const size = Math.min(t.size, 32);
-      const w = font.widthOfTextAtSize(t.latin, size);
-      page.drawText(t.latin, { x: (W - w) / 2, y: H - t.y, size, font, color: c(t.colour) });
-    }
+  doc.fill(DARK);
+  const font = posterFont();
+  // pdfkit takes a fontkit font as it is (the one the PNG outlines are drawn with, parsed once);
+  // its types list only files and buffers.
+  doc.font(font ? (font as unknown as string) : 'Helvetica-Bold');
+  for (const t of layout(p)) {
+    const text = font ? t.text : t.latin;
+    if (!text) continue;
+    let size = font ? t.size : Math.min(t.size, 32);
+    while (size > 8 && doc.fontSize(size).widthOfString(text) > W - 60) size -= 1;
+    const w = doc.fontSize(size).widthOfString(text);
+    doc.fillColor(t.colour).text(text, (W - w) / 2, t.y, { baseline: 'alphabetic', lineBreak: false });
   }
-  return doc.save();
+  doc.end();
+  return done;
 }

@@ -270,6 +270,6 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     void reply
       .type('application/pdf')
       .header('content-disposition', `attachment; filename="venue-${(req.params as { id: string }).id}.pdf"`);
-    return Buffer.from(pdf);
+    return pdf;
   });
 }
