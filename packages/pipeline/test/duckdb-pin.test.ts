@@ -1,5 +1,5 @@
 // DuckDB's packages are pinned to one exact version: the signaling scan reads the
-// bindings' Result behind node-api's back (signaling-scan.ts), which a minor
+// bindings' Result behind node-api's back (read/duckdb-result.ts), which a minor
 // update of either may change, and two copies of the engine must not be loaded.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -14,6 +14,7 @@ import {
   scanRawNative,
 } from '@itinerary-card/stay-engine';
 import type { CountryTable, RecordSink } from '../compute/event-buffer.ts';
+import { bindingsResult } from './duckdb-result.ts';
 import type { SignalingFile } from './input-dir.ts';
 import type { Quarantine } from './quarantine.ts';
 import { collectCsvRejects, countNativeCsv, countNativeScan, roamingPlace } from './scan-rejects.ts';
@@ -139,7 +140,7 @@ export async function scanSignaling(
   if (inPlace?.keys && (rest.length > 0 || !csv)) {
     await conn.run(`SET streaming_buffer_size = '${RAW_STREAM_BUFFER}'`);
     const result = await conn.stream(rawScanSql(rest));
-    raw = (result as unknown as { result: duckdb.Result }).result;
+    raw = bindingsResult(result);
     native = scanRawNative(
       raw,
       inPlace.keys.subscribers,
@@ -162,7 +163,7 @@ export async function scanSignaling(
   if (!native && !csv) {
     await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
     const result = await conn.stream(scanSql(rest, range));
-    raw = (result as unknown as { result: duckdb.Result }).result;
+    raw = bindingsResult(result);
     native = inPlace && scanChunksNative(raw, inPlace.subscribers, inPlace.cells, qr.samplesPerReason);
   }
   opts.onTiming?.('sql', performance.now() - tq);
