@@ -2,8 +2,7 @@
 // the extensions cardColor, date, riskFootnote, disclaimer), written once: the
 // platform's route schema (validation, serialisation, OpenAPI), the type the
 // service composes, and the check the health-code system and the card page run
-// on what they receive.
-import { Check } from 'typebox/schema';
+// on what they receive (is-itinerary-answer.ts).
 // The builders one by one ('typebox/type', not 'typebox'): a page that imports
 // this schema bundles only those it uses (a few KB, not the whole TypeBox).
 import * as Type from 'typebox/type';
@@ -34,11 +33,3 @@ export const ItineraryAnswerSchema = Type.Object({
 
 export type ItineraryAnswer = Type.Static<typeof ItineraryAnswerSchema>;
 export type ItineraryCity = Type.Static<typeof City>;
-
-/**
- * Whether a received body is an itinerary answer. Interpreted, not compiled: the
- * pages' CSP (script-src 'self') forbids the `new Function` a compiled check makes.
- */
-export function isItineraryAnswer(value: unknown): value is ItineraryAnswer {
-  return Check(ItineraryAnswerSchema, value);
-}
