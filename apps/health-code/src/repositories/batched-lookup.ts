@@ -1,85 +1,65 @@
-// Group reads for hot lookups by key: the keys asked for in one event-loop turn
-// (and while earlier groups are in flight) go to the database as one statement
-// over an array, as check-ins are group-committed. A busy check-in path then
-// costs the database a round trip per group, not per request.
+// Group reads for hot lookups by key (BatchQueue): the keys asked for in one
+// event-loop turn (and while earlier groups are in flight) go to the database as
+// one statement over an array, as check-ins are group-committed.
 // Each key is read by a statement sent after it was asked for, so a caller sees
 // every write it made before asking (nothing is cached between groups).
+import { BatchQueue } from './batch-queue.ts';
 
 export interface BatchedLookupOptions<K, R> {
   /** Reads the rows of `keys` (distinct), in any order. */
   load(keys: K[]): Promise<R[]>;
   /** The key a row answers. */
   keyOf(row: R): K;
-  /** Keys per statement. */
+  /** Keys asked for per statement. */
   maxBatch?: number;
   /** Statements in flight at once (≤ the SQL pool size, leaving room for other work). */
   concurrency?: number;
 }
 
-interface Waiter<R> {
+interface Waiter<K, R> {
+  key: K;
   resolve: (row: R | undefined) => void;
   reject: (e: unknown) => void;
 }
 
 export class BatchedLookup<K, R> {
-  private queue = new Map<K, Waiter<R>[]>();
-  private inFlight = 0;
-  private scheduled = false;
-  private readonly maxBatch: number;
-  private readonly concurrency: number;
+  private readonly queue: BatchQueue<Waiter<K, R>>;
 
   constructor(private readonly o: BatchedLookupOptions<K, R>) {
-    this.maxBatch = o.maxBatch ?? 500;
-    this.concurrency = o.concurrency ?? 2;
+    this.queue = new BatchQueue({
+      run: (group) => this.read(group),
+      maxBatch: o.maxBatch ?? 500,
+      concurrency: o.concurrency ?? 2,
+    });
   }
 
   /** The row of `key`, or undefined when there is none. */
   get(key: K): Promise<R | undefined> {
-    return new Promise((resolve, reject) => {
-      const waiters = this.queue.get(key);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.queue.set(key, [{ resolve, reject }]);
-      if (this.scheduled) return;
-      this.scheduled = true;
-      // Let the current turn's requests join the group.
-      setImmediate(() => {
-        this.scheduled = false;
-        this.pump();
-      });
-    });
+    return new Promise((resolve, reject) => this.queue.push({ key, resolve, reject }));
   }
 
-  private pump(): void {
-    while (this.queue.size > 0 && this.inFlight < this.concurrency) {
-      const group = new Map<K, Waiter<R>[]>();
-      for (const [k, w] of this.queue) {
-        group.set(k, w);
-        this.queue.delete(k);
-        if (group.size === this.maxBatch) break;
-      }
-      this.inFlight++;
-      void this.read(group).finally(() => {
-        this.inFlight--;
-        if (this.queue.size > 0) this.pump();
-      });
+  private async read(group: Waiter<K, R>[]): Promise<void> {
+    // The same key asked for twice in a group is read once.
+    const byKey = new Map<K, Waiter<K, R>[]>();
+    for (const w of group) {
+      const same = byKey.get(w.key);
+      if (same) same.push(w);
+      else byKey.set(w.key, [w]);
     }
-  }
-
-  private async read(group: Map<K, Waiter<R>[]>): Promise<void> {
     let rows: R[];
     try {
-      rows = await this.o.load([...group.keys()]);
+      rows = await this.o.load([...byKey.keys()]);
     } catch (e) {
-      for (const waiters of group.values()) for (const w of waiters) w.reject(e);
+      for (const w of group) w.reject(e);
       return;
     }
     for (const row of rows) {
       const k = this.o.keyOf(row);
-      const waiters = group.get(k);
+      const waiters = byKey.get(k);
       if (!waiters) continue;
-      group.delete(k);
+      byKey.delete(k);
       for (const w of waiters) w.resolve(row);
     }
-    for (const waiters of group.values()) for (const w of waiters) w.resolve(undefined);
+    for (const waiters of byKey.values()) for (const w of waiters) w.resolve(undefined);
   }
 }

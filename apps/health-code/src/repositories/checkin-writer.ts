@@ -1,12 +1,13 @@
 // Check-ins on the hot path: callers enqueue, and the writer group-commits
-// everything that queued while the previous batch was in flight as one INSERT
-// over unnest() arrays (one statement text, so the server plans it once per
-// connection), with a few batches in flight at once.
+// everything that queued while the previous batch was in flight (BatchQueue) as
+// one INSERT over unnest() arrays (one statement text, so the server plans it
+// once per connection), with a few batches in flight at once.
 // Each check-in has a key made before its first write; with the database down a
 // batch waits in the local spool (fsynced) and is acknowledged, and is written
 // again with the same keys once it is back, so nothing is stored twice.
 import { randomUUID } from 'node:crypto';
 import { isStorageUnavailable, type Spool, type Sql } from '@itinerary-card/store';
+import { BatchQueue } from './batch-queue.ts';
 
 /** A check-in as written, and as kept in the spool. */
 export interface CheckinRow {
@@ -18,7 +19,8 @@ export interface CheckinRow {
 }
 
 interface Pending extends CheckinRow {
-  done: (e?: unknown) => void;
+  resolve: () => void;
+  reject: (e: unknown) => void;
 }
 
 export interface CheckinWriterOptions {
@@ -49,20 +51,18 @@ export async function insertCheckins(sql: Sql, rows: readonly CheckinRow[]): Pro
 }
 
 export class CheckinWriter {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  private readonly maxBatch: number;
-  private readonly concurrency: number;
+  private readonly queue: BatchQueue<Pending>;
   private spool: Spool<CheckinRow> | undefined;
-  private idle: Array<() => void> = [];
 
   constructor(
     private readonly sql: Sql,
     opts: CheckinWriterOptions = {},
   ) {
-    this.maxBatch = opts.maxBatch ?? 2000;
-    this.concurrency = opts.concurrency ?? 4;
+    this.queue = new BatchQueue({
+      run: (batch) => this.flush(batch),
+      maxBatch: opts.maxBatch ?? 2000,
+      concurrency: opts.concurrency ?? 4,
+    });
     this.spool = opts.spool;
   }
 
@@ -73,56 +73,31 @@ export class CheckinWriter {
 
   /** Resolves once the check-in is committed, or kept in the spool while the database is down. */
   write(venueId: string, personId: string, at: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ venueId, personId, at, key: randomUUID(), done: (e) => (e ? reject(e) : resolve()) });
-      this.kick();
-    });
-  }
-
-  private kick(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // Let the current tick's requests join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.queue.length > 0 && this.inFlight < this.concurrency) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.inFlight++;
-      void this.flush(batch).finally(() => {
-        this.inFlight--;
-        if (this.queue.length > 0) this.pump();
-        else if (this.inFlight === 0) for (const f of this.idle.splice(0)) f();
-      });
-    }
+    const key = randomUUID();
+    return new Promise((resolve, reject) => this.queue.push({ venueId, personId, at, key, resolve, reject }));
   }
 
   private async flush(batch: Pending[]): Promise<void> {
     try {
       await insertCheckins(this.sql, batch);
-      for (const b of batch) b.done();
+      for (const b of batch) b.resolve();
     } catch (e) {
       let err = e;
       if (this.spool && isStorageUnavailable(e)) {
         try {
           await this.spool.append(batch.map(({ venueId, personId, at, key }) => ({ venueId, personId, at, key })));
-          for (const b of batch) b.done();
+          for (const b of batch) b.resolve();
           return;
         } catch (spoolErr) {
           err = spoolErr;
         }
       }
-      for (const b of batch) b.done(err);
+      for (const b of batch) b.reject(err);
     }
   }
 
   /** Waits until every queued check-in is written. */
   drain(): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
-    return new Promise((r) => this.idle.push(r));
+    return this.queue.drain();
   }
 }

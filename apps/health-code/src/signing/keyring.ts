@@ -65,12 +65,12 @@ function verifyKey(r: KeyRecord): VerifyKey {
 }
 
 export class Keyring {
-  private readonly byKid = new Map<string, { rec: KeyRecord }>();
+  private readonly byKid = new Map<string, KeyRecord>();
   /** The same verifier the browser pages use, on the same key set they download. */
   private readonly verifier: CodeVerifier;
 
   constructor(records: readonly KeyRecord[]) {
-    for (const rec of records) this.byKid.set(rec.kid, { rec });
+    for (const rec of records) this.byKid.set(rec.kid, rec);
     this.verifier = new CodeVerifier(records.map(verifyKey));
   }
 
@@ -79,13 +79,13 @@ export class Keyring {
   }
 
   records(): KeyRecord[] {
-    return [...this.byKid.values()].map((k) => k.rec);
+    return [...this.byKid.values()];
   }
 
   /** The key that signs at `now`: in force, with a private key, not standby, the newest such. */
   signingKey(now: number): KeyRecord | undefined {
     let best: KeyRecord | undefined;
-    for (const { rec } of this.byKid.values()) {
+    for (const rec of this.byKid.values()) {
       if (!rec.privateKey || rec.standby || rec.nbf > now || (rec.signUntil !== null && rec.signUntil <= now)) continue;
       if (!best || rec.nbf > best.nbf) best = rec;
     }
