@@ -5,7 +5,7 @@
 // Each check-in has a key made before its first write; with the database down a
 // batch waits in the local spool (fsynced) and is acknowledged, and is written
 // again with the same keys once it is back, so nothing is stored twice.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isStorageUnavailable, type Spool, type Sql } from '@itinerary-card/store';
 import { BatchQueue } from './batch-queue.ts';
 
@@ -53,6 +53,13 @@ export async function insertCheckins(sql: Sql, rows: readonly CheckinRow[]): Pro
 export class CheckinWriter {
   private readonly queue: BatchQueue<Pending>;
   private spool: Spool<CheckinRow> | undefined;
+  /**
+   * Keys are this writer's random prefix and a counter: unique without a random
+   * UUID per check-in, and each writer's keys follow one another in the unique
+   * index (appended at its right edge, not scattered over its pages).
+   */
+  private readonly keyPrefix = `${randomBytes(12).toString('base64url')}.`;
+  private seq = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -73,7 +80,7 @@ export class CheckinWriter {
 
   /** Resolves once the check-in is committed, or kept in the spool while the database is down. */
   write(venueId: string, personId: string, at: number): Promise<void> {
-    const key = randomUUID();
+    const key = this.keyPrefix + (this.seq++).toString(36);
     return new Promise((resolve, reject) => this.queue.push({ venueId, personId, at, key, resolve, reject }));
   }
 
