@@ -43,6 +43,16 @@ interface Row {
   proxy: boolean;
 }
 
+/** What a colour is evaluated from: the check-in answer reads only this. */
+export type ColourBasis = Pick<Person, 'declaredSojourn' | 'symptoms' | 'closeContact' | 'itinerary' | 'office'>;
+
+type BasisRow = Pick<
+  Row,
+  'phone' | 'declared_sojourn' | 'symptoms' | 'close_contact' | 'itinerary' | 'office_colour' | 'office_reason'
+>;
+
+const BASIS_COLS = 'phone, declared_sojourn, symptoms, close_contact, itinerary, office_colour, office_reason';
+
 const COLS =
   'id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact, itinerary, itinerary_consent_id, office_colour, office_reason, colour, created_at, updated_at, proxy';
 
@@ -66,15 +76,41 @@ function toPerson(r: Row): Person {
   };
 }
 
+function toBasis(r: BasisRow): ColourBasis {
+  return {
+    declaredSojourn: r.declared_sojourn,
+    symptoms: r.symptoms,
+    closeContact: r.close_contact,
+    itinerary: typeof r.itinerary === 'string' ? (JSON.parse(r.itinerary) as ItinerarySummary) : r.itinerary,
+    office: r.office_colour ? { colour: r.office_colour, reason: r.office_reason ?? '' } : null,
+  };
+}
+
 export class PeopleRepo {
-  /** Every check-in reads its holder by phone (the colour the guard sees): grouped reads. */
+  /** Logins and check-ins without a person in the session read the holder by phone: grouped reads. */
   private readonly phoneReads: BatchedLookup<string, Row>;
+  /**
+   * Every check-in reads its holder's colour basis by phone (the colour the guard sees):
+   * grouped reads of the few columns it needs (no names, no timestamps to parse).
+   */
+  private readonly basisReads: BatchedLookup<string, BasisRow>;
 
   constructor(private readonly sql: Sql) {
     this.phoneReads = new BatchedLookup({
       load: (phones) => this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones]),
       keyOf: (r) => r.phone,
     });
+    this.basisReads = new BatchedLookup({
+      load: (phones) =>
+        this.sql.query<BasisRow>(`SELECT ${BASIS_COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones]),
+      keyOf: (r) => r.phone,
+    });
+  }
+
+  /** What the colour of the holder of `phone` is evaluated from, read as it is now. */
+  async colourBasis(phone: string): Promise<ColourBasis | undefined> {
+    const row = await this.basisReads.get(phone);
+    return row ? toBasis(row) : undefined;
   }
 
   async byPhone(phone: string): Promise<Person | undefined> {

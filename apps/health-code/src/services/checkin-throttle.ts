@@ -11,22 +11,43 @@ export interface CheckinLimits {
   checkinsPerIpPerMinute: number;
 }
 
+/** Key names kept per process before the memo starts over (a few MB). */
+const KEY_MEMO_MAX = 50_000;
+
 export class CheckinThrottle {
+  /** Counter key names by account and by address: the keyed hash of each is made once, not per check-in. */
+  private readonly accountKeys = new Map<string, string>();
+  private readonly ipKeys = new Map<string, string>();
+
   constructor(
     private readonly kv: KeyValue,
     private readonly secrets: Secrets,
     private readonly limits: CheckinLimits,
   ) {}
 
+  private keyOf(memo: Map<string, string>, prefix: string, kind: string, value: string): string {
+    let key = memo.get(value);
+    if (key === undefined) {
+      if (memo.size >= KEY_MEMO_MAX) memo.clear();
+      key = `${prefix}${this.secrets.keyId(kind, value)}`;
+      memo.set(value, key);
+    }
+    return key;
+  }
+
   /** Counts one check-in of `account` from `ip`; TOO_MANY_REQUESTS (with retryAfterSeconds) over a limit. */
   async hit(account: string, ip: string): Promise<void> {
     const r = await this.kv.consume([
       {
-        key: `hc:checkin:a:${this.secrets.keyId('account', account)}`,
+        key: this.keyOf(this.accountKeys, 'hc:checkin:a:', 'account', account),
         max: this.limits.checkinsPerMinute,
         ttlMs: 60_000,
       },
-      { key: `hc:checkin:ip:${this.secrets.keyId('ip', ip)}`, max: this.limits.checkinsPerIpPerMinute, ttlMs: 60_000 },
+      {
+        key: this.keyOf(this.ipKeys, 'hc:checkin:ip:', 'ip', ip),
+        max: this.limits.checkinsPerIpPerMinute,
+        ttlMs: 60_000,
+      },
     ]);
     if (!r.ok) throw new AppError('TOO_MANY_REQUESTS', { retryAfterSeconds: Math.max(1, Math.ceil(r.ttlMs / 1000)) });
   }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { ColourLetter } from '@itinerary-card/domain';
 import { AppError, beijingDate, type Clock, DAY_MS, maskPhone } from '@itinerary-card/domain';
 import type { AuditLog } from '../repositories/audit-log.ts';
-import type { PeopleRepo, Person } from '../repositories/people-repo.ts';
+import type { ColourBasis, PeopleRepo, Person } from '../repositories/people-repo.ts';
 import { type ColourRule, evaluateColour, type Verdict } from '../rules/colour-rules.ts';
 import { type EpidemicArea, type ItinerarySummary, matchItinerary } from '../rules/epidemic-areas.ts';
 import { checkIdNumber, checkName, maskIdNumber, maskName } from '../rules/id-card.ts';
@@ -37,11 +37,11 @@ const MAX_CLAIMS_IN_WINDOW = 3;
 const ITINERARY_EVIDENCE_MS = 14 * DAY_MS;
 
 /** The person's last authorised itinerary while it is still evidence, else null. */
-function freshItinerary(p: Person, now: number): ItinerarySummary | null {
+function freshItinerary(p: Pick<Person, 'itinerary'>, now: number): ItinerarySummary | null {
   return p.itinerary !== null && now < Date.parse(p.itinerary.windowEnd) + ITINERARY_EVIDENCE_MS ? p.itinerary : null;
 }
 
-function verdictOf(p: Person, areas: readonly EpidemicArea[], rules: readonly ColourRule[], now: number): Verdict {
+function verdictOf(p: ColourBasis, areas: readonly EpidemicArea[], rules: readonly ColourRule[], now: number): Verdict {
   const itinerary = freshItinerary(p, now);
   return evaluateColour(
     {
@@ -266,9 +266,12 @@ export class PersonService {
 
   /** The holder's current colour with its reasons (the check-in answer shows it to the guard). */
   async current(phone: string) {
-    const p = await this.mine(phone);
-    const v = await this.verdict(p);
-    return { colour: v.colour, reasons: v.reasons, itineraryVerified: freshItinerary(p, this.clock.now()) !== null };
+    const p = await this.people.colourBasis(phone);
+    if (!p) throw new AppError('NOT_REGISTERED');
+    const areas = await this.areas.list();
+    const now = this.clock.now();
+    const v = verdictOf(p, areas, this.rules, now);
+    return { colour: v.colour, reasons: v.reasons, itineraryVerified: freshItinerary(p, now) !== null };
   }
 
   /** What the holder sees about themselves (masked identity numbers). */
