@@ -1,5 +1,6 @@
 // The SQL seam: one small interface over PGlite (embedded, in memory or in a
 // data directory) and a `pg` Pool (production), so every app runs the same SQL.
+import { createHash } from 'node:crypto';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
@@ -23,6 +24,12 @@ export interface QueryOptions {
   idempotent?: boolean;
   /** PostgreSQL: false answers an outage at once, without the retry window (readiness probes). */
   retry?: boolean;
+  /**
+   * PostgreSQL: a hot statement, prepared once per connection (named after a hash of
+   * its text) instead of parsed and planned by the server at every run. For statements
+   * run many times a second (group commits, grouped reads). PGlite ignores it.
+   */
+  prepare?: boolean;
 }
 
 export interface Sql {
@@ -141,6 +148,18 @@ export async function openPostgresSql(
   return new PgPoolSql(pool, timeoutMs, new RetryWindow(retryMs));
 }
 
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: the same text, the same name, on every connection. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `ic_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /** Rethrows an outage as STORAGE_UNAVAILABLE, anything else as it is. */
 function outage(e: unknown): never {
   throw isSqlOutage(e) ? storageUnavailable(e) : e;
@@ -161,6 +180,7 @@ class PgPoolSql implements Sql {
     const config = (
       limit > 0 ? { text, values: params, query_timeout: limit } : { text, values: params }
     ) as QueryConfig;
+    if (options?.prepare) config.name = statementName(text);
     const idempotent = options?.idempotent ?? PLAIN_SELECT.test(text);
     for (let attempt = 0; ; attempt++) {
       let sent = false;

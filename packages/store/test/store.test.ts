@@ -105,6 +105,19 @@ describe('Sql', () => {
     expect(again[0]!.pid).not.toBe(pids[0]!.pid);
     await sql.close();
   });
+  it('PostgreSQL server: a hot statement is prepared once per connection and answers as a plain one', async () => {
+    const sql = await openSql({ url: pg.url, poolSize: 1 });
+    const text = 'SELECT x * 2 AS y FROM unnest($1::int[]) AS x ORDER BY x';
+    const prepared = () =>
+      sql.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements WHERE statement = $1', [text]);
+    expect(await sql.query(text, [[1, 2]])).toEqual([{ y: 2 }, { y: 4 }]);
+    expect(await prepared()).toEqual([]);
+    expect(await sql.query(text, [[3]], { prepare: true })).toEqual([{ y: 6 }]);
+    expect(await sql.query(text, [[4, 5]], { prepare: true })).toEqual([{ y: 8 }, { y: 10 }]);
+    // One connection (pool of one): prepared on it once, under one name.
+    expect(await prepared()).toEqual([{ statement: text }]);
+    await sql.close();
+  });
   it('PostgreSQL server: replicas starting together apply each migration once', async () => {
     const db = `race_${Date.now()}`;
     const admin = await openSql({ url: pg.url });

@@ -47,7 +47,7 @@ export async function insertCheckins(sql: Sql, rows: readonly CheckinRow[]): Pro
     t[i] = r.at;
     k[i] = r.key;
   }
-  await sql.query(INSERT, [v, p, t, k]);
+  await sql.query(INSERT, [v, p, t, k], { prepare: true });
 }
 
 export class CheckinWriter {

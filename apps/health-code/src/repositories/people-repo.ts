@@ -97,12 +97,15 @@ export class PeopleRepo {
 
   constructor(private readonly sql: Sql) {
     this.phoneReads = new BatchedLookup({
-      load: (phones) => this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones]),
+      load: (phones) =>
+        this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones], { prepare: true }),
       keyOf: (r) => r.phone,
     });
     this.basisReads = new BatchedLookup({
       load: (phones) =>
-        this.sql.query<BasisRow>(`SELECT ${BASIS_COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones]),
+        this.sql.query<BasisRow>(`SELECT ${BASIS_COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones], {
+          prepare: true,
+        }),
       keyOf: (r) => r.phone,
     });
   }
