@@ -6,8 +6,10 @@
 // session), against Yunnan's reported peak of 800,000 scans a minute (13,300/s),
 // with the app's cheapest route and a plain single-row INSERT loop measured in
 // the same run. The bar: over HTTP ≥ 13,300/s, and p99 < 20 ms when check-ins
-// arrive at 13,300/s (open loop).
+// arrive at 13,300/s (open loop), in most of the rounds: MET or NOT MET, with the
+// server's and PostgreSQL's CPU per check-in at that rate.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { systemClock } from '@itinerary-card/domain';
 import { buildHealthCode, DEFAULT_CONFIG, type PartnerClient } from '@itinerary-card/health-code';
 import { MemoryKeyValue, openPostgresSql } from '@itinerary-card/store';
@@ -234,18 +236,19 @@ export default async function run(): Promise<void> {
       cpu?: Cpu;
     }> = [];
     const peerRounds: Array<{ rate: number; at?: OpenLoopResult }> = [];
-    // The open loop runs only where the closed loop kept up with the rate: below it, requests
-    // queue in the generator for the rest of the run (minutes, on a busy machine), and its
-    // latency would measure that queue. Such a round fails the bar.
-    const atRate = async (path: string, requests: Buffer[], closedRate: number) => {
-      if (closedRate < TARGET) return undefined;
+    // The open loop offers the target rate in every round, whatever the closed loop reached: a
+    // server that cannot keep up has the rest queue in the generator (bounded: AT_TARGET_SECONDS
+    // of requests, drained before the round ends), its p99 says so, and the CPU per check-in is
+    // still measured the same way before and after a change. The C generator runs in its own
+    // process, so the CPU counted here is the server's (this process) and PostgreSQL's alone.
+    const atRate = async (path: string, requests: Buffer[]) => {
       const before = cpuNow(pgPid);
       const at = await openLoop(`${url}${path}`, TARGET, AT_TARGET_SECONDS, requests, OPEN_LOOP_CONNECTIONS);
       return { at, cpu: cpuSince(before, pgPid, at.sent) };
     };
     for (let r = 0; r < ROUNDS; r++) {
       const ac = await cannon('/api/hc/v1/checkins', true);
-      const open = await atRate('/api/hc/v1/checkins', rawPosts, ac.requests.average);
+      const open = await atRate('/api/hc/v1/checkins', rawPosts);
       httpRounds.push({
         rate: ac.requests.average,
         p99: ac.latency.p99,
@@ -256,7 +259,7 @@ export default async function run(): Promise<void> {
       const peer = await cannon('/api/hc/v1/config', false);
       peerRounds.push({
         rate: peer.requests.average,
-        at: (await atRate('/api/hc/v1/config', rawPeer, peer.requests.average))?.at,
+        at: (await atRate('/api/hc/v1/config', rawPeer)).at,
       });
     }
 
@@ -303,7 +306,7 @@ export default async function run(): Promise<void> {
     for (const [i, h] of httpRounds.entries()) {
       const p = peerRounds[i]!;
       console.log(
-        `  #${i + 1} check-ins over HTTP (${HTTP_CONNECTIONS} connections, ${HOLDERS} holders): ${f(h.rate)}/s  p99 ${h.p99} ms  errors ${h.bad}  |  peer GET /api/hc/v1/config: ${f(p.rate)}/s  → ${(h.rate / p.rate).toFixed(2)}x of it`,
+        `  #${i + 1} check-ins over HTTP (closed loop, autocannon, ${HTTP_CONNECTIONS} connections, ${HOLDERS} holders): ${f(h.rate)}/s  p99 ${h.p99} ms  errors ${h.bad}  |  peer GET /api/hc/v1/config: ${f(p.rate)}/s  → ${(h.rate / p.rate).toFixed(2)}x of it`,
       );
       const cpu = h.cpu
         ? `CPU per check-in: server ${h.cpu.node.toFixed(0)} µs, PostgreSQL ${h.cpu.pg === undefined ? 'n/a' : `${h.cpu.pg.toFixed(0)} µs`}`
@@ -311,17 +314,31 @@ export default async function run(): Promise<void> {
       console.log(
         h.at
           ? `  #${i + 1} at ${f(TARGET)}/s offered (open loop, ${h.at.generator === 'c' ? 'C' : 'Node'} generator, ${OPEN_LOOP_CONNECTIONS} connections): p50 ${h.at.p50.toFixed(1)} ms  p99 ${h.at.p99.toFixed(1)} ms  max ${h.at.max.toFixed(0)} ms  errors ${h.at.errors}  |  peer p99 ${ms(p.at?.p99)}  (${cpu})`
-          : `  #${i + 1} at ${f(TARGET)}/s offered: not measured, the closed loop did not reach that rate`,
+          : `  #${i + 1} at ${f(TARGET)}/s offered: not measured`,
       );
     }
     const httpErrors = httpRounds.reduce((n, h) => n + h.bad + (h.at?.errors ?? 0), 0);
-    const passed = httpRounds.filter(
-      (h) => h.rate >= TARGET && h.at !== undefined && h.at.p99 < 20 && h.bad + h.at.errors === 0,
-    ).length;
+    const meets = (h: (typeof httpRounds)[number]) =>
+      h.rate >= TARGET && h.at !== undefined && h.at.p99 < 20 && h.bad + h.at.errors === 0;
+    const passed = httpRounds.filter(meets).length;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
     const p99s = httpRounds.flatMap((h) => (h.at ? [h.at.p99] : []));
     const peerP99s = peerRounds.flatMap((p) => (p.at ? [p.at.p99] : []));
+    const serverCpu = httpRounds.flatMap((h) => (h.cpu ? [h.cpu.node] : []));
+    const pgCpu = httpRounds.flatMap((h) => (h.cpu?.pg !== undefined ? [h.cpu.pg] : []));
+    const cpuLine = serverCpu.length
+      ? `CPU per check-in at ${f(TARGET)}/s offered: server median ${median(serverCpu).toFixed(0)} µs (${spread(serverCpu)}), PostgreSQL ${pgCpu.length ? `median ${median(pgCpu).toFixed(0)} µs (${spread(pgCpu)})` : 'n/a'}`
+      : 'CPU per check-in not measured';
     console.log(
-      `  check-ins over HTTP, ${ROUNDS} rounds: ${spread(httpRounds.map((h) => h.rate))}/s (bar ${f(TARGET)}/s), p99 at ${f(TARGET)}/s ${p99s.length ? `${spread(p99s, 1)} ms` : 'not measured'} (bar < 20), errors ${httpErrors}; peer route ${spread(peerRounds.map((p) => p.rate))}/s, p99 ${peerP99s.length ? `${spread(peerP99s, 1)} ms` : 'not measured'}; ${passed} of ${ROUNDS} rounds meet the bar: ${2 * passed > ROUNDS ? 'PASS' : 'FAIL'}`,
+      `  check-ins over HTTP, ${ROUNDS} rounds: median ${f(median(httpRounds.map((h) => h.rate)))}/s (${spread(httpRounds.map((h) => h.rate))}; bar ${f(TARGET)}/s), p99 at ${f(TARGET)}/s ${p99s.length ? `median ${median(p99s).toFixed(1)} ms (${spread(p99s, 1)})` : 'not measured'} (bar < 20), errors ${httpErrors}; peer route median ${f(median(peerRounds.map((p) => p.rate)))}/s (${spread(peerRounds.map((p) => p.rate))}), p99 ${peerP99s.length ? `${spread(peerP99s, 1)} ms` : 'not measured'}`,
+    );
+    console.log(
+      `  ${cpuLine}; machine load ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
+    console.log(
+      `  goal (>= ${f(TARGET)}/s over HTTP and p99 < 20 ms at ${f(TARGET)}/s, fsync on): ${passed} of ${ROUNDS} rounds meet it: ${2 * passed > ROUNDS ? 'MET' : 'NOT MET'}`,
     );
     console.log(
       `  service path at the target rate (open loop, ${f(TARGET)}/s offered): ${f(atTarget.rate)}/s done  p50 ${atTarget.p50.toFixed(1)} ms  p99 ${atTarget.p99.toFixed(1)} ms  errors ${atTarget.errors}`,
