@@ -54,9 +54,10 @@ export class CheckinWriter {
   private readonly queue: BatchQueue<Pending>;
   private spool: Spool<CheckinRow> | undefined;
   /**
-   * Keys are this writer's random prefix and a counter: unique without a random
-   * UUID per check-in, and each writer's keys follow one another in the unique
-   * index (appended at its right edge, not scattered over its pages).
+   * Keys are this writer's random prefix and a counter (fixed width, so they sort
+   * in the order they were made): unique without a random UUID per check-in, and
+   * each writer's keys follow one another in the unique index (appended at its
+   * right edge, not scattered over its pages).
    */
   private readonly keyPrefix = `${randomBytes(12).toString('base64url')}.`;
   private seq = 0;
@@ -80,7 +81,7 @@ export class CheckinWriter {
 
   /** Resolves once the check-in is committed, or kept in the spool while the database is down. */
   write(venueId: string, personId: string, at: number): Promise<void> {
-    const key = this.keyPrefix + (this.seq++).toString(36);
+    const key = this.keyPrefix + (this.seq++).toString(36).padStart(10, '0');
     return new Promise((resolve, reject) => this.queue.push({ venueId, personId, at, key, resolve, reject }));
   }
 
