@@ -1,8 +1,10 @@
 // Scan and punch under a burst: check-ins that arrive together share their reads
 // (the venue behind a poster, the epidemic-area list, the holders' rows), so the
 // database sees one statement of each kind per burst, not one per check-in; and
-// each check-in still gets its holder's colour as it is now.
-import { openPgliteSql, type Sql } from '@itinerary-card/store';
+// each check-in still gets its holder's colour as it is now. On the key-value store a
+// check-in waits on two round trips: its session, then its throttle and claim marker.
+import { ManualClock } from '@itinerary-card/domain';
+import { type KeyValue, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fakePartner } from './fake-partner.ts';
 import { makeApp, T0, type TestApp } from './helpers.ts';
@@ -72,4 +74,51 @@ it('a burst of check-ins reads the venue, the areas and the holders once, and an
     venue.id,
   ]);
   expect(stored[0]!.n).toBe(HOLDERS);
+});
+
+it('a check-in waits on the key-value store twice: the session, then its throttle and claim marker together', async () => {
+  const clock = new ManualClock(T0);
+  const memory = new MemoryKeyValue(() => clock.now());
+  // Each call takes a while, as a round trip to Redis does: calls made while others are under way
+  // share their round trip (ioredis pipelines them); a call made after the last one answered starts a new one.
+  let underWay = 0;
+  let roundTrips = 0;
+  const kv = new Proxy(memory, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function' || prop === 'subscribe' || prop === 'close') return v;
+      return async (...args: unknown[]) => {
+        if (underWay++ === 0) roundTrips++;
+        await new Promise((r) => setTimeout(r, 5));
+        try {
+          return await v.apply(target, args);
+        } finally {
+          underWay--;
+        }
+      };
+    },
+  }) as KeyValue;
+  const app = await makeApp(fakePartner(T0), { clock, kv });
+  try {
+    const hc = app.app.healthCode;
+    const venue = await hc.venues.register('13800000000', { kind: 'unit', name: '便利店', address: '南昌市' });
+    await app.sql.query(
+      `INSERT INTO hc_people (id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact,
+         colour, created_at, updated_at) VALUES ('P1', '13900000001', '王小明', 'X1', '南昌市', false, false, false,
+         'green', now(), now())`,
+    );
+    const { token } = await hc.auth.openSession({ phone: '13900000001', personId: 'P1', maskedName: '**明' });
+    roundTrips = 0;
+    const r = await app.app.inject({
+      method: 'POST',
+      url: '/api/hc/v1/checkins',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { code: venue.checkinUrl },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().colour).toBe('green');
+    expect(roundTrips).toBe(2);
+  } finally {
+    await app.close();
+  }
 });

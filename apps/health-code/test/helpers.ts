@@ -1,6 +1,6 @@
 // Builds the app for tests: PGlite or a given Sql, memory key-value, a manual clock, an outbox.
 import { ManualClock } from '@itinerary-card/domain';
-import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { type KeyValue, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
 import { buildHealthCode } from '../src/app.ts';
 import { DEFAULT_CONFIG, type HealthCodeConfig } from '../src/config.ts';
@@ -48,11 +48,11 @@ export interface TestApp {
 
 export async function makeApp(
   partner: PartnerClient,
-  opts: { sql?: Sql; config?: Partial<HealthCodeConfig>; clock?: ManualClock } = {},
+  opts: { sql?: Sql; config?: Partial<HealthCodeConfig>; clock?: ManualClock; kv?: KeyValue } = {},
 ): Promise<TestApp> {
   const clock = opts.clock ?? new ManualClock(T0);
   const sql = opts.sql ?? (await openPgliteSql());
-  const kv = new MemoryKeyValue(() => clock.now());
+  const kv = opts.kv ?? new MemoryKeyValue(() => clock.now());
   const sms = new TestOutbox();
   const app = await buildHealthCode({ sql, kv, clock, sms, partner, config: testConfig(opts.config), timers: false });
   return {
