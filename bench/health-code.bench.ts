@@ -293,7 +293,7 @@ export default async function run(): Promise<void> {
 
     const f = (x: number) => Math.round(x).toLocaleString('en-US');
     console.log(
-      'health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8; fsync, synchronous_commit, full_page_writes on; data on disk)',
+      `health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8; fsync, synchronous_commit, full_page_writes on; data on disk; server's Node flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none'})`,
     );
     console.log(
       `  check-ins (service, group commit, ${IN_FLIGHT} in flight): ${f(punch.rate)}/s  p50 ${punch.p50.toFixed(1)} ms  p99 ${punch.p99.toFixed(1)} ms  (${f(punch.count)} in ${SECONDS} s, errors ${punch.errors}; ${stored} rows stored)`,
