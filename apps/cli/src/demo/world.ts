@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AppError, addDays, type ItineraryLine, OPERATORS, type Operator } from '@itinerary-card/domain';
 import {
   type DailyRunReport,
+  DaySession,
   loadSnapshot,
   publishSnapshot,
   runDailyDay,
@@ -188,6 +189,18 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   // The three operators' nodes are independent (own input, own data directory): run them side by side,
   // which overlaps one run's file and DuckDB set-up with another's computation.
   const runOperator = async (op: Operator) => {
+    // One process runs the operator's 15 days: DuckDB, its registries and pseudonyms are set up once.
+    const session = new DaySession();
+    try {
+      await runOperatorDays(op, session);
+    } finally {
+      session.close();
+    }
+    const data = join(dir, 'nodes', op, 'data');
+    if (existsSync(join(data, 'snapshots', o.date)))
+      publishSnapshot(data, o.date, Date.parse(`${o.date}T08:00:00+08:00`));
+  };
+  const runOperatorDays = async (op: Operator, session: DaySession) => {
     for (const day of days) {
       const dayInput = join(dir, 'split', op, day);
       if (parquet) {
@@ -209,13 +222,11 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
         now: Date.parse(`${o.date}T08:00:00+08:00`),
         // Only the snapshots of D-1 and D are served (loadNodeSnapshots): the others are not built.
         snapshot: day >= addDays(o.date, -2),
+        session,
       });
       runs.push({ ...report, operator: op });
       runBar.update(++n, `${op} ${day}`);
     }
-    const data = join(dir, 'nodes', op, 'data');
-    if (existsSync(join(data, 'snapshots', o.date)))
-      publishSnapshot(data, o.date, Date.parse(`${o.date}T08:00:00+08:00`));
   };
   await Promise.all(OPERATORS.map(runOperator));
   runs.sort((a, b) => a.operator.localeCompare(b.operator) || a.day.localeCompare(b.day));

@@ -16,7 +16,7 @@ import { inspectInput } from '../read/input-dir.ts';
 import { keyFingerprint, pseudonymizer } from '../read/pseudonym.ts';
 import { Quarantine } from '../read/quarantine.ts';
 import { loadRegistries, type Registries } from '../read/registry.ts';
-import { type DayRunContext, type DayRunOptions, type DayRunStats, runDays } from './day-run.ts';
+import { type DayRunContext, type DayRunOptions, type DayRunStats, type DaySession, runDays } from './day-run.ts';
 import { CarryCodec, type StoredCarry } from './stored-carry.ts';
 
 export interface DailyRunOptions {
@@ -41,6 +41,11 @@ export interface DailyRunOptions {
   onProgress?: DayRunOptions['onProgress'];
   /** Test hook: the step at which the process kills itself (atomic-files.ts crashPoint). */
   crashAt?: string;
+  /**
+   * Consecutive days run in one process share one (day-run.ts DaySession): DuckDB, the
+   * registries, the cell model and the pseudonyms are set up once, not once a day.
+   */
+  session?: DaySession;
 }
 
 export interface DailyRunReport {
@@ -152,7 +157,8 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     ),
   );
   let ctx!: DayRunContext;
-  const pseudo: string[] = [];
+  // Pseudonyms by subscriber index, made as needed: a session's runs share them (same registries, same key).
+  let pseudo: string[] = [];
   const pseudoOf = (sub: number) => {
     let p = pseudo[sub];
     if (p === undefined) {
@@ -177,6 +183,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       parallelMinRecords: opts.parallelMinRecords,
       nativeEngine: opts.nativeEngine,
       onProgress: opts.onProgress,
+      session: opts.session,
       carries: (sub) => {
         const stored = carryMap.get(pseudoOf(sub));
         return stored ? codec.decode(stored) : null;
@@ -195,6 +202,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     (c) => {
       ctx = c;
       codec = new CarryCodec(c.registries, c.countries);
+      if (opts.session) pseudo = opts.session.memo(`pseudonyms:${keyFingerprint(opts.pseudonymKey)}`, () => []);
     },
   );
   summaries.sort();

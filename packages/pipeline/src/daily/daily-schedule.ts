@@ -29,6 +29,7 @@ import {
   snapshotBuild,
   summarizedDays,
 } from './daily-run.ts';
+import { DaySession } from './day-run.ts';
 
 export interface ScheduleOptions extends Omit<DailyRunOptions, 'day'> {
   /** Daily update time, HH:MM Beijing time. */
@@ -129,21 +130,12 @@ async function schedulePass(opts: ScheduleOptions): Promise<ScheduleOutcome> {
   const have = summarizedDays(opts.data).filter((d) => d >= oldest && d <= lastDay);
   const from = have[0] ?? opts.firstDay ?? addDays(target, -opts.retentionDays);
   const out: ScheduleOutcome = { ran: [], rerun: [], removed: [], recovered, warnings: [...unreadable] };
-  for (let day = from; day <= lastDay; day = addDays(day, 1)) {
-    const st = readDayState(opts.data, day);
-    const before = readDayState(opts.data, addDays(day, -1));
-    // The oldest day kept has lost the day before to retention: it cannot be run again with its carry.
-    const anchor = day === from && day <= oldest && before === undefined && st !== undefined;
-    const valid =
-      st !== undefined &&
-      (anchor ||
-        (st.carryIn === (before?.carryHash ?? null) &&
-          JSON.stringify(st.inputs) === JSON.stringify(dayInputs(root, files, index, day, opts.now))));
-    if (valid) continue;
-    const report = await runDailyDay({ ...opts, day });
-    out.ran.push(report);
-    if (st) out.rerun.push(day);
-    if (report.warnings.includes('DAY_WITHOUT_RECORDS')) out.warnings.push({ code: 'DAY_WITHOUT_RECORDS', day });
+  // The days of a pass share DuckDB, the registries and the pseudonyms (a node catching up runs many).
+  const session = new DaySession();
+  try {
+    await runDue(opts, { from, lastDay, oldest, root, files, index }, out, session);
+  } finally {
+    session.close();
   }
   // A pass killed between a day and its snapshot left the snapshot out or stale: built from what is there.
   if (
@@ -172,4 +164,30 @@ async function schedulePass(opts: ScheduleOptions): Promise<ScheduleOutcome> {
     crashAt: opts.crashAt,
   });
   return out;
+}
+
+/** Runs, oldest first, the days from `from` to `lastDay` whose summary is missing or no longer matches. */
+async function runDue(
+  opts: ScheduleOptions,
+  p: { from: string; lastDay: string; oldest: string; root: string; files: SignalingFile[]; index: FileIndex },
+  out: ScheduleOutcome,
+  session: DaySession,
+): Promise<void> {
+  const { from, lastDay, oldest, root, files, index } = p;
+  for (let day = from; day <= lastDay; day = addDays(day, 1)) {
+    const st = readDayState(opts.data, day);
+    const before = readDayState(opts.data, addDays(day, -1));
+    // The oldest day kept has lost the day before to retention: it cannot be run again with its carry.
+    const anchor = day === from && day <= oldest && before === undefined && st !== undefined;
+    const valid =
+      st !== undefined &&
+      (anchor ||
+        (st.carryIn === (before?.carryHash ?? null) &&
+          JSON.stringify(st.inputs) === JSON.stringify(dayInputs(root, files, index, day, opts.now))));
+    if (valid) continue;
+    const report = await runDailyDay({ ...opts, day, session });
+    out.ran.push(report);
+    if (st) out.rerun.push(day);
+    if (report.warnings.includes('DAY_WITHOUT_RECORDS')) out.warnings.push({ code: 'DAY_WITHOUT_RECORDS', day });
+  }
 }

@@ -1,12 +1,13 @@
 // The common core of `compute` and the operator node's daily run: scan the
 // signaling of a span of days shard by shard and hand each subscriber's day
 // results to a sink, with rejects counted in one Quarantine.
-import { lstatSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import {
   buildCellModel,
   type Carry,
+  type CellModel,
   type EngineParams,
   type NativeChunks,
   nativeShardAvailable,
@@ -25,7 +26,7 @@ import type { SubscriberSink } from '../compute/shard-processor.ts';
 import { ShardSpill } from '../compute/shard-spill.ts';
 import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from '../read/file-index.ts';
 import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from '../read/input-dir.ts';
-import { Quarantine } from '../read/quarantine.ts';
+import { Quarantine, type RejectSample } from '../read/quarantine.ts';
 import { loadRegistries, type Registries } from '../read/registry.ts';
 import { scanSignaling } from '../read/signaling-scan.ts';
 import { PLAN_PRAGMA } from '../read/signaling-source.ts';
@@ -67,6 +68,82 @@ export interface DayRunOptions {
   onProgress?: (p: { phase: string; rows: number; estimatedRows: number; shard: number; shards: number }) => void;
   /** Time spent per phase (sql, read, stays), for benchmarks and logs. */
   onTiming?: (phase: string, ms: number) => void;
+  /** Runs of consecutive days share its DuckDB instance, registries and cell model (DaySession). */
+  session?: DaySession;
+}
+
+/** What the registries of one load are, shared by the runs of a DaySession. */
+interface LoadedRegistries {
+  signature: string;
+  registries: Registries;
+  /** The registries' rejected rows, added to each run's quarantine as a run of its own would. */
+  rejects: RejectSample[];
+  model: CellModel;
+  /** Values derived from these registries by the session's users (DaySession.memo). */
+  memo: Map<string, unknown>;
+}
+
+/** Which registry files (resolved), at which size and time: a session reloads when it changes. */
+function registrySignature(input: InputDir): string {
+  return [input.cellsPath, input.subscribersPath]
+    .map((p) => {
+      const st = statSync(p);
+      return `${realpathSync(p)}\0${st.size}\0${st.mtimeMs}`;
+    })
+    .join('\0');
+}
+
+/**
+ * Runs of consecutive days in one process (an operator's catch-up, a schedule's
+ * pass): one DuckDB instance whose registry lookup tables, with the registries and
+ * the cell model, are loaded once and again only when a registry file changes.
+ * Set up per run, they cost about 0.3 s of CPU each, as much as the stays of a
+ * day of 200,000 records. The answers are those of runs each on their own.
+ */
+export class DaySession {
+  private db: { instance: DuckDBInstance; conn: DuckDBConnection } | undefined;
+  private loaded: LoadedRegistries | undefined;
+
+  /** The session's connection, with the registries of `input` loaded, and their rejects added to `q`. */
+  async open(
+    input: InputDir,
+    threads: number,
+    q: Quarantine,
+  ): Promise<{ conn: DuckDBConnection; registries: Registries; model: CellModel }> {
+    if (!this.db) {
+      const instance = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+      const conn = await instance.connect();
+      this.db = { instance, conn };
+      await conn.run(PLAN_PRAGMA);
+    } else await this.db.conn.run(`SET threads = ${Math.max(1, Math.floor(threads))}`);
+    const signature = registrySignature(input);
+    if (this.loaded?.signature !== signature) {
+      this.loaded = undefined;
+      const found = new Quarantine(Number.POSITIVE_INFINITY);
+      const side = await this.db.instance.connect();
+      const registries = await loadRegistries(this.db.conn, input, found, side).finally(() => side.closeSync());
+      const model = buildCellModel(registries.cellSites, registries.cityCodes.length);
+      this.loaded = { signature, registries, rejects: found.samples, model, memo: new Map() };
+    }
+    for (const r of this.loaded.rejects) q.add(r.reason, r);
+    return { conn: this.db.conn, registries: this.loaded.registries, model: this.loaded.model };
+  }
+
+  /** A value made once from the loaded registries (made again after they change). */
+  memo<T>(name: string, make: () => T): T {
+    const memo = this.loaded?.memo;
+    if (!memo) return make();
+    if (!memo.has(name)) memo.set(name, make());
+    return memo.get(name) as T;
+  }
+
+  close(): void {
+    this.loaded = undefined;
+    if (!this.db) return;
+    this.db.conn.closeSync();
+    this.db.instance.closeSync();
+    this.db = undefined;
+  }
 }
 
 /** The stay engine a run used: the native one (C++) or StayEngine in TypeScript. */
@@ -142,25 +219,33 @@ export async function runDays(
   const threads = opts.threads ?? 2;
   const minParallel = opts.parallelMinRecords ?? MIN_PARALLEL_RECORDS;
   // The native engine runs its own threads: no worker thread to start.
-  const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(threads),
-  });
-  const conn = await instance.connect();
-  let open = true;
+  const session = opts.session;
+  // A run of its own has a DuckDB instance of its own; a session's runs share the session's.
+  const instance = session ? undefined : await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  let conn = instance ? await instance.connect() : undefined;
+  let open = instance !== undefined;
   // Nothing reads DuckDB after the scan: it is closed (its memory freed, 25-40 ms on the
   // bench world) while the native engine works off this thread, or at the end.
   const closeDuckDb = () => {
     if (!open) return;
     open = false;
-    conn.closeSync();
-    instance.closeSync();
+    conn!.closeSync();
+    instance!.closeSync();
   };
   let helper: ShardHelper | undefined;
   try {
-    await conn.run(PLAN_PRAGMA);
     const quarantine = new Quarantine();
-    const side = await instance.connect();
-    const registries = await loadRegistries(conn, input, quarantine, side).finally(() => side.closeSync());
+    let registries: Registries;
+    let model: CellModel | undefined;
+    if (session) {
+      ({ conn, registries, model } = await session.open(input, threads, quarantine));
+      await dropRejectTables(conn);
+    } else {
+      await conn!.run(PLAN_PRAGMA);
+      const side = await instance!.connect();
+      registries = await loadRegistries(conn!, input, quarantine, side).finally(() => side.closeSync());
+    }
+    const db = conn!;
     const countries = new CountryTable();
     const lo = beijingDayStart(opts.firstDay);
     const hi = lo + opts.dayCount * DAY_MS;
@@ -170,8 +255,8 @@ export async function runDays(
     if (opts.fileIndex) {
       // Each unreadable file is counted once over the days: by the run of its home day.
       const found = new Quarantine(Number.POSITIVE_INFINITY);
-      const usable = await usableFiles(conn, input, found);
-      const index = await indexFiles(conn, usable, opts.fileIndex);
+      const usable = await usableFiles(db, input, found);
+      const index = await indexFiles(db, usable, opts.fileIndex);
       for (const f of usable) {
         const e = index.get(f.path);
         if (e?.error) found.add('unreadable_file', { file: f.path, text: e.error });
@@ -185,7 +270,7 @@ export async function runDays(
       inputs = dayInputs(input.root, usable, index, opts.firstDay, opts.now);
       firstDayOfRecords = firstRecordDay(index, opts.now);
     } else {
-      files = await usableFiles(conn, input, quarantine);
+      files = await usableFiles(db, input, quarantine);
       // One shard (read in place): the scan checks the gzip files DuckDB reads (see above).
       checkGzipInScan = native && estimateRows(files) <= (opts.shardRecords ?? 40_000_000);
       if (!checkGzipInScan) {
@@ -258,7 +343,7 @@ export async function runDays(
           ? undefined
           : new EventBuffer(inPlace ? 1 << 16 : Math.max(1 << 16, Math.ceil(estimatedRows * 1.05)));
         const counts = await scanSignaling(
-          conn,
+          db,
           files,
           range,
           {
@@ -286,7 +371,7 @@ export async function runDays(
         stats.outside = counts.outside;
       }
       // Only the stays need it: built here, not by loadRegistries, whose other readers (the naive rule) do not.
-      const model = buildCellModel(registries.cellSites, registries.cityCodes.length);
+      model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
       let done = 0;
       for (let shard = 0; shard < shards; shard++) {
         let buf = loaded;
@@ -318,7 +403,7 @@ export async function runDays(
           const running = runShardNative(
             input,
             registries.subscribers.length,
-            model,
+            model!,
             lo,
             opts.dayCount,
             sink,
@@ -333,7 +418,7 @@ export async function runDays(
           res = await processShardParallel(
             input,
             registries.subscribers.length,
-            model,
+            model!,
             { firstDayStart: lo, dayCount: opts.dayCount, carryOut: opts.carryOut },
             sink,
             opts.params,
@@ -361,4 +446,16 @@ export async function runDays(
     closeDuckDb();
     if (helper) await releaseShardHelper(helper);
   }
+}
+
+/**
+ * Drops the tables a scan's CSV rejects went to (signalingSource): DuckDB adds to
+ * them on every scan of one connection, and a session's next day must not count
+ * the day before's.
+ */
+async function dropRejectTables(conn: DuckDBConnection): Promise<void> {
+  const r = await conn.runAndReadAll(
+    "SELECT table_name FROM duckdb_tables() WHERE temporary AND (table_name LIKE 'rej\\_errors\\_%' ESCAPE '\\' OR table_name LIKE 'rej\\_scans\\_%' ESCAPE '\\')",
+  );
+  for (const [name] of r.getRows()) await conn.run(`DROP TABLE IF EXISTS temp.main."${String(name)}"`);
 }
