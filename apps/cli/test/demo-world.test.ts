@@ -2,12 +2,12 @@
 // operator and day itself (demo-split.test.ts: the same parts as splitting its
 // day files), each day's input links its part, and only the snapshots the nodes
 // serve (D-1 and D) are built.
-import { existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays, OPERATORS } from '@itinerary-card/domain';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_DAYS, loadNodeSnapshots, nodeDataDir, prepareWorld } from '../src/demo/world.ts';
+import { DEMO_DAYS, loadNodeSnapshots, nodeDataDir, prepareWorld, scoreWorld } from '../src/demo/world.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'demo-world-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,6 +31,12 @@ describe('the demo world', () => {
     }
     expect(world.runs).toHaveLength(OPERATORS.length * DEMO_DAYS);
     expect(world.runs.every((r) => r.subscribers > 0)).toBe(true);
+    // Scored after the world is ready (the demo does it once it serves): ready.json gets the scores.
+    expect(world.accuracy).toBeNull();
+    await scoreWorld(world, (op) => loadNodeSnapshots(world, op, 8 * 3_600_000).find((s) => s.date === date));
     expect(world.accuracy?.d7.status.accuracy).toBeGreaterThan(0.9);
+    const ready = JSON.parse(readFileSync(join(world.dir, 'ready.json'), 'utf8')) as typeof world;
+    expect(ready.accuracy).toEqual(world.accuracy);
+    expect(ready.runs).toHaveLength(OPERATORS.length * DEMO_DAYS);
   }, 240_000);
 });

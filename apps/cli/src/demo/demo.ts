@@ -23,14 +23,14 @@ import { buildOperatorNode, SnapshotHolder } from '@itinerary-card/operator-node
 import type { Snapshot } from '@itinerary-card/pipeline';
 import { buildPlatform, DEFAULT_OPTIONS, loadPortingRegistry } from '@itinerary-card/platform';
 import { OutboxTransport } from '@itinerary-card/sms';
-import { MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
+import { MemoryKeyValue, openSql, type Sql } from '@itinerary-card/store';
 import { webDistDir } from '@itinerary-card/web';
 import type { FastifyInstance } from 'fastify';
 import { pickCases, readSubscribers } from './cases.ts';
-import { healthCodeState } from './health-state.ts';
+import { type HealthCodeState, healthCodeState } from './health-state.ts';
 import { opsRoutes } from './ops-routes.ts';
 import { operatorsOf } from './split.ts';
-import { loadNodeSnapshots, prepareWorld } from './world.ts';
+import { loadNodeSnapshots, prepareWorld, scoreWorld } from './world.ts';
 
 /** Consecutive ports the demo takes from `port`: the platform, the health code, then each operator's node. */
 export const DEMO_PORTS = 2 + OPERATORS.length;
@@ -58,6 +58,8 @@ export interface RunningDemo {
   adminToken: string;
   /** The prepared world: `nodes/<operator>/data` are the nodes' data directories. */
   worldDir: string;
+  /** Settles when the world's accuracy is scored (after ready; close() waits for it too). */
+  scored: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,11 +70,26 @@ export async function startDemo(
   const t0 = performance.now();
   const clock: Clock = o.now === undefined ? systemClock : offsetClock(o.now);
   const date = beijingDate(clock.now());
-  const world = await prepareWorld(
-    { workRoot: o.workDir, date, input: o.input, subscribers: o.subscribers, seed: o.seed },
-    (l) => process.stderr.write(`${l}\n`),
-  );
-  const closers: Array<() => Promise<unknown>> = [];
+  // The platform's and the health-code system's embedded databases start in worker threads
+  // while the world is prepared (PGlite's start took seconds of the main thread after it).
+  const hcState = healthCodeState(o.workDir);
+  const databases = openAll([openSql({ worker: true }), openSql({ worker: true, dataDir: hcState.dataDir })]);
+  databases.catch(() => undefined); // (awaited below; a failure meanwhile is not unhandled)
+  let world: Awaited<ReturnType<typeof prepareWorld>>;
+  try {
+    world = await prepareWorld(
+      { workRoot: o.workDir, date, input: o.input, subscribers: o.subscribers, seed: o.seed },
+      (l) => process.stderr.write(`${l}\n`),
+    );
+  } catch (e) {
+    await databases.then(
+      (dbs) => Promise.all(dbs.map((db) => db.close())),
+      () => undefined,
+    );
+    throw e;
+  }
+  const [platformSql, hcSql] = await databases;
+  const closers: Array<() => Promise<unknown>> = [() => hcSql.close(), () => platformSql.close()];
   const close = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
   };
@@ -98,12 +115,8 @@ export async function startDemo(
     const adminToken = randomBytes(18).toString('base64url');
     const outbox = new OutboxTransport({ clock });
     closers.push(() => outbox.close());
-    const platformSql = await openPgliteSql();
     const platformKv = new MemoryKeyValue(() => clock.now());
-    closers.push(
-      () => platformSql.close(),
-      () => platformKv.close(),
-    );
+    closers.push(() => platformKv.close());
     const platform = await buildPlatform({
       sql: platformSql,
       kv: platformKv,
@@ -143,7 +156,17 @@ export async function startDemo(
     await loadPortingRegistry(platform.platform, subscribersCsv, { replace: true, actor: 'demo' });
 
     // The health-code system, a partner of the platform.
-    const hcUrl = await startHealthCodeSystem({ platform, platformUrl, adminToken, clock, outbox, closers, o });
+    const hcUrl = await startHealthCodeSystem({
+      platform,
+      platformUrl,
+      adminToken,
+      clock,
+      outbox,
+      closers,
+      o,
+      state: hcState,
+      sql: hcSql,
+    });
 
     // The table of numbers, checked against what the nodes answer.
     const subs = readSubscribers(subscribersCsv, world.truthFile);
@@ -202,11 +225,25 @@ export async function startDemo(
       '',
     ];
     out(`${lines.join('\n')}\n`);
-    return { urls, adminToken, worldDir: world.dir, close };
+    // The accuracy on the simulated world (the operations page, ready.json) is scored once ready.
+    const scored = scoreWorld(world, (op) => (served[op]?.date === date ? served[op] : undefined)).catch((e) => {
+      process.stderr.write(`Scoring the world failed: ${(e as Error).message}\n`);
+    });
+    closers.push(() => scored);
+    return { urls, adminToken, worldDir: world.dir, scored, close };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** Opens every database, or closes those that opened and throws the first failure. */
+async function openAll(opening: Array<Promise<Sql>>): Promise<Sql[]> {
+  const settled = await Promise.allSettled(opening);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<Sql>).value);
+  await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.close().catch(() => {}) : undefined)));
+  throw failed.reason;
 }
 
 /**
@@ -245,6 +282,9 @@ async function startHealthCodeSystem(a: {
   outbox: OutboxTransport;
   closers: Array<() => Promise<unknown>>;
   o: DemoOptions;
+  /** Its state under the work directory, and its database (opened on the state's data directory). */
+  state: HealthCodeState;
+  sql: Sql;
 }): Promise<{ url: string; listEpidemicAreas(p: { code: string }, date: string): Promise<void> }> {
   const reg = await a.platform.inject({
     method: 'POST',
@@ -256,7 +296,7 @@ async function startHealthCodeSystem(a: {
   const port = a.o.port + 1;
   const publicUrl = `http://${a.o.host === '0.0.0.0' ? '127.0.0.1' : a.o.host}:${port}`;
   // Kept under the work directory: holders, venues, check-ins and the signing keys survive a restart.
-  const state = healthCodeState(a.o.workDir);
+  const { state, sql } = a;
   const config = embeddedConfig({
     publicUrl,
     itineraryCardUrl: `${a.platformUrl}/`,
@@ -264,12 +304,8 @@ async function startHealthCodeSystem(a: {
     webDist: webDistDir,
     keySecret: state.keySecret,
   });
-  const sql: Sql = await openPgliteSql(state.dataDir);
   const kv = new MemoryKeyValue(() => a.clock.now());
-  a.closers.push(
-    () => sql.close(),
-    () => kv.close(),
-  );
+  a.closers.push(() => kv.close());
   const app = await buildHealthCode({
     sql,
     kv,

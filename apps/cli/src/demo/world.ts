@@ -3,7 +3,16 @@
 // before the query day. Everything lands in one work directory; a finished one
 // (ready.json) is reused, so a second `npm start` the same day starts at once.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { AppError, addDays, type ItineraryLine, OPERATORS, type Operator } from '@itinerary-card/domain';
 import {
@@ -248,31 +257,44 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
     reused: false,
   };
 
-  // Accuracy of what the nodes will serve, against the simulated world's truth.
-  if (truthFile) {
-    t0 = performance.now();
-    cpuMs();
-    const snaps = OPERATORS.flatMap((op) =>
-      loadNodeSnapshots(world, op, 8 * 3_600_000).filter((s) => s.date === o.date),
-    );
-    const linesFor = (days: 7 | 14): ItineraryLine[] => {
-      const out: ItineraryLine[] = [];
-      for (const [msisdn, op] of owner) {
-        const a = snaps.find((s) => s.operator === op)?.lookup(msisdn, days);
-        if (a) out.push({ msisdn, date: o.date, days, status: a.status, cities: a.cities, countries: a.countries });
-      }
-      return out;
-    };
-    world.accuracy = {
-      d7: await evaluate({ truthFile, result: linesFor(7), days: 7, date: o.date }),
-      d14: await evaluate({ truthFile, result: linesFor(14), days: 14, date: o.date }),
-    };
-    timings.evaluateMs = Math.round(performance.now() - t0);
-    timings.evaluateCpuMs = cpuMs();
-  }
-  const { dir: _d, reused: _r, ...ready } = world;
-  writeFileSync(readyPath, `${JSON.stringify(ready)}\n`);
+  writeReady(world);
   return world;
+}
+
+/** Writes the world's ready.json (in one rename: a reader never sees half of it). */
+function writeReady(world: DemoWorld): void {
+  const { dir: _d, reused: _r, ...ready } = world;
+  const path = join(world.dir, 'ready.json');
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(ready)}\n`);
+  renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * Scores what the nodes serve for the query day against the simulated world's truth
+ * (accuracy d7 and d14), once per world: the demo does it after it is ready, and
+ * ready.json gets the scores when they are done (a world reused before that is scored then).
+ */
+export async function scoreWorld(world: DemoWorld, served: (op: Operator) => Snapshot | undefined): Promise<void> {
+  if (!world.truthFile || world.accuracy) return;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const owner = operatorsOf(readFileSync(join(world.inputDir, 'subscribers.csv'), 'utf8'));
+  const linesFor = (days: 7 | 14): ItineraryLine[] => {
+    const out: ItineraryLine[] = [];
+    for (const [msisdn, op] of owner) {
+      const a = served(op)?.lookup(msisdn, days);
+      if (a) out.push({ msisdn, date: world.date, days, status: a.status, cities: a.cities, countries: a.countries });
+    }
+    return out;
+  };
+  world.accuracy = {
+    d7: await evaluate({ truthFile: world.truthFile, result: linesFor(7), days: 7, date: world.date }),
+    d14: await evaluate({ truthFile: world.truthFile, result: linesFor(14), days: 14, date: world.date }),
+  };
+  const c = process.cpuUsage(c0);
+  world.timings.evaluateMs = Math.round(performance.now() - t0);
+  world.timings.evaluateCpuMs = Math.round((c.user + c.system) / 1000);
+  writeReady(world);
 }
 
 export type { Progress };
