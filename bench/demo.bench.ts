@@ -1,7 +1,9 @@
 // The demo's first start (`npm start`: BENCH_DEMO_SUBSCRIBERS, default 20,000,
 // subscribers x 15 days) from an empty work directory until it is ready, phase
 // by phase: simulate (which writes the signaling split per operator and day),
-// the 45 daily runs (native stay engine, carries included), start and score.
+// the 45 daily runs (native stay engine, carries included), start; the scoring
+// that follows ready. Then the daily run per record against compute on the same
+// records (issue 26: as fast per record).
 // The peer, measured in the same run on the same world: the path as it was
 // (gzip day files, split per operator and day, the daily runs on the
 // TypeScript engine building every day's snapshot), with the world's pseudonym
@@ -14,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_DAYS, DEMO_PORTS, type DemoWorld, operatorsOf, splitSignaling, startDemo } from '@itinerary-card/cli';
 import { addDays, OPERATORS, type Operator } from '@itinerary-card/domain';
-import { publishSnapshot, runDailyDay } from '@itinerary-card/pipeline';
+import { compute, DaySession, publishSnapshot, runDailyDay } from '@itinerary-card/pipeline';
 import { simulate } from '@itinerary-card/simulator';
 import { freePortRun } from '@itinerary-card/store/testing';
 
@@ -55,6 +57,79 @@ async function dailyRuns(world: Omit<DemoWorld, 'dir' | 'reused'>, split: string
   );
 }
 
+/**
+ * The daily run against `compute` per record, on the same records in the same run: one
+ * operator's 15 day parts of the demo's world, run day by day with their carries (each
+ * day on its own, with its own DuckDB and registries, as `pipeline run-day` runs it; and
+ * all in one DaySession, as the demo and a schedule pass run them), and by one compute
+ * over the 15 days (window 14, look-back 1).
+ */
+async function perRecord(worldDir: string, world: Omit<DemoWorld, 'dir' | 'reused'>): Promise<void> {
+  const op: Operator = 'cmcc';
+  const days = Array.from({ length: DEMO_DAYS }, (_, i) => addDays(world.date, i - DEMO_DAYS));
+  const now = Date.parse(`${world.date}T08:00:00+08:00`);
+  const cpuOf = async (f: () => Promise<number>) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const records = await f();
+    const c = process.cpuUsage(c0);
+    return { records, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+  };
+  const daily = (session?: DaySession) =>
+    cpuOf(async () => {
+      const data = mkdtempSync(join(tmpdir(), 'bench-daily-'));
+      let records = 0;
+      try {
+        for (const day of days) {
+          const input = join(worldDir, 'split', op, day);
+          if (!existsSync(join(input, 'signaling'))) continue;
+          const r = await runDailyDay({
+            input,
+            data,
+            day,
+            operator: op,
+            pseudonymKey: world.pseudonymKeys[op],
+            now,
+            snapshot: false,
+            session,
+          });
+          records += r.recordsRead;
+        }
+      } finally {
+        rmSync(data, { recursive: true, force: true });
+      }
+      return records;
+    });
+  const alone = await daily();
+  const session = new DaySession();
+  const shared = await daily(session).finally(() => session.close());
+  // compute's input: the same parts, as one input directory.
+  const input = mkdtempSync(join(tmpdir(), 'bench-compute-'));
+  mkdirSync(join(input, 'signaling'));
+  symlinkSync(join(world.inputDir, 'cells.csv'), join(input, 'cells.csv'));
+  symlinkSync(join(worldDir, 'nodes', op, 'subscribers.csv'), join(input, 'subscribers.csv'));
+  for (const day of days) {
+    const part = join(worldDir, 'split', op, day, 'signaling', 'part-0.csv');
+    if (existsSync(part)) symlinkSync(part, join(input, 'signaling', `${day}.csv`));
+  }
+  const whole = await cpuOf(async () => {
+    const r = await compute({ input, date: world.date, days: 14, lookbackDays: 1, now });
+    return r.summary.recordsRead;
+  }).finally(() => rmSync(input, { recursive: true, force: true }));
+  const us = (x: { cpuMs: number; records: number }) => (x.cpuMs * 1000) / Math.max(1, x.records);
+  const row = (label: string, x: typeof whole) =>
+    `  ${label.padEnd(28)} ${us(x).toFixed(2)} us CPU/record (${x.records.toLocaleString('en')} records, wall ${s(x.ms)}, CPU ${s(x.cpuMs)}) = ${(us(x) / us(whole)).toFixed(2)}x compute's`;
+  process.stdout.write(
+    [
+      `daily run per record against compute, ${op}'s ${DEMO_DAYS} days of the demo world (goal: as fast per record as compute); ${load()}`,
+      row('compute (15 days at once)', whole),
+      row('daily runs in one session', shared),
+      row('daily runs each on its own', alone),
+      '',
+    ].join('\n'),
+  );
+}
+
 export default async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-demo-'));
   try {
@@ -85,21 +160,25 @@ export default async function run(): Promise<void> {
     >;
     const t = world.timings as Record<string, number>;
     const simulateMs = t.simulateMs ?? 0;
+    const readyLoad = load();
     const splitMs = t.splitMs ?? 0;
     const runsMs = t.pipelineMs ?? 0;
     const startMs = readyMs - simulateMs - splitMs - runsMs;
     const records = world.runs.reduce((n, r) => n + r.recordsRead, 0);
     process.stdout.write(
       [
-        `demo first start: ${SUBSCRIBERS} subscribers x ${DEMO_DAYS} days, ready in ${s(readyMs)} (goal <= 40 s on a quiet machine); CPU ${s((cpu.user + cpu.system) / 1000)} (all threads); ${load()}`,
+        `demo first start: ${SUBSCRIBERS} subscribers x ${DEMO_DAYS} days, ready in ${s(readyMs)} (goal <= 40 s on a quiet machine); CPU ${s((cpu.user + cpu.system) / 1000)} (all threads); ${readyLoad}`,
         `  simulate        ${s(simulateMs)}, CPU ${s(t.simulateCpuMs ?? 0)} (writes the signaling split per operator and day, plain CSV parts)`,
         `  split           ${s(splitMs)}, CPU ${s(t.splitCpuMs ?? 0)} (links each day's part)`,
         `  daily runs      ${s(runsMs)}, CPU ${s(t.pipelineCpuMs ?? 0)} (${world.runs.length} runs, 3 operators side by side, native stay engine, ${records.toLocaleString('en')} records read)`,
-        `  start and score ${s(startMs)} (accuracy d7 and d14 ${t.evaluateMs === undefined ? '' : s(t.evaluateMs)}, servers, cases)`,
+        `  start           ${s(startMs)} (servers, porting registry, cases; the databases start in worker threads during the phases above)`,
+        `  score           ${t.evaluateMs === undefined ? '-' : s(t.evaluateMs)}, CPU ${s(t.evaluateCpuMs ?? 0)} (accuracy d7 and d14, after ready)`,
         `  peak RSS        ${(peak / 2 ** 20).toFixed(0)} MB (the whole demo process)`,
         '',
       ].join('\n'),
     );
+
+    await perRecord(demo.worldDir, world);
 
     // The peer: the path as it was, on the same world (same seed), with the world's keys.
     const p0 = performance.now();
