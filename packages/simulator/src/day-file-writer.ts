@@ -70,14 +70,31 @@ export interface SplitOptions {
   route(line: string, dayFile: string): { operator: Operator; day: string };
 }
 
+/** Lines are formatted straight into one of these; after each line it has room for another (LINE_ROOM). */
+interface LineBuffer {
+  buf: Buffer;
+  pos: number;
+}
+
+/** Room for the longest line (a malformed one included, about 100 bytes). */
+const LINE_ROOM = 256;
 const PART_BYTES = 1 << 20;
+const SECONDS_PER_DAY = 86_400;
+/** Days after the first part's that have a slot (SplitParts.partOf); later ones are found by name. */
+const SLOT_DAYS = 64;
+
+interface Part extends LineBuffer {
+  fd: number;
+}
 
 /** The open parts of a split, each written through a buffer of its own. */
 export class SplitParts {
-  private readonly parts = new Map<string, { fd: number; buf: Buffer; pos: number }>();
+  private readonly parts = new Map<string, Part>();
+  /** Parts by operator and day number (slot = (day - firstDay) * operators + operator): no key string per line. */
+  private readonly slots: Array<Part | undefined> = [];
+  private firstDay: number | undefined;
   /** Days with a part (not 'unknown'). */
   readonly days = new Set<string>();
-  private readonly dayNames = new Map<number, string>();
   private readonly header: Buffer;
 
   constructor(
@@ -89,19 +106,23 @@ export class SplitParts {
     this.header = Buffer.from(`${header}\n`, 'latin1');
   }
 
-  /** Beijing day of a time in seconds. */
-  dayOf(sec: number): string {
-    const n = Math.floor((sec + 8 * 3600) / 86_400);
-    let d = this.dayNames.get(n);
-    if (d === undefined) {
-      d = beijingDate(sec * 1000);
-      this.dayNames.set(n, d);
+  /** The part of a subscriber's line at a time in seconds: its operator's, its Beijing day's. */
+  partOf(sub: number, sec: number): Part {
+    const op = this.operatorOf[sub]!;
+    const day = Math.floor((sec + 8 * 3600) / SECONDS_PER_DAY);
+    this.firstDay ??= day;
+    const slot = (day - this.firstDay) * OPERATORS.length + op;
+    if (slot < 0 || slot >= SLOT_DAYS * OPERATORS.length) return this.part(OPERATORS[op]!, beijingDate(sec * 1000));
+    let p = this.slots[slot];
+    if (p === undefined) {
+      p = this.part(OPERATORS[op]!, beijingDate(sec * 1000));
+      this.slots[slot] = p;
     }
-    return d;
+    return p;
   }
 
-  /** Appends bytes [from, to) of `src` (whole lines) to the part of `operator` and `day`. */
-  put(operator: string, day: string, src: Buffer, from: number, to: number): void {
+  /** The part of `operator` and `day` (opened with its header on first use). */
+  part(operator: string, day: string): Part {
     const key = `${operator}/${day}`;
     let p = this.parts.get(key);
     if (!p) {
@@ -113,11 +134,14 @@ export class SplitParts {
       this.header.copy(p.buf, 0);
       p.pos = this.header.length;
     }
-    if (p.pos + (to - from) > PART_BYTES) {
-      writeSync(p.fd, p.buf, 0, p.pos);
-      p.pos = 0;
-    }
-    p.pos = put(p.buf, p.pos, src, from, to - from);
+    return p;
+  }
+
+  /** Writes a part's buffer out when it has less than a line's room left. */
+  flushIfFull(p: Part): void {
+    if (p.pos <= PART_BYTES - LINE_ROOM) return;
+    writeSync(p.fd, p.buf, 0, p.pos);
+    p.pos = 0;
   }
 
   /** Writes what is left and closes every part; returns the parts' paths (relative to the root), lines and bytes. */
@@ -130,6 +154,7 @@ export class SplitParts {
       out.push({ name, bytes: statSync(join(this.options.root, name)).size });
     }
     this.parts.clear();
+    this.slots.length = 0;
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 }
@@ -138,6 +163,12 @@ async function writeChunk(stream: Writable, b: Buffer | string): Promise<void> {
   if (!stream.write(b)) await new Promise<void>((resolve) => stream.once('drain', resolve));
 }
 
+/**
+ * Writes one day's lines, from its 24 hour buckets, to the day's file (CSV, gzip,
+ * Parquet), or with `split` each to its part of the split (the day's file is then
+ * not written). One formatting loop for both: each line goes straight into the
+ * buffer of where it goes.
+ */
 export async function writeDayFile(opts: {
   path: string;
   format: SignalingFormat;
@@ -150,19 +181,20 @@ export async function writeDayFile(opts: {
   split?: SplitParts;
 }): Promise<{ lines: number; bytes: number }> {
   const { ctx, tables, split } = opts;
-  if (split) return { lines: writeSplit(opts, split), bytes: 0 };
   const csvPath = opts.format === 'parquet' ? `${opts.path}.tmp.csv` : opts.path;
-  const sink = createWriteStream(csvPath, { highWaterMark: 4 << 20 });
-  const stream: Writable = opts.format === 'csv.gz' ? createGzip(GZIP_OPTIONS) : sink;
-  if (stream !== sink) stream.pipe(sink);
-  await writeChunk(stream, `${HEADER}\n`);
-  let out = Buffer.allocUnsafe(OUT_BYTES);
-  let pos = 0;
+  const sink = split ? undefined : createWriteStream(csvPath, { highWaterMark: 4 << 20 });
+  const stream: Writable | undefined = sink && (opts.format === 'csv.gz' ? createGzip(GZIP_OPTIONS) : sink);
+  if (stream && stream !== sink) stream.pipe(sink!);
+  if (stream) await writeChunk(stream, `${HEADER}\n`);
+  // The day file's buffer: a new one after each write (the stream keeps the one written until it is done).
+  const file: LineBuffer = { buf: Buffer.allocUnsafe(split ? 0 : OUT_BYTES), pos: 0 };
+  const flushFile = async () => {
+    await writeChunk(stream!, file.buf.subarray(0, file.pos));
+    file.buf = Buffer.allocUnsafe(OUT_BYTES);
+    file.pos = 0;
+  };
   let prefixHour = -1;
   const prefix = Buffer.alloc(14); // 2022-09-01T08:
-  const writeAscii = (s: string) => {
-    pos += out.write(s, pos, 'latin1');
-  };
   let lines = 0;
   for (let h = 0; h < 24; h++) {
     const taken = opts.buckets.take(opts.firstBucket + h);
@@ -177,11 +209,6 @@ export async function writeDayFile(opts: {
     const u32 = new Uint32Array(data.buffer, data.byteOffset, data.length / 4);
     const i32 = new Int32Array(data.buffer, data.byteOffset, data.length / 4);
     for (let k = 0; k < order.length; k++) {
-      if (pos > OUT_BYTES - 256) {
-        await writeChunk(stream, out.subarray(0, pos));
-        out = Buffer.allocUnsafe(OUT_BYTES);
-        pos = 0;
-      }
       const o = order[k]! * RECORD_BYTES;
       const sub = u32[o >> 2]!;
       const ts = u32[(o >> 2) + 1]!;
@@ -189,48 +216,57 @@ export async function writeDayFile(opts: {
       const ev = data[o + 12]!;
       const flags = data[o + 13]!;
       const malformed = (flags >> MALFORMED_SHIFT) & 7;
+      let to: LineBuffer;
       if (malformed !== 0) {
         const f = opts.epochMsFile ? flags | FLAG_EPOCH_MS : flags;
-        writeAscii(`${malformedLine(malformed, ctx.msisdns[sub]!, ts, sub, f, loc, ev, ctx)}\n`);
-        continue;
-      }
-      // msisdn,
-      pos = put(out, pos, ctx.msisdnBytes, sub * MSISDN_BYTES, MSISDN_BYTES);
-      out[pos++] = C_COMMA;
-      // ts,
-      if (opts.epochMsFile || flags & FLAG_EPOCH_MS) {
-        writeAscii(`${ts}000`);
+        const line = malformedLine(malformed, ctx.msisdns[sub]!, ts, sub, f, loc, ev, ctx);
+        const where = split?.options.route(line, opts.path);
+        to = where ? split!.part(where.operator, where.day) : file;
+        to.pos += to.buf.write(`${line}\n`, to.pos, 'latin1');
       } else {
-        const hr = Math.floor(ts / 3600);
-        if (hr !== prefixHour) {
-          prefixHour = hr;
-          prefix.write(formatBeijing(hr * 3_600_000).slice(0, 14), 0, 'latin1');
+        to = split ? split.partOf(sub, ts) : file;
+        const out = to.buf;
+        // msisdn,
+        let pos = put(out, to.pos, ctx.msisdnBytes, sub * MSISDN_BYTES, MSISDN_BYTES);
+        out[pos++] = C_COMMA;
+        // ts,
+        if (opts.epochMsFile || flags & FLAG_EPOCH_MS) {
+          pos += out.write(`${ts}000`, pos, 'latin1');
+        } else {
+          const hr = Math.floor(ts / 3600);
+          if (hr !== prefixHour) {
+            prefixHour = hr;
+            prefix.write(formatBeijing(hr * 3_600_000).slice(0, 14), 0, 'latin1');
+          }
+          pos = put(out, pos, prefix, 0, 14);
+          pos = put(out, pos, tables.mmss, (ts - hr * 3600) * 11, 11);
         }
-        pos = put(out, pos, prefix, 0, 14);
-        pos = put(out, pos, tables.mmss, (ts - hr * 3600) * 11, 11);
-      }
-      out[pos++] = C_COMMA;
-      // cell_id,plmn,
-      if (flags & FLAG_UNKNOWN_CELL) {
-        writeAscii(`${cellId(OPERATORS[(flags >> 5) & 3]!, loc)},`);
-      } else if (loc >= 0) {
-        pos = put(out, pos, tables.cellIds, loc * CELL_BYTES, CELL_BYTES);
         out[pos++] = C_COMMA;
-      } else {
+        // cell_id,plmn,
+        if (flags & FLAG_UNKNOWN_CELL) {
+          pos += out.write(`${cellId(OPERATORS[(flags >> 5) & 3]!, loc)},`, pos, 'latin1');
+        } else if (loc >= 0) {
+          pos = put(out, pos, tables.cellIds, loc * CELL_BYTES, CELL_BYTES);
+          out[pos++] = C_COMMA;
+        } else {
+          out[pos++] = C_COMMA;
+          pos += out.write(ctx.plmns[-loc - 1]!, pos, 'latin1');
+        }
         out[pos++] = C_COMMA;
-        writeAscii(ctx.plmns[-loc - 1]!);
+        // event\n
+        const e = tables.events[ev]!;
+        to.pos = put(out, pos, e, 0, e.length);
       }
-      out[pos++] = C_COMMA;
-      // event\n
-      const e = tables.events[ev]!;
-      pos = put(out, pos, e, 0, e.length);
+      if (split) split.flushIfFull(to as Part);
+      else if (file.pos > OUT_BYTES - LINE_ROOM) await flushFile();
     }
     lines += order.length;
   }
-  if (pos > 0) await writeChunk(stream, out.subarray(0, pos));
+  if (!stream) return { lines, bytes: 0 };
+  if (file.pos > 0) await flushFile();
   await new Promise<void>((resolve, reject) => {
-    sink.once('finish', resolve);
-    sink.once('error', reject);
+    sink!.once('finish', resolve);
+    sink!.once('error', reject);
     stream.end();
   });
   if (opts.format === 'parquet') {
@@ -238,83 +274,6 @@ export async function writeDayFile(opts: {
     rmSync(csvPath);
   }
   return { lines, bytes: statSync(opts.path).size };
-}
-
-/** writeDayFile's lines, each into its part of the split (see SplitParts). */
-function writeSplit(
-  opts: {
-    path: string;
-    buckets: HourBuckets;
-    firstBucket: number;
-    epochMsFile: boolean;
-    ctx: DayFileContext;
-    tables: ByteTables;
-  },
-  split: SplitParts,
-): number {
-  const { ctx, tables } = opts;
-  const out = Buffer.allocUnsafe(4096);
-  let prefixHour = -1;
-  const prefix = Buffer.alloc(14);
-  let lines = 0;
-  for (let h = 0; h < 24; h++) {
-    const taken = opts.buckets.take(opts.firstBucket + h);
-    const order = taken.order;
-    let data = taken.data;
-    if (data.byteOffset & 3) {
-      const aligned = Buffer.alloc(data.length);
-      data.copy(aligned);
-      data = aligned;
-    }
-    const u32 = new Uint32Array(data.buffer, data.byteOffset, data.length / 4);
-    const i32 = new Int32Array(data.buffer, data.byteOffset, data.length / 4);
-    for (let k = 0; k < order.length; k++) {
-      const o = order[k]! * RECORD_BYTES;
-      const sub = u32[o >> 2]!;
-      const ts = u32[(o >> 2) + 1]!;
-      const loc = i32[(o >> 2) + 2]!;
-      const ev = data[o + 12]!;
-      const flags = data[o + 13]!;
-      const malformed = (flags >> MALFORMED_SHIFT) & 7;
-      if (malformed !== 0) {
-        const f = opts.epochMsFile ? flags | FLAG_EPOCH_MS : flags;
-        const line = malformedLine(malformed, ctx.msisdns[sub]!, ts, sub, f, loc, ev, ctx);
-        const to = out.write(`${line}\n`, 0, 'latin1');
-        const where = split.options.route(line, opts.path);
-        split.put(where.operator, where.day, out, 0, to);
-        continue;
-      }
-      let pos = put(out, 0, ctx.msisdnBytes, sub * MSISDN_BYTES, MSISDN_BYTES);
-      out[pos++] = C_COMMA;
-      if (opts.epochMsFile || flags & FLAG_EPOCH_MS) {
-        pos += out.write(`${ts}000`, pos, 'latin1');
-      } else {
-        const hr = Math.floor(ts / 3600);
-        if (hr !== prefixHour) {
-          prefixHour = hr;
-          prefix.write(formatBeijing(hr * 3_600_000).slice(0, 14), 0, 'latin1');
-        }
-        pos = put(out, pos, prefix, 0, 14);
-        pos = put(out, pos, tables.mmss, (ts - hr * 3600) * 11, 11);
-      }
-      out[pos++] = C_COMMA;
-      if (flags & FLAG_UNKNOWN_CELL) {
-        pos += out.write(`${cellId(OPERATORS[(flags >> 5) & 3]!, loc)},`, pos, 'latin1');
-      } else if (loc >= 0) {
-        pos = put(out, pos, tables.cellIds, loc * CELL_BYTES, CELL_BYTES);
-        out[pos++] = C_COMMA;
-      } else {
-        out[pos++] = C_COMMA;
-        pos += out.write(ctx.plmns[-loc - 1]!, pos, 'latin1');
-      }
-      out[pos++] = C_COMMA;
-      const e = tables.events[ev]!;
-      pos = put(out, pos, e, 0, e.length);
-      split.put(OPERATORS[split.operatorOf[sub]!]!, split.dayOf(ts), out, 0, pos);
-    }
-    lines += order.length;
-  }
-  return lines;
 }
 
 function malformedLine(
