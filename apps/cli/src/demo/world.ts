@@ -13,6 +13,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { AppError, addDays, type ItineraryLine, OPERATORS, type Operator } from '@itinerary-card/domain';
 import {
@@ -196,7 +197,10 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
   const runBar = stepProgress('Operator pipelines (3 operators x 15 days)', OPERATORS.length * days.length, 'runs');
   let n = 0;
   // The three operators' nodes are independent (own input, own data directory): run them side by side,
-  // which overlaps one run's file and DuckDB set-up with another's computation.
+  // which overlaps one run's file and DuckDB set-up with another's computation. With no more cores
+  // than operators, each runs on one thread (DuckDB's and the stays'): three runs keep the cores busy,
+  // and two threads each cost 13% more CPU for the same work (cmcc's 15 days: 14.9 -> 12.9 s).
+  const threads = Math.max(1, Math.floor(availableParallelism() / OPERATORS.length));
   const runOperator = async (op: Operator) => {
     // One process runs the operator's 15 days: DuckDB, its registries and pseudonyms are set up once.
     const session = new DaySession();
@@ -232,6 +236,7 @@ export async function prepareWorld(o: DemoWorldOptions, log: (line: string) => v
         // Only the snapshots of D-1 and D are served (loadNodeSnapshots): the others are not built.
         snapshot: day >= addDays(o.date, -2),
         session,
+        threads,
       });
       runs.push({ ...report, operator: op });
       runBar.update(++n, `${op} ${day}`);
