@@ -171,7 +171,7 @@ export default async function run(): Promise<void> {
         `  simulate        ${s(simulateMs)}, CPU ${s(t.simulateCpuMs ?? 0)} (writes the signaling split per operator and day, plain CSV parts)`,
         `  split           ${s(splitMs)}, CPU ${s(t.splitCpuMs ?? 0)} (links each day's part)`,
         `  daily runs      ${s(runsMs)}, CPU ${s(t.pipelineCpuMs ?? 0)} (${world.runs.length} runs, 3 operators side by side, native stay engine, ${records.toLocaleString('en')} records read)`,
-        `  start           ${s(startMs)} (servers, porting registry, cases; the databases start in worker threads during the phases above)`,
+        `  start           ${s(startMs)} (servers, porting registry, cases; the two databases start in worker threads during the phases above, their CPU counted there)`,
         `  score           ${t.evaluateMs === undefined ? '-' : s(t.evaluateMs)}, CPU ${s(t.evaluateCpuMs ?? 0)} (accuracy d7 and d14, after ready)`,
         `  peak RSS        ${(peak / 2 ** 20).toFixed(0)} MB (the whole demo process)`,
         '',
