@@ -25,9 +25,10 @@ export interface QueryOptions {
   /** PostgreSQL: false answers an outage at once, without the retry window (readiness probes). */
   retry?: boolean;
   /**
-   * PostgreSQL: a hot statement, prepared once per connection (named after a hash of
-   * its text) instead of parsed and planned by the server at every run. For statements
-   * run many times a second (group commits, grouped reads). PGlite ignores it.
+   * PostgreSQL and PGlite in a worker: a hot statement, prepared once per connection
+   * (named after a hash of its text) instead of parsed and planned at every run. For
+   * statements run many times a second (group commits, grouped reads). In-process
+   * PGlite ignores it.
    */
   prepare?: boolean;
 }

@@ -2,7 +2,7 @@
 // work leaves the app's event loop, as a PostgreSQL server's would. One
 // connection: a transaction holds it, other statements wait for the end.
 import { Worker } from 'node:worker_threads';
-import type { Sql } from './sql.ts';
+import type { QueryOptions, Sql } from './sql.ts';
 import { scrubSqlError } from './sql-error.ts';
 
 type Reply = { id: number; rows?: unknown[]; error?: { message: string } & Record<string, unknown> };
@@ -51,12 +51,12 @@ class WorkerSql implements Sql {
   }
 
   /** Sends one statement now (callers make sure no foreign transaction is open). */
-  send<T>(op: 'query' | 'exec' | 'close', text = '', params?: unknown[]): Promise<T[]> {
+  send<T>(op: 'query' | 'exec' | 'close', text = '', params?: unknown[], prepare?: boolean): Promise<T[]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = ++this.seq;
     return new Promise<T[]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
-      this.worker.postMessage({ id, op, text, params });
+      this.worker.postMessage(prepare ? { id, op, text, params, prepare } : { id, op, text, params });
     });
   }
 
@@ -64,9 +64,9 @@ class WorkerSql implements Sql {
     while (this.activeTx) await this.activeTx.catch(() => {});
   }
 
-  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+  async query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]> {
     if (this.activeTx) await this.idle();
-    return this.send<T>('query', text, params);
+    return this.send<T>('query', text, params, options?.prepare);
   }
 
   async exec(text: string): Promise<void> {
@@ -106,8 +106,8 @@ class WorkerSql implements Sql {
 
 class WorkerTxSql implements Sql {
   constructor(private readonly owner: WorkerSql) {}
-  query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    return this.owner.send<T>('query', text, params);
+  query<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]> {
+    return this.owner.send<T>('query', text, params, options?.prepare);
   }
   async exec(text: string): Promise<void> {
     await this.owner.send('exec', text);

@@ -60,6 +60,33 @@ async function kvContract(kv: KeyValue): Promise<void> {
   expect(await kv.get('forever')).toBeNull();
 }
 
+/**
+ * Statements run under a name (`prepare`): the same rows and errors as
+ * unnamed ones, and where `prepared` the database keeps the plan
+ * (pg_prepared_statements of the one connection).
+ */
+async function preparedContract(sql: Sql, prepared: boolean): Promise<void> {
+  await sql.exec('CREATE TABLE p (a int, b text[], c jsonb)');
+  let rows: unknown[] = [];
+  for (let i = 0; i < 3; i++) {
+    rows = await sql.query(
+      'INSERT INTO p SELECT $1::int, $2::text[], $3::jsonb RETURNING a, b, c',
+      [i, ['x"y', 'z,w', null], JSON.stringify({ q: i })],
+      { prepare: true },
+    );
+  }
+  expect(rows).toEqual([{ a: 2, b: ['x"y', 'z,w', null], c: { q: 2 } }]);
+  const select = (from: number) => sql.query('SELECT a FROM p WHERE a >= $1 ORDER BY a', [from], { prepare: true });
+  expect(await select(1)).toEqual([{ a: 1 }, { a: 2 }]);
+  const names = (await sql.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).map((r) => r.name);
+  expect(names).toHaveLength(prepared ? 2 : 0);
+  // Errors as unnamed statements give them, and the names still serve afterwards.
+  await expect(sql.query('SELECT 1 / $1::int', [0], { prepare: true })).rejects.toMatchObject({ code: '22012' });
+  await expect(sql.query('SELEC 1', [], { prepare: true })).rejects.toMatchObject({ code: '42601' });
+  expect(await select(2)).toEqual([{ a: 2 }]);
+  await expect(sql.query('SELECT 1 / $1::int', [0], { prepare: true })).rejects.toMatchObject({ code: '22012' });
+}
+
 describe('Sql', () => {
   it('PGlite in memory', async () => {
     const sql = await openSql();
@@ -85,6 +112,18 @@ describe('Sql', () => {
     expect(vs).not.toContain('in-tx');
     await expect(sql.query('SELECT * FROM missing_table')).rejects.toMatchObject({ code: '42P01' });
     await sql.close();
+  });
+  it('named statements are prepared once: PGlite in a worker and PostgreSQL; in-process PGlite ignores the name', async () => {
+    const worker = await openSql({ worker: true });
+    await preparedContract(worker, true);
+    await worker.close();
+    const server = await openSql({ url: pg.url, poolSize: 1 });
+    await preparedContract(server, true);
+    await server.exec('DROP TABLE p');
+    await server.close();
+    const inProcess = await openSql();
+    await preparedContract(inProcess, false);
+    await inProcess.close();
   });
   it('PostgreSQL server', async () => {
     const sql = await openSql({ url: pg.url });
