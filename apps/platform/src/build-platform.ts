@@ -88,7 +88,7 @@ export async function buildPlatform(deps: PlatformDeps): Promise<FastifyInstance
   await migrate(deps.sql, 'platform', await migrationsFromDir(MIGRATIONS_DIR));
 
   const secrets = new Secrets(options.secretKey);
-  const audit = new AuditLog(deps.sql, clock, app.log);
+  const audit = new AuditLog(deps.sql, clock, app.log, undefined, options.auditCommitMs);
   if (deps.spool) await audit.openSpool(deps.spool);
   const registry = new PortingRegistry(deps.sql, now, options.cacheTtlMs);
   const riskAreas = new RiskAreas(deps.sql, now, options.cacheTtlMs);

@@ -88,6 +88,12 @@ export interface PlatformOptions extends LoginCodeLimits {
    */
   sessionCacheMs: number;
   /**
+   * Under load, the audit log's group commits start at most once per this many
+   * ms, each with the reads of its spacing; a read recorded when the log is idle
+   * is written at once. 0: a commit starts as soon as the last one ends.
+   */
+  auditCommitMs: number;
+  /**
    * The SMS gateway's bearer token for POST /api/v1/sms/inbound
    * (PLATFORM_SMS_INBOUND_TOKEN); '' refuses the HTTP form unless `smsInboundOpen`.
    */
@@ -121,6 +127,7 @@ export const DEFAULT_OPTIONS: Omit<PlatformOptions, 'secretKey' | 'serviceSecret
   cacheTtlMs: 30_000,
   answerCacheMs: 300_000,
   sessionCacheMs: 30_000,
+  auditCommitMs: 2,
   smsInboundToken: '',
   smsInboundOpen: false,
 };
@@ -267,6 +274,13 @@ export const PLATFORM_ENV = Type.Object({
     maximum: 86_400_000,
     default: d.sessionCacheMs,
   }),
+  PLATFORM_AUDIT_COMMIT_MS: Env.int({
+    description:
+      "Under load, the audit log's group commits start at most this often (ms); a read when idle is written at once. 0 = back to back.",
+    minimum: 0,
+    maximum: 1000,
+    default: d.auditCommitMs,
+  }),
   PLATFORM_WORKERS: Env.int({
     description: 'Processes sharing the port; more than 1 needs DATABASE_URL and REDIS_URL.',
     minimum: 1,
@@ -385,6 +399,7 @@ export function readPlatformConfig(env: EnvSource = process.env): PlatformConfig
     queryDeadlineMs: v.PLATFORM_QUERY_DEADLINE_MS,
     answerCacheMs: v.PLATFORM_ANSWER_CACHE_MS,
     sessionCacheMs: v.PLATFORM_SESSION_CACHE_MS,
+    auditCommitMs: v.PLATFORM_AUDIT_COMMIT_MS,
     smsPerIpPerMinute: v.PLATFORM_SMS_PER_IP_PER_MINUTE,
     smsPerIpPerHour: v.PLATFORM_SMS_PER_IP_PER_HOUR,
     loginPerIpPerMinute: v.PLATFORM_LOGIN_PER_IP_PER_MINUTE,

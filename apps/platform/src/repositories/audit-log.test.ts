@@ -156,6 +156,64 @@ describe('audit log', () => {
   });
 });
 
+describe('audit group commits', () => {
+  /** The platform's SQL, counting the audit INSERTs that reach it. */
+  async function counted(): Promise<{ sql: Sql; inserts: () => number }> {
+    const sql = await openPgliteSql();
+    await migrate(sql, 'platform', await migrationsFromDir(MIGRATIONS));
+    let n = 0;
+    const query: Sql['query'] = (text, params, options) => {
+      if (text.startsWith('INSERT INTO audit_log')) n++;
+      return sql.query(text, params, options);
+    };
+    return { sql: { ...sql, query, exec: (t) => sql.exec(t), close: () => sql.close() }, inserts: () => n };
+  }
+  const pause = () => new Promise((r) => setTimeout(r, 5));
+
+  it('under load, start at most once per spacing, each with the reads recorded meanwhile', async () => {
+    const { sql, inserts } = await counted();
+    // A spacing longer than the test: the commit after the first waits for it (or for a flush).
+    const log = new AuditLog(sql, { now: () => Date.now() }, { error: () => {} }, 1000, 3_600_000);
+    log.record(read(0));
+    await log.durable();
+    // Nine more reads, each well after the last write ended: back to back, nine more commits;
+    // spaced, none yet, then one for all nine.
+    const durable: Array<Promise<void>> = [];
+    for (let i = 1; i < 10; i++) {
+      log.record(read(i));
+      durable.push(log.durable());
+      await pause();
+    }
+    expect(inserts()).toBe(1);
+    await log.flush();
+    await Promise.all(durable);
+    expect(inserts()).toBe(2);
+    expect(await log.list({ limit: 100 })).toHaveLength(10);
+    await sql.close();
+  });
+
+  it('write a read recorded when the log is idle at once, without waiting for the spacing', async () => {
+    const { sql, inserts } = await counted();
+    // A spacing far longer than the test's time limit: a read that waited for it would time out.
+    const log = new AuditLog(sql, { now: () => Date.now() }, { error: () => {} }, 1000, 3_600_000);
+    log.record(read(1));
+    await log.durable();
+    expect(inserts()).toBe(1);
+    await sql.close();
+  });
+
+  it('back to back without a spacing: each read waits only for the write under way', async () => {
+    const { sql, inserts } = await counted();
+    const log = new AuditLog(sql, { now: () => Date.now() }, { error: () => {} });
+    for (let i = 0; i < 5; i++) {
+      log.record(read(i));
+      await log.durable();
+    }
+    expect(inserts()).toBe(5);
+    await sql.close();
+  });
+});
+
 describe('audit migrations 003 and 005', () => {
   it('moves rows of the first audit_log table through segments into the partitioned table', async () => {
     const sql = await openPgliteSql();
