@@ -79,6 +79,8 @@ for (const generator of ['c', 'node'] as const) {
       expect(r.errors).toBe(200);
       expect(r.p50).toBeLessThanOrEqual(r.p99);
       expect(r.p99).toBeLessThanOrEqual(r.max);
+      // Its own CPU time is reported (what it takes from the servers it measures).
+      expect(r.cpu).toBeGreaterThan(0);
     });
 
     it('sends a request with a body and counts a 201 as answered', async () => {

@@ -10,46 +10,27 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { buildPlatform } from '@itinerary-card/platform';
-import { OutboxTransport } from '@itinerary-card/sms';
-import { openKeyValue, openSql } from '@itinerary-card/store';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
-import { startServer, stop } from './platform.bench.ts';
-import { BENCH_SECRET, benchNumber } from './platform-bench-server.ts';
+import {
+  CpuMeter,
+  formatCpu,
+  itineraryOptions,
+  loginOnStores,
+  processTree,
+  spawnPlatform,
+  startServer,
+  stop,
+  waitReady,
+} from './itinerary-load.ts';
+import { benchNumber } from './platform-bench-server.ts';
 
-const CLI = fileURLToPath(new URL('../apps/cli/bin/itinerary-card.js', import.meta.url));
 const HAPROXY = process.env.HAPROXY_BIN || '/usr/sbin/haproxy';
-const SECRET_KEY = 'bench-secret-key-0123456789';
-const USERS = 500;
 const CONNECTIONS = 32;
 const DURATION = Number(process.env.BENCH_DURATION ?? '8');
 const WARM = Number(process.env.BENCH_WARM ?? '6');
-const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at its closing parenthesis.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICK;
-}
-
-/** Pids of a process and its descendants (tsx runs the CLI in a child process). */
-function tree(pid: number): number[] {
-  const out = [pid];
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    for (const k of kids) out.push(...tree(Number(k)));
-  } catch {
-    // gone
-  }
-  return out;
-}
-
 function haproxyConfig(port: number, replicas: number[]): string {
   return [
     'global',
@@ -67,20 +48,6 @@ function haproxyConfig(port: number, replicas: number[]): string {
     ...replicas.map((p, i) => `  server p${i + 1} 127.0.0.1:${p}`),
     '',
   ].join('\n');
-}
-
-async function waitReady(url: string, child: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited ${child.exitCode}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${what} not ready`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Resident memory (MB) of a set of processes. */
@@ -157,67 +124,19 @@ export default async function run(): Promise<void> {
   const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
   const children: ChildProcess[] = [];
   try {
-    // Users log in through an in-process platform on the same stores (its outbox hands over the codes).
-    const sql = await openSql({ url: pg.url });
-    const kv = await openKeyValue({ url: redis.url, prefix: 'platform:' });
-    const outbox = new OutboxTransport({ limit: 10 * USERS });
-    const app = await buildPlatform({
-      sql,
-      kv,
-      sms: outbox,
-      outbox,
-      docs: false,
-      nodes: { cmcc: { url: node.url, nodeId: 'cmcc-1' } },
-      options: {
-        secretKey: SECRET_KEY,
-        serviceSecret: BENCH_SECRET,
-        smsPerIpPerMinute: 1e9,
-        smsPerIpPerHour: 1e9,
-        loginPerIpPerMinute: 1e9,
-      },
-    });
-    const tokens: string[] = [];
-    for (let i = 0; i < USERS; i++) {
-      const phone = benchNumber(i);
-      await app.inject({ method: 'POST', url: '/api/v1/sms-code', payload: { phone } });
-      const code = /(\d{6})/.exec(outbox.list(phone).at(-1)!.text)![1];
-      tokens.push((await app.inject({ method: 'POST', url: '/api/v1/login', payload: { phone, code } })).json().token);
-    }
-    await app.close();
-    await kv.close();
-    await sql.close();
-
+    const tokens = await loginOnStores({ pgUrl: pg.url, redisUrl: redis.url, nodeUrl: node.url });
     const replicaPorts = [await freePort(), await freePort()];
     const startReplica = async (port: number, env: Record<string, string>) => {
-      const child = spawn(process.execPath, [CLI, 'serve', 'platform'], {
-        env: {
-          ...process.env,
-          PLATFORM_SECRET_KEY: SECRET_KEY,
-          PLATFORM_SERVICE_SECRET: BENCH_SECRET,
-          PLATFORM_NODE_CMCC: node.url,
-          PLATFORM_NODE_CMCC_ID: 'cmcc-1',
-          PLATFORM_PORT: String(port),
-          PLATFORM_REQUEST_LOG: 'off',
-          DATABASE_URL: pg.url,
-          REDIS_URL: redis.url,
-          PLATFORM_SPOOL_DIR: join(dir, 'spool'),
-          ...env,
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
+      const child = await spawnPlatform({
+        port,
+        nodeUrl: node.url,
+        pgUrl: pg.url,
+        redisUrl: redis.url,
+        env: { PLATFORM_SPOOL_DIR: join(dir, 'spool'), ...env },
       });
       children.push(child);
-      await waitReady(`http://127.0.0.1:${port}/readyz`, child, 'platform replica');
       return child;
     };
-    const pidOf = (s: string) =>
-      Number(
-        execFileSync('ps', ['-eo', 'pid,args'])
-          .toString()
-          .split('\n')
-          .find((l) => l.includes(s))
-          ?.trim()
-          .split(' ')[0],
-      );
 
     const measure = async (label: string, replicas: ChildProcess[]): Promise<Run> => {
       const front = await freePort();
@@ -228,35 +147,20 @@ export default async function run(): Promise<void> {
       const url = `http://127.0.0.1:${front}`;
       try {
         await waitReady(`${url}/healthz`, haproxy, 'haproxy');
-        const clientTime = String(Date.now());
-        const opts: autocannon.Options = {
-          url: `${url}/api/v1/itinerary`,
-          connections: CONNECTIONS,
-          requests: tokens.map((t) => ({
-            method: 'GET' as const,
-            headers: { authorization: `Bearer ${t}`, 'x-client-time': clientTime },
-          })),
-        };
+        const opts = itineraryOptions(url, tokens, CONNECTIONS);
         await autocannon({ ...opts, duration: WARM });
-        const pids: Record<string, number[]> = {
-          'platform replicas': replicas.flatMap((c) => tree(c.pid!)),
-          haproxy: [haproxy.pid!],
-          'operator node': tree(node.child.pid!),
-          redis: [pidOf(`redis-server 127.0.0.1:${new URL(redis.url).port}`)],
-          postgresql: execFileSync('pgrep', ['-f', `postgres.*-p ${new URL(pg.url).port}`])
-            .toString()
-            .trim()
-            .split('\n')
-            .map(Number)
-            .flatMap((p) => tree(p)),
-        };
-        const cpu = (list: number[]) => list.reduce((a, p) => a + (Number.isFinite(p) ? safeCpu(p) : 0), 0);
-        const before = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpu(v)]));
+        const meter = new CpuMeter({
+          'platform replicas': () => replicas.flatMap((c) => processTree(c.pid!)),
+          haproxy: () => [haproxy.pid!],
+          'operator node': () => processTree(node.child.pid!),
+          redis: () => [redis.pid()!],
+          postgresql: () => processTree(pg.pid()!),
+        });
+        meter.start();
         const r = await autocannon({ ...opts, duration: DURATION });
         const requests = r.requests.total;
-        const cpuMs = Object.fromEntries(
-          Object.entries(pids).map(([k, v]) => [k, ((cpu(v) - before[k]!) * 1000) / Math.max(1, requests)]),
-        );
+        const cpuUs = meter.perRequest(requests);
+        const cpuMs = Object.fromEntries(Object.entries(cpuUs).map(([k, v]) => [k, v / 1000]));
         const run: Run = {
           label,
           rps: r.requests.average,
@@ -264,15 +168,10 @@ export default async function run(): Promise<void> {
           p99: r.latency.p99,
           errors: r.errors + r.timeouts + r.non2xx,
           cpuMs,
-          replicaRssMb: rssMb(pids['platform replicas']!),
+          replicaRssMb: rssMb(replicas.flatMap((c) => processTree(c.pid!))),
         };
-        const total = Object.values(cpuMs).reduce((a, b) => a + b, 0);
         console.log(
-          `${label.padEnd(44)} ${run.rps.toFixed(0).padStart(6)} queries/s  p99 ${String(run.p99).padStart(3)} ms  errors ${run.errors}  replicas' RSS ${run.replicaRssMb.toFixed(0)} MB  CPU per query ${total.toFixed(3)} ms (${Object.entries(
-            cpuMs,
-          )
-            .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-            .join(', ')})`,
+          `${label.padEnd(44)} ${run.rps.toFixed(0).padStart(6)} queries/s  p99 ${String(run.p99).padStart(3)} ms  errors ${run.errors}  replicas' RSS ${run.replicaRssMb.toFixed(0)} MB  CPU µs per query: ${formatCpu(cpuUs)}`,
         );
         return run;
       } finally {
@@ -312,14 +211,6 @@ export default async function run(): Promise<void> {
     await stop(node.child);
     await Promise.all([pg.stop(), redis.stop()]);
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function safeCpu(pid: number): number {
-  try {
-    return cpuSeconds(pid);
-  } catch {
-    return 0;
   }
 }
 
