@@ -7,7 +7,7 @@ import http from 'node:http';
 import { systemClock } from '@itinerary-card/domain';
 import { signServiceToken } from '@itinerary-card/domain/service-token';
 import { NodeClient, servingDay } from '@itinerary-card/platform';
-import { startServer } from './platform.bench.ts';
+import { startServer } from './itinerary-load.ts';
 import { BENCH_SECRET, benchNumber } from './platform-bench-server.ts';
 
 const CALLS = Number(process.env.BENCH_NODE_CLIENT_CALLS ?? '5000');

@@ -320,11 +320,7 @@ export class AuditLog {
   private async insert(b: AuditBatch, keyed: boolean, sql: Sql = this.sql): Promise<void> {
     await this.ensureDays(b.at, sql);
     // Prepared once per connection: the group commit runs all day, its parse and plan are done once.
-    const options: QueryOptions = {
-      idempotent: keyed,
-      retry: false,
-      prepare: keyed ? 'audit_insert_keyed' : 'audit_insert',
-    };
+    const options: QueryOptions = { idempotent: keyed, retry: false, prepare: true };
     const n = b.at.length;
     for (let from = 0; from < n; from += CHUNK) {
       const to = Math.min(n, from + CHUNK);
