@@ -151,7 +151,7 @@ export async function citizenRoutes(app: FastifyInstance, d: CitizenDeps): Promi
     const p = await d.people.register(session.phone, req.body as PersonInput);
     await d.auth.updateSession(token, { phone: session.phone, personId: p.id, maskedName: maskName(p.name) });
     void reply.status(201);
-    return d.people.profile(session.phone);
+    return d.people.profileOf(p);
   });
 
   app.post(

@@ -276,7 +276,14 @@ export class PersonService {
 
   /** What the holder sees about themselves (masked identity numbers). */
   async profile(phone: string) {
-    const p = await this.mine(phone);
+    return this.profileOf(await this.mine(phone));
+  }
+
+  /**
+   * The profile of `p` as just saved: a registration's or an edit's answer describes
+   * what was saved even when a racing claim has since moved the code to another phone.
+   */
+  async profileOf(p: Person) {
     const v = await this.verdict(p);
     return {
       ...(await this.itineraryBasis(p)),
