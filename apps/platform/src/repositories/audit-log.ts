@@ -56,17 +56,14 @@ interface LegacySegment {
   body: string;
 }
 
+/** A batch's columns, empty. */
+function emptyRows(): Omit<AuditBatch, 'key'> {
+  return { at: [], actorType: [], actor: [], action: [], msisdn: [], outcome: [], detail: [] };
+}
+
 /** Entries buffered for the next group commit, and the promise its readers wait on. */
 class Pending {
-  readonly rows: Omit<AuditBatch, 'key'> = {
-    at: [],
-    actorType: [],
-    actor: [],
-    action: [],
-    msisdn: [],
-    outcome: [],
-    detail: [],
-  };
+  readonly rows: Omit<AuditBatch, 'key'> = emptyRows();
   /** Once written or spooled: `{}`; else why not. Unset while pending. */
   private outcome: { err?: unknown } | undefined;
   private waiting: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -428,16 +425,7 @@ const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + DAY_M
 
 /** A segment from a spool written before migration 005, as a batch (lines: at, type, actor, action, msisdn, outcome, detail). */
 function fromSegment(seg: LegacySegment): AuditBatch {
-  const b: AuditBatch = {
-    key: seg.key,
-    at: [],
-    actorType: [],
-    actor: [],
-    action: [],
-    msisdn: [],
-    outcome: [],
-    detail: [],
-  };
+  const b: AuditBatch = { key: seg.key, ...emptyRows() };
   for (const line of seg.body.split('\n')) {
     if (line === '') continue;
     const f = line.split('\t');

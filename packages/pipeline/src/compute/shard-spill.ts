@@ -12,6 +12,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statfs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '@itinerary-card/domain';
+import { alive } from '../publish/atomic-files.ts';
 import type { EventBuffer, RecordSink } from './event-buffer.ts';
 
 /** Records buffered per shard before they are written out. */
@@ -51,16 +52,6 @@ function noRoom(dir: string, free: number, needed?: number, cause?: unknown): Ap
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const details = needed === undefined ? { dir, free: gb(free) } : { dir, needs: gb(needed), free: gb(free) };
   return new AppError('SPILL_NO_ROOM', details, { cause });
-}
-
-/** Whether a process with this id is running (a reused id counts as running: its files are kept). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -74,7 +74,7 @@ export function recoverLeftovers(dir: string): string[] {
 }
 
 /** Whether a process of that id is running (one that exists but is not ours to signal counts). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
