@@ -28,6 +28,8 @@ export interface OpsKitOptions extends ErrorHandlerOptions {
   sms?: SmsMetricsSource;
   /** Paths that bring their own inline scripts (Swagger UI): all security headers but the CSP. */
   cspExceptPrefixes?: string[];
+  /** Pages that compile WebAssembly (the QR scanner): 'wasm-unsafe-eval' in their CSP's script-src, only theirs. */
+  cspWasmPages?: string[];
   /** Body of /healthz beyond `ok: true`. */
   health?: () => Record<string, unknown>;
 }
@@ -74,7 +76,7 @@ export function installOpsKit(app: FastifyInstance, o: OpsKitOptions): Registry 
   installErrorHandler(app, o);
   installRequestMetrics(app, registry);
   // CSP, framing, sniffing, referrer on every response.
-  installSecurityHeaders(app, { exceptPrefixes: o.cspExceptPrefixes ?? [] });
+  installSecurityHeaders(app, { exceptPrefixes: o.cspExceptPrefixes ?? [], wasmPages: o.cspWasmPages ?? [] });
   installInputGuard(app); // NUL characters: BAD_REQUEST at the door, not a 500 from the database
   installSpoolMetrics(registry, o.spools ?? (() => ({})));
   installSmsMetrics(registry, o.sms ?? {});

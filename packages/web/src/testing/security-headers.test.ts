@@ -1,5 +1,6 @@
 // The kit's security checks find what they look for: a page without the
-// headers, and one whose policy lets an inline script run.
+// headers, one whose policy lets an inline script run, and a script-src that
+// lets a page compile WebAssembly when it should not (or not when it should).
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPhone } from './browser-kit.ts';
@@ -11,6 +12,12 @@ const HEADERS = {
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
+};
+
+/** Policies other than HEADERS' by path: one for a page that compiles WebAssembly, one that allows eval. */
+const POLICIES: Record<string, string> = {
+  '/wasm.html': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
+  '/eval.html': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; frame-ancestors 'none'",
 };
 
 let browser: Browser;
@@ -25,10 +32,14 @@ describe('securityHeaderProblems and inlineScriptRefused', () => {
     try {
       const page = await ctx.newPage();
       await page.route('http://page.test/**', (route) => {
-        const bare = route.request().url().endsWith('/bare.html');
+        const name = new URL(route.request().url()).pathname;
+        const csp = POLICIES[name];
         return route.fulfill({
           status: 200,
-          headers: bare ? { 'content-type': 'text/html' } : HEADERS,
+          headers:
+            name === '/bare.html'
+              ? { 'content-type': 'text/html' }
+              : { ...HEADERS, ...(csp ? { 'content-security-policy': csp } : {}) },
           body: '<p>x</p>',
         });
       });
@@ -38,6 +49,14 @@ describe('securityHeaderProblems and inlineScriptRefused', () => {
       expect(bare).toHaveLength(5);
       expect(bare[0]).toBe("http://page.test/bare.html: content-security-policy wants script-src 'self', has none");
       expect(await inlineScriptRefused(page)).toBe(false);
+
+      expect(await securityHeaderProblems(page, 'http://page.test/wasm.html', { wasm: true })).toEqual([]);
+      expect(await securityHeaderProblems(page, 'http://page.test/wasm.html')).toEqual([
+        `http://page.test/wasm.html: content-security-policy wants script-src 'self', has ${POLICIES['/wasm.html']}`,
+      ]);
+      expect(await securityHeaderProblems(page, 'http://page.test/ok.html', { wasm: true })).toHaveLength(1);
+      for (const wasm of [false, true])
+        expect(await securityHeaderProblems(page, 'http://page.test/eval.html', { wasm })).toHaveLength(1);
     } finally {
       await ctx.close();
     }

@@ -4,22 +4,44 @@
 import type { Page } from 'playwright-core';
 import { cspViolations } from './browser-kit.ts';
 
-const REQUIRED: Array<[header: string, test: (v: string) => boolean, want: string]> = [
-  ['content-security-policy', (v) => v.includes("script-src 'self'"), "script-src 'self'"],
-  ['content-security-policy', (v) => v.includes("frame-ancestors 'none'"), "frame-ancestors 'none'"],
-  ['x-frame-options', (v) => v === 'DENY', 'DENY'],
-  ['x-content-type-options', (v) => v === 'nosniff', 'nosniff'],
-  ['referrer-policy', (v) => v === 'no-referrer', 'no-referrer'],
-];
+/** The sources of a policy's script-src directive, in order ('' when it has none). */
+function scriptSrc(csp: string): string {
+  const d = csp.split(';').map((x) => x.trim().split(/\s+/));
+  return (
+    d
+      .find((words) => words[0] === 'script-src')
+      ?.slice(1)
+      .join(' ') ?? ''
+  );
+}
 
-/** Opens `path` on the page and lists each security header it lacks, as `path: header wants value` (none: []). */
-export async function securityHeaderProblems(page: Page, path: string): Promise<string[]> {
+type Check = [header: string, test: (v: string) => boolean, want: string];
+
+function required(wasm: boolean): Check[] {
+  // Scripts from our origin only; a page that compiles WebAssembly (the QR scanner)
+  // may also do that, and no other page may.
+  const script = wasm ? "'self' 'wasm-unsafe-eval'" : "'self'";
+  return [
+    ['content-security-policy', (v) => scriptSrc(v) === script, `script-src ${script}`],
+    ['content-security-policy', (v) => v.includes("frame-ancestors 'none'"), "frame-ancestors 'none'"],
+    ['x-frame-options', (v) => v === 'DENY', 'DENY'],
+    ['x-content-type-options', (v) => v === 'nosniff', 'nosniff'],
+    ['referrer-policy', (v) => v === 'no-referrer', 'no-referrer'],
+  ];
+}
+
+/**
+ * Opens `path` on the page and lists each security header it lacks, as `path:
+ * header wants value` (none: []). `wasm`: a page that compiles WebAssembly,
+ * whose script-src is 'self' 'wasm-unsafe-eval' (any other page's is 'self' alone).
+ */
+export async function securityHeaderProblems(page: Page, path: string, o: { wasm?: boolean } = {}): Promise<string[]> {
   const res = await page.goto(path);
   if (!res) return [`${path}: no response`];
   const headers = res.headers();
-  return REQUIRED.filter(([name, ok]) => !ok(headers[name] ?? '')).map(
-    ([name, , want]) => `${path}: ${name} wants ${want}, has ${headers[name] ?? 'none'}`,
-  );
+  return required(o.wasm ?? false)
+    .filter(([name, ok]) => !ok(headers[name] ?? ''))
+    .map(([name, , want]) => `${path}: ${name} wants ${want}, has ${headers[name] ?? 'none'}`);
 }
 
 /**
