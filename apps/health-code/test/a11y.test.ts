@@ -216,7 +216,7 @@ describe('every other state of the health-code pages and axe-core', { timeout: 1
     await owner.locator('#code-qr').screenshot({ path: join(tmpdir(), 'hc-a11y-code.png') });
     const staff = await t.phoneOf();
     await staff.goto('/health/verify.html');
-    await expect.poll(() => staff.textContent('#key-status')).toContain('可离线核验');
+    await expect.poll(() => staff.textContent('#key-status'), { timeout: 15_000 }).toContain('可离线核验');
     await staff.setInputFiles('#verify-upload', join(tmpdir(), 'hc-a11y-code.png'));
     await check(found, 'verify, a valid code', staff, '#verify-ok');
     await staff.setInputFiles('#verify-upload', {

@@ -202,7 +202,7 @@ describe('a skipped itinerary check is visible (issue 22.9)', () => {
 
     const staff = await t.phoneOf();
     await staff.goto('/health/verify.html');
-    await expect.poll(() => staff.textContent('#key-status')).toContain('可离线核验');
+    await expect.poll(() => staff.textContent('#key-status'), { timeout: 15_000 }).toContain('可离线核验');
     await staff.setInputFiles('#verify-upload', join(tmpdir(), 'hc-unverified-qr.png'));
     await staff.waitForSelector('#verify-ok');
     expect(await staff.textContent('#verify-unverified')).toContain('行程未核验');

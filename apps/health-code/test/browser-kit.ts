@@ -2,7 +2,8 @@
 // the phone, axe-core): the app listening with the built pages (packages/web/dist,
 // or a fresh Vite build into a temp dir when absent), Chromium and phones on it,
 // sessions, holders and the pages' login and itinerary steps; screenshots named
-// health-*, zbarimg, QR images and a Y4M writer for the fake camera.
+// health-*, zbarimg, QR images and Y4M videos for the fake camera (a QR code, a
+// picture such as a poster, garbled QR codes and noise).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,10 +59,13 @@ export interface BrowserApp {
    */
   authorise(page: Page, msisdn: string, beforeConfirm?: () => Promise<void>): Promise<void>;
   /**
-   * Runs `use` with a phone allowed the camera, whose camera films a QR code of
-   * `text` (Chromium's fake camera: a browser of its own, closed after).
+   * Runs `use` with a phone allowed the camera, whose camera films `video`: a QR
+   * code of that text, or a Y4M video (`pictureVideo`, `garbledVideo`): Chromium's
+   * fake camera, a browser of its own, closed after.
    */
-  withCameraPhone<T>(text: string, use: (phone: BrowserContext) => Promise<T>): Promise<T>;
+  withCameraPhone<T>(video: string | Buffer, use: (phone: BrowserContext) => Promise<T>): Promise<T>;
+  /** A Y4M still of a picture (a poster's PNG) framed as a phone held in front of it, drawn by Chromium. */
+  pictureVideo(png: Buffer): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -189,13 +193,13 @@ export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<
       await beforeConfirm?.();
       await page.click('#itinerary-confirm');
     },
-    async withCameraPhone(text, use) {
-      const video = mkdtempSync(join(tmpdir(), 'hc-camera-'));
-      qrY4m(text, join(video, 'qr.y4m'));
+    async withCameraPhone(video, use) {
+      const dir = mkdtempSync(join(tmpdir(), 'hc-camera-'));
+      writeFileSync(join(dir, 'camera.y4m'), typeof video === 'string' ? qrVideo(video) : video);
       const cam = await launchChromium([
         '--use-fake-ui-for-media-stream',
         '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${join(video, 'qr.y4m')}`,
+        `--use-file-for-fake-video-capture=${join(dir, 'camera.y4m')}`,
       ]);
       try {
         const ctx = await newPhone(cam, { baseURL: base });
@@ -203,10 +207,56 @@ export async function startBrowserApp(options: BrowserAppOptions = {}): Promise<
         return await use(ctx);
       } finally {
         await cam.close();
-        rmSync(video, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    async pictureVideo(png) {
+      const ctx = await started.browser.newContext();
+      try {
+        const frame = await (await ctx.newPage()).evaluate(yuvFrameOf, {
+          png: png.toString('base64'),
+          w: PICTURE_W,
+          h: PICTURE_H,
+        });
+        return y4m(PICTURE_W, PICTURE_H, [Buffer.from(frame, 'base64')]);
+      } finally {
+        await ctx.close();
       }
     },
   };
+}
+
+const PICTURE_W = 720;
+const PICTURE_H = 960;
+
+/**
+ * In the browser: the PNG drawn at 90 % of a white w×h frame, as a 4:2:0 frame
+ * (Y, then U and V at half size: BT.601, full range as C420jpeg says), base64.
+ */
+async function yuvFrameOf({ png, w, h }: { png: string; w: number; h: number }): Promise<string> {
+  const bmp = await createImageBitmap(new Blob([Uint8Array.from(atob(png), (c) => c.charCodeAt(0))]));
+  const canvas = new OffscreenCanvas(w, h);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, w, h);
+  const s = Math.min(w / bmp.width, h / bmp.height) * 0.9;
+  ctx.drawImage(bmp, (w - bmp.width * s) / 2, (h - bmp.height * s) / 2, bmp.width * s, bmp.height * s);
+  const rgba = ctx.getImageData(0, 0, w, h).data;
+  const out = new Uint8Array((w * h * 3) / 2);
+  const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+  for (let i = 0; i < w * h; i++)
+    out[i] = clamp(0.299 * rgba[i * 4]! + 0.587 * rgba[i * 4 + 1]! + 0.114 * rgba[i * 4 + 2]!);
+  const quarter = (w / 2) * (h / 2);
+  for (let y = 0; y < h / 2; y++)
+    for (let x = 0; x < w / 2; x++) {
+      const p = (y * 2 * w + x * 2) * 4;
+      const [r, g, b] = [rgba[p]!, rgba[p + 1]!, rgba[p + 2]!];
+      out[w * h + y * (w / 2) + x] = clamp(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
+      out[w * h + quarter + y * (w / 2) + x] = clamp(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
+    }
+  let bin = '';
+  for (let i = 0; i < out.length; i += 0x8000) bin += String.fromCharCode(...out.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 const WEB_DIR = resolve(import.meta.dirname, '../../../packages/web');
@@ -244,26 +294,68 @@ export async function qrPng(text: string): Promise<Buffer> {
   return QRCode.toBuffer(text, { errorCorrectionLevel: 'M', margin: 4, width: 480 });
 }
 
-/** A two-frame 4:2:0 Y4M video of a QR code, for Chromium's fake camera. */
-function qrY4m(text: string, file: string): void {
+const QR_SIZE = 640;
+
+/** A Y4M video (4:2:0, 10 frames a second) of `frames`, each its Y plane then U and V at half size. */
+function y4m(w: number, h: number, frames: Buffer[]): Buffer {
+  const head = Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\n`);
+  return Buffer.concat([head, ...frames.flatMap((f) => [Buffer.from('FRAME\n'), f])]);
+}
+
+/** A grey QR_SIZE² frame of its Y plane (U and V neutral). */
+function greyFrame(luma: Buffer): Buffer {
+  return Buffer.concat([luma, Buffer.alloc((QR_SIZE / 2) * (QR_SIZE / 2) * 2, 128)]);
+}
+
+/** The Y plane of a QR code of `text` centred on a light frame; `flip(row, col)` inverts a module. */
+function qrLuma(text: string, flip: (r: number, c: number, n: number) => boolean = () => false): Buffer {
   const qr = QRCode.create(text, { errorCorrectionLevel: 'M' }).modules;
-  const size = 640;
-  const cell = Math.floor(size / (qr.size + 8));
-  const off = Math.floor((size - cell * qr.size) / 2);
-  const y = Buffer.alloc(size * size, 235);
+  const cell = Math.floor(QR_SIZE / (qr.size + 8));
+  const off = Math.floor((QR_SIZE - cell * qr.size) / 2);
+  const y = Buffer.alloc(QR_SIZE * QR_SIZE, 235);
   for (let r = 0; r < qr.size; r++)
     for (let c = 0; c < qr.size; c++)
-      if (qr.get(r, c))
+      if (Boolean(qr.get(r, c)) !== flip(r, c, qr.size))
         for (let dy = 0; dy < cell; dy++)
           y.fill(
             16,
-            (off + r * cell + dy) * size + off + c * cell,
-            (off + r * cell + dy) * size + off + (c + 1) * cell,
+            (off + r * cell + dy) * QR_SIZE + off + c * cell,
+            (off + r * cell + dy) * QR_SIZE + off + (c + 1) * cell,
           );
-  const uv = Buffer.alloc((size / 2) * (size / 2) * 2, 128);
-  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, uv]);
-  writeFileSync(
-    file,
-    Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]),
-  );
+  return y;
+}
+
+/** A two-frame video of a QR code of `text`. */
+function qrVideo(text: string): Buffer {
+  const frame = greyFrame(qrLuma(text));
+  return y4m(QR_SIZE, QR_SIZE, [frame, frame]);
+}
+
+/** A pseudo-random sequence from `seed` (the same frames every run). */
+function random(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * Videos no QR code can be read from: `damaged` is a QR code of `text` whose
+ * finder patterns and format information are intact but with every other
+ * module inside them flipped at random, half of them (far beyond what error
+ * correction repairs); `noise` is random grey.
+ */
+export function garbledVideo(kind: 'damaged' | 'noise', text: string): Buffer {
+  const next = random(kind === 'damaged' ? 24 : 42);
+  if (kind === 'noise') {
+    const luma = Buffer.alloc(QR_SIZE * QR_SIZE);
+    for (let i = 0; i < luma.length; i++) luma[i] = 16 + Math.floor(next() * 220);
+    return y4m(QR_SIZE, QR_SIZE, [greyFrame(luma)]);
+  }
+  const inner = (i: number, n: number) => i > 8 && i < n - 9;
+  const luma = qrLuma(text, (r, c, n) => inner(r, n) && inner(c, n) && next() < 0.5);
+  return y4m(QR_SIZE, QR_SIZE, [greyFrame(luma)]);
 }

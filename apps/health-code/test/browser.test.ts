@@ -181,8 +181,8 @@ describe('health code in the browser', () => {
   it('核验: staff verify an uploaded picture offline and reject forged, altered and expired codes', async () => {
     const page = await newPhone();
     await page.goto('/health/verify.html');
-    await expect.poll(() => page.textContent('#key-status')).toContain('可离线核验');
-    // Offline from here on: the key set is cached.
+    await expect.poll(() => page.textContent('#key-status'), { timeout: 15_000 }).toContain('可离线核验');
+    // Offline from here on: the key set is cached and the decoder (WebAssembly) loaded.
     await page.context().setOffline(true);
     // The picture of the live code taken in the second test.
     await page.setInputFiles('#verify-upload', tokens.greenPicture!);
@@ -240,7 +240,7 @@ describe('health code in the browser', () => {
     await t.withCameraPhone(token, async (ctx) => {
       const page = await ctx.newPage();
       await page.goto('/health/verify.html');
-      await expect.poll(() => page.textContent('#key-status')).toContain('可离线核验');
+      await expect.poll(() => page.textContent('#key-status'), { timeout: 15_000 }).toContain('可离线核验');
       await page.click('#verify-camera');
       await page.waitForSelector('#verify-ok', { timeout: 20_000 });
       expect(await page.getAttribute('#verify-ok', 'data-colour')).toBe('yellow');

@@ -1,5 +1,6 @@
 // Prints the gzipped size of the JavaScript and CSS each built page loads, per
-// page and per group, and fails when the card page is over its budget (60 KB).
+// page and per group, and of what pages load only on demand (the QR scanner's
+// decoder and its WebAssembly); fails when the card page is over its budget (60 KB).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -60,6 +61,13 @@ console.log('gzipped JS+CSS per group (all its pages together):');
 for (const [group, set] of groups) {
   console.log(`  ${group.padEnd(24)} ${kb([...set].reduce((s, a) => s + gzipBytes(a), 0)).padStart(9)}`);
 }
+// Dynamic imports and their WebAssembly: fetched only when a page asks (a scanner opens).
+const eager = new Set([...groups.values()].flatMap((set) => [...set]));
+const lazy = readdirSync(join(webDistDir, 'assets'))
+  .filter((name) => /\.(js|css|wasm)$/.test(name) && !eager.has(`/assets/${name}`))
+  .sort();
+console.log('gzipped, loaded on demand only:');
+for (const name of lazy) console.log(`  ${name.padEnd(36)} ${kb(gzipBytes(`/assets/${name}`)).padStart(9)}`);
 if (failed) {
   console.error('bundle-size: a page is over its budget');
   process.exit(1);

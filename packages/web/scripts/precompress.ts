@@ -1,4 +1,4 @@
-// Writes .br and .gz next to every built JS and CSS asset, so a server that
+// Writes .br and .gz next to every built JS, CSS, SVG and WebAssembly asset, so a server that
 // serves precompressed files (@fastify/static `preCompressed: true`) sends a
 // slow phone the small version without compressing on each request.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ function walk(dir: string): string[] {
 
 let files = 0;
 for (const file of walk(join(webDistDir, 'assets'))) {
-  if (!/\.(js|css|svg)$/.test(file)) continue;
+  if (!/\.(js|css|svg|wasm)$/.test(file)) continue;
   const data = readFileSync(file);
   writeFileSync(`${file}.gz`, gzipSync(data, { level: 9 }));
   writeFileSync(

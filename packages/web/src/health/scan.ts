@@ -2,7 +2,7 @@
 // verification code with the camera (or a picture) and lands on the check-in page.
 import { h, replaceChildren } from '../shared/h.ts';
 import { mount } from './lib/page.ts';
-import { cameraScanner, decodeFile } from './lib/qr-scanner.ts';
+import { cameraScanner, decodeFile, SCANNER_UNAVAILABLE_ZH } from './lib/qr-scanner.ts';
 
 const main = mount('扫码打卡');
 const msg = h('p', { class: 'hc-error', role: 'alert', id: 'scan-error' });
@@ -17,16 +17,17 @@ function go(text: string): void {
   location.href = `checkin.html?c=${m[1]}`;
 }
 
-const camera = cameraScanner('scan-video', go, () =>
-  replaceChildren(msg, '无法打开摄像头，请允许使用摄像头或上传图片'),
+const camera = cameraScanner('scan-video', go, (cause) =>
+  replaceChildren(msg, cause === 'camera' ? '无法打开摄像头，请允许使用摄像头或上传图片' : SCANNER_UNAVAILABLE_ZH),
 );
 const upload = h('input', { type: 'file', accept: 'image/*', id: 'scan-upload', class: 'hc-file' });
 upload.addEventListener('change', async () => {
   const f = upload.files?.[0];
   if (!f) return;
-  const text = await decodeFile(f);
+  const text = await decodeFile(f).catch(() => undefined);
   upload.value = '';
-  if (text) go(text);
+  if (text === undefined) replaceChildren(msg, SCANNER_UNAVAILABLE_ZH);
+  else if (text) go(text);
   else replaceChildren(msg, '图片中未识别到二维码，请重新拍摄');
 });
 

@@ -7,7 +7,7 @@ import { h, replaceChildren } from '../shared/h.ts';
 import { cachedKeys, type KeySet, loadKeys, type Verified, verifyCode } from './lib/code-verifier.ts';
 import { COLOUR_ZH, hcConfig, UNVERIFIED_ZH } from './lib/hc-api.ts';
 import { mount } from './lib/page.ts';
-import { cameraScanner, decodeFile } from './lib/qr-scanner.ts';
+import { cameraScanner, decodeFile, preloadDecoder, SCANNER_UNAVAILABLE_ZH } from './lib/qr-scanner.ts';
 
 const REJECT: Record<string, string> = {
   malformed: '不是有效的昌通码',
@@ -134,9 +134,10 @@ const upload = h('input', { type: 'file', accept: 'image/*', id: 'verify-upload'
 upload.addEventListener('change', async () => {
   const f = upload.files?.[0];
   if (!f) return;
-  const text = await decodeFile(f);
+  const text = await decodeFile(f).catch(() => undefined);
   upload.value = '';
-  if (!text)
+  if (text === undefined) replaceChildren(result, h('p', { class: 'hc-error' }, SCANNER_UNAVAILABLE_ZH));
+  else if (!text)
     replaceChildren(result, h('p', { class: 'hc-error', id: 'verify-noqr' }, '图片中未识别到二维码，请重新拍摄'));
   else await check(text);
 });
@@ -144,7 +145,15 @@ upload.addEventListener('change', async () => {
 const camera = cameraScanner(
   'verify-video',
   (text) => void check(text),
-  () => replaceChildren(result, h('p', { class: 'hc-error' }, '无法打开摄像头，请允许使用摄像头或上传图片核验')),
+  (cause) =>
+    replaceChildren(
+      result,
+      h(
+        'p',
+        { class: 'hc-error' },
+        cause === 'camera' ? '无法打开摄像头，请允许使用摄像头或上传图片核验' : SCANNER_UNAVAILABLE_ZH,
+      ),
+    ),
 );
 const video = camera.video;
 const startCamera = camera.start;
@@ -173,10 +182,18 @@ replaceChildren(
 );
 
 void (async () => {
+  // Verifying offline needs the keys and the decoder: both are fetched now, while the phone is online.
+  const decoderReady = preloadDecoder().then(
+    () => true,
+    () => false,
+  );
   const cfg = await hcConfig().catch(() => null);
   if (cfg) jwksUrl = cfg.jwksUrl;
   keys = (await loadKeys(jwksUrl)) ?? keys;
-  keyStatus.textContent = keys
-    ? `已下载本市公钥 ${keys.keys.length} 个（${beijingParts(keys.fetchedAt).time}），可离线核验`
-    : '未能下载本市公钥，请联网后重试';
+  const scanner = await decoderReady;
+  keyStatus.textContent = !keys
+    ? '未能下载本市公钥，请联网后重试'
+    : scanner
+      ? `已下载本市公钥 ${keys.keys.length} 个（${beijingParts(keys.fetchedAt).time}），可离线核验`
+      : SCANNER_UNAVAILABLE_ZH;
 })();
