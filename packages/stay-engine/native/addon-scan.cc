@@ -293,7 +293,8 @@ napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
 /**
  * readCsv({ paths: string[], fields: Int32Array, columns: Int32Array (5 a file: msisdn, ts,
  *   cell_id, plmn, event, -1 when absent), subscriberKeys, subscriberOffsets, cellKeys,
- *   cellOffsets, range: Float64Array(4), samplesPerReason, threads })
+ *   cellOffsets, range: Float64Array(4), samplesPerReason, threads, counted?: Int32Array (one a file,
+ *   a daily run's: 1 its home day's, 0 another day's, -1 none; see CsvInput::counted) })
  * → Promise<scanRaw's answer and, per file, declined (1: not read, DuckDB reads it), why,
  * malformed (lines DuckDB would reject as malformed), with their samples as malformedFile,
  * malformedLine, malformedText>: the signaling CSV files (gzip where the path ends in .gz)
@@ -347,6 +348,16 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
   if (!typed(env, get("columns"), napi_int32_array, &d, &ncols) || ncols != size_t(nf) * 5)
     return fail(env, "columns: Int32Array, five a file");
   const int32_t* cols = static_cast<const int32_t*>(d);
+  // `counted` (a daily run's files): one a file, -1, 0 or 1 (CsvInput::counted); absent in compute.
+  const int32_t* counted = nullptr;
+  napi_value countedArg = get("counted");
+  napi_valuetype countedType = napi_undefined;
+  if (countedArg) napi_typeof(env, countedArg, &countedType);
+  if (countedType != napi_undefined) {
+    size_t nc;
+    if (!typed(env, countedArg, napi_int32_array, &d, &nc) || nc != nf) return fail(env, "counted: Int32Array, one a file");
+    counted = static_cast<const int32_t*>(d);
+  }
   for (uint32_t k = 0; k < nf; k++) {
     napi_value p;
     size_t plen = 0;
@@ -363,6 +374,10 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
     for (int c = 0; c < 5; c++) {
       f.col[c] = cols[k * 5 + c];
       if (f.col[c] < -1 || f.col[c] >= f.fields) return fail(env, "columns: -1 or a field of the file");
+    }
+    if (counted) {
+      f.counted = counted[k];
+      if (f.counted < -1 || f.counted > 1) return fail(env, "counted: -1, 0 or 1");
     }
     job->files.push_back(std::move(f));
   }

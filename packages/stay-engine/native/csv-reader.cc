@@ -130,14 +130,19 @@ struct LineRows {
   Text event(size_t i) const { return field(i, 4); }
   bool tNull(size_t i) const { return timeNull[i]; }
   double t(size_t i) const { return time[i]; }
-  bool countedNull(size_t) const { return true; }
-  bool counted(size_t) const { return true; }
+  /** The file's `counted` flag (CsvInput::counted): the same for every line. */
+  bool cNull = true, cValue = true;
+  bool countedNull(size_t) const { return cNull; }
+  bool counted(size_t) const { return cValue; }
 };
 
 /** One file read into `part` (a scan by the main one's rules, with its own chunk set). */
 class FileReader {
  public:
-  FileReader(const CsvInput& f, Scan& part, CsvOutcome& out) : f_(f), part_(part), out_(out) {}
+  FileReader(const CsvInput& f, Scan& part, CsvOutcome& out) : f_(f), part_(part), out_(out) {
+    rows_.cNull = f.counted < 0;
+    rows_.cValue = f.counted > 0;
+  }
 
   void run() {
     Source src;
@@ -277,6 +282,7 @@ void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std:
         part->hi = j.hi;
         part->plausibleLo = j.plausibleLo;
         part->plausibleHi = j.plausibleHi;
+        part->hasCounted = files[k].counted >= 0;
         FileReader(files[k], *part, out[k]).run();
         if (out[k].declined) {
           out[k].malformed = 0;

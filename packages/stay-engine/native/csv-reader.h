@@ -21,6 +21,12 @@ struct CsvInput {
   int fields = 0;
   /** The columns msisdn, ts, cell_id, plmn, event: their index in a line, or -1 (NULL, as rawScanSql's). */
   int col[5] = {-1, -1, -1, -1, -1};
+  /**
+   * A daily run's file: 1 when its lines without a valid time are this run's to count (its
+   * home day), 0 when another run counts them (they are outside this run, as rawScanSql's
+   * `counted`); -1 in compute, which has no such flag.
+   */
+  int counted = -1;
 };
 
 /** A line DuckDB would reject as malformed: its number (the header is line 1) and the quarantine's text. */

@@ -124,6 +124,7 @@ interface Addon {
     range: Float64Array;
     samplesPerReason: number;
     threads: number;
+    counted?: Int32Array;
   }): Promise<NativeCsvScan> | undefined;
 }
 
@@ -422,6 +423,12 @@ export interface NativeCsvScan extends NativeScan {
 export interface NativeCsvFile {
   path: string;
   columns: readonly string[];
+  /**
+   * A daily run's file: true when its lines without a valid time are the run's to count (its
+   * home day), false when they are another run's (outside this one), as rawScanSql's `counted`.
+   * Absent in compute. Every file of one call has it or none has.
+   */
+  counted?: boolean;
 }
 
 /** The days a raw scan keeps and the times it counts as possible (the pipeline's ScanRange). */
@@ -501,6 +508,9 @@ export function readCsvNative(
     range: Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
     samplesPerReason,
     threads,
+    ...(files.some((f) => f.counted !== undefined)
+      ? { counted: Int32Array.from(files, (f) => (f.counted === undefined ? -1 : f.counted ? 1 : 0)) }
+      : {}),
   });
 }
 

@@ -104,22 +104,25 @@ export function countNativeScan(
 /**
  * Counts and samples the malformed lines of the files the native CSV reader read (`read`:
  * the files it did not decline, in the order it was given them), as collectCsvRejects
- * would from DuckDB's rejects tables.
+ * would from DuckDB's rejects tables: a daily run's files whose lines another run counts
+ * (countTimeless false) not at all.
  */
 export function countNativeCsv(found: NativeCsvScan, read: SignalingFile[], qr: Quarantine): void {
-  const paths: string[] = [];
-  for (let i = 0, k = 0; i < found.declined.length; i++) if (found.declined[i] === 0) paths[i] = read[k++]!.path;
+  const files: SignalingFile[] = [];
+  for (let i = 0, k = 0; i < found.declined.length; i++) if (found.declined[i] === 0) files[i] = read[k++]!;
   let sampled = 0;
+  let total = 0;
+  for (let i = 0; i < found.malformed.length; i++) if (files[i]?.countTimeless !== false) total += found.malformed[i]!;
   for (let s = 0; s < found.malformedText.length; s++) {
+    const file = files[found.malformedFile[s]!]!;
+    if (file.countTimeless === false) continue;
     qr.add('malformed_line', {
-      file: paths[found.malformedFile[s]!]!,
+      file: file.path,
       line: found.malformedLine[s]!,
       text: found.malformedText[s]!,
     });
     sampled++;
   }
-  let total = 0;
-  for (const n of found.malformed) total += n;
   if (total > sampled) qr.add('malformed_line', undefined, total - sampled);
 }
 

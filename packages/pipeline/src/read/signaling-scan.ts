@@ -119,8 +119,8 @@ export async function scanSignaling(
   let tq = performance.now();
   let native: Promise<NativeScan> | undefined;
   let raw: duckdb.Result | undefined;
-  // Compute's CSV files (not a daily run's, whose lines are counted by home day) read natively
-  // where the reader can read them as DuckDB would; DuckDB reads the rest (nativeCsvScan).
+  // CSV files read natively where the reader can read them as DuckDB would (a daily run's with
+  // their `counted` flag); DuckDB reads the rest (nativeCsvScan).
   let csv = inPlace?.keys ? await nativeCsvScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
   let rest = csv ? csv.rest : files;
   const unreadable: Array<{ file: string; reason: string }> = [];
@@ -262,9 +262,9 @@ function nativeCsvCandidate(f: SignalingFile): boolean {
 
 /**
  * The CSV files read by the native CSV reader (readCsvNative), and the files left for
- * DuckDB: the reader's declined ones and the others. Undefined where the reader is not
- * used: a daily run (its files' lines are counted by their home day), no CSV file, or no
- * native addon.
+ * DuckDB: the reader's declined ones and the others. A daily run's files go with their
+ * `counted` flag (SignalingFile.countTimeless). Undefined where the reader is not used: no
+ * CSV file, or no native addon.
  */
 async function nativeCsvScan(
   files: SignalingFile[],
@@ -273,11 +273,10 @@ async function nativeCsvScan(
   qr: Quarantine,
   threads: number,
 ): Promise<{ found: NativeCsvScan; read: SignalingFile[]; rest: SignalingFile[] } | undefined> {
-  if (files.some((f) => f.countTimeless !== undefined)) return undefined;
   const tried = files.filter(nativeCsvCandidate);
   if (tried.length === 0) return undefined;
   const pending = readCsvNative(
-    tried.map((f) => ({ path: f.path, columns: f.columns! })),
+    tried.map((f) => ({ path: f.path, columns: f.columns!, counted: f.countTimeless })),
     keys.subscribers,
     keys.cells,
     range,

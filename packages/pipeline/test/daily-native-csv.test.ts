@@ -1,0 +1,108 @@
+// A daily run has the native CSV reader read its CSV files (plain and gzip), each with
+// its `counted` flag (the lines without a valid time counted by the file's home day
+// only, malformed lines too), and writes what the same runs write when DuckDB reads
+// every file: summaries, carries, quarantine samples and run state, day for day, over
+// files holding several days, late records, stray timestamps, malformed lines,
+// impossible times, a strays copy and a file the reader declines.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addDays } from '@itinerary-card/domain';
+import { nativeShardAvailable } from '@itinerary-card/stay-engine';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runDailyDay } from '../src/daily/daily-run.ts';
+import { DaySession } from '../src/daily/day-run.ts';
+import { bj, every, makeInput, type Row } from './fixture-input.ts';
+
+const reader = vi.hoisted(() => ({ on: true, files: 0, read: 0 }));
+vi.mock('@itinerary-card/stay-engine', async (original) => {
+  const m = await original<typeof import('@itinerary-card/stay-engine')>();
+  return {
+    ...m,
+    readCsvNative: (...args: Parameters<typeof m.readCsvNative>) => {
+      if (!reader.on) return undefined;
+      const pending = m.readCsvNative(...args);
+      return pending?.then((found) => {
+        reader.files += found.declined.length;
+        reader.read += found.declined.filter((d) => d === 0).length;
+        return found;
+      });
+    },
+  };
+});
+
+const KEY = 'test-pseudonym-key-0123456789';
+const A = '13800000001';
+const B = '13900000002';
+const NOW = Date.parse('2022-09-10T09:00:00+08:00');
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
+
+const line = (r: Row) => r.join(',');
+
+/** Day files 2..6 (day 4's gzip), each with odd lines; day 5's holds late records of day 4 (a strays copy). */
+function files(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let d = 2; d <= 6; d++) {
+    const rows: Row[] = [
+      ...every(A, d, 0, 23.5, d === 3 ? 'jj-1' : 'nc-1', 0.5),
+      ...every(B, d, 20, 23.5, d % 2 ? 'wh-1' : 'nc-1', 0.5),
+      ['13811112222', bj(d, 1), 'nc-1', '', 'tau'], // not a subscriber
+      [A, 'garbage', 'nc-1', '', 'tau'], // no time: counted by the file's home day
+      [A, '1999-01-01T00:00:00+08:00', 'nc-1', '', 'tau'], // impossible
+      [B, bj(d, 21), 'no-such-cell', '', 'tau'],
+      [B, bj(d, 22.25), '', '45400', 'data'], // roaming
+    ];
+    if (d === 5) rows.push([A, bj(4, 23.9), 'nc-1', '', 'late'], [B, bj(4, 23.95), 'wh-1', '', 'late']);
+    if (d === 3) rows.push([A, bj(6, 12), 'wh-1', '', 'stray']); // a stray timestamp, days ahead
+    const text = `msisdn,ts,cell_id,plmn,event\n${rows.map(line).join('\n')}\n${A},${bj(d, 5)},nc-1,,tau,extra\n`;
+    out[`${addDays('2022-09-01', d)}${d === 4 ? '.csv.gz' : '.csv'}`] = text;
+  }
+  // A quoted field: the native reader declines this file, DuckDB reads it.
+  out['quoted.csv'] = `msisdn,ts,cell_id,plmn,event\n${A},"${bj(6, 3)}",nc-1,,tau\n${B},${bj(6, 4)},wh-1,,tau\n`;
+  return out;
+}
+
+/** Every file the runs wrote under `days/`, by path, durations left out. */
+function written(data: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const day of readdirSync(join(data, 'days')))
+    for (const f of readdirSync(join(data, 'days', day)))
+      out[`${day}/${f}`] = readFileSync(join(data, 'days', day, f), 'utf8').replace(/"durationMs": \d+/, '');
+  return out;
+}
+
+async function runAll(input: string, session?: DaySession) {
+  const data = mkdtempSync(join(tmpdir(), 'ic-daily-csv-'));
+  cleanup.push(data);
+  for (let day = '2022-09-03'; day <= '2022-09-07'; day = addDays(day, 1))
+    await runDailyDay({ input, data, day, operator: 'cmcc', pseudonymKey: KEY, now: NOW, session });
+  return written(data);
+}
+
+describe.skipIf(!nativeShardAvailable())('daily runs with the native CSV reader', () => {
+  it('write what runs write when DuckDB reads every file', async () => {
+    const input = makeInput([{ msisdn: A }, { msisdn: B }], files());
+    cleanup.push(input);
+    reader.on = false;
+    const duckdb = await runAll(input);
+    reader.on = true;
+    reader.files = 0;
+    reader.read = 0;
+    const native = await runAll(input);
+    const session = new DaySession();
+    const shared = await runAll(input, session).finally(() => session.close());
+    expect(reader.read).toBeGreaterThan(0);
+    expect(reader.read).toBeLessThan(reader.files); // the quoted file went to DuckDB
+    expect(Object.keys(native).length).toBe(5 * 5);
+    expect(native).toEqual(duckdb);
+    expect(shared).toEqual(duckdb);
+    // Day 4 read its late records from day 5's file; each day counts its own malformed line and timeless lines.
+    const run = (day: string) =>
+      JSON.parse(native[`${day}/run.json`]!) as { rejected: Record<string, number>; recordsUsed: number };
+    expect(run('2022-09-05').rejected).toMatchObject({ malformed_line: 1, bad_timestamp: 1, impossible_timestamp: 1 });
+    expect(native['2022-09-05/quarantine.jsonl']!.match(/malformed_line/g)).toHaveLength(1);
+  }, 60_000);
+});
