@@ -4,21 +4,33 @@
 // every file: summaries, carries, quarantine samples and run state, day for day, over
 // files holding several days, late records, stray timestamps, malformed lines,
 // impossible times, a strays copy and a file the reader declines.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { addDays } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runDailyDay } from '../src/daily/daily-run.ts';
 import { DaySession } from '../src/daily/day-run.ts';
+import { type FileIndex, indexFiles } from '../src/read/file-index.ts';
+import { inspectInput } from '../src/read/input-dir.ts';
+import { Quarantine } from '../src/read/quarantine.ts';
+import { usableFiles } from '../src/read/usable-files.ts';
 import { bj, every, makeInput, type Row } from './fixture-input.ts';
 
-const reader = vi.hoisted(() => ({ on: true, files: 0, read: 0 }));
+const reader = vi.hoisted(() => ({ on: true, files: 0, read: 0, indexed: 0 }));
 vi.mock('@itinerary-card/stay-engine', async (original) => {
   const m = await original<typeof import('@itinerary-card/stay-engine')>();
   return {
     ...m,
+    indexCsvNative: (...args: Parameters<typeof m.indexCsvNative>) => {
+      if (!reader.on) return undefined;
+      return m.indexCsvNative(...args)?.then((found) => {
+        reader.indexed += found.declined.filter((d) => d === 0).length;
+        return found;
+      });
+    },
     readCsvNative: (...args: Parameters<typeof m.readCsvNative>) => {
       if (!reader.on) return undefined;
       const pending = m.readCsvNative(...args);
@@ -65,12 +77,22 @@ function files(): Record<string, string> {
   return out;
 }
 
-/** Every file the runs wrote under `days/`, by path, durations left out. */
+/**
+ * Every file the runs wrote under `days/`, by path, durations left out, and the hashes of
+ * the inputs in run.json (the native index hashes records otherwise than DuckDB).
+ */
 function written(data: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const day of readdirSync(join(data, 'days')))
-    for (const f of readdirSync(join(data, 'days', day)))
-      out[`${day}/${f}`] = readFileSync(join(data, 'days', day, f), 'utf8').replace(/"durationMs": \d+/, '');
+    for (const f of readdirSync(join(data, 'days', day))) {
+      let text = readFileSync(join(data, 'days', day, f), 'utf8').replace(/"durationMs": \d+/, '');
+      if (f === 'run.json') {
+        const run = JSON.parse(text) as { inputs: unknown[][] };
+        for (const input of run.inputs) input[2] = '-';
+        text = JSON.stringify(run);
+      }
+      out[`${day}/${f}`] = text;
+    }
   return out;
 }
 
@@ -91,18 +113,79 @@ describe.skipIf(!nativeShardAvailable())('daily runs with the native CSV reader'
     reader.on = true;
     reader.files = 0;
     reader.read = 0;
+    reader.indexed = 0;
     const native = await runAll(input);
-    const session = new DaySession();
-    const shared = await runAll(input, session).finally(() => session.close());
     expect(reader.read).toBeGreaterThan(0);
     expect(reader.read).toBeLessThan(reader.files); // the quoted file went to DuckDB
+    expect(reader.indexed).toBe(5); // all but the quoted file, each once
+    const session = new DaySession();
+    const shared = await runAll(input, session).finally(() => session.close());
     expect(Object.keys(native).length).toBe(5 * 5);
     expect(native).toEqual(duckdb);
     expect(shared).toEqual(duckdb);
-    // Day 4 read its late records from day 5's file; each day counts its own malformed line and timeless lines.
-    const run = (day: string) =>
-      JSON.parse(native[`${day}/run.json`]!) as { rejected: Record<string, number>; recordsUsed: number };
+    // Each day counts its own malformed line and lines without a valid time once.
+    const run = (day: string) => JSON.parse(native[`${day}/run.json`]!) as { rejected: Record<string, number> };
     expect(run('2022-09-05').rejected).toMatchObject({ malformed_line: 1, bad_timestamp: 1, impossible_timestamp: 1 });
     expect(native['2022-09-05/quarantine.jsonl']!.match(/malformed_line/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('indexes the files natively: the days and records of DuckDB’s index, a broken gzip file unreadable', async () => {
+    const all = files();
+    all['cut.csv.gz'] = 'x'; // replaced below by a gzip stream cut short
+    const input = makeInput([{ msisdn: A }, { msisdn: B }], all);
+    cleanup.push(input);
+    const { gzipSync } = await import('node:zlib');
+    // Long enough that the input's check of its header reads only its start.
+    const long = every(A, 5, 0, 23.99, 'nc-1', 0.001).map(line);
+    const whole = gzipSync(`msisdn,ts,cell_id,plmn,event\n${long.join('\n')}\n`);
+    writeFileSync(join(input, 'signaling', 'cut.csv.gz'), whole.subarray(0, whole.length - 12));
+    const index = async (native: boolean): Promise<FileIndex> => {
+      reader.on = native;
+      reader.indexed = 0;
+      const data = mkdtempSync(join(tmpdir(), 'ic-index-'));
+      cleanup.push(data);
+      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+      const conn = await instance.connect();
+      try {
+        const dir = await inspectInput(input);
+        const usable = await usableFiles(conn, dir, new Quarantine());
+        return await indexFiles(conn, usable, join(data, 'file-index.json'), 2);
+      } finally {
+        conn.closeSync();
+        instance.closeSync();
+        reader.on = true;
+      }
+    };
+    const duckdb = await index(false);
+    const native = await index(true);
+    expect(reader.indexed).toBe(5);
+    const shape = (ix: FileIndex) =>
+      Object.fromEntries(
+        [...ix].map(([path, e]) => [
+          path.slice(input.length),
+          {
+            error: e.error !== undefined,
+            days: Object.fromEntries(Object.entries(e.days).map(([d, [n]]) => [d, n])),
+            strays: e.strays && { days: e.strays.days, rows: e.strays.rows },
+          },
+        ]),
+      );
+    expect(shape(native)).toEqual(shape(duckdb));
+    expect(shape(native)['/signaling/cut.csv.gz']!.error).toBe(true);
+    expect(shape(native)['/signaling/2022-09-06.csv']!.strays).toEqual({ days: ['2022-09-05'], rows: 2 });
+    // A record changed changes its day's hash only; the same records in another order change none.
+    const path = join(input, 'signaling', '2022-09-06.csv');
+    const before = native.get(path)!.days;
+    const lines = all['2022-09-06.csv']!.trim().split('\n');
+    const moved = lines.findIndex((l) => l.includes('no-such-cell'));
+    writeFileSync(path, `${[lines[0], ...lines.slice(1).reverse()].join('\n')}\n`);
+    const reordered = (await index(true)).get(path)!.days;
+    expect(reordered).toEqual(before);
+    lines[moved] = lines[moved]!.replace('no-such-cell', 'nc-1');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const changed = (await index(true)).get(path)!.days;
+    expect(changed['2022-09-05']).toEqual(before['2022-09-05']);
+    expect(changed['2022-09-06']![0]).toBe(before['2022-09-06']![0]);
+    expect(changed['2022-09-06']![1]).not.toBe(before['2022-09-06']![1]);
   }, 60_000);
 });

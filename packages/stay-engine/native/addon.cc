@@ -11,7 +11,8 @@ NAPI_MODULE_INIT() {
                                                        {"scanChunks", stay::ScanChunks},
                                                        {"scanRaw", stay::ScanRaw},
                                                        {"releaseChunks", stay::ReleaseChunks},
-                                                       {"readCsv", stay::ReadCsv}};
+                                                       {"readCsv", stay::ReadCsv},
+                                                       {"indexCsv", stay::IndexCsv}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

@@ -136,10 +136,25 @@ struct LineRows {
   bool counted(size_t) const { return cValue; }
 };
 
-/** One file read into `part` (a scan by the main one's rules, with its own chunk set). */
+/** One record's hash for the file index: its fields' bytes and its time's. */
+uint64_t recordHash(const LineRows& rows, size_t i, double t) {
+  uint64_t h = 0x2545F4914F6CDD1DULL;
+  for (int k = 0; k < 5; k++) {
+    if (k == 1) continue;  // the time, as parsed, below
+    h = (h ^ KeyTable::hash(rows.p[i][k], rows.n[i][k]) ^ uint64_t(rows.n[i][k] == 0)) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 31;
+  }
+  uint64_t bits;
+  std::memcpy(&bits, &t, sizeof bits);
+  h = (h ^ bits) * 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 33);
+}
+
+/** One file read into `part` (a scan by the main one's rules, with its own chunk set), or into `days` (the index). */
 class FileReader {
  public:
-  FileReader(const CsvInput& f, Scan& part, CsvOutcome& out) : f_(f), part_(part), out_(out) {
+  FileReader(const CsvInput& f, Scan& part, CsvOutcome& out, CsvDays* days = nullptr)
+      : f_(f), part_(part), out_(out), days_(days) {
     rows_.cNull = f.counted < 0;
     rows_.cValue = f.counted > 0;
   }
@@ -189,6 +204,10 @@ class FileReader {
   const CsvInput& f_;
   Scan& part_;
   CsvOutcome& out_;
+  CsvDays* days_;
+  /** The day of the last record indexed and its tally: consecutive records are mostly of one day. */
+  int64_t lastDay_ = 0;
+  std::pair<int64_t, uint64_t>* lastTally_ = nullptr;
   int64_t lineNo_ = 0;
   LineRows rows_;
   size_t batch_ = 0;
@@ -253,12 +272,60 @@ class FileReader {
     if (tt == TimeText::Unsure) return decline("a time only DuckDB can decide");
     rows_.timeNull[i] = tt == TimeText::Null;
     rows_.time[i] = t;
+    if (days_) {
+      // The index's day: as the pipeline's query, floor((t + 8 h) / 1 day) for -1e15 < t < 1e15.
+      if (tt != TimeText::Null && t > -1e15 && t < 1e15) {
+        const int64_t day = int64_t(std::floor((t + 28800000.0) / 86400000.0));
+        if (!lastTally_ || day != lastDay_) {
+          lastTally_ = &(*days_)[day];
+          lastDay_ = day;
+        }
+        lastTally_->first++;
+        lastTally_->second += recordHash(rows_, i, t);
+      }
+      return true;
+    }
     if (++batch_ == BATCH) flush();
     return true;
   }
 };
 
+/** Runs `work(k)` for k in [0, n) on up to `threads` threads; rethrows the last failure. */
+template <class Work>
+void onThreads(size_t n, int threads, Work work) {
+  std::atomic<size_t> next{0};
+  std::mutex failed;
+  std::string error;
+  auto loop = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < n;) {
+      try {
+        work(k);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(failed);
+        error = e.what();
+      }
+    }
+  };
+  const int m = std::max(1, std::min(threads, int(n)));
+  std::vector<std::thread> pool;
+  for (int k = 1; k < m; k++) pool.emplace_back(loop);
+  loop();
+  for (auto& th : pool) th.join();
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
 }  // namespace
+
+void indexCsvFiles(const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out,
+                   std::vector<CsvDays>& days) {
+  out.assign(files.size(), CsvOutcome());
+  days.assign(files.size(), CsvDays());
+  onThreads(files.size(), threads, [&](size_t k) {
+    Scan none;  // no registry, no sample: the index keeps counts only
+    FileReader(files[k], none, out[k], &days[k]).run();
+    if (out[k].declined) days[k].clear();
+  });
+}
 
 void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out) {
   const size_t nf = files.size();

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scan.h"
@@ -50,5 +52,22 @@ struct CsvOutcome {
  * its chunk set) unless declined; `out` gets each file's outcome, in the order of `files`.
  */
 void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out);
+
+/**
+ * A file's records per Beijing day (the pipeline's file index): day number (days since
+ * 1970-01-01 of Beijing time) -> records with a time on that day, and the sum (mod 2^64) of
+ * their hashes (msisdn, time, cell_id, plmn, event). Records without a time, or with one
+ * outside +-1e15 ms, are in no day; malformed lines are in none either (as DuckDB's
+ * read_csv with ignore_errors leaves them out).
+ */
+using CsvDays = std::map<int64_t, std::pair<int64_t, uint64_t>>;
+
+/**
+ * Reads the files on up to `threads` threads for the file index only (no registry, no
+ * record kept): `out` gets each file's outcome (declined as readCsvFiles would decline
+ * it: DuckDB then indexes it) and `days` its days, in the order of `files`.
+ */
+void indexCsvFiles(const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out,
+                   std::vector<CsvDays>& days);
 
 }  // namespace stay

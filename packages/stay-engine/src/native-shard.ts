@@ -113,6 +113,12 @@ interface Addon {
     into?: NativeChunks,
   ): Promise<NativeScan> | undefined;
   releaseChunks(chunks: NativeChunks): void;
+  indexCsv(options: {
+    paths: string[];
+    fields: Int32Array;
+    columns: Int32Array;
+    threads: number;
+  }): Promise<NativeCsvIndex>;
   readCsv(options: {
     paths: string[];
     fields: Int32Array;
@@ -511,6 +517,39 @@ export function readCsvNative(
     ...(files.some((f) => f.counted !== undefined)
       ? { counted: Int32Array.from(files, (f) => (f.counted === undefined ? -1 : f.counted ? 1 : 0)) }
       : {}),
+  });
+}
+
+/**
+ * What indexCsvNative found: per file, whether it declined it (as readCsvNative would) and
+ * why; per file and day (in day order), the records with a time on that day and a sum of
+ * their hashes (a decimal string).
+ */
+export interface NativeCsvIndex {
+  declined: Int32Array;
+  why: string[];
+  /** The file (its index in the files given), the Beijing day (days since 1970-01-01), records, hash. */
+  dayFile: Int32Array;
+  day: Float64Array;
+  count: Float64Array;
+  hash: string[];
+}
+
+/**
+ * The daily run's file index of signaling CSV files (plain or gzip), read natively, off the
+ * JavaScript thread, `threads` files at a time: each file's records per Beijing day (those
+ * with a time DuckDB's read would parse, within 1e15 ms of 1970; malformed lines in no day)
+ * and a sum of their hashes (the fields and the parsed time), or the file declined where
+ * readCsvNative would decline it. Undefined when the addon is not built.
+ */
+export function indexCsvNative(files: readonly NativeCsvFile[], threads: number): Promise<NativeCsvIndex> | undefined {
+  const native = load();
+  if (!native) return undefined;
+  return native.indexCsv({
+    paths: files.map((f) => f.path),
+    fields: Int32Array.from(files, (f) => f.columns.length),
+    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+    threads,
   });
 }
 

@@ -256,7 +256,7 @@ export async function runDays(
       // Each unreadable file is counted once over the days: by the run of its home day.
       const found = new Quarantine(Number.POSITIVE_INFINITY);
       const usable = await usableFiles(db, input, found);
-      const index = await indexFiles(db, usable, opts.fileIndex);
+      const index = await indexFiles(db, usable, opts.fileIndex, threads);
       for (const f of usable) {
         const e = index.get(f.path);
         if (e?.error) found.add('unreadable_file', { file: f.path, text: e.error });

@@ -16,8 +16,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, dirname, join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { addDays, beijingDate, DAY_MS, isIsoDate } from '@itinerary-card/domain';
+import { indexCsvNative } from '@itinerary-card/stay-engine';
 import { writeFileAtomic } from '../publish/atomic-files.ts';
 import { gzipProblem, type SignalingFile } from './input-dir.ts';
+import { nativeCsvCandidate } from './signaling-scan.ts';
 import { signalingSource } from './signaling-source.ts';
 
 export interface FileEntry {
@@ -44,7 +46,12 @@ const straysDir = (indexPath: string) => join(dirname(indexPath), 'strays');
 
 export type FileIndex = Map<string, FileEntry>;
 
-const INDEX_VERSION = 3;
+/**
+ * 4: the CSV files' days counted and hashed by the native reader where it reads them (another
+ * hash than DuckDB's: a node's first pass after the change indexes its files again and runs
+ * the days it keeps once more, with the same answers).
+ */
+const INDEX_VERSION = 4;
 /** Days outside these are impossible timestamps in any run: not indexed. */
 const FIRST_DAY = '2009-01-01';
 const LAST_DAY = '2099-12-31';
@@ -65,47 +72,68 @@ export function readStoredIndex(path: string): FileIndex {
 }
 
 /**
- * Brings the index up to date with `files` (new or changed files are read once:
- * gzip files to their end first, as DuckDB must not open a corrupt one) and
- * returns it. Files that cannot be read have `error` set.
+ * Brings the index up to date with `files` (new or changed files are read once: CSV
+ * files by the native reader, `threads` at a time, where it reads them as DuckDB would;
+ * the others by DuckDB, gzip files to their end first, as DuckDB must not open a
+ * corrupt one) and returns it. Files that cannot be read have `error` set.
  */
 export async function indexFiles(
   conn: DuckDBConnection,
   files: SignalingFile[],
   indexPath: string,
+  threads = 1,
 ): Promise<FileIndex> {
   const stored = readIndex(indexPath);
   let changed = false;
   const out: FileIndex = new Map();
+  const stale: Array<{ f: SignalingFile; size: number; mtimeMs: number }> = [];
   for (const f of files) {
     const st = statSync(f.path);
-    let e = stored[f.path];
-    if (!e || e.size !== st.size || e.mtimeMs !== st.mtimeMs) {
-      e = { size: st.size, mtimeMs: st.mtimeMs, days: {} };
-      const gz = f.path.toLowerCase().endsWith('.gz') ? await gzipProblem(f.path) : undefined;
+    const e = stored[f.path];
+    if (!e || e.size !== st.size || e.mtimeMs !== st.mtimeMs) stale.push({ f, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  // The CSV files the native reader reads as DuckDB would, all at once; the others by DuckDB below.
+  const native = await nativeDays(
+    stale.map((s) => s.f),
+    threads,
+  );
+  const fresh = new Map(stale.map((s) => [s.f.path, s]));
+  for (const f of files) {
+    const s = fresh.get(f.path);
+    let e = stored[f.path]!;
+    if (s) {
+      e = { size: s.size, mtimeMs: s.mtimeMs, days: {} };
+      const found = native.get(f.path);
+      const gz = found || !f.path.toLowerCase().endsWith('.gz') ? undefined : await gzipProblem(f.path);
       if (gz) e.error = gz;
       else {
         try {
           // No WHERE on t: DuckDB would push it into the scan with t's expression (the time's
           // parse, most of the pass) copied into each condition. The group of a NULL day is the
           // records a WHERE would have left out.
-          const r = await conn.runAndReadAll(
-            `SELECT CASE WHEN t > -1e15 AND t < 1e15 THEN floor((t + 28800000) / 86400000)::BIGINT END AS d,
-               count(*)::BIGINT, sum(hash(msisdn, t, cell_id, plmn, event))::VARCHAR
-             FROM (${signalingSource([f], false)}) GROUP BY d ORDER BY d`,
-          );
-          const rows = r.getRows().filter(([d]) => d !== null);
+          const rows =
+            found ??
+            (
+              await conn.runAndReadAll(
+                `SELECT CASE WHEN t > -1e15 AND t < 1e15 THEN floor((t + 28800000) / 86400000)::BIGINT END AS d,
+                 count(*)::BIGINT, sum(hash(msisdn, t, cell_id, plmn, event))::VARCHAR
+               FROM (${signalingSource([f], false)}) GROUP BY d ORDER BY d`,
+              )
+            )
+              .getRows()
+              .filter(([d]) => d !== null)
+              .map(([d, n, h]) => [Number(d), Number(n), String(h)] as const);
           const minor: number[] = [];
           let total = 0;
           let strays = 0;
-          for (const [, n] of rows) total += Number(n);
+          for (const [, n] of rows) total += n;
           for (const [d, n, h] of rows) {
-            const day = new Date(Number(d) * DAY_MS).toISOString().slice(0, 10);
+            const day = new Date(d * DAY_MS).toISOString().slice(0, 10);
             if (day < FIRST_DAY || day > LAST_DAY) continue;
-            e.days[day] = [Number(n), String(h)];
-            if (Number(n) < STRAY_SHARE * total) {
-              minor.push(Number(d));
-              strays += Number(n);
+            e.days[day] = [n, h];
+            if (n < STRAY_SHARE * total) {
+              minor.push(d);
+              strays += n;
             }
           }
           // Only a file with a main day has strays: one of several days' records is read whole.
@@ -127,6 +155,31 @@ export async function indexFiles(
     if (existsSync(dir))
       for (const name of readdirSync(dir)) if (!keep.has(name)) rmSync(join(dir, name), { force: true });
   }
+  return out;
+}
+
+/**
+ * The days of the CSV files the native reader reads (indexCsvNative), by path: per Beijing
+ * day number its records and their hash. The files it declines, the others, and all of them
+ * without the native addon, are not in the map (DuckDB indexes them).
+ */
+async function nativeDays(
+  files: SignalingFile[],
+  threads: number,
+): Promise<Map<string, Array<readonly [number, number, string]>>> {
+  const out = new Map<string, Array<readonly [number, number, string]>>();
+  const tried = files.filter(nativeCsvCandidate);
+  if (tried.length === 0) return out;
+  const found = await indexCsvNative(
+    tried.map((f) => ({ path: f.path, columns: f.columns! })),
+    threads,
+  );
+  if (!found) return out;
+  tried.forEach((f, k) => {
+    if (found.declined[k] === 0) out.set(f.path, []);
+  });
+  for (let i = 0; i < found.dayFile.length; i++)
+    out.get(tried[found.dayFile[i]!]!.path)?.push([found.day[i]!, found.count[i]!, found.hash[i]!]);
   return out;
 }
 

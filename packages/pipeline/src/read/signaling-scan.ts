@@ -250,8 +250,8 @@ export async function scanSignaling(
   return { ...counts, unreadable };
 }
 
-/** Whether the native CSV reader may try a file: compute's CSV files (plain or gzip), unique column names. */
-function nativeCsvCandidate(f: SignalingFile): boolean {
+/** Whether the native CSV reader may try a file: CSV files (plain or gzip) with unique column names. */
+export function nativeCsvCandidate(f: SignalingFile): boolean {
   return (
     f.format === 'csv' &&
     (f.path.endsWith('.csv') || f.path.endsWith('.csv.gz')) &&
