@@ -2,7 +2,7 @@ import { ABROAD, type Carry, UNDECIDED } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountryTable } from '../src/compute/event-buffer.ts';
-import { CarryCodec, type StoredCarry } from '../src/daily/stored-carry.ts';
+import { CarryCodec, CarryColumnsCodec, type StoredCarry } from '../src/daily/stored-carry.ts';
 
 const cityCodes = ['110000', '310000', '360100'];
 const cellIds = ['c0', 'c1', 'c2', 'c3', 'c4'];
@@ -159,5 +159,123 @@ describe('a stored carry', () => {
       ...NOTHING_LEARNT,
     });
     expect(after.decode({ ...line, s: '360100' })).toBeNull();
+  });
+});
+
+/** A carry as the native engine takes it (native-shard.ts CarryColumns), written field by field. */
+function columnsOf(list: Array<[number, Carry]>): { ints: number[]; floats: number[] } {
+  const ints: number[] = [];
+  const floats: number[] = [];
+  for (const [sub, c] of list) {
+    const all = c.seenCities.length === 1 && c.seenCities[0] === -1;
+    ints.push(sub, c.state, c.epStart, c.epAnchor, c.t.length, c.epCities.length, c.memCities.length);
+    ints.push(c.learnCells.length, all ? -1 : c.seenCities.length);
+    for (const v of [c.place, c.epCities, c.memCities, c.learnCells, c.learnCities, c.learnCounts]) ints.push(...v);
+    if (!all) ints.push(...c.seenCities, ...c.seenCounts);
+    floats.push(c.runStart, ...c.t, ...c.epCounts, ...c.memCounts);
+  }
+  return { ints, floats };
+}
+
+/** The lists of a carry in another order (as the engine may keep them), and one count not a JSON number. */
+function shuffled(c: Carry): Carry {
+  const rev = <T extends Int32Array | Float64Array>(a: T) => a.slice().reverse() as T;
+  const all = c.seenCities.length === 1 && c.seenCities[0] === -1;
+  return {
+    ...c,
+    epCities: rev(c.epCities),
+    epCounts: c.epCounts.length ? Float64Array.from(rev(c.epCounts), (x, i) => (i ? x : -0)) : c.epCounts,
+    memCities: rev(c.memCities),
+    memCounts: rev(c.memCounts),
+    learnCells: rev(c.learnCells),
+    learnCities: rev(c.learnCities),
+    learnCounts: rev(c.learnCounts),
+    seenCities: all ? c.seenCities : rev(c.seenCities),
+    seenCounts: all ? c.seenCounts : rev(c.seenCounts),
+  };
+}
+
+describe('carries as the native engine takes them (CarryColumnsCodec)', () => {
+  it('decode as the stored line decodes, from the line or from the object kept in memory', () => {
+    fc.assert(
+      fc.property(fc.array(carry.map(shuffled), { maxLength: 6 }), (cs) => {
+        const table = countries();
+        const codec = new CarryColumnsCodec(registries, table);
+        const list = cs.map((c, i): [number, Carry] => [i * 3, c]);
+        const lines = list.map(([, c]) => codec.line('p', c));
+        // The line's way: decode to a Carry, then the engine's columns.
+        const expected = columnsOf(
+          list.flatMap(([sub], i): Array<[number, Carry]> => {
+            const d = new CarryCodec(registries, table).decode(stored(lines[i]!));
+            return d ? [[sub, d]] : [];
+          }),
+        );
+        list.forEach(([sub], i) => codec.decodeInto(sub, stored(lines[i]!)));
+        const fromLines = codec.take();
+        list.forEach(([sub, c]) => codec.decodeInto(sub, codec.stored('p', c)));
+        const fromObjects = codec.take();
+        expect([...fromLines.ints]).toEqual(expected.ints);
+        expect([...fromLines.floats]).toEqual(expected.floats);
+        expect([...fromObjects.ints]).toEqual(expected.ints);
+        expect([...fromObjects.floats]).toEqual(expected.floats);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('write the stored line of each carry with records, from the engine’s columns', () => {
+    fc.assert(
+      fc.property(fc.array(carry.map(shuffled), { maxLength: 6 }), (cs) => {
+        const codec = new CarryColumnsCodec(registries, countries());
+        const list = cs.map((c, i): [number, Carry] => [i * 2 + 1, c]);
+        const cols = columnsOf(list);
+        const got: string[] = [];
+        codec.eachStored(
+          { ints: Int32Array.from(cols.ints), floats: Float64Array.from(cols.floats) },
+          (sub) => `p${sub}`,
+          (s) => got.push(JSON.stringify(s)),
+        );
+        expect(got).toEqual(list.filter(([, c]) => c.t.length > 0).map(([sub, c]) => codec.line(`p${sub}`, c)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('decode a carry whose cells or city are gone as decode does', () => {
+    const c: Carry = {
+      t: Float64Array.of(1000, 2000, 3000),
+      place: Int32Array.of(3, 1, -1),
+      state: 1,
+      runStart: 500,
+      epStart: 1,
+      epAnchor: 1,
+      epCities: Int32Array.of(2, 1),
+      epCounts: Float64Array.of(3, 5),
+      ...NOTHING_LEARNT,
+      learnCells: Int32Array.of(1, 4),
+      learnCities: Int32Array.of(0, 2),
+      learnCounts: Int32Array.of(2, 3),
+      seenCities: Int32Array.of(2, 0),
+      seenCounts: Int32Array.of(7, 8),
+    };
+    const line = stored(new CarryCodec(registries, countries()).line('p', c));
+    const ids = ['c0', 'c2', 'c3', 'c4'];
+    const after = {
+      cityCodes: ['310000', '110000'],
+      cityIndex: new Map([
+        ['310000', 0],
+        ['110000', 1],
+      ]),
+      cellIds: ids,
+      cellIndex: new Map(ids.map((id, i) => [id, i])),
+    };
+    const table = new CountryTable();
+    const expected = columnsOf([[5, new CarryCodec(after, table).decode(line)!]]);
+    const codec = new CarryColumnsCodec(after, new CountryTable());
+    codec.decodeInto(5, line);
+    codec.decodeInto(6, { ...line, s: '360100' }); // its city gone: no carry
+    const got = codec.take();
+    expect([...got.ints]).toEqual(expected.ints);
+    expect([...got.floats]).toEqual(expected.floats);
   });
 });

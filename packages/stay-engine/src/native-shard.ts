@@ -291,8 +291,29 @@ class CarryReader {
 export interface NativeCarries {
   /** The carry of each subscriber into the run (null: none), asked once per subscriber. */
   in?: (sub: number) => Carry | null;
+  /**
+   * The carries into the run as the addon takes them (CarryColumns), asked once; undefined:
+   * asked of `in`. A caller that kept a run's `columns` out hands them to the next run so.
+   */
+  inColumns?: () => CarryColumns | undefined;
   /** Whether the sink gets each subscriber's carry out of the run. */
   out: boolean;
+  /**
+   * Given (with `out`), the carries out come here as the addon makes them, in one piece,
+   * and the sink gets none: no Carry object per subscriber.
+   */
+  columns?: (out: CarryColumns) => void;
+}
+
+/**
+ * Carries as the addon takes and gives them (native/engine.h CarryColumns), per carry: ints
+ * sub, state, epStart, epAnchor, then the counts of t, epCities, memCities, learnCells and
+ * seenCities (-1: every city), then place, epCities, memCities, learnCells, learnCities,
+ * learnCounts, seenCities, seenCounts; floats runStart, then t, epCounts, memCounts.
+ */
+export interface CarryColumns {
+  ints: Int32Array;
+  floats: Float64Array;
 }
 
 /**
@@ -321,13 +342,14 @@ export async function runShardNative(
   if (!native) throw new Error('the native stay engine is not built (npm install builds it)');
   if (dayCount > NATIVE_MAX_DAYS) throw new RangeError(`the native stay engine runs at most ${NATIVE_MAX_DAYS} days`);
   const p = params;
-  let carryIn: CarryWriter | undefined;
-  if (carries?.in) {
-    carryIn = new CarryWriter();
+  let carryIn: CarryColumns | undefined = carries?.inColumns?.();
+  if (!carryIn && carries?.in) {
+    const w = new CarryWriter();
     for (let s = 0; s < subscriberCount; s++) {
       const c = carries.in(s);
-      if (c) carryIn.write(s, c);
+      if (c) w.write(s, c);
     }
+    carryIn = { ints: w.ints.subarray(0, w.ni), floats: w.floats.subarray(0, w.nf) };
   }
   const r = await native.runShard({
     chunks: input.chunks ?? null,
@@ -358,11 +380,15 @@ export async function runShardNative(
     dayCount,
     threads,
     released: input.released,
-    carryInts: carryIn ? carryIn.ints.subarray(0, carryIn.ni) : null,
-    carryFloats: carryIn ? carryIn.floats.subarray(0, carryIn.nf) : null,
+    carryInts: carryIn?.ints ?? null,
+    carryFloats: carryIn?.floats ?? null,
     carryOut: carries?.out ?? false,
   });
-  const out = r.carryInts && r.carryFloats ? new CarryReader(r.carryInts, r.carryFloats) : undefined;
+  let out = r.carryInts && r.carryFloats ? new CarryReader(r.carryInts, r.carryFloats) : undefined;
+  if (out && carries?.columns) {
+    carries.columns({ ints: r.carryInts!, floats: r.carryFloats! });
+    out = undefined;
+  }
   const days: DayOutput[] = Array.from({ length: dayCount }, () => ({ cities: [], countries: [], hadRecord: false }));
   let c = 0;
   let k = 0;

@@ -5,7 +5,7 @@
 // a separate atomic step taken at the daily update time.
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { AppError, addDays, isIsoDate, maskPhone, type Operator, type SubscriberKind } from '@itinerary-card/domain';
 import type { EngineParams } from '@itinerary-card/stay-engine';
@@ -17,7 +17,7 @@ import { keyFingerprint, pseudonymizer } from '../read/pseudonym.ts';
 import { Quarantine } from '../read/quarantine.ts';
 import { loadRegistries, type Registries } from '../read/registry.ts';
 import { type DayRunContext, type DayRunOptions, type DayRunStats, type DaySession, runDays } from './day-run.ts';
-import { CarryCodec, type StoredCarry } from './stored-carry.ts';
+import { CarryColumnsCodec, type StoredCarry } from './stored-carry.ts';
 
 export interface DailyRunOptions {
   input: string;
@@ -79,6 +79,15 @@ export interface DayState {
   recordsUsed: number;
   unreadableFiles: number;
   warnings: string[];
+}
+
+/** The carries out of a session's last run, as its carry.jsonl holds them (by pseudonym). */
+interface HeldCarries {
+  /** The data directory (resolved) and the day of the run, and the hash of its carry.jsonl. */
+  data: string;
+  day: string;
+  hash: string;
+  carries: Map<string, StoredCarry>;
 }
 
 interface DaySummary {
@@ -151,11 +160,20 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   recoverDataDir(opts.data);
   const keyOf = pseudonymizer(opts.pseudonymKey);
   const carryIn = readDayState(opts.data, addDays(opts.day, -1))?.carryHash ?? null;
-  const carryMap = new Map(
-    readJsonLines<StoredCarry & { p: string }>(join(daysDir(opts.data), addDays(opts.day, -1), 'carry.jsonl')).map(
-      (r) => [r.p, r],
-    ),
-  );
+  // A session's run of the day before left its carries here: the same as its carry.jsonl, when
+  // the day's run.json on disk names their hash (else that day was written since: the file).
+  const held = opts.session?.memo(`carries:${keyFingerprint(opts.pseudonymKey)}`, (): { last?: HeldCarries } => ({}));
+  const last = held?.last;
+  if (held) held.last = undefined;
+  const carryMap =
+    last && last.data === resolve(opts.data) && last.day === addDays(opts.day, -1) && last.hash === carryIn
+      ? last.carries
+      : new Map(
+          readJsonLines<StoredCarry & { p: string }>(
+            join(daysDir(opts.data), addDays(opts.day, -1), 'carry.jsonl'),
+          ).map((r) => [r.p, r]),
+        );
+  const carriesOut = held ? new Map<string, StoredCarry>() : undefined;
   let ctx!: DayRunContext;
   // Pseudonyms by subscriber index, made as needed: a session's runs share them (same registries, same key).
   let pseudo: string[] = [];
@@ -167,9 +185,13 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     }
     return p;
   };
-  let codec!: CarryCodec;
+  let codec!: CarryColumnsCodec;
   const summaries: string[] = [];
   const carries: string[] = [];
+  const keepCarry = (stored: StoredCarry & { p: string }) => {
+    carries.push(JSON.stringify(stored));
+    carriesOut?.set(stored.p, stored);
+  };
   const run = await runDays(
     {
       input: opts.input,
@@ -188,6 +210,15 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const stored = carryMap.get(pseudoOf(sub));
         return stored ? codec.decode(stored) : null;
       },
+      // The native engine's carries go in and come out as columns: no Carry per subscriber.
+      carryColumns: (subscribers) => {
+        for (let sub = 0; sub < subscribers; sub++) {
+          const stored = carryMap.get(pseudoOf(sub));
+          if (stored) codec.decodeInto(sub, stored);
+        }
+        return codec.take();
+      },
+      onCarryColumns: (out) => codec.eachStored(out, pseudoOf, keepCarry),
     },
     (sub, days, carry) => {
       const d = days[0]!;
@@ -197,11 +228,11 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
         summaries.push(JSON.stringify({ p, c, k }));
       }
-      if (carry?.t.length) carries.push(codec.line(p, carry));
+      if (carry?.t.length) keepCarry(codec.stored(p, carry));
     },
     (c) => {
       ctx = c;
-      codec = new CarryCodec(c.registries, c.countries);
+      codec = new CarryColumnsCodec(c.registries, c.countries);
       if (opts.session) pseudo = opts.session.memo(`pseudonyms:${keyFingerprint(opts.pseudonymKey)}`, () => []);
     },
   );
@@ -244,6 +275,8 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     () => crashPoint(opts.crashAt, 'day-swap'),
   );
   crashPoint(opts.crashAt, 'day-written');
+  if (held && carriesOut)
+    held.last = { data: resolve(opts.data), day: opts.day, hash: state.carryHash, carries: carriesOut };
   const snapshotDate = addDays(opts.day, 1);
   // (A snapshot has a line per subscriber of the registry.)
   const subscribers =

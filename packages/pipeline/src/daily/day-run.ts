@@ -7,6 +7,7 @@ import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import {
   buildCellModel,
   type Carry,
+  type CarryColumns,
   type CellModel,
   type EngineParams,
   type NativeChunks,
@@ -58,6 +59,13 @@ export interface DayRunOptions {
   parallelMinRecords?: number;
   params?: EngineParams;
   carries?: (sub: number) => Carry | null;
+  /**
+   * The carries in as the native engine takes them, asked instead of `carries` by a native
+   * one-shard run (stored-carry.ts CarryColumnsCodec: no Carry object per subscriber).
+   */
+  carryColumns?: (subscribers: number) => CarryColumns;
+  /** Given, a native one-shard run hands its carries out here in one piece, and the sink gets none. */
+  onCarryColumns?: (out: CarryColumns) => void;
   /** False when the sink does not use the carry out (see DaysSpec.carryOut). */
   carryOut?: boolean;
   /**
@@ -410,7 +418,16 @@ export async function runDays(
             opts.params,
             (input.chunks ? stats.recordsUsed : input.length) >= minParallel ? threads : 1,
             // Compute keeps no carry; the daily run's go in and come out as the TypeScript engine's.
-            carries || opts.carryOut !== false ? { in: carries, out: opts.carryOut !== false } : undefined,
+            carries || opts.carryOut !== false
+              ? {
+                  in: carries,
+                  out: opts.carryOut !== false,
+                  ...(shards === 1 && opts.carryColumns
+                    ? { inColumns: () => opts.carryColumns!(registries.subscribers.length) }
+                    : {}),
+                  ...(shards === 1 && opts.onCarryColumns ? { columns: opts.onCarryColumns } : {}),
+                }
+              : undefined,
           );
           if (!input.chunks) closeDuckDb();
           res = await running;

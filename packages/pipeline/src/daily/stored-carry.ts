@@ -1,7 +1,7 @@
 // The stay carried from one daily run to the next, as stored in a day's
 // carry.jsonl: places by cell id and city code rather than by index, so a
 // carry stays valid when the registries change between the two runs.
-import { ABROAD, type Carry, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
+import { ABROAD, type Carry, type CarryColumns, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
 import type { CountryTable } from '../compute/event-buffer.ts';
 import type { Registries } from '../read/registry.ts';
 
@@ -34,6 +34,14 @@ export class CarryCodec {
     private readonly registries: Pick<Registries, 'cityCodes' | 'cityIndex' | 'cellIds' | 'cellIndex'>,
     private readonly countries: CountryTable,
   ) {}
+
+  protected get carryRegistries() {
+    return this.registries;
+  }
+
+  protected get carryCountries() {
+    return this.countries;
+  }
 
   /**
    * The engine's carry, or null when its city has no cells any more. Records at
@@ -138,17 +146,26 @@ export class CarryCodec {
 
   /** The stored line of a carry: StoredCarry with the subscriber's pseudonym first. */
   line(p: string, c: Carry): string {
+    return JSON.stringify(this.stored(p, c));
+  }
+
+  /**
+   * The stored form of a carry, with the subscriber's pseudonym first, as JSON.parse gives it
+   * back from its line (numbers JSON cannot write are null, -0 is 0): a session keeps these
+   * for its next day instead of reading the file again (see heldCarries).
+   */
+  stored(p: string, c: Carry): StoredCarry & { p: string } {
     const { cityCodes, cellIds } = this.registries;
     const ec: Record<string, number> = {};
-    for (let i = 0; i < c.epCities.length; i++) ec[cityCodes[c.epCities[i]!]!] = c.epCounts[i]!;
+    for (let i = 0; i < c.epCities.length; i++) ec[cityCodes[c.epCities[i]!]!] = json(c.epCounts[i]!);
     const mc: Record<string, number> = {};
-    for (let i = 0; i < c.memCities.length; i++) mc[cityCodes[c.memCities[i]!]!] = c.memCounts[i]!;
+    for (let i = 0; i < c.memCities.length; i++) mc[cityCodes[c.memCities[i]!]!] = json(c.memCounts[i]!);
     const lc: Record<string, [string, number]> = {};
     for (let i = 0; i < c.learnCells.length; i++)
       lc[cellIds[c.learnCells[i]!]!] = [cityCodes[c.learnCities[i]!]!, c.learnCounts[i]!];
     const t: number[] = new Array(c.t.length);
     const pl: string[] = new Array(c.place.length);
-    for (let i = 0; i < c.t.length; i++) t[i] = c.t[i]!;
+    for (let i = 0; i < c.t.length; i++) t[i] = json(c.t[i]!);
     for (let i = 0; i < c.place.length; i++) {
       const x = c.place[i]!;
       pl[i] = x < 0 ? `@${this.countries.codes[-x - 1]}` : cellIds[x]!;
@@ -156,7 +173,7 @@ export class CarryCodec {
     const stored: StoredCarry & { p: string } = {
       p,
       s: c.state === ABROAD ? '@' : c.state === UNDECIDED ? '?' : cityCodes[c.state]!,
-      rs: c.runStart,
+      rs: json(c.runStart),
       es: c.epStart,
       ea: c.epAnchor >= 0 ? cellIds[c.epAnchor]! : null,
       ec,
@@ -166,6 +183,223 @@ export class CarryCodec {
       ...(c.learnCells.length ? { lc } : {}),
       ...(c.seenCities.length ? { si: this.seenLine(c) } : {}),
     };
-    return JSON.stringify(stored);
+    return stored;
   }
+}
+
+/**
+ * Carries as the native engine takes and gives them (CarryColumns), converted from and to
+ * the stored form without a Carry (a dozen typed arrays) per subscriber: `decodeInto` writes
+ * what CarryCodec.decode gives, `storedAt` reads what `stored` would write.
+ */
+export class CarryColumnsCodec extends CarryCodec {
+  private ints = new Int32Array(1 << 14);
+  private floats = new Float64Array(1 << 14);
+  private ni = 0;
+  private nf = 0;
+
+  private room(ints: number, floats: number): void {
+    if (this.ni + ints > this.ints.length) {
+      const next = new Int32Array(Math.max(this.ni + ints, this.ints.length * 2));
+      next.set(this.ints.subarray(0, this.ni));
+      this.ints = next;
+    }
+    if (this.nf + floats > this.floats.length) {
+      const next = new Float64Array(Math.max(this.nf + floats, this.floats.length * 2));
+      next.set(this.floats.subarray(0, this.nf));
+      this.floats = next;
+    }
+  }
+
+  /** Appends subscriber `sub`'s carry as decode(c) gives it (nothing where decode gives null). */
+  decodeInto(sub: number, c: StoredCarry): void {
+    const { cellIndex, cityIndex } = this.carryRegistries;
+    const state = c.s === '@' ? ABROAD : c.s === '?' ? UNDECIDED : cityIndex.get(c.s);
+    if (state === undefined) return;
+    const n = c.t.length;
+    let nec = 0;
+    for (const _ in c.ec) nec++;
+    let nmc = 0;
+    for (const _ in c.mc) nmc++;
+    let nlc = 0;
+    for (const _ in c.lc) nlc++;
+    let nsi = 0;
+    for (const _ in c.si) nsi++;
+    this.room(9 + n + nec + nmc + 3 * nlc + 2 * nsi, 1 + n + nec + nmc);
+    const ints = this.ints;
+    const floats = this.floats;
+    const at = this.ni;
+    const fat = this.nf;
+    let i = at + 9;
+    // t and place: records at cells no longer known left out (the floats after runStart).
+    let f = fat + 1;
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const p = c.pl[k]!;
+      const idx = p.charCodeAt(0) === 64 ? -this.carryCountries.idx(p.slice(1)) - 1 : cellIndex.get(p);
+      if (idx === undefined) continue;
+      floats[f + m] = c.t[k]!;
+      ints[i + m] = idx;
+      m++;
+    }
+    i += m;
+    f += m;
+    let e = 0;
+    for (const code in c.ec) {
+      const city = cityIndex.get(code);
+      if (city === undefined) continue;
+      ints[i + e] = city;
+      floats[f + e] = c.ec[code]!;
+      e++;
+    }
+    i += e;
+    f += e;
+    let mm = 0;
+    for (const code in c.mc) {
+      const city = cityIndex.get(code);
+      if (city === undefined) continue;
+      ints[i + mm] = city;
+      floats[f + mm] = c.mc[code]!;
+      mm++;
+    }
+    i += mm;
+    f += mm;
+    // learnCells, learnCities, learnCounts: three runs of nl.
+    let nl = 0;
+    for (const id in c.lc) {
+      const cell = cellIndex.get(id);
+      const [code] = c.lc[id]!;
+      if (cell === undefined || cityIndex.get(code) === undefined) continue;
+      nl++;
+    }
+    let l = 0;
+    for (const id in c.lc) {
+      const cell = cellIndex.get(id);
+      const [code, count] = c.lc[id]!;
+      const city = cityIndex.get(code);
+      if (cell === undefined || city === undefined) continue;
+      ints[i + l] = cell;
+      ints[i + nl + l] = city;
+      ints[i + 2 * nl + l] = count;
+      l++;
+    }
+    i += 3 * nl;
+    let ns = 0;
+    for (const code in c.si) {
+      if (code === '*') {
+        ns = -1;
+        break;
+      }
+      if (cityIndex.get(code) !== undefined) ns++;
+    }
+    if (ns > 0) {
+      let k = 0;
+      for (const code in c.si) {
+        const city = cityIndex.get(code);
+        if (city === undefined) continue;
+        ints[i + k] = city;
+        ints[i + ns + k] = c.si[code]!;
+        k++;
+      }
+      i += 2 * ns;
+    }
+    const anchor = c.ea === null ? -1 : (cellIndex.get(c.ea) ?? -1);
+    ints[at] = sub;
+    ints[at + 1] = state;
+    ints[at + 2] = anchor >= 0 && m === n ? c.es : -1;
+    ints[at + 3] = anchor;
+    ints[at + 4] = m;
+    ints[at + 5] = e;
+    ints[at + 6] = mm;
+    ints[at + 7] = nl;
+    ints[at + 8] = ns;
+    floats[fat] = c.rs;
+    this.ni = i;
+    this.nf = f;
+  }
+
+  /** The carries decoded so far (decodeInto), and a fresh start. */
+  take(): CarryColumns {
+    const out = { ints: this.ints.slice(0, this.ni), floats: this.floats.slice(0, this.nf) };
+    this.ni = 0;
+    this.nf = 0;
+    return out;
+  }
+
+  /**
+   * The carries of CarryColumns one by one, as `stored` writes them: `each` gets the
+   * subscriber, the stored form (without its pseudonym: `p` is set to `pseudo(sub)`), and
+   * whether it holds records (the daily run keeps those only).
+   */
+  eachStored(
+    cols: CarryColumns,
+    pseudo: (sub: number) => string,
+    each: (stored: StoredCarry & { p: string }) => void,
+  ): void {
+    const { cityCodes, cellIds } = this.carryRegistries;
+    const codes = this.carryCountries.codes;
+    const { ints, floats } = cols;
+    let i = 0;
+    let f = 0;
+    while (i < ints.length) {
+      const sub = ints[i]!;
+      const state = ints[i + 1]!;
+      const epStart = ints[i + 2]!;
+      const epAnchor = ints[i + 3]!;
+      const nt = ints[i + 4]!;
+      const ne = ints[i + 5]!;
+      const nm = ints[i + 6]!;
+      const nl = ints[i + 7]!;
+      const ns = ints[i + 8]!;
+      i += 9;
+      const runStart = floats[f++]!;
+      const pl: string[] = new Array(nt);
+      const t: number[] = new Array(nt);
+      for (let k = 0; k < nt; k++) {
+        const x = ints[i + k]!;
+        pl[k] = x < 0 ? `@${codes[-x - 1]}` : cellIds[x]!;
+        t[k] = json(floats[f + k]!);
+      }
+      i += nt;
+      f += nt;
+      const ec: Record<string, number> = {};
+      for (let k = 0; k < ne; k++) ec[cityCodes[ints[i + k]!]!] = json(floats[f + k]!);
+      i += ne;
+      f += ne;
+      const mc: Record<string, number> = {};
+      for (let k = 0; k < nm; k++) mc[cityCodes[ints[i + k]!]!] = json(floats[f + k]!);
+      i += nm;
+      f += nm;
+      const lc: Record<string, [string, number]> = {};
+      for (let k = 0; k < nl; k++) lc[cellIds[ints[i + k]!]!] = [cityCodes[ints[i + nl + k]!]!, ints[i + 2 * nl + k]!];
+      i += 3 * nl;
+      let si: Record<string, number> | undefined;
+      if (ns < 0) si = { '*': 0 };
+      else if (ns > 0) {
+        si = {};
+        for (let k = 0; k < ns; k++) si[cityCodes[ints[i + k]!]!] = ints[i + ns + k]!;
+        i += 2 * ns;
+      }
+      if (nt === 0) continue;
+      each({
+        p: pseudo(sub),
+        s: state === ABROAD ? '@' : state === UNDECIDED ? '?' : cityCodes[state]!,
+        rs: json(runStart),
+        es: epStart,
+        ea: epAnchor >= 0 ? cellIds[epAnchor]! : null,
+        ec,
+        t,
+        pl,
+        ...(nm ? { mc } : {}),
+        ...(nl ? { lc } : {}),
+        ...(si ? { si } : {}),
+      });
+    }
+  }
+}
+
+/** A number as JSON.parse gives it back from JSON.stringify: null where JSON has no such number, 0 for -0. */
+function json(x: number): number {
+  // (null, typed as the number it stands for: decode reads it as a typed array reads null, 0.)
+  return Number.isFinite(x) ? x + 0 : (null as unknown as number);
 }
