@@ -66,7 +66,7 @@ describe('a day file holding a few records of the day before', () => {
       data,
       state: JSON.parse(readFileSync(join(day, 'run.json'), 'utf8')) as { recordsRead: number; recordsUsed: number },
       summary: readFileSync(join(day, 'summary.jsonl'), 'utf8'),
-      carry: readFileSync(join(day, 'carry.jsonl'), 'utf8'),
+      carry: readFileSync(join(day, 'carry.bin')).toString('base64'),
     };
   }
 
@@ -102,7 +102,7 @@ describe('a daily run in several shards', () => {
         out[name] = [
           ...(out[name] ?? []),
           readFileSync(join(dir, 'summary.jsonl'), 'utf8'),
-          readFileSync(join(dir, 'carry.jsonl'), 'utf8'),
+          readFileSync(join(dir, 'carry.bin')).toString('base64'),
         ];
       }
     }
@@ -139,19 +139,19 @@ describe('daily incremental runs', () => {
     await runRange(input, data, '2022-09-01', '2022-09-05');
     const file = join(snapshotDir(data, '2022-09-06'), 'snapshot.jsonl');
     const first = readFileSync(file, 'utf8');
-    for (const f of ['summary.jsonl', 'carry.jsonl', 'quarantine.jsonl']) {
+    for (const f of ['summary.jsonl', 'carry.bin', 'quarantine.jsonl']) {
       expect(readFileSync(join(data, 'days', '2022-09-05', f), 'utf8')).not.toMatch(/"1[3-9]\d{9}"/);
     }
     expect(first).not.toMatch(/"1[3-9]\d{9}"/);
     const quarantine = readFileSync(join(data, 'days', '2022-09-05', 'quarantine.jsonl'), 'utf8');
     expect(quarantine).toContain('138****2222');
     expect(quarantine).not.toContain('13811112222');
-    const day = (f: string) => readFileSync(join(data, 'days', '2022-09-05', f), 'utf8');
-    const derived = ['summary.jsonl', 'carry.jsonl', 'quarantine.jsonl'].map(day);
+    const day = (f: string) => readFileSync(join(data, 'days', '2022-09-05', f), 'latin1');
+    const derived = ['summary.jsonl', 'carry.bin', 'quarantine.jsonl'].map(day);
     await runRange(input, data, '2022-09-05', '2022-09-05');
     expect(readFileSync(file, 'utf8')).toBe(first);
     // The day's own derived files too, rejected samples included.
-    expect(['summary.jsonl', 'carry.jsonl', 'quarantine.jsonl'].map(day)).toEqual(derived);
+    expect(['summary.jsonl', 'carry.bin', 'quarantine.jsonl'].map(day)).toEqual(derived);
   });
 
   it('leave the published snapshot served when a run dies halfway, and the next run completes', async () => {

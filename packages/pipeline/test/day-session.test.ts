@@ -98,4 +98,33 @@ describe('daily runs in one DaySession', () => {
     expect(shared).toEqual(alone);
     expect(shared['2022-09-06/summary.jsonl']!.trim().split('\n')).toHaveLength(2);
   }, 60_000);
+
+  it('carries from the file, not from what it kept, when another run wrote the day before since', async () => {
+    const input = makeInput([{ msisdn: A }, { msisdn: B }], files());
+    cleanup.push(input);
+    const day = (data: string, d: string, session?: DaySession) =>
+      runDailyDay({ input, data, day: d, operator: 'cmcc', pseudonymKey: KEY, now: NOW, session });
+    // B's evening of 2022-09-04 moves to Wuhan after the session ran that day.
+    const change = () =>
+      appendFileSync(
+        join(input, 'signaling', '2022-09-04.csv'),
+        `${B},${bj(3, 23.75)},wh-1,,tau\n${B},${bj(3, 23.9)},wh-1,,tau\n`,
+      );
+    const data = mkdtempSync(join(tmpdir(), 'ic-session-'));
+    cleanup.push(data);
+    const session = new DaySession();
+    try {
+      await day(data, '2022-09-03', session);
+      await day(data, '2022-09-04', session);
+      change();
+      await day(data, '2022-09-04'); // another process
+      await day(data, '2022-09-05', session);
+    } finally {
+      session.close();
+    }
+    const alone = mkdtempSync(join(tmpdir(), 'ic-session-'));
+    cleanup.push(alone);
+    for (const d of ['2022-09-03', '2022-09-04', '2022-09-05']) await day(alone, d);
+    expect(written(data)).toEqual(written(alone));
+  }, 60_000);
 });

@@ -2,6 +2,7 @@ import { ABROAD, type Carry, UNDECIDED } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountryTable } from '../src/compute/event-buffer.ts';
+import { FileCarries, readCarryFile, writeCarryFile } from '../src/daily/carry-file.ts';
 import { CarryCodec, CarryColumnsCodec, type StoredCarry } from '../src/daily/stored-carry.ts';
 
 const cityCodes = ['110000', '310000', '360100'];
@@ -210,32 +211,14 @@ describe('carries as the native engine takes them (CarryColumnsCodec)', () => {
             return d ? [[sub, d]] : [];
           }),
         );
-        list.forEach(([sub], i) => codec.decodeInto(sub, stored(lines[i]!)));
+        for (const [i, [sub]] of list.entries()) codec.decodeInto(sub, stored(lines[i]!));
         const fromLines = codec.take();
-        list.forEach(([sub, c]) => codec.decodeInto(sub, codec.stored('p', c)));
+        for (const [sub, c] of list) codec.decodeInto(sub, codec.stored('p', c));
         const fromObjects = codec.take();
         expect([...fromLines.ints]).toEqual(expected.ints);
         expect([...fromLines.floats]).toEqual(expected.floats);
         expect([...fromObjects.ints]).toEqual(expected.ints);
         expect([...fromObjects.floats]).toEqual(expected.floats);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('write the stored line of each carry with records, from the engine’s columns', () => {
-    fc.assert(
-      fc.property(fc.array(carry.map(shuffled), { maxLength: 6 }), (cs) => {
-        const codec = new CarryColumnsCodec(registries, countries());
-        const list = cs.map((c, i): [number, Carry] => [i * 2 + 1, c]);
-        const cols = columnsOf(list);
-        const got: string[] = [];
-        codec.eachStored(
-          { ints: Int32Array.from(cols.ints), floats: Float64Array.from(cols.floats) },
-          (sub) => `p${sub}`,
-          (s) => got.push(JSON.stringify(s)),
-        );
-        expect(got).toEqual(list.filter(([, c]) => c.t.length > 0).map(([sub, c]) => codec.line(`p${sub}`, c)));
       }),
       { numRuns: 300 },
     );
@@ -279,3 +262,103 @@ describe('carries as the native engine takes them (CarryColumnsCodec)', () => {
     expect([...got.floats]).toEqual(expected.floats);
   });
 });
+
+describe('carry.bin (carry-file.ts)', () => {
+  /** Registries whose names sort otherwise: integer-like cell ids among others, a city code out of order. */
+  const mixed = (() => {
+    const ids = ['7', '12', 'c2', '3', 'c4'];
+    const codes = ['110000', '99', '360100'];
+    return {
+      cityCodes: codes,
+      cityIndex: new Map(codes.map((code, i) => [code, i])),
+      cellIds: ids,
+      cellIndex: new Map(ids.map((id, i) => [id, i])),
+    };
+  })();
+  /** The same registries less cell 1 and city 2, renumbered. */
+  const without = (r: typeof registries) => {
+    const ids = r.cellIds.filter((_, i) => i !== 1);
+    const codes = r.cityCodes.filter((_, i) => i !== 2);
+    return {
+      cityCodes: codes,
+      cityIndex: new Map(codes.map((code, i) => [code, i])),
+      cellIds: ids,
+      cellIndex: new Map(ids.map((id, i) => [id, i])),
+    };
+  };
+
+  it('gives the next run the carries carry.jsonl gave it, lists in any order, registries changed or not', () => {
+    fc.assert(
+      fc.property(fc.array(carry.map(shuffled), { maxLength: 6 }), fc.boolean(), fc.boolean(), (cs, other, changed) => {
+        const regs = other ? mixed : registries;
+        const after = changed ? without(regs) : regs;
+        const list = cs.map((c, i): [number, Carry] => [i * 3, c]);
+        const subscribers = cs.length * 3;
+        const pseudo = (sub: number) => `p${String(sub).padStart(3, '0')}`;
+        const table = countries();
+        const cols = columnsOf(list);
+        const { bytes, file } = writeCarryFile(
+          { ints: Int32Array.from(cols.ints), floats: Float64Array.from(cols.floats) },
+          pseudo,
+          regs,
+          table,
+        );
+        expect(readCarryFile(bytes)).toEqual(file);
+        expect(file.p).toEqual(list.filter(([, c]) => c.t.length > 0).map(([sub]) => pseudo(sub)));
+        // What a run read from carry.jsonl: each line decoded with the run's registries, subscriber by subscriber.
+        const lines = new Map(list.map(([sub, c]) => [sub, new CarryCodec(regs, table).line(pseudo(sub), c)]));
+        const refTable = new CountryTable();
+        const decoded: Array<[number, Carry]> = [];
+        for (let sub = 0; sub < subscribers; sub++) {
+          const line = lines.get(sub);
+          const c = line && list.find(([s]) => s === sub)![1].t.length ? stored(line) : undefined;
+          const d = c && new CarryCodec(after, refTable).decode(c);
+          if (d) decoded.push([sub, d]);
+        }
+        const expected = columnsOf(decoded);
+        const runTable = new CountryTable();
+        const got = new FileCarries(file, after, runTable).columns(subscribers, pseudo);
+        expect([...got.ints]).toEqual(expected.ints);
+        expect([...got.floats]).toEqual(expected.floats);
+        expect(runTable.codes).toEqual(refTable.codes);
+        // The TypeScript engine's carries, one by one.
+        const one = new FileCarries(file, after, new CountryTable());
+        for (let sub = 0; sub < subscribers; sub++)
+          expect(one.carry(sub, pseudo(sub))).toEqual(decoded.find(([s]) => s === sub)?.[1] ?? null);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a file that is not one, or is cut short', () => {
+    const { bytes } = writeCarryFile(
+      { ints: new Int32Array(0), floats: new Float64Array(0) },
+      (s) => `p${s}`,
+      registries,
+      countries(),
+    );
+    expect(readCarryFile(bytes).p).toEqual([]);
+    expect(() => readCarryFile(Buffer.from('{"p":"x"}\n'))).toThrow(RangeError);
+    const one = columnsOf([[0, { ...NOTHING_LEARNT, ...base() }]]);
+    const full = writeCarryFile(
+      { ints: Int32Array.from(one.ints), floats: Float64Array.from(one.floats) },
+      (s) => `p${s}`,
+      registries,
+      countries(),
+    ).bytes;
+    expect(() => readCarryFile(full.subarray(0, full.length - 4))).toThrow(RangeError);
+  });
+});
+
+function base(): Omit<Carry, keyof typeof NOTHING_LEARNT> {
+  return {
+    t: Float64Array.of(1000, 2000),
+    place: Int32Array.of(0, -1),
+    state: 0,
+    runStart: 500,
+    epStart: -1,
+    epAnchor: -1,
+    epCities: new Int32Array(0),
+    epCounts: new Float64Array(0),
+  };
+}

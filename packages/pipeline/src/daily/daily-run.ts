@@ -8,7 +8,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { AppError, addDays, isIsoDate, maskPhone, type Operator, type SubscriberKind } from '@itinerary-card/domain';
-import type { EngineParams } from '@itinerary-card/stay-engine';
+import type { CarryColumns, EngineParams } from '@itinerary-card/stay-engine';
 import { subscriberAnswer } from '../compute/compute.ts';
 import { crashPoint, recoverLeftovers, replaceDirAtomic, writeFileAtomic } from '../publish/atomic-files.ts';
 import { type FileIndex, homeDay, readStoredIndex } from '../read/file-index.ts';
@@ -16,6 +16,7 @@ import { inspectInput } from '../read/input-dir.ts';
 import { keyFingerprint, pseudonymizer } from '../read/pseudonym.ts';
 import { Quarantine } from '../read/quarantine.ts';
 import { loadRegistries, type Registries } from '../read/registry.ts';
+import { type CarryFile, CarryGather, FileCarries, readCarryFile, writeCarryFile } from './carry-file.ts';
 import { type DayRunContext, type DayRunOptions, type DayRunStats, type DaySession, runDays } from './day-run.ts';
 import { CarryColumnsCodec, type StoredCarry } from './stored-carry.ts';
 
@@ -81,13 +82,23 @@ export interface DayState {
   warnings: string[];
 }
 
-/** The carries out of a session's last run, as its carry.jsonl holds them (by pseudonym). */
+/** The carries out of a session's last run, as its carry.bin holds them. */
 interface HeldCarries {
-  /** The data directory (resolved) and the day of the run, and the hash of its carry.jsonl. */
+  /** The data directory (resolved) and the day of the run, and the hash of its carry.bin. */
   data: string;
   day: string;
   hash: string;
-  carries: Map<string, StoredCarry>;
+  file: CarryFile;
+}
+
+/**
+ * The carries a day's run left in its directory: its carry.bin, or the carry.jsonl of a run
+ * before carry.bin (by pseudonym), or none.
+ */
+function readStoredCarries(dir: string): CarryFile | Map<string, StoredCarry> {
+  const bin = join(dir, 'carry.bin');
+  if (existsSync(bin)) return readCarryFile(readFileSync(bin));
+  return new Map(readJsonLines<StoredCarry & { p: string }>(join(dir, 'carry.jsonl')).map((r) => [r.p, r]));
 }
 
 interface DaySummary {
@@ -97,7 +108,7 @@ interface DaySummary {
 
 const daysDir = (data: string) => join(data, 'days');
 const snapshotsDir = (data: string) => join(data, 'snapshots');
-const hashOf = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
+const hashOf = (text: string | Uint8Array) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
 
 /** A day's state (run.json), or undefined when the day has no complete summary of this kind. */
 export function readDayState(data: string, day: string): DayState | undefined {
@@ -159,21 +170,17 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   if (!isIsoDate(opts.day)) throw new RangeError(`not a day: ${opts.day}`);
   recoverDataDir(opts.data);
   const keyOf = pseudonymizer(opts.pseudonymKey);
-  const carryIn = readDayState(opts.data, addDays(opts.day, -1))?.carryHash ?? null;
-  // A session's run of the day before left its carries here: the same as its carry.jsonl, when
-  // the day's run.json on disk names their hash (else that day was written since: the file).
+  const before = addDays(opts.day, -1);
+  const carryIn = readDayState(opts.data, before)?.carryHash ?? null;
+  // A session's run of the day before kept its carries: those of its carry.bin, when the day's
+  // run.json on disk names their hash (else that day was written since: the file is read).
   const held = opts.session?.memo(`carries:${keyFingerprint(opts.pseudonymKey)}`, (): { last?: HeldCarries } => ({}));
   const last = held?.last;
   if (held) held.last = undefined;
-  const carryMap =
-    last && last.data === resolve(opts.data) && last.day === addDays(opts.day, -1) && last.hash === carryIn
-      ? last.carries
-      : new Map(
-          readJsonLines<StoredCarry & { p: string }>(
-            join(daysDir(opts.data), addDays(opts.day, -1), 'carry.jsonl'),
-          ).map((r) => [r.p, r]),
-        );
-  const carriesOut = held ? new Map<string, StoredCarry>() : undefined;
+  const stored =
+    last && last.data === resolve(opts.data) && last.day === before && last.hash === carryIn
+      ? last.file
+      : readStoredCarries(join(daysDir(opts.data), before));
   let ctx!: DayRunContext;
   // Pseudonyms by subscriber index, made as needed: a session's runs share them (same registries, same key).
   let pseudo: string[] = [];
@@ -186,12 +193,11 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     return p;
   };
   let codec!: CarryColumnsCodec;
+  let fromFile: FileCarries | undefined;
   const summaries: string[] = [];
-  const carries: string[] = [];
-  const keepCarry = (stored: StoredCarry & { p: string }) => {
-    carries.push(JSON.stringify(stored));
-    carriesOut?.set(stored.p, stored);
-  };
+  // The carries out: in one piece from a native one-shard run, else gathered one by one.
+  let carriesOut: CarryColumns | undefined;
+  const gather = new CarryGather();
   const run = await runDays(
     {
       input: opts.input,
@@ -207,18 +213,22 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       onProgress: opts.onProgress,
       session: opts.session,
       carries: (sub) => {
-        const stored = carryMap.get(pseudoOf(sub));
-        return stored ? codec.decode(stored) : null;
+        if (fromFile) return fromFile.carry(sub, pseudoOf(sub));
+        const c = (stored as Map<string, StoredCarry>).get(pseudoOf(sub));
+        return c ? codec.decode(c) : null;
       },
       // The native engine's carries go in and come out as columns: no Carry per subscriber.
       carryColumns: (subscribers) => {
+        if (fromFile) return fromFile.columns(subscribers, pseudoOf);
         for (let sub = 0; sub < subscribers; sub++) {
-          const stored = carryMap.get(pseudoOf(sub));
-          if (stored) codec.decodeInto(sub, stored);
+          const c = (stored as Map<string, StoredCarry>).get(pseudoOf(sub));
+          if (c) codec.decodeInto(sub, c);
         }
         return codec.take();
       },
-      onCarryColumns: (out) => codec.eachStored(out, pseudoOf, keepCarry),
+      onCarryColumns: (out) => {
+        carriesOut = out;
+      },
     },
     (sub, days, carry) => {
       const d = days[0]!;
@@ -228,18 +238,18 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
         const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
         summaries.push(JSON.stringify({ p, c, k }));
       }
-      if (carry?.t.length) keepCarry(codec.stored(p, carry));
+      if (carry) gather.add(sub, carry);
     },
     (c) => {
       ctx = c;
       codec = new CarryColumnsCodec(c.registries, c.countries);
+      if (!(stored instanceof Map)) fromFile = new FileCarries(stored, c.registries, c.countries);
       if (opts.session) pseudo = opts.session.memo(`pseudonyms:${keyFingerprint(opts.pseudonymKey)}`, () => []);
     },
   );
   summaries.sort();
-  carries.sort();
   const summaryText = summaries.length ? `${summaries.join('\n')}\n` : '';
-  const carryText = carries.length ? `${carries.join('\n')}\n` : '';
+  const carried = writeCarryFile(carriesOut ?? gather.columns(), pseudoOf, ctx.registries, ctx.countries);
   const unreadableFiles = run.quarantine.counts.get('unreadable_file') ?? 0;
   // A day that read nothing while the input holds earlier days is a missing delivery, not a quiet day.
   const warnings =
@@ -250,7 +260,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     day: opts.day,
     inputs: run.inputs ?? [],
     carryIn,
-    carryHash: hashOf(carryText),
+    carryHash: hashOf(carried.bytes),
     summaryHash: hashOf(summaryText),
     recordsUsed: run.recordsUsed,
     unreadableFiles,
@@ -260,7 +270,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     join(daysDir(opts.data), opts.day),
     (tmp) => {
       writeFileSync(join(tmp, 'summary.jsonl'), summaryText);
-      writeFileSync(join(tmp, 'carry.jsonl'), carryText);
+      writeFileSync(join(tmp, 'carry.bin'), carried.bytes);
       // Samples of rejected lines are kept with the day's derived data: numbers masked like everywhere else.
       const masked = run.quarantine.samples.map((s) => ({
         ...s,
@@ -275,8 +285,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     () => crashPoint(opts.crashAt, 'day-swap'),
   );
   crashPoint(opts.crashAt, 'day-written');
-  if (held && carriesOut)
-    held.last = { data: resolve(opts.data), day: opts.day, hash: state.carryHash, carries: carriesOut };
+  if (held) held.last = { data: resolve(opts.data), day: opts.day, hash: state.carryHash, file: carried.file };
   const snapshotDate = addDays(opts.day, 1);
   // (A snapshot has a line per subscriber of the registry.)
   const subscribers =
@@ -301,7 +310,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     rejected: run.quarantine.toJSON(),
     subscribers,
     subscribersWithRecords: run.subscribersWithRecords,
-    carried: carries.length,
+    carried: carried.file.p.length,
     durationMs: Math.round(performance.now() - t0),
     unreadableFiles,
     warnings,

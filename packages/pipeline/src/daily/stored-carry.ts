@@ -1,6 +1,8 @@
-// The stay carried from one daily run to the next, as stored in a day's
-// carry.jsonl: places by cell id and city code rather than by index, so a
-// carry stays valid when the registries change between the two runs.
+// The stay carried from one daily run to the next, as a day's carry.jsonl
+// stored it before carry.bin (carry-file.ts), which stores what these lines
+// decode to: places by cell id and city code rather than by index, so a carry
+// stays valid when the registries change between the two runs. A run still
+// reads a day's carry.jsonl left by an earlier version.
 import { ABROAD, type Carry, type CarryColumns, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
 import type { CountryTable } from '../compute/event-buffer.ts';
 import type { Registries } from '../read/registry.ts';
@@ -188,9 +190,9 @@ export class CarryCodec {
 }
 
 /**
- * Carries as the native engine takes and gives them (CarryColumns), converted from and to
- * the stored form without a Carry (a dozen typed arrays) per subscriber: `decodeInto` writes
- * what CarryCodec.decode gives, `storedAt` reads what `stored` would write.
+ * Stored carries (carry.jsonl's, from before carry.bin: carry-file.ts) decoded straight into
+ * the native engine's CarryColumns, without a Carry (a dozen typed arrays) per subscriber:
+ * `decodeInto` writes what CarryCodec.decode gives.
  */
 export class CarryColumnsCodec extends CarryCodec {
   private ints = new Int32Array(1 << 14);
@@ -324,77 +326,6 @@ export class CarryColumnsCodec extends CarryCodec {
     this.ni = 0;
     this.nf = 0;
     return out;
-  }
-
-  /**
-   * The carries of CarryColumns one by one, as `stored` writes them: `each` gets the
-   * subscriber, the stored form (without its pseudonym: `p` is set to `pseudo(sub)`), and
-   * whether it holds records (the daily run keeps those only).
-   */
-  eachStored(
-    cols: CarryColumns,
-    pseudo: (sub: number) => string,
-    each: (stored: StoredCarry & { p: string }) => void,
-  ): void {
-    const { cityCodes, cellIds } = this.carryRegistries;
-    const codes = this.carryCountries.codes;
-    const { ints, floats } = cols;
-    let i = 0;
-    let f = 0;
-    while (i < ints.length) {
-      const sub = ints[i]!;
-      const state = ints[i + 1]!;
-      const epStart = ints[i + 2]!;
-      const epAnchor = ints[i + 3]!;
-      const nt = ints[i + 4]!;
-      const ne = ints[i + 5]!;
-      const nm = ints[i + 6]!;
-      const nl = ints[i + 7]!;
-      const ns = ints[i + 8]!;
-      i += 9;
-      const runStart = floats[f++]!;
-      const pl: string[] = new Array(nt);
-      const t: number[] = new Array(nt);
-      for (let k = 0; k < nt; k++) {
-        const x = ints[i + k]!;
-        pl[k] = x < 0 ? `@${codes[-x - 1]}` : cellIds[x]!;
-        t[k] = json(floats[f + k]!);
-      }
-      i += nt;
-      f += nt;
-      const ec: Record<string, number> = {};
-      for (let k = 0; k < ne; k++) ec[cityCodes[ints[i + k]!]!] = json(floats[f + k]!);
-      i += ne;
-      f += ne;
-      const mc: Record<string, number> = {};
-      for (let k = 0; k < nm; k++) mc[cityCodes[ints[i + k]!]!] = json(floats[f + k]!);
-      i += nm;
-      f += nm;
-      const lc: Record<string, [string, number]> = {};
-      for (let k = 0; k < nl; k++) lc[cellIds[ints[i + k]!]!] = [cityCodes[ints[i + nl + k]!]!, ints[i + 2 * nl + k]!];
-      i += 3 * nl;
-      let si: Record<string, number> | undefined;
-      if (ns < 0) si = { '*': 0 };
-      else if (ns > 0) {
-        si = {};
-        for (let k = 0; k < ns; k++) si[cityCodes[ints[i + k]!]!] = ints[i + ns + k]!;
-        i += 2 * ns;
-      }
-      if (nt === 0) continue;
-      each({
-        p: pseudo(sub),
-        s: state === ABROAD ? '@' : state === UNDECIDED ? '?' : cityCodes[state]!,
-        rs: json(runStart),
-        es: epStart,
-        ea: epAnchor >= 0 ? cellIds[epAnchor]! : null,
-        ec,
-        t,
-        pl,
-        ...(nm ? { mc } : {}),
-        ...(nl ? { lc } : {}),
-        ...(si ? { si } : {}),
-      });
-    }
   }
 }
 
