@@ -178,14 +178,20 @@ function columnsOf(list: Array<[number, Carry]>): { ints: number[]; floats: numb
   return { ints, floats };
 }
 
-/** The lists of a carry in another order (as the engine may keep them), and one count not a JSON number. */
+/**
+ * The lists of a carry in another order (as the engine may keep them), a city twice in the
+ * episode's (the second count is the one a JSON object keeps), and a count -0.
+ */
 function shuffled(c: Carry): Carry {
   const rev = <T extends Int32Array | Float64Array>(a: T) => a.slice().reverse() as T;
   const all = c.seenCities.length === 1 && c.seenCities[0] === -1;
+  const twice = c.epCities.length > 1;
   return {
     ...c,
-    epCities: rev(c.epCities),
-    epCounts: c.epCounts.length ? Float64Array.from(rev(c.epCounts), (x, i) => (i ? x : -0)) : c.epCounts,
+    epCities: twice ? Int32Array.from([...rev(c.epCities), c.epCities[c.epCities.length - 1]!]) : rev(c.epCities),
+    epCounts: c.epCounts.length
+      ? Float64Array.from([...rev(c.epCounts), ...(twice ? [42] : [])], (x, i) => (i ? x : -0))
+      : c.epCounts,
     memCities: rev(c.memCities),
     memCounts: rev(c.memCounts),
     learnCells: rev(c.learnCells),

@@ -92,6 +92,29 @@ class Keys {
       prev = v;
     }
     if (ascending) return undefined;
+    let all = true;
+    for (let k = 0; k < n && all; k++) all = this.index(ints[from + k]!) >= 0;
+    if (all) {
+      // Integer-like names only: by their value, each once at its last position (no object needed).
+      const pos: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const v = this.index(ints[from + k]!);
+        let j = pos.length;
+        let same = -1;
+        for (let a = 0; a < pos.length; a++) if (this.index(ints[from + pos[a]!]!) === v) same = a;
+        if (same >= 0) {
+          pos[same] = k;
+          continue;
+        }
+        pos.push(k);
+        while (j > 0 && this.index(ints[from + pos[j - 1]!]!) > v) {
+          pos[j] = pos[j - 1]!;
+          j--;
+        }
+        pos[j] = k;
+      }
+      return pos;
+    }
     if (none) {
       let distinct = true;
       for (let a = 0; a < n && distinct; a++)
