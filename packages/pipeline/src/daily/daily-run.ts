@@ -155,6 +155,13 @@ interface Windows {
   k14: readonly string[];
 }
 
+/** JSON.stringify of the codes of `idx`, sorted (a summary line's c or k), most often of one code. */
+function codesJson(idx: readonly number[], codes: readonly string[]): string {
+  if (idx.length === 0) return '[]';
+  if (idx.length === 1) return `[${JSON.stringify(codes[idx[0]!]!)}]`;
+  return JSON.stringify(idx.map((x) => codes[x]!).sort());
+}
+
 function union(into: readonly string[], add: readonly string[]): readonly string[] {
   let out: string[] | undefined;
   for (const x of add) {
@@ -232,11 +239,11 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
     },
     (sub, days, carry) => {
       const d = days[0]!;
-      const p = pseudoOf(sub);
       if (d.hadRecord) {
-        const c = d.cities.map((x) => ctx.registries.cityCodes[x]!).sort();
-        const k = d.countries.map((x) => ctx.countries.codes[x]!).sort();
-        summaries.push(JSON.stringify({ p, c, k }));
+        const c = codesJson(d.cities, ctx.registries.cityCodes);
+        summaries.push(
+          `{"p":${JSON.stringify(pseudoOf(sub))},"c":${c},"k":${codesJson(d.countries, ctx.countries.codes)}}`,
+        );
       }
       if (carry) gather.add(sub, carry);
     },
