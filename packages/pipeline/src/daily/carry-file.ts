@@ -131,10 +131,15 @@ class Keys {
 
 /** Growable int and float columns. */
 class Columns {
-  ints = new Int32Array(1 << 14);
-  floats = new Float64Array(1 << 14);
+  ints: Int32Array;
+  floats: Float64Array;
   ni = 0;
   nf = 0;
+
+  constructor(size = 1 << 14) {
+    this.ints = new Int32Array(size);
+    this.floats = new Float64Array(size);
+  }
 
   room(ints: number, floats: number): void {
     if (this.ni + ints > this.ints.length) {
@@ -398,9 +403,14 @@ export class FileCarries {
     return { ints: w.ints.slice(0, w.ni), floats: w.floats.slice(0, w.nf) };
   }
 
+  /** Scratch for `carry` (its carry is copied out of it). */
+  private readonly one = new Columns(64);
+
   /** One subscriber's carry as the TypeScript engine takes it, or null. */
   carry(sub: number, p: string): Carry | null {
-    const w = new Columns();
+    const w = this.one;
+    w.ni = 0;
+    w.nf = 0;
     this.append(w, sub, p);
     return w.ni
       ? carriesOfColumns({ ints: w.ints.subarray(0, w.ni), floats: w.floats.subarray(0, w.nf) })[0]![1]
