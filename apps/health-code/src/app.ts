@@ -143,7 +143,15 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     await spools.checkins?.close();
   };
   const keyedIds = AuthService.keyedIds(config.keySecret);
-  const auth = new AuthService(kv, deps.sms, clock, config.codeName, keyedIds);
+  const auth = new AuthService(
+    kv,
+    deps.sms,
+    clock,
+    config.codeName,
+    keyedIds,
+    undefined,
+    config.sessionCacheSeconds * 1000,
+  );
   const throttle = new CheckinThrottle(kv, keyedIds, config);
   const personOf = async (phone: string): Promise<Session> => {
     const p = await peopleRepo.byPhone(phone);
@@ -358,6 +366,8 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     if (due(ring)) await rotateIf(due);
   };
 
+  // Sessions kept in memory are dropped at once when any replica ends or changes one.
+  await auth.start();
   const unsubscribe = await kv.subscribe(
     REVOCATIONS,
     (m) => void onRevocation(m).catch((e) => app.log.error({ err: e }, 'revocation not applied')),
@@ -379,6 +389,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   app.addHook('onClose', async () => {
     for (const t of timers) clearInterval(t);
     await unsubscribe();
+    await auth.stop();
     await flushStorage();
   });
   return app;

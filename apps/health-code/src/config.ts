@@ -44,6 +44,8 @@ export interface HealthCodeConfig {
   checkinRetentionDays: number;
   /** How long a replica trusts a resolved venue code before asking the database (revocations also clear it at once). */
   venueCacheSeconds: number;
+  /** How long a replica keeps a session it read in memory (logouts and changes anywhere drop it at once); 0: off. */
+  sessionCacheSeconds: number;
   colourRules: ColourRule[];
   /** Folder with the built pages (packages/web/dist): serves /health/* and /assets/*; null: no pages. */
   webDist: string | null;
@@ -92,6 +94,7 @@ export const DEFAULT_CONFIG: Omit<
   keyRotateDays: 30,
   checkinRetentionDays: 21,
   venueCacheSeconds: 30,
+  sessionCacheSeconds: 30,
   colourRules: [...DEFAULT_COLOUR_RULES],
   webDist: null,
   devOutbox: false,
@@ -163,6 +166,12 @@ export const HEALTH_CODE_ENV = Type.Object({
   HC_CITY_NAME: Env.string({ description: 'The city that runs the system.', default: c.cityName }),
   HC_CODE_NAME: Env.string({ description: "The code's name.", default: c.codeName }),
   HC_VENUE_CACHE_SECONDS: seconds('How long a replica trusts a venue code it resolved.', 0, 3600, c.venueCacheSeconds),
+  HC_SESSION_CACHE_SECONDS: seconds(
+    'How long a replica keeps a session it read in memory (0: read the store on every request).',
+    0,
+    3600,
+    c.sessionCacheSeconds,
+  ),
   HC_TRUST_PROXY: Env.string({
     description:
       "Whose X-Forwarded-For gives the client address: false, true, a hop count, or proxies' addresses/CIDRs.",
@@ -250,6 +259,7 @@ export function readConfig(env: EnvSource = process.env): HealthCodeConfig {
     keyRotateDays: v.HC_KEY_ROTATE_DAYS,
     checkinRetentionDays: v.HC_CHECKIN_RETENTION_DAYS,
     venueCacheSeconds: v.HC_VENUE_CACHE_SECONDS,
+    sessionCacheSeconds: v.HC_SESSION_CACHE_SECONDS,
     colourRules,
     webDist: v.HC_WEB_DIST ?? null,
     devOutbox: v.HC_DEV_OUTBOX,

@@ -137,6 +137,45 @@ describe('health-code sessions', () => {
       expect((await t.app.inject({ method: 'POST', url: '/api/hc/v1/logout', headers: auth })).statusCode).toBe(204);
     });
   });
+
+  it('kept in memory by a replica, a session logged out on another replica ends there at once (Redis)', async () => {
+    // Two replicas on one Redis and one database; sessions are kept in memory (HC_SESSION_CACHE_SECONDS).
+    const clock = new ManualClock(T0);
+    const sms = new TestOutbox();
+    const replica = async () => {
+      const kv = await openRedisKeyValue(redis.url, 'hc-replicas:');
+      const config = testConfig({ sessionCacheSeconds: 600 });
+      const app = await buildHealthCode({ sql, kv, clock, sms, partner: partner(), config, timers: false });
+      return { app, kv };
+    };
+    const [a, b] = await Promise.all([replica(), replica()]);
+    const raw = new Redis(redis.url);
+    try {
+      const t: TestApp = { app: a.app, clock, sms, sql, close: async () => {} };
+      const auth = await login(t, '13800000054');
+      // Replica b reads the session once and keeps it: its next requests read no session from Redis.
+      expect((await b.app.inject({ url: '/api/hc/v1/venues', headers: auth })).statusCode).toBe(200);
+      const reads = Number(/cmdstat_get:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0);
+      for (let i = 0; i < 3; i++) {
+        expect((await b.app.inject({ url: '/api/hc/v1/venues', headers: auth })).statusCode).toBe(200);
+      }
+      expect(Number(/cmdstat_get:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0)).toBe(reads);
+      // Logged out on a: b refuses the session as soon as Redis has delivered the announcement.
+      expect((await a.app.inject({ method: 'POST', url: '/api/hc/v1/logout', headers: auth })).statusCode).toBe(204);
+      let status = 200;
+      for (let i = 0; i < 100 && status === 200; i++) {
+        status = (await b.app.inject({ url: '/api/hc/v1/venues', headers: auth })).statusCode;
+        if (status === 200) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(401);
+    } finally {
+      await raw.quit();
+      await a.app.close();
+      await b.app.close();
+      await a.kv.close();
+      await b.kv.close();
+    }
+  });
 });
 
 describe('check-ins', () => {
