@@ -81,7 +81,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   const keyring = () => ring;
 
   const audit = new AuditLog(sql);
-  const peopleRepo = new PeopleRepo(sql);
+  const peopleRepo = new PeopleRepo(sql, config.checkinGroupMs);
   const areas = new AreaList(new AreaRepo(sql), clock);
   const checks = new ItineraryCheckService(
     deps.partner,
@@ -116,7 +116,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     config.codeName,
     config.venueCacheSeconds * 1000,
   );
-  const writer = new CheckinWriter(sql);
+  const writer = new CheckinWriter(sql, { spacingMs: config.checkinGroupMs });
   const spools: { audit?: Spool<KeyedAuditEntry>; checkins?: Spool<CheckinRow> } = {};
   if (deps.spool) {
     const { dir, maxBytes } = deps.spool;

@@ -46,6 +46,8 @@ export interface HealthCodeConfig {
   venueCacheSeconds: number;
   /** How long a replica keeps a session it read in memory (logouts and changes anywhere drop it at once); 0: off. */
   sessionCacheSeconds: number;
+  /** Check-in writes, and the holders' colour reads, each go to the database at most once per this many ms (0: back to back). */
+  checkinGroupMs: number;
   colourRules: ColourRule[];
   /** Folder with the built pages (packages/web/dist): serves /health/* and /assets/*; null: no pages. */
   webDist: string | null;
@@ -95,6 +97,7 @@ export const DEFAULT_CONFIG: Omit<
   checkinRetentionDays: 21,
   venueCacheSeconds: 30,
   sessionCacheSeconds: 30,
+  checkinGroupMs: 2,
   colourRules: [...DEFAULT_COLOUR_RULES],
   webDist: null,
   devOutbox: false,
@@ -172,6 +175,13 @@ export const HEALTH_CODE_ENV = Type.Object({
     3600,
     c.sessionCacheSeconds,
   ),
+  HC_CHECKIN_GROUP_MS: Env.int({
+    description:
+      "Check-in writes and the holders' colour reads each go to the database at most once per this many ms, grouped (0: back to back).",
+    minimum: 0,
+    maximum: 100,
+    default: c.checkinGroupMs,
+  }),
   HC_TRUST_PROXY: Env.string({
     description:
       "Whose X-Forwarded-For gives the client address: false, true, a hop count, or proxies' addresses/CIDRs.",
@@ -260,6 +270,7 @@ export function readConfig(env: EnvSource = process.env): HealthCodeConfig {
     checkinRetentionDays: v.HC_CHECKIN_RETENTION_DAYS,
     venueCacheSeconds: v.HC_VENUE_CACHE_SECONDS,
     sessionCacheSeconds: v.HC_SESSION_CACHE_SECONDS,
+    checkinGroupMs: v.HC_CHECKIN_GROUP_MS,
     colourRules,
     webDist: v.HC_WEB_DIST ?? null,
     devOutbox: v.HC_DEV_OUTBOX,

@@ -35,4 +35,29 @@ describe('BatchQueue', () => {
     ]);
     await q.drain();
   });
+
+  it('with spacing, what arrives while the last group is recent waits and joins one group', async () => {
+    const groups: number[][] = [];
+    const q = new BatchQueue<number>({
+      run: async (batch) => {
+        groups.push(batch);
+      },
+      maxBatch: 100,
+      concurrency: 4,
+      // Long enough that the items below, pushed in separate turns, all arrive within it.
+      spacingMs: 1000,
+    });
+    q.push(1);
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([[1]]);
+    // Slots are free (concurrency 4) and each item comes in a turn of its own: without spacing each
+    // would be a group of one.
+    for (const i of [2, 3, 4]) {
+      q.push(i);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(groups).toEqual([[1]]);
+    await q.drain();
+    expect(groups).toEqual([[1], [2, 3, 4]]);
+  });
 });

@@ -3,6 +3,9 @@
 // with a few statements in flight at once. The check-in writer (one INSERT per
 // group) and the batched lookups (one SELECT per group) both use it, so a busy
 // check-in path costs the database a round trip per group, not per request.
+// Groups may be spaced (`spacingMs`): below saturation a group would otherwise
+// start as soon as a slot frees, with a few items each, and the database's cost
+// per statement (and per commit) would be paid every few requests.
 
 export interface BatchQueueOptions<T> {
   /** Runs one group; settles each of its items itself (its own failure included) and never rejects. */
@@ -11,6 +14,11 @@ export interface BatchQueueOptions<T> {
   maxBatch: number;
   /** Groups in flight at once (≤ the SQL pool size, leaving room for other work). */
   concurrency: number;
+  /**
+   * Least time (ms) from one group's start to the next one's: what arrives meanwhile
+   * waits and joins the next group. 0 or absent: a group starts whenever a slot is free.
+   */
+  spacingMs?: number;
 }
 
 export class BatchQueue<T> {
@@ -18,8 +26,14 @@ export class BatchQueue<T> {
   private inFlight = 0;
   private scheduled = false;
   private idle: Array<() => void> = [];
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private spaced: NodeJS.Timeout | undefined;
   private readonly pumpNow = () => {
     this.scheduled = false;
+    this.pump();
+  };
+  private readonly pumpSpaced = () => {
+    this.spaced = undefined;
     this.pump();
   };
 
@@ -34,7 +48,18 @@ export class BatchQueue<T> {
   }
 
   private pump(): void {
+    const spacing = this.o.spacingMs ?? 0;
     while (this.queue.length > 0 && this.inFlight < this.o.concurrency) {
+      if (spacing > 0) {
+        if (this.spaced !== undefined) return;
+        const now = performance.now();
+        const wait = this.lastStart + spacing - now;
+        if (wait > 0) {
+          this.spaced = setTimeout(this.pumpSpaced, wait);
+          return;
+        }
+        this.lastStart = now;
+      }
       const batch = this.queue.length <= this.o.maxBatch ? this.queue : this.queue.slice(0, this.o.maxBatch);
       this.queue = batch === this.queue ? [] : this.queue.slice(this.o.maxBatch);
       this.inFlight++;

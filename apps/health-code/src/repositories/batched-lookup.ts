@@ -14,6 +14,8 @@ export interface BatchedLookupOptions<K, R> {
   maxBatch?: number;
   /** Statements in flight at once (≤ the SQL pool size, leaving room for other work). */
   concurrency?: number;
+  /** Least ms between two statements' starts (BatchQueue's spacingMs; 0: back to back). */
+  spacingMs?: number;
 }
 
 interface Waiter<K, R> {
@@ -30,6 +32,7 @@ export class BatchedLookup<K, R> {
       run: (group) => this.read(group),
       maxBatch: o.maxBatch ?? 500,
       concurrency: o.concurrency ?? 2,
+      spacingMs: o.spacingMs,
     });
   }
 

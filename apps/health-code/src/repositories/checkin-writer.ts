@@ -27,6 +27,8 @@ export interface CheckinWriterOptions {
   maxBatch?: number;
   /** Batches in flight at once (≤ the SQL pool size). */
   concurrency?: number;
+  /** Least ms between two batches' starts (BatchQueue's spacingMs; 0: back to back). */
+  spacingMs?: number;
   /** Where batches wait while the database is down; without one they fail. */
   spool?: Spool<CheckinRow>;
 }
@@ -70,6 +72,7 @@ export class CheckinWriter {
       run: (batch) => this.flush(batch),
       maxBatch: opts.maxBatch ?? 2000,
       concurrency: opts.concurrency ?? 4,
+      spacingMs: opts.spacingMs,
     });
     this.spool = opts.spool;
   }

@@ -95,11 +95,16 @@ export class PeopleRepo {
    */
   private readonly basisReads: BatchedLookup<string, BasisRow>;
 
-  constructor(private readonly sql: Sql) {
+  /** `groupSpacingMs`: least ms between two grouped reads of a kind (0: back to back). */
+  constructor(
+    private readonly sql: Sql,
+    groupSpacingMs = 0,
+  ) {
     this.phoneReads = new BatchedLookup({
       load: (phones) =>
         this.sql.query<Row>(`SELECT ${COLS} FROM hc_people WHERE phone = ANY($1::text[])`, [phones], { prepare: true }),
       keyOf: (r) => r.phone,
+      spacingMs: groupSpacingMs,
     });
     this.basisReads = new BatchedLookup({
       load: (phones) =>
@@ -107,6 +112,7 @@ export class PeopleRepo {
           prepare: true,
         }),
       keyOf: (r) => r.phone,
+      spacingMs: groupSpacingMs,
     });
   }
 
