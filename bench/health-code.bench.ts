@@ -1,19 +1,21 @@
 // Scan and punch (自助扫码打卡) against a real PostgreSQL server with production's
 // durability (fsync, synchronous_commit and full_page_writes on, the data on
-// disk): a check-in is acknowledged once its commit is on disk. Check-ins per
+// disk) and a real Redis (sessions, throttles, claim markers), as production
+// runs it: a check-in is acknowledged once its commit is on disk. Check-ins per
 // second and p99 latency through the check-in service (signed venue code → cached
 // venue → group-committed INSERT) and over HTTP (many holders, each with a
 // session), against Yunnan's reported peak of 800,000 scans a minute (13,300/s),
 // with the app's cheapest route and a plain single-row INSERT loop measured in
 // the same run. The bar: check-ins arriving over HTTP at 13,300/s (the C open
 // loop) all answered with p99 < 20 ms, in most of the rounds: MET or NOT MET, with the
-// server's and PostgreSQL's CPU per check-in at that rate.
+// CPU per check-in at that rate of each process on the path: the server,
+// PostgreSQL, Redis and the C generator.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { systemClock } from '@itinerary-card/domain';
 import { buildHealthCode, DEFAULT_CONFIG, type PartnerClient } from '@itinerary-card/health-code';
-import { MemoryKeyValue, openPostgresSql } from '@itinerary-card/store';
-import { startPostgres } from '@itinerary-card/store/testing';
+import { openKeyValue, openPostgresSql } from '@itinerary-card/store';
+import { startPostgres, startRedis } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
 import { type OpenLoopResult, openLoop } from './open-loop.ts';
 
@@ -40,24 +42,34 @@ interface Cpu {
   node: number;
   /** µs of PostgreSQL's processes' CPU, where /proc tells. */
   pg?: number;
+  /** µs of Redis's CPU, where /proc tells. */
+  redis?: number;
 }
 
-/** CPU time so far (µs) of this process and of the PostgreSQL server whose postmaster is `pgPid`. */
-function cpuNow(pgPid: number | undefined): { node: number; pg?: number } {
+interface Pids {
+  pg: number | undefined;
+  redis: number | undefined;
+}
+
+/** CPU time so far (µs) of this process, of the PostgreSQL server whose postmaster is `pg`, and of Redis. */
+function cpuNow(pids: Pids): Cpu {
   const u = process.cpuUsage();
-  return { node: u.user + u.system, pg: pgPid === undefined ? undefined : pgCpu(pgPid) };
-}
-
-function cpuSince(before: { node: number; pg?: number }, pgPid: number | undefined, requests: number): Cpu {
-  const now = cpuNow(pgPid);
   return {
-    node: (now.node - before.node) / requests,
-    pg: now.pg === undefined || before.pg === undefined ? undefined : (now.pg - before.pg) / requests,
+    node: u.user + u.system,
+    pg: pids.pg === undefined ? undefined : processCpu(pids.pg),
+    redis: pids.redis === undefined ? undefined : processCpu(pids.redis, false),
   };
 }
 
-/** The postmaster's and its children's CPU (µs) from /proc (clock ticks of 10 ms). */
-function pgCpu(postmaster: number): number | undefined {
+function cpuSince(before: Cpu, pids: Pids, requests: number): Cpu {
+  const now = cpuNow(pids);
+  const per = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : (a - b) / requests;
+  return { node: (now.node - before.node) / requests, pg: per(now.pg, before.pg), redis: per(now.redis, before.redis) };
+}
+
+/** A process's CPU (µs) from /proc (clock ticks of 10 ms), with its children's (PostgreSQL's backends) unless told not. */
+function processCpu(pid: number, children = true): number | undefined {
   if (!existsSync('/proc/self/stat')) return undefined;
   let ticks = 0;
   for (const p of readdirSync('/proc')) {
@@ -69,7 +81,7 @@ function pgCpu(postmaster: number): number | undefined {
       continue; // gone meanwhile
     }
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(p) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    if (Number(p) === pid || (children && Number(f[1]) === pid)) ticks += Number(f[11]) + Number(f[12]);
   }
   return ticks * 10_000;
 }
@@ -115,7 +127,9 @@ export default async function run(): Promise<void> {
   const dataDir = (await sql.query<{ d: string }>("SELECT current_setting('data_directory') AS d"))[0]!.d;
   const pidFile = `${dataDir}/postmaster.pid`;
   const pgPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
-  const kv = new MemoryKeyValue();
+  const redis = await startRedis();
+  const pids: Pids = { pg: pgPid, redis: redis.pid() };
+  const kv = await openKeyValue({ url: redis.url, prefix: 'hc:' });
   try {
     const app = await buildHealthCode({
       sql,
@@ -242,9 +256,9 @@ export default async function run(): Promise<void> {
     // still measured the same way before and after a change. The C generator runs in its own
     // process, so the CPU counted here is the server's (this process) and PostgreSQL's alone.
     const atRate = async (path: string, requests: Buffer[]) => {
-      const before = cpuNow(pgPid);
+      const before = cpuNow(pids);
       const at = await openLoop(`${url}${path}`, TARGET, AT_TARGET_SECONDS, requests, OPEN_LOOP_CONNECTIONS);
-      return { at, cpu: cpuSince(before, pgPid, at.sent) };
+      return { at, cpu: cpuSince(before, pids, at.sent) };
     };
     for (let r = 0; r < ROUNDS; r++) {
       const ac = await cannon('/api/hc/v1/checkins', true);
@@ -293,7 +307,7 @@ export default async function run(): Promise<void> {
 
     const f = (x: number) => Math.round(x).toLocaleString('en-US');
     console.log(
-      `health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8; fsync, synchronous_commit, full_page_writes on; data on disk; server's Node flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none'})`,
+      `health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8; fsync, synchronous_commit, full_page_writes on; data on disk; Redis on 127.0.0.1; server's Node flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none'})`,
     );
     console.log(
       `  check-ins (service, group commit, ${IN_FLIGHT} in flight): ${f(punch.rate)}/s  p50 ${punch.p50.toFixed(1)} ms  p99 ${punch.p99.toFixed(1)} ms  (${f(punch.count)} in ${SECONDS} s, errors ${punch.errors}; ${stored} rows stored)`,
@@ -308,9 +322,11 @@ export default async function run(): Promise<void> {
       console.log(
         `  #${i + 1} check-ins over HTTP (closed loop, autocannon, ${HTTP_CONNECTIONS} connections, ${HOLDERS} holders): ${f(h.rate)}/s  p99 ${h.p99} ms  errors ${h.bad}  |  peer GET /api/hc/v1/config: ${f(p.rate)}/s  → ${(h.rate / p.rate).toFixed(2)}x of it`,
       );
-      const cpu = h.cpu
-        ? `CPU per check-in: server ${h.cpu.node.toFixed(0)} µs, PostgreSQL ${h.cpu.pg === undefined ? 'n/a' : `${h.cpu.pg.toFixed(0)} µs`}`
-        : '';
+      const us = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(0)} µs`);
+      const cpu =
+        h.cpu && h.at
+          ? `CPU per check-in: server ${us(h.cpu.node)}, PostgreSQL ${us(h.cpu.pg)}, Redis ${us(h.cpu.redis)}, generator ${us((h.at.cpu * 1000) / h.at.sent)}`
+          : '';
       console.log(
         h.at
           ? `  #${i + 1} at ${f(TARGET)}/s offered (open loop, ${h.at.generator === 'c' ? 'C' : 'Node'} generator, ${OPEN_LOOP_CONNECTIONS} connections): p50 ${h.at.p50.toFixed(1)} ms  p99 ${h.at.p99.toFixed(1)} ms  max ${h.at.max.toFixed(0)} ms  errors ${h.at.errors}  |  peer p99 ${ms(p.at?.p99)}  (${cpu})`
@@ -329,8 +345,11 @@ export default async function run(): Promise<void> {
     const peerP99s = peerRounds.flatMap((p) => (p.at ? [p.at.p99] : []));
     const serverCpu = httpRounds.flatMap((h) => (h.cpu ? [h.cpu.node] : []));
     const pgCpu = httpRounds.flatMap((h) => (h.cpu?.pg !== undefined ? [h.cpu.pg] : []));
+    const redisCpu = httpRounds.flatMap((h) => (h.cpu?.redis !== undefined ? [h.cpu.redis] : []));
+    const genCpu = httpRounds.flatMap((h) => (h.at ? [(h.at.cpu * 1000) / h.at.sent] : []));
+    const medianOf = (xs: number[]) => (xs.length ? `median ${median(xs).toFixed(0)} µs (${spread(xs)})` : 'n/a');
     const cpuLine = serverCpu.length
-      ? `CPU per check-in at ${f(TARGET)}/s offered: server median ${median(serverCpu).toFixed(0)} µs (${spread(serverCpu)}), PostgreSQL ${pgCpu.length ? `median ${median(pgCpu).toFixed(0)} µs (${spread(pgCpu)})` : 'n/a'}`
+      ? `CPU per check-in at ${f(TARGET)}/s offered: server ${medianOf(serverCpu)}, PostgreSQL ${medianOf(pgCpu)}, Redis ${medianOf(redisCpu)}, generator ${medianOf(genCpu)}`
       : 'CPU per check-in not measured';
     console.log(
       `  check-ins over HTTP, ${ROUNDS} rounds: closed loop median ${f(median(httpRounds.map((h) => h.rate)))}/s (${spread(httpRounds.map((h) => h.rate))}), p99 at ${f(TARGET)}/s offered ${p99s.length ? `median ${median(p99s).toFixed(1)} ms (${spread(p99s, 1)})` : 'not measured'} (bar < 20), errors ${httpErrors}; peer route median ${f(median(peerRounds.map((p) => p.rate)))}/s (${spread(peerRounds.map((p) => p.rate))}), p99 ${peerP99s.length ? `${spread(peerP99s, 1)} ms` : 'not measured'}`,
@@ -362,6 +381,7 @@ export default async function run(): Promise<void> {
     // or the server's "terminating connection" reaches a pool without an error listener.
     await new Promise((r) => setTimeout(r, 300));
     await pg.stop();
+    await redis.stop();
   }
 }
 
