@@ -74,4 +74,65 @@ describe('logs', () => {
       await sql.close();
     }
   });
+
+  it('check-ins write no line per request; a failed one is still logged', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const clock = new ManualClock(T0);
+    const sql = await openPgliteSql();
+    const kv = new MemoryKeyValue(() => clock.now());
+    const app = await buildHealthCode({
+      sql,
+      kv,
+      clock,
+      sms: new TestOutbox(),
+      partner: fakePartner(T0),
+      config: testConfig(),
+      logger: { level: 'info', stream },
+      timers: false,
+    });
+    try {
+      const hc = app.healthCode;
+      const venue = await hc.venues.register('13800000000', { kind: 'unit', name: '便利店', address: '南昌市' });
+      await sql.query(
+        `INSERT INTO hc_people (id, phone, name, id_number, address, declared_sojourn, symptoms, close_contact,
+           colour, created_at, updated_at) VALUES ('P1', '13900000001', '王小明', 'X1', '南昌市', false, false, false,
+           'green', now(), now())`,
+      );
+      const { token } = await hc.auth.openSession({ phone: '13900000001', personId: 'P1', maskedName: '**明' });
+      const headers = { authorization: `Bearer ${token}` };
+      lines.length = 0;
+      const ok = await app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/checkins',
+        headers,
+        payload: { code: venue.checkinUrl },
+      });
+      expect(ok.statusCode, ok.body).toBe(201);
+      expect(lines).toEqual([]);
+      // Other routes keep their request lines.
+      expect((await app.inject({ url: '/api/hc/v1/venues', headers })).statusCode).toBe(200);
+      expect(lines.join('')).toContain('request completed');
+      lines.length = 0;
+      // An unexpected failure of a check-in is logged (the database gone).
+      await sql.close();
+      const failed = await app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/checkins',
+        headers,
+        payload: { code: venue.checkinUrl },
+      });
+      expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+      expect(lines.join('')).toMatch(/"level":(40|50)/);
+    } finally {
+      await app.close().catch(() => {});
+      await kv.close();
+      await sql.close().catch(() => {});
+    }
+  });
 });
