@@ -95,7 +95,14 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
   );
   // Logs go through the app's logger once it exists.
   let logError = (_msg: string, _err: unknown) => {};
-  const claims = new ClaimSupport(kv, deps.sms, clock, config.codeName, (msg, err) => logError(msg, err));
+  const claims = new ClaimSupport(
+    kv,
+    deps.sms,
+    clock,
+    config.codeName,
+    (msg, err) => logError(msg, err),
+    config.sessionCacheSeconds * 1000,
+  );
   const people = new PersonService(
     peopleRepo,
     areas,
@@ -366,8 +373,9 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     if (due(ring)) await rotateIf(due);
   };
 
-  // Sessions kept in memory are dropped at once when any replica ends or changes one.
+  // Sessions and claim markers kept in memory are dropped at once when any replica ends, changes or claims one.
   await auth.start();
+  await claims.start();
   const unsubscribe = await kv.subscribe(
     REVOCATIONS,
     (m) => void onRevocation(m).catch((e) => app.log.error({ err: e }, 'revocation not applied')),
@@ -390,6 +398,7 @@ export async function buildHealthCode(deps: HealthCodeDeps): Promise<FastifyInst
     for (const t of timers) clearInterval(t);
     await unsubscribe();
     await auth.stop();
+    await claims.stop();
     await flushStorage();
   });
   return app;

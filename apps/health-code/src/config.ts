@@ -44,7 +44,7 @@ export interface HealthCodeConfig {
   checkinRetentionDays: number;
   /** How long a replica trusts a resolved venue code before asking the database (revocations also clear it at once). */
   venueCacheSeconds: number;
-  /** How long a replica keeps a session it read in memory (logouts and changes anywhere drop it at once); 0: off. */
+  /** How long a replica keeps a session or claim marker it read in memory (logouts, changes and claims anywhere drop it at once); 0: off. */
   sessionCacheSeconds: number;
   /** Check-in writes, and the holders' colour reads, each go to the database at most once per this many ms (0: back to back). */
   checkinGroupMs: number;
@@ -170,7 +170,7 @@ export const HEALTH_CODE_ENV = Type.Object({
   HC_CODE_NAME: Env.string({ description: "The code's name.", default: c.codeName }),
   HC_VENUE_CACHE_SECONDS: seconds('How long a replica trusts a venue code it resolved.', 0, 3600, c.venueCacheSeconds),
   HC_SESSION_CACHE_SECONDS: seconds(
-    'How long a replica keeps a session it read in memory (0: read the store on every request).',
+    'How long a replica keeps a session or claim marker it read in memory (0: read the store on every request).',
     0,
     3600,
     c.sessionCacheSeconds,
