@@ -1,6 +1,7 @@
 // The key-value seam for short-lived state (codes, rate limits, sessions):
 // in memory with TTLs when embedded, Redis in production. Counters use a fixed
 // window: the TTL is set when a key is created and not extended by later incr.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
 import { isKeyValueOutage, storageUnavailable } from './storage-outage.ts';
@@ -234,6 +235,8 @@ for i = 1, #KEYS do
   out[#out + 1] = v
 end
 return out`;
+/** Sent by its SHA-1 (EVALSHA), not its text, on every call after Redis first ran it: consume is on hot paths. */
+const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
 
 export async function openRedisKeyValue(
   url: string,
@@ -345,7 +348,13 @@ class RedisKeyValue implements KeyValue {
     const keys = counters.map((c) => this.k(c.key));
     // Counted once or not at all: an attempt is never counted twice, nor let through uncounted (fails closed).
     const r = (await this.run('once', () =>
-      this.redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args),
+      this.redis.evalsha(CONSUME_SHA, keys.length, ...keys, ...args).catch((e: unknown) => {
+        // NOSCRIPT: not run (Redis restarted or flushed its scripts); the text runs it and caches it again.
+        if (e instanceof Error && e.message.startsWith('NOSCRIPT')) {
+          return this.redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args);
+        }
+        throw e;
+      }),
     )) as number[];
     if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
     return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };

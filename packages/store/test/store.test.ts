@@ -201,6 +201,28 @@ describe('KeyValue', () => {
     await kv.close();
     await other.close();
   });
+  it('Redis server: consume sends its script by SHA-1, and again in full when Redis lost it', async () => {
+    const kv = await openKeyValue({ url: redis.url, prefix: 'test-sha:' });
+    const admin = new Redis(redis.url);
+    const calls = async (cmd: string) =>
+      Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(await admin.info('commandstats'))?.[1] ?? 0);
+    try {
+      const counter = [{ key: 'c', max: 3, ttlMs: 60_000 }];
+      expect(await kv.consume(counter)).toEqual({ ok: true, counts: [1] });
+      const [evals, shas] = [await calls('eval'), await calls('evalsha')];
+      expect(await kv.consume(counter)).toEqual({ ok: true, counts: [2] });
+      expect(await calls('eval')).toBe(evals);
+      expect(await calls('evalsha')).toBe(shas + 1);
+      // Scripts flushed (as after a restart): the call still counts, once.
+      await admin.script('FLUSH');
+      expect(await kv.consume(counter)).toEqual({ ok: true, counts: [3] });
+      const full = await kv.consume(counter);
+      expect(full.ok).toBe(false);
+    } finally {
+      await admin.quit();
+      await kv.close();
+    }
+  });
   it('Redis server: a dropped subscription is reported as a gap, then heard again', async () => {
     const kv = await openKeyValue({ url: redis.url, prefix: 'gap:' });
     const heard: string[] = [];
