@@ -68,7 +68,7 @@ function cpuSince(before: Cpu, pids: Pids, requests: number): Cpu {
   return { node: (now.node - before.node) / requests, pg: per(now.pg, before.pg), redis: per(now.redis, before.redis) };
 }
 
-/** A process's CPU (µs) from /proc (clock ticks of 10 ms), with its children's (PostgreSQL's backends) unless told not. */
+/** A process's CPU (µs) from /proc (clock ticks of 10 ms), with its children's, live and ended (PostgreSQL's backends), unless told not. */
 function processCpu(pid: number, children = true): number | undefined {
   if (!existsSync('/proc/self/stat')) return undefined;
   let ticks = 0;
@@ -81,7 +81,11 @@ function processCpu(pid: number, children = true): number | undefined {
       continue; // gone meanwhile
     }
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(p) === pid || (children && Number(f[1]) === pid)) ticks += Number(f[11]) + Number(f[12]);
+    if (Number(p) === pid) {
+      ticks += Number(f[11]) + Number(f[12]);
+      // Children that ended (PostgreSQL's backends of closed connections) count in the parent's cutime/cstime.
+      if (children) ticks += Number(f[13]) + Number(f[14]);
+    } else if (children && Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
   }
   return ticks * 10_000;
 }
