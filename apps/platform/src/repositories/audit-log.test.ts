@@ -90,6 +90,23 @@ describe('audit log', () => {
     expect((await log.list({ msisdn: number(2) }))[0]!.at).toBe('2026-11-24T00:00:00.000+08:00');
   });
 
+  it('makes the next day partition when batches move on through the days', async () => {
+    // One batch a time, each later: the days seen made are skipped, a new day is made.
+    for (const t of ['2026-11-23T04:00:00Z', '2026-11-23T05:00:00Z', '2026-11-24T15:59:00Z', '2026-11-25T16:30:00Z']) {
+      now = Date.parse(t);
+      log.record(read(1));
+      await log.durable();
+    }
+    const parts = await sql.query<{ part: string; n: number }>(
+      'SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM audit_log GROUP BY 1 ORDER BY 1',
+    );
+    expect(parts).toEqual([
+      { part: 'audit_log_20261123', n: 2 },
+      { part: 'audit_log_20261124', n: 1 },
+      { part: 'audit_log_20261126', n: 1 },
+    ]);
+  });
+
   it('lists by actor through many small segments, with a limit', async () => {
     for (let i = 0; i < 150; i++) {
       await log.write({ actorType: 'admin', actor: 'admin', action: `risk.add.${i}`, outcome: 'ok', detail: { i } });

@@ -119,6 +119,9 @@ export class AuditLog {
   private readonly details = new WeakMap<AuditEntry, string>();
   /** Beijing days (YYYY-MM-DD) whose partition this process has seen made. */
   private readonly days = new Set<string>();
+  /** The span (epoch ms, end excluded) of the days the last ensureDays saw made. */
+  private madeFrom = 0;
+  private madeTo = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** A group commit is scheduled (next turn of the event loop, or after the spacing) or under way. */
@@ -339,11 +342,15 @@ export class AuditLog {
       if (t < lo) lo = t;
       if (t > hi) hi = t;
     }
+    // Nearly every batch falls within the days seen made last time: no dates formatted.
+    if (lo >= this.madeFrom && hi + DAY_MS < this.madeTo) return;
     for (let day = beijingDay(lo); day <= beijingDay(hi + DAY_MS); day = nextDay(day)) {
       if (this.days.has(day)) continue;
       await this.createPartition(day, sql);
       this.days.add(day);
     }
+    this.madeFrom = beijingDayStartMs(lo);
+    this.madeTo = beijingDayStartMs(hi + DAY_MS) + DAY_MS;
   }
 
   private async createPartition(day: string, sql: Sql): Promise<void> {
@@ -420,6 +427,8 @@ const INSERT_KEYED = `WITH batch AS (INSERT INTO audit_batch (key) VALUES ($8) O
   ${COLUMNS} WHERE EXISTS (SELECT 1 FROM batch) ORDER BY i`;
 
 const DAY_MS = 86_400_000;
+/** The start (epoch ms) of the Beijing day `ms` falls on. */
+const beijingDayStartMs = (ms: number) => Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS) * DAY_MS - BEIJING_OFFSET_MS;
 const beijingDay = (ms: number) => new Date(ms + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
