@@ -143,7 +143,7 @@ async function compare(input: string, label: string, now: number) {
   const rc = median(read.map((x) => x.cpu));
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   console.log(
-    `compute over ${SUBSCRIBERS} subscribers x 7 days (${(events / 1e6).toFixed(2)} M records, ${label}; load ${load0.toFixed(1)} to ${loadavg()[0]!.toFixed(1)}; CSV files read natively: ${ours[0]!.value.summary.nativeCsvFiles}):`,
+    `compute over ${SUBSCRIBERS} subscribers x 7 days (${(events / 1e6).toFixed(2)} M records, ${label}; load ${load0.toFixed(1)} to ${loadavg()[0]!.toFixed(1)}; CSV files read natively: ${ours[0]!.value.summary.nativeCsvFiles}, Parquet: ${ours[0]!.value.summary.nativeParquetFiles}):`,
   );
   console.log(
     `  ours         wall ${s(ow)}  cpu ${s(oc)}  (${Math.round(events / (ow / 1000)).toLocaleString('en')} records/s)`,

@@ -9,19 +9,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DAY_MS } from '@itinerary-card/domain';
-import { nativeShardAvailable, releaseChunksNative } from '@itinerary-card/stay-engine';
+import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
-import { CountryTable, EventBuffer } from '../src/compute/event-buffer.ts';
-import { inspectInput } from '../src/read/input-dir.ts';
-import { Quarantine } from '../src/read/quarantine.ts';
-import { loadRegistries } from '../src/read/registry.ts';
 import type { ScanRange } from '../src/read/scan-sql.ts';
-import { scanSignaling } from '../src/read/signaling-scan.ts';
-import { PLAN_PRAGMA } from '../src/read/signaling-source.ts';
-import { usableFiles } from '../src/read/usable-files.ts';
 import { bj, makeInput } from './fixture-input.ts';
+import { scanBoth } from './scan-both.ts';
 
 const A = '13800000001';
 const B = '13900000002';
@@ -81,66 +75,14 @@ function inputOf(files: Array<[string, string[], boolean]>): string {
   return dir;
 }
 
-/** One scan of the input on a fresh DuckDB: natively from raw columns, or scanSql read in JavaScript. */
-async function scan(dir: string, counted: boolean[] | undefined, native: boolean) {
-  const input = await inspectInput(dir);
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
-  try {
-    await conn.run(PLAN_PRAGMA);
-    const qr = new Quarantine(3);
-    const registries = await loadRegistries(conn, input, qr);
-    const files = await usableFiles(conn, input, qr);
-    if (counted) {
-      files.sort((x, y) => x.path.localeCompare(y.path));
-      files.forEach((f, i) => {
-        f.countTimeless = counted[i]!;
-      });
-    }
-    const buf = new EventBuffer();
-    const counts = await scanSignaling(
-      conn,
-      files,
-      RANGE,
-      {},
-      buf,
-      new CountryTable(),
-      qr,
-      native
-        ? {
-            subscribers: registries.subscribers.length,
-            cells: registries.cellCount,
-            keys: { subscribers: registries.subscribers.map((s) => s.msisdn), cells: registries.cellIds },
-          }
-        : undefined,
-    );
-    if (counts.chunks) releaseChunksNative(counts.chunks);
-    // The roaming records kept (in both scans, the only ones the native scan hands to the sink): their times, in order.
-    const roaming: Array<[number, number, number]> = [];
-    for (let i = 0; i < buf.length; i++) if (buf.place[i]! < 0) roaming.push([buf.sub[i]!, buf.t[i]!, buf.place[i]!]);
-    roaming.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
-    return {
-      nativeCsvFiles: counts.nativeCsvFiles ?? 0,
-      roaming,
-      inPlace: counts.chunks !== undefined,
-      counts: { rows: counts.rows, used: counts.used, outside: counts.outside },
-      rejected: qr.toJSON(),
-      samples: qr.samples,
-    };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
-
 describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
   it('counts, rejects and samples as the SQL scan does, daily runs’ counted files included', async () => {
     await fc.assert(
       fc.asyncProperty(inputFiles, fc.boolean(), async (files, daily) => {
         const dir = inputOf(files);
         const counted = daily ? files.map(([, , c]) => c) : undefined;
-        const sql = await scan(dir, counted, false);
-        const raw = await scan(dir, counted, true);
+        const sql = await scanBoth(RANGE, dir, counted, false);
+        const raw = await scanBoth(RANGE, dir, counted, true);
         expect(raw.inPlace).toBe(true);
         expect(sql.inPlace).toBe(false);
         expect(raw.counts).toEqual(sql.counts);
@@ -218,8 +160,8 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
     await fc.assert(
       fc.asyncProperty(files, async (fs) => {
         const dir = inputOf(fs);
-        const sql = await scan(dir, undefined, false);
-        const raw = await scan(dir, undefined, true);
+        const sql = await scanBoth(RANGE, dir, undefined, false);
+        const raw = await scanBoth(RANGE, dir, undefined, true);
         expect(raw.counts).toEqual(sql.counts);
         expect(raw.rejected).toEqual(sql.rejected);
         expect(raw.samples).toEqual(sql.samples);
@@ -244,8 +186,8 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
       ['.csv', [...good, `${A},"${bj(2, 5)}",nc-1,,tau`], true],
       ['.csv', [...good, `${A},2022-09-03T10:00:00.5+08:00,,44010,tau`], true],
     ]);
-    const sql = await scan(dir, undefined, false);
-    const raw = await scan(dir, undefined, true);
+    const sql = await scanBoth(RANGE, dir, undefined, false);
+    const raw = await scanBoth(RANGE, dir, undefined, true);
     expect(raw.nativeCsvFiles).toBe(2);
     expect(raw.counts).toEqual(sql.counts);
     expect(raw.rejected).toEqual(sql.rejected);
@@ -298,8 +240,8 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
     );
     conn.closeSync();
     instance.closeSync();
-    const sql = await scan(dir, undefined, false);
-    const raw = await scan(dir, undefined, true);
+    const sql = await scanBoth(RANGE, dir, undefined, false);
+    const raw = await scanBoth(RANGE, dir, undefined, true);
     expect(raw.inPlace).toBe(true);
     expect(raw.counts).toEqual(sql.counts);
     expect(raw.rejected).toEqual(sql.rejected);

@@ -9,6 +9,7 @@
 #include "addon.h"
 #include "csv-reader.h"
 #include "napi-util.h"
+#include "parquet-reader.h"
 
 namespace stay {
 namespace {
@@ -27,6 +28,10 @@ struct ScanJob {
   bool csv = false;
   std::vector<CsvInput> files;
   std::vector<CsvOutcome> outcomes;
+  /** readParquet: the files, what became of each. */
+  bool parquet = false;
+  std::vector<std::string> parquetPaths;
+  std::vector<ParquetOutcome> parquetOutcomes;
   int threads = 1;
   napi_deferred deferred = nullptr;
   napi_async_work work = nullptr;
@@ -37,6 +42,7 @@ void executeScan(napi_env, void* data) {
   Scan& j = job.scan;
   try {
     if (job.csv) readCsvFiles(j, job.files, job.threads, job.outcomes);
+    else if (job.parquet) readParquetFiles(j, job.parquetPaths, job.threads, job.parquetOutcomes);
     else scanChunks(j);
   } catch (const std::exception& e) {
     j.error = e.what();
@@ -115,6 +121,16 @@ void completeScan(napi_env env, napi_status status, void* data) {
       napi_set_named_property(env, result, "malformedLine", toTyped(env, sampleLine, napi_float64_array));
       napi_set_named_property(env, result, "malformedText", toStrings(env, sampleText));
     }
+    if (job->parquet) {
+      std::vector<int32_t> declined;
+      std::vector<std::string> why;
+      for (const ParquetOutcome& o : job->parquetOutcomes) {
+        declined.push_back(o.declined ? 1 : 0);
+        why.push_back(o.why);
+      }
+      napi_set_named_property(env, result, "declined", toTyped(env, declined, napi_int32_array));
+      napi_set_named_property(env, result, "why", toStrings(env, why));
+    }
     napi_resolve_deferred(env, job->deferred, result);
   }
   napi_delete_async_work(env, job->work);
@@ -145,6 +161,55 @@ bool keysArg(napi_env env, napi_value bytes, napi_value offsets, KeyTable& into,
     if (off[i] < off[i - 1] || size_t(off[i]) > bytesLen) return false;
   into.build(static_cast<const char*>(b), off, offsetsLen - 1);
   *count = int64_t(offsetsLen - 1);
+  return true;
+}
+
+/**
+ * The options readCsv and readParquet share (registry keys, range, samplesPerReason, threads)
+ * into `job`: nullptr, or what is wrong with them.
+ */
+template <class Get>
+const char* fileScanArgs(napi_env env, Get&& get, ScanJob& job, int64_t* subscribers, int64_t* cells) {
+  Scan& j = job.scan;
+  j.raw = true;
+  if (!keysArg(env, get("subscriberKeys"), get("subscriberOffsets"), j.subs, subscribers))
+    return "subscriber keys: bytes and offsets";
+  if (!keysArg(env, get("cellKeys"), get("cellOffsets"), j.cells, cells)) return "cell keys: bytes and offsets";
+  void* d;
+  size_t len;
+  if (!typed(env, get("range"), napi_float64_array, &d, &len) || len != 4) return "range: Float64Array(4)";
+  const double* r = static_cast<const double*>(d);
+  j.lo = r[0];
+  j.hi = r[1];
+  j.plausibleLo = r[2];
+  j.plausibleHi = r[3];
+  int32_t samplesPerReason, threads;
+  if (napi_get_value_int32(env, get("samplesPerReason"), &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
+      samplesPerReason > 10000)
+    return "samplesPerReason: 0 to 10,000";
+  if (napi_get_value_int32(env, get("threads"), &threads) != napi_ok || threads < 1 || threads > 64)
+    return "threads: 1 to 64";
+  j.samplesPerReason = size_t(samplesPerReason);
+  job.threads = threads;
+  return nullptr;
+}
+
+/** An array of strings (UTF-8) into `out`; false for anything else. */
+bool stringsArg(napi_env env, napi_value v, std::vector<std::string>& out) {
+  bool isArray = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, v, &isArray) != napi_ok || !isArray || napi_get_array_length(env, v, &n) != napi_ok)
+    return false;
+  for (uint32_t k = 0; k < n; k++) {
+    napi_value e;
+    size_t len = 0;
+    if (napi_get_element(env, v, k, &e) != napi_ok || napi_get_value_string_utf8(env, e, nullptr, 0, &len) != napi_ok)
+      return false;
+    std::string s(len + 1, '\0');
+    napi_get_value_string_utf8(env, e, s.data(), len + 1, &len);
+    s.resize(len);
+    out.push_back(std::move(s));
+  }
   return true;
 }
 
@@ -316,36 +381,17 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
   auto job = std::make_unique<ScanJob>();
   job->csv = true;
   Scan& j = job->scan;
-  j.raw = true;
   int64_t subscribers = 0, cells = 0;
-  if (!keysArg(env, get("subscriberKeys"), get("subscriberOffsets"), j.subs, &subscribers))
-    return fail(env, "subscriber keys: bytes and offsets");
-  if (!keysArg(env, get("cellKeys"), get("cellOffsets"), j.cells, &cells))
-    return fail(env, "cell keys: bytes and offsets");
+  if (const char* bad = fileScanArgs(env, get, *job, &subscribers, &cells)) return fail(env, bad);
   void* d;
-  size_t len;
-  if (!typed(env, get("range"), napi_float64_array, &d, &len) || len != 4) return fail(env, "range: Float64Array(4)");
-  const double* r = static_cast<const double*>(d);
-  j.lo = r[0];
-  j.hi = r[1];
-  j.plausibleLo = r[2];
-  j.plausibleHi = r[3];
-  int32_t samplesPerReason, threads;
-  if (napi_get_value_int32(env, get("samplesPerReason"), &samplesPerReason) != napi_ok || samplesPerReason < 0 ||
-      samplesPerReason > 10000)
-    return fail(env, "samplesPerReason: 0 to 10,000");
-  if (napi_get_value_int32(env, get("threads"), &threads) != napi_ok || threads < 1 || threads > 64)
-    return fail(env, "threads: 1 to 64");
-  napi_value paths = get("paths");
-  bool isArray = false;
-  uint32_t nf = 0;
-  if (napi_is_array(env, paths, &isArray) != napi_ok || !isArray || napi_get_array_length(env, paths, &nf) != napi_ok)
-    return fail(env, "paths: an array of strings");
+  std::vector<std::string> paths;
+  if (!stringsArg(env, get("paths"), paths)) return fail(env, "paths: an array of strings");
+  const size_t nf = paths.size();
   size_t nfields, ncols;
   if (!typed(env, get("fields"), napi_int32_array, &d, &nfields) || nfields != nf)
     return fail(env, "fields: Int32Array, one a file");
   const int32_t* fields = static_cast<const int32_t*>(d);
-  if (!typed(env, get("columns"), napi_int32_array, &d, &ncols) || ncols != size_t(nf) * 5)
+  if (!typed(env, get("columns"), napi_int32_array, &d, &ncols) || ncols != nf * 5)
     return fail(env, "columns: Int32Array, five a file");
   const int32_t* cols = static_cast<const int32_t*>(d);
   // `counted` (a daily run's files): one a file, -1, 0 or 1 (CsvInput::counted); absent in compute.
@@ -358,16 +404,10 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
     if (!typed(env, countedArg, napi_int32_array, &d, &nc) || nc != nf) return fail(env, "counted: Int32Array, one a file");
     counted = static_cast<const int32_t*>(d);
   }
-  for (uint32_t k = 0; k < nf; k++) {
-    napi_value p;
-    size_t plen = 0;
-    if (napi_get_element(env, paths, k, &p) != napi_ok ||
-        napi_get_value_string_utf8(env, p, nullptr, 0, &plen) != napi_ok)
-      return fail(env, "paths: an array of strings");
+  for (size_t k = 0; k < nf; k++) {
     CsvInput f;
-    f.path.resize(plen + 1);
-    napi_get_value_string_utf8(env, p, f.path.data(), plen + 1, &plen);
-    f.path.resize(plen);
+    f.path = std::move(paths[k]);
+    const size_t plen = f.path.size();
     f.gz = plen >= 3 && f.path.compare(plen - 3, 3, ".gz") == 0;
     f.fields = fields[k];
     if (f.fields < 1) return fail(env, "fields: at least 1");
@@ -382,13 +422,62 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
     job->files.push_back(std::move(f));
   }
   if (!duck::api()) return undefinedValue(env);
-  job->threads = threads;
   j.set = new ChunkSet();
   j.set->subscriberCount = int(subscribers);
   j.set->cells = cells;
-  j.samplesPerReason = size_t(samplesPerReason);
   ScanJob* taken = job.release();
   return queueWork(env, "itinerary-card:readCsv", executeScan, completeScan, taken, &taken->deferred, &taken->work);
+}
+
+/**
+ * readParquet({ paths: string[], subscriberKeys, subscriberOffsets, cellKeys, cellOffsets,
+ *   range: Float64Array(4), samplesPerReason, threads, into? })
+ * → Promise<scanRaw's answer and, per file, declined (1: not read, DuckDB reads it) and why>:
+ * signaling Parquet files read natively, each file whole or not at all, by scanRaw's rules
+ * (parquet-reader.h). With `into` (the chunks of readCsv or scanRaw of the same run), the
+ * records join those chunks. Undefined where DuckDB's C API cannot be reached.
+ */
+napi_value ReadParquet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value o;
+  napi_get_cb_info(env, info, &argc, &o, nullptr, nullptr);
+  napi_valuetype vt;
+  if (argc != 1 || napi_typeof(env, o, &vt) != napi_ok || vt != napi_object)
+    return fail(env, "readParquet takes one options object");
+  auto get = [&](const char* name) {
+    napi_value v = nullptr;
+    napi_get_named_property(env, o, name, &v);
+    return v;
+  };
+  auto job = std::make_unique<ScanJob>();
+  job->parquet = true;
+  Scan& j = job->scan;
+  int64_t subscribers = 0, cells = 0;
+  if (const char* bad = fileScanArgs(env, get, *job, &subscribers, &cells)) return fail(env, bad);
+  if (!stringsArg(env, get("paths"), job->parquetPaths)) return fail(env, "paths: an array of strings");
+  ChunkSet* into = nullptr;
+  napi_value intoValue = get("into");
+  napi_valuetype intoType = napi_undefined;
+  napi_typeof(env, intoValue, &intoType);
+  if (intoType != napi_undefined && intoType != napi_null) {
+    into = chunkSetOf(env, intoValue);
+    if (!into) return nullptr;
+    if (into->taken) return fail(env, "into: already taken by a run");
+    if (into->subscriberCount != int(subscribers) || into->cells != cells)
+      return fail(env, "into: read against other registries");
+  }
+  if (!duck::api()) return undefinedValue(env);
+  if (into) {
+    j.set = into;
+    napi_create_reference(env, intoValue, 1, &job->intoRef);
+  } else {
+    j.set = new ChunkSet();
+    j.set->subscriberCount = int(subscribers);
+    j.set->cells = cells;
+  }
+  ScanJob* taken = job.release();
+  return queueWork(env, "itinerary-card:readParquet", executeScan, completeScan, taken, &taken->deferred,
+                   &taken->work);
 }
 
 }  // namespace stay

@@ -12,7 +12,8 @@ NAPI_MODULE_INIT() {
                                                        {"scanRaw", stay::ScanRaw},
                                                        {"releaseChunks", stay::ReleaseChunks},
                                                        {"readCsv", stay::ReadCsv},
-                                                       {"indexCsv", stay::IndexCsv}};
+                                                       {"indexCsv", stay::IndexCsv},
+                                                       {"readParquet", stay::ReadParquet}};
   for (const auto& [name, cb] : fns) {
     napi_value fn;
     napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);

@@ -17,6 +17,8 @@ napi_value ReleaseChunks(napi_env env, napi_callback_info info);
 napi_value ReadCsv(napi_env env, napi_callback_info info);
 /** indexCsv (addon-index.cc). */
 napi_value IndexCsv(napi_env env, napi_callback_info info);
+/** readParquet (addon-scan.cc). */
+napi_value ReadParquet(napi_env env, napi_callback_info info);
 
 /** The ChunkSet of a chunks external made by scanChunks or scanRaw, or nullptr (and an exception) for anything else. */
 ChunkSet* chunkSetOf(napi_env env, napi_value v);

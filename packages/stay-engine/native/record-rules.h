@@ -11,10 +11,22 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "scan.h"
 
 namespace stay {
+
+/**
+ * Rows that know each record's subscriber and cell index and its event's hash already
+ * (found once per distinct value, as in a Parquet dictionary): subIndex(i), cellIndex(i)
+ * and eventHash(i) give what decideRows would find by the record's texts.
+ */
+template <class R, class = void>
+struct LooksUp : std::false_type {};
+template <class R>
+struct LooksUp<R, std::void_t<decltype(std::declval<const R&>().subIndex(size_t(0)))>> : std::true_type {};
 
 /** A rejected or roaming record (code below 0, not OUTSIDE_CODE): counted and sampled, or listed. */
 void takeOther(Scan& j, int32_t code, int32_t sub, double t, int32_t ev, const char* text, size_t len);
@@ -25,6 +37,9 @@ void takeOther(Scan& j, int32_t code, int32_t sub, double t, int32_t ev, const c
  * in a daily run, its file's `counted` flag (countedNull, counted). Appends them to the scan's
  * records as one segment.
  */
+/** A record's event as the scan keeps it: a hash, only ever compared for equality (exact duplicates). */
+inline int32_t eventHash(const char* p, size_t n) { return int32_t(KeyTable::hash(p, n) % 1000000007ULL); }
+
 template <class Rows>
 void decideRows(Scan& j, const Rows& rows, size_t n) {
   using duck::Text;
@@ -36,16 +51,19 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
   constexpr double INF = std::numeric_limits<double>::infinity();
   bool filtered = false;
   std::string line;
+  constexpr bool looked = LooksUp<Rows>::value;
   // The keys' hashes first, their slots fetched meanwhile: the lookups then rarely wait on memory.
-  j.subHash.resize(n);
-  j.cellHash.resize(n);
-  for (size_t i = 0; i < n; i++) {
-    const Text m = rows.msisdn(i);
-    const Text cell = rows.cell(i);
-    j.subHash[i] = subs.keyHash(m.p, m.n);
-    j.cellHash[i] = cells.keyHash(cell.p, cell.n);
-    subs.prefetch(j.subHash[i]);
-    cells.prefetch(j.cellHash[i]);
+  if constexpr (!looked) {
+    j.subHash.resize(n);
+    j.cellHash.resize(n);
+    for (size_t i = 0; i < n; i++) {
+      const Text m = rows.msisdn(i);
+      const Text cell = rows.cell(i);
+      j.subHash[i] = subs.keyHash(m.p, m.n);
+      j.cellHash[i] = cells.keyHash(cell.p, cell.n);
+      subs.prefetch(j.subHash[i]);
+      cells.prefetch(j.cellHash[i]);
+    }
   }
   for (size_t i = 0; i < n; i++) {
     const Text m = rows.msisdn(i);
@@ -54,8 +72,14 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
     const double tv = rows.t(i);
     // DuckDB orders NaN above every number.
     const double t = tNull ? 0 : std::isnan(tv) ? INF : tv;
-    const int32_t s = m.null ? -1 : subs.find(j.subHash[i], m.p, m.n);
-    const int32_t cx = cell.null ? -1 : cells.find(j.cellHash[i], cell.p, cell.n);
+    int32_t s, cx;
+    if constexpr (looked) {
+      s = rows.subIndex(i);
+      cx = rows.cellIndex(i);
+    } else {
+      s = m.null ? -1 : subs.find(j.subHash[i], m.p, m.n);
+      cx = cell.null ? -1 : cells.find(j.cellHash[i], cell.p, cell.n);
+    }
     int32_t code;
     if (s >= 0 && cx >= 0 && !tNull && t >= validFrom && t < validTo) code = cx;
     else if (j.hasCounted && (tNull || t < j.lo || t >= j.hi) &&
@@ -74,8 +98,12 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
     b.place[i] = code;
     b.ev[i] = 0;
     if (code >= 0 || code == ROAMING_CODE) {
-      const Text e = rows.event(i);
-      b.ev[i] = int32_t(KeyTable::hash(e.p, e.n) % 1000000007ULL);
+      if constexpr (looked) {
+        b.ev[i] = rows.eventHash(i);
+      } else {
+        const Text e = rows.event(i);
+        b.ev[i] = eventHash(e.p, e.n);
+      }
     }
     if (code >= 0) continue;
     filtered = true;

@@ -132,6 +132,17 @@ interface Addon {
     threads: number;
     counted?: Int32Array;
   }): Promise<NativeCsvScan> | undefined;
+  readParquet(options: {
+    paths: string[];
+    subscriberKeys: Uint8Array;
+    subscriberOffsets: Int32Array;
+    cellKeys: Uint8Array;
+    cellOffsets: Int32Array;
+    range: Float64Array;
+    samplesPerReason: number;
+    threads: number;
+    into: NativeChunks | undefined;
+  }): Promise<NativeParquetScan> | undefined;
 }
 
 /** Most days one native run answers (a day is a bit of a 32-bit flag word). */
@@ -576,6 +587,53 @@ export function indexCsvNative(files: readonly NativeCsvFile[], threads: number)
     fields: Int32Array.from(files, (f) => f.columns.length),
     columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
     threads,
+  });
+}
+
+/**
+ * What readParquetNative found: a raw scan's findings over the files it read and, per
+ * file, whether it declined it (DuckDB reads those) and why.
+ */
+export interface NativeParquetScan extends NativeScan {
+  declined: Int32Array;
+  why: string[];
+}
+
+/**
+ * Reads signaling Parquet files natively, off the JavaScript thread, by the raw scan's
+ * rules (scanRawNative, over what DuckDB's read_parquet would give the pipeline's
+ * rawScanSql), each file whole or not at all: the five columns flat, texts as UTF-8
+ * strings, ts a timestamp (milli- or microseconds) or an integer, pages plain or
+ * dictionary-encoded, uncompressed or Snappy. A file with anything else (another codec,
+ * encoding or type, a non-ASCII text, a time before 1970 or past 9999) is declined, and
+ * the caller has DuckDB read it. A dictionary's texts are looked up once, not once a
+ * record. With `into` (the chunks of readCsvNative or scanRawNative of the same run), the
+ * records join those chunks. Files are read `threads` at a time. Undefined where
+ * scanRawNative would be.
+ */
+export function readParquetNative(
+  paths: readonly string[],
+  subscriberKeys: readonly string[],
+  cellKeys: readonly string[],
+  range: RawScanRange,
+  samplesPerReason: number,
+  threads: number,
+  into?: NativeChunks,
+): Promise<NativeParquetScan> | undefined {
+  const native = load();
+  if (!native) return undefined;
+  const subs = packKeys(subscriberKeys);
+  const cells = packKeys(cellKeys);
+  return native.readParquet({
+    paths: [...paths],
+    subscriberKeys: subs.bytes,
+    subscriberOffsets: subs.offsets,
+    cellKeys: cells.bytes,
+    cellOffsets: cells.offsets,
+    range: Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
+    samplesPerReason,
+    threads,
+    into,
   });
 }
 

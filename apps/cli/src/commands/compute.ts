@@ -79,6 +79,9 @@ export function registerCompute(program: Command): void {
               : []),
             `  stay engine       ${s.engine}${o.engine === 'native' && s.engine !== 'native' ? ' (the native engine is not built: npm install builds it with a C++ compiler)' : ''}`,
             ...(s.nativeCsvFiles ? [`  CSV read natively ${s.nativeCsvFiles} file(s) (DuckDB read the others)`] : []),
+            ...(s.nativeParquetFiles
+              ? [`  Parquet read natively ${s.nativeParquetFiles} file(s) (DuckDB read the others)`]
+              : []),
             `  time taken        ${(s.durationMs / 1000).toFixed(2)} s`,
           ];
           process.stdout.write(`${lines.join('\n')}\n`);

@@ -51,6 +51,8 @@ export interface ComputeSummary {
   inPlace: boolean;
   /** CSV files read by the native CSV reader rather than DuckDB (the native engine, one shard). */
   nativeCsvFiles: number;
+  /** Parquet files read by the native Parquet reader rather than DuckDB (the native engine, one shard). */
+  nativeParquetFiles: number;
   /** Signaling files that could not be read (input lost: the answers lack their records). */
   unreadableFiles: number;
   durationMs: number;
@@ -189,6 +191,7 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       engine: run.engine,
       inPlace: run.inPlace,
       nativeCsvFiles: run.nativeCsvFiles,
+      nativeParquetFiles: run.nativeParquetFiles,
       unreadableFiles: run.quarantine.counts.get('unreadable_file') ?? 0,
       durationMs: Math.round(performance.now() - t0),
     },

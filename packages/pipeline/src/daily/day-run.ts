@@ -171,6 +171,8 @@ export interface DayRunStats {
   inPlace: boolean;
   /** CSV files read by the native CSV reader rather than DuckDB (scanSignaling's nativeCsvFiles). */
   nativeCsvFiles: number;
+  /** Parquet files read by the native Parquet reader rather than DuckDB (scanSignaling's nativeParquetFiles). */
+  nativeParquetFiles: number;
   /** Input lost: signaling files this run counts as unreadable (also in the quarantine as unreadable_file). */
   unreadable: Array<{ file: string; reason: string }>;
   /** With a file index: what the run read (file-index.ts dayInputs), stored with the day. */
@@ -320,6 +322,7 @@ export async function runDays(
       engine: native ? 'native' : 'typescript',
       inPlace: false,
       nativeCsvFiles: 0,
+      nativeParquetFiles: 0,
       unreadable: [],
       inputs,
       firstRecordDay: firstDayOfRecords,
@@ -371,6 +374,7 @@ export async function runDays(
         chunks = counts.chunks;
         stats.inPlace = chunks !== undefined;
         stats.nativeCsvFiles = counts.nativeCsvFiles ?? 0;
+        stats.nativeParquetFiles = counts.nativeParquetFiles ?? 0;
         stats.unreadable.push(...(counts.unreadable ?? []));
         spill?.finish();
         opts.onTiming?.('scan', performance.now() - tScan);

@@ -9,6 +9,7 @@ import {
   type NativeCsvScan,
   type NativeScan,
   readCsvNative,
+  readParquetNative,
   releaseChunksNative,
   scanChunksNative,
   scanRawNative,
@@ -41,6 +42,8 @@ export interface ScanCounts {
   outside: number;
   /** CSV files read by the native CSV reader rather than DuckDB (see scanSignaling). */
   nativeCsvFiles?: number;
+  /** Parquet files read by the native Parquet reader rather than DuckDB (see scanSignaling). */
+  nativeParquetFiles?: number;
   /** Gzip files found unreadable by `checkGzip` (also in the quarantine as unreadable_file). */
   unreadable?: Array<{ file: string; reason: string }>;
   /**
@@ -119,10 +122,12 @@ export async function scanSignaling(
   let tq = performance.now();
   let native: Promise<NativeScan> | undefined;
   let raw: duckdb.Result | undefined;
-  // CSV files read natively where the reader can read them as DuckDB would (a daily run's with
-  // their `counted` flag); DuckDB reads the rest (nativeCsvScan).
-  let csv = inPlace?.keys ? await nativeCsvScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
-  let rest = csv ? csv.rest : files;
+  // CSV and Parquet files read natively where the readers can read them as DuckDB would (a daily
+  // run's CSV files with their `counted` flag; its Parquet files are DuckDB's); DuckDB reads the rest
+  // (nativeFileScan).
+  let own = inPlace?.keys ? await nativeFileScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
+  if (own) opts.onTiming?.('native-read', performance.now() - tq);
+  let rest = own ? own.rest : files;
   const unreadable: Array<{ file: string; reason: string }> = [];
   if (opts.checkGzip) {
     const checked = await Promise.all(
@@ -135,55 +140,54 @@ export async function scanSignaling(
       unreadable.push({ file: f.path, reason });
     });
     rest = rest.filter((_, i) => !checked[i]);
-    if (!csv && rest.length === 0) return { rows: 0, used: 0, outside: 0, unreadable };
+    if (!own && rest.length === 0) return { rows: 0, used: 0, outside: 0, unreadable };
   }
-  if (inPlace?.keys && (rest.length > 0 || !csv)) {
+  if (inPlace?.keys && (rest.length > 0 || !own)) {
     await conn.run(`SET streaming_buffer_size = '${RAW_STREAM_BUFFER}'`);
     const result = await conn.stream(rawScanSql(rest));
     raw = bindingsResult(result);
-    native = scanRawNative(
-      raw,
-      inPlace.keys.subscribers,
-      inPlace.keys.cells,
-      range,
-      qr.samplesPerReason,
-      csv?.found.chunks,
-    );
+    native = scanRawNative(raw, inPlace.keys.subscribers, inPlace.keys.cells, range, qr.samplesPerReason, own?.chunks);
     // Not readable natively after all (another version of the bindings): scanSql, read below.
     if (!native) tq = performance.now();
   }
-  if (csv && !native && rest.length > 0) {
-    // DuckDB's result cannot be read natively (another version of the bindings): the native CSV
-    // reader's records are let go, and every file is read below, as without it.
-    releaseChunksNative(csv.found.chunks);
+  if (own && !native && rest.length > 0) {
+    // DuckDB's result cannot be read natively (another version of the bindings): the native readers'
+    // records are let go, and every file is read below, as without them.
+    releaseChunksNative(own.chunks);
     const lost = new Set(unreadable.map((u) => u.file));
     rest = files.filter((f) => !lost.has(f.path));
-    csv = undefined;
+    own = undefined;
   }
-  if (!native && !csv) {
+  if (!native && !own) {
     await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
     const result = await conn.stream(scanSql(rest, range));
     raw = bindingsResult(result);
     native = inPlace && scanChunksNative(raw, inPlace.subscribers, inPlace.cells, qr.samplesPerReason);
   }
   opts.onTiming?.('sql', performance.now() - tq);
-  if (native || csv) {
-    let chunks = csv?.found.chunks;
+  if (native || own) {
+    let chunks = own?.chunks;
     try {
       const found = native ? await native : undefined;
       chunks = found?.chunks ?? chunks;
       const counts = { rows: 0, used: 0, outside: 0 };
-      for (const f of [csv?.found, found]) {
+      for (const f of [...(own?.found ?? []), found]) {
         if (!f) continue;
         const taken = countNativeScan(f, buf, countries, plmnCountry, qr);
         counts.rows += taken.rows;
         counts.used += taken.used;
         counts.outside += taken.outside;
       }
-      if (csv) countNativeCsv(csv.found, csv.read, qr);
+      if (own?.csv) countNativeCsv(own.csv.found, own.csv.read, qr);
       opts.onRows?.(counts.rows);
       if (native) await collectCsvRejects(conn, rest, qr);
-      return { ...counts, chunks: chunks!, nativeCsvFiles: csv?.read.length ?? 0, unreadable };
+      return {
+        ...counts,
+        chunks: chunks!,
+        nativeCsvFiles: own?.csv?.read.length ?? 0,
+        nativeParquetFiles: own?.parquetFiles ?? 0,
+        unreadable,
+      };
     } catch (e) {
       if (chunks) releaseChunksNative(chunks);
       throw e;
@@ -248,6 +252,60 @@ export async function scanSignaling(
   }
   await collectCsvRejects(conn, rest, qr);
   return { ...counts, unreadable };
+}
+
+/**
+ * The files the native readers read (nativeCsvScan, then the Parquet files by
+ * readParquetNative into the same chunks), their findings, and the files left for
+ * DuckDB. Undefined where neither reader is used (see nativeCsvScan).
+ */
+async function nativeFileScan(
+  files: SignalingFile[],
+  keys: NonNullable<InPlace['keys']>,
+  range: ScanRange,
+  qr: Quarantine,
+  threads: number,
+): Promise<
+  | {
+      found: NativeScan[];
+      chunks: NativeChunks;
+      csv?: { found: NativeCsvScan; read: SignalingFile[] };
+      parquetFiles: number;
+      rest: SignalingFile[];
+    }
+  | undefined
+> {
+  const csv = await nativeCsvScan(files, keys, range, qr, threads);
+  const left = csv ? csv.rest : files;
+  const onlyCsv = csv && { found: [csv.found], chunks: csv.found.chunks, csv, parquetFiles: 0, rest: left };
+  // A daily run's Parquet files are DuckDB's: the reader does not count lines by home day.
+  const daily = files.some((f) => f.countTimeless !== undefined);
+  const tried = daily ? [] : left.filter((f) => f.format === 'parquet');
+  if (tried.length === 0) return onlyCsv;
+  let pq: Awaited<ReturnType<typeof readParquetNative>>;
+  try {
+    pq = await readParquetNative(
+      tried.map((f) => f.path),
+      keys.subscribers,
+      keys.cells,
+      range,
+      qr.samplesPerReason,
+      threads,
+      csv?.found.chunks,
+    );
+  } catch (e) {
+    if (csv) releaseChunksNative(csv.found.chunks);
+    throw e;
+  }
+  if (!pq) return onlyCsv;
+  const read = new Set(tried.filter((_, i) => pq.declined[i] === 0));
+  return {
+    found: csv ? [csv.found, pq] : [pq],
+    chunks: pq.chunks,
+    csv,
+    parquetFiles: read.size,
+    rest: left.filter((f) => !read.has(f)),
+  };
 }
 
 /** Whether the native CSV reader may try a file: CSV files (plain or gzip) with unique column names. */

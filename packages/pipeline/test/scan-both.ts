@@ -1,0 +1,65 @@
+// One scan of a test input on a fresh DuckDB, natively (the native readers and the
+// raw scan) or by scanSql read in JavaScript, for tests that compare the two.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { releaseChunksNative } from '@itinerary-card/stay-engine';
+import { CountryTable, EventBuffer } from '../src/compute/event-buffer.ts';
+import { inspectInput } from '../src/read/input-dir.ts';
+import { Quarantine } from '../src/read/quarantine.ts';
+import { loadRegistries } from '../src/read/registry.ts';
+import type { ScanRange } from '../src/read/scan-sql.ts';
+import { scanSignaling } from '../src/read/signaling-scan.ts';
+import { PLAN_PRAGMA } from '../src/read/signaling-source.ts';
+import { usableFiles } from '../src/read/usable-files.ts';
+
+/** One scan of the input on a fresh DuckDB: natively from raw columns, or scanSql read in JavaScript. */
+export async function scanBoth(range: ScanRange, dir: string, counted: boolean[] | undefined, native: boolean) {
+  const input = await inspectInput(dir);
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await instance.connect();
+  try {
+    await conn.run(PLAN_PRAGMA);
+    const qr = new Quarantine(3);
+    const registries = await loadRegistries(conn, input, qr);
+    const files = await usableFiles(conn, input, qr);
+    if (counted) {
+      files.sort((x, y) => x.path.localeCompare(y.path));
+      files.forEach((f, i) => {
+        f.countTimeless = counted[i]!;
+      });
+    }
+    const buf = new EventBuffer();
+    const counts = await scanSignaling(
+      conn,
+      files,
+      range,
+      {},
+      buf,
+      new CountryTable(),
+      qr,
+      native
+        ? {
+            subscribers: registries.subscribers.length,
+            cells: registries.cellCount,
+            keys: { subscribers: registries.subscribers.map((s) => s.msisdn), cells: registries.cellIds },
+          }
+        : undefined,
+    );
+    if (counts.chunks) releaseChunksNative(counts.chunks);
+    // The roaming records kept (in both scans, the only ones the native scan hands to the sink): their times, in order.
+    const roaming: Array<[number, number, number]> = [];
+    for (let i = 0; i < buf.length; i++) if (buf.place[i]! < 0) roaming.push([buf.sub[i]!, buf.t[i]!, buf.place[i]!]);
+    roaming.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+    return {
+      nativeCsvFiles: counts.nativeCsvFiles ?? 0,
+      nativeParquetFiles: counts.nativeParquetFiles ?? 0,
+      roaming,
+      inPlace: counts.chunks !== undefined,
+      counts: { rows: counts.rows, used: counts.used, outside: counts.outside },
+      rejected: qr.toJSON(),
+      samples: qr.samples,
+    };
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
