@@ -8,12 +8,11 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "file-parts.h"
 #include "record-rules.h"
 #include "time-text.h"
 
@@ -290,30 +289,6 @@ class FileReader {
   }
 };
 
-/** Runs `work(k)` for k in [0, n) on up to `threads` threads; rethrows the last failure. */
-template <class Work>
-void onThreads(size_t n, int threads, Work work) {
-  std::atomic<size_t> next{0};
-  std::mutex failed;
-  std::string error;
-  auto loop = [&] {
-    for (size_t k; (k = next.fetch_add(1)) < n;) {
-      try {
-        work(k);
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(failed);
-        error = e.what();
-      }
-    }
-  };
-  const int m = std::max(1, std::min(threads, int(n)));
-  std::vector<std::thread> pool;
-  for (int k = 1; k < m; k++) pool.emplace_back(loop);
-  loop();
-  for (auto& th : pool) th.join();
-  if (!error.empty()) throw std::runtime_error(error);
-}
-
 }  // namespace
 
 void indexCsvFiles(const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out,
@@ -328,53 +303,15 @@ void indexCsvFiles(const std::vector<CsvInput>& files, int threads, std::vector<
 }
 
 void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out) {
-  const size_t nf = files.size();
-  out.assign(nf, CsvOutcome());
-  // Each file into its own part, by the scan's rules and with its registry tables.
-  std::vector<std::unique_ptr<Scan>> parts(nf);
-  std::vector<std::unique_ptr<ChunkSet>> sets(nf);
-  std::atomic<size_t> next{0};
-  std::mutex failed;
-  std::string error;
-  auto work = [&] {
-    for (size_t k; (k = next.fetch_add(1)) < nf;) {
-      try {
-        sets[k] = std::make_unique<ChunkSet>();
-        auto part = std::make_unique<Scan>();
-        part->set = sets[k].get();
-        part->samplesPerReason = j.samplesPerReason;
-        part->raw = true;
-        part->tablesOf = &j;
-        part->lo = j.lo;
-        part->hi = j.hi;
-        part->plausibleLo = j.plausibleLo;
-        part->plausibleHi = j.plausibleHi;
-        part->hasCounted = files[k].counted >= 0;
-        FileReader(files[k], *part, out[k]).run();
-        if (out[k].declined) {
-          out[k].malformed = 0;
-          out[k].samples.clear();
-          sets[k].reset();
-        } else {
-          parts[k] = std::move(part);
-        }
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(failed);
-        error = e.what();
-      }
-    }
-  };
-  const int n = std::max(1, std::min(threads, int(nf)));
-  std::vector<std::thread> pool;
-  for (int k = 1; k < n; k++) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  if (!error.empty()) throw std::runtime_error(error);
-  for (size_t k = 0; k < nf; k++)
-    if (parts[k]) mergeScan(j, *parts[k]);
-  // The reading order: pieces by their first record's time, as scanChunks orders DuckDB's chunks.
-  std::stable_sort(j.set->segments.begin(), j.set->segments.end(),
-                   [](const Segment& x, const Segment& y) { return x.t[0] < y.t[0]; });
+  out.assign(files.size(), CsvOutcome());
+  readFileParts(j, files.size(), threads, [&](size_t k, Scan& part) {
+    part.hasCounted = files[k].counted >= 0;
+    FileReader(files[k], part, out[k]).run();
+    if (!out[k].declined) return true;
+    out[k].malformed = 0;
+    out[k].samples.clear();
+    return false;
+  });
 }
 
 }  // namespace stay

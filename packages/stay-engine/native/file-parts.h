@@ -1,6 +1,7 @@
-// Files read natively into one raw scan, a file per thread: each file into a part
-// of its own (the scan's rules and registry tables, a chunk set of its own), the
-// parts of the files read merged into the scan in file order at the end.
+// Work on threads (onThreads), and files read natively into one raw scan, a file
+// per thread: each file into a part of its own (the scan's rules and registry
+// tables, a chunk set of its own), the parts of the files read merged into the
+// scan in file order at the end.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +17,30 @@
 
 namespace stay {
 
+/** Runs `work(k)` for k in [0, n) on up to `threads` threads; rethrows the last failure. */
+template <class Work>
+void onThreads(size_t n, int threads, Work work) {
+  std::atomic<size_t> next{0};
+  std::mutex failed;
+  std::string error;
+  auto loop = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < n;) {
+      try {
+        work(k);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(failed);
+        error = e.what();
+      }
+    }
+  };
+  const int m = std::max(1, std::min(threads, int(n)));
+  std::vector<std::thread> pool;
+  for (int k = 1; k < m; k++) pool.emplace_back(loop);
+  loop();
+  for (auto& th : pool) th.join();
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
 /**
  * Reads `nf` files on up to `threads` threads: `readOne(k, part)` reads file k into `part`
  * and says whether it read it (false: declined, and `part` is dropped). The parts read are
@@ -26,36 +51,20 @@ template <class ReadOne>
 void readFileParts(Scan& j, size_t nf, int threads, ReadOne readOne) {
   std::vector<std::unique_ptr<Scan>> parts(nf);
   std::vector<std::unique_ptr<ChunkSet>> sets(nf);
-  std::atomic<size_t> next{0};
-  std::mutex failed;
-  std::string error;
-  auto work = [&] {
-    for (size_t k; (k = next.fetch_add(1)) < nf;) {
-      try {
-        sets[k] = std::make_unique<ChunkSet>();
-        auto part = std::make_unique<Scan>();
-        part->set = sets[k].get();
-        part->samplesPerReason = j.samplesPerReason;
-        part->raw = true;
-        part->tablesOf = &j;
-        part->lo = j.lo;
-        part->hi = j.hi;
-        part->plausibleLo = j.plausibleLo;
-        part->plausibleHi = j.plausibleHi;
-        if (readOne(k, *part)) parts[k] = std::move(part);
-        else sets[k].reset();
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(failed);
-        error = e.what();
-      }
-    }
-  };
-  const int n = std::max(1, std::min(threads, int(nf)));
-  std::vector<std::thread> pool;
-  for (int k = 1; k < n; k++) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-  if (!error.empty()) throw std::runtime_error(error);
+  onThreads(nf, threads, [&](size_t k) {
+    sets[k] = std::make_unique<ChunkSet>();
+    auto part = std::make_unique<Scan>();
+    part->set = sets[k].get();
+    part->samplesPerReason = j.samplesPerReason;
+    part->raw = true;
+    part->tablesOf = &j;
+    part->lo = j.lo;
+    part->hi = j.hi;
+    part->plausibleLo = j.plausibleLo;
+    part->plausibleHi = j.plausibleHi;
+    if (readOne(k, *part)) parts[k] = std::move(part);
+    else sets[k].reset();
+  });
   for (size_t k = 0; k < nf; k++)
     if (parts[k]) mergeScan(j, *parts[k]);
   std::stable_sort(j.set->segments.begin(), j.set->segments.end(),
