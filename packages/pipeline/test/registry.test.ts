@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputDir } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
-import { loadRegistries, readCsvRows } from '../src/read/registry.ts';
+import { duckdbCsvRows, loadRegistries, readCsvRows, simpleCsvRows } from '../src/read/registry.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ic-registry-'));
 let instance: DuckDBInstance;
@@ -126,4 +127,36 @@ describe('loading the registries', () => {
     const tables = await conn.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY table_name');
     expect(tables.getRows().flat()).toEqual(['cells_idx', 'subs_idx']);
   });
+});
+
+describe('a simple registry file read without DuckDB', () => {
+  it('gives the rows DuckDB gives, or leaves the file to DuckDB', async () => {
+    // Lines of fields from a few characters, some DuckDB reads its own way (quotes, spaces, ...).
+    const fieldText = fc.stringMatching(/^[a-c1#]{0,3}$/);
+    const odd = fc.constantFrom('"', ' ', '\r', 'é', '\t', '');
+    const cell = fc.oneof({ weight: 30, arbitrary: fieldText }, { weight: 1, arbitrary: odd });
+    const line = fc.oneof(
+      { weight: 30, arbitrary: fc.array(cell, { minLength: 3, maxLength: 3 }).map((f) => f.join(',')) },
+      { weight: 1, arbitrary: fc.array(cell, { minLength: 0, maxLength: 5 }).map((f) => f.join(',')) },
+    );
+    const header = fc.constantFrom('a,b,c', 'A,b,C', 'c,b,a', 'a,b,x', 'a,b,c,d', 'a,a,b');
+    let simple = 0;
+    let other = 0;
+    await fc.assert(
+      fc.asyncProperty(header, fc.array(line, { maxLength: 8 }), fc.boolean(), async (h, lines, end) => {
+        const text = `${[h, ...lines].join('\n')}${end ? '\n' : ''}`;
+        const path = file('simple.csv', text);
+        const fast = simpleCsvRows(Buffer.from(text, 'utf8'), ['c', 'a']);
+        if (!fast) {
+          other++;
+          return;
+        }
+        simple++;
+        expect(fast).toEqual(await duckdbCsvRows(conn, path, ['c', 'a']));
+      }),
+      { numRuns: 150 },
+    );
+    expect(simple).toBeGreaterThan(20);
+    expect(other).toBeGreaterThan(5);
+  }, 60_000);
 });

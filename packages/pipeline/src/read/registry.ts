@@ -1,5 +1,6 @@
 // Loads and validates the cell and subscriber registries, and registers them in
 // DuckDB as lookup tables (cell id → cell index, number → subscriber index).
+import { readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   AppError,
@@ -48,29 +49,67 @@ function sqlString(s: string): string {
 const ROWS_PER_PIECE = 50_000;
 
 /**
+ * The rows of a registry CSV as DuckDB reads them (readCsvRows) where that is its
+ * lines split on commas: printable ASCII without quotes or spaces, one line per
+ * row, every row as wide as the header, the header's names each once and the
+ * columns among them. Undefined for any other file (DuckDB reads it).
+ */
+export function simpleCsvRows(bytes: Uint8Array, columns: string[]): string[][] | undefined {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b !== 10 && (b <= 0x20 || b > 0x7e || b === 0x22)) return undefined;
+  }
+  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop(); // the last line's end
+  if (lines.length === 0) return undefined;
+  const header = lines[0]!.toLowerCase().split(',');
+  if (new Set(header).size !== header.length) return undefined;
+  const at = columns.map((c) => header.indexOf(c));
+  if (at.some((k) => k < 0)) return undefined;
+  const rows: string[][] = new Array(lines.length - 1);
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    // An empty line, or one DuckDB's sniffer may take for a comment: its own reading.
+    if (line === '' || line[0] === '#') return undefined;
+    const f = line.split(',');
+    if (f.length !== header.length) return undefined;
+    rows[i - 1] = at.map((k) => f[k]!);
+  }
+  return rows;
+}
+
+/**
  * The rows of a registry CSV, in file order, every field as text ('' for a
- * missing one). DuckDB parses the file; the rows come over as a few long JSON
- * texts rather than value by value: reading each value through the client API
- * costs about a microsecond, 0.2-0.3 s for the bench world's 258,000 values. The
- * file is copied into a table first because its row ids keep the file's order,
- * which decides which of two duplicate rows is kept. With `keepAs`, that table
- * stays, under that name (see indexTable); otherwise it is dropped.
+ * missing one). A simple file (simpleCsvRows) is split here, in a few ms;
+ * DuckDB parses any other, and its rows come over as a few long JSON texts
+ * rather than value by value: reading each value through the client API costs
+ * about a microsecond, 0.2-0.3 s for the bench world's 258,000 values. The file
+ * is copied into a table first because its row ids keep the file's order, which
+ * decides which of two duplicate rows is kept.
  */
 export async function readCsvRows(
   conn: DuckDBConnection,
   path: string,
   columns: string[],
   rowsPerPiece = ROWS_PER_PIECE,
-  keepAs?: string,
 ): Promise<string[][]> {
-  const table = keepAs ?? 'registry_rows';
+  return simpleCsvRows(await readFile(path), columns) ?? (await duckdbCsvRows(conn, path, columns, rowsPerPiece));
+}
+
+/** readCsvRows by DuckDB, for any file. */
+export async function duckdbCsvRows(
+  conn: DuckDBConnection,
+  path: string,
+  columns: string[],
+  rowsPerPiece = ROWS_PER_PIECE,
+): Promise<string[][]> {
   const cols = columns.map((c) => `COALESCE(CAST(${c} AS VARCHAR), '')`).join(', ');
   await conn.run(
-    `CREATE OR REPLACE ${keepAs ? '' : 'TEMP '}TABLE ${table} AS SELECT [${cols}] AS f FROM read_csv(${sqlString(path)}, header = true, all_varchar = true, delim = ',', quote = '"', ignore_errors = true, null_padding = true)`,
+    `CREATE OR REPLACE TEMP TABLE registry_rows AS SELECT [${cols}] AS f FROM read_csv(${sqlString(path)}, header = true, all_varchar = true, delim = ',', quote = '"', ignore_errors = true, null_padding = true)`,
   );
   try {
     const reader = await conn.runAndReadAll(
-      `SELECT '[' || string_agg(to_json(f)::VARCHAR, ',' ORDER BY rowid) || ']' FROM ${table}
+      `SELECT '[' || string_agg(to_json(f)::VARCHAR, ',' ORDER BY rowid) || ']' FROM registry_rows
        GROUP BY rowid // ${Math.max(1, Math.floor(rowsPerPiece))} ORDER BY rowid // ${Math.max(1, Math.floor(rowsPerPiece))}`,
     );
     const rows: string[][] = [];
@@ -79,40 +118,22 @@ export async function readCsvRows(
     }
     return rows;
   } finally {
-    if (!keepAs) await conn.run('DROP TABLE IF EXISTS registry_rows');
+    await conn.run('DROP TABLE IF EXISTS registry_rows');
   }
 }
 
 /**
- * A lookup table for the signaling scan (key → index) made by DuckDB from the rows
- * readCsvRows kept in `raw`: the first field of every row but the rejected ones
- * (row positions, ascending), numbered in file order, so each row gets the index
- * the registry gave it. No key is handed over the client API again.
+ * A lookup table for the signaling scan (key → index): the registry's keys in index
+ * order, handed to DuckDB as one text (one value over the client API, not one a key):
+ * one a line, or as JSON where a key holds a line break (a quoted field).
  */
-async function indexTable(
-  conn: DuckDBConnection,
-  raw: string,
-  name: string,
-  key: string,
-  rejected: number[],
-): Promise<void> {
-  let idx = 'rowid';
-  let where = '';
-  if (rejected.length) {
-    await conn.run(`CREATE OR REPLACE TABLE ${raw}_rejected (r BIGINT)`);
-    const a = await conn.createAppender(`${raw}_rejected`);
-    for (const r of rejected) {
-      a.appendBigInt(BigInt(r));
-      a.endRow();
-    }
-    a.closeSync();
-    idx = 'row_number() OVER (ORDER BY rowid) - 1';
-    where = `WHERE rowid NOT IN (SELECT r FROM ${raw}_rejected)`;
-  }
+async function indexTable(conn: DuckDBConnection, name: string, key: string, keys: readonly string[]): Promise<void> {
+  const lines = keys.length > 0 && !keys.some((k) => k.includes('\n'));
   await conn.run(
-    `CREATE OR REPLACE TABLE ${name} AS SELECT f[1] AS ${key}, (${idx})::INTEGER AS idx FROM ${raw} ${where}`,
+    `CREATE OR REPLACE TABLE ${name} AS SELECT unnest(l) AS ${key}, unnest(range(len(l)))::INTEGER AS idx
+       FROM (SELECT ${lines ? 'string_split($1, chr(10))' : `from_json($1::JSON, '["VARCHAR"]')`} AS l)`,
+    [lines ? keys.join('\n') : JSON.stringify(keys)],
   );
-  await conn.run(`DROP TABLE IF EXISTS ${raw}; DROP TABLE IF EXISTS ${raw}_rejected`);
 }
 
 /**
@@ -126,19 +147,15 @@ export async function loadRegistries(
   conn2?: DuckDBConnection,
 ): Promise<Registries> {
   const subColumns = ['msisdn', 'operator', 'activated_at', 'ported_at', 'kind', 'primary_msisdn'];
-  const subsRead = conn2
-    ? readCsvRows(conn2, input.subscribersPath, subColumns, ROWS_PER_PIECE, 'subs_rows')
-    : undefined;
+  const subsRead = conn2 ? readCsvRows(conn2, input.subscribersPath, subColumns) : undefined;
   // A failure of the early read is reported where it is awaited, not as an unhandled rejection.
   subsRead?.catch(() => undefined);
   // Cells. Should their read fail, the subscribers' is let finish first: the caller then closes its connection.
   const cellColumns = ['cell_id', 'operator', 'lat', 'lon', 'region_code'];
-  const cellRows = await readCsvRows(conn, input.cellsPath, cellColumns, ROWS_PER_PIECE, 'cells_rows').catch(
-    async (e: unknown) => {
-      await subsRead?.catch(() => undefined);
-      throw e;
-    },
-  );
+  const cellRows = await readCsvRows(conn, input.cellsPath, cellColumns).catch(async (e: unknown) => {
+    await subsRead?.catch(() => undefined);
+    throw e;
+  });
   const cityIndex = new Map<string, number>();
   const cityCodes: string[] = [];
   const sites: CellSite[] = [];
@@ -182,7 +199,7 @@ export async function loadRegistries(
   }
 
   // Subscribers
-  const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns, ROWS_PER_PIECE, 'subs_rows'));
+  const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns));
   const subscribers: Subscriber[] = [];
   const indexOf = new Map<string, number>();
   const rejectedSubs: number[] = [];
@@ -224,8 +241,13 @@ export async function loadRegistries(
   }
 
   // Lookup tables for the signaling scan.
-  await indexTable(conn, 'cells_rows', 'cells_idx', 'cell_id', rejectedCells);
-  await indexTable(conn, 'subs_rows', 'subs_idx', 'msisdn', rejectedSubs);
+  await indexTable(conn, 'cells_idx', 'cell_id', cellIds);
+  await indexTable(
+    conn,
+    'subs_idx',
+    'msisdn',
+    subscribers.map((s) => s.msisdn),
+  );
   return {
     cityCodes,
     cityIndex,
