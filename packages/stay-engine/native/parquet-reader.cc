@@ -399,19 +399,24 @@ void unhybrid(const uint8_t* p, size_t n, int width, size_t count, uint32_t* out
       const size_t values = size_t(h >> 1) * 8;
       const size_t need = size_t(h >> 1) * size_t(width);
       if (n - ip < need) decline("bit-packed data cut short");
-      uint64_t acc = 0;
-      int bits = 0;
-      size_t q = ip;
       const size_t take = std::min(values, count - got);
-      for (size_t v = 0; v < take; v++) {
-        while (bits < width) {
-          acc |= uint64_t(p[q++]) << bits;
-          bits += 8;
+      size_t v = 0;
+      if (width <= 24) {
+        // Each value from the 8 bytes it starts in, while 8 bytes are there to read.
+        for (; v < take && ip + (v * size_t(width)) / 8 + 8 <= n; v++) {
+          const size_t bit = v * size_t(width);
+          uint64_t w;
+          std::memcpy(&w, p + ip + bit / 8, 8);
+          out[got + v] = uint32_t((w >> (bit % 8)) & mask);
         }
-        out[got++] = uint32_t(acc & mask);
-        acc >>= width;
-        bits -= width;
       }
+      for (; v < take; v++) {
+        uint64_t x = 0;
+        const size_t bit = v * size_t(width);
+        for (size_t b = bit / 8; b * 8 < bit + size_t(width); b++) x |= uint64_t(p[ip + b]) << (b * 8 - bit / 8 * 8);
+        out[got + v] = uint32_t((x >> (bit % 8)) & mask);
+      }
+      got += take;
       ip += need;
     } else {
       if (n - ip < bytes) decline("RLE data cut short");
@@ -817,6 +822,15 @@ class ParquetFile {
             const uint32_t x = indices_[v];
             if (x >= dictSize) decline("a dictionary index out of range");
             ids[v] = dictIds[x];
+          }
+        } else if (present == count) {
+          double* t = c.t.data() + row;
+          uint8_t* isNull = c.null.data() + row;
+          for (size_t v = 0; v < present; v++) {
+            const uint32_t x = indices_[v];
+            if (x >= dictSize) decline("a dictionary index out of range");
+            t[v] = dictTimes[x];
+            isNull[v] = 0;
           }
         } else {
           for (size_t v = 0; v < present; v++) {
