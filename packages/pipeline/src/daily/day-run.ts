@@ -361,6 +361,10 @@ export async function runDays(
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
             threads,
             checkGzip: checkGzipInScan ? gzipProblem : undefined,
+            // The stays' cell model is made while the native readers read.
+            whileReading: () => {
+              model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
+            },
             onRows: (r) => {
               read += r;
               progress('read', read, estimatedRows, 0);

@@ -33,6 +33,11 @@ export interface ScanOptions {
    * reads itself, so a caller whose files it may read checks none up front.
    */
   checkGzip?: (path: string) => Promise<string | undefined>;
+  /**
+   * Called once the native readers are at work on their threads (where they are used), so
+   * the caller's own work (the stays' cell model) overlaps theirs.
+   */
+  whileReading?: () => void;
 }
 
 export interface ScanCounts {
@@ -125,7 +130,9 @@ export async function scanSignaling(
   // CSV and Parquet files read natively where the readers can read them as DuckDB would (a daily
   // run's CSV files with their `counted` flag; its Parquet files are DuckDB's); DuckDB reads the rest
   // (nativeFileScan).
-  let own = inPlace?.keys ? await nativeFileScan(files, inPlace.keys, range, qr, opts.threads ?? 2) : undefined;
+  let own = inPlace?.keys
+    ? await nativeFileScan(files, inPlace.keys, range, qr, opts.threads ?? 2, opts.whileReading)
+    : undefined;
   if (own) opts.onTiming?.('native-read', performance.now() - tq);
   let rest = own ? own.rest : files;
   const unreadable: Array<{ file: string; reason: string }> = [];
@@ -265,6 +272,7 @@ async function nativeFileScan(
   range: ScanRange,
   qr: Quarantine,
   threads: number,
+  whileReading?: () => void,
 ): Promise<
   | {
       found: NativeScan[];
@@ -275,7 +283,12 @@ async function nativeFileScan(
     }
   | undefined
 > {
-  const csv = await nativeCsvScan(files, keys, range, qr, threads);
+  let waiting = whileReading;
+  const meanwhile = () => {
+    waiting?.();
+    waiting = undefined;
+  };
+  const csv = await nativeCsvScan(files, keys, range, qr, threads, meanwhile);
   const left = csv ? csv.rest : files;
   const onlyCsv = csv && { found: [csv.found], chunks: csv.found.chunks, csv, parquetFiles: 0, rest: left };
   // A daily run's Parquet files are DuckDB's: the reader does not count lines by home day.
@@ -284,7 +297,7 @@ async function nativeFileScan(
   if (tried.length === 0) return onlyCsv;
   let pq: Awaited<ReturnType<typeof readParquetNative>>;
   try {
-    pq = await readParquetNative(
+    const pending = readParquetNative(
       tried.map((f) => f.path),
       keys.subscribers,
       keys.cells,
@@ -293,6 +306,8 @@ async function nativeFileScan(
       threads,
       csv?.found.chunks,
     );
+    if (pending) meanwhile();
+    pq = await pending;
   } catch (e) {
     if (csv) releaseChunksNative(csv.found.chunks);
     throw e;
@@ -330,6 +345,7 @@ async function nativeCsvScan(
   range: ScanRange,
   qr: Quarantine,
   threads: number,
+  whileReading: () => void,
 ): Promise<{ found: NativeCsvScan; read: SignalingFile[]; rest: SignalingFile[] } | undefined> {
   const tried = files.filter(nativeCsvCandidate);
   if (tried.length === 0) return undefined;
@@ -342,6 +358,7 @@ async function nativeCsvScan(
     threads,
   );
   if (!pending) return undefined;
+  whileReading();
   const found = await pending;
   const read = tried.filter((_, i) => found.declined[i] === 0);
   const readSet = new Set(read);
