@@ -179,6 +179,32 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
     expect(raw.roaming.length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('finds the five columns among nested and other columns, whatever their case and order', async () => {
+    const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
+    dirs.push(dir);
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    try {
+      await conn.run(
+        `COPY (SELECT {'a': i, 'b': [i, i + 1]} AS meta, [i, 2 * i] AS tags, 'cmcc' AS operator,
+            CASE WHEN i % 3 = 0 THEN 'nc-1' ELSE 'no-such-cell' END AS CELL_ID, 'tau' AS Event,
+            make_timestamp(${us('2022-09-02T00:00:00Z')} + i * 60000000) AS Ts, NULL::VARCHAR AS plmn,
+            CASE WHEN i % 2 = 0 THEN '${A}' ELSE '1380000000' END AS MSISDN
+          FROM range(500) r(i)) TO '${join(dir, 'signaling', 'n.parquet')}' (FORMAT parquet)`,
+      );
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    const sql = await scanBoth(RANGE, dir, undefined, false);
+    const raw = await scanBoth(RANGE, dir, undefined, true);
+    expect(raw.nativeParquetFiles).toBe(1);
+    expect(raw.counts).toEqual(sql.counts);
+    expect(raw.rejected).toEqual(sql.rejected);
+    expect(raw.samples).toEqual(sql.samples);
+    expect(raw.counts.used).toBeGreaterThan(0);
+  }, 30_000);
+
   it('gives compute the answers of the TypeScript engine, with CSV and Parquet files together', async () => {
     const steady: PqRow[] = [];
     for (let d = 0; d < 7; d++)
