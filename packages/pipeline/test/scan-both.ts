@@ -28,13 +28,14 @@ export async function scanBoth(range: ScanRange, dir: string, counted: boolean[]
       });
     }
     const buf = new EventBuffer();
+    const countries = new CountryTable();
     const counts = await scanSignaling(
       conn,
       files,
       range,
       {},
       buf,
-      new CountryTable(),
+      countries,
       qr,
       native
         ? {
@@ -45,10 +46,12 @@ export async function scanBoth(range: ScanRange, dir: string, counted: boolean[]
         : undefined,
     );
     if (counts.chunks) releaseChunksNative(counts.chunks);
-    // The roaming records kept (in both scans, the only ones the native scan hands to the sink): their times, in order.
-    const roaming: Array<[number, number, number]> = [];
-    for (let i = 0; i < buf.length; i++) if (buf.place[i]! < 0) roaming.push([buf.sub[i]!, buf.t[i]!, buf.place[i]!]);
-    roaming.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+    // The roaming records kept (in both scans, the only ones the native scan hands to the sink): their times and
+    // countries, in order. (A country's index is its order of first sight, which follows the order records are read in.)
+    const roaming: Array<[number, number, string]> = [];
+    for (let i = 0; i < buf.length; i++)
+      if (buf.place[i]! < 0) roaming.push([buf.sub[i]!, buf.t[i]!, countries.codes[-buf.place[i]! - 1]!]);
+    roaming.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2].localeCompare(y[2]));
     return {
       nativeCsvFiles: counts.nativeCsvFiles ?? 0,
       nativeParquetFiles: counts.nativeParquetFiles ?? 0,
