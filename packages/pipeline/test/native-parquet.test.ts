@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
 import type { ScanRange } from '../src/read/scan-sql.ts';
 import { bj, makeInput } from './fixture-input.ts';
-import { scanBoth } from './scan-both.ts';
+import { expectSameScan, scanBoth } from './scan-both.ts';
 
 const A = '13800000001';
 const B = '13900000002';
@@ -133,10 +133,7 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
         const sql = await scanBoth(RANGE, dir, undefined, false);
         const raw = await scanBoth(RANGE, dir, undefined, true);
         expect(raw.inPlace).toBe(true);
-        expect(raw.counts).toEqual(sql.counts);
-        expect(raw.rejected).toEqual(sql.rejected);
-        expect(raw.samples).toEqual(sql.samples);
-        expect(raw.roaming).toEqual(sql.roaming);
+        expectSameScan(raw, sql);
         readNatively += raw.nativeParquetFiles;
         declined += files.length - raw.nativeParquetFiles;
       }),
@@ -205,10 +202,7 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
     const sql = await scanBoth(RANGE, dir, undefined, false);
     const raw = await scanBoth(RANGE, dir, undefined, true);
     expect(raw.nativeParquetFiles).toBe(2);
-    expect(raw.counts).toEqual(sql.counts);
-    expect(raw.rejected).toEqual(sql.rejected);
-    expect(raw.samples).toEqual(sql.samples);
-    expect(raw.roaming).toEqual(sql.roaming);
+    expectSameScan(raw, sql);
     expect(raw.counts.rows).toBe(60_000);
     expect(raw.roaming.length).toBeGreaterThan(0);
   }, 60_000);
@@ -233,9 +227,7 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
     const sql = await scanBoth(RANGE, dir, undefined, false);
     const raw = await scanBoth(RANGE, dir, undefined, true);
     expect(raw.nativeParquetFiles).toBe(1);
-    expect(raw.counts).toEqual(sql.counts);
-    expect(raw.rejected).toEqual(sql.rejected);
-    expect(raw.samples).toEqual(sql.samples);
+    expectSameScan(raw, sql);
     expect(raw.counts.used).toBeGreaterThan(0);
   }, 30_000);
 

@@ -2,6 +2,7 @@
 // raw scan) or by scanSql read in JavaScript, for tests that compare the two.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { releaseChunksNative } from '@itinerary-card/stay-engine';
+import { expect } from 'vitest';
 import { CountryTable, EventBuffer } from '../src/compute/event-buffer.ts';
 import { inspectInput } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
@@ -65,4 +66,15 @@ export async function scanBoth(range: ScanRange, dir: string, counted: boolean[]
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/** The native scan found what the SQL scan found: counts, rejects, samples and roaming records. */
+export function expectSameScan(
+  raw: Awaited<ReturnType<typeof scanBoth>>,
+  sql: Awaited<ReturnType<typeof scanBoth>>,
+): void {
+  expect(raw.counts).toEqual(sql.counts);
+  expect(raw.rejected).toEqual(sql.rejected);
+  expect(raw.samples).toEqual(sql.samples);
+  expect(raw.roaming).toEqual(sql.roaming);
 }

@@ -538,19 +538,11 @@ export function readCsvNative(
 ): Promise<NativeCsvScan> | undefined {
   const native = load();
   if (!native) return undefined;
-  const subs = packKeys(subscriberKeys);
-  const cells = packKeys(cellKeys);
   return native.readCsv({
     paths: files.map((f) => f.path),
     fields: Int32Array.from(files, (f) => f.columns.length),
     columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
-    subscriberKeys: subs.bytes,
-    subscriberOffsets: subs.offsets,
-    cellKeys: cells.bytes,
-    cellOffsets: cells.offsets,
-    range: Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
-    samplesPerReason,
-    threads,
+    ...fileScanOptions(subscriberKeys, cellKeys, range, samplesPerReason, threads),
     ...(files.some((f) => f.counted !== undefined)
       ? { counted: Int32Array.from(files, (f) => (f.counted === undefined ? -1 : f.counted ? 1 : 0)) }
       : {}),
@@ -622,10 +614,24 @@ export function readParquetNative(
 ): Promise<NativeParquetScan> | undefined {
   const native = load();
   if (!native) return undefined;
-  const subs = packKeys(subscriberKeys);
-  const cells = packKeys(cellKeys);
   return native.readParquet({
     paths: [...paths],
+    ...fileScanOptions(subscriberKeys, cellKeys, range, samplesPerReason, threads),
+    into,
+  });
+}
+
+/** The options readCsv and readParquet share: the registries' keys packed, the range, samples and threads. */
+function fileScanOptions(
+  subscriberKeys: readonly string[],
+  cellKeys: readonly string[],
+  range: RawScanRange,
+  samplesPerReason: number,
+  threads: number,
+) {
+  const subs = packKeys(subscriberKeys);
+  const cells = packKeys(cellKeys);
+  return {
     subscriberKeys: subs.bytes,
     subscriberOffsets: subs.offsets,
     cellKeys: cells.bytes,
@@ -633,8 +639,7 @@ export function readParquetNative(
     range: Float64Array.of(range.lo, range.hi, range.plausibleLo, range.plausibleHi),
     samplesPerReason,
     threads,
-    into,
-  });
+  };
 }
 
 /** Lets a scan's chunks go, unless a run took them (which lets them go itself). */
