@@ -234,7 +234,7 @@ class CarryWriter {
 }
 
 /** Reads carries written as CarryColumns, one at a time, in order. */
-class CarryReader {
+export class CarryReader {
   private i = 0;
   private f = 0;
   constructor(

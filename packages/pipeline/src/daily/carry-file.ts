@@ -13,7 +13,7 @@
 // an episode without its anchor cell as none. So a run reading carry.bin starts
 // from the carry a run reading carry.jsonl started from.
 import { endianness } from 'node:os';
-import { ABROAD, type Carry, type CarryColumns, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
+import { ABROAD, type Carry, type CarryColumns, CarryReader, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
 import type { CountryTable } from '../compute/event-buffer.ts';
 import type { Registries } from '../read/registry.ts';
 
@@ -529,59 +529,9 @@ export class FileCarries {
 
 /** The carries of CarryColumns as the TypeScript engine takes and gives them, with their subscribers. */
 function carriesOfColumns(cols: CarryColumns): Array<[number, Carry]> {
-  const { ints, floats } = cols;
+  const r = new CarryReader(cols.ints, cols.floats);
   const out: Array<[number, Carry]> = [];
-  for (let i = 0, f = 0; i < ints.length; ) {
-    const nt = ints[i + 4]!;
-    const ne = ints[i + 5]!;
-    const nm = ints[i + 6]!;
-    const nl = ints[i + 7]!;
-    const ns = ints[i + 8]!;
-    const sub = ints[i]!;
-    const state = ints[i + 1]!;
-    const epStart = ints[i + 2]!;
-    const epAnchor = ints[i + 3]!;
-    let k = i + 9;
-    const cut = (n: number) => {
-      const v = ints.slice(k, k + n);
-      k += n;
-      return v;
-    };
-    const place = cut(nt);
-    const epCities = cut(ne);
-    const memCities = cut(nm);
-    const learnCells = cut(nl);
-    const learnCities = cut(nl);
-    const learnCounts = cut(nl);
-    const seenCities = ns < 0 ? Int32Array.of(SEEN_ALL) : cut(ns);
-    const seenCounts = ns < 0 ? new Int32Array(0) : cut(ns);
-    const runStart = floats[f]!;
-    const t = floats.slice(f + 1, f + 1 + nt);
-    const epCounts = floats.slice(f + 1 + nt, f + 1 + nt + ne);
-    const memCounts = floats.slice(f + 1 + nt + ne, f + 1 + nt + ne + nm);
-    out.push([
-      sub,
-      {
-        t,
-        place,
-        state,
-        runStart,
-        epStart,
-        epAnchor,
-        epCities,
-        epCounts,
-        memCities,
-        memCounts,
-        learnCells,
-        learnCities,
-        learnCounts,
-        seenCities,
-        seenCounts,
-      },
-    ]);
-    i = k;
-    f += 1 + nt + ne + nm;
-  }
+  for (let sub = r.peek(); sub >= 0; sub = r.peek()) out.push([sub, r.next()]);
   return out;
 }
 
