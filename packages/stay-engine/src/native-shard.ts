@@ -167,14 +167,20 @@ export function nativeShardAvailable(dayCount = 1): boolean {
   return dayCount <= NATIVE_MAX_DAYS && load() !== undefined;
 }
 
-/** Growable flat columns of carries (the layout of native/engine.h's CarryColumns). */
-class CarryWriter {
-  ints = new Int32Array(1 << 12);
-  floats = new Float64Array(1 << 12);
+/** Growable int and float columns (as native/engine.h's CarryColumns are laid out), filled to ni and nf. */
+export class GrowableColumns {
+  ints: Int32Array;
+  floats: Float64Array;
   ni = 0;
   nf = 0;
 
-  private room(ints: number, floats: number): void {
+  constructor(size: number) {
+    this.ints = new Int32Array(size);
+    this.floats = new Float64Array(size);
+  }
+
+  /** Makes room for `ints` more ints and `floats` more floats. */
+  room(ints: number, floats: number): void {
     if (this.ni + ints > this.ints.length) {
       const next = new Int32Array(Math.max(this.ni + ints, this.ints.length * 2));
       next.set(this.ints.subarray(0, this.ni));
@@ -185,6 +191,13 @@ class CarryWriter {
       next.set(this.floats.subarray(0, this.nf));
       this.floats = next;
     }
+  }
+}
+
+/** Carries written as flat columns (the layout of native/engine.h's CarryColumns). */
+class CarryWriter extends GrowableColumns {
+  constructor() {
+    super(1 << 12);
   }
 
   private putInts(v: ArrayLike<number>): void {

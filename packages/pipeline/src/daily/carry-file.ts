@@ -13,7 +13,15 @@
 // an episode without its anchor cell as none. So a run reading carry.bin starts
 // from the carry a run reading carry.jsonl started from.
 import { endianness } from 'node:os';
-import { ABROAD, type Carry, type CarryColumns, CarryReader, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
+import {
+  ABROAD,
+  type Carry,
+  type CarryColumns,
+  CarryReader,
+  GrowableColumns,
+  SEEN_ALL,
+  UNDECIDED,
+} from '@itinerary-card/stay-engine';
 import type { CountryTable } from '../compute/event-buffer.ts';
 import type { Registries } from '../read/registry.ts';
 
@@ -129,32 +137,6 @@ class Keys {
   }
 }
 
-/** Growable int and float columns. */
-class Columns {
-  ints: Int32Array;
-  floats: Float64Array;
-  ni = 0;
-  nf = 0;
-
-  constructor(size = 1 << 14) {
-    this.ints = new Int32Array(size);
-    this.floats = new Float64Array(size);
-  }
-
-  room(ints: number, floats: number): void {
-    if (this.ni + ints > this.ints.length) {
-      const next = new Int32Array(Math.max(this.ni + ints, this.ints.length * 2));
-      next.set(this.ints.subarray(0, this.ni));
-      this.ints = next;
-    }
-    if (this.nf + floats > this.floats.length) {
-      const next = new Float64Array(Math.max(this.nf + floats, this.floats.length * 2));
-      next.set(this.floats.subarray(0, this.nf));
-      this.floats = next;
-    }
-  }
-}
-
 /** A table of the names a file uses, each given its local index on first use. */
 class Names {
   readonly list: string[] = [];
@@ -205,7 +187,7 @@ export function writeCarryFile(
   const codes = new Names(countries.codes);
   const cellKeys = new Keys(cellIds);
   const cityKeys = new Keys(cityCodes);
-  const w = new Columns();
+  const w = new GrowableColumns(1 << 14);
   const at = new Int32Array(starts.length);
   const fat = new Int32Array(starts.length);
   starts.forEach(({ i: i0, f: f0 }, n) => {
@@ -398,13 +380,13 @@ export class FileCarries {
 
   /** The carries of subscribers 0 to `subscribers` - 1, in order, as the native engine takes them. */
   columns(subscribers: number, pseudoOf: (sub: number) => string): CarryColumns {
-    const w = new Columns();
+    const w = new GrowableColumns(1 << 14);
     for (let sub = 0; sub < subscribers && this.byP.size > 0; sub++) this.append(w, sub, pseudoOf(sub));
     return { ints: w.ints.slice(0, w.ni), floats: w.floats.slice(0, w.nf) };
   }
 
   /** Scratch for `carry` (its carry is copied out of it). */
-  private readonly one = new Columns(64);
+  private readonly one = new GrowableColumns(64);
 
   /** One subscriber's carry as the TypeScript engine takes it, or null. */
   carry(sub: number, p: string): Carry | null {
@@ -417,7 +399,7 @@ export class FileCarries {
       : null;
   }
 
-  private append(w: Columns, sub: number, p: string): void {
+  private append(w: GrowableColumns, sub: number, p: string): void {
     const n = this.byP.get(p);
     if (n === undefined) return;
     const { file, cell, city, country } = this;
@@ -537,7 +519,7 @@ function carriesOfColumns(cols: CarryColumns): Array<[number, Carry]> {
 
 /** Carries of the TypeScript engine (or of a run of several shards) gathered as CarryColumns. */
 export class CarryGather {
-  private readonly w = new Columns();
+  private readonly w = new GrowableColumns(1 << 14);
 
   add(sub: number, c: Carry): void {
     const w = this.w;

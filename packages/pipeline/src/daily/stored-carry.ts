@@ -3,7 +3,14 @@
 // decode to: places by cell id and city code rather than by index, so a carry
 // stays valid when the registries change between the two runs. A run still
 // reads a day's carry.jsonl left by an earlier version.
-import { ABROAD, type Carry, type CarryColumns, SEEN_ALL, UNDECIDED } from '@itinerary-card/stay-engine';
+import {
+  ABROAD,
+  type Carry,
+  type CarryColumns,
+  GrowableColumns,
+  SEEN_ALL,
+  UNDECIDED,
+} from '@itinerary-card/stay-engine';
 import type { CountryTable } from '../compute/event-buffer.ts';
 import type { Registries } from '../read/registry.ts';
 
@@ -195,23 +202,7 @@ export class CarryCodec {
  * `decodeInto` writes what CarryCodec.decode gives.
  */
 export class CarryColumnsCodec extends CarryCodec {
-  private ints = new Int32Array(1 << 14);
-  private floats = new Float64Array(1 << 14);
-  private ni = 0;
-  private nf = 0;
-
-  private room(ints: number, floats: number): void {
-    if (this.ni + ints > this.ints.length) {
-      const next = new Int32Array(Math.max(this.ni + ints, this.ints.length * 2));
-      next.set(this.ints.subarray(0, this.ni));
-      this.ints = next;
-    }
-    if (this.nf + floats > this.floats.length) {
-      const next = new Float64Array(Math.max(this.nf + floats, this.floats.length * 2));
-      next.set(this.floats.subarray(0, this.nf));
-      this.floats = next;
-    }
-  }
+  private readonly w = new GrowableColumns(1 << 14);
 
   /** Appends subscriber `sub`'s carry as decode(c) gives it (nothing where decode gives null). */
   decodeInto(sub: number, c: StoredCarry): void {
@@ -227,11 +218,11 @@ export class CarryColumnsCodec extends CarryCodec {
     for (const _ in c.lc) nlc++;
     let nsi = 0;
     for (const _ in c.si) nsi++;
-    this.room(9 + n + nec + nmc + 3 * nlc + 2 * nsi, 1 + n + nec + nmc);
-    const ints = this.ints;
-    const floats = this.floats;
-    const at = this.ni;
-    const fat = this.nf;
+    this.w.room(9 + n + nec + nmc + 3 * nlc + 2 * nsi, 1 + n + nec + nmc);
+    const ints = this.w.ints;
+    const floats = this.w.floats;
+    const at = this.w.ni;
+    const fat = this.w.nf;
     let i = at + 9;
     // t and place: records at cells no longer known left out (the floats after runStart).
     let f = fat + 1;
@@ -316,15 +307,15 @@ export class CarryColumnsCodec extends CarryCodec {
     ints[at + 7] = nl;
     ints[at + 8] = ns;
     floats[fat] = c.rs;
-    this.ni = i;
-    this.nf = f;
+    this.w.ni = i;
+    this.w.nf = f;
   }
 
   /** The carries decoded so far (decodeInto), and a fresh start. */
   take(): CarryColumns {
-    const out = { ints: this.ints.slice(0, this.ni), floats: this.floats.slice(0, this.nf) };
-    this.ni = 0;
-    this.nf = 0;
+    const out = { ints: this.w.ints.slice(0, this.w.ni), floats: this.w.floats.slice(0, this.w.nf) };
+    this.w.ni = 0;
+    this.w.nf = 0;
     return out;
   }
 }
