@@ -1,7 +1,7 @@
 // The key-value seam for short-lived state (codes, rate limits, sessions):
 // in memory with TTLs when embedded, Redis in production. Counters use a fixed
 // window: the TTL is set when a key is created and not extended by later incr.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DEFAULT_STORAGE_RETRY_MS, RetryWindow } from './retry-window.ts';
 import { isKeyValueOutage, storageUnavailable } from './storage-outage.ts';
@@ -206,23 +206,73 @@ export class MemoryKeyValue implements KeyValue {
   }
 }
 
-// INCR and set the TTL only on creation, atomically.
-const INCR_SCRIPT = `local v = redis.call('INCR', KEYS[1])
+// Counters are sent again after a connection lost while they ran (Redis may
+// have run them) and still count once: each call carries an operation key, the
+// last of KEYS, under which the script keeps its answer for OP_KEEP_MS; a call
+// that finds it answers that again and counts nothing.
+
+// INCR and set the TTL only on creation, atomically. ARGV: ttl ms, operation's keep ms.
+const INCR_SCRIPT = `local done = redis.call('GET', KEYS[2])
+if done then return tonumber(done) end
+local v = redis.call('INCR', KEYS[1])
 if v == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+redis.call('SET', KEYS[2], v, 'PX', ARGV[2])
 return v`;
 
-// KeyValue.takeIf: delete only while the key holds the value.
-const TAKE_IF_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+// KeyValue.takeIf: delete only while the key holds the value. ARGV: value, operation's keep ms.
+const TAKE_IF_SCRIPT = `local done = redis.call('GET', KEYS[2])
+if done then return tonumber(done) end
+local r = 0
+if redis.call('GET', KEYS[1]) == ARGV[1] then r = redis.call('DEL', KEYS[1]) end
+redis.call('SET', KEYS[2], r, 'PX', ARGV[2])
+return r`;
+
+// KeyValue.take: read and delete. ARGV: operation's keep ms. The answer is kept as '=' .. value, or '' for none.
+const TAKE_SCRIPT = `local done = redis.call('GET', KEYS[2])
+if done then
+  if done == '' then return false end
+  return string.sub(done, 2)
+end
+local v = redis.call('GET', KEYS[1])
+if v then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], '=' .. v, 'PX', ARGV[1])
+else
+  redis.call('SET', KEYS[2], '', 'PX', ARGV[1])
+end
+return v`;
+
+// KeyValue.setNx: set only when absent. ARGV: value, ttl ms (0: none), operation's keep ms; answers 1 or 0.
+const SET_NX_SCRIPT = `local done = redis.call('GET', KEYS[2])
+if done then return tonumber(done) end
+local ok
+if tonumber(ARGV[2]) > 0 then
+  ok = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')
+else
+  ok = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+end
+local r = 0
+if ok then r = 1 end
+redis.call('SET', KEYS[2], r, 'PX', ARGV[3])
+return r`;
 
 // KeyValue.consume: check every counter, then count them all, in one step.
-// ARGV holds (max, ttl ms, add) per key; answers {1, counts…} or {0, index, pttl}.
-const CONSUME_SCRIPT = `for i = 1, #KEYS do
+// KEYS: the counters, then the operation's key; ARGV holds (max, ttl ms, add)
+// per counter, then the operation's keep ms. Answers {1, counts…} (kept under
+// the operation's key) or {0, index, pttl} (nothing counted, nothing kept).
+const CONSUME_SCRIPT = `local n = #KEYS - 1
+local done = redis.call('GET', KEYS[#KEYS])
+if done then
+  local out = {}
+  for s in string.gmatch(done, '[^,]+') do out[#out + 1] = tonumber(s) end
+  return out
+end
+for i = 1, n do
   local v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
   if v >= tonumber(ARGV[3 * i - 2]) then return {0, i - 1, redis.call('PTTL', KEYS[i])} end
 end
 local out = {1}
-for i = 1, #KEYS do
+for i = 1, n do
   local add = tonumber(ARGV[3 * i])
   local v
   if add > 0 then
@@ -234,9 +284,22 @@ for i = 1, #KEYS do
   end
   out[#out + 1] = v
 end
+redis.call('SET', KEYS[#KEYS], table.concat(out, ','), 'PX', ARGV[#ARGV])
 return out`;
-/** Sent by its SHA-1 (EVALSHA), not its text, on every call after Redis first ran it: consume is on hot paths. */
-const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
+
+/** A Lua script sent by its SHA-1 (EVALSHA), not its text, once Redis has it: counters are on hot paths. */
+interface Script {
+  text: string;
+  sha: string;
+}
+const script = (text: string): Script => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+const INCR = script(INCR_SCRIPT);
+const TAKE = script(TAKE_SCRIPT);
+const TAKE_IF = script(TAKE_IF_SCRIPT);
+const SET_NX = script(SET_NX_SCRIPT);
+const CONSUME = script(CONSUME_SCRIPT);
+/** How long an operation's answer outlives the retry window and the command's own time limit. */
+const OP_KEEP_MARGIN_MS = 10_000;
 
 export async function openRedisKeyValue(
   url: string,
@@ -262,7 +325,7 @@ export async function openRedisKeyValue(
   // Connection errors are reported here while it reconnects; commands fail on their own.
   redis.on('error', () => {});
   await redis.connect();
-  return new RedisKeyValue(redis, prefix, new RetryWindow(retryMs));
+  return new RedisKeyValue(redis, prefix, new RetryWindow(retryMs), retryMs + timeoutMs + OP_KEEP_MARGIN_MS);
 }
 
 /** Rethrows a Redis outage (closed, offline, timed out) as STORAGE_UNAVAILABLE; a reply error as it is. */
@@ -270,34 +333,40 @@ function outage(e: unknown): never {
   throw isKeyValueOutage(e) ? storageUnavailable(e) : e;
 }
 
-/** ioredis refused the command before sending it: the connection is down and there is no offline queue. */
-function notSent(e: unknown): boolean {
-  return e instanceof Error && /enableOfflineQueue|Stream isn't writeable/i.test(e.message);
-}
-
-/**
- * Whether a command may be sent again after its connection was lost while it
- * ran (it may have run): reads and plain writes of a value yes; counters,
- * single-use takes and set-if-absent no, as running them twice would count
- * twice or answer wrongly. A command that was never sent is retried in any case.
- */
-type Repeat = 'idempotent' | 'once';
-
 class RedisKeyValue implements KeyValue {
   private readonly subscribers = new Set<Redis>();
+  /** Operation keys: this client's random name and a sequence, unique without a random draw per call. */
+  private readonly opName = randomBytes(9).toString('base64url');
+  private opSeq = 0;
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly window: RetryWindow,
+    /** How long Redis keeps an operation's answer: past any retry of it. */
+    private readonly opKeepMs: number,
   ) {}
+  private opKey(): string {
+    return `${this.prefix}op:${this.opName}:${(++this.opSeq).toString(36)}`;
+  }
+  /** Runs a script by its SHA-1; by its text when Redis answers NOSCRIPT (restarted or flushed: nothing ran). */
+  private evalScript(s: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.redis.evalsha(s.sha, keys.length, ...keys, ...args).catch((e: unknown) => {
+      if (e instanceof Error && e.message.startsWith('NOSCRIPT'))
+        return this.redis.eval(s.text, keys.length, ...keys, ...args);
+      throw e;
+    });
+  }
   private k(k: string): string {
     return this.prefix + k;
   }
   /**
    * Runs a command; in an outage waits for the reconnect within the retry
-   * window and sends it again (see Repeat), else throws STORAGE_UNAVAILABLE.
+   * window and sends it again, else throws STORAGE_UNAVAILABLE. Every command
+   * may be sent twice: reads and plain writes of a value are the same when run
+   * again, and the others (counters, takes, set-if-absent) are scripts that keep
+   * their answer under an operation key, so a second run answers the first's.
    */
-  private async run<T>(repeat: Repeat, command: () => Promise<T>): Promise<T> {
+  private async run<T>(command: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         const out = await command();
@@ -305,62 +374,57 @@ class RedisKeyValue implements KeyValue {
         return out;
       } catch (e) {
         if (!isKeyValueOutage(e)) throw e;
-        // A timed-out GET or SET is sent again too: each is O(1), and a stalled Redis answers it once it runs.
-        const again = notSent(e) || repeat === 'idempotent';
-        if (again && (await this.window.pause(attempt, () => this.redis.status === 'ready'))) continue;
+        // A timed-out command is sent again too: each is short, and a stalled Redis answers it once it runs.
+        if (await this.window.pause(attempt, () => this.redis.status === 'ready')) continue;
         outage(e);
       }
     }
   }
   get(k: string): Promise<string | null> {
-    return this.run('idempotent', () => this.redis.get(this.k(k)));
+    return this.run(() => this.redis.get(this.k(k)));
   }
   async set(k: string, v: string, ttlMs?: number): Promise<void> {
-    if (ttlMs && ttlMs > 0) await this.run('idempotent', () => this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs)));
-    else await this.run('idempotent', () => this.redis.set(this.k(k), v));
+    if (ttlMs && ttlMs > 0) await this.run(() => this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs)));
+    else await this.run(() => this.redis.set(this.k(k), v));
   }
   async setNx(k: string, v: string, ttlMs?: number): Promise<boolean> {
-    const r =
-      ttlMs && ttlMs > 0
-        ? await this.run('once', () => this.redis.set(this.k(k), v, 'PX', Math.ceil(ttlMs), 'NX'))
-        : await this.run('once', () => this.redis.set(this.k(k), v, 'NX'));
-    return r === 'OK';
+    const keys = [this.k(k), this.opKey()];
+    const args = [v, String(ttlMs && ttlMs > 0 ? Math.ceil(ttlMs) : 0), String(this.opKeepMs)];
+    return Number(await this.run(() => this.evalScript(SET_NX, keys, args))) === 1;
   }
   async del(k: string): Promise<void> {
-    await this.run('idempotent', () => this.redis.del(this.k(k)));
+    await this.run(() => this.redis.del(this.k(k)));
   }
-  take(k: string): Promise<string | null> {
-    return this.run('once', () => this.redis.getdel(this.k(k)));
+  async take(k: string): Promise<string | null> {
+    const keys = [this.k(k), this.opKey()];
+    return ((await this.run(() => this.evalScript(TAKE, keys, [String(this.opKeepMs)]))) as string | null) ?? null;
   }
   async takeIf(k: string, v: string): Promise<boolean> {
-    return Number(await this.run('once', () => this.redis.eval(TAKE_IF_SCRIPT, 1, this.k(k), v))) === 1;
+    const keys = [this.k(k), this.opKey()];
+    return Number(await this.run(() => this.evalScript(TAKE_IF, keys, [v, String(this.opKeepMs)]))) === 1;
   }
   async incr(k: string, ttlMs?: number): Promise<number> {
-    const r = await this.run('once', () => this.redis.eval(INCR_SCRIPT, 1, this.k(k), String(Math.ceil(ttlMs ?? 0))));
-    return Number(r);
+    const keys = [this.k(k), this.opKey()];
+    const args = [String(Math.ceil(ttlMs ?? 0)), String(this.opKeepMs)];
+    return Number(await this.run(() => this.evalScript(INCR, keys, args)));
   }
   ttl(k: string): Promise<number> {
-    return this.run('idempotent', () => this.redis.pttl(this.k(k)));
+    return this.run(() => this.redis.pttl(this.k(k)));
   }
   async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
     const args: string[] = [];
     for (const c of counters) args.push(String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
+    args.push(String(this.opKeepMs));
     const keys = counters.map((c) => this.k(c.key));
-    // Counted once or not at all: an attempt is never counted twice, nor let through uncounted (fails closed).
-    const r = (await this.run('once', () =>
-      this.redis.evalsha(CONSUME_SHA, keys.length, ...keys, ...args).catch((e: unknown) => {
-        // NOSCRIPT: not run (Redis restarted or flushed its scripts); the text runs it and caches it again.
-        if (e instanceof Error && e.message.startsWith('NOSCRIPT')) {
-          return this.redis.eval(CONSUME_SCRIPT, keys.length, ...keys, ...args);
-        }
-        throw e;
-      }),
-    )) as number[];
+    keys.push(this.opKey());
+    // Counted once: never twice (sent again after a lost connection, it answers the counts it made),
+    // nor let through uncounted (past the retry window it fails closed).
+    const r = (await this.run(() => this.evalScript(CONSUME, keys, args))) as number[];
     if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
     return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };
   }
   async publish(channel: string, message: string): Promise<void> {
-    await this.run('idempotent', () => this.redis.publish(this.k(channel), message));
+    await this.run(() => this.redis.publish(this.k(channel), message));
   }
   async subscribe(
     channel: string,

@@ -3,7 +3,10 @@
 // STORAGE_UNAVAILABLE, an error of the statement stays what it is, and both
 // work again once the server is back, on the same pool and connection, with
 // nothing reopened. Issue 25: a restart within the window is ridden through,
-// and a statement that may have run is not sent twice unless it says it may be.
+// and a statement that may have run is not sent twice unless it says it may be;
+// a Redis command whose reply was lost after it ran is sent again and counts once.
+import { createServer, type Server, Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedisKeyValue } from '../src/key-value.ts';
@@ -156,4 +159,91 @@ describe('storage outages', () => {
       await kv.close();
     }
   });
+
+  it('Redis: a reply lost after the command ran is sent again and answers what the first run did', async () => {
+    const proxy = await replyDroppingProxy(redis.url);
+    const kv = await openRedisKeyValue(proxy.url, 'lost:', 300, WIDE_WINDOW_MS);
+    const admin = new Redis(redis.url);
+    try {
+      await kv.set('code', 'c1');
+      await kv.set('claim', 'me');
+      const lost = async <T>(call: () => Promise<T>): Promise<T> => {
+        proxy.dropNextReply();
+        const out = await call();
+        expect(proxy.dropped(), 'a reply was lost').toBe(true);
+        return out;
+      };
+      // Each ran once in Redis, its reply never came back; the second send answers the first run's result.
+      expect(await lost(() => kv.consume([{ key: 'tries', max: 5, ttlMs: 60_000 }]))).toEqual({
+        ok: true,
+        counts: [1],
+      });
+      expect(await admin.get('lost:tries')).toBe('1');
+      expect(await lost(() => kv.incr('n', 60_000))).toBe(1);
+      expect(await admin.get('lost:n')).toBe('1');
+      expect(await lost(() => kv.take('code'))).toBe('c1');
+      expect(await lost(() => kv.take('code'))).toBeNull();
+      expect(await lost(() => kv.setNx('once', 'x', 60_000))).toBe(true);
+      expect(await lost(() => kv.setNx('once', 'y', 60_000))).toBe(false);
+      expect(await lost(() => kv.takeIf('claim', 'me'))).toBe(true);
+      expect(await admin.exists('lost:claim')).toBe(0);
+      // A refusal counts nothing and is answered again as a refusal.
+      for (let i = 1; i < 5; i++) await kv.consume([{ key: 'tries', max: 5, ttlMs: 60_000 }]);
+      expect(await lost(() => kv.consume([{ key: 'tries', max: 5, ttlMs: 60_000 }]))).toMatchObject({
+        ok: false,
+        index: 0,
+      });
+      expect(await admin.get('lost:tries')).toBe('5');
+      // The kept answers go on their own.
+      const kept = await admin.keys('lost:op:*');
+      expect(kept.length).toBeGreaterThan(0);
+      for (const k of kept) expect(await admin.pttl(k)).toBeGreaterThan(0);
+    } finally {
+      await admin.quit();
+      await kv.close();
+      await proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to Redis that, once asked, closes the client's connection instead of passing on the next reply. */
+async function replyDroppingProxy(target: string) {
+  const { hostname, port } = new URL(target);
+  let drop = false;
+  let didDrop = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    sockets.add(client).add(upstream);
+    upstream.connect(Number(port), hostname);
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      if (drop) {
+        drop = false;
+        didDrop = true;
+        client.destroy();
+        upstream.destroy();
+      } else client.write(d);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    dropNextReply: () => {
+      drop = true;
+      didDrop = false;
+    },
+    dropped: () => didDrop,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
