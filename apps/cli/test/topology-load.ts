@@ -225,16 +225,26 @@ export class LoadRecorder {
     return undefined;
   }
 
-  report(faults: Fault[], shardFault: Fault) {
+  /**
+   * `breakerOpenMs`: the platform's breaker time (PlatformOptions.breakerOpenMs). Each replica has
+   * its own breaker per shard, which lets a probe through at most that long after it last opened:
+   * once the shard is back, one replica may answer its numbers while another's breaker still waits.
+   */
+  report(faults: Fault[], shardFault: Fault, breakerOpenMs: number) {
     const ok = (o: Outcome) =>
       o.kind === 'itinerary' ? `${o.status} ${o.code}` === this.itineraryUsers[o.user]!.expected : o.status === 201;
-    // In flight at any time while the shard was down (a query sent just before the kill may meet it).
+    // In flight at any time while the shard was down (a query sent just before the kill may meet it),
+    // or sent before every replica's breaker had its probe after the shard came back.
+    const downUntil = Math.max(
+      shardFault.downUntil ?? Number.POSITIVE_INFINITY,
+      shardFault.readyAt ? shardFault.readyAt + breakerOpenMs : 0,
+    );
     const allowed = (o: Outcome) =>
       o.kind === 'itinerary' &&
       o.code === 'QUERY_FAILED' &&
       this.itineraryUsers[o.user]!.onKilledShard &&
       o.end >= shardFault.at &&
-      o.at <= (shardFault.downUntil ?? Number.POSITIVE_INFINITY);
+      o.at <= downUntil;
     const unexpected = this.outcomes
       .filter((o) => !ok(o) && !allowed(o))
       .map((o) => ({
