@@ -43,5 +43,6 @@ describe('accuracy on a simulated world', () => {
       expect(ours.countries.recall).toBe(1);
       expect(ours.status.accuracy).toBe(1);
     }
-  });
+    // 7-28 s in CI; past the suite's 60 s once on a machine at a load of 13.
+  }, 180_000);
 });
