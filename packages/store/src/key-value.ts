@@ -206,85 +206,88 @@ export class MemoryKeyValue implements KeyValue {
   }
 }
 
-// Counters are sent again after a connection lost while they ran (Redis may
-// have run them) and still count once: each call carries an operation key, the
-// last of KEYS, under which the script keeps its answer for OP_KEEP_MS; a call
-// that finds it answers that again and counts nothing.
+// Commands that change a count or take a value are sent again after a
+// connection lost while they ran (Redis may have run them) and still act once:
+// each call names an operation key (KEYS[1]) under which the script keeps its
+// answer for ARGV[1] ms. Sent again (ARGV[2] = '1'), it looks there first and,
+// when the first run did happen, answers that again and changes nothing; the
+// first send does not look (one call fewer in Redis on the hot path).
+const OP = `local op = KEYS[1]
+local done = false
+if ARGV[2] == '1' then done = redis.call('GET', op) end
+local function keep(v)
+  redis.call('SET', op, v, 'PX', ARGV[1])
+end
+`;
 
-// INCR and set the TTL only on creation, atomically. ARGV: ttl ms, operation's keep ms.
-const INCR_SCRIPT = `local done = redis.call('GET', KEYS[2])
-if done then return tonumber(done) end
-local v = redis.call('INCR', KEYS[1])
-if v == 1 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-redis.call('SET', KEYS[2], v, 'PX', ARGV[2])
+// KeyValue.incr: INCR and set the TTL only on creation, atomically. KEYS[2]: counter; ARGV[3]: ttl ms.
+const INCR_SCRIPT = `${OP}if done then return tonumber(done) end
+local v = redis.call('INCR', KEYS[2])
+if v == 1 and tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+keep(v)
 return v`;
 
-// KeyValue.takeIf: delete only while the key holds the value. ARGV: value, operation's keep ms.
-const TAKE_IF_SCRIPT = `local done = redis.call('GET', KEYS[2])
-if done then return tonumber(done) end
+// KeyValue.takeIf: delete only while the key holds the value. KEYS[2]: key; ARGV[3]: value.
+const TAKE_IF_SCRIPT = `${OP}if done then return tonumber(done) end
 local r = 0
-if redis.call('GET', KEYS[1]) == ARGV[1] then r = redis.call('DEL', KEYS[1]) end
-redis.call('SET', KEYS[2], r, 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then r = redis.call('DEL', KEYS[2]) end
+keep(r)
 return r`;
 
-// KeyValue.take: read and delete. ARGV: operation's keep ms. The answer is kept as '=' .. value, or '' for none.
-const TAKE_SCRIPT = `local done = redis.call('GET', KEYS[2])
-if done then
+// KeyValue.take: read and delete. KEYS[2]: key. The answer is kept as '=' .. value, or '' for none.
+const TAKE_SCRIPT = `${OP}if done then
   if done == '' then return false end
   return string.sub(done, 2)
 end
-local v = redis.call('GET', KEYS[1])
+local v = redis.call('GET', KEYS[2])
 if v then
-  redis.call('DEL', KEYS[1])
-  redis.call('SET', KEYS[2], '=' .. v, 'PX', ARGV[1])
+  redis.call('DEL', KEYS[2])
+  keep('=' .. v)
 else
-  redis.call('SET', KEYS[2], '', 'PX', ARGV[1])
+  keep('')
 end
 return v`;
 
-// KeyValue.setNx: set only when absent. ARGV: value, ttl ms (0: none), operation's keep ms; answers 1 or 0.
-const SET_NX_SCRIPT = `local done = redis.call('GET', KEYS[2])
-if done then return tonumber(done) end
+// KeyValue.setNx: set only when absent. KEYS[2]: key; ARGV[3]: value, ARGV[4]: ttl ms (0: none). Answers 1 or 0.
+const SET_NX_SCRIPT = `${OP}if done then return tonumber(done) end
 local ok
-if tonumber(ARGV[2]) > 0 then
-  ok = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')
+if tonumber(ARGV[4]) > 0 then
+  ok = redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4], 'NX')
 else
-  ok = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+  ok = redis.call('SET', KEYS[2], ARGV[3], 'NX')
 end
 local r = 0
 if ok then r = 1 end
-redis.call('SET', KEYS[2], r, 'PX', ARGV[3])
+keep(r)
 return r`;
 
 // KeyValue.consume: check every counter, then count them all, in one step.
-// KEYS: the counters, then the operation's key; ARGV holds (max, ttl ms, add)
-// per counter, then the operation's keep ms. Answers {1, counts…} (kept under
-// the operation's key) or {0, index, pttl} (nothing counted, nothing kept).
-const CONSUME_SCRIPT = `local n = #KEYS - 1
-local done = redis.call('GET', KEYS[#KEYS])
-if done then
+// KEYS[2…]: the counters; ARGV[3…] holds (max, ttl ms, add) per counter.
+// Answers {1, counts…} (kept) or {0, index, pttl} (nothing counted, nothing kept).
+const CONSUME_SCRIPT = `${OP}if done then
   local out = {}
   for s in string.gmatch(done, '[^,]+') do out[#out + 1] = tonumber(s) end
   return out
 end
+local n = #KEYS - 1
 for i = 1, n do
-  local v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
-  if v >= tonumber(ARGV[3 * i - 2]) then return {0, i - 1, redis.call('PTTL', KEYS[i])} end
+  local v = tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0
+  if v >= tonumber(ARGV[3 * i]) then return {0, i - 1, redis.call('PTTL', KEYS[i + 1])} end
 end
 local out = {1}
 for i = 1, n do
-  local add = tonumber(ARGV[3 * i])
+  local add = tonumber(ARGV[3 * i + 2])
   local v
   if add > 0 then
-    v = redis.call('INCRBY', KEYS[i], add)
-    local ttl = tonumber(ARGV[3 * i - 1])
-    if v == add and ttl > 0 then redis.call('PEXPIRE', KEYS[i], ttl) end
+    v = redis.call('INCRBY', KEYS[i + 1], add)
+    local ttl = tonumber(ARGV[3 * i + 1])
+    if v == add and ttl > 0 then redis.call('PEXPIRE', KEYS[i + 1], ttl) end
   else
-    v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+    v = tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0
   end
   out[#out + 1] = v
 end
-redis.call('SET', KEYS[#KEYS], table.concat(out, ','), 'PX', ARGV[#ARGV])
+keep(table.concat(out, ','))
 return out`;
 
 /** A Lua script sent by its SHA-1 (EVALSHA), not its text, once Redis has it: counters are on hot paths. */
@@ -335,7 +338,7 @@ function outage(e: unknown): never {
 
 class RedisKeyValue implements KeyValue {
   private readonly subscribers = new Set<Redis>();
-  /** Operation keys: this client's random name and a sequence, unique without a random draw per call. */
+  /** Operations: this client's random name and a sequence, unique without a random draw per call. */
   private readonly opName = randomBytes(9).toString('base64url');
   private opSeq = 0;
   constructor(
@@ -345,8 +348,10 @@ class RedisKeyValue implements KeyValue {
     /** How long Redis keeps an operation's answer: past any retry of it. */
     private readonly opKeepMs: number,
   ) {}
-  private opKey(): string {
-    return `${this.prefix}op:${this.opName}:${(++this.opSeq).toString(36)}`;
+  /** A script call that acts once: its operation key and how long it is kept, whether it is sent again, the rest. */
+  private once(s: Script, keys: string[], args: string[]): Promise<unknown> {
+    const k = [`${this.prefix}op:${this.opName}:${(++this.opSeq).toString(36)}`, ...keys];
+    return this.run((attempt) => this.evalScript(s, k, [String(this.opKeepMs), attempt > 0 ? '1' : '0', ...args]));
   }
   /** Runs a script by its SHA-1; by its text when Redis answers NOSCRIPT (restarted or flushed: nothing ran). */
   private evalScript(s: Script, keys: string[], args: string[]): Promise<unknown> {
@@ -366,10 +371,10 @@ class RedisKeyValue implements KeyValue {
    * again, and the others (counters, takes, set-if-absent) are scripts that keep
    * their answer under an operation key, so a second run answers the first's.
    */
-  private async run<T>(command: () => Promise<T>): Promise<T> {
+  private async run<T>(command: (attempt: number) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const out = await command();
+        const out = await command(attempt);
         this.window.up();
         return out;
       } catch (e) {
@@ -388,25 +393,20 @@ class RedisKeyValue implements KeyValue {
     else await this.run(() => this.redis.set(this.k(k), v));
   }
   async setNx(k: string, v: string, ttlMs?: number): Promise<boolean> {
-    const keys = [this.k(k), this.opKey()];
-    const args = [v, String(ttlMs && ttlMs > 0 ? Math.ceil(ttlMs) : 0), String(this.opKeepMs)];
-    return Number(await this.run(() => this.evalScript(SET_NX, keys, args))) === 1;
+    const ttl = String(ttlMs && ttlMs > 0 ? Math.ceil(ttlMs) : 0);
+    return Number(await this.once(SET_NX, [this.k(k)], [v, ttl])) === 1;
   }
   async del(k: string): Promise<void> {
     await this.run(() => this.redis.del(this.k(k)));
   }
   async take(k: string): Promise<string | null> {
-    const keys = [this.k(k), this.opKey()];
-    return ((await this.run(() => this.evalScript(TAKE, keys, [String(this.opKeepMs)]))) as string | null) ?? null;
+    return ((await this.once(TAKE, [this.k(k)], [])) as string | null) ?? null;
   }
   async takeIf(k: string, v: string): Promise<boolean> {
-    const keys = [this.k(k), this.opKey()];
-    return Number(await this.run(() => this.evalScript(TAKE_IF, keys, [v, String(this.opKeepMs)]))) === 1;
+    return Number(await this.once(TAKE_IF, [this.k(k)], [v])) === 1;
   }
   async incr(k: string, ttlMs?: number): Promise<number> {
-    const keys = [this.k(k), this.opKey()];
-    const args = [String(Math.ceil(ttlMs ?? 0)), String(this.opKeepMs)];
-    return Number(await this.run(() => this.evalScript(INCR, keys, args)));
+    return Number(await this.once(INCR, [this.k(k)], [String(Math.ceil(ttlMs ?? 0))]));
   }
   ttl(k: string): Promise<number> {
     return this.run(() => this.redis.pttl(this.k(k)));
@@ -414,12 +414,10 @@ class RedisKeyValue implements KeyValue {
   async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
     const args: string[] = [];
     for (const c of counters) args.push(String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
-    args.push(String(this.opKeepMs));
-    const keys = counters.map((c) => this.k(c.key));
-    keys.push(this.opKey());
     // Counted once: never twice (sent again after a lost connection, it answers the counts it made),
     // nor let through uncounted (past the retry window it fails closed).
-    const r = (await this.run(() => this.evalScript(CONSUME, keys, args))) as number[];
+    const keys = counters.map((c) => this.k(c.key));
+    const r = (await this.once(CONSUME, keys, args)) as number[];
     if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
     return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };
   }
