@@ -28,7 +28,8 @@ import { ShardSpill } from '../compute/shard-spill.ts';
 import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from '../read/file-index.ts';
 import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from '../read/input-dir.ts';
 import { Quarantine, type RejectSample } from '../read/quarantine.ts';
-import { loadRegistries, type Registries } from '../read/registry.ts';
+import { loadRegistries, type Registries, registerRegistryTables } from '../read/registry.ts';
+import { cachedRegistries } from '../read/registry-cache.ts';
 import { scanSignaling } from '../read/signaling-scan.ts';
 import { PLAN_PRAGMA } from '../read/signaling-source.ts';
 import { usableFiles } from '../read/usable-files.ts';
@@ -247,13 +248,18 @@ export async function runDays(
     const quarantine = new Quarantine();
     let registries: Registries;
     let model: CellModel | undefined;
+    let registerTables: (() => Promise<void>) | undefined;
     if (session) {
       ({ conn, registries, model } = await session.open(input, threads, quarantine));
       await dropRejectTables(conn);
     } else {
       await conn!.run(PLAN_PRAGMA);
       const side = await instance!.connect();
-      registries = await loadRegistries(conn!, input, quarantine, side).finally(() => side.closeSync());
+      // DuckDB's lookup tables only where its joins are run (scanSql): the native readers find
+      // subscribers and cells themselves. The registries may be the last run's (registry-cache.ts).
+      registries = await cachedRegistries(conn!, input, quarantine, side).finally(() => side.closeSync());
+      const loaded = registries;
+      registerTables = () => registerRegistryTables(conn!, loaded);
     }
     const db = conn!;
     const countries = new CountryTable();
@@ -360,6 +366,7 @@ export async function runDays(
           {
             onTiming: (phase, ms) => opts.onTiming?.(phase, ms),
             threads,
+            registerTables,
             checkGzip: checkGzipInScan ? gzipProblem : undefined,
             // The stays' cell model is made while the native readers read.
             whileReading: () => {

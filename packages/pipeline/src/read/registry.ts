@@ -93,7 +93,23 @@ export async function readCsvRows(
   columns: string[],
   rowsPerPiece = ROWS_PER_PIECE,
 ): Promise<string[][]> {
-  return simpleCsvRows(await readFile(path), columns) ?? (await duckdbCsvRows(conn, path, columns, rowsPerPiece));
+  return (await registryRows(conn, path, columns, rowsPerPiece)).rows;
+}
+
+/**
+ * readCsvRows, from the file's bytes when they have been read already (`bytes`), and
+ * whether the rows are those bytes split here (false: DuckDB read the file at `path`).
+ */
+async function registryRows(
+  conn: DuckDBConnection,
+  path: string,
+  columns: string[],
+  rowsPerPiece = ROWS_PER_PIECE,
+  bytes?: Uint8Array,
+): Promise<{ rows: string[][]; fromBytes: boolean }> {
+  const simple = simpleCsvRows(bytes ?? (await readFile(path)), columns);
+  if (simple) return { rows: simple, fromBytes: true };
+  return { rows: await duckdbCsvRows(conn, path, columns, rowsPerPiece), fromBytes: false };
 }
 
 /** readCsvRows by DuckDB, for any file. */
@@ -137,8 +153,9 @@ async function indexTable(conn: DuckDBConnection, name: string, key: string, key
 }
 
 /**
- * Reads and checks both registries. Given a second connection, DuckDB reads the
- * subscribers on it while the cells are checked and modelled here.
+ * Reads and checks both registries, and registers them in DuckDB as the signaling
+ * scan's lookup tables (registerRegistryTables). Given a second connection, DuckDB
+ * reads the subscribers on it while the cells are checked and modelled here.
  */
 export async function loadRegistries(
   conn: DuckDBConnection,
@@ -146,16 +163,45 @@ export async function loadRegistries(
   q: Quarantine,
   conn2?: DuckDBConnection,
 ): Promise<Registries> {
+  const registries = await readRegistries(conn, input, q, conn2);
+  await registerRegistryTables(conn, registries);
+  return registries;
+}
+
+/** The registry files' bytes, read once by a caller that also hashes them (registry-cache.ts). */
+export interface RegistryBytes {
+  cells: Uint8Array;
+  subscribers: Uint8Array;
+}
+
+/**
+ * Reads and checks both registries (loadRegistries without DuckDB's lookup tables). With
+ * `bytes`, a simple file (simpleCsvRows) is split from them rather than read again; `read`
+ * tells whether both were (false: DuckDB read one from its path).
+ */
+export async function readRegistries(
+  conn: DuckDBConnection,
+  input: InputDir,
+  q: Quarantine,
+  conn2?: DuckDBConnection,
+  bytes?: RegistryBytes,
+  read?: { fromBytes: boolean },
+): Promise<Registries> {
   const subColumns = ['msisdn', 'operator', 'activated_at', 'ported_at', 'kind', 'primary_msisdn'];
-  const subsRead = conn2 ? readCsvRows(conn2, input.subscribersPath, subColumns) : undefined;
+  const subsRead = conn2
+    ? registryRows(conn2, input.subscribersPath, subColumns, ROWS_PER_PIECE, bytes?.subscribers)
+    : undefined;
   // A failure of the early read is reported where it is awaited, not as an unhandled rejection.
   subsRead?.catch(() => undefined);
   // Cells. Should their read fail, the subscribers' is let finish first: the caller then closes its connection.
   const cellColumns = ['cell_id', 'operator', 'lat', 'lon', 'region_code'];
-  const cellRows = await readCsvRows(conn, input.cellsPath, cellColumns).catch(async (e: unknown) => {
-    await subsRead?.catch(() => undefined);
-    throw e;
-  });
+  const cellRead = await registryRows(conn, input.cellsPath, cellColumns, ROWS_PER_PIECE, bytes?.cells).catch(
+    async (e: unknown) => {
+      await subsRead?.catch(() => undefined);
+      throw e;
+    },
+  );
+  const cellRows = cellRead.rows;
   const cityIndex = new Map<string, number>();
   const cityCodes: string[] = [];
   const sites: CellSite[] = [];
@@ -199,7 +245,10 @@ export async function loadRegistries(
   }
 
   // Subscribers
-  const subRows = await (subsRead ?? readCsvRows(conn, input.subscribersPath, subColumns));
+  const subRead = await (subsRead ??
+    registryRows(conn, input.subscribersPath, subColumns, ROWS_PER_PIECE, bytes?.subscribers));
+  const subRows = subRead.rows;
+  if (read) read.fromBytes = cellRead.fromBytes && subRead.fromBytes;
   const subscribers: Subscriber[] = [];
   const indexOf = new Map<string, number>();
   const rejectedSubs: number[] = [];
@@ -240,14 +289,6 @@ export async function loadRegistries(
     });
   }
 
-  // Lookup tables for the signaling scan.
-  await indexTable(conn, 'cells_idx', 'cell_id', cellIds);
-  await indexTable(
-    conn,
-    'subs_idx',
-    'msisdn',
-    subscribers.map((s) => s.msisdn),
-  );
   return {
     cityCodes,
     cityIndex,
@@ -258,4 +299,18 @@ export async function loadRegistries(
     subscribers,
     indexOf,
   };
+}
+
+/**
+ * The registries as DuckDB's lookup tables for the signaling scan's joins (scanSql):
+ * cells_idx (cell_id → cell index) and subs_idx (msisdn → subscriber index).
+ */
+export async function registerRegistryTables(conn: DuckDBConnection, registries: Registries): Promise<void> {
+  await indexTable(conn, 'cells_idx', 'cell_id', registries.cellIds);
+  await indexTable(
+    conn,
+    'subs_idx',
+    'msisdn',
+    registries.subscribers.map((s) => s.msisdn),
+  );
 }

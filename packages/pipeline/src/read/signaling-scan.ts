@@ -38,6 +38,11 @@ export interface ScanOptions {
    * the caller's own work (the stays' cell model) overlaps theirs.
    */
   whileReading?: () => void;
+  /**
+   * Registers the registries' lookup tables (registry.ts registerRegistryTables), called before
+   * DuckDB runs the scan's joins (scanSql); absent, the caller has registered them already.
+   */
+  registerTables?: () => Promise<void>;
 }
 
 export interface ScanCounts {
@@ -166,6 +171,7 @@ export async function scanSignaling(
     own = undefined;
   }
   if (!native && !own) {
+    await opts.registerTables?.();
     await conn.run(`SET streaming_buffer_size = '${STREAM_BUFFER}'`);
     const result = await conn.stream(scanSql(rest, range));
     raw = bindingsResult(result);
