@@ -207,6 +207,40 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
     expect(raw.roaming.length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('declines a file whole when any of its row groups cannot be read, whichever thread read the others', async () => {
+    // Row groups of 1,024 records, shared out between the reader's threads; in `late.parquet` only the
+    // last holds a text the reader declines (non-ASCII), in `early.parquet` only the first.
+    const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
+    dirs.push(dir);
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    const records = (
+      bad: string,
+    ) => `SELECT CASE WHEN ${bad} THEN '1380000000é' WHEN i % 2 = 1 THEN '${A}' ELSE '${B}' END AS msisdn,
+        make_timestamp(${us('2022-09-02T00:00:00Z')} + i * 9000123) AS ts,
+        CASE WHEN i % 7 = 0 THEN 'cell-' || (i % 31) ELSE 'nc-1' END AS cell_id, NULL::VARCHAR AS plmn, 'tau' AS event
+      FROM range(12000) r(i)`;
+    try {
+      for (const [name, bad] of [
+        ['late', 'i = 11999'],
+        ['early', 'i = 3'],
+        ['good', 'false'],
+      ])
+        await conn.run(
+          `COPY (${records(bad!)}) TO '${join(dir, 'signaling', `${name}.parquet`)}' (FORMAT parquet, ROW_GROUP_SIZE 1024)`,
+        );
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    const sql = await scanBoth(RANGE, dir, undefined, false);
+    const raw = await scanBoth(RANGE, dir, undefined, true);
+    expect(raw.nativeParquetFiles).toBe(1);
+    expectSameScan(raw, sql);
+    expect(raw.counts.rows).toBe(36_000);
+    expect(raw.rejected).toMatchObject({ bad_msisdn: 2 });
+  }, 60_000);
+
   it('finds the five columns among nested and other columns, whatever their case and order', async () => {
     const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
     dirs.push(dir);

@@ -47,28 +47,39 @@ void onThreads(size_t n, int threads, Work work) {
  * merged into `j`, whose segments are then ordered by their first record's time, as
  * scanChunks orders DuckDB's chunks.
  */
+/** A part of the raw scan `j` (its rules and registry tables) whose records go to `set`. */
+inline std::unique_ptr<Scan> scanPart(const Scan& j, ChunkSet* set) {
+  auto part = std::make_unique<Scan>();
+  part->set = set;
+  part->samplesPerReason = j.samplesPerReason;
+  part->raw = true;
+  part->tablesOf = &j;
+  part->lo = j.lo;
+  part->hi = j.hi;
+  part->plausibleLo = j.plausibleLo;
+  part->plausibleHi = j.plausibleHi;
+  return part;
+}
+
+/** The scan's segments in reading order: by their first record's time, as scanChunks orders DuckDB's chunks. */
+inline void orderSegments(Scan& j) {
+  std::stable_sort(j.set->segments.begin(), j.set->segments.end(),
+                   [](const Segment& x, const Segment& y) { return x.t[0] < y.t[0]; });
+}
+
 template <class ReadOne>
 void readFileParts(Scan& j, size_t nf, int threads, ReadOne readOne) {
   std::vector<std::unique_ptr<Scan>> parts(nf);
   std::vector<std::unique_ptr<ChunkSet>> sets(nf);
   onThreads(nf, threads, [&](size_t k) {
     sets[k] = std::make_unique<ChunkSet>();
-    auto part = std::make_unique<Scan>();
-    part->set = sets[k].get();
-    part->samplesPerReason = j.samplesPerReason;
-    part->raw = true;
-    part->tablesOf = &j;
-    part->lo = j.lo;
-    part->hi = j.hi;
-    part->plausibleLo = j.plausibleLo;
-    part->plausibleHi = j.plausibleHi;
+    auto part = scanPart(j, sets[k].get());
     if (readOne(k, *part)) parts[k] = std::move(part);
     else sets[k].reset();
   });
   for (size_t k = 0; k < nf; k++)
     if (parts[k]) mergeScan(j, *parts[k]);
-  std::stable_sort(j.set->segments.begin(), j.set->segments.end(),
-                   [](const Segment& x, const Segment& y) { return x.t[0] < y.t[0]; });
+  orderSegments(j);
 }
 
 }  // namespace stay

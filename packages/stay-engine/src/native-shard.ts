@@ -452,12 +452,22 @@ export function scanChunksNative(
   return load()?.scanChunks(result, subscriberCount, cells, samplesPerReason);
 }
 
-/** Keys as the addon takes them: their UTF-8 bytes in a row, and where each starts (one more offset at the end). */
+/** Keys packed, by the array they were packed from (a caller that keeps its keys packs them once). */
+const packed = new WeakMap<readonly string[], { bytes: Uint8Array; offsets: Int32Array }>();
+
+/**
+ * Keys as the addon takes them: their UTF-8 bytes in a row, and where each starts (one more
+ * offset at the end). The same array is packed once (its keys must not change).
+ */
 function packKeys(keys: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const known = packed.get(keys);
+  if (known) return known;
   const parts = keys.map((k) => Buffer.from(k, 'utf8'));
   const offsets = new Int32Array(keys.length + 1);
   for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i]! + parts[i]!.length;
-  return { bytes: Buffer.concat(parts), offsets };
+  const out = { bytes: Buffer.concat(parts), offsets };
+  packed.set(keys, out);
+  return out;
 }
 
 /**

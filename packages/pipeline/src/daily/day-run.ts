@@ -5,7 +5,6 @@ import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { beijingDayStart, DAY_MS } from '@itinerary-card/domain';
 import {
-  buildCellModel,
   type Carry,
   type CarryColumns,
   type CellModel,
@@ -29,7 +28,7 @@ import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from '../
 import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from '../read/input-dir.ts';
 import { Quarantine, type RejectSample } from '../read/quarantine.ts';
 import { loadRegistries, type Registries, registerRegistryTables } from '../read/registry.ts';
-import { cachedRegistries } from '../read/registry-cache.ts';
+import { cachedRegistries, cellModelOf, scanKeysOf } from '../read/registry-cache.ts';
 import { scanSignaling } from '../read/signaling-scan.ts';
 import { PLAN_PRAGMA } from '../read/signaling-source.ts';
 import { usableFiles } from '../read/usable-files.ts';
@@ -131,7 +130,7 @@ export class DaySession {
       const found = new Quarantine(Number.POSITIVE_INFINITY);
       const side = await this.db.instance.connect();
       const registries = await loadRegistries(this.db.conn, input, found, side).finally(() => side.closeSync());
-      const model = buildCellModel(registries.cellSites, registries.cityCodes.length);
+      const model = cellModelOf(registries);
       this.loaded = { signature, registries, rejects: found.samples, model, memo: new Map() };
     }
     for (const r of this.loaded.rejects) q.add(r.reason, r);
@@ -348,7 +347,7 @@ export async function runDays(
           ? {
               subscribers: registries.subscribers.length,
               cells: registries.cellCount,
-              keys: { subscribers: registries.subscribers.map((s) => s.msisdn), cells: registries.cellIds },
+              keys: scanKeysOf(registries),
             }
           : undefined;
       if (files.length) {
@@ -370,7 +369,7 @@ export async function runDays(
             checkGzip: checkGzipInScan ? gzipProblem : undefined,
             // The stays' cell model is made while the native readers read.
             whileReading: () => {
-              model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
+              model ??= cellModelOf(registries);
             },
             onRows: (r) => {
               read += r;
@@ -394,7 +393,7 @@ export async function runDays(
         stats.outside = counts.outside;
       }
       // Only the stays need it: built here, not by loadRegistries, whose other readers (the naive rule) do not.
-      model ??= buildCellModel(registries.cellSites, registries.cityCodes.length);
+      model ??= cellModelOf(registries);
       let done = 0;
       for (let shard = 0; shard < shards; shard++) {
         let buf = loaded;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { buildCellModel, type CellModel } from '@itinerary-card/stay-engine';
 import type { InputDir } from './input-dir.ts';
 import { Quarantine, type RejectSample } from './quarantine.ts';
 import { type Registries, readRegistries } from './registry.ts';
@@ -64,6 +65,36 @@ export async function cachedRegistries(
   for (const r of found.samples) q.add(r.reason, r);
   if (key !== undefined && read.fromBytes) kept = { key, registries, rejects: found.samples };
   return registries;
+}
+
+/** Values made from a registries object, kept with it (and let go with it). */
+const derived = new WeakMap<Registries, { model?: CellModel; keys?: { subscribers: string[]; cells: string[] } }>();
+
+function derivedOf(r: Registries) {
+  let d = derived.get(r);
+  if (!d) {
+    d = {};
+    derived.set(r, d);
+  }
+  return d;
+}
+
+/**
+ * The stays' cell model of the registries, made once per registries object: about 0.1 s of
+ * CPU for the bench world's 27,600 cells, which a run whose registries are the last run's
+ * does not pay again.
+ */
+export function cellModelOf(r: Registries): CellModel {
+  const d = derivedOf(r);
+  d.model ??= buildCellModel(r.cellSites, r.cityCodes.length);
+  return d.model;
+}
+
+/** The registries' keys by index (numbers, cell ids), as the native readers take them, made once per registries object. */
+export function scanKeysOf(r: Registries): { subscribers: readonly string[]; cells: readonly string[] } {
+  const d = derivedOf(r);
+  d.keys ??= { subscribers: r.subscribers.map((s) => s.msisdn), cells: r.cellIds };
+  return d.keys;
 }
 
 /** Forgets the registries kept (tests). */
