@@ -15,6 +15,7 @@ import {
 import type { EngineParams } from '@itinerary-card/stay-engine';
 import { type DayRunOptions, runDays, type StayEngineKind } from '../daily/day-run.ts';
 import type { Subscriber } from '../read/registry.ts';
+import { WindowResults } from './window-results.ts';
 
 export interface ComputeOptions {
   input: string;
@@ -111,10 +112,8 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
   const firstDay = addDays(opts.date, -opts.days - lookback);
   const dayCount = opts.days + lookback;
   const windowFrom = lookback; // index of the window's first day among the days run
-  // Per subscriber: bit sets of cities and countries in the window, and whether it had records.
-  const cities: Array<Set<number> | undefined> = [];
-  const countries: Array<Set<number> | undefined> = [];
-  const seen: boolean[] = [];
+  // Per subscriber: the window's cities and countries, and whether it had records.
+  let results: WindowResults | undefined;
   const run = await runDays(
     {
       input: opts.input,
@@ -130,44 +129,31 @@ export async function compute(opts: ComputeOptions): Promise<ComputeResult> {
       onTiming: opts.onTiming,
       carryOut: false, // every day of the window is run here: nothing is carried on
     },
-    (sub, days) => {
-      let c: Set<number> | undefined;
-      let k: Set<number> | undefined;
-      let had = false;
-      for (let d = windowFrom; d < dayCount; d++) {
-        const o = days[d]!;
-        if (o.hadRecord) had = true;
-        if (o.cities.length) {
-          c ??= new Set();
-          for (const x of o.cities) c.add(x);
-        }
-        if (o.countries.length) {
-          k ??= new Set();
-          for (const x of o.countries) k.add(x);
-        }
-      }
-      cities[sub] = c;
-      countries[sub] = k;
-      seen[sub] = had;
+    (sub, days) => results!.add(sub, days),
+    (ctx) => {
+      results = new WindowResults(ctx.registries.subscribers.length, windowFrom, dayCount);
     },
   );
   const { registries, countries: countryTable } = run;
   const subs = registries.subscribers;
   const statuses: Record<ItineraryStatus, number> = { ok: 0, no_data: 0, new_subscriber: 0 };
+  const found = results ?? new WindowResults(subs.length, windowFrom, dayCount);
   const resultAt = (i: number | undefined): WindowResult | undefined => {
-    if (i === undefined || !seen[i]) return undefined;
-    const c = cities[i];
-    const k = countries[i];
-    return {
-      cities: c ? Array.from(c, (x) => registries.cityCodes[x]!).sort() : [],
-      countries: k ? Array.from(k, (x) => countryTable.codes[x]!).sort() : [],
-    };
+    if (i === undefined || !found.hadRecord(i)) return undefined;
+    return { cities: found.cities(i, registries.cityCodes), countries: found.countries(i, countryTable.codes) };
   };
   const lineOf = (i: number): ItineraryLine => {
     const s = subs[i]!;
     // A number's own result is found by its index; a secondary's primary, by number.
-    const answer = subscriberAnswer(s, opts.date, (m) => resultAt(m === s.msisdn ? i : registries.indexOf.get(m)));
-    return { msisdn: s.msisdn, date: opts.date, days: opts.days, ...answer };
+    const a = subscriberAnswer(s, opts.date, (m) => resultAt(m === s.msisdn ? i : registries.indexOf.get(m)));
+    return {
+      msisdn: s.msisdn,
+      date: opts.date,
+      days: opts.days,
+      status: a.status,
+      cities: a.cities,
+      countries: a.countries,
+    };
   };
   const lines: ItineraryLine[] = new Array(subs.length);
   for (let i = 0; i < subs.length; i++) {
