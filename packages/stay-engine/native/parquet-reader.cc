@@ -733,13 +733,15 @@ class GroupReader {
   void column(int k, const ColumnMeta& cm, int64_t rows) {
     const Leaf& l = file_->leaf(k);
     Column& c = col_[k];
-    c.ids.assign(size_t(rows), -1);
+    // Not filled: each row is written once, by the page that holds it (a NULL where its level says so).
+    if (k == TS) {
+      c.t.resize(size_t(rows));
+      c.null.resize(size_t(rows));
+    } else {
+      c.ids.resize(size_t(rows));
+    }
     c.texts.clear();
     c.found.clear();
-    if (k == TS) {
-      c.t.assign(size_t(rows), 0);
-      c.null.assign(size_t(rows), 1);
-    }
     if (cm.external) decline("a column in another file");
     if (cm.type != l.type) decline("a column chunk of another type");
     if (cm.codec != CODEC_NONE && cm.codec != CODEC_SNAPPY) decline("a codec other than none or Snappy");
@@ -816,6 +818,18 @@ class GroupReader {
         for (size_t v = 0; v < count; v++) {
           if (levels_[v] > 1) decline("a bad level");
           present += levels_[v];
+        }
+        if (present < count) {
+          const size_t r0 = size_t(row);
+          for (size_t v = 0; v < count; v++) {
+            if (levels_[v]) continue;
+            if (k == TS) {
+              c.t[r0 + v] = 0;
+              c.null[r0 + v] = 1;
+            } else {
+              c.ids[r0 + v] = -1;
+            }
+          }
         }
       }
       size_t next = 0;  // the row of the next value
