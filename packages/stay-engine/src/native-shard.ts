@@ -422,9 +422,11 @@ export async function runShardNative(
       const o = days[d]!;
       const slot = i * dayCount + d;
       o.hadRecord = (flags & (1 << d)) !== 0;
-      o.cities.length = 0;
+      // (Emptied only when not empty: most days of most subscribers have no city to list, and
+      // setting an array's length costs more than reading it.)
+      if (o.cities.length) o.cities.length = 0;
       for (let e = c + r.cityCount[slot]!; c < e; c++) o.cities.push(r.cities[c]!);
-      o.countries.length = 0;
+      if (o.countries.length) o.countries.length = 0;
       for (let e = k + r.countryCount[slot]!; k < e; k++) o.countries.push(r.countries[k]!);
     }
     const s = r.subs[i]!;
