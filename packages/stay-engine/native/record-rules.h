@@ -66,12 +66,24 @@ void decideRows(Scan& j, const Rows& rows, size_t n) {
     }
   }
   for (size_t i = 0; i < n; i++) {
-    const Text m = rows.msisdn(i);
-    const Text cell = rows.cell(i);
     const bool tNull = rows.tNull(i);
     const double tv = rows.t(i);
     // DuckDB orders NaN above every number.
     const double t = tNull ? 0 : std::isnan(tv) ? INF : tv;
+    if constexpr (looked) {
+      // Nearly every record is valid (the first case below): kept without reading its texts,
+      // which only the others need.
+      const int32_t s = rows.subIndex(i), cx = rows.cellIndex(i);
+      if (s >= 0 && cx >= 0 && !tNull && t >= validFrom && t < validTo) {
+        b.sub[i] = s;
+        b.t[i] = tv;
+        b.place[i] = cx;
+        b.ev[i] = rows.eventHash(i);
+        continue;
+      }
+    }
+    const Text m = rows.msisdn(i);
+    const Text cell = rows.cell(i);
     int32_t s, cx;
     if constexpr (looked) {
       s = rows.subIndex(i);
