@@ -129,8 +129,16 @@ async function compare(input: string, label: string, now: number) {
   const naive: Array<Timed<Awaited<ReturnType<typeof runNaiveRule>>>> = [];
   const read: Array<Timed<number>> = [];
   const load0 = loadavg()[0]!;
+  // compute's own phases (wall): the scan (the native readers, or DuckDB) and the stays.
+  const phases: Array<Record<string, number>> = [];
   for (let k = 0; k < 3; k++) {
-    ours.push(await timed(() => compute({ input, date: DATE, days: 7, now })));
+    const phase: Record<string, number> = {};
+    phases.push(phase);
+    ours.push(
+      await timed(() =>
+        compute({ input, date: DATE, days: 7, now, onTiming: (p, ms) => (phase[p] = (phase[p] ?? 0) + ms) }),
+      ),
+    );
     naive.push(await timed(() => runNaiveRule({ input, date: DATE, days: 7 })));
     read.push(await timed(() => readSignalingOnly({ input })));
   }
@@ -147,6 +155,11 @@ async function compare(input: string, label: string, now: number) {
   );
   console.log(
     `  ours         wall ${s(ow)}  cpu ${s(oc)}  (${Math.round(events / (ow / 1000)).toLocaleString('en')} records/s)`,
+  );
+  const scan = median(phases.map((p) => p.scan ?? 0));
+  const stays = median(phases.map((p) => p.stays ?? 0));
+  console.log(
+    `  ours by phase (median wall): scan ${s(scan)}, stays ${s(stays)}, the rest (setup, registries, answers) about ${s(Math.max(0, ow - scan - stays))}`,
   );
   console.log(`  naive (SQL)  wall ${s(nw)}  cpu ${s(nc)}`);
   // What both pay: DuckDB reading the files. Through DuckDB, the ratio cannot pass naive ÷ this.
