@@ -31,6 +31,17 @@ vi.mock('@itinerary-card/stay-engine', async (original) => {
         return found;
       });
     },
+    // A day's new files, indexed and read in one pass: counted as indexed, and as read where kept.
+    readHomeCsvNative: async (...args: Parameters<typeof m.readHomeCsvNative>) => {
+      if (!reader.on) return undefined;
+      const found = await m.readHomeCsvNative(...args);
+      if (found) {
+        reader.indexed += found.declined.filter((d) => d === 0).length;
+        reader.files += found.kept.filter((k) => k === 1).length;
+        reader.read += found.kept.filter((k) => k === 1).length;
+      }
+      return found;
+    },
     readCsvNative: (...args: Parameters<typeof m.readCsvNative>) => {
       if (!reader.on) return undefined;
       const pending = m.readCsvNative(...args);

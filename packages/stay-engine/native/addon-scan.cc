@@ -1,6 +1,7 @@
 // scanChunks, scanRaw and releaseChunks: a streamed DuckDB result read in place
 // off the JavaScript thread (scan.cc), its findings handed back, its chunks held
 // by a JavaScript external until a run or the pipeline lets them go.
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <string>
@@ -28,6 +29,11 @@ struct ScanJob {
   bool csv = false;
   std::vector<CsvInput> files;
   std::vector<CsvOutcome> outcomes;
+  /** readCsv with `home`: the files' days for the index too, and which files' records were kept. */
+  bool indexed = false;
+  HomeRule home;
+  std::vector<CsvDays> days;
+  std::vector<int32_t> kept;
   /** readParquet: the files, what became of each. */
   bool parquet = false;
   std::vector<std::string> parquetPaths;
@@ -41,7 +47,9 @@ void executeScan(napi_env, void* data) {
   ScanJob& job = *static_cast<ScanJob*>(data);
   Scan& j = job.scan;
   try {
-    if (job.csv) readCsvFiles(j, job.files, job.threads, job.outcomes);
+    if (job.csv && job.indexed)
+      indexAndReadCsvFiles(j, job.files, job.threads, job.home, job.outcomes, job.days, job.kept);
+    else if (job.csv) readCsvFiles(j, job.files, job.threads, job.outcomes);
     else if (job.parquet) readParquetFiles(j, job.parquetPaths, job.threads, job.parquetOutcomes);
     else scanChunks(j);
   } catch (const std::exception& e) {
@@ -120,6 +128,24 @@ void completeScan(napi_env env, napi_status status, void* data) {
       napi_set_named_property(env, result, "malformedFile", toTyped(env, sampleFile, napi_int32_array));
       napi_set_named_property(env, result, "malformedLine", toTyped(env, sampleLine, napi_float64_array));
       napi_set_named_property(env, result, "malformedText", toStrings(env, sampleText));
+      if (job->indexed) {
+        // The index's days, as indexCsv gives them, and which files' records the chunks hold.
+        std::vector<int32_t> dayFile;
+        std::vector<double> day, count;
+        std::vector<std::string> hash;
+        for (size_t k = 0; k < job->days.size(); k++)
+          for (const auto& [d, tally] : job->days[k]) {
+            dayFile.push_back(int32_t(k));
+            day.push_back(double(d));
+            count.push_back(double(tally.first));
+            hash.push_back(std::to_string(tally.second));
+          }
+        napi_set_named_property(env, result, "dayFile", toTyped(env, dayFile, napi_int32_array));
+        napi_set_named_property(env, result, "day", toTyped(env, day, napi_float64_array));
+        napi_set_named_property(env, result, "count", toTyped(env, count, napi_float64_array));
+        napi_set_named_property(env, result, "hash", toStrings(env, hash));
+        napi_set_named_property(env, result, "kept", toTyped(env, job->kept, napi_int32_array));
+      }
     }
     if (job->parquet) {
       std::vector<int32_t> declined;
@@ -365,6 +391,12 @@ napi_value ReleaseChunks(napi_env env, napi_callback_info info) {
  * malformedLine, malformedText>: the signaling CSV files (gzip where the path ends in .gz)
  * read natively, each file whole or not at all, by scanRaw's rules (csv-reader.h). Undefined
  * where DuckDB's C API cannot be reached (the chunks could not be let go as scanRaw's are).
+ * With `into` (the chunks of an earlier scan of the same run), the records join those chunks.
+ * With `home` (Float64Array [keepDay, latestDay, firstDay, lastDay], day numbers: a daily
+ * run's files not yet indexed), each file is read once for both the file index and the scan
+ * (csv-reader.h indexAndReadCsvFiles, `counted` 1): the answer has indexCsv's dayFile, day,
+ * count and hash too, and `kept` (Int32Array, one a file): 1 for the files whose records the
+ * chunks hold (home day keepDay), whose malformed lines are counted; `declined` is the index's.
  */
 napi_value ReadCsv(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -421,10 +453,39 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
     }
     job->files.push_back(std::move(f));
   }
+  // `home` (a daily run's files not yet indexed): Float64Array [keepDay, latestDay, firstDay, lastDay].
+  napi_value homeArg = get("home");
+  napi_valuetype homeType = napi_undefined;
+  if (homeArg) napi_typeof(env, homeArg, &homeType);
+  if (homeType != napi_undefined) {
+    size_t nh;
+    if (!typed(env, homeArg, napi_float64_array, &d, &nh) || nh != 4) return fail(env, "home: Float64Array(4)");
+    const double* h = static_cast<const double*>(d);
+    for (int k = 0; k < 4; k++)
+      if (!(std::fabs(h[k]) < 1e9) || h[k] != std::floor(h[k])) return fail(env, "home: day numbers");
+    job->indexed = true;
+    job->home = {int64_t(h[0]), int64_t(h[1]), int64_t(h[2]), int64_t(h[3])};
+  }
+  ChunkSet* into = nullptr;
+  napi_value intoValue = get("into");
+  napi_valuetype intoType = napi_undefined;
+  if (intoValue) napi_typeof(env, intoValue, &intoType);
+  if (intoType != napi_undefined && intoType != napi_null) {
+    into = chunkSetOf(env, intoValue);
+    if (!into) return nullptr;
+    if (into->taken) return fail(env, "into: already taken by a run");
+    if (into->subscriberCount != int(subscribers) || into->cells != cells)
+      return fail(env, "into: read against other registries");
+  }
   if (!duck::api()) return undefinedValue(env);
-  j.set = new ChunkSet();
-  j.set->subscriberCount = int(subscribers);
-  j.set->cells = cells;
+  if (into) {
+    j.set = into;
+    napi_create_reference(env, intoValue, 1, &job->intoRef);
+  } else {
+    j.set = new ChunkSet();
+    j.set->subscriberCount = int(subscribers);
+    j.set->cells = cells;
+  }
   ScanJob* taken = job.release();
   return queueWork(env, "itinerary-card:readCsv", executeScan, completeScan, taken, &taken->deferred, &taken->work);
 }

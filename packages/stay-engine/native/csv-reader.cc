@@ -149,11 +149,14 @@ uint64_t recordHash(const LineRows& rows, size_t i, double t) {
   return h ^ (h >> 33);
 }
 
-/** One file read into `part` (a scan by the main one's rules, with its own chunk set), or into `days` (the index). */
+/**
+ * One file read into `part` (a scan by the main one's rules, with its own chunk set), into
+ * `days` (the index), or into both (`scan` with `days`).
+ */
 class FileReader {
  public:
-  FileReader(const CsvInput& f, Scan& part, CsvOutcome& out, CsvDays* days = nullptr)
-      : f_(f), part_(part), out_(out), days_(days) {
+  FileReader(const CsvInput& f, Scan& part, CsvOutcome& out, CsvDays* days = nullptr, bool scan = true)
+      : f_(f), part_(part), out_(out), days_(days), scan_(scan) {
     rows_.cNull = f.counted < 0;
     rows_.cValue = f.counted > 0;
   }
@@ -204,6 +207,7 @@ class FileReader {
   Scan& part_;
   CsvOutcome& out_;
   CsvDays* days_;
+  bool scan_;
   /** The day of the last record indexed and its tally: consecutive records are mostly of one day. */
   int64_t lastDay_ = 0;
   std::pair<int64_t, uint64_t>* lastTally_ = nullptr;
@@ -282,7 +286,7 @@ class FileReader {
         lastTally_->first++;
         lastTally_->second += recordHash(rows_, i, t);
       }
-      return true;
+      if (!scan_) return true;
     }
     if (++batch_ == BATCH) flush();
     return true;
@@ -297,7 +301,7 @@ void indexCsvFiles(const std::vector<CsvInput>& files, int threads, std::vector<
   days.assign(files.size(), CsvDays());
   onThreads(files.size(), threads, [&](size_t k) {
     Scan none;  // no registry, no sample: the index keeps counts only
-    FileReader(files[k], none, out[k], &days[k]).run();
+    FileReader(files[k], none, out[k], &days[k], false).run();
     if (out[k].declined) days[k].clear();
   });
 }
@@ -309,6 +313,34 @@ void readCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, std:
     FileReader(files[k], part, out[k]).run();
     if (!out[k].declined) return true;
     out[k].malformed = 0;
+    out[k].samples.clear();
+    return false;
+  });
+}
+
+void indexAndReadCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, const HomeRule& rule,
+                          std::vector<CsvOutcome>& out, std::vector<CsvDays>& days, std::vector<int32_t>& kept) {
+  out.assign(files.size(), CsvOutcome());
+  days.assign(files.size(), CsvDays());
+  kept.assign(files.size(), 0);
+  readFileParts(j, files.size(), threads, [&](size_t k, Scan& part) {
+    part.hasCounted = true;
+    CsvInput f = files[k];
+    f.counted = 1;
+    FileReader(f, part, out[k], &days[k]).run();
+    if (out[k].declined) {
+      days[k].clear();
+      out[k].malformed = 0;
+      out[k].samples.clear();
+      return false;
+    }
+    int64_t home = 0;
+    bool any = false;
+    for (const auto& [d, tally] : days[k])
+      if (d >= rule.firstDay && d <= rule.lastDay && d <= rule.latestDay) home = d, any = true;
+    kept[k] = any && home == rule.keepDay ? 1 : 0;
+    if (kept[k]) return true;
+    out[k].malformed = 0;  // (counted by the run that reads the file, if any)
     out[k].samples.clear();
     return false;
   });

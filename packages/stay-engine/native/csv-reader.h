@@ -70,4 +70,22 @@ using CsvDays = std::map<int64_t, std::pair<int64_t, uint64_t>>;
 void indexCsvFiles(const std::vector<CsvInput>& files, int threads, std::vector<CsvOutcome>& out,
                    std::vector<CsvDays>& days);
 
+/**
+ * Which files read for the index a daily run keeps as read (indexAndReadCsvFiles): those
+ * whose home day by their records, the last of their days in [firstDay, lastDay] and not
+ * after latestDay (the pipeline's homeDay), is keepDay (day numbers as CsvDays').
+ */
+struct HomeRule {
+  int64_t keepDay = 0, latestDay = 0, firstDay = 0, lastDay = 0;
+};
+
+/**
+ * Both in one pass over each file: its days for the index (as indexCsvFiles) and, read with
+ * `counted` 1 by `j`'s rules, its records, kept in `j` (as readCsvFiles) only for the files
+ * whose home day is the rule's (`kept` 1; the others' records are let go as read). A file
+ * declined is declined for both. `out` and `days` as indexCsvFiles', in the order of `files`.
+ */
+void indexAndReadCsvFiles(Scan& j, const std::vector<CsvInput>& files, int threads, const HomeRule& rule,
+                          std::vector<CsvOutcome>& out, std::vector<CsvDays>& days, std::vector<int32_t>& kept);
+
 }  // namespace stay

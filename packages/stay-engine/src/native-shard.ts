@@ -131,7 +131,9 @@ interface Addon {
     samplesPerReason: number;
     threads: number;
     counted?: Int32Array;
-  }): Promise<NativeCsvScan> | undefined;
+    into?: NativeChunks;
+    home?: Float64Array;
+  }): Promise<NativeCsvScan & Partial<NativeCsvIndexPart>> | undefined;
   readParquet(options: {
     paths: string[];
     subscriberKeys: Uint8Array;
@@ -551,7 +553,8 @@ const RAW_COLUMNS = ['msisdn', 'ts', 'cell_id', 'plmn', 'event'];
  * read exactly as DuckDB does (quotes, control or non-ASCII bytes, empty lines, times
  * other than ISO-8601 with seconds and an offset or epoch milliseconds, ...) is declined,
  * and the caller has DuckDB read it (scanRawNative with `into`: the same chunks). Files
- * are read `threads` at a time. Undefined where scanRawNative would be.
+ * are read `threads` at a time. With `into` (the chunks of readHomeCsvNative of the same run),
+ * the records join those chunks. Undefined where scanRawNative would be.
  */
 export function readCsvNative(
   files: readonly NativeCsvFile[],
@@ -560,10 +563,12 @@ export function readCsvNative(
   range: RawScanRange,
   samplesPerReason: number,
   threads: number,
+  into?: NativeChunks,
 ): Promise<NativeCsvScan> | undefined {
   const native = load();
   if (!native) return undefined;
   return native.readCsv({
+    ...(into ? { into } : {}),
     paths: files.map((f) => f.path),
     fields: Int32Array.from(files, (f) => f.columns.length),
     columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
@@ -605,6 +610,71 @@ export function indexCsvNative(files: readonly NativeCsvFile[], threads: number)
     columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
     threads,
   });
+}
+
+/** indexCsvNative's days of each file (NativeCsvIndex but declined and why). */
+type NativeCsvIndexPart = Omit<NativeCsvIndex, 'declined' | 'why'> & { kept: Int32Array };
+
+/** The day numbers (days since 1970-01-01 of Beijing time) of readHomeCsvNative's rule. */
+export interface HomeDayRule {
+  /** The run's day: the files whose home day it is are kept. */
+  keepDay: number;
+  /** A file's days after this one (impossible yet) do not make its home day. */
+  latestDay: number;
+  /** Days outside [firstDay, lastDay] are not indexed (nor make a home day). */
+  firstDay: number;
+  lastDay: number;
+}
+
+/**
+ * What readHomeCsvNative found: indexCsvNative's answer for every file (`declined` and `why`
+ * are the index's) and readCsvNative's over the files kept (`kept` 1: their records are in
+ * the chunks, their malformed lines listed).
+ */
+export interface NativeCsvHomeRead extends NativeCsvIndex {
+  kept: Int32Array;
+  /** readCsvNative's answer over the kept files (declined: 1 for every file not kept). */
+  scan: NativeCsvScan;
+}
+
+/**
+ * A daily run's signaling CSV files not yet indexed, each read once for both: the file index
+ * (indexCsvNative) and, by readCsvNative's rules with `counted` true, the run's records, kept
+ * only for the files whose home day (the last of their days up to `rule.latestDay`, as the
+ * pipeline's homeDay finds it from the index) is `rule.keepDay`; the others' records are let
+ * go as they are read. The chunks (`scan.chunks`) must go to a run, or releaseChunksNative.
+ * Undefined where readCsvNative would be.
+ */
+export async function readHomeCsvNative(
+  files: readonly NativeCsvFile[],
+  subscriberKeys: readonly string[],
+  cellKeys: readonly string[],
+  range: RawScanRange,
+  samplesPerReason: number,
+  threads: number,
+  rule: HomeDayRule,
+): Promise<NativeCsvHomeRead | undefined> {
+  const native = load();
+  if (!native) return undefined;
+  const found = await native.readCsv({
+    paths: files.map((f) => f.path),
+    fields: Int32Array.from(files, (f) => f.columns.length),
+    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+    ...fileScanOptions(subscriberKeys, cellKeys, range, samplesPerReason, threads),
+    home: Float64Array.of(rule.keepDay, rule.latestDay, rule.firstDay, rule.lastDay),
+  });
+  if (!found) return undefined;
+  const { dayFile, day, count, hash, kept } = found as NativeCsvScan & NativeCsvIndexPart;
+  return {
+    declined: found.declined,
+    why: found.why,
+    dayFile,
+    day,
+    count,
+    hash,
+    kept,
+    scan: { ...found, declined: kept.map((k) => 1 - k) },
+  };
 }
 
 /**

@@ -24,12 +24,12 @@ import {
 } from '../compute/parallel-shard.ts';
 import type { SubscriberSink } from '../compute/shard-processor.ts';
 import { ShardSpill } from '../compute/shard-spill.ts';
-import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFiles } from '../read/file-index.ts';
+import { dayInputs, filesForDay, firstRecordDay, homeDay, indexFilesReading } from '../read/file-index.ts';
 import { gzipProblem, type InputDir, inspectInput, type SignalingFile } from '../read/input-dir.ts';
 import { Quarantine, type RejectSample } from '../read/quarantine.ts';
 import { loadRegistries, type Registries, registerRegistryTables } from '../read/registry.ts';
 import { cachedRegistries, cellModelOf, scanKeysOf } from '../read/registry-cache.ts';
-import { scanSignaling } from '../read/signaling-scan.ts';
+import { type HomeRead, scanSignaling } from '../read/signaling-scan.ts';
 import { PLAN_PRAGMA } from '../read/signaling-source.ts';
 import { usableFiles } from '../read/usable-files.ts';
 
@@ -243,6 +243,12 @@ export async function runDays(
     instance!.closeSync();
   };
   let helper: ShardHelper | undefined;
+  // The day's records read while its files were indexed (file-index.ts indexFilesReading): the scan's.
+  let homeRead: HomeRead | undefined;
+  const dropHomeRead = () => {
+    if (homeRead) releaseChunksNative(homeRead.found.chunks);
+    homeRead = undefined;
+  };
   try {
     const quarantine = new Quarantine();
     let registries: Registries;
@@ -267,11 +273,30 @@ export async function runDays(
     let files: SignalingFile[];
     let inputs: DayRunStats['inputs'];
     let firstDayOfRecords: string | undefined;
+    const range = {
+      lo,
+      hi,
+      plausibleLo: Date.UTC(2009, 0, 1),
+      plausibleHi: Math.max(opts.now, lo + opts.dayCount * DAY_MS) + DAY_MS,
+    };
     if (opts.fileIndex) {
       // Each unreadable file is counted once over the days: by the run of its home day.
       const found = new Quarantine(Number.POSITIVE_INFINITY);
       const usable = await usableFiles(db, input, found);
-      const index = await indexFiles(db, usable, opts.fileIndex, threads);
+      // The native engine's run reads its day's new files as it indexes them: each read once.
+      const wish =
+        native && opts.dayCount === 1
+          ? {
+              day: opts.firstDay,
+              now: opts.now,
+              keys: scanKeysOf(registries),
+              range,
+              samplesPerReason: quarantine.samplesPerReason,
+            }
+          : undefined;
+      const indexed = await indexFilesReading(db, usable, opts.fileIndex, threads, wish);
+      const index = indexed.index;
+      homeRead = indexed.homeRead;
       for (const f of usable) {
         const e = index.get(f.path);
         if (e?.error) found.add('unreadable_file', { file: f.path, text: e.error });
@@ -282,6 +307,10 @@ export async function runDays(
         if (homeDay(s.file!, e ?? { days: {}, mtimeMs }, opts.now) === opts.firstDay) quarantine.add(s.reason, s);
       }
       files = filesForDay(usable, index, opts.firstDay, opts.now, opts.fileIndex);
+      // The files read so must be this run's, as the scan would read them (their home day's); else
+      // they are read again by the scan.
+      const wanted = new Map(files.map((f) => [f.path, f]));
+      if (homeRead && !homeRead.read.every((f) => wanted.get(f.path)?.countTimeless === true)) dropHomeRead();
       inputs = dayInputs(input.root, usable, index, opts.firstDay, opts.now);
       firstDayOfRecords = firstRecordDay(index, opts.now);
     } else {
@@ -310,12 +339,6 @@ export async function runDays(
     if (!native && threads >= 2 && estimatedRows / shards >= minParallel) {
       helper = await takeShardHelper();
     }
-    const range = {
-      lo,
-      hi,
-      plausibleLo: Date.UTC(2009, 0, 1),
-      plausibleHi: Math.max(opts.now, lo + opts.dayCount * DAY_MS) + DAY_MS,
-    };
     const stats: DayRunStats = {
       recordsRead: 0,
       recordsUsed: 0,
@@ -350,6 +373,8 @@ export async function runDays(
               keys: scanKeysOf(registries),
             }
           : undefined;
+      // (Read while indexing for a scan in place: a run of several shards reads them again.)
+      if (!inPlace) dropHomeRead();
       if (files.length) {
         const tScan = performance.now();
         let read = 0;
@@ -371,6 +396,7 @@ export async function runDays(
             whileReading: () => {
               model ??= cellModelOf(registries);
             },
+            homeRead,
             onRows: (r) => {
               read += r;
               progress('read', read, estimatedRows, 0);
@@ -474,6 +500,8 @@ export async function runDays(
     stats.recordsRead += quarantine.counts.get('malformed_line') ?? 0;
     return { ...stats, ...ctx };
   } finally {
+    // (A no-op once a run took them.)
+    dropHomeRead();
     closeDuckDb();
     if (helper) await releaseShardHelper(helper);
   }

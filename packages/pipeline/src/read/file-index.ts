@@ -16,10 +16,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { basename, dirname, join, relative } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { addDays, beijingDate, DAY_MS, isIsoDate } from '@itinerary-card/domain';
-import { indexCsvNative } from '@itinerary-card/stay-engine';
+import {
+  indexCsvNative,
+  type NativeCsvIndex,
+  type RawScanRange,
+  readHomeCsvNative,
+  releaseChunksNative,
+} from '@itinerary-card/stay-engine';
 import { writeFileAtomic } from '../publish/atomic-files.ts';
 import { gzipProblem, type SignalingFile } from './input-dir.ts';
-import { nativeCsvCandidate } from './signaling-scan.ts';
+import { type HomeRead, nativeCsvCandidate } from './signaling-scan.ts';
 import { signalingSource } from './signaling-source.ts';
 
 export interface FileEntry {
@@ -83,6 +89,34 @@ export async function indexFiles(
   indexPath: string,
   threads = 1,
 ): Promise<FileIndex> {
+  return (await indexFilesReading(conn, files, indexPath, threads)).index;
+}
+
+/**
+ * A daily run's wish to read its day's records while its new files are indexed (a day's
+ * file is new when its run comes): the registries' keys and the scan's range, as the run's
+ * scan reads them (signaling-scan.ts InPlace, ScanRange).
+ */
+export interface HomeReadWish {
+  day: string;
+  now: number;
+  keys: { subscribers: readonly string[]; cells: readonly string[] };
+  range: RawScanRange;
+  samplesPerReason: number;
+}
+
+/**
+ * indexFiles, and with `wish` the new CSV files the native reader reads are read once for
+ * both the index and the day's scan: `homeRead` has the records of those whose home day is
+ * the wish's (a file of several days, or of another day, is the scan's to read as before).
+ */
+export async function indexFilesReading(
+  conn: DuckDBConnection,
+  files: SignalingFile[],
+  indexPath: string,
+  threads = 1,
+  wish?: HomeReadWish,
+): Promise<{ index: FileIndex; homeRead?: HomeRead }> {
   const stored = readIndex(indexPath);
   let changed = false;
   const out: FileIndex = new Map();
@@ -93,9 +127,10 @@ export async function indexFiles(
     if (!e || e.size !== st.size || e.mtimeMs !== st.mtimeMs) stale.push({ f, size: st.size, mtimeMs: st.mtimeMs });
   }
   // The CSV files the native reader reads as DuckDB would, all at once; the others by DuckDB below.
-  const native = await nativeDays(
+  const { days: native, homeRead } = await nativeDays(
     stale.map((s) => s.f),
     threads,
+    wish,
   );
   const fresh = new Map(stale.map((s) => [s.f.path, s]));
   for (const f of files) {
@@ -155,7 +190,7 @@ export async function indexFiles(
     if (existsSync(dir))
       for (const name of readdirSync(dir)) if (!keep.has(name)) rmSync(join(dir, name), { force: true });
   }
-  return out;
+  return { index: out, homeRead };
 }
 
 /**
@@ -166,21 +201,45 @@ export async function indexFiles(
 async function nativeDays(
   files: SignalingFile[],
   threads: number,
-): Promise<Map<string, Array<readonly [number, number, string]>>> {
+  wish?: HomeReadWish,
+): Promise<{ days: Map<string, Array<readonly [number, number, string]>>; homeRead?: HomeRead }> {
   const out = new Map<string, Array<readonly [number, number, string]>>();
   const tried = files.filter(nativeCsvCandidate);
-  if (tried.length === 0) return out;
-  const found = await indexCsvNative(
-    tried.map((f) => ({ path: f.path, columns: f.columns! })),
-    threads,
-  );
-  if (!found) return out;
+  if (tried.length === 0) return { days: out };
+  const list = tried.map((f) => ({ path: f.path, columns: f.columns! }));
+  let found: NativeCsvIndex | undefined;
+  let homeRead: HomeRead | undefined;
+  if (wish) {
+    const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
+    const both = await readHomeCsvNative(
+      list,
+      wish.keys.subscribers,
+      wish.keys.cells,
+      wish.range,
+      wish.samplesPerReason,
+      threads,
+      {
+        keepDay: dayNumber(wish.day),
+        latestDay: dayNumber(addDays(beijingDate(wish.now), 1)),
+        firstDay: dayNumber(FIRST_DAY),
+        lastDay: dayNumber(LAST_DAY),
+      },
+    );
+    if (both) {
+      found = both;
+      const read = tried.filter((_, k) => both.kept[k] === 1);
+      if (read.length) homeRead = { found: both.scan, read };
+      else releaseChunksNative(both.scan.chunks);
+    }
+  }
+  found ??= await indexCsvNative(list, threads);
+  if (!found) return { days: out };
   tried.forEach((f, k) => {
     if (found.declined[k] === 0) out.set(f.path, []);
   });
   for (let i = 0; i < found.dayFile.length; i++)
     out.get(tried[found.dayFile[i]!]!.path)?.push([found.day[i]!, found.count[i]!, found.hash[i]!]);
-  return out;
+  return { days: out, homeRead };
 }
 
 /**

@@ -43,6 +43,21 @@ export interface ScanOptions {
    * DuckDB runs the scan's joins (scanSql); absent, the caller has registered them already.
    */
   registerTables?: () => Promise<void>;
+  /**
+   * Files the native CSV reader read already, with the run's range and keys, while indexing
+   * them (file-index.ts indexFilesReading): taken as read, the other files joining their chunks.
+   */
+  homeRead?: HomeRead;
+}
+
+/**
+ * The records of CSV files read while indexing them (stay engine readHomeCsvNative): those
+ * whose home day is the run's, in the native reader's chunks. `read` are those files, in the
+ * order of the answer's kept ones; the chunks must go to a run or releaseChunksNative.
+ */
+export interface HomeRead {
+  found: NativeCsvScan;
+  read: SignalingFile[];
 }
 
 export interface ScanCounts {
@@ -136,7 +151,7 @@ export async function scanSignaling(
   // run's CSV files with their `counted` flag; its Parquet files are DuckDB's); DuckDB reads the rest
   // (nativeFileScan).
   let own = inPlace?.keys
-    ? await nativeFileScan(files, inPlace.keys, range, qr, opts.threads ?? 2, opts.whileReading)
+    ? await nativeFileScan(files, inPlace.keys, range, qr, opts.threads ?? 2, opts.whileReading, opts.homeRead)
     : undefined;
   if (own) opts.onTiming?.('native-read', performance.now() - tq);
   let rest = own ? own.rest : files;
@@ -191,13 +206,13 @@ export async function scanSignaling(
         counts.used += taken.used;
         counts.outside += taken.outside;
       }
-      if (own?.csv) countNativeCsv(own.csv.found, own.csv.read, qr);
+      for (const c of own?.csv ?? []) countNativeCsv(c.found, c.read, qr);
       opts.onRows?.(counts.rows);
       if (native) await collectCsvRejects(conn, rest, qr);
       return {
         ...counts,
         chunks: chunks!,
-        nativeCsvFiles: own?.csv?.read.length ?? 0,
+        nativeCsvFiles: own?.csv?.reduce((n, c) => n + c.read.length, 0) ?? 0,
         nativeParquetFiles: own?.parquetFiles ?? 0,
         unreadable,
       };
@@ -279,11 +294,12 @@ async function nativeFileScan(
   qr: Quarantine,
   threads: number,
   whileReading?: () => void,
+  homeRead?: HomeRead,
 ): Promise<
   | {
       found: NativeScan[];
       chunks: NativeChunks;
-      csv?: { found: NativeCsvScan; read: SignalingFile[] };
+      csv?: Array<{ found: NativeCsvScan; read: SignalingFile[] }>;
       parquetFiles: number;
       rest: SignalingFile[];
     }
@@ -294,9 +310,15 @@ async function nativeFileScan(
     waiting?.();
     waiting = undefined;
   };
-  const csv = await nativeCsvScan(files, keys, range, qr, threads, meanwhile);
+  const csv = await nativeCsvScan(files, keys, range, qr, threads, meanwhile, homeRead);
   const left = csv ? csv.rest : files;
-  const onlyCsv = csv && { found: [csv.found], chunks: csv.found.chunks, csv, parquetFiles: 0, rest: left };
+  const onlyCsv = csv && {
+    found: csv.parts.map((c) => c.found),
+    chunks: csv.chunks,
+    csv: csv.parts,
+    parquetFiles: 0,
+    rest: left,
+  };
   // A daily run's Parquet files are DuckDB's: the reader does not count lines by home day.
   const daily = files.some((f) => f.countTimeless !== undefined);
   const tried = daily ? [] : left.filter((f) => f.format === 'parquet');
@@ -310,20 +332,20 @@ async function nativeFileScan(
       range,
       qr.samplesPerReason,
       threads,
-      csv?.found.chunks,
+      csv?.chunks,
     );
     if (pending) meanwhile();
     pq = await pending;
   } catch (e) {
-    if (csv) releaseChunksNative(csv.found.chunks);
+    if (csv) releaseChunksNative(csv.chunks);
     throw e;
   }
   if (!pq) return onlyCsv;
   const read = new Set(tried.filter((_, i) => pq.declined[i] === 0));
   return {
-    found: csv ? [csv.found, pq] : [pq],
+    found: csv ? [...csv.parts.map((c) => c.found), pq] : [pq],
     chunks: pq.chunks,
-    csv,
+    csv: csv?.parts,
     parquetFiles: read.size,
     rest: left.filter((f) => !read.has(f)),
   };
@@ -342,8 +364,9 @@ export function nativeCsvCandidate(f: SignalingFile): boolean {
 /**
  * The CSV files read by the native CSV reader (readCsvNative), and the files left for
  * DuckDB: the reader's declined ones and the others. A daily run's files go with their
- * `counted` flag (SignalingFile.countTimeless). Undefined where the reader is not used: no
- * CSV file, or no native addon.
+ * `counted` flag (SignalingFile.countTimeless). Files of `homeRead` (read while indexing,
+ * as this would read them) are taken as read; the others join their chunks. Undefined where
+ * the reader is not used: no CSV file, or no native addon.
  */
 async function nativeCsvScan(
   files: SignalingFile[],
@@ -352,21 +375,36 @@ async function nativeCsvScan(
   qr: Quarantine,
   threads: number,
   whileReading: () => void,
-): Promise<{ found: NativeCsvScan; read: SignalingFile[]; rest: SignalingFile[] } | undefined> {
-  const tried = files.filter(nativeCsvCandidate);
-  if (tried.length === 0) return undefined;
-  const pending = readCsvNative(
-    tried.map((f) => ({ path: f.path, columns: f.columns!, counted: f.countTimeless })),
-    keys.subscribers,
-    keys.cells,
-    range,
-    qr.samplesPerReason,
-    threads,
-  );
-  if (!pending) return undefined;
-  whileReading();
-  const found = await pending;
-  const read = tried.filter((_, i) => found.declined[i] === 0);
-  const readSet = new Set(read);
-  return { found, read, rest: files.filter((f) => !readSet.has(f)) };
+  homeRead?: HomeRead,
+): Promise<
+  | { parts: Array<{ found: NativeCsvScan; read: SignalingFile[] }>; chunks: NativeChunks; rest: SignalingFile[] }
+  | undefined
+> {
+  const early = new Set(homeRead?.read.map((f) => f.path));
+  const tried = files.filter((f) => nativeCsvCandidate(f) && !early.has(f.path));
+  const parts: Array<{ found: NativeCsvScan; read: SignalingFile[] }> = [];
+  if (homeRead) {
+    // (The run's own entries of those files, in the answer's order.)
+    const byPath = new Map(files.map((f) => [f.path, f]));
+    parts.push({ found: homeRead.found, read: homeRead.read.map((f) => byPath.get(f.path)!) });
+  }
+  if (tried.length > 0) {
+    const pending = readCsvNative(
+      tried.map((f) => ({ path: f.path, columns: f.columns!, counted: f.countTimeless })),
+      keys.subscribers,
+      keys.cells,
+      range,
+      qr.samplesPerReason,
+      threads,
+      homeRead?.found.chunks,
+    );
+    if (pending) {
+      whileReading();
+      const found = await pending;
+      parts.push({ found, read: tried.filter((_, i) => found.declined[i] === 0) });
+    }
+  }
+  if (parts.length === 0) return undefined;
+  const readSet = new Set(parts.flatMap((p) => p.read));
+  return { parts, chunks: parts[0]!.found.chunks, rest: files.filter((f) => !readSet.has(f)) };
 }
