@@ -2,7 +2,7 @@ import { ABROAD, type Carry, UNDECIDED } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CountryTable } from '../src/compute/event-buffer.ts';
-import { FileCarries, readCarryFile, writeCarryFile } from '../src/daily/carry-file.ts';
+import { FileCarries, pseudonymOrder, readCarryFile, writeCarryFile } from '../src/daily/carry-file.ts';
 import { CarryCodec, CarryColumnsCodec, type StoredCarry } from '../src/daily/stored-carry.ts';
 
 const cityCodes = ['110000', '310000', '360100'];
@@ -309,7 +309,9 @@ describe('carry.bin (carry-file.ts)', () => {
           regs,
           table,
         );
-        expect(readCarryFile(bytes)).toEqual(file);
+        // (What was written knows its registries and subscribers too: origin.)
+        expect(readCarryFile(bytes)).toEqual({ ...file, origin: undefined });
+        expect(file.origin?.registries).toBe(regs);
         expect(file.p).toEqual(list.filter(([, c]) => c.t.length > 0).map(([sub]) => pseudo(sub)));
         // What a run read from carry.jsonl: each line decoded with the run's registries, subscriber by subscriber.
         const lines = new Map(list.map(([sub, c]) => [sub, new CarryCodec(regs, table).line(pseudo(sub), c)]));
@@ -322,17 +324,49 @@ describe('carry.bin (carry-file.ts)', () => {
           if (d) decoded.push([sub, d]);
         }
         const expected = columnsOf(decoded);
-        const runTable = new CountryTable();
-        const got = new FileCarries(file, after, runTable).columns(subscribers, pseudo);
-        expect([...got.ints]).toEqual(expected.ints);
-        expect([...got.floats]).toEqual(expected.floats);
-        expect(runTable.codes).toEqual(refTable.codes);
+        // From the file as written (a session's next day: by subscriber where the registries are
+        // the same), and as read back (by name).
+        for (const from of [file, readCarryFile(bytes)]) {
+          const runTable = new CountryTable();
+          const got = new FileCarries(from, after, runTable).columns(subscribers, pseudo);
+          expect([...got.ints]).toEqual(expected.ints);
+          expect([...got.floats]).toEqual(expected.floats);
+          expect(runTable.codes).toEqual(refTable.codes);
+        }
         // The TypeScript engine's carries, one by one.
         const one = new FileCarries(file, after, new CountryTable());
         for (let sub = 0; sub < subscribers; sub++)
           expect(one.carry(sub, pseudo(sub))).toEqual(decoded.find(([s]) => s === sub)?.[1] ?? null);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('writes the carries in pseudonym order, given or sorted, to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.array(carry, { maxLength: 8 }), fc.integer({ min: 1, max: 1008 }), (cs, step) => {
+        // Pseudonyms in another order than the subscribers', as a key's are.
+        const pseudo = (sub: number) => `q${String((sub * step) % 1009).padStart(4, '0')}`;
+        const list = cs.map((c, i): [number, Carry] => [i * 2, c]);
+        const subscribers = cs.length * 2 + 1;
+        const cols = columnsOf(list);
+        const write = (order?: Int32Array) =>
+          writeCarryFile(
+            { ints: Int32Array.from(cols.ints), floats: Float64Array.from(cols.floats) },
+            pseudo,
+            registries,
+            countries(),
+            order,
+          );
+        const order = pseudonymOrder(subscribers, pseudo);
+        expect([...order].map(pseudo)).toEqual(Array.from({ length: subscribers }, (_, s) => pseudo(s)).sort());
+        const sorted = write();
+        const given = write(order);
+        expect(given.bytes.equals(sorted.bytes)).toBe(true);
+        expect(given.file.p).toEqual([...given.file.p].sort());
+        expect(given.file.origin?.subs.length).toBe(given.file.p.length);
+      }),
+      { numRuns: 200 },
     );
   });
 

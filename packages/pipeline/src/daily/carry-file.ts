@@ -45,6 +45,12 @@ export interface CarryFile extends CarryNames {
   /** Where each carry starts in ints and floats. */
   at: Int32Array;
   fat: Int32Array;
+  /**
+   * A file just written (writeCarryFile), not read: the registries it was written from, and
+   * its names' indices there (cells, cities) and each carry's subscriber. A run on the same
+   * registries (a session's next day) finds its carries so, without a lookup by name.
+   */
+  origin?: { registries: object; cells: readonly number[]; cities: readonly number[]; subs: Int32Array };
 }
 
 /** The number as JSON.stringify then JSON.parse, then a typed array give it: 0 where JSON writes null, 0 for -0. */
@@ -140,6 +146,8 @@ class Keys {
 /** A table of the names a file uses, each given its local index on first use. */
 class Names {
   readonly list: string[] = [];
+  /** Each local name's index in `names`. */
+  readonly from: number[] = [];
   private readonly of: Int32Array;
   constructor(private readonly names: readonly string[]) {
     this.of = new Int32Array(names.length).fill(-1);
@@ -150,6 +158,7 @@ class Names {
     if (k < 0) {
       k = this.list.length;
       this.list.push(this.names[i]!);
+      this.from.push(i);
       this.of[i] = k;
     }
     return k;
@@ -159,38 +168,88 @@ class Names {
 /**
  * The carries out of a run (the engine's columns, indices of `registries` and `countries`)
  * as stored: those with records only, ordered by pseudonym, each as carry.jsonl's line would
- * decode. Returns the file's bytes and the file as read back from them.
+ * decode. Returns the file's bytes and the file as read back from them. `byPseudonym`, when
+ * given, lists subscribers (every one of the carries' at least) in their pseudonyms' order:
+ * the carries are taken in that order instead of sorted (a session's runs share one).
  */
 export function writeCarryFile(
   out: CarryColumns,
   pseudoOf: (sub: number) => string,
   registries: Pick<Registries, 'cityCodes' | 'cellIds'>,
   countries: CountryTable,
+  byPseudonym?: Int32Array,
 ): { bytes: Buffer; file: CarryFile } {
   const { cityCodes, cellIds } = registries;
   const { ints, floats } = out;
-  // Each carry's start, its subscriber's pseudonym; those without records left out.
-  const starts: Array<{ p: string; i: number; f: number }> = [];
-  for (let i = 0, f = 0; i < ints.length; ) {
-    const nt = ints[i + 4]!;
-    const ne = ints[i + 5]!;
-    const nm = ints[i + 6]!;
-    const nl = ints[i + 7]!;
-    const ns = ints[i + 8]!;
-    if (nt > 0) starts.push({ p: pseudoOf(ints[i]!), i, f });
-    i += 9 + nt + ne + nm + 3 * nl + (ns > 0 ? 2 * ns : 0);
-    f += 1 + nt + ne + nm;
+  // Each carry's start in ints and floats; those without records left out.
+  let count = 0;
+  let maxSub = -1;
+  for (let i = 0; i < ints.length; ) {
+    if (ints[i + 4]! > 0) {
+      count++;
+      if (ints[i]! > maxSub) maxSub = ints[i]!;
+    }
+    i += 9 + ints[i + 4]! + ints[i + 5]! + ints[i + 6]! + 3 * ints[i + 7]! + (ints[i + 8]! > 0 ? 2 * ints[i + 8]! : 0);
   }
-  starts.sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+  const iAt = new Int32Array(count);
+  const fAt = new Int32Array(count);
+  const p: string[] = [];
+  if (byPseudonym) {
+    // By subscriber, where its carry starts (+1; 0: none), then in the given order.
+    const startOf = new Int32Array(maxSub + 1);
+    const fStartOf = new Int32Array(maxSub + 1);
+    for (let i = 0, f = 0; i < ints.length; ) {
+      const nt = ints[i + 4]!;
+      if (nt > 0) {
+        startOf[ints[i]!] = i + 1;
+        fStartOf[ints[i]!] = f;
+      }
+      const ns = ints[i + 8]!;
+      f += 1 + nt + ints[i + 5]! + ints[i + 6]!;
+      i += 9 + nt + ints[i + 5]! + ints[i + 6]! + 3 * ints[i + 7]! + (ns > 0 ? 2 * ns : 0);
+    }
+    let n = 0;
+    for (let k = 0; k < byPseudonym.length && n < count; k++) {
+      const sub = byPseudonym[k]!;
+      if (sub > maxSub || startOf[sub] === 0) continue;
+      iAt[n] = startOf[sub]! - 1;
+      fAt[n] = fStartOf[sub]!;
+      p.push(pseudoOf(sub));
+      n++;
+    }
+    if (n !== count) throw new RangeError('byPseudonym lacks a subscriber of the carries');
+  } else {
+    const starts: Array<{ p: string; i: number; f: number }> = [];
+    for (let i = 0, f = 0; i < ints.length; ) {
+      const nt = ints[i + 4]!;
+      const ne = ints[i + 5]!;
+      const nm = ints[i + 6]!;
+      const nl = ints[i + 7]!;
+      const ns = ints[i + 8]!;
+      if (nt > 0) starts.push({ p: pseudoOf(ints[i]!), i, f });
+      i += 9 + nt + ne + nm + 3 * nl + (ns > 0 ? 2 * ns : 0);
+      f += 1 + nt + ne + nm;
+    }
+    starts.sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+    starts.forEach((s, n) => {
+      iAt[n] = s.i;
+      fAt[n] = s.f;
+      p.push(s.p);
+    });
+  }
   const cells = new Names(cellIds);
   const cities = new Names(cityCodes);
   const codes = new Names(countries.codes);
   const cellKeys = new Keys(cellIds);
   const cityKeys = new Keys(cityCodes);
   const w = new GrowableColumns(1 << 14);
-  const at = new Int32Array(starts.length);
-  const fat = new Int32Array(starts.length);
-  starts.forEach(({ i: i0, f: f0 }, n) => {
+  const at = new Int32Array(count);
+  const fat = new Int32Array(count);
+  const subs = new Int32Array(count);
+  for (let n = 0; n < count; n++) {
+    const i0 = iAt[n]!;
+    const f0 = fAt[n]!;
+    subs[n] = ints[i0]!;
     const state = ints[i0 + 1]!;
     const epStart = ints[i0 + 2]!;
     const anchor = ints[i0 + 3]!;
@@ -199,26 +258,19 @@ export function writeCarryFile(
     const nm = ints[i0 + 6]!;
     const nl = ints[i0 + 7]!;
     const ns = ints[i0 + 8]!;
-    let i = i0 + 9;
-    let f = f0 + 1;
-    const place = i;
-    const t = f;
-    i += nt;
-    f += nt;
-    const ep = { i, f };
-    i += ne;
-    f += ne;
-    const mem = { i, f };
-    i += nm;
-    f += nm;
-    const learn = i;
-    i += 3 * nl;
-    const seen = i;
+    const place = i0 + 9;
+    const t = f0 + 1;
+    const epI = place + nt;
+    const epF = t + nt;
+    const memI = epI + ne;
+    const memF = epF + ne;
+    const learn = memI + nm;
+    const seen = learn + 3 * nl;
     // The lists in the order their names come out of an object (stored-carry.ts line, decode).
-    const epOrder = cityKeys.order(ints, ep.i, ne);
-    const memOrder = cityKeys.order(ints, mem.i, nm);
-    const learnOrder = cellKeys.order(ints, learn, nl);
-    const seenOrder = ns > 0 ? cityKeys.order(ints, seen, ns) : undefined;
+    const epOrder = ne > 1 ? cityKeys.order(ints, epI, ne) : undefined;
+    const memOrder = nm > 1 ? cityKeys.order(ints, memI, nm) : undefined;
+    const learnOrder = nl > 1 ? cellKeys.order(ints, learn, nl) : undefined;
+    const seenOrder = ns > 1 ? cityKeys.order(ints, seen, ns) : undefined;
     const ne2 = epOrder?.length ?? ne;
     const nm2 = memOrder?.length ?? nm;
     const nl2 = learnOrder?.length ?? nl;
@@ -247,13 +299,13 @@ export function writeCarryFile(
     }
     for (let k = 0; k < ne2; k++) {
       const s = epOrder ? epOrder[k]! : k;
-      I[o++] = cities.idx(ints[ep.i + s]!);
-      F[of++] = json(floats[ep.f + s]!);
+      I[o++] = cities.idx(ints[epI + s]!);
+      F[of++] = json(floats[epF + s]!);
     }
     for (let k = 0; k < nm2; k++) {
       const s = memOrder ? memOrder[k]! : k;
-      I[o++] = cities.idx(ints[mem.i + s]!);
-      F[of++] = json(floats[mem.f + s]!);
+      I[o++] = cities.idx(ints[memI + s]!);
+      F[of++] = json(floats[memF + s]!);
     }
     for (let k = 0; k < nl2; k++) I[o + k] = cells.idx(ints[learn + (learnOrder ? learnOrder[k]! : k)]!);
     for (let k = 0; k < nl2; k++) I[o + nl2 + k] = cities.idx(ints[learn + nl + (learnOrder ? learnOrder[k]! : k)]!);
@@ -264,18 +316,39 @@ export function writeCarryFile(
     if (ns2 > 0) o += 2 * ns2;
     w.ni = o;
     w.nf = of;
-  });
+  }
   const file: CarryFile = {
     cells: cells.list,
     cities: cities.list,
     countries: codes.list,
-    p: starts.map((s) => s.p),
+    p,
     ints: w.ints.slice(0, w.ni),
     floats: w.floats.slice(0, w.nf),
     at,
     fat,
   };
-  return { bytes: carryBytes(file), file };
+  const bytes = carryBytes(file);
+  file.origin = { registries, cells: cells.from, cities: cities.from, subs };
+  return { bytes, file };
+}
+
+/**
+ * Subscribers 0 to `subscribers` - 1 in their pseudonyms' order (writeCarryFile's
+ * byPseudonym): the strings sorted by the engine's own sort, without a comparison called
+ * back per pair (string comparisons in a callback were most of writing a day's carries).
+ */
+export function pseudonymOrder(subscribers: number, pseudoOf: (sub: number) => string): Int32Array {
+  const bySub = new Map<string, number>();
+  const all: string[] = [];
+  for (let sub = 0; sub < subscribers; sub++) {
+    const p = pseudoOf(sub);
+    if (bySub.has(p)) throw new RangeError('two subscribers of one pseudonym');
+    bySub.set(p, sub);
+    all.push(p);
+  }
+  // (The default sort orders strings by UTF-16 code units, as `<` does.)
+  all.sort();
+  return Int32Array.from(all, (p) => bySub.get(p)!);
 }
 
 /** carry.bin: MAGIC, the names' JSON and its length, then (at a multiple of 8) the floats, then the ints, little-endian. */
@@ -361,8 +434,10 @@ export function readCarryFile(bytes: Buffer): CarryFile {
  */
 export class FileCarries {
   private readonly byP = new Map<string, number>();
-  private readonly cell: number[];
-  private readonly city: number[];
+  /** A file written from the run's registries (CarryFile.origin): by subscriber, its carry (-1: none). */
+  private readonly bySub: Int32Array | undefined;
+  private readonly cell: readonly number[];
+  private readonly city: readonly number[];
   private readonly country: Int32Array;
 
   constructor(
@@ -370,18 +445,31 @@ export class FileCarries {
     registries: Pick<Registries, 'cityIndex' | 'cellIndex'>,
     private readonly countries: CountryTable,
   ) {
-    file.p.forEach((p, n) => {
-      this.byP.set(p, n);
-    });
-    this.cell = file.cells.map((id) => registries.cellIndex.get(id) ?? -1);
-    this.city = file.cities.map((code) => registries.cityIndex.get(code) ?? -1);
+    const origin = file.origin?.registries === registries ? file.origin : undefined;
+    if (origin) {
+      let most = -1;
+      for (const sub of origin.subs) most = Math.max(most, sub);
+      this.bySub = new Int32Array(most + 1).fill(-1);
+      origin.subs.forEach((sub, n) => {
+        this.bySub![sub] = n;
+      });
+      this.cell = origin.cells;
+      this.city = origin.cities;
+    } else {
+      file.p.forEach((p, n) => {
+        this.byP.set(p, n);
+      });
+      this.cell = file.cells.map((id) => registries.cellIndex.get(id) ?? -1);
+      this.city = file.cities.map((code) => registries.cityIndex.get(code) ?? -1);
+    }
     this.country = new Int32Array(file.countries.length).fill(-1);
   }
 
   /** The carries of subscribers 0 to `subscribers` - 1, in order, as the native engine takes them. */
   columns(subscribers: number, pseudoOf: (sub: number) => string): CarryColumns {
     const w = new GrowableColumns(1 << 14);
-    for (let sub = 0; sub < subscribers && this.byP.size > 0; sub++) this.append(w, sub, pseudoOf(sub));
+    if (this.file.p.length > 0)
+      for (let sub = 0; sub < subscribers; sub++) this.append(w, sub, this.bySub ? '' : pseudoOf(sub));
     return { ints: w.ints.slice(0, w.ni), floats: w.floats.slice(0, w.nf) };
   }
 
@@ -399,9 +487,10 @@ export class FileCarries {
       : null;
   }
 
+  /** Appends the carry of `sub`, whose pseudonym is `p` (unused for a file of the run's registries), if any. */
   private append(w: GrowableColumns, sub: number, p: string): void {
-    const n = this.byP.get(p);
-    if (n === undefined) return;
+    const n = this.bySub ? (sub < this.bySub.length ? this.bySub[sub]! : -1) : (this.byP.get(p) ?? -1);
+    if (n < 0) return;
     const { file, cell, city, country } = this;
     const { ints, floats } = file;
     let i = file.at[n]!;

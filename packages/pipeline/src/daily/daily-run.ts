@@ -16,7 +16,14 @@ import { inspectInput } from '../read/input-dir.ts';
 import { keyFingerprint, pseudonymizer } from '../read/pseudonym.ts';
 import { Quarantine } from '../read/quarantine.ts';
 import { loadRegistries, type Registries } from '../read/registry.ts';
-import { type CarryFile, CarryGather, FileCarries, readCarryFile, writeCarryFile } from './carry-file.ts';
+import {
+  type CarryFile,
+  CarryGather,
+  FileCarries,
+  pseudonymOrder,
+  readCarryFile,
+  writeCarryFile,
+} from './carry-file.ts';
 import { type DayRunContext, type DayRunOptions, type DayRunStats, type DaySession, runDays } from './day-run.ts';
 import { CarryColumnsCodec, type StoredCarry } from './stored-carry.ts';
 
@@ -256,7 +263,12 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   );
   summaries.sort();
   const summaryText = summaries.length ? `${summaries.join('\n')}\n` : '';
-  const carried = writeCarryFile(carriesOut ?? gather.columns(), pseudoOf, ctx.registries, ctx.countries);
+  // The subscribers in their pseudonyms' order, the carries' (a session's runs share it).
+  const orderOf = () => pseudonymOrder(ctx.registries.subscribers.length, pseudoOf);
+  const byPseudonym = opts.session
+    ? opts.session.memo(`order:${keyFingerprint(opts.pseudonymKey)}`, orderOf)
+    : orderOf();
+  const carried = writeCarryFile(carriesOut ?? gather.columns(), pseudoOf, ctx.registries, ctx.countries, byPseudonym);
   const unreadableFiles = run.quarantine.counts.get('unreadable_file') ?? 0;
   // A day that read nothing while the input holds earlier days is a missing delivery, not a quiet day.
   const warnings =
