@@ -208,7 +208,18 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
   };
   let codec!: CarryColumnsCodec;
   let fromFile: FileCarries | undefined;
-  const summaries: string[] = [];
+  // Each subscriber's summary line by its index; the lines start with its pseudonym (JSON.stringify
+  // of a base64url text is the text in quotes), so the pseudonyms' order is the lines' order.
+  const lines: string[] = [];
+  let heads: string[] = [];
+  const headOf = (sub: number) => {
+    let h = heads[sub];
+    if (h === undefined) {
+      h = `{"p":${JSON.stringify(pseudoOf(sub))},"c":`;
+      heads[sub] = h;
+    }
+    return h;
+  };
   // The carries out: in one piece from a native one-shard run, else gathered one by one.
   let carriesOut: CarryColumns | undefined;
   const gather = new CarryGather();
@@ -248,9 +259,7 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       const d = days[0]!;
       if (d.hadRecord) {
         const c = codesJson(d.cities, ctx.registries.cityCodes);
-        summaries.push(
-          `{"p":${JSON.stringify(pseudoOf(sub))},"c":${c},"k":${codesJson(d.countries, ctx.countries.codes)}}`,
-        );
+        lines[sub] = `${headOf(sub)}${c},"k":${codesJson(d.countries, ctx.countries.codes)}}`;
       }
       if (carry) gather.add(sub, carry);
     },
@@ -258,16 +267,23 @@ export async function runDailyDay(opts: DailyRunOptions): Promise<DailyRunReport
       ctx = c;
       codec = new CarryColumnsCodec(c.registries, c.countries);
       if (!(stored instanceof Map)) fromFile = new FileCarries(stored, c.registries, c.countries);
-      if (opts.session) pseudo = opts.session.memo(`pseudonyms:${keyFingerprint(opts.pseudonymKey)}`, () => []);
+      if (opts.session) {
+        pseudo = opts.session.memo(`pseudonyms:${keyFingerprint(opts.pseudonymKey)}`, () => []);
+        heads = opts.session.memo(`summary-heads:${keyFingerprint(opts.pseudonymKey)}`, () => []);
+      }
     },
   );
-  summaries.sort();
-  const summaryText = summaries.length ? `${summaries.join('\n')}\n` : '';
-  // The subscribers in their pseudonyms' order, the carries' (a session's runs share it).
+  // The subscribers in their pseudonyms' order, the summaries' and the carries' (a session's runs share it).
   const orderOf = () => pseudonymOrder(ctx.registries.subscribers.length, pseudoOf);
   const byPseudonym = opts.session
     ? opts.session.memo(`order:${keyFingerprint(opts.pseudonymKey)}`, orderOf)
     : orderOf();
+  const summaries: string[] = [];
+  for (const sub of byPseudonym) {
+    const line = lines[sub];
+    if (line !== undefined) summaries.push(line);
+  }
+  const summaryText = summaries.length ? `${summaries.join('\n')}\n` : '';
   const carried = writeCarryFile(carriesOut ?? gather.columns(), pseudoOf, ctx.registries, ctx.countries, byPseudonym);
   const unreadableFiles = run.quarantine.counts.get('unreadable_file') ?? 0;
   // A day that read nothing while the input holds earlier days is a missing delivery, not a quiet day.
