@@ -242,7 +242,9 @@ export function writeCarryFile(
   const codes = new Names(countries.codes);
   const cellKeys = new Keys(cellIds);
   const cityKeys = new Keys(cityCodes);
-  const w = new GrowableColumns(1 << 14);
+  // (No carry grows when written: room for them all, once.)
+  const w = new GrowableColumns(1);
+  w.room(ints.length, floats.length);
   const at = new Int32Array(count);
   const fat = new Int32Array(count);
   const subs = new Int32Array(count);
@@ -322,8 +324,8 @@ export function writeCarryFile(
     cities: cities.list,
     countries: codes.list,
     p,
-    ints: w.ints.slice(0, w.ni),
-    floats: w.floats.slice(0, w.nf),
+    ints: w.ints.subarray(0, w.ni),
+    floats: w.floats.subarray(0, w.nf),
     at,
     fat,
   };
@@ -467,10 +469,12 @@ export class FileCarries {
 
   /** The carries of subscribers 0 to `subscribers` - 1, in order, as the native engine takes them. */
   columns(subscribers: number, pseudoOf: (sub: number) => string): CarryColumns {
-    const w = new GrowableColumns(1 << 14);
+    // (No carry grows when taken: room for the file's, once.)
+    const w = new GrowableColumns(1);
+    w.room(this.file.ints.length, this.file.floats.length);
     if (this.file.p.length > 0)
       for (let sub = 0; sub < subscribers; sub++) this.append(w, sub, this.bySub ? '' : pseudoOf(sub));
-    return { ints: w.ints.slice(0, w.ni), floats: w.floats.slice(0, w.nf) };
+    return { ints: w.ints.subarray(0, w.ni), floats: w.floats.subarray(0, w.nf) };
   }
 
   /** Scratch for `carry` (its carry is copied out of it). */
