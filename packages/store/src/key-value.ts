@@ -29,6 +29,14 @@ export interface KeyValue {
    * requests cannot all pass a check made before any of them counted.
    */
   consume(counters: readonly Counter[]): Promise<ConsumeResult>;
+  /**
+   * Many `consume` calls in one atomic step (one Lua script, one round trip in
+   * Redis): each group is all or nothing on its own, the groups applied in the
+   * order given, so a group sees what the ones before it counted. One result per
+   * group, as `consume` answers it. For hot paths that gather the limits of the
+   * requests arriving together (check-ins).
+   */
+  consumeEach(groups: readonly (readonly Counter[])[]): Promise<ConsumeResult[]>;
   /** Sends `message` to every subscriber of `channel` (every process sharing the store). */
   publish(channel: string, message: string): Promise<void>;
   /**
@@ -162,6 +170,12 @@ export class MemoryKeyValue implements KeyValue {
     return e.exp === 0 ? -1 : e.exp - this.now();
   }
   async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
+    return this.consumeNow(counters);
+  }
+  async consumeEach(groups: readonly (readonly Counter[])[]): Promise<ConsumeResult[]> {
+    return groups.map((g) => this.consumeNow(g));
+  }
+  private consumeNow(counters: readonly Counter[]): ConsumeResult {
     // No await between the checks and the writes: atomic on one event loop.
     for (let i = 0; i < counters.length; i++) {
       const c = counters[i]!;
@@ -290,6 +304,70 @@ end
 keep(table.concat(out, ','))
 return out`;
 
+// KeyValue.consumeEach: consume's rule for each group in turn, in one step. KEYS[2…]:
+// the distinct counters; ARGV[3…]: per group its counter count n and n × (key index
+// in KEYS, max, ttl ms, add).
+// Values are read once and the adds summed per key, written at the end (INCRBY,
+// and PEXPIRE on a key it created, as consume's fixed window); a key is written
+// early only to read the time to live of a full counter. Answers (and keeps) one
+// text: per group "1 c1 c2…" or "0 index pttl", joined by ','.
+const CONSUME_EACH_SCRIPT = `${OP}if done then return done end
+local val, pend, ttl = {}, {}, {}
+local function value(i)
+  local v = val[i]
+  if v == nil then
+    v = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+    val[i] = v
+    pend[i] = 0
+  end
+  return v
+end
+local function flush(i)
+  local add = pend[i]
+  if add and add > 0 then
+    local v = redis.call('INCRBY', KEYS[i], add)
+    if v == add and ttl[i] and ttl[i] > 0 then redis.call('PEXPIRE', KEYS[i], ttl[i]) end
+    pend[i] = 0
+  end
+end
+local out = {}
+local a = 3
+while a <= #ARGV do
+  local n = tonumber(ARGV[a])
+  local full = -1
+  for j = 0, n - 1 do
+    local b = a + 1 + 4 * j
+    if value(tonumber(ARGV[b])) >= tonumber(ARGV[b + 1]) then
+      full = j
+      break
+    end
+  end
+  if full >= 0 then
+    local i = tonumber(ARGV[a + 1 + 4 * full])
+    flush(i)
+    out[#out + 1] = '0 ' .. full .. ' ' .. redis.call('PTTL', KEYS[i])
+  else
+    local r = {'1'}
+    for j = 0, n - 1 do
+      local b = a + 1 + 4 * j
+      local i = tonumber(ARGV[b])
+      local add = tonumber(ARGV[b + 3])
+      if add > 0 then
+        if val[i] == 0 and pend[i] == 0 and ttl[i] == nil then ttl[i] = tonumber(ARGV[b + 2]) end
+        val[i] = val[i] + add
+        pend[i] = pend[i] + add
+      end
+      r[#r + 1] = val[i]
+    end
+    out[#out + 1] = table.concat(r, ' ')
+  end
+  a = a + 1 + 4 * n
+end
+for i in pairs(pend) do flush(i) end
+local text = table.concat(out, ',')
+keep(text)
+return text`;
+
 /** A Lua script sent by its SHA-1 (EVALSHA), not its text, once Redis has it: counters are on hot paths. */
 interface Script {
   text: string;
@@ -301,6 +379,7 @@ const TAKE = script(TAKE_SCRIPT);
 const TAKE_IF = script(TAKE_IF_SCRIPT);
 const SET_NX = script(SET_NX_SCRIPT);
 const CONSUME = script(CONSUME_SCRIPT);
+const CONSUME_EACH = script(CONSUME_EACH_SCRIPT);
 /** How long an operation's answer outlives the retry window and the command's own time limit. */
 const OP_KEEP_MARGIN_MS = 10_000;
 
@@ -420,6 +499,33 @@ class RedisKeyValue implements KeyValue {
     const r = (await this.once(CONSUME, keys, args)) as number[];
     if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
     return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };
+  }
+  async consumeEach(groups: readonly (readonly Counter[])[]): Promise<ConsumeResult[]> {
+    if (groups.length === 0) return [];
+    // A key named by several groups (one address behind many check-ins) is sent and read once.
+    const index = new Map<string, number>();
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const g of groups) {
+      args.push(String(g.length));
+      for (const c of g) {
+        const key = this.k(c.key);
+        let i = index.get(key);
+        if (i === undefined) {
+          keys.push(key);
+          // KEYS[1] is the operation's key.
+          i = keys.length + 1;
+          index.set(key, i);
+        }
+        args.push(String(i), String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
+      }
+    }
+    // Counted once, as consume: sent again after a lost connection it answers what it counted.
+    const text = String(await this.once(CONSUME_EACH, keys, args));
+    return text.split(',').map((part): ConsumeResult => {
+      const f = part.split(' ').map(Number);
+      return f[0] === 1 ? { ok: true, counts: f.slice(1) } : { ok: false, index: f[1]!, ttlMs: f[2]! };
+    });
   }
   async publish(channel: string, message: string): Promise<void> {
     await this.run(() => this.redis.publish(this.k(channel), message));

@@ -179,6 +179,13 @@ describe('storage outages', () => {
         counts: [1],
       });
       expect(await admin.get('lost:tries')).toBe('1');
+      // Many groups in one script: counted once too, the refusal among them answered again as one.
+      const groups = [[{ key: 'each', max: 1, ttlMs: 60_000 }], [{ key: 'each', max: 1, ttlMs: 60_000 }]];
+      expect(await lost(() => kv.consumeEach(groups))).toEqual([
+        { ok: true, counts: [1] },
+        { ok: false, index: 0, ttlMs: expect.any(Number) },
+      ]);
+      expect(await admin.get('lost:each')).toBe('1');
       expect(await lost(() => kv.incr('n', 60_000))).toBe(1);
       expect(await admin.get('lost:n')).toBe('1');
       expect(await lost(() => kv.take('code'))).toBe('c1');
