@@ -227,6 +227,74 @@ describe('check-ins', () => {
     });
   });
 
+  it('arriving together on Redis are counted in one script, each account and address still held to its limit', async () => {
+    const kv = await openRedisKeyValue(redis.url, 'hc-checkin-burst:');
+    const t = await makeApp(partner(), { sql, kv, config: { checkinsPerMinute: 5, checkinsPerIpPerMinute: 8 } });
+    const raw = new Redis(redis.url);
+    try {
+      const holders: Array<{ authorization: string }> = [];
+      for (const [i, phone] of ['13800000061', '13800000062'].entries()) {
+        const auth = await login(t, phone);
+        const reg = await t.app.inject({
+          method: 'POST',
+          url: '/api/hc/v1/registrations',
+          headers: auth,
+          payload: {
+            name: '张三',
+            idNumber: idNumber('360102', '1990-01-01', `16${i}`),
+            address: '南昌市',
+            epidemicSojourn: false,
+            symptoms: false,
+            closeContact: false,
+          },
+        });
+        expect(reg.statusCode).toBe(201);
+        holders.push(auth);
+      }
+      const venue = await t.app.inject({
+        method: 'POST',
+        url: '/api/hc/v1/venues',
+        headers: holders[0]!,
+        payload: { kind: 'unit', name: '测试单位', address: '南昌市' },
+      });
+      const code = venue.json().checkinUrl as string;
+      const scripts = async () => {
+        const stats = await raw.info('commandstats');
+        return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+      };
+      const before = await scripts();
+      // 10 check-ins of each holder at once, all from one address: 5 per account and 8 per address pass.
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/api/hc/v1/checkins',
+            headers: holders[i % 2]!,
+            payload: { code },
+            remoteAddress: '10.7.0.1',
+          }),
+        ),
+      );
+      const passed = answers.map((r, i) => (r.statusCode === 201 ? i % 2 : -1)).filter((h) => h >= 0);
+      expect(passed.length).toBe(8);
+      expect(passed.filter((h) => h === 0).length).toBeLessThanOrEqual(5);
+      expect(passed.filter((h) => h === 1).length).toBeLessThanOrEqual(5);
+      for (const r of answers.filter((a) => a.statusCode !== 201)) {
+        expect(r.statusCode).toBe(429);
+        expect(r.json().error.retryAfterSeconds).toBeGreaterThan(0);
+      }
+      // Fewer scripts than check-ins: the ones that arrived together went to Redis as one.
+      expect(await scripts()).toBeLessThan(before + 10);
+      const rows = await t.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM hc_checkins WHERE venue_id = $1', [
+        venue.json().id,
+      ]);
+      expect(rows[0]!.n).toBe(8);
+    } finally {
+      await raw.quit();
+      await t.close();
+    }
+  });
+
   it('per-address limits see the client behind a trusted proxy (HC_TRUST_PROXY)', () => {
     const env = {
       HC_PUBLIC_URL: 'http://127.0.0.1:3001',
