@@ -84,6 +84,9 @@ describe('itinerary-card serve', () => {
     ['platform', { ...PLATFORM_ENV, PLATFORM_LOG_LEVEL: 'loud' }, 'PLATFORM_LOG_LEVEL'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_REQUEST_LOG: 'maybe' }, 'PLATFORM_REQUEST_LOG'],
     ['platform', { ...PLATFORM_ENV, PLATFORM_WORKERS: '2' }, 'PLATFORM_WORKERS'],
+    ['health-code', { ...HC_ENV, HC_WORKERS: '0' }, 'HC_WORKERS'],
+    ['health-code', { ...HC_ENV, HC_WORKERS: '2' }, 'HC_WORKERS'],
+    ['health-code', { ...HC_ENV, HC_WORKERS: '2', HC_REDIS_URL: 'redis://127.0.0.1:9' }, 'HC_WORKERS'],
   ])('serve %s stops on a bad value and names the variable', async (what, env, variable) => {
     const r = spawnCli(['serve', what], env);
     expect(await r.exited).toBe(2);
@@ -135,6 +138,31 @@ describe('itinerary-card serve', () => {
       r.child.kill('SIGTERM');
       expect(await r.exited).toBe(0);
       for (const pid of before) expect(alive(pid)).toBe(false);
+    } finally {
+      await Promise.all([pg.stop(), redis.stop()]);
+    }
+  });
+
+  it('serve health-code with HC_WORKERS=2 shares one port between two processes and stops both on SIGTERM', async () => {
+    const [pg, redis, port] = await Promise.all([startPostgres(), startRedis(), freePort()]);
+    try {
+      const r = spawnCli(['serve', 'health-code'], {
+        ...HC_ENV,
+        HC_PORT: String(port),
+        HC_WORKERS: '2',
+        HC_DATABASE_URL: pg.url,
+        HC_REDIS_URL: redis.url,
+      });
+      await until(() => r.out.stdout.includes('"health-code listening"'), 'two workers to listen');
+      const workers = childPids(r.child.pid!);
+      expect(workers).toHaveLength(2);
+      for (let i = 0; i < 10; i++) {
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+        expect(await ready.json()).toEqual({ ready: true, checks: { sql: 'ok', kv: 'ok' } });
+      }
+      r.child.kill('SIGTERM');
+      expect(await r.exited).toBe(0);
+      for (const pid of workers) expect(alive(pid)).toBe(false);
     } finally {
       await Promise.all([pg.stop(), redis.stop()]);
     }

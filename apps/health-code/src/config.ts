@@ -19,6 +19,8 @@ export interface HealthCodeConfig {
   redisUrl?: string;
   /** The SMPP transport of login codes (SMPP_*); without it the development outbox (`devOutbox`). */
   smpp?: SmppConfig;
+  /** HC_WORKERS: processes sharing the port on this machine (`serve health-code`); more than one needs PostgreSQL and Redis. */
+  workers: number;
   /** SERVE_DRAIN_MS: on SIGTERM, how long to keep answering open connections after the listening socket closes. */
   drainMs: number;
   /** The city that runs the system (shown on pages and posters). */
@@ -87,6 +89,7 @@ export const DEFAULT_CONFIG: Omit<
 > = {
   host: '127.0.0.1',
   port: 3001,
+  workers: 1,
   drainMs: 0,
   cityName: '南昌市',
   codeName: '昌通码',
@@ -119,6 +122,12 @@ const seconds = (description: string, minimum: number, maximum: number, dflt: nu
 export const HEALTH_CODE_ENV = Type.Object({
   HC_HOST: Env.string({ description: 'Listen address.', default: c.host }),
   HC_PORT: Env.port(c.port, { description: 'Listen port.' }),
+  HC_WORKERS: Env.int({
+    description: 'Processes sharing the port on this machine; more than 1 needs HC_DATABASE_URL and HC_REDIS_URL.',
+    minimum: 1,
+    maximum: 256,
+    default: c.workers,
+  }),
   HC_KEY_SECRET: Env.secret(16, { description: 'Seals the Ed25519 signing keys in SQL; the same on every replica.' }),
   HC_ADMIN_TOKEN: Env.secret(16, { description: "Bearer token of the epidemic-prevention office's API." }),
   HC_PUBLIC_URL: Env.url(HTTP, { description: 'Public base URL (venue posters and check-in links point here).' }),
@@ -248,10 +257,17 @@ export function readConfig(env: EnvSource = process.env): HealthCodeConfig {
   // Login codes go out over SMPP, or to the development outbox.
   const smpp = env.SMPP_HOST ? readSmppConfig(env) : undefined;
   if (!smpp && !v.HC_DEV_OUTBOX) configError('SMPP_HOST', 'required (or HC_DEV_OUTBOX=true for development)');
+  if (v.HC_WORKERS > 1 && (!v.HC_DATABASE_URL || !v.HC_REDIS_URL)) {
+    configError(
+      'HC_WORKERS',
+      'more than 1 needs HC_DATABASE_URL and HC_REDIS_URL (embedded storage lives in one process)',
+    );
+  }
   return {
     ...DEFAULT_CONFIG,
     host: v.HC_HOST,
     port: v.HC_PORT,
+    workers: v.HC_WORKERS,
     databaseUrl: v.HC_DATABASE_URL,
     dataDir: v.HC_DATA_DIR,
     redisUrl: v.HC_REDIS_URL,

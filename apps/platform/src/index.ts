@@ -18,4 +18,3 @@ export { servingDay } from './services/serving-day.ts';
 export type { OutboxReader, SmsSender } from './services/sms-sender.ts';
 export { type ItineraryQuery, SmsChannel } from './sms-channel/sms-channel.ts';
 export { type RunningPlatform, startPlatform } from './start-platform.ts';
-export { startWorkerPool, type WorkerPool } from './worker-pool.ts';

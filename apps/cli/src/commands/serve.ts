@@ -11,6 +11,7 @@ import type { OutboxTransport, SmppTransport } from '@itinerary-card/sms';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { closeOnSignals } from '../signals.ts';
+import { startWorkerPool } from '../worker-pool.ts';
 
 const log = pino({ base: { app: 'itinerary-card' } }, maskingStream());
 
@@ -27,11 +28,11 @@ function drainThen(server: Server, ms: number, close: () => Promise<void>): () =
 async function serve(what: string, env?: EnvSource): Promise<() => Promise<void>> {
   // Only the service asked for is loaded; each app's config module reads and checks its variables.
   if (what === 'platform') {
-    const { readPlatformConfig, startPlatform, startWorkerPool } = await import('@itinerary-card/platform');
+    const { readPlatformConfig, startPlatform } = await import('@itinerary-card/platform');
     const config = readPlatformConfig(env);
     if (config.workers > 1 && cluster.isPrimary) {
       // PLATFORM_WORKERS processes share the port; each runs this command again as a worker.
-      const pool = await startWorkerPool(config.workers, log);
+      const pool = await startWorkerPool('platform', config.workers, log);
       return pool.close;
     }
     const p = await startPlatform(config);
@@ -48,6 +49,11 @@ async function serve(what: string, env?: EnvSource): Promise<() => Promise<void>
     import('@itinerary-card/sms'),
   ]);
   const config = readConfig(env);
+  if (config.workers > 1 && cluster.isPrimary) {
+    // HC_WORKERS processes share the port; each runs this command again as a worker.
+    const pool = await startWorkerPool('health-code', config.workers, log);
+    return pool.close;
+  }
   let sms: OutboxTransport | SmppTransport;
   if (config.smpp) {
     // Refused binds, lost links, throttling and undelivered receipts are logged (numbers masked).

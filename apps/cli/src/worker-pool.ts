@@ -1,7 +1,8 @@
-// Several platform processes on one port (node:cluster), so every core of a
-// machine answers queries. The platform keeps its state in Redis and
-// PostgreSQL, so its processes are interchangeable; the primary only forks
-// them, restarts one that dies, and stops them all on close.
+// Several processes of one app on one port (node:cluster), so every core of a
+// machine answers: the platform (PLATFORM_WORKERS) and the health-code system
+// (HC_WORKERS) keep their state in Redis and PostgreSQL, so their processes are
+// interchangeable; the primary only forks them, restarts one that dies, and
+// stops them all on close.
 import cluster, { type Worker } from 'node:cluster';
 
 export interface PoolLog {
@@ -23,8 +24,9 @@ const RESTART_DELAY_MS = 1_000;
  * In the primary process: forks `count` workers (running this same program,
  * which sees `cluster.isWorker`), resolves once all listen. A worker that
  * exits later is replaced; one that exits before listening fails the start.
+ * `app` names the app in the log lines (`<app> listening`, `<app> worker died`).
  */
-export function startWorkerPool(count: number, log: PoolLog, graceMs = 10_000): Promise<WorkerPool> {
+export function startWorkerPool(app: string, count: number, log: PoolLog, graceMs = 10_000): Promise<WorkerPool> {
   if (!cluster.isPrimary) throw new Error('startWorkerPool runs in the primary process');
   let closing = false;
   let address = '';
@@ -44,7 +46,7 @@ export function startWorkerPool(count: number, log: PoolLog, graceMs = 10_000): 
       }
       listening.add(w.id);
       if (listening.size === count) {
-        log.info({ url: address, workers: count }, 'platform listening');
+        log.info({ url: address, workers: count }, `${app} listening`);
         resolve({ url: address, close });
       }
     });
@@ -53,13 +55,13 @@ export function startWorkerPool(count: number, log: PoolLog, graceMs = 10_000): 
       if (closing) return;
       const age = Date.now() - (started.get(w.id) ?? 0);
       if (!wasListening && age < STARTUP_MS) {
-        log.error({ worker: w.id, code, signal }, 'platform worker failed to start');
+        log.error({ worker: w.id, code, signal }, `${app} worker failed to start`);
         closing = true;
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
-        reject(new Error(`platform worker exited with ${code ?? signal} while starting`));
+        reject(new Error(`${app} worker exited with ${code ?? signal} while starting`));
         return;
       }
-      log.error({ worker: w.id, code, signal }, 'platform worker died; starting another');
+      log.error({ worker: w.id, code, signal }, `${app} worker died; starting another`);
       setTimeout(() => {
         if (!closing) fork();
       }, RESTART_DELAY_MS).unref();
