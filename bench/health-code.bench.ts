@@ -10,14 +10,31 @@
 // loop) all answered with p99 < 20 ms, in most of the rounds: MET or NOT MET, with the
 // CPU per check-in at that rate of each process on the path: the server,
 // PostgreSQL, Redis and the C generator.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+// Over HTTP the server runs as production runs it: `itinerary-card serve health-code`
+// (compiled, `npm run bench` builds first) with HC_WORKERS processes sharing the port
+// (BENCH_HC_WORKERS, default 2: the cores of the bench machine), on the same PostgreSQL
+// and Redis, in processes of its own, so the CPU counted as the server's is theirs alone.
+// The service path without HTTP, and the setup (venues, holders, sessions), run in
+// this process.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '@itinerary-card/domain';
 import { buildHealthCode, DEFAULT_CONFIG, type PartnerClient } from '@itinerary-card/health-code';
 import { openKeyValue, openPostgresSql } from '@itinerary-card/store';
-import { startPostgres, startRedis } from '@itinerary-card/store/testing';
+import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
+import { stop, waitReady } from './itinerary-load.ts';
 import { type OpenLoopResult, openLoop } from './open-loop.ts';
+
+const CLI = fileURLToPath(new URL('../apps/cli/bin/itinerary-card.js', import.meta.url));
+/** Processes of `serve health-code` (HC_WORKERS). */
+const WORKERS = Number(process.env.BENCH_HC_WORKERS ?? '2');
+const KEY_SECRET = 'bench-key-secret-0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const PUBLIC_URL = 'http://127.0.0.1:3001';
 
 const TARGET = 800_000 / 60;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '6');
@@ -38,7 +55,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '3');
 const AT_TARGET_SECONDS = Number(process.env.BENCH_AT_TARGET_SECONDS ?? '5');
 
 interface Cpu {
-  /** µs of this process's CPU: the server's (and the generator's, when it is the Node loop). */
+  /** µs of the server's processes' CPU (`serve health-code`: its primary and workers). */
   node: number;
   /** µs of PostgreSQL's processes' CPU, where /proc tells. */
   pg?: number;
@@ -47,15 +64,16 @@ interface Cpu {
 }
 
 interface Pids {
+  /** `serve health-code`'s primary (its workers are its children). */
+  server: number;
   pg: number | undefined;
   redis: number | undefined;
 }
 
-/** CPU time so far (µs) of this process, of the PostgreSQL server whose postmaster is `pg`, and of Redis. */
+/** CPU time so far (µs) of the server's processes, of the PostgreSQL server whose postmaster is `pg`, and of Redis. */
 function cpuNow(pids: Pids): Cpu {
-  const u = process.cpuUsage();
   return {
-    node: u.user + u.system,
+    node: processCpu(pids.server) ?? Number.NaN,
     pg: pids.pg === undefined ? undefined : processCpu(pids.pg),
     redis: pids.redis === undefined ? undefined : processCpu(pids.redis, false),
   };
@@ -88,6 +106,32 @@ function processCpu(pid: number, children = true): number | undefined {
     } else if (children && Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
   }
   return ticks * 10_000;
+}
+
+/** Redis's commands so far by name (INFO commandstats: a script's own calls are counted too); empty without redis-cli. */
+function redisCommands(url: string): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    const text = execFileSync('redis-cli', ['-u', url, 'INFO', 'commandstats'], { encoding: 'utf8' });
+    for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
+  } catch {
+    // no redis-cli: not counted
+  }
+  return out;
+}
+
+/** Scripts run and commands in all (the scripts' own included) per check-in between two readings. */
+function redisPerCheckin(before: Map<string, number>, after: Map<string, number>, checkins: number) {
+  if (after.size === 0) return undefined;
+  let scripts = 0;
+  let all = 0;
+  for (const [k, n] of after) {
+    if (k === 'info') continue;
+    const d = n - (before.get(k) ?? 0);
+    all += d;
+    if (k === 'evalsha' || k === 'eval') scripts += d;
+  }
+  return { scripts: scripts / checkins, all: all / checkins };
 }
 
 const noPartner: PartnerClient = {
@@ -132,8 +176,9 @@ export default async function run(): Promise<void> {
   const pidFile = `${dataDir}/postmaster.pid`;
   const pgPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
   const redis = await startRedis();
-  const pids: Pids = { pg: pgPid, redis: redis.pid() };
   const kv = await openKeyValue({ url: redis.url, prefix: 'hc:' });
+  const spoolDir = mkdtempSync(join(tmpdir(), 'hc-bench-spool-'));
+  let server: ChildProcess | undefined;
   try {
     const app = await buildHealthCode({
       sql,
@@ -143,10 +188,10 @@ export default async function run(): Promise<void> {
       partner: noPartner,
       config: {
         ...DEFAULT_CONFIG,
-        publicUrl: 'http://127.0.0.1:3001',
+        publicUrl: PUBLIC_URL,
         itineraryCardUrl: 'http://127.0.0.1:3000/',
-        keySecret: 'bench-key-secret-0123456789',
-        adminToken: 'bench-admin-token-0123456789',
+        keySecret: KEY_SECRET,
+        adminToken: ADMIN_TOKEN,
         partner: { baseUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'y', timeoutMs: 1000 },
         // One account punches as fast as it can here: the path is measured, its throttle counted but not hit.
         checkinsPerMinute: 1e9,
@@ -208,8 +253,6 @@ export default async function run(): Promise<void> {
          now(), now() FROM generate_series(0, $1 - 1) AS i`,
       [HOLDERS],
     );
-    const url = await app.listen({ host: '127.0.0.1', port: 0 });
-    const host = new URL(url).host;
     const bodies: Array<{ authorization: string; body: string }> = [];
     for (let i = 0; i < HOLDERS; i++) {
       const { token } = await hc.auth.openSession({
@@ -219,6 +262,38 @@ export default async function run(): Promise<void> {
       });
       bodies.push({ authorization: `Bearer ${token}`, body: JSON.stringify({ code: codes[(i * 7919) % VENUES] }) });
     }
+    // The sessions are in Redis and the venues and keys in PostgreSQL: the production processes find them there.
+    await hc.checkinWriter.drain();
+    await app.close();
+    const port = await freePort();
+    server = spawn(process.execPath, [CLI, 'serve', 'health-code'], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=64`.trim(),
+        HC_PORT: String(port),
+        HC_WORKERS: String(WORKERS),
+        HC_DATABASE_URL: pg.url,
+        HC_REDIS_URL: redis.url,
+        HC_SPOOL_DIR: spoolDir,
+        HC_KEY_SECRET: KEY_SECRET,
+        HC_ADMIN_TOKEN: ADMIN_TOKEN,
+        HC_PUBLIC_URL: PUBLIC_URL,
+        HC_ITINERARY_CARD_URL: 'http://127.0.0.1:3000/',
+        HC_PARTNER_URL: 'http://127.0.0.1:9',
+        HC_PARTNER_CLIENT_ID: 'x',
+        HC_PARTNER_CLIENT_SECRET: 'y',
+        HC_DEV_OUTBOX: '1',
+        // The holders punch as fast as the load asks: the throttle counts every check-in but is not hit.
+        HC_CHECKINS_PER_MINUTE: '10000',
+        HC_CHECKINS_PER_IP_PER_MINUTE: '1000000',
+      },
+      // JSON log lines (warnings and errors only on the check-in route) go where production's would not be read.
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitReady(`${url}/readyz`, server, 'serve health-code');
+    const pids: Pids = { server: server.pid!, pg: pgPid, redis: redis.pid() };
+    const host = new URL(url).host;
     const rawPosts = bodies.map(({ authorization, body }) =>
       Buffer.from(
         `POST /api/hc/v1/checkins HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\nauthorization: ${authorization}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -252,17 +327,20 @@ export default async function run(): Promise<void> {
       bad: number;
       at?: OpenLoopResult;
       cpu?: Cpu;
+      redis?: { scripts: number; all: number };
     }> = [];
-    const peerRounds: Array<{ rate: number; at?: OpenLoopResult }> = [];
+    const peerRounds: Array<{ rate: number; at?: OpenLoopResult; cpu?: Cpu }> = [];
     // The open loop offers the target rate in every round, whatever the closed loop reached: a
     // server that cannot keep up has the rest queue in the generator (bounded: AT_TARGET_SECONDS
     // of requests, drained before the round ends), its p99 says so, and the CPU per check-in is
-    // still measured the same way before and after a change. The C generator runs in its own
-    // process, so the CPU counted here is the server's (this process) and PostgreSQL's alone.
+    // still measured the same way before and after a change. The C generator and the server
+    // run in processes of their own, so each one's CPU is counted apart.
     const atRate = async (path: string, requests: Buffer[]) => {
+      const commands = redisCommands(redis.url);
       const before = cpuNow(pids);
       const at = await openLoop(`${url}${path}`, TARGET, AT_TARGET_SECONDS, requests, OPEN_LOOP_CONNECTIONS);
-      return { at, cpu: cpuSince(before, pids, at.sent) };
+      const cpu = cpuSince(before, pids, at.sent);
+      return { at, cpu, redis: redisPerCheckin(commands, redisCommands(redis.url), at.ok) };
     };
     for (let r = 0; r < ROUNDS; r++) {
       const ac = await cannon('/api/hc/v1/checkins', true);
@@ -273,12 +351,11 @@ export default async function run(): Promise<void> {
         bad: ac.non2xx + ac.errors + ac.timeouts,
         at: open?.at,
         cpu: open?.cpu,
+        redis: open?.redis,
       });
       const peer = await cannon('/api/hc/v1/config', false);
-      peerRounds.push({
-        rate: peer.requests.average,
-        at: (await atRate('/api/hc/v1/config', rawPeer)).at,
-      });
+      const peerAt = await atRate('/api/hc/v1/config', rawPeer);
+      peerRounds.push({ rate: peer.requests.average, at: peerAt.at, cpu: peerAt.cpu });
     }
 
     // Peer: the plain way, one INSERT per check-in, awaited in a loop.
@@ -306,12 +383,12 @@ export default async function run(): Promise<void> {
       8,
       Math.min(3, SECONDS),
     );
+    await stop(server);
     const stored = (await sql.query<{ n: string }>('SELECT count(*) AS n FROM hc_checkins'))[0]!.n;
-    await app.close();
 
     const f = (x: number) => Math.round(x).toLocaleString('en-US');
     console.log(
-      `health-code scan and punch (PostgreSQL 15 on 127.0.0.1, pool 8; fsync, synchronous_commit, full_page_writes on; data on disk; Redis on 127.0.0.1; server's Node flags: ${process.execArgv.filter((a) => a.startsWith('--max-')).join(' ') || 'none'})`,
+      `health-code scan and punch (PostgreSQL 15 on 127.0.0.1; fsync, synchronous_commit, full_page_writes on; data on disk; Redis on 127.0.0.1; over HTTP: serve health-code, HC_WORKERS=${WORKERS}, --max-semi-space-size=64)`,
     );
     console.log(
       `  check-ins (service, group commit, ${IN_FLIGHT} in flight): ${f(punch.rate)}/s  p50 ${punch.p50.toFixed(1)} ms  p99 ${punch.p99.toFixed(1)} ms  (${f(punch.count)} in ${SECONDS} s, errors ${punch.errors}; ${stored} rows stored)`,
@@ -329,18 +406,22 @@ export default async function run(): Promise<void> {
       const us = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(0)} µs`);
       const cpu =
         h.cpu && h.at
-          ? `CPU per check-in: server ${us(h.cpu.node)}, PostgreSQL ${us(h.cpu.pg)}, Redis ${us(h.cpu.redis)}, generator ${us((h.at.cpu * 1000) / h.at.sent)}`
+          ? `CPU per check-in: server ${us(h.cpu.node)}, PostgreSQL ${us(h.cpu.pg)}, Redis ${us(h.cpu.redis)}, generator ${us((h.at.cpu * 1000) / h.at.sent)}${h.redis ? `; Redis scripts ${h.redis.scripts.toFixed(2)}, commands ${h.redis.all.toFixed(2)} per check-in` : ''}`
           : '';
       console.log(
         h.at
           ? `  #${i + 1} at ${f(TARGET)}/s offered (open loop, ${h.at.generator === 'c' ? 'C' : 'Node'} generator, ${OPEN_LOOP_CONNECTIONS} connections): p50 ${h.at.p50.toFixed(1)} ms  p99 ${h.at.p99.toFixed(1)} ms  max ${h.at.max.toFixed(0)} ms  errors ${h.at.errors}  |  peer p99 ${ms(p.at?.p99)}  (${cpu})`
           : `  #${i + 1} at ${f(TARGET)}/s offered: not measured`,
       );
+      if (p.cpu)
+        console.log(
+          `  #${i + 1} peer GET /api/hc/v1/config at ${f(TARGET)}/s offered: server CPU ${us(p.cpu.node)} a request`,
+        );
     }
     const httpErrors = httpRounds.reduce((n, h) => n + h.bad + (h.at?.errors ?? 0), 0);
     // Judged on the C open loop alone (its own process, a few µs of CPU a request): every check-in
     // offered at the target rate answered, p99 under 20 ms, means the rate was sustained. The closed
-    // loop (autocannon, a Node worker in this process, taking CPU from the server) is shown beside it.
+    // loop (autocannon, a Node worker in the bench's process, sharing the cores with the server) is shown beside it.
     const meets = (h: (typeof httpRounds)[number]) =>
       h.at !== undefined && h.at.p99 < 20 && h.at.errors === 0 && h.at.ok === h.at.sent;
     const passed = httpRounds.filter(meets).length;
@@ -379,6 +460,8 @@ export default async function run(): Promise<void> {
       `  peer: single-row INSERTs, 8 concurrent: ${f(pooled.rate)}/s  p99 ${pooled.p99.toFixed(2)} ms  → group commit is ${(punch.rate / pooled.rate).toFixed(1)}x`,
     );
   } finally {
+    if (server) await stop(server);
+    rmSync(spoolDir, { recursive: true, force: true });
     await sql.close();
     await kv.close();
     // pg's Pool.end() resolves before its sockets close; let them close before the server stops,

@@ -13,7 +13,7 @@ const files = readdirSync(dir)
   .sort();
 /**
  * Node flags of a benchmark's process, as docs/deployment.md runs the server it
- * measures (the health-code bench's server runs in its process).
+ * measures (the health-code bench measures its service path in its own process).
  */
 const NODE_FLAGS: Record<string, string[]> = {
   'health-code.bench.ts': ['--max-semi-space-size=64'],
