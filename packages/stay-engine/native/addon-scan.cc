@@ -298,6 +298,47 @@ napi_value ScanChunks(napi_env env, napi_callback_info info) {
 }
 
 /**
+ * The `into` option of scanRaw, readCsv and readParquet: undefined, null, or the chunks of
+ * an earlier read of the same run, which this one's records join. False, with an exception
+ * pending, when they cannot be used.
+ */
+bool intoArg(napi_env env, napi_value v, ChunkSet** into) {
+  *into = nullptr;
+  napi_valuetype t = napi_undefined;
+  if (v) napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return true;
+  *into = chunkSetOf(env, v);
+  if (!*into) return false;
+  if ((*into)->taken) {
+    fail(env, "into: already taken by a run");
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The job's chunks: `into`'s (held by a reference until the job ends) or new ones for these
+ * registries. False, with an exception pending, when `into` was read against other registries.
+ */
+bool useChunks(napi_env env, ScanJob& job, ChunkSet* into, napi_value intoValue, int64_t subscribers,
+               int64_t cells) {
+  Scan& j = job.scan;
+  if (into) {
+    if (into->subscriberCount != int(subscribers) || into->cells != cells) {
+      fail(env, "into: read against other registries");
+      return false;
+    }
+    j.set = into;
+    napi_create_reference(env, intoValue, 1, &job.intoRef);
+  } else {
+    j.set = new ChunkSet();
+    j.set->subscriberCount = int(subscribers);
+    j.set->cells = cells;
+  }
+  return true;
+}
+
+/**
  * scanRaw(result, subscriberKeys, subscriberOffsets, cellKeys, cellOffsets, range, samplesPerReason)
  * → Promise<the same as scanChunks>: reads a streamed result of the records' own columns
  * (signaling-scan.ts rawScanSql: msisdn, ts, t DOUBLE, cell_id, plmn, event, and `counted`
@@ -314,13 +355,7 @@ napi_value ScanRaw(napi_env env, napi_callback_info info) {
   if (argc != 7 && argc != 8) return fail(env, "scanRaw takes 7 or 8 arguments");
   // `into`: the chunks of an earlier scan (readCsv) of the same run, which this one's records join.
   ChunkSet* into = nullptr;
-  napi_valuetype intoType = napi_undefined;
-  if (argc == 8) napi_typeof(env, a[7], &intoType);
-  if (intoType != napi_undefined && intoType != napi_null) {
-    into = chunkSetOf(env, a[7]);
-    if (!into) return nullptr;
-    if (into->taken) return fail(env, "into: already taken by a run");
-  }
+  if (!intoArg(env, argc == 8 ? a[7] : nullptr, &into)) return nullptr;
   auto job = std::make_unique<ScanJob>();
   Scan& j = job->scan;
   j.raw = true;
@@ -350,16 +385,7 @@ napi_value ScanRaw(napi_env env, napi_callback_info info) {
     if (api->columnType(result, c) != want[c]) return fail(env, "result: not the raw scan's column types");
   j.hasCounted = columns == 7;
   j.result = result;
-  if (into) {
-    if (into->subscriberCount != int(subscribers) || into->cells != cells)
-      return fail(env, "into: read against other registries");
-    j.set = into;
-    napi_create_reference(env, a[7], 1, &job->intoRef);
-  } else {
-    j.set = new ChunkSet();
-    j.set->subscriberCount = int(subscribers);
-    j.set->cells = cells;
-  }
+  if (!useChunks(env, *job, into, argc == 8 ? a[7] : nullptr, subscribers, cells)) return nullptr;
   j.samplesPerReason = size_t(samplesPerReason);
   napi_create_reference(env, a[0], 1, &job->resultRef);
   ScanJob* taken = job.release();
@@ -468,24 +494,9 @@ napi_value ReadCsv(napi_env env, napi_callback_info info) {
   }
   ChunkSet* into = nullptr;
   napi_value intoValue = get("into");
-  napi_valuetype intoType = napi_undefined;
-  if (intoValue) napi_typeof(env, intoValue, &intoType);
-  if (intoType != napi_undefined && intoType != napi_null) {
-    into = chunkSetOf(env, intoValue);
-    if (!into) return nullptr;
-    if (into->taken) return fail(env, "into: already taken by a run");
-    if (into->subscriberCount != int(subscribers) || into->cells != cells)
-      return fail(env, "into: read against other registries");
-  }
+  if (!intoArg(env, intoValue, &into)) return nullptr;
   if (!duck::api()) return undefinedValue(env);
-  if (into) {
-    j.set = into;
-    napi_create_reference(env, intoValue, 1, &job->intoRef);
-  } else {
-    j.set = new ChunkSet();
-    j.set->subscriberCount = int(subscribers);
-    j.set->cells = cells;
-  }
+  if (!useChunks(env, *job, into, intoValue, subscribers, cells)) return nullptr;
   ScanJob* taken = job.release();
   return queueWork(env, "itinerary-card:readCsv", executeScan, completeScan, taken, &taken->deferred, &taken->work);
 }
@@ -518,24 +529,9 @@ napi_value ReadParquet(napi_env env, napi_callback_info info) {
   if (!stringsArg(env, get("paths"), job->parquetPaths)) return fail(env, "paths: an array of strings");
   ChunkSet* into = nullptr;
   napi_value intoValue = get("into");
-  napi_valuetype intoType = napi_undefined;
-  napi_typeof(env, intoValue, &intoType);
-  if (intoType != napi_undefined && intoType != napi_null) {
-    into = chunkSetOf(env, intoValue);
-    if (!into) return nullptr;
-    if (into->taken) return fail(env, "into: already taken by a run");
-    if (into->subscriberCount != int(subscribers) || into->cells != cells)
-      return fail(env, "into: read against other registries");
-  }
+  if (!intoArg(env, intoValue, &into)) return nullptr;
   if (!duck::api()) return undefinedValue(env);
-  if (into) {
-    j.set = into;
-    napi_create_reference(env, intoValue, 1, &job->intoRef);
-  } else {
-    j.set = new ChunkSet();
-    j.set->subscriberCount = int(subscribers);
-    j.set->cells = cells;
-  }
+  if (!useChunks(env, *job, into, intoValue, subscribers, cells)) return nullptr;
   ScanJob* taken = job.release();
   return queueWork(env, "itinerary-card:readParquet", executeScan, completeScan, taken, &taken->deferred,
                    &taken->work);
