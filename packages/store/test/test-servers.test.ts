@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePortRun, startPostgres, startRedis } from '../src/testing/index.ts';
+import { freePort, freePortRun, startPostgres, startRedis } from '../src/testing/index.ts';
 
 let work: string;
 beforeAll(() => {
@@ -134,5 +134,33 @@ describe('freePortRun', () => {
       for (const srv of servers) srv.close();
     }
     expect(servers.length).toBe(5);
+  });
+
+  it('in a Vitest worker, gives ports of that worker’s block only, in turn, skipping a bound one', async () => {
+    const pool = Number(process.env.VITEST_POOL_ID);
+    expect(pool).toBeGreaterThanOrEqual(1);
+    const first = 20_000 + ((pool - 1) % 8) * 1500;
+    const a = await freePort();
+    const b = await freePort();
+    for (const p of [a, b]) {
+      expect(p).toBeGreaterThanOrEqual(first);
+      expect(p).toBeLessThan(first + 1500);
+    }
+    expect(b).not.toBe(a);
+    // The next in turn is bound by someone else: it is skipped.
+    const next = b + 1 < first + 1500 ? b + 1 : first;
+    const taken = createServer();
+    await new Promise<void>((ok, fail) => {
+      taken.once('error', fail);
+      taken.listen(next, '127.0.0.1', ok);
+    });
+    try {
+      const c = await freePort();
+      expect(c).not.toBe(next);
+      expect(c).toBeGreaterThanOrEqual(first);
+      expect(c).toBeLessThan(first + 1500);
+    } finally {
+      taken.close();
+    }
   });
 });

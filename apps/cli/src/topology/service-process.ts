@@ -1,8 +1,10 @@
 // One process of the topology (`itinerary-card serve …`, HAProxy): started
 // with its environment, its output appended to a log file, ready when its URL
-// answers; it can be killed (any signal) and started again on the same port.
+// answers from its own socket; it can be killed (any signal) and started again on
+// the same port.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { listensOn } from './port-owner.ts';
 
 export interface ServiceSpec {
   name: string;
@@ -50,16 +52,25 @@ export class ServiceProcess {
     child.stderr!.pipe(this.log, { end: false });
     const deadline = Date.now() + timeoutMs;
     if (!this.spec.readyUrl) return;
+    const url = new URL(this.spec.readyUrl);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     let last = 'no answer yet';
     for (;;) {
       signal?.throwIfAborted();
       if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`${this.name} exited (${child.exitCode ?? child.signalCode}); see ${this.spec.logFile}`);
+        throw new Error(
+          `${this.name} exited (${child.exitCode ?? child.signalCode}; last: ${last}); see ${this.spec.logFile}`,
+        );
       try {
         const r = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(5000) });
         const body = await r.text();
-        if (r.ok && (this.spec.readyBody?.(body) ?? true)) return;
-        last = `${r.status} ${body.slice(0, 200)}`;
+        if (r.ok && (this.spec.readyBody?.(body) ?? true)) {
+          // The answer may come from another program that took the port first.
+          if (listensOn(child.pid!, port) !== false) return;
+          last = `port ${port} answers from another process`;
+        } else {
+          last = `${r.status} ${body.slice(0, 200)}`;
+        }
       } catch (e) {
         // not listening yet
         last = `${(e as Error).message} ${String((e as { cause?: unknown }).cause ?? '')}`;
