@@ -5,19 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '@itinerary-card/domain';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type CarryFile, readCarryFile } from '../src/daily/carry-file.ts';
 import { runDailyDay } from '../src/daily/daily-run.ts';
-import { bj, every, makeInput, type Row } from './fixture-input.ts';
+import { bj, DAILY, every, makeInput, type Row, removedAfterAll } from './fixture-input.ts';
 
-const KEY = 'test-pseudonym-key-0123456789';
-const A = '13800000001';
-const B = '13900000002';
-const NOW = Date.parse('2022-09-10T09:00:00+08:00');
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const { KEY, A, B, NOW } = DAILY;
+const cleanup = removedAfterAll();
 
 function rows(): Row[] {
   const r: Row[] = [];

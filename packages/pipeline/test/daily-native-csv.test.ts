@@ -4,20 +4,20 @@
 // every file: summaries, carries, quarantine samples and run state, day for day, over
 // files holding several days, late records, stray timestamps, malformed lines,
 // impossible times, a strays copy and a file the reader declines.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { addDays } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runDailyDay } from '../src/daily/daily-run.ts';
 import { DaySession } from '../src/daily/day-run.ts';
 import { type FileIndex, indexFiles } from '../src/read/file-index.ts';
 import { inspectInput } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
 import { usableFiles } from '../src/read/usable-files.ts';
-import { bj, every, makeInput, type Row } from './fixture-input.ts';
+import { bj, DAILY, every, makeInput, type Row, removedAfterAll } from './fixture-input.ts';
 
 const reader = vi.hoisted(() => ({ on: true, files: 0, read: 0, indexed: 0 }));
 vi.mock('@itinerary-card/stay-engine', async (original) => {
@@ -54,14 +54,8 @@ vi.mock('@itinerary-card/stay-engine', async (original) => {
   };
 });
 
-const KEY = 'test-pseudonym-key-0123456789';
-const A = '13800000001';
-const B = '13900000002';
-const NOW = Date.parse('2022-09-10T09:00:00+08:00');
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const { KEY, A, B, NOW } = DAILY;
+const cleanup = removedAfterAll();
 
 const line = (r: Row) => r.join(',');
 

@@ -4,15 +4,15 @@
 // read twice (indexed, then scanned): day files arriving one a day, a file of the next
 // day arriving early with a late record of the day (its own day's run reads it again),
 // malformed lines, lines without a time, roaming records; alone and in a session.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runDailyDay } from '../src/daily/daily-run.ts';
 import { DaySession } from '../src/daily/day-run.ts';
-import { bj, every, makeInput, type Row } from './fixture-input.ts';
+import { bj, DAILY, every, makeInput, type Row, removedAfterAll } from './fixture-input.ts';
 
 /** Per file path: how often the native reader read it (for the index, a scan, or both at once). */
 const reads = vi.hoisted(() => ({ onePass: true, passes: new Map<string, number>() }));
@@ -39,14 +39,8 @@ vi.mock('@itinerary-card/stay-engine', async (original) => {
   };
 });
 
-const KEY = 'test-pseudonym-key-0123456789';
-const A = '13800000001';
-const B = '13900000002';
-const NOW = Date.parse('2022-09-10T09:00:00+08:00');
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const { KEY, A, B, NOW } = DAILY;
+const cleanup = removedAfterAll();
 
 /** Day d's file (2022-09-01 + d): A and B moving, odd lines; `late` adds records of day d - 1. */
 function dayFile(d: number, late = false): string {

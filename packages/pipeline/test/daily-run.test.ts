@@ -1,22 +1,16 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '@itinerary-card/domain';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
 import { enforceRetention, publishSnapshot, readPublished, runDailyDay, snapshotDir } from '../src/daily/daily-run.ts';
 import { openSnapshotStore } from '../src/publish/snapshot-store.ts';
-import { bj, every, makeInput, type Row } from './fixture-input.ts';
+import { bj, DAILY, every, makeInput, type Row, removedAfterAll } from './fixture-input.ts';
 
-const KEY = 'test-pseudonym-key-0123456789';
-const A = '13800000001';
-const B = '13900000002';
+const { KEY, A, B, NOW } = DAILY;
 const S = '13700000006';
-const NOW = Date.parse('2022-09-10T09:00:00+08:00');
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const cleanup = removedAfterAll();
 
 function rows(): Row[] {
   const r: Row[] = [['13811112222', bj(4, 1), 'nc-1', '', 'tau']]; // not a subscriber: quarantined on day 5

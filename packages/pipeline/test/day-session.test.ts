@@ -2,23 +2,17 @@
 // pseudonyms loaded once) write what runs each on their own write, day for day:
 // summaries, carries, quarantine samples (malformed lines, rejected registry rows)
 // and run state; a registry file changed between two days is loaded again.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '@itinerary-card/domain';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runDailyDay } from '../src/daily/daily-run.ts';
 import { DaySession } from '../src/daily/day-run.ts';
-import { bj, every, makeInput, type Row } from './fixture-input.ts';
+import { bj, DAILY, every, makeInput, type Row, removedAfterAll } from './fixture-input.ts';
 
-const KEY = 'test-pseudonym-key-0123456789';
-const A = '13800000001';
-const B = '13900000002';
-const NOW = Date.parse('2022-09-10T09:00:00+08:00');
-const cleanup: string[] = [];
-afterAll(() => {
-  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
-});
+const { KEY, A, B, NOW } = DAILY;
+const cleanup = removedAfterAll();
 
 /** Two days per file, a malformed line and a rejected record in each, B's stay carried over midnight. */
 function files(): Record<string, string> {

@@ -1,12 +1,30 @@
 // Small hand-made input directories (DATA.md format) for pipeline tests.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 
 export const NANCHANG = '360100';
 export const JIUJIANG = '360400';
 export const WUHAN = '420100';
+
+/** The daily-run tests' pseudonym key, two subscribers and the time they run at. */
+export const DAILY = {
+  KEY: 'test-pseudonym-key-0123456789',
+  A: '13800000001',
+  B: '13900000002',
+  NOW: Date.parse('2022-09-10T09:00:00+08:00'),
+} as const;
+
+/** A list of folders the calling test file fills; they are removed after its tests. */
+export function removedAfterAll(): string[] {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return dirs;
+}
 
 /** Cells: Nanchang interior and border, Jiujiang border and interior, Wuhan interior, on a line. */
 const CELLS = [
