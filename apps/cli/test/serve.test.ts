@@ -2,32 +2,17 @@
 // variables. A bad value stops start-up naming the variable; a good
 // configuration serves /healthz, /readyz and /metrics, logs JSON lines, and
 // SIGTERM shuts it down cleanly (exit 0).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyFingerprint, snapshotDir } from '@itinerary-card/pipeline';
 import { SmscSimulator } from '@itinerary-card/sms/testing';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { childPids } from '../src/topology/port-owner.ts';
 import { killCliProcesses, spawnCli, until } from './cli-process.ts';
 
 afterEach(killCliProcesses);
-
-/** Processes whose parent is `pid`. */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 function alive(pid: number): boolean {
   try {

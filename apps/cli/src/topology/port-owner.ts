@@ -26,26 +26,64 @@ function listeningInodes(port: number): Set<string> | null {
   return read ? inodes : null;
 }
 
+/** Processes by their parent's pid, zombies left out (Linux /proc). */
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so read after the last ')'.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue;
+      const list = children.get(Number(ppid));
+      if (list) list.push(Number(d));
+      else children.set(Number(ppid), [Number(d)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/** The running processes whose parent is `pid`. */
+export function childPids(pid: number): number[] {
+  return processTree().get(pid) ?? [];
+}
+
+/** `pid` and the processes it started, and theirs (a cluster's workers may hold the socket). */
+function family(pid: number): number[] {
+  const children = processTree();
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
 /**
- * Whether process `pid` holds a socket listening on TCP `port`; undefined
- * where this system cannot tell (no /proc), so the caller goes by the answer alone.
+ * Whether process `pid` (or one it started) holds a socket listening on TCP
+ * `port`; undefined where this system cannot tell (no /proc), so the caller goes
+ * by the answer alone.
  */
 export function listensOn(pid: number, port: number): boolean | undefined {
   const inodes = listeningInodes(port);
   if (inodes === null) return undefined;
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return undefined;
-  }
-  for (const fd of fds) {
+  let readable = false;
+  for (const p of family(pid)) {
+    let fds: string[];
     try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m && inodes.has(m[1]!)) return true;
+      fds = readdirSync(`/proc/${p}/fd`);
     } catch {
-      // closed meanwhile
+      continue; // gone meanwhile, or not ours to read
+    }
+    readable = true;
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${p}/fd/${fd}`));
+        if (m && inodes.has(m[1]!)) return true;
+      } catch {
+        // closed meanwhile
+      }
     }
   }
-  return false;
+  return readable ? false : undefined;
 }

@@ -38,7 +38,26 @@ describe('ServiceProcess', () => {
     try {
       await p.start(20_000);
       expect(listensOn(p.pid()!, port)).toBe(true);
-      expect(listensOn(process.pid, port)).toBe(false);
+      // A port it does not listen on.
+      expect(listensOn(p.pid()!, port + 1)).toBe(false);
+    } finally {
+      await p.stop();
+      p.close();
+    }
+  });
+
+  it('is ready when a process it started answers on the port (a cluster worker)', async () => {
+    const port = await freePort();
+    const child = `require('node:http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1')`;
+    const p = node(
+      'parent',
+      `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'inherit' });
+       process.on('SIGTERM', () => { c.kill(); process.exit(0); });`,
+    );
+    p.spec.readyUrl = `http://127.0.0.1:${port}/`;
+    try {
+      await p.start(20_000);
+      expect(listensOn(p.pid()!, port)).toBe(true);
     } finally {
       await p.stop();
       p.close();
