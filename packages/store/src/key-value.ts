@@ -275,38 +275,9 @@ if ok then r = 1 end
 keep(r)
 return r`;
 
-// KeyValue.consume: check every counter, then count them all, in one step.
-// KEYS[2…]: the counters; ARGV[3…] holds (max, ttl ms, add) per counter.
-// Answers {1, counts…} (kept) or {0, index, pttl} (nothing counted, nothing kept).
-const CONSUME_SCRIPT = `${OP}if done then
-  local out = {}
-  for s in string.gmatch(done, '[^,]+') do out[#out + 1] = tonumber(s) end
-  return out
-end
-local n = #KEYS - 1
-for i = 1, n do
-  local v = tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0
-  if v >= tonumber(ARGV[3 * i]) then return {0, i - 1, redis.call('PTTL', KEYS[i + 1])} end
-end
-local out = {1}
-for i = 1, n do
-  local add = tonumber(ARGV[3 * i + 2])
-  local v
-  if add > 0 then
-    v = redis.call('INCRBY', KEYS[i + 1], add)
-    local ttl = tonumber(ARGV[3 * i + 1])
-    if v == add and ttl > 0 then redis.call('PEXPIRE', KEYS[i + 1], ttl) end
-  else
-    v = tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0
-  end
-  out[#out + 1] = v
-end
-keep(table.concat(out, ','))
-return out`;
-
-// KeyValue.consumeEach: consume's rule for each group in turn, in one step. KEYS[2…]:
-// the distinct counters; ARGV[3…]: per group its counter count n and n × (key index
-// in KEYS, max, ttl ms, add).
+// KeyValue.consumeEach (and consume, a single group): for each group in turn, check
+// every counter, then count them all, in one step. KEYS[2…]: the distinct counters;
+// ARGV[3…]: per group its counter count n and n × (key index in KEYS, max, ttl ms, add).
 // Values are read once and the adds summed per key, written at the end (INCRBY,
 // and PEXPIRE on a key it created, as consume's fixed window); a key is written
 // early only to read the time to live of a full counter. Answers (and keeps) one
@@ -378,7 +349,6 @@ const INCR = script(INCR_SCRIPT);
 const TAKE = script(TAKE_SCRIPT);
 const TAKE_IF = script(TAKE_IF_SCRIPT);
 const SET_NX = script(SET_NX_SCRIPT);
-const CONSUME = script(CONSUME_SCRIPT);
 const CONSUME_EACH = script(CONSUME_EACH_SCRIPT);
 /** How long an operation's answer outlives the retry window and the command's own time limit. */
 const OP_KEEP_MARGIN_MS = 10_000;
@@ -491,14 +461,7 @@ class RedisKeyValue implements KeyValue {
     return this.run(() => this.redis.pttl(this.k(k)));
   }
   async consume(counters: readonly Counter[]): Promise<ConsumeResult> {
-    const args: string[] = [];
-    for (const c of counters) args.push(String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
-    // Counted once: never twice (sent again after a lost connection, it answers the counts it made),
-    // nor let through uncounted (past the retry window it fails closed).
-    const keys = counters.map((c) => this.k(c.key));
-    const r = (await this.once(CONSUME, keys, args)) as number[];
-    if (Number(r[0]) === 1) return { ok: true, counts: r.slice(1).map(Number) };
-    return { ok: false, index: Number(r[1]), ttlMs: Number(r[2]) };
+    return (await this.consumeEach([counters]))[0]!;
   }
   async consumeEach(groups: readonly (readonly Counter[])[]): Promise<ConsumeResult[]> {
     if (groups.length === 0) return [];
@@ -520,7 +483,8 @@ class RedisKeyValue implements KeyValue {
         args.push(String(i), String(c.max), String(Math.ceil(c.ttlMs ?? 0)), String(c.add ?? 1));
       }
     }
-    // Counted once, as consume: sent again after a lost connection it answers what it counted.
+    // Counted once: never twice (sent again after a lost connection, it answers the counts it made),
+    // nor let through uncounted (past the retry window it fails closed).
     const text = String(await this.once(CONSUME_EACH, keys, args));
     return text.split(',').map((part): ConsumeResult => {
       const f = part.split(' ').map(Number);
