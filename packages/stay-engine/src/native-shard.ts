@@ -546,6 +546,15 @@ export function scanRawNative(
 /** The signaling columns a raw scan reads, in its order (absent ones read as NULL). */
 const RAW_COLUMNS = ['msisdn', 'ts', 'cell_id', 'plmn', 'event'];
 
+/** The CSV files as the native reader takes them: paths, fields per line, and where each raw column is (-1: absent). */
+function csvLayout(files: readonly NativeCsvFile[]) {
+  return {
+    paths: files.map((f) => f.path),
+    fields: Int32Array.from(files, (f) => f.columns.length),
+    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+  };
+}
+
 /**
  * Reads signaling CSV files (plain or gzip) natively, off the JavaScript thread, by the
  * raw scan's rules (scanRawNative, over what DuckDB's read_csv would give the pipeline's
@@ -569,9 +578,7 @@ export function readCsvNative(
   if (!native) return undefined;
   return native.readCsv({
     ...(into ? { into } : {}),
-    paths: files.map((f) => f.path),
-    fields: Int32Array.from(files, (f) => f.columns.length),
-    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+    ...csvLayout(files),
     ...fileScanOptions(subscriberKeys, cellKeys, range, samplesPerReason, threads),
     ...(files.some((f) => f.counted !== undefined)
       ? { counted: Int32Array.from(files, (f) => (f.counted === undefined ? -1 : f.counted ? 1 : 0)) }
@@ -605,9 +612,7 @@ export function indexCsvNative(files: readonly NativeCsvFile[], threads: number)
   const native = load();
   if (!native) return undefined;
   return native.indexCsv({
-    paths: files.map((f) => f.path),
-    fields: Int32Array.from(files, (f) => f.columns.length),
-    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+    ...csvLayout(files),
     threads,
   });
 }
@@ -657,9 +662,7 @@ export async function readHomeCsvNative(
   const native = load();
   if (!native) return undefined;
   const found = await native.readCsv({
-    paths: files.map((f) => f.path),
-    fields: Int32Array.from(files, (f) => f.columns.length),
-    columns: Int32Array.from(files.flatMap((f) => RAW_COLUMNS.map((c) => f.columns.indexOf(c)))),
+    ...csvLayout(files),
     ...fileScanOptions(subscriberKeys, cellKeys, range, samplesPerReason, threads),
     home: Float64Array.of(rule.keepDay, rule.latestDay, rule.firstDay, rule.lastDay),
   });
