@@ -7,7 +7,6 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { addDays } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import { describe, expect, it, vi } from 'vitest';
@@ -17,6 +16,7 @@ import { type FileIndex, indexFiles } from '../src/read/file-index.ts';
 import { inspectInput } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
 import { usableFiles } from '../src/read/usable-files.ts';
+import { withDuckDb } from './duckdb-fixture.ts';
 import { bj, DAILY, every, makeInput, type Row, removedAfterAll } from './fixture-input.ts';
 
 const reader = vi.hoisted(() => ({ on: true, files: 0, read: 0, indexed: 0 }));
@@ -149,15 +149,13 @@ describe.skipIf(!nativeShardAvailable())('daily runs with the native CSV reader'
       reader.indexed = 0;
       const data = mkdtempSync(join(tmpdir(), 'ic-index-'));
       cleanup.push(data);
-      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-      const conn = await instance.connect();
       try {
-        const dir = await inspectInput(input);
-        const usable = await usableFiles(conn, dir, new Quarantine());
-        return await indexFiles(conn, usable, join(data, 'file-index.json'), 2);
+        return await withDuckDb(async (conn) => {
+          const dir = await inspectInput(input);
+          const usable = await usableFiles(conn, dir, new Quarantine());
+          return indexFiles(conn, usable, join(data, 'file-index.json'), 2);
+        }, 1);
       } finally {
-        conn.closeSync();
-        instance.closeSync();
         reader.on = true;
       }
     };

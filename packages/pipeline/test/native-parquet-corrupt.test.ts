@@ -8,12 +8,12 @@
 // are DuckDB's; where DuckDB refuses it, so does compute.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DAY_MS } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScanRange } from '../src/read/scan-sql.ts';
+import { withDuckDb } from './duckdb-fixture.ts';
 import { makeInput } from './fixture-input.ts';
 import { scanBoth } from './scan-both.ts';
 
@@ -34,8 +34,6 @@ afterAll(() => {
 const clean = new Map<string, Buffer>();
 
 beforeAll(async () => {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
   const dir = makeInput([{ msisdn: '13800000001' }], {});
   dirs.push(dir);
   const rows = `SELECT (13800000000 + i % 7)::VARCHAR AS msisdn,
@@ -50,16 +48,13 @@ beforeAll(async () => {
     groups: ', ROW_GROUP_SIZE 1024',
     nodict: ', STRING_DICTIONARY_PAGE_SIZE_LIMIT 1',
   };
-  try {
+  await withDuckDb(async (conn) => {
     for (const [name, options] of Object.entries(kinds)) {
       const path = join(dir, `${name}.parquet`);
       await conn.run(`COPY (${rows}) TO '${path}' (FORMAT parquet${options})`);
       clean.set(name, readFileSync(path));
     }
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
 });
 
 /** A damage done to a file's bytes: where is a fraction of its length, so it lands anywhere. */

@@ -4,10 +4,10 @@
 // same answers, rejects and samples as the TypeScript engine's.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
+import { withDuckDb } from './duckdb-fixture.ts';
 import { bj, makeInput } from './fixture-input.ts';
 
 const off = vi.hoisted(() => ({ parquet: false, raw: false }));
@@ -35,8 +35,6 @@ const B = '13900000002';
 async function input(): Promise<string> {
   const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
   dirs.push(dir);
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
   const week = (m: string, cell: (d: number) => string) => {
     const rows: string[] = [];
     for (let d = 0; d < 7; d++)
@@ -44,11 +42,11 @@ async function input(): Promise<string> {
         rows.push(`('${m}', TIMESTAMPTZ '${bj(d, h)}', '${cell(d)}', NULL::VARCHAR, 'tau')`);
     return rows;
   };
-  const copy = (rows: string[], file: string, options: string) =>
-    conn.run(
-      `COPY (SELECT * FROM (VALUES ${rows.join(', ')}) v(msisdn, ts, cell_id, plmn, event)) TO '${join(dir, 'signaling', file)}' (FORMAT parquet${options})`,
-    );
-  try {
+  await withDuckDb(async (conn) => {
+    const copy = (rows: string[], file: string, options: string) =>
+      conn.run(
+        `COPY (SELECT * FROM (VALUES ${rows.join(', ')}) v(msisdn, ts, cell_id, plmn, event)) TO '${join(dir, 'signaling', file)}' (FORMAT parquet${options})`,
+      );
     await copy(
       week(A, (d) => (d === 3 ? 'jj-1' : 'nc-1')),
       'a.parquet',
@@ -59,10 +57,7 @@ async function input(): Promise<string> {
       'b.parquet',
       ", COMPRESSION 'zstd'",
     );
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  });
   return dir;
 }
 

@@ -6,15 +6,15 @@
 // Parquet equal to the TypeScript engine's.
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DAY_MS } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
 import type { ScanRange } from '../src/read/scan-sql.ts';
+import { withDuckDb } from './duckdb-fixture.ts';
 import { bj, makeInput } from './fixture-input.ts';
-import { expectSameScan, scanBoth } from './scan-both.ts';
+import { scanNativeAsSql } from './scan-both.ts';
 
 const A = '13800000001';
 const B = '13900000002';
@@ -49,25 +49,32 @@ interface PqFile {
 
 const sql = (v: string | number | null) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`);
 
+/** Runs `statements` (COPY … TO a Parquet file) on a DuckDB of their own. */
+function writeWithDuckDb(statements: string[]): Promise<void> {
+  return withDuckDb(async (conn) => {
+    for (const s of statements) await conn.run(s);
+  });
+}
+
+/** An empty input directory with the fixture's registries (A and B subscribers), removed after the tests. */
+function emptyInput(): string {
+  const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
+  dirs.push(dir);
+  return dir;
+}
+
 /** An input directory of Parquet files written by DuckDB, with the fixture's registries. */
 async function inputOf(files: PqFile[]): Promise<string> {
   const dir = makeInput([{ msisdn: A }, { msisdn: B, activatedAt: '2022-09-05' }], {});
   dirs.push(dir);
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    for (const [i, f] of files.entries()) {
+  await writeWithDuckDb(
+    files.map((f, i) => {
       const values = f.rows.map((r) => `(${r.map(sql).join(', ')})`).join(', ');
-      await conn.run(
-        `COPY (SELECT msisdn::VARCHAR AS msisdn, ${TIME_TYPES[f.time]} AS ts, cell_id::VARCHAR AS cell_id, plmn::VARCHAR AS plmn, event::VARCHAR AS event
+      return `COPY (SELECT msisdn::VARCHAR AS msisdn, ${TIME_TYPES[f.time]} AS ts, cell_id::VARCHAR AS cell_id, plmn::VARCHAR AS plmn, event::VARCHAR AS event
            FROM (VALUES ${values}) v(msisdn, us, cell_id, plmn, event))
-         TO '${join(dir, 'signaling', `p${i}.parquet`)}' (FORMAT parquet${f.options})`,
-      );
-    }
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+         TO '${join(dir, 'signaling', `p${i}.parquet`)}' (FORMAT parquet${f.options})`;
+    }),
+  );
   return dir;
 }
 
@@ -130,10 +137,8 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(pqFile, { minLength: 1, maxLength: 3 }), async (files) => {
         const dir = await inputOf(files);
-        const sql = await scanBoth(RANGE, dir, undefined, false);
-        const raw = await scanBoth(RANGE, dir, undefined, true);
+        const raw = await scanNativeAsSql(RANGE, dir);
         expect(raw.inPlace).toBe(true);
-        expectSameScan(raw, sql);
         readNatively += raw.nativeParquetFiles;
         declined += files.length - raw.nativeParquetFiles;
       }),
@@ -179,30 +184,18 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
 
   it('reads many row groups, with dictionary and plain pages, as DuckDB does', async () => {
     // 30,000 records of a few thousand distinct cell ids and numbers: several row groups and pages.
-    const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
-    dirs.push(dir);
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
+    const dir = emptyInput();
     const records = `SELECT CASE WHEN i % 11 = 0 THEN '1380000' || lpad((i % 9973)::VARCHAR, 4, '0') WHEN i % 2 = 1 THEN '${A}' ELSE '${B}' END AS msisdn,
         CASE WHEN i % 997 <> 0 THEN make_timestamp(${us('2022-09-02T00:00:00Z')} + i * 7000123) END AS ts,
         CASE WHEN i % 5 = 0 THEN 'cell-' || (i % 4099) WHEN i % 17 = 0 THEN NULL ELSE 'nc-1' END AS cell_id,
         CASE WHEN i % 13 = 0 THEN '44010' END AS plmn, ['tau', 'data', 'call'][i % 3 + 1] AS event
       FROM range(30000) r(i)`;
-    try {
-      await conn.run(
-        `COPY (${records}) TO '${join(dir, 'signaling', 'a.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 4096)`,
-      );
-      await conn.run(
-        `COPY (SELECT * REPLACE (ts::TIMESTAMP_MS AS ts) FROM (${records})) TO '${join(dir, 'signaling', 'b.parquet')}' (FORMAT parquet, COMPRESSION 'uncompressed')`,
-      );
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-    const sql = await scanBoth(RANGE, dir, undefined, false);
-    const raw = await scanBoth(RANGE, dir, undefined, true);
+    await writeWithDuckDb([
+      `COPY (${records}) TO '${join(dir, 'signaling', 'a.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 4096)`,
+      `COPY (SELECT * REPLACE (ts::TIMESTAMP_MS AS ts) FROM (${records})) TO '${join(dir, 'signaling', 'b.parquet')}' (FORMAT parquet, COMPRESSION 'uncompressed')`,
+    ]);
+    const raw = await scanNativeAsSql(RANGE, dir);
     expect(raw.nativeParquetFiles).toBe(2);
-    expectSameScan(raw, sql);
     expect(raw.counts.rows).toBe(60_000);
     expect(raw.roaming.length).toBeGreaterThan(0);
   }, 60_000);
@@ -210,58 +203,40 @@ describe.skipIf(!nativeShardAvailable())('the native Parquet reader', () => {
   it('declines a file whole when any of its row groups cannot be read, whichever thread read the others', async () => {
     // Row groups of 1,024 records, shared out between the reader's threads; in `late.parquet` only the
     // last holds a text the reader declines (non-ASCII), in `early.parquet` only the first.
-    const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
-    dirs.push(dir);
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
+    const dir = emptyInput();
     const records = (
       bad: string,
     ) => `SELECT CASE WHEN ${bad} THEN '1380000000é' WHEN i % 2 = 1 THEN '${A}' ELSE '${B}' END AS msisdn,
         make_timestamp(${us('2022-09-02T00:00:00Z')} + i * 9000123) AS ts,
         CASE WHEN i % 7 = 0 THEN 'cell-' || (i % 31) ELSE 'nc-1' END AS cell_id, NULL::VARCHAR AS plmn, 'tau' AS event
       FROM range(12000) r(i)`;
-    try {
-      for (const [name, bad] of [
+    await writeWithDuckDb(
+      [
         ['late', 'i = 11999'],
         ['early', 'i = 3'],
         ['good', 'false'],
-      ])
-        await conn.run(
+      ].map(
+        ([name, bad]) =>
           `COPY (${records(bad!)}) TO '${join(dir, 'signaling', `${name}.parquet`)}' (FORMAT parquet, ROW_GROUP_SIZE 1024)`,
-        );
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-    const sql = await scanBoth(RANGE, dir, undefined, false);
-    const raw = await scanBoth(RANGE, dir, undefined, true);
+      ),
+    );
+    const raw = await scanNativeAsSql(RANGE, dir);
     expect(raw.nativeParquetFiles).toBe(1);
-    expectSameScan(raw, sql);
     expect(raw.counts.rows).toBe(36_000);
     expect(raw.rejected).toMatchObject({ bad_msisdn: 2 });
   }, 60_000);
 
   it('finds the five columns among nested and other columns, whatever their case and order', async () => {
-    const dir = makeInput([{ msisdn: A }, { msisdn: B }], {});
-    dirs.push(dir);
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    try {
-      await conn.run(
-        `COPY (SELECT {'a': i, 'b': [i, i + 1]} AS meta, [i, 2 * i] AS tags, 'cmcc' AS operator,
+    const dir = emptyInput();
+    await writeWithDuckDb([
+      `COPY (SELECT {'a': i, 'b': [i, i + 1]} AS meta, [i, 2 * i] AS tags, 'cmcc' AS operator,
             CASE WHEN i % 3 = 0 THEN 'nc-1' ELSE 'no-such-cell' END AS CELL_ID, 'tau' AS Event,
             make_timestamp(${us('2022-09-02T00:00:00Z')} + i * 60000000) AS Ts, NULL::VARCHAR AS plmn,
             CASE WHEN i % 2 = 0 THEN '${A}' ELSE '1380000000' END AS MSISDN
           FROM range(500) r(i)) TO '${join(dir, 'signaling', 'n.parquet')}' (FORMAT parquet)`,
-      );
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
-    }
-    const sql = await scanBoth(RANGE, dir, undefined, false);
-    const raw = await scanBoth(RANGE, dir, undefined, true);
+    ]);
+    const raw = await scanNativeAsSql(RANGE, dir);
     expect(raw.nativeParquetFiles).toBe(1);
-    expectSameScan(raw, sql);
     expect(raw.counts.used).toBeGreaterThan(0);
   }, 30_000);
 

@@ -1,4 +1,4 @@
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   buildCellModel,
   type Carry,
@@ -11,9 +11,10 @@ import {
   scanChunksNative,
 } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EventBuffer } from '../src/compute/event-buffer.ts';
 import { processShard } from '../src/compute/shard-processor.ts';
+import { duckDbForTests } from './duckdb-fixture.ts';
 
 // Five cities. 0 and 1 meet at a border where their cells stand 1-4 km apart (cross-coverage,
 // ping-pong, stationary episodes touching both); 2 borders 1 too; 3 and 4 are far away.
@@ -416,16 +417,7 @@ async function streamRows(
 }
 
 describe("the native engine reading DuckDB's chunks in place", () => {
-  let instance: DuckDBInstance;
-  let conn: DuckDBConnection;
-  beforeAll(async () => {
-    instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-    conn = await instance.connect();
-  });
-  afterAll(() => {
-    conn.closeSync();
-    instance.closeSync();
-  });
+  const db = duckDbForTests(1);
 
   it('answers as from columns, counts the rejected records and keeps the texts that can be samples', async () => {
     const ROAMING = -10;
@@ -463,7 +455,7 @@ describe("the native engine reading DuckDB's chunks in place", () => {
             rows.push([i % subscriberCount, DAY0 + i * M, code, 0, code === -99 ? null : text]);
           });
           // In any order, in chunks of 2,048 rows.
-          const raw = await streamRows(conn, rows, `hash(rowid + ${seed})`);
+          const raw = await streamRows(db.conn, rows, `hash(rowid + ${seed})`);
           const found = await scanChunksNative(raw, subscriberCount, cells.length, samplesPerReason)!;
           expect(found.rows).toBe(rows.length);
           expect(found.outside).toBe(rejects.filter(([c]) => c === -99).length);
@@ -534,11 +526,11 @@ describe("the native engine reading DuckDB's chunks in place", () => {
     // Not a Result of the bindings (or of another version of them): the caller reads it itself.
     expect(scanChunksNative({}, 1, 1, 20)).toBeUndefined();
     expect(() => scanChunksNative({}, -1, 1, 20)).toThrow(expect.objectContaining({ code: 'NATIVE_SHARD_ARGS' }));
-    const wrong = await conn.stream('SELECT 1 AS a');
+    const wrong = await db.conn.stream('SELECT 1 AS a');
     expect(() => scanChunksNative((wrong as unknown as { result: unknown }).result, 1, 1, 20)).toThrow(
       /not the scan's five columns/,
     );
-    const typed = await conn.stream("SELECT 1 AS sub, 2 AS t, 3 AS code, 4 AS ev, 'x' AS extra");
+    const typed = await db.conn.stream("SELECT 1 AS sub, 2 AS t, 3 AS code, 4 AS ev, 'x' AS extra");
     expect(() => scanChunksNative((typed as unknown as { result: unknown }).result, 1, 1, 20)).toThrow(
       /not the scan's column types/,
     );
@@ -548,14 +540,14 @@ describe("the native engine reading DuckDB's chunks in place", () => {
       [[0, DAY0, cells.length, 0, null], /out of range/],
       [[0, DAY0, -7, 0, 'x'], /reason is unknown/], // not a reason of the scan
     ] as Array<[[number, number, number, number, string | null], RegExp]>) {
-      const raw = await streamRows(conn, [row]);
+      const raw = await streamRows(db.conn, [row]);
       await expect(scanChunksNative(raw, 2, cells.length, 20)!).rejects.toMatchObject({
         code: 'NATIVE_SHARD_FAILED',
         message: expect.stringMatching(why),
       });
     }
     // Chunks let go before a run cannot be run; chunks checked against smaller registries can.
-    const raw = await streamRows(conn, [[0, DAY0, 1, 0, null]]);
+    const raw = await streamRows(db.conn, [[0, DAY0, 1, 0, null]]);
     const found = await scanChunksNative(raw, 1, cells.length, 20)!;
     const none = { sub: new Int32Array(0), t: new Float64Array(0), place: new Int32Array(0), ev: new Int32Array(0) };
     await expect(

@@ -7,15 +7,15 @@
 // to the TypeScript engine's.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DAY_MS } from '@itinerary-card/domain';
 import { nativeShardAvailable } from '@itinerary-card/stay-engine';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
 import type { ScanRange } from '../src/read/scan-sql.ts';
+import { withDuckDb } from './duckdb-fixture.ts';
 import { bj, makeInput } from './fixture-input.ts';
-import { expectSameScan, scanBoth } from './scan-both.ts';
+import { scanBoth, scanNativeAsSql } from './scan-both.ts';
 
 const A = '13800000001';
 const B = '13900000002';
@@ -160,9 +160,7 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
     await fc.assert(
       fc.asyncProperty(files, async (fs) => {
         const dir = inputOf(fs);
-        const sql = await scanBoth(RANGE, dir, undefined, false);
-        const raw = await scanBoth(RANGE, dir, undefined, true);
-        expectSameScan(raw, sql);
+        const raw = await scanNativeAsSql(RANGE, dir);
         readNatively += raw.nativeCsvFiles;
       }),
       { numRuns: 15 },
@@ -183,10 +181,8 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
       ['.csv', [...good, `${A},"${bj(2, 5)}",nc-1,,tau`], true],
       ['.csv', [...good, `${A},2022-09-03T10:00:00.5+08:00,,44010,tau`], true],
     ]);
-    const sql = await scanBoth(RANGE, dir, undefined, false);
-    const raw = await scanBoth(RANGE, dir, undefined, true);
+    const raw = await scanNativeAsSql(RANGE, dir);
     expect(raw.nativeCsvFiles).toBe(2);
-    expectSameScan(raw, sql);
     expect(raw.rejected.malformed_line).toBe(8);
   }, 30_000);
 
@@ -216,8 +212,6 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
   it('reads a typed Parquet export (no time text: a rejected record shows its epoch milliseconds)', async () => {
     const dir = inputOf([['.csv', [], true]]);
     rmSync(join(dir, 'signaling', 'f0.csv'));
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
     const rows = [
       [A, bj(2, 10), 'nc-1', '', 'tau'],
       ['1380000000', bj(2, 11), 'nc-1', '', 'tau'], // bad number, its time as epoch ms
@@ -229,11 +223,11 @@ describe.skipIf(!nativeShardAvailable())('the native raw scan', () => {
     const values = rows
       .map((r) => `(${r.map((x, i) => (x === null ? 'NULL' : i === 1 ? `TIMESTAMPTZ '${x}'` : `'${x}'`)).join(', ')})`)
       .join(', ');
-    await conn.run(
-      `COPY (SELECT * FROM (VALUES ${values}) v(msisdn, ts, cell_id, plmn, event)) TO '${join(dir, 'signaling', 'p.parquet')}' (FORMAT parquet)`,
+    await withDuckDb((conn) =>
+      conn.run(
+        `COPY (SELECT * FROM (VALUES ${values}) v(msisdn, ts, cell_id, plmn, event)) TO '${join(dir, 'signaling', 'p.parquet')}' (FORMAT parquet)`,
+      ),
     );
-    conn.closeSync();
-    instance.closeSync();
     const sql = await scanBoth(RANGE, dir, undefined, false);
     const raw = await scanBoth(RANGE, dir, undefined, true);
     expect(raw.inPlace).toBe(true);

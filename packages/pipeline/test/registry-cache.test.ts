@@ -2,28 +2,21 @@
 // so a registry rewritten in place (same size, same modification time) is read again.
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { compute } from '../src/compute/compute.ts';
 import { inspectInput } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
 import { loadRegistries } from '../src/read/registry.ts';
 import { cachedRegistries, forgetCachedRegistries } from '../src/read/registry-cache.ts';
+import { duckDbForTests } from './duckdb-fixture.ts';
 import { bj, every, makeInput, type Row } from './fixture-input.ts';
 
 const NOW = Date.parse('2022-09-08T09:00:00+08:00');
 const A = '13800000001';
 const B = '13900000002';
 const dirs: string[] = [];
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  conn = await instance.connect();
-});
+const db = duckDbForTests(1);
 afterAll(() => {
-  conn.closeSync();
-  instance.closeSync();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 beforeEach(() => forgetCachedRegistries());
@@ -58,11 +51,11 @@ describe('registries kept between runs', () => {
     const dir = input([], [['bad-cell', 'cmcc', '95', '115.9', '360100']]);
     const dirInput = await inspectInput(dir);
     const fresh = new Quarantine();
-    const want = await loadRegistries(conn, dirInput, fresh);
+    const want = await loadRegistries(db.conn, dirInput, fresh);
     const q1 = new Quarantine();
-    const first = await cachedRegistries(conn, dirInput, q1);
+    const first = await cachedRegistries(db.conn, dirInput, q1);
     const q2 = new Quarantine();
-    const second = await cachedRegistries(conn, dirInput, q2);
+    const second = await cachedRegistries(db.conn, dirInput, q2);
     expect(second).toBe(first);
     expect(first).toEqual(want);
     expect(quarantined(q1)).toEqual(quarantined(fresh));
@@ -73,12 +66,12 @@ describe('registries kept between runs', () => {
   it('are read again when a registry file is rewritten with the same size and time', async () => {
     const dir = input([]);
     const dirInput = await inspectInput(dir);
-    const first = await cachedRegistries(conn, dirInput, new Quarantine());
+    const first = await cachedRegistries(db.conn, dirInput, new Quarantine());
     rewriteInPlace(dirInput.subscribersPath, A, '13800000009');
     rewriteInPlace(dirInput.cellsPath, '28.68', '28.70');
-    const second = await cachedRegistries(conn, dirInput, new Quarantine());
+    const second = await cachedRegistries(db.conn, dirInput, new Quarantine());
     expect(second).not.toBe(first);
-    expect(second).toEqual(await loadRegistries(conn, dirInput, new Quarantine()));
+    expect(second).toEqual(await loadRegistries(db.conn, dirInput, new Quarantine()));
     expect(second.subscribers[0]!.msisdn).toBe('13800000009');
     expect(second.cellSites[0]!.lat).toBe(28.7);
   });
@@ -89,8 +82,8 @@ describe('registries kept between runs', () => {
     // A quoted field: not a simple file (simpleCsvRows), so DuckDB reads it from its path.
     const cells = readFileSync(dirInput.cellsPath, 'utf8');
     writeFileSync(dirInput.cellsPath, cells.replace('nc-1,cmcc', '"nc-1",cmcc'));
-    const first = await cachedRegistries(conn, dirInput, new Quarantine());
-    const second = await cachedRegistries(conn, dirInput, new Quarantine());
+    const first = await cachedRegistries(db.conn, dirInput, new Quarantine());
+    const second = await cachedRegistries(db.conn, dirInput, new Quarantine());
     expect(second).not.toBe(first);
     expect(second).toEqual(first);
     expect(first.cellIds[0]).toBe('nc-1');

@@ -1,25 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { InputDir } from '../src/read/input-dir.ts';
 import { Quarantine } from '../src/read/quarantine.ts';
 import { duckdbCsvRows, loadRegistries, readCsvRows, simpleCsvRows } from '../src/read/registry.ts';
+import { duckDbForTests } from './duckdb-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ic-registry-'));
-let instance: DuckDBInstance;
-let conn: DuckDBConnection;
-beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  conn = await instance.connect();
-});
-afterAll(() => {
-  conn.closeSync();
-  instance.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
+const db = duckDbForTests(2);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, text: string): string {
   const p = join(dir, name);
@@ -50,14 +41,14 @@ describe('reading a registry file', () => {
     want.push(['q,1', 'say "hi"', 'two\nlines'], ['short', '', '']);
     const path = file('rows.csv', `${lines.join('\n')}\n`);
     for (const piece of [1, 2, 5, 50_000]) {
-      expect(await readCsvRows(conn, path, ['a', 'b', 'c'], piece)).toEqual(want);
+      expect(await readCsvRows(db.conn, path, ['a', 'b', 'c'], piece)).toEqual(want);
     }
     // Columns in the asked order, not the file's.
-    expect((await readCsvRows(conn, path, ['c', 'a']))[1]).toEqual(['7', 'id-1']);
+    expect((await readCsvRows(db.conn, path, ['c', 'a']))[1]).toEqual(['7', 'id-1']);
   });
 
   it('gives no rows for a header alone', async () => {
-    expect(await readCsvRows(conn, file('empty.csv', 'a,b\n'), ['a', 'b'])).toEqual([]);
+    expect(await readCsvRows(db.conn, file('empty.csv', 'a,b\n'), ['a', 'b'])).toEqual([]);
   });
 });
 
@@ -65,7 +56,7 @@ describe('loading the registries', () => {
   it('keeps the first of two rows with the same id and quarantines the rest by reason', async () => {
     const q = new Quarantine();
     const reg = await loadRegistries(
-      conn,
+      db.conn,
       input(
         [
           'cell_id,operator,lat,lon,region_code',
@@ -111,20 +102,20 @@ describe('loading the registries', () => {
       'duplicate msisdn',
     ]);
     // The lookup tables the signaling scan joins on.
-    const cells = await conn.runAndReadAll('SELECT cell_id, idx FROM cells_idx ORDER BY idx');
+    const cells = await db.conn.runAndReadAll('SELECT cell_id, idx FROM cells_idx ORDER BY idx');
     expect(cells.getRows()).toEqual([
       ['c1', 0],
       ['c2', 1],
       ['c6', 2],
     ]);
-    const subs = await conn.runAndReadAll('SELECT msisdn, idx FROM subs_idx ORDER BY idx');
+    const subs = await db.conn.runAndReadAll('SELECT msisdn, idx FROM subs_idx ORDER BY idx');
     expect(subs.getRows()).toEqual([
       ['13800000001', 0],
       ['13800000002', 1],
       ['13800000003', 2],
     ]);
     // The rows they were made from are gone.
-    const tables = await conn.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY table_name');
+    const tables = await db.conn.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY table_name');
     expect(tables.getRows().flat()).toEqual(['cells_idx', 'subs_idx']);
   });
 });
@@ -152,7 +143,7 @@ describe('a simple registry file read without DuckDB', () => {
           return;
         }
         simple++;
-        expect(fast).toEqual(await duckdbCsvRows(conn, path, ['c', 'a']));
+        expect(fast).toEqual(await duckdbCsvRows(db.conn, path, ['c', 'a']));
       }),
       { numRuns: 150 },
     );

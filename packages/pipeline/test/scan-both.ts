@@ -1,6 +1,5 @@
 // One scan of a test input on a fresh DuckDB, natively (the native readers and the
 // raw scan) or by scanSql read in JavaScript, for tests that compare the two.
-import { DuckDBInstance } from '@duckdb/node-api';
 import { releaseChunksNative } from '@itinerary-card/stay-engine';
 import { expect } from 'vitest';
 import { CountryTable, EventBuffer } from '../src/compute/event-buffer.ts';
@@ -11,13 +10,12 @@ import type { ScanRange } from '../src/read/scan-sql.ts';
 import { scanSignaling } from '../src/read/signaling-scan.ts';
 import { PLAN_PRAGMA } from '../src/read/signaling-source.ts';
 import { usableFiles } from '../src/read/usable-files.ts';
+import { withDuckDb } from './duckdb-fixture.ts';
 
 /** One scan of the input on a fresh DuckDB: natively from raw columns, or scanSql read in JavaScript. */
 export async function scanBoth(range: ScanRange, dir: string, counted: boolean[] | undefined, native: boolean) {
   const input = await inspectInput(dir);
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const conn = await instance.connect();
-  try {
+  return withDuckDb(async (conn) => {
     await conn.run(PLAN_PRAGMA);
     const qr = new Quarantine(3);
     const registries = await loadRegistries(conn, input, qr);
@@ -62,17 +60,19 @@ export async function scanBoth(range: ScanRange, dir: string, counted: boolean[]
       rejected: qr.toJSON(),
       samples: qr.samples,
     };
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  }, 2);
+}
+
+/** The native scan of `dir`, once it is checked to find what the SQL scan finds. */
+export async function scanNativeAsSql(range: ScanRange, dir: string): Promise<Awaited<ReturnType<typeof scanBoth>>> {
+  const sql = await scanBoth(range, dir, undefined, false);
+  const raw = await scanBoth(range, dir, undefined, true);
+  expectSameScan(raw, sql);
+  return raw;
 }
 
 /** The native scan found what the SQL scan found: counts, rejects, samples and roaming records. */
-export function expectSameScan(
-  raw: Awaited<ReturnType<typeof scanBoth>>,
-  sql: Awaited<ReturnType<typeof scanBoth>>,
-): void {
+function expectSameScan(raw: Awaited<ReturnType<typeof scanBoth>>, sql: Awaited<ReturnType<typeof scanBoth>>): void {
   expect(raw.counts).toEqual(sql.counts);
   expect(raw.rejected).toEqual(sql.rejected);
   expect(raw.samples).toEqual(sql.samples);
