@@ -2,6 +2,7 @@
 import { ManualClock } from '@itinerary-card/domain';
 import { type KeyValue, MemoryKeyValue, openPgliteSql, type Sql } from '@itinerary-card/store';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { DEFAULT_CONFIG, type HealthCodeConfig } from '../src/config.ts';
 import type { PartnerClient } from '../src/partner/partner-client.ts';
@@ -115,4 +116,34 @@ export async function checkItinerary(
     headers,
     payload: { authorised: true, purpose, requestId, smsCode: partner.codeOf(requestId) },
   });
+}
+
+/**
+ * Registers the holder of `phone` (logged in now, or with `session`): the form of a
+ * citizen with a clean declaration, `over` changing any field; expects 201.
+ */
+export async function registerHolder(
+  t: TestApp,
+  phone: string,
+  seq: string,
+  over: Record<string, unknown> = {},
+  session?: { authorization: string },
+) {
+  const h = session ?? (await login(t, phone));
+  const r = await t.app.inject({
+    method: 'POST',
+    url: '/api/hc/v1/registrations',
+    headers: h,
+    payload: {
+      name: '王小明',
+      idNumber: idNumber('360102', '1990-01-01', seq),
+      address: '南昌市红谷滩区丰和中大道1号',
+      epidemicSojourn: false,
+      symptoms: false,
+      closeContact: false,
+      ...over,
+    },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  return { h, profile: r.json() };
 }

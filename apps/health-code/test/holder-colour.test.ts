@@ -6,7 +6,7 @@
 import { openPgliteSql, type Sql, storageUnavailable } from '@itinerary-card/store';
 import { describe, expect, it } from 'vitest';
 import { type FakePartner, fakePartner } from './fake-partner.ts';
-import { ADMIN, checkItinerary, idNumber, login, makeApp, type TestApp } from './helpers.ts';
+import { ADMIN, checkItinerary, idNumber, login, makeApp, registerHolder, type TestApp } from './helpers.ts';
 
 const WINDOW_END = Date.parse('2022-09-08T00:00:00+08:00');
 const NANCHANG: [string, string, string] = ['360100', '江西省', '南昌市'];
@@ -39,32 +39,6 @@ async function check(t: TestApp, h: { authorization: string }, purpose: 'registe
   return r.json();
 }
 
-async function register(
-  t: TestApp,
-  phone: string,
-  seq: string,
-  over: Record<string, unknown> = {},
-  session?: { authorization: string },
-) {
-  const h = session ?? (await login(t, phone));
-  const r = await t.app.inject({
-    method: 'POST',
-    url: '/api/hc/v1/registrations',
-    headers: h,
-    payload: {
-      name: '王小明',
-      idNumber: idNumber('360102', '1990-01-01', seq),
-      address: '南昌市红谷滩区丰和中大道1号',
-      epidemicSojourn: false,
-      symptoms: false,
-      closeContact: false,
-      ...over,
-    },
-  });
-  expect(r.statusCode, r.body).toBe(201);
-  return { h, profile: r.json() };
-}
-
 async function venueUrl(t: TestApp, h: { authorization: string }): Promise<string> {
   const r = await t.app.inject({
     method: 'POST',
@@ -83,7 +57,7 @@ describe('the check-in answer', () => {
     const t = await setup();
     try {
       const hg = await login(t, '13800000001');
-      const green = await register(
+      const green = await registerHolder(
         t,
         '13800000001',
         '111',
@@ -107,7 +81,7 @@ describe('the check-in answer', () => {
       expect(g.itineraryVerified).toBe(true);
       expect(g.venue.name).toBe('红谷滩区丰和卡口');
 
-      const yellow = await register(t, '13600000003', '222', { symptoms: true });
+      const yellow = await registerHolder(t, '13600000003', '222', { symptoms: true });
       const y = await punch(yellow.h);
       expect(y.colour).toBe('yellow');
       expect(y.reasons.map((r: { zh: string }) => r.zh).join()).toContain('发热');
@@ -115,7 +89,7 @@ describe('the check-in answer', () => {
       const h = await login(t, '13900000002');
       const c = await check(t, h, 'register');
       expect(c.epidemicSojourn).toBe(true);
-      const red = await register(t, '13900000002', '333', { itineraryCheckId: c.checkId }, h);
+      const red = await registerHolder(t, '13900000002', '333', { itineraryCheckId: c.checkId }, h);
       expect(red.profile.colour).toBe('red');
       const r = await punch(red.h);
       expect(r.colour).toBe('red');
@@ -144,7 +118,7 @@ describe('a skipped itinerary check (issue 22.9)', () => {
     const t = await setup();
     try {
       // The epidemic-area visitor does not authorise the check and answers No.
-      const { h, profile } = await register(t, '13500000005', '444');
+      const { h, profile } = await registerHolder(t, '13500000005', '444');
       expect(profile.colour).toBe('green');
       expect(profile.itineraryVerified).toBe(false);
       const code = (await t.app.inject({ method: 'GET', url: '/api/hc/v1/me/code', headers: h })).json();
@@ -178,7 +152,7 @@ describe('the edit form', () => {
     try {
       const h0 = await login(t, '13900000002');
       const c = await check(t, h0, 'register');
-      const { h, profile } = await register(t, '13900000002', '555', { itineraryCheckId: c.checkId }, h0);
+      const { h, profile } = await registerHolder(t, '13900000002', '555', { itineraryCheckId: c.checkId }, h0);
       expect(profile.sojournLock).toEqual({ hits: [{ areaName: '湖北省', place: '湖北省武汉市' }] });
       expect(profile.itinerary.cities.length).toBe(2);
 
@@ -224,7 +198,7 @@ describe('the ID number, before the whole form', () => {
     const t = await setup();
     try {
       const id = idNumber('360102', '1990-01-01', '666');
-      await register(t, '13800000001', '666');
+      await registerHolder(t, '13800000001', '666');
       const h = await login(t, '13600000003');
       const ask = (idNumber: string) =>
         t.app.inject({ method: 'POST', url: '/api/hc/v1/registrations/id-check', headers: h, payload: { idNumber } });
@@ -268,7 +242,7 @@ describe('the check-in answer in a storage outage', () => {
     };
     const t = await setup(sql);
     try {
-      const { h } = await register(t, '13800000001', '888', { symptoms: true });
+      const { h } = await registerHolder(t, '13800000001', '888', { symptoms: true });
       const url = await venueUrl(t, h);
       down = true;
       const r = await t.app.inject({ method: 'POST', url: '/api/hc/v1/checkins', headers: h, payload: { code: url } });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHealthCode } from '../src/app.ts';
 import { readConfig } from '../src/config.ts';
 import { fakePartner } from './fake-partner.ts';
-import { ADMIN, idNumber, login, makeApp, T0, type TestApp, TestOutbox, testConfig } from './helpers.ts';
+import { ADMIN, login, makeApp, registerHolder, T0, type TestApp, TestOutbox, testConfig } from './helpers.ts';
 
 let redis: TestServer;
 /** One database for every app here: starting PGlite is the slowest part of an app's start. */
@@ -182,21 +182,7 @@ describe('check-ins', () => {
   it('are throttled per account (a few a minute) and per address, with the seconds to wait', async () => {
     await withApp(async (t) => {
       const phone = '13800000053';
-      const auth = await login(t, phone);
-      const reg = await t.app.inject({
-        method: 'POST',
-        url: '/api/hc/v1/registrations',
-        headers: auth,
-        payload: {
-          name: '张三',
-          idNumber: idNumber('360102', '1990-01-01', '123'),
-          address: '南昌市',
-          epidemicSojourn: false,
-          symptoms: false,
-          closeContact: false,
-        },
-      });
-      expect(reg.statusCode).toBe(201);
+      const { h: auth } = await registerHolder(t, phone, '123', { name: '张三', address: '南昌市' });
       const venue = await t.app.inject({
         method: 'POST',
         url: '/api/hc/v1/venues',
@@ -234,22 +220,8 @@ describe('check-ins', () => {
     try {
       const holders: Array<{ authorization: string }> = [];
       for (const [i, phone] of ['13800000061', '13800000062'].entries()) {
-        const auth = await login(t, phone);
-        const reg = await t.app.inject({
-          method: 'POST',
-          url: '/api/hc/v1/registrations',
-          headers: auth,
-          payload: {
-            name: '张三',
-            idNumber: idNumber('360102', '1990-01-01', `16${i}`),
-            address: '南昌市',
-            epidemicSojourn: false,
-            symptoms: false,
-            closeContact: false,
-          },
-        });
-        expect(reg.statusCode).toBe(201);
-        holders.push(auth);
+        const { h } = await registerHolder(t, phone, `16${i}`, { name: '张三', address: '南昌市' });
+        holders.push(h);
       }
       const venue = await t.app.inject({
         method: 'POST',
