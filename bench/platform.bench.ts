@@ -49,6 +49,12 @@ const WARM_AT_RATE = Number(process.env.BENCH_WARM_AT_RATE ?? '8');
 // entry is committed, so a closed loop of 16 connections measured the commit's latency (16 /
 // ~3 ms = ~5k/s whatever the CPU), not what the platform can serve; the peer gets as many.
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '64');
+// Connections of the open loop (latency at a fixed rate), as in health-code.bench.ts: phones
+// query from their own connections, so as many are open as there are queries in flight. With
+// 64, the loop itself capped the rate: a query waits for its audit commit (2-4 ms with fsync),
+// so 64 connections carry at most 64 / 3 ms = ~21,000/s, and at the bar's rate the queries
+// queued in the generator (measured at 21,000/s: p99 675 ms with 64, 49-90 ms with 512).
+const OPEN_LOOP_CONNECTIONS = Number(process.env.BENCH_OPEN_LOOP_CONNECTIONS ?? '512');
 
 interface Figures {
   name: string;
@@ -102,10 +108,10 @@ async function fixedRate(
   meter?: CpuMeter,
 ): Promise<AtRate> {
   meter?.start();
-  const r = await openLoop(url, rate, AT_RATE_DURATION, requests);
+  const r = await openLoop(url, rate, AT_RATE_DURATION, requests, OPEN_LOOP_CONNECTIONS);
   const cpuUs = { ...(meter?.perRequest(r.sent) ?? {}), generator: (r.cpu * 1000) / Math.max(1, r.sent) };
   console.log(
-    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (${r.sent.toLocaleString('en')} requests in ${AT_RATE_DURATION} s; ${r.generator === 'c' ? 'C generator' : 'Node generator'}, late by up to ${r.stall.toFixed(0)} ms; load ${load1()})`,
+    `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (${r.sent.toLocaleString('en')} requests in ${AT_RATE_DURATION} s over ${OPEN_LOOP_CONNECTIONS} connections; ${r.generator === 'c' ? 'C generator' : 'Node generator'}, late by up to ${r.stall.toFixed(0)} ms; load ${load1()})`,
   );
   console.log(`${''.padEnd(34)} CPU µs per request: ${formatCpu(cpuUs)}`);
   return { ...r, cpuUs };
@@ -156,13 +162,13 @@ async function itineraryBar(
   // server that sat idle through the other side's run (this machine reclaims idle
   // processes' pages) wakes up, and code paths new to this request pattern are
   // compiled (measured: p99 26 ms in the first 5 s at 7,000/s, 15 ms in the next, 4.5 ms after).
-  await openLoop(url, rate, WARM_AT_RATE, requests);
+  await openLoop(url, rate, WARM_AT_RATE, requests, OPEN_LOOP_CONNECTIONS);
   const meter = new CpuMeter(cpu);
   const runs: AtRate[] = [];
   for (let r = 1; r <= RUNS; r++)
     runs.push(await fixedRate(`itinerary @ ${rate} req/s #${r}`, url, rate, requests, meter));
   // The peer at the same rate, for what the machine itself adds to a p99.
-  await openLoop(helloUrl, rate, 2);
+  await openLoop(helloUrl, rate, 2, undefined, OPEN_LOOP_CONNECTIONS);
   const helloAtRate = await fixedRate(
     `fastify hello-world @ ${rate} req/s`,
     helloUrl,
@@ -190,7 +196,7 @@ async function itineraryBar(
 
 export default async function run(): Promise<void> {
   console.log(
-    `platform bench: ${CONNECTIONS} connections, loopback; hello-world and itinerary alternate to share the machine's noise; load average ${loadavg()
+    `platform bench: ${CONNECTIONS} connections in the closed loops, ${OPEN_LOOP_CONNECTIONS} in the open loop, loopback; hello-world and itinerary alternate to share the machine's noise; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
