@@ -27,7 +27,7 @@ import { openKeyValue, openPostgresSql } from '@itinerary-card/store';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
 import { stop, waitReady } from './itinerary-load.ts';
-import { type OpenLoopResult, openLoop } from './open-loop.ts';
+import { OPEN_LOOP_CONNECTIONS, type OpenLoopResult, openLoop } from './open-loop.ts';
 
 const CLI = fileURLToPath(new URL('../apps/cli/bin/itinerary-card.js', import.meta.url));
 /** Processes of `serve health-code` (HC_WORKERS). */
@@ -49,7 +49,6 @@ const HOLDERS = 1000;
  * about a hundred in flight; a busy machine's slow moments, more).
  */
 const HTTP_CONNECTIONS = 256;
-const OPEN_LOOP_CONNECTIONS = 512;
 /** HTTP rounds (throughput, then latency at the target rate, each with its peer), alternated. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '3');
 const AT_TARGET_SECONDS = Number(process.env.BENCH_AT_TARGET_SECONDS ?? '5');
@@ -318,7 +317,7 @@ export default async function run(): Promise<void> {
         workers: 1,
       });
     // Unmeasured first: the new route's code paths compiled, the holders' rows cached by PostgreSQL.
-    await openLoop(`${url}/api/hc/v1/checkins`, TARGET / 2, 2, rawPosts, OPEN_LOOP_CONNECTIONS);
+    await openLoop(`${url}/api/hc/v1/checkins`, TARGET / 2, 2, rawPosts);
     // Throughput (closed loop, autocannon in a worker thread) and latency at the target rate
     // (open loop, open-loop.ts), each against the peer route, alternated, ROUNDS times.
     const httpRounds: Array<{
@@ -338,7 +337,7 @@ export default async function run(): Promise<void> {
     const atRate = async (path: string, requests: Buffer[]) => {
       const commands = redisCommands(redis.url);
       const before = cpuNow(pids);
-      const at = await openLoop(`${url}${path}`, TARGET, AT_TARGET_SECONDS, requests, OPEN_LOOP_CONNECTIONS);
+      const at = await openLoop(`${url}${path}`, TARGET, AT_TARGET_SECONDS, requests);
       const cpu = cpuSince(before, pids, at.sent);
       return { at, cpu, redis: redisPerCheckin(commands, redisCommands(redis.url), at.ok) };
     };

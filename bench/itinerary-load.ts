@@ -4,7 +4,7 @@
 // autocannon and the open-loop generator, and the CPU time each process spends,
 // read from /proc, so a figure per request covers every process on the path.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildPlatform } from '@itinerary-card/platform';
 import { OutboxTransport } from '@itinerary-card/sms';
@@ -192,20 +192,6 @@ function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** Pids of a process and its descendants (cluster workers, PostgreSQL's backends). */
-export function processTree(pid: number): number[] {
-  const out = [pid];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      for (const k of kids) out.push(...processTree(Number(k)));
-    }
-  } catch {
-    // gone
-  }
-  return out;
 }
 
 /**

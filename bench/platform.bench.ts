@@ -20,6 +20,7 @@
 // has a C compiler, so the generator takes little of the CPUs it shares with the
 // servers and its own pauses are not counted as theirs; each line says which.
 import { loadavg } from 'node:os';
+import { processFamily } from '@itinerary-card/cli';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
 import {
@@ -29,12 +30,11 @@ import {
   itineraryRequests,
   loginOnStores,
   loginOverHttp,
-  processTree,
   spawnPlatform,
   startServer,
   stop,
 } from './itinerary-load.ts';
-import { type OpenLoopResult, openLoop } from './open-loop.ts';
+import { OPEN_LOOP_CONNECTIONS, type OpenLoopResult, openLoop } from './open-loop.ts';
 
 const WORKERS = Number(process.env.BENCH_PLATFORM_WORKERS ?? '2');
 const DURATION = Number(process.env.BENCH_DURATION ?? '5');
@@ -49,12 +49,6 @@ const WARM_AT_RATE = Number(process.env.BENCH_WARM_AT_RATE ?? '8');
 // entry is committed, so a closed loop of 16 connections measured the commit's latency (16 /
 // ~3 ms = ~5k/s whatever the CPU), not what the platform can serve; the peer gets as many.
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '64');
-// Connections of the open loop (latency at a fixed rate), as in health-code.bench.ts: phones
-// query from their own connections, so as many are open as there are queries in flight. With
-// 64, the loop itself capped the rate: a query waits for its audit commit (2-4 ms with fsync),
-// so 64 connections carry at most 64 / 3 ms = ~21,000/s, and at the bar's rate the queries
-// queued in the generator (measured at 21,000/s: p99 675 ms with 64, 49-90 ms with 512).
-const OPEN_LOOP_CONNECTIONS = Number(process.env.BENCH_OPEN_LOOP_CONNECTIONS ?? '512');
 
 interface Figures {
   name: string;
@@ -108,7 +102,7 @@ async function fixedRate(
   meter?: CpuMeter,
 ): Promise<AtRate> {
   meter?.start();
-  const r = await openLoop(url, rate, AT_RATE_DURATION, requests, OPEN_LOOP_CONNECTIONS);
+  const r = await openLoop(url, rate, AT_RATE_DURATION, requests);
   const cpuUs = { ...(meter?.perRequest(r.sent) ?? {}), generator: (r.cpu * 1000) / Math.max(1, r.sent) };
   console.log(
     `${name.padEnd(34)} p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(0)} ms  errors ${r.errors}  (${r.sent.toLocaleString('en')} requests in ${AT_RATE_DURATION} s over ${OPEN_LOOP_CONNECTIONS} connections; ${r.generator === 'c' ? 'C generator' : 'Node generator'}, late by up to ${r.stall.toFixed(0)} ms; load ${load1()})`,
@@ -162,13 +156,13 @@ async function itineraryBar(
   // server that sat idle through the other side's run (this machine reclaims idle
   // processes' pages) wakes up, and code paths new to this request pattern are
   // compiled (measured: p99 26 ms in the first 5 s at 7,000/s, 15 ms in the next, 4.5 ms after).
-  await openLoop(url, rate, WARM_AT_RATE, requests, OPEN_LOOP_CONNECTIONS);
+  await openLoop(url, rate, WARM_AT_RATE, requests);
   const meter = new CpuMeter(cpu);
   const runs: AtRate[] = [];
   for (let r = 1; r <= RUNS; r++)
     runs.push(await fixedRate(`itinerary @ ${rate} req/s #${r}`, url, rate, requests, meter));
   // The peer at the same rate, for what the machine itself adds to a p99.
-  await openLoop(helloUrl, rate, 2, undefined, OPEN_LOOP_CONNECTIONS);
+  await openLoop(helloUrl, rate, 2);
   const helloAtRate = await fixedRate(
     `fastify hello-world @ ${rate} req/s`,
     helloUrl,
@@ -203,8 +197,8 @@ export default async function run(): Promise<void> {
   const hello = await startServer({ MODE: 'hello' });
   const node = await startServer({ MODE: 'node', SUBSCRIBERS: '10000' });
   const platform = await startServer({ MODE: 'platform', NODE_URL: node.url });
-  const nodePids = () => processTree(node.child.pid!);
-  const helloPids = () => processTree(hello.child.pid!);
+  const nodePids = () => processFamily(node.child.pid!);
+  const helloPids = () => processFamily(hello.child.pid!);
   const cleanup: Array<() => Promise<void>> = [];
   try {
     // 1. One process on embedded storage (the demo's configuration): itinerary and SMS codes.
@@ -216,7 +210,7 @@ export default async function run(): Promise<void> {
       hello.url,
       20,
       {
-        platform: () => processTree(platform.child.pid!),
+        platform: () => processFamily(platform.child.pid!),
         node: nodePids,
       },
       helloPids,
@@ -265,10 +259,10 @@ export default async function run(): Promise<void> {
       hello.url,
       10,
       {
-        platform: () => processTree(serve.pid!),
+        platform: () => processFamily(serve.pid!),
         node: nodePids,
         redis: () => [redis.pid()!],
-        postgresql: () => processTree(pg.pid()!),
+        postgresql: () => processFamily(pg.pid()!),
       },
       helloPids,
     );

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { processFamily } from '@itinerary-card/cli';
 import { freePort, startPostgres, startRedis } from '@itinerary-card/store/testing';
 import autocannon from 'autocannon';
 import {
@@ -19,7 +20,6 @@ import {
   formatCpu,
   itineraryOptions,
   loginOnStores,
-  processTree,
   spawnPlatform,
   startServer,
   stop,
@@ -150,11 +150,11 @@ export default async function run(): Promise<void> {
         const opts = itineraryOptions(url, tokens, CONNECTIONS);
         await autocannon({ ...opts, duration: WARM });
         const meter = new CpuMeter({
-          'platform replicas': () => replicas.flatMap((c) => processTree(c.pid!)),
+          'platform replicas': () => replicas.flatMap((c) => processFamily(c.pid!)),
           haproxy: () => [haproxy.pid!],
-          'operator node': () => processTree(node.child.pid!),
+          'operator node': () => processFamily(node.child.pid!),
           redis: () => [redis.pid()!],
-          postgresql: () => processTree(pg.pid()!),
+          postgresql: () => processFamily(pg.pid()!),
         });
         meter.start();
         const r = await autocannon({ ...opts, duration: DURATION });
@@ -168,7 +168,7 @@ export default async function run(): Promise<void> {
           p99: r.latency.p99,
           errors: r.errors + r.timeouts + r.non2xx,
           cpuMs,
-          replicaRssMb: rssMb(replicas.flatMap((c) => processTree(c.pid!))),
+          replicaRssMb: rssMb(replicas.flatMap((c) => processFamily(c.pid!))),
         };
         console.log(
           `${label.padEnd(44)} ${run.rps.toFixed(0).padStart(6)} queries/s  p99 ${String(run.p99).padStart(3)} ms  errors ${run.errors}  replicas' RSS ${run.replicaRssMb.toFixed(0)} MB  CPU µs per query: ${formatCpu(cpuUs)}`,

@@ -51,8 +51,11 @@ export function childPids(pid: number): number[] {
   return processTree().get(pid) ?? [];
 }
 
-/** `pid` and the processes it started, and theirs (a cluster's workers may hold the socket). */
-function family(pid: number): number[] {
+/**
+ * `pid` and the processes it started, and theirs: a cluster's workers (which may hold
+ * the socket), PostgreSQL's backends (whose CPU the benches count).
+ */
+export function processFamily(pid: number): number[] {
   const children = processTree();
   const out = [pid];
   for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
@@ -68,7 +71,7 @@ export function listensOn(pid: number, port: number): boolean | undefined {
   const inodes = listeningInodes(port);
   if (inodes === null) return undefined;
   let readable = false;
-  for (const p of family(pid)) {
+  for (const p of processFamily(pid)) {
     let fds: string[];
     try {
       fds = readdirSync(`/proc/${p}/fd`);
